@@ -8,7 +8,9 @@ class TotalsReporter {
     const skipped = results.numPendingTests + results.numTodoTests;
     let line = `${results.numPassedTests} passed, ${failed} failed`;
     if (skipped > 0) line += `, ${skipped} skipped`;
-    process.stdout.write(`\n${line}\n`);
+    // Jest prints its own summary after the reporters run: write ours last,
+    // so the plain totals line is the run's closing line.
+    process.once("exit", () => process.stdout.write(`\n${line}\n`));
   }
 }
 module.exports = TotalsReporter;

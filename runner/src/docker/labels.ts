@@ -1,0 +1,12 @@
+/**
+ * Labels on everything Pony CI creates in Docker, so that a restarted process
+ * can find and reap what a dead one left behind (`docker ps -a --filter
+ * label=org.ponyci.job`).
+ */
+export const LABEL_MANAGED = "org.ponyci.managed";
+/** The job (cell run) a container belongs to. */
+export const LABEL_JOB = "org.ponyci.job";
+/** Which runner process created the container (hostname:pid). */
+export const LABEL_OWNER = "org.ponyci.owner";
+/** On environment images: the hash of everything that went into them. */
+export const LABEL_ENV_KEY = "org.ponyci.env-key";

@@ -1,0 +1,26 @@
+/**
+ * The logging port every component takes. Probot's pino logger satisfies it,
+ * and so does `createConsoleLogger` for the CLI and tests.
+ */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+const order = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
+export type LogLevel = keyof typeof order;
+
+/** A logger writing one line per entry to stderr, below `level` silent. */
+export function createConsoleLogger(level: LogLevel = "info"): Logger {
+  const write = (at: Exclude<LogLevel, "silent">) => (obj: object | string, msg?: string) => {
+    if (order[at] < order[level]) return;
+    const text = typeof obj === "string" ? obj : `${msg ?? ""} ${JSON.stringify(obj)}`.trim();
+    process.stderr.write(`${at}: ${text}\n`);
+  };
+  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
+}
+
+/** A logger that drops everything: the default where none is given. */
+export const silentLogger: Logger = createConsoleLogger("silent");

@@ -1,0 +1,153 @@
+import { readFileSync } from "node:fs";
+import { availableParallelism, homedir } from "node:os";
+import path from "node:path";
+import { SettingsError } from "./settings-error.js";
+
+/** Everything Pony CI reads from its environment, read once at boot. See .env.example. */
+export interface Settings {
+  /** Only present (and then complete) when serving as a GitHub App. */
+  github?: {
+    appId: number;
+    privateKey: string;
+    webhookSecret: string;
+    webhookProxyUrl?: string;
+  };
+  host: string;
+  port: number;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  /** Public base URL of this server, for check runs' details_url and dashboard links. */
+  publicUrl: string;
+  dataDir: string;
+  concurrency: number;
+  /** Image template for a Python version: "auto" or e.g. "ponyci/python:{python}". */
+  baseImage: string;
+  cell: {
+    memoryBytes: number;
+    nanoCpus: number;
+    pidsLimit: number;
+    timeoutSec: number;
+    logLimitBytes: number;
+  };
+  maxCells: number;
+  queue: { kind: "embedded" } | { kind: "redis"; url: string };
+  /** Config file of the private repositories the bridge accepts (optional). */
+  privateReposFile?: string;
+}
+
+export type SettingsMode = "run" | "serve";
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/**
+ * Read and validate the settings. `serve` needs the GitHub App credentials;
+ * `run` (the CLI's embedded job) does not. Throws SettingsError on the first
+ * missing or malformed value.
+ */
+export function loadSettings(env: Env = process.env, mode: SettingsMode = "run"): Settings {
+  const dataDir = path.resolve(env.PONYCI_DATA_DIR || path.join(homedir(), ".ponyci"));
+  const queueKind = oneOf(env, "PONYCI_QUEUE", ["embedded", "redis"], "embedded");
+  return {
+    github: mode === "serve" ? readGitHub(env) : undefined,
+    host: env.HOST || "localhost",
+    port: integer(env, "PORT", 3000, 0, 65535),
+    logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+    publicUrl: url(env, "PONYCI_PUBLIC_URL") ?? `http://${env.HOST || "localhost"}:${env.PORT || 3000}`,
+    dataDir,
+    concurrency: integer(env, "PONYCI_CONCURRENCY", availableParallelism(), 1, 256),
+    baseImage: env.PONYCI_BASE_IMAGE || "auto",
+    cell: {
+      memoryBytes: bytes(env, "PONYCI_CELL_MEMORY", "2g"),
+      nanoCpus: Math.round(decimal(env, "PONYCI_CELL_CPUS", 1, 0.1, 64) * 1e9),
+      pidsLimit: integer(env, "PONYCI_CELL_PIDS", 512, 16, 65536),
+      timeoutSec: integer(env, "PONYCI_CELL_TIMEOUT", 1200, 1, 86400),
+      logLimitBytes: bytes(env, "PONYCI_LOG_LIMIT", "5m"),
+    },
+    maxCells: integer(env, "PONYCI_MAX_CELLS", 24, 1, 256),
+    queue: queueKind === "redis" ? { kind: "redis", url: required(env, "REDIS_URL", "set REDIS_URL=redis://127.0.0.1:6379 or PONYCI_QUEUE=embedded") } : { kind: "embedded" },
+    privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
+  };
+}
+
+function readGitHub(env: Env): NonNullable<Settings["github"]> {
+  const appId = integer(env, "APP_ID", NaN, 1, Number.MAX_SAFE_INTEGER);
+  if (Number.isNaN(appId)) {
+    throw new SettingsError("APP_ID is not set: copy the App ID from your GitHub App's settings page into .env (see .env.example)", "APP_ID");
+  }
+  let privateKey = env.PRIVATE_KEY;
+  if (!privateKey && env.PRIVATE_KEY_PATH) {
+    try {
+      privateKey = readFileSync(env.PRIVATE_KEY_PATH, "utf8");
+    } catch (error) {
+      throw new SettingsError(`PRIVATE_KEY_PATH=${env.PRIVATE_KEY_PATH} cannot be read (${(error as Error).message}): point it at the .pem file GitHub generated for the app`, "PRIVATE_KEY_PATH");
+    }
+  }
+  if (!privateKey) {
+    throw new SettingsError("Neither PRIVATE_KEY nor PRIVATE_KEY_PATH is set: generate a private key on the GitHub App's settings page and set PRIVATE_KEY_PATH to the .pem file", "PRIVATE_KEY");
+  }
+  if (!privateKey.includes("-----BEGIN")) {
+    // Probot accepts base64-encoded keys too.
+    const decoded = Buffer.from(privateKey, "base64").toString("utf8");
+    if (!decoded.includes("-----BEGIN")) {
+      throw new SettingsError("PRIVATE_KEY is not a PEM private key (nor base64 of one): paste the whole .pem file, including the BEGIN/END lines, or use PRIVATE_KEY_PATH", "PRIVATE_KEY");
+    }
+    privateKey = decoded;
+  }
+  const webhookSecret = env.WEBHOOK_SECRET;
+  if (!webhookSecret) {
+    throw new SettingsError("WEBHOOK_SECRET is not set: use the same secret as in the GitHub App's webhook settings (generate one with `openssl rand -hex 32`)", "WEBHOOK_SECRET");
+  }
+  return { appId, privateKey, webhookSecret, webhookProxyUrl: url(env, "WEBHOOK_PROXY_URL") };
+}
+
+function required(env: Env, name: string, how: string): string {
+  const value = env[name];
+  if (!value) throw new SettingsError(`${name} is not set: ${how}`, name);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new SettingsError(`${name}=${JSON.stringify(raw)} is not a whole number: use e.g. ${name}=${Number.isNaN(fallback) ? min : fallback}`, name);
+  const value = Number(raw);
+  if (value < min || value > max) throw new SettingsError(`${name}=${raw} is out of range: use a value from ${min} to ${max}`, name);
+  return value;
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || value < min || value > max) {
+    throw new SettingsError(`${name}=${JSON.stringify(raw)} is not a number from ${min} to ${max}: use e.g. ${name}=${fallback}`, name);
+  }
+  return value;
+}
+
+const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+function bytes(env: Env, name: string, fallback: string): number {
+  const raw = (env[name] || fallback).trim().toLowerCase();
+  const match = /^(\d+(?:\.\d+)?)\s*([bkmg]?)i?b?$/.exec(raw);
+  if (!match) throw new SettingsError(`${name}=${JSON.stringify(env[name])} is not a size: use e.g. ${name}=${fallback} (units b, k, m, g)`, name);
+  return Math.round(Number(match[1]) * (UNITS[match[2] ?? ""] ?? 1));
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new SettingsError(`${name}=${JSON.stringify(raw)} is not one of ${allowed.join(", ")}`, name);
+  return raw as T;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  try {
+    return new URL(raw).toString().replace(/\/$/, "");
+  } catch {
+    throw new SettingsError(`${name}=${JSON.stringify(raw)} is not a URL: use e.g. ${name}=https://ci.example.com`, name);
+  }
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "@jest/globals";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadSettings } from "../../src/settings/load-settings.js";
+import { SettingsError } from "../../src/settings/settings-error.js";
+
+const PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n";
+const github = { APP_ID: "123", PRIVATE_KEY: PEM, WEBHOOK_SECRET: "s3cret" };
+
+function errorOf(fn: () => unknown): SettingsError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError);
+    return error as SettingsError;
+  }
+  throw new Error("expected a SettingsError");
+}
+
+describe("loadSettings", () => {
+  it("gives documented defaults for the CLI with an empty environment", () => {
+    const settings = loadSettings({ PONYCI_DATA_DIR: "/tmp/pony" }, "run");
+    expect(settings).toMatchObject({
+      github: undefined,
+      host: "localhost",
+      port: 3000,
+      logLevel: "info",
+      dataDir: "/tmp/pony",
+      baseImage: "auto",
+      maxCells: 24,
+      queue: { kind: "embedded" },
+      cell: { memoryBytes: 2 * 1024 ** 3, nanoCpus: 1e9, pidsLimit: 512, timeoutSec: 1200, logLimitBytes: 5 * 1024 ** 2 },
+    });
+    expect(settings.concurrency).toBeGreaterThanOrEqual(1);
+  });
+
+  it("treats empty values (a copied .env.example) as unset", () => {
+    const settings = loadSettings({ PORT: "", PONYCI_CELL_MEMORY: "", DOCKER_HOST: "", PONYCI_QUEUE: "" }, "run");
+    expect(settings.port).toBe(3000);
+    expect(settings.cell.memoryBytes).toBe(2 * 1024 ** 3);
+  });
+
+  it.each([
+    ["PONYCI_CELL_MEMORY", "512m", (s: ReturnType<typeof loadSettings>) => s.cell.memoryBytes, 512 * 1024 ** 2],
+    ["PONYCI_CELL_MEMORY", "1.5g", (s: ReturnType<typeof loadSettings>) => s.cell.memoryBytes, 1.5 * 1024 ** 3],
+    ["PONYCI_CELL_CPUS", "0.5", (s: ReturnType<typeof loadSettings>) => s.cell.nanoCpus, 5e8],
+    ["PONYCI_CONCURRENCY", "7", (s: ReturnType<typeof loadSettings>) => s.concurrency, 7],
+    ["PORT", "8080", (s: ReturnType<typeof loadSettings>) => s.port, 8080],
+    ["PONYCI_PUBLIC_URL", "https://ci.example.com/", (s: ReturnType<typeof loadSettings>) => s.publicUrl, "https://ci.example.com"],
+  ])("reads %s=%s", (name, value, pick, expected) => {
+    expect(pick(loadSettings({ [name]: value }, "run"))).toEqual(expected);
+  });
+
+  it("reads the GitHub App credentials when serving", () => {
+    const settings = loadSettings({ ...github, WEBHOOK_PROXY_URL: "https://smee.io/abc" }, "serve");
+    expect(settings.github).toEqual({ appId: 123, privateKey: PEM, webhookSecret: "s3cret", webhookProxyUrl: "https://smee.io/abc" });
+  });
+
+  it("reads the private key from PRIVATE_KEY_PATH, and base64-encoded keys", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ponyci-settings-"));
+    const keyFile = path.join(dir, "app.pem");
+    writeFileSync(keyFile, PEM);
+    expect(loadSettings({ APP_ID: "1", PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: "x" }, "serve").github?.privateKey).toBe(PEM);
+    expect(loadSettings({ ...github, PRIVATE_KEY: Buffer.from(PEM).toString("base64") }, "serve").github?.privateKey).toBe(PEM);
+  });
+
+  it.each([
+    [{ PRIVATE_KEY: PEM, WEBHOOK_SECRET: "x" }, "APP_ID", /APP_ID is not set/],
+    [{ APP_ID: "1", WEBHOOK_SECRET: "x" }, "PRIVATE_KEY", /PRIVATE_KEY_PATH/],
+    [{ APP_ID: "1", PRIVATE_KEY: PEM }, "WEBHOOK_SECRET", /WEBHOOK_SECRET is not set/],
+    [{ ...github, PRIVATE_KEY_PATH: "/nonexistent/key.pem", PRIVATE_KEY: "" }, "PRIVATE_KEY_PATH", /cannot be read/],
+  ])("refuses to serve without %j (missing %s)", (env, variable, message) => {
+    const error = errorOf(() => loadSettings(env, "serve"));
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(message);
+  });
+
+  it.each([
+    ["APP_ID", "twelve", /not a whole number/],
+    ["PRIVATE_KEY", "not a key", /not a PEM private key/],
+    ["PORT", "70000", /out of range/],
+    ["PORT", "80a", /not a whole number/],
+    ["PONYCI_CELL_MEMORY", "lots", /not a size/],
+    ["PONYCI_CELL_CPUS", "-1", /not a number/],
+    ["LOG_LEVEL", "verbose", /not one of trace, debug/],
+    ["PONYCI_QUEUE", "rabbit", /not one of embedded, redis/],
+    ["PONYCI_PUBLIC_URL", "ci dot example", /not a URL/],
+    ["PONYCI_CONCURRENCY", "0", /out of range/],
+  ])("refuses malformed %s=%s with a message that says how to fix it", (name, value, message) => {
+    const error = errorOf(() => loadSettings({ ...github, [name]: value }, "serve"));
+    expect(error.variable).toBe(name);
+    expect(error.message).toMatch(message);
+  });
+
+  it("needs REDIS_URL for the redis queue", () => {
+    expect(errorOf(() => loadSettings({ PONYCI_QUEUE: "redis" })).message).toMatch(/REDIS_URL is not set/);
+    expect(loadSettings({ PONYCI_QUEUE: "redis", REDIS_URL: "redis://127.0.0.1:6379" }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379" });
+  });
+});
