@@ -1,0 +1,40 @@
+import type { Cell } from "../../builds/cell.js";
+import { cellName } from "../../builds/cell.js";
+import type { TestCounts, TestResult } from "../../../runner/src/events.js";
+import { escapeMarkdown } from "./escape-markdown.js";
+import { formatCounts } from "./format-counts.js";
+import { sanitizeText } from "./sanitize-text.js";
+import { truncateText } from "./truncate-text.js";
+
+export interface RenderProgressOptions {
+  cell: Cell;
+  /** Counts so far. */
+  counts: TestCounts;
+  /** Failed or erroring tests so far, oldest first (only the first few are named). */
+  failures?: readonly TestResult[];
+}
+
+const NAMED_FAILURES = 5;
+
+/**
+ * Output of a running cell: title "Running: 120 passed, 1 failed so far"
+ * ("Running: no results yet" before the first test) and a short summary
+ * naming the first failures. It holds no clock time, so two updates with
+ * the same results are equal and hasCheckChange can skip the second.
+ */
+export function renderProgress(options: RenderProgressOptions): { title: string; summary: string } {
+  const { counts } = options;
+  const title = counts.total > 0 ? `Running: ${formatCounts(counts)} so far` : "Running: no results yet";
+  const lines = [`**${escapeMarkdown(cellName(options.cell))}** is running: ${counts.total} ${counts.total === 1 ? "test" : "tests"} finished so far.`];
+  const failures = options.failures ?? [];
+  if (failures.length > 0) {
+    lines.push("", "Failed so far:");
+    for (const test of failures.slice(0, NAMED_FAILURES)) {
+      lines.push(`- <code>${escapeMarkdown(truncateText(sanitizeText(test.id), { maxChars: 200, keep: "middle" }))}</code>`);
+    }
+    const more = failures.length - NAMED_FAILURES;
+    if (more > 0) lines.push(`- …and ${more} more`);
+  }
+  lines.push("", "Details, annotations and the log tail appear when the cell finishes.");
+  return { title, summary: `${lines.join("\n")}\n` };
+}
