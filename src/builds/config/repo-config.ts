@@ -1,0 +1,34 @@
+import type { MatrixSpec } from "../matrix/expand-matrix.js";
+
+/** Where Pony CI looks for a repository's settings, first match wins. */
+export const repoConfigPaths: readonly string[] = [".github/ponyci.yml", ".github/ponyci.yaml"];
+
+/** Seconds a cell may run when the config says nothing. */
+export const defaultTimeoutSeconds = 1200;
+
+/** Upper bound for `timeout:`: two hours per cell. */
+export const maxTimeoutSeconds = 7200;
+
+/**
+ * A repository's settings, from `.github/ponyci.yml` or the defaults
+ * (the user-facing reference is docs/repo-config.md).
+ */
+export interface RepoConfig {
+  /** The file the settings came from; undefined when the repository has none. */
+  file: string | undefined;
+  /** The matrix keys (python, django, include, exclude); undefined when the file has none of them. */
+  matrix: MatrixSpec | undefined;
+  /** Shell command that runs the tests; undefined: the runner detects one. */
+  test: string | undefined;
+  /** pip requirement lines replacing the detected test dependencies; undefined: detect. */
+  install: string[] | undefined;
+  /** Extra environment variables for every cell. */
+  env: Record<string, string>;
+  /** Seconds each cell may run before it is stopped. */
+  timeout: number;
+}
+
+/** The settings of a repository without a config file. */
+export function createDefaultRepoConfig(): RepoConfig {
+  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds };
+}

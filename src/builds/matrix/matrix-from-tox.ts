@@ -1,0 +1,93 @@
+import { cellKey, type Cell } from "../cell.js";
+import { compareVersions, defaultAvailablePython, listSupportedPython } from "./django-compat.js";
+import { expandToxEnvlist } from "./expand-tox-envlist.js";
+import { parseToxFactor } from "./parse-tox-factor.js";
+import type { ReadRepoFile } from "./read-repo-file.js";
+import { readToxConfig, readToxValue } from "./read-tox-config.js";
+import { resolveToxDeps } from "./resolve-tox-deps.js";
+
+/** One env of the envlist and what Pony CI makes of it. */
+export interface ToxEnvCell {
+  name: string;
+  /** Undefined when the name gives no Django release (lint, docs, djmain…). */
+  cell: Cell | undefined;
+  /** Its test dependencies with factor conditions resolved, Django left out. */
+  deps: string[];
+}
+
+/** The matrix a tox envlist describes. */
+export interface ToxMatrix {
+  file: string;
+  /** Line of the envlist setting. */
+  line: number;
+  envs: ToxEnvCell[];
+  /** One cell per distinct Python × Django pair, in envlist order; not yet filtered for support or images. */
+  cells: Cell[];
+  notes: string[];
+}
+
+/** Options for {@link matrixFromTox}. */
+export interface MatrixFromToxOptions {
+  /** Python versions this installation has; picks the Python of an env that names only Django. */
+  availablePython?: readonly string[];
+}
+
+/**
+ * Read the Python × Django cells of the repository's tox envlist (tox.ini
+ * `[tox]`, setup.cfg `[tox:tox]` or pyproject.toml `legacy_tox_ini`), with
+ * brace expansion and factor names such as py311, py3.11, django42, dj42.
+ * An env naming only a Django release runs on the newest available Python
+ * that release supports; envs naming no Django release (lint, docs, djmain)
+ * and factors with no meaning to the matrix are ignored, with a note.
+ * Undefined when there is no tox configuration or it has no envlist.
+ */
+export function matrixFromTox(readFile: ReadRepoFile, options: MatrixFromToxOptions = {}): ToxMatrix | undefined {
+  const tox = readToxConfig(readFile);
+  const setting = tox?.core?.entries.get("env_list") ?? tox?.core?.entries.get("envlist");
+  if (!tox || !setting) return undefined;
+  const available = [...(options.availablePython ?? defaultAvailablePython)].sort(compareVersions);
+  const withoutDjango: string[] = [];
+  const ignoredFactors = new Set<string>();
+  const notes: string[] = [];
+  const envs = expandToxEnvlist(readToxValue(setting)).map((name): ToxEnvCell => {
+    let python: string | undefined;
+    let django: string | undefined;
+    const others: string[] = [];
+    for (const factor of name.split("-")) {
+      const meaning = parseToxFactor(factor);
+      if (meaning.kind === "python") python ??= meaning.version;
+      else if (meaning.kind === "django") django ??= meaning.version;
+      else others.push(factor);
+    }
+    if (django === undefined) {
+      withoutDjango.push(name);
+      return { name, cell: undefined, deps: [] };
+    }
+    if (python === undefined) {
+      const supported = listSupportedPython(django);
+      python = available.filter((v) => supported.includes(v)).at(-1) ?? supported.at(-1);
+      if (python === undefined) {
+        withoutDjango.push(name);
+        return { name, cell: undefined, deps: [] };
+      }
+      notes.push(`tox env ${name} names no Python version: using Python ${python}`);
+    }
+    others.forEach((factor) => ignoredFactors.add(factor));
+    const cell = { python, django };
+    return { name, cell, deps: resolveToxDeps(tox, { name, cell }) };
+  });
+  if (withoutDjango.length > 0) {
+    const what = withoutDjango.length === 1 ? "env" : "envs";
+    notes.push(`tox ${what} ${listSome(withoutDjango)} name${what === "env" ? "s" : ""} no Django release: not used`);
+  }
+  if (ignoredFactors.size > 0) {
+    notes.push(`tox factors ${listSome([...ignoredFactors])} do not change the Python × Django matrix: ignored`);
+  }
+  const cells = new Map<string, Cell>();
+  for (const { cell } of envs) if (cell && !cells.has(cellKey(cell))) cells.set(cellKey(cell), cell);
+  return { file: tox.file, line: setting.line, envs, cells: [...cells.values()], notes };
+}
+
+function listSome(items: readonly string[]): string {
+  return items.length <= 8 ? items.join(", ") : `${items.slice(0, 8).join(", ")} and ${items.length - 8} more`;
+}

@@ -1,0 +1,125 @@
+import type { Cell } from "./cell.js";
+import { RepoConfigError } from "./config/repo-config-error.js";
+import { parseRepoConfig } from "./config/parse-repo-config.js";
+import { createDefaultRepoConfig, repoConfigPaths, type RepoConfig } from "./config/repo-config.js";
+import { compareVersions, defaultAvailablePython } from "./matrix/django-compat.js";
+import { checkCellCount, expandMatrix, type MatrixSpec } from "./matrix/expand-matrix.js";
+import { matrixFromClassifiers } from "./matrix/matrix-from-classifiers.js";
+import { matrixFromTox } from "./matrix/matrix-from-tox.js";
+import type { ReadRepoFile } from "./matrix/read-repo-file.js";
+import { selectRunnableCells } from "./matrix/select-runnable-cells.js";
+import { toxDepsForCell } from "./matrix/tox-deps-for-cell.js";
+
+/** Where a build's matrix came from. */
+export type MatrixSource = "config" | "tox" | "classifiers" | "default";
+
+/** The cells to run for one commit, and why. */
+export interface MatrixPlan {
+  source: MatrixSource;
+  cells: Cell[];
+  /** Human-readable notes: what was left out and why, which sources were skipped. */
+  notes: string[];
+  /** The repository settings (defaults when it has no config file). */
+  config: RepoConfig;
+  /**
+   * Test dependencies the repository's tox configuration declares for a cell
+   * (factor conditions resolved, Django left out); undefined without tox.
+   * `config.install`, when set, takes precedence over these.
+   */
+  depsFor: (cell: Pick<Cell, "python" | "django">) => string[] | undefined;
+}
+
+/** Options for {@link planMatrix}. */
+export interface PlanMatrixOptions {
+  /** Python versions this installation has images for; default {@link defaultAvailablePython}. */
+  availablePython?: readonly string[];
+  /** Most cells per commit; default 24. */
+  maxCells?: number;
+}
+
+/** Django releases of the default matrix: the two newest LTS releases. */
+export const defaultDjango: readonly string[] = ["4.2", "5.2"];
+
+/** How many of the newest available Python versions the default matrix uses. */
+const defaultPythonCount = 2;
+
+/**
+ * Decide which cells to run for a commit, from the first source that gives
+ * any (reference: docs/repo-config.md):
+ * 1. `.github/ponyci.yml` with python/django/include/exclude (a missing axis takes its default);
+ * 2. the tox envlist (tox.ini, setup.cfg, pyproject.toml legacy_tox_ini);
+ * 3. trove classifiers (pyproject.toml, setup.cfg);
+ * 4. the default: Django 4.2 and 5.2 × the two newest Pythons available
+ *    (3.11 and 3.13 on a stock installation), unsupported pairs left out.
+ * A config file without matrix keys still supplies the other settings.
+ * Pure: reads files only through `readFile`.
+ * @throws RepoConfigError when the config file is broken, or when the chosen
+ *   source leaves no cell (config, default) or more than `maxCells`.
+ */
+export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = {}): MatrixPlan {
+  const available = [...(options.availablePython ?? defaultAvailablePython)].sort(compareVersions);
+  const select = { availablePython: available, maxCells: options.maxCells };
+  const notes: string[] = [];
+  const config = readRepoConfig(readFile, notes);
+  const depsFor = (cell: Pick<Cell, "python" | "django">) => toxDepsForCell(readFile, cell);
+  const defaultPython = available.slice(-defaultPythonCount);
+
+  if (config.matrix && config.file) {
+    const spec = fillMissingAxis(config.matrix, defaultPython, config.file, notes);
+    const expanded = expandMatrix(spec, { ...select, file: config.file });
+    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor };
+  }
+
+  const derived = [
+    { source: "tox" as const, read: () => matrixFromTox(readFile, select), what: "envlist" },
+    { source: "classifiers" as const, read: () => matrixFromClassifiers(readFile), what: "classifiers" },
+  ];
+  for (const { source, read, what } of derived) {
+    const found = read();
+    if (!found) continue;
+    const selection = selectRunnableCells(found.cells, select);
+    notes.push(...found.notes, ...selection.notes);
+    if (selection.cells.length === 0) {
+      notes.push(`${found.file} ${what} gives no cell this installation can run: not used`);
+      continue;
+    }
+    checkCellCount(selection, { file: found.file, line: found.line, maxCells: options.maxCells, availablePython: available });
+    return { source, cells: selection.cells, notes, config, depsFor };
+  }
+
+  const cells = defaultPython.flatMap((python) => defaultDjango.map((django) => ({ python, django })));
+  const selection = selectRunnableCells(cells, select);
+  notes.push(...selection.notes);
+  if (selection.cells.length === 0) {
+    const file = config.file ?? repoConfigPaths[0] ?? ".github/ponyci.yml";
+    throw new RepoConfigError({
+      file,
+      message: `The default matrix (Python ${defaultPython.join(", ")} × Django ${defaultDjango.join(", ")}) leaves no cell this installation can run (${selection.notes.join("; ")}). Add \`python:\` and \`django:\` lists to ${file}.`,
+    });
+  }
+  return { source: "default", cells: selection.cells, notes, config, depsFor };
+}
+
+function readRepoConfig(readFile: ReadRepoFile, notes: string[]): RepoConfig {
+  const found = repoConfigPaths.flatMap((file) => {
+    const text = readFile(file);
+    return text === undefined ? [] : [{ file, text }];
+  });
+  const first = found[0];
+  if (!first) return createDefaultRepoConfig();
+  if (found.length > 1) notes.push(`Both ${found.map((f) => f.file).join(" and ")} exist: using ${first.file}`);
+  return parseRepoConfig(first.text, { file: first.file });
+}
+
+/** A spec naming only python (or only django) gets the default of the other axis; include-only specs stay as they are. */
+function fillMissingAxis(spec: MatrixSpec, defaultPython: readonly string[], file: string, notes: string[]): MatrixSpec {
+  if (spec.python && !spec.django) {
+    notes.push(`${file} has no \`django:\` list: using Django ${defaultDjango.join(", ")}`);
+    return { ...spec, django: defaultDjango };
+  }
+  if (spec.django && !spec.python) {
+    notes.push(`${file} has no \`python:\` list: using Python ${defaultPython.join(", ")}`);
+    return { ...spec, python: defaultPython };
+  }
+  return spec;
+}
