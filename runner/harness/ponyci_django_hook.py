@@ -1,0 +1,255 @@
+"""Make Django's test runner report `test` events, however it was started.
+
+Installed by sitecustomize.py (only when PONYCI_EVENTS is set): a meta-path
+finder waits for `django.test.runner` to be imported, then patches
+`DiscoverRunner` so every runner built on it (manage.py test, django-admin
+test, python -m django test, runtests.py scripts using get_runner(settings) or
+DiscoverRunner directly, subclasses that call super()) reports:
+- run_suite: filters the suite by PONYCI_ONLY_TESTS, then wraps it so the
+  result object unittest hands it (whatever its class) is instrumented;
+- run_tests: an exception escaping it (system check errors, database set-up)
+  becomes an `error` event.
+Unimportable test modules: unittest keeps only the text of the ImportError, so
+unittest.loader._make_failed_import_test is wrapped to remember the original
+exception, which gives the real file:line.
+"""
+
+import importlib.abc
+import sys
+import time
+import types
+import unittest
+
+from ponyci_events import emit, emit_error_once
+from ponyci_locate import error_fields, locate_text_traceback
+from ponyci_only_tests import FAILED_IMPORT_PREFIX, django_labels, django_test_selected, only_tests_from_env
+
+TARGET_MODULE = "django.test.runner"
+_failed_imports = {}
+
+
+def install():
+    """Patch DiscoverRunner now if Django's runner is loaded, else as soon as it is imported."""
+    module = sys.modules.get(TARGET_MODULE)
+    if module is not None:
+        patch_discover_runner(module)
+    elif not any(isinstance(finder, _RunnerFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _RunnerFinder())
+
+
+class _PatchingLoader:
+    """Delegates to the real loader, then patches the freshly executed module."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        create = getattr(self._loader, "create_module", None)
+        return create(spec) if create else None
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        try:
+            patch_discover_runner(module)
+        except Exception as exc:  # never break the project's tests
+            sys.stderr.write("ponyci: could not instrument Django's test runner: %r\n" % (exc,))
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+
+class _RunnerFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):
+        if fullname != TARGET_MODULE:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _PatchingLoader(spec.loader)
+                return spec
+        return None
+
+
+def patch_discover_runner(module):
+    """Patch module.DiscoverRunner (idempotent)."""
+    runner = getattr(module, "DiscoverRunner", None)
+    if runner is None or getattr(runner, "_ponyci_patched", False):
+        return
+    original_run_suite = runner.run_suite
+    original_run_tests = runner.run_tests
+
+    def run_suite(self, suite, *args, **kwargs):
+        labels = django_labels(only_tests_from_env())
+        if labels:
+            filter_suite(suite, labels)
+        return original_run_suite(self, _ReportingSuite(suite), *args, **kwargs)
+
+    def run_tests(self, *args, **kwargs):
+        try:
+            return original_run_tests(self, *args, **kwargs)
+        except Exception as exc:
+            emit_error_once(exc, dict({"event": "error"}, **error_fields(exc)))
+            raise
+
+    run_suite.__doc__ = original_run_suite.__doc__
+    run_tests.__doc__ = original_run_tests.__doc__
+    runner.run_suite = run_suite
+    runner.run_tests = run_tests
+    runner._ponyci_patched = True
+    _remember_failed_imports()
+
+
+def _remember_failed_imports():
+    loader = unittest.loader
+    original = loader._make_failed_import_test
+    if getattr(original, "_ponyci_patched", False):
+        return
+
+    def _make_failed_import_test(name, suiteClass):
+        exc = sys.exc_info()[1]
+        if exc is not None:
+            _failed_imports[name] = exc
+        return original(name, suiteClass)
+
+    _make_failed_import_test._ponyci_patched = True
+    loader._make_failed_import_test = _make_failed_import_test
+
+
+def filter_suite(suite, labels):
+    """Drop, in place, every test of `suite` that PONYCI_ONLY_TESTS `labels` do not select."""
+    subsuites = getattr(suite, "subsuites", None)  # django ParallelTestSuite
+    if isinstance(subsuites, list):
+        for subsuite in subsuites:
+            filter_suite(subsuite, labels)
+        subsuites[:] = [s for s in subsuites if s.countTestCases()]
+        return
+    tests = getattr(suite, "_tests", None)
+    if tests is None:
+        return
+    kept = []
+    for test in tests:
+        if isinstance(test, unittest.TestSuite):
+            filter_suite(test, labels)
+            if test.countTestCases():
+                kept.append(test)
+        elif django_test_selected(test.id(), labels):
+            kept.append(test)
+    tests[:] = kept
+
+
+class _ReportingSuite:
+    """Stands in for the suite; instruments the result it is run with."""
+
+    def __init__(self, suite):
+        self._suite = suite
+
+    def __call__(self, result, *args, **kwargs):
+        instrument_result(result)
+        return self._suite(result, *args, **kwargs)
+
+    def __iter__(self):
+        return iter(self._suite)
+
+    def __getattr__(self, name):
+        return getattr(self._suite, name)
+
+
+def test_id(test):
+    """Event id of a test; subtests are "<test id> [<message>, <k>=<v>, ...]"."""
+    parent = getattr(test, "test_case", None)
+    if parent is not None and hasattr(test, "params"):
+        parts = []
+        message = getattr(test, "_message", None)
+        if message is not None and message is not getattr(unittest.case, "_subtest_msg_sentinel", None):
+            parts.append(str(message))
+        params = getattr(test, "params", None) or {}
+        if params:
+            parts.append(", ".join("%s=%r" % (key, value) for key, value in params.items()))
+        return "%s [%s]" % (parent.id(), ", ".join(parts) or "<subtest>")
+    return test.id()
+
+
+def instrument_result(result):
+    """Wrap the add*/startTest methods of this result instance so each outcome emits a `test` event."""
+    if getattr(result, "_ponyci_instrumented", False):
+        return
+    result._ponyci_instrumented = True
+    started = {}
+
+    def duration(test):
+        begin = started.get(id(getattr(test, "test_case", test)))
+        return round(time.perf_counter() - begin, 6) if begin is not None else 0.0
+
+    def report(test, outcome, err=None, message=None, owner=None):
+        event = {"event": "test", "id": test_id(test), "outcome": outcome, "duration": duration(test)}
+        if err is not None:
+            event.update(_err_fields(result, owner or test, err))
+            if outcome not in ("failed", "error"):
+                event.pop("path", None)
+                event.pop("line", None)
+                event.pop("traceback", None)
+        if message is not None:
+            event["message"] = message
+        emit(event)
+
+    def on_start(test):
+        started[id(test)] = time.perf_counter()
+
+    def on_sub_test(test, subtest, err):
+        if err is None:
+            return
+        failed = isinstance(err[0], type) and issubclass(err[0], getattr(test, "failureException", AssertionError))
+        report(subtest, "failed" if failed else "error", err, owner=test)
+
+    handlers = {
+        "startTest": on_start,
+        "addSuccess": lambda test: report(test, "passed"),
+        "addFailure": lambda test, err: report(test, "failed", err),
+        "addError": lambda test, err: report(test, "error", err),
+        "addSkip": lambda test, reason: report(test, "skipped", message=str(reason)),
+        "addExpectedFailure": lambda test, err: report(test, "xfail", err),
+        "addUnexpectedSuccess": lambda test: report(test, "xpass"),
+        "addSubTest": on_sub_test,
+    }
+    for name, handler in handlers.items():
+        original = getattr(result, name, None)
+        if original is not None:
+            setattr(result, name, _wrap(handler, original))
+
+
+def _wrap(handler, original):
+    def wrapper(*args, **kwargs):
+        try:
+            handler(*args, **kwargs)
+        except Exception as exc:  # reporting must never break the run
+            sys.stderr.write("ponyci: could not report a test result: %r\n" % (exc,))
+        return original(*args, **kwargs)
+
+    return wrapper
+
+
+def _err_fields(result, test, err):
+    """message/traceback/path/line for an exc_info triple reported by unittest."""
+    if isinstance(test, unittest.loader._FailedTest):
+        name = test.id()[len(FAILED_IMPORT_PREFIX):] if test.id().startswith(FAILED_IMPORT_PREFIX) else ""
+        original = _failed_imports.get(name) or _failed_imports.get(getattr(test, "_testMethodName", ""))
+        if original is not None:
+            return error_fields(original)
+        return locate_text_traceback(str(err[1]))
+    value = err[1]
+    if value is None:
+        value = err[0]()
+    if value.__traceback__ is None and isinstance(err[2], types.TracebackType):
+        value = value.with_traceback(err[2])
+    fields = error_fields(value)
+    to_text = getattr(result, "_exc_info_to_string", None)
+    if to_text is not None:
+        try:
+            fields["traceback"] = to_text(err, test)
+        except Exception:
+            pass
+    return fields
