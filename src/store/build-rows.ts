@@ -1,0 +1,151 @@
+import type { Conclusion } from "../../runner/src/events.js";
+import { deriveBuildStatus, type BuildStatus } from "./derive-build-status.js";
+import type { JobRecord, JobRows, NewJob } from "./job-rows.js";
+import type { StoreCore } from "./store-core.js";
+
+export type BuildSource = "github" | "bridge" | "cli";
+export type Visibility = "public" | "private";
+
+export interface NewBuild {
+  /** "owner/name" on GitHub, or the private repository's name on the bridge. */
+  repo: string;
+  source: BuildSource;
+  visibility: Visibility;
+  sha: string;
+  branch?: string;
+  prNumber?: number;
+  /** What started it: "push", "pull_request", "rerequested", "downstream", "manual"… */
+  event: string;
+  /** Free-form details, e.g. `{ upstream: { repo, sha, buildId } }` for a downstream build. */
+  trigger?: Record<string, unknown>;
+}
+
+export interface BuildRecord extends NewBuild {
+  id: number;
+  trigger: Record<string, unknown>;
+  createdAt: number;
+  /** Derived from the build's jobs. */
+  status: BuildStatus;
+}
+
+export interface ListBuildsOptions {
+  repo?: string;
+  visibility?: Visibility;
+  /** At most this many, newest first. Default 50. */
+  limit?: number;
+  /** Only builds with an id below this one (paging). */
+  before?: number;
+}
+
+export interface BuildRows {
+  /**
+   * Records a build and, in the same transaction, its jobs (state queued).
+   * Either both are written or neither.
+   */
+  createBuild(build: NewBuild & { jobs?: NewJob[] }): { build: BuildRecord; jobs: JobRecord[] };
+  getBuild(id: number): BuildRecord | undefined;
+  /** Builds of one commit (newest first): for dedupe of the same repo + sha. */
+  findBuilds(query: { repo: string; sha: string }): BuildRecord[];
+  listBuilds(options?: ListBuildsOptions): BuildRecord[];
+}
+
+interface BuildRow {
+  id: number;
+  repo: string;
+  source: BuildSource;
+  visibility: Visibility;
+  sha: string;
+  branch: string | null;
+  pr_number: number | null;
+  event: string;
+  trigger_json: string;
+  created_at: number;
+}
+
+interface JobSummaryRow {
+  build_id: number;
+  state: JobRecord["state"];
+  conclusion: Conclusion | null;
+  n: number;
+}
+
+export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs">): BuildRows {
+  const db = core.sqlite;
+  const insert = db.prepare<[string, string, string, string, string | null, number | null, string, string, number]>(
+    `INSERT INTO builds (repo, source, visibility, sha, branch, pr_number, event, trigger_json, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const selectOne = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
+  const selectBySha = db.prepare<[string, string], BuildRow>("SELECT * FROM builds WHERE repo = ? AND sha = ? ORDER BY id DESC");
+  const selectSummary = db.prepare<[number, number], JobSummaryRow>(
+    `SELECT build_id, state, conclusion, count(*) AS n FROM jobs
+     WHERE build_id BETWEEN ? AND ? GROUP BY build_id, state, conclusion`,
+  );
+
+  const withStatus = (rows: BuildRow[]): BuildRecord[] => {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.id);
+    const summaries = selectSummary.all(Math.min(...ids), Math.max(...ids));
+    return rows.map((row) => toRecord(row, summaries.filter((s) => s.build_id === row.id)));
+  };
+
+  return {
+    createBuild: (build) =>
+      core.transact("record the build", () => {
+        const result = insert.run(
+          build.repo,
+          build.source,
+          build.visibility,
+          build.sha,
+          build.branch ?? null,
+          build.prNumber ?? null,
+          build.event,
+          JSON.stringify(build.trigger ?? {}),
+          core.clock.now(),
+        );
+        const id = Number(result.lastInsertRowid);
+        const created = build.jobs && build.jobs.length > 0 ? jobs.createJobs(id, build.jobs) : [];
+        const [record] = withStatus([selectOne.get(id) as BuildRow]);
+        return { build: record as BuildRecord, jobs: created };
+      }),
+    getBuild: (id) =>
+      core.read(`read build #${id}`, () => {
+        const row = selectOne.get(id);
+        return row ? withStatus([row])[0] : undefined;
+      }),
+    findBuilds: ({ repo, sha }) => core.read(`find builds of ${repo}@${sha}`, () => withStatus(selectBySha.all(repo, sha))),
+    listBuilds: (options = {}) =>
+      core.read("list builds", () => {
+        const filters: [string, string | number | undefined][] = [
+          ["repo = ?", options.repo],
+          ["visibility = ?", options.visibility],
+          ["id < ?", options.before],
+        ];
+        const used = filters.filter(([, value]) => value !== undefined);
+        const where = used.map(([clause]) => clause);
+        const params = used.map(([, value]) => value as string | number);
+        const sql =
+          `SELECT * FROM builds ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+        return withStatus(db.prepare<unknown[], BuildRow>(sql).all(...params, options.limit ?? 50));
+      }),
+  };
+}
+
+function toRecord(row: BuildRow, summaries: JobSummaryRow[]): BuildRecord {
+  const record: BuildRecord = {
+    id: row.id,
+    repo: row.repo,
+    source: row.source,
+    visibility: row.visibility,
+    sha: row.sha,
+    event: row.event,
+    trigger: JSON.parse(row.trigger_json) as Record<string, unknown>,
+    createdAt: row.created_at,
+    status: deriveBuildStatus(
+      summaries.map((s) => ({ state: s.state, conclusion: s.conclusion ?? undefined, count: s.n })),
+    ),
+  };
+  if (row.branch !== null) record.branch = row.branch;
+  if (row.pr_number !== null) record.prNumber = row.pr_number;
+  return record;
+}

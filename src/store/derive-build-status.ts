@@ -1,0 +1,36 @@
+import type { Conclusion } from "../../runner/src/events.js";
+import type { JobState } from "./job-rows.js";
+
+export interface BuildStatus {
+  /**
+   * queued: no job has started. running: some job is running, or some have
+   * ended and others wait. finished: every job ended (finished or cancelled).
+   */
+  state: "queued" | "running" | "finished";
+  /** When finished: the worst conclusion of its jobs. */
+  conclusion?: Conclusion;
+  jobs: number;
+}
+
+/** Worst first: a build is as bad as its worst job; a test failure (the code's fault) outranks an infrastructure error. */
+const severity: readonly Conclusion[] = ["failure", "timed_out", "error", "cancelled", "success"];
+
+/**
+ * A build's status from its jobs' states and conclusions (grouped, with a
+ * count). A build without jobs is finished with no conclusion.
+ */
+export function deriveBuildStatus(
+  jobs: readonly { state: JobState; conclusion?: Conclusion | undefined; count?: number }[],
+): BuildStatus {
+  const total = jobs.reduce((sum, job) => sum + (job.count ?? 1), 0);
+  const ended = jobs.filter((job) => job.state === "finished" || job.state === "cancelled");
+  const endedCount = ended.reduce((sum, job) => sum + (job.count ?? 1), 0);
+  if (total === 0) return { state: "finished", jobs: 0 };
+  if (endedCount === total) {
+    const conclusions = ended.map((job) => job.conclusion ?? (job.state === "cancelled" ? "cancelled" : "error"));
+    const conclusion = severity.find((candidate) => conclusions.includes(candidate)) ?? "success";
+    return { state: "finished", conclusion, jobs: total };
+  }
+  const anyStarted = endedCount > 0 || jobs.some((job) => job.state === "running");
+  return { state: anyStarted ? "running" : "queued", jobs: total };
+}

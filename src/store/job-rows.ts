@@ -1,0 +1,232 @@
+import type { Cell } from "../builds/cell.js";
+import type { Conclusion, SourceLocation, TestCounts } from "../../runner/src/events.js";
+import type { StoreCore } from "./store-core.js";
+
+export type JobState = "queued" | "running" | "finished" | "cancelled";
+
+export interface JobError {
+  message: string;
+  location?: SourceLocation;
+  traceback?: string;
+  /** "infrastructure", "config", …: who is to blame. */
+  kind?: string;
+}
+
+export interface NewJob {
+  /** Default: "<buildId>-<seq>". */
+  id?: string;
+  cell: Cell;
+  /** Free-form, e.g. `{ onlyTests: [...] }` for "re-run failed tests". */
+  external?: Record<string, unknown>;
+}
+
+export interface JobRecord {
+  id: string;
+  buildId: number;
+  /** Position in its build, from 1. */
+  seq: number;
+  cell: Cell;
+  state: JobState;
+  /** How many times it started. */
+  attempts: number;
+  conclusion?: Conclusion;
+  checkRunId?: number;
+  external: Record<string, unknown>;
+  counts?: TestCounts;
+  error?: JobError;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** The build whose newer commit made this job obsolete. */
+  supersededBy?: number;
+}
+
+export interface SupersedeQuery {
+  repo: string;
+  /** Push builds of this branch (pull-request builds are matched by `prNumber`). */
+  branch?: string;
+  prNumber?: number;
+  /** The new commit: its own jobs are never superseded. */
+  exceptSha: string;
+}
+
+export interface JobRows {
+  /** Adds jobs (state queued) to a build, in one transaction. */
+  createJobs(buildId: number, jobs: NewJob[]): JobRecord[];
+  getJob(id: string): JobRecord | undefined;
+  /** A build's jobs in order. */
+  listJobs(buildId: number): JobRecord[];
+  /**
+   * A (new) attempt starts: state running, attempts + 1. The results and log
+   * of an earlier attempt are deleted: a job keeps those of its latest
+   * attempt. Throws when the job does not exist.
+   */
+  recordJobStarted(jobId: string, at?: number): JobRecord;
+  /** The job ended: state finished (cancelled when the conclusion is "cancelled"). */
+  recordJobFinished(update: {
+    jobId: string;
+    conclusion: Conclusion;
+    counts?: TestCounts;
+    error?: JobError;
+    at?: number;
+  }): JobRecord;
+  /**
+   * A job that will not run (or stopped without finishing): state and
+   * conclusion cancelled. Returns false, changing nothing, when it had
+   * already ended.
+   */
+  recordJobCancelled(jobId: string, at?: number): boolean;
+  /** Back to queued after a crash or a shutdown (keeps `attempts`). */
+  recordJobRequeued(jobId: string): void;
+  /** The GitHub check run reporting this job. */
+  setCheckRunId(jobId: string, checkRunId: number): void;
+  /**
+   * Jobs still queued or running, not yet superseded, of older commits on the
+   * same branch (push builds) or pull request: what a new commit makes obsolete.
+   */
+  findJobsToSupersede(query: SupersedeQuery): JobRecord[];
+  /** Marks jobs as made obsolete by `byBuildId` (cancelling them is the caller's part). */
+  markJobsSuperseded(jobIds: readonly string[], byBuildId: number): void;
+}
+
+interface JobRow {
+  id: string;
+  build_id: number;
+  seq: number;
+  cell_json: string;
+  state: JobState;
+  attempts: number;
+  conclusion: Conclusion | null;
+  check_run_id: number | null;
+  external_json: string;
+  counts_json: string | null;
+  error_json: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  superseded_by: number | null;
+}
+
+export function createJobRows(core: StoreCore): JobRows {
+  const db = core.sqlite;
+  const nextSeq = db.prepare<[number], { seq: number }>("SELECT coalesce(max(seq), 0) + 1 AS seq FROM jobs WHERE build_id = ?");
+  const insert = db.prepare<[string, number, number, string, string, number]>(
+    `INSERT INTO jobs (id, build_id, seq, cell_json, state, external_json, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
+  );
+  const selectOne = db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE id = ?");
+  const selectByBuild = db.prepare<[number], JobRow>("SELECT * FROM jobs WHERE build_id = ? ORDER BY seq");
+  const start = db.prepare<[number, string]>(
+    `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL,
+       conclusion = NULL, counts_json = NULL, error_json = NULL WHERE id = ?`,
+  );
+  const deleteResults = db.prepare<[string]>("DELETE FROM test_results WHERE job_id = ?");
+  const deleteLog = db.prepare<[string]>("DELETE FROM job_logs WHERE job_id = ?");
+  const finish = db.prepare<[string, string, string | null, string | null, number, string]>(
+    `UPDATE jobs SET state = ?, conclusion = ?, counts_json = ?, error_json = ?, finished_at = ? WHERE id = ?`,
+  );
+  const cancel = db.prepare<[number, string]>(
+    `UPDATE jobs SET state = 'cancelled', conclusion = 'cancelled', finished_at = ?
+     WHERE id = ? AND state IN ('queued', 'running')`,
+  );
+  const requeue = db.prepare<[string]>("UPDATE jobs SET state = 'queued' WHERE id = ?");
+  const setCheckRun = db.prepare<[number, string]>("UPDATE jobs SET check_run_id = ? WHERE id = ?");
+  const supersede = db.prepare<[number, string]>("UPDATE jobs SET superseded_by = ? WHERE id = ?");
+  const findByBranch = db.prepare<[string, string, string], JobRow>(
+    `SELECT jobs.* FROM jobs JOIN builds ON builds.id = jobs.build_id
+     WHERE builds.repo = ? AND builds.branch = ? AND builds.pr_number IS NULL AND builds.sha <> ?
+       AND jobs.state IN ('queued', 'running') AND jobs.superseded_by IS NULL
+     ORDER BY jobs.build_id, jobs.seq`,
+  );
+  const findByPr = db.prepare<[string, number, string], JobRow>(
+    `SELECT jobs.* FROM jobs JOIN builds ON builds.id = jobs.build_id
+     WHERE builds.repo = ? AND builds.pr_number = ? AND builds.sha <> ?
+       AND jobs.state IN ('queued', 'running') AND jobs.superseded_by IS NULL
+     ORDER BY jobs.build_id, jobs.seq`,
+  );
+
+  const mustGet = (jobId: string): JobRecord => {
+    const row = selectOne.get(jobId);
+    if (!row) throw new Error(`there is no job ${jobId}`);
+    return toRecord(row);
+  };
+  const mustChange = (changes: number, jobId: string): void => {
+    if (changes === 0) throw new Error(`there is no job ${jobId}`);
+  };
+
+  return {
+    createJobs: (buildId, jobs) =>
+      core.transact(`record the jobs of build #${buildId}`, () => {
+        let seq = (nextSeq.get(buildId) as { seq: number }).seq;
+        const now = core.clock.now();
+        return jobs.map((job) => {
+          const id = job.id ?? `${buildId}-${seq}`;
+          insert.run(id, buildId, seq++, JSON.stringify(job.cell), JSON.stringify(job.external ?? {}), now);
+          return mustGet(id);
+        });
+      }),
+    getJob: (id) =>
+      core.read(`read job ${id}`, () => {
+        const row = selectOne.get(id);
+        return row ? toRecord(row) : undefined;
+      }),
+    listJobs: (buildId) => core.read(`list the jobs of build #${buildId}`, () => selectByBuild.all(buildId).map(toRecord)),
+    recordJobStarted: (jobId, at) =>
+      core.transact(`record the start of job ${jobId}`, () => {
+        mustChange(start.run(at ?? core.clock.now(), jobId).changes, jobId);
+        deleteResults.run(jobId);
+        deleteLog.run(jobId);
+        return mustGet(jobId);
+      }),
+    recordJobFinished: ({ jobId, conclusion, counts, error, at }) =>
+      core.transact(`record the end of job ${jobId}`, () => {
+        const state: JobState = conclusion === "cancelled" ? "cancelled" : "finished";
+        const changes = finish.run(
+          state,
+          conclusion,
+          counts ? JSON.stringify(counts) : null,
+          error ? JSON.stringify(error) : null,
+          at ?? core.clock.now(),
+          jobId,
+        ).changes;
+        mustChange(changes, jobId);
+        return mustGet(jobId);
+      }),
+    recordJobCancelled: (jobId, at) =>
+      core.transact(`cancel job ${jobId}`, () => cancel.run(at ?? core.clock.now(), jobId).changes > 0),
+    recordJobRequeued: (jobId) =>
+      core.transact(`requeue job ${jobId}`, () => mustChange(requeue.run(jobId).changes, jobId)),
+    setCheckRunId: (jobId, checkRunId) =>
+      core.transact(`record the check run of job ${jobId}`, () => mustChange(setCheckRun.run(checkRunId, jobId).changes, jobId)),
+    findJobsToSupersede: (query) =>
+      core.read(`find jobs superseded in ${query.repo}`, () => {
+        if (query.prNumber !== undefined) return findByPr.all(query.repo, query.prNumber, query.exceptSha).map(toRecord);
+        if (query.branch !== undefined) return findByBranch.all(query.repo, query.branch, query.exceptSha).map(toRecord);
+        return [];
+      }),
+    markJobsSuperseded: (jobIds, byBuildId) =>
+      core.transact(`mark jobs superseded by build #${byBuildId}`, () => {
+        for (const jobId of jobIds) supersede.run(byBuildId, jobId);
+      }),
+  };
+}
+
+function toRecord(row: JobRow): JobRecord {
+  const record: JobRecord = {
+    id: row.id,
+    buildId: row.build_id,
+    seq: row.seq,
+    cell: JSON.parse(row.cell_json) as Cell,
+    state: row.state,
+    attempts: row.attempts,
+    external: JSON.parse(row.external_json) as Record<string, unknown>,
+    createdAt: row.created_at,
+  };
+  if (row.conclusion !== null) record.conclusion = row.conclusion;
+  if (row.check_run_id !== null) record.checkRunId = row.check_run_id;
+  if (row.counts_json !== null) record.counts = JSON.parse(row.counts_json) as TestCounts;
+  if (row.error_json !== null) record.error = JSON.parse(row.error_json) as JobError;
+  if (row.started_at !== null) record.startedAt = row.started_at;
+  if (row.finished_at !== null) record.finishedAt = row.finished_at;
+  if (row.superseded_by !== null) record.supersededBy = row.superseded_by;
+  return record;
+}
