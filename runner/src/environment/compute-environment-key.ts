@@ -1,0 +1,37 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Bump when the way images are built changes (install script, venv layout,
+ * labels): every cached environment is then rebuilt once.
+ */
+export const ENVIRONMENT_BUILDER_VERSION = "1";
+
+export interface EnvironmentKeyInput {
+  baseImageId: string;
+  python: string;
+  /** Resolved, "4.2.16". */
+  django: string;
+  requirements: string[];
+  constraints: string[];
+  /** Requirement files read, with their text: a change inside an included file changes the key. */
+  files: { path: string; content: string }[];
+  /** Separates key spaces (tests; forcing rebuilds after an incident). */
+  salt?: string;
+}
+
+/** sha256 (hex) over everything that decides an environment image's content. */
+export function computeEnvironmentKey(input: EnvironmentKeyInput): string {
+  const canonical = {
+    builder: ENVIRONMENT_BUILDER_VERSION,
+    salt: input.salt ?? "",
+    baseImageId: input.baseImageId,
+    python: input.python,
+    django: input.django,
+    requirements: [...new Set(input.requirements)].sort(),
+    constraints: [...new Set(input.constraints)].sort(),
+    files: [...input.files]
+      .sort((a, b) => a.path.localeCompare(b.path))
+      .map((f) => [f.path, createHash("sha256").update(f.content).digest("hex")]),
+  };
+  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex");
+}

@@ -1,0 +1,37 @@
+/** What a cell needs installed: the runner asks for it before starting tests. */
+export interface EnvironmentRequest {
+  /** "3.11": must match the base image's Python. */
+  python: string;
+  /** "4.2" → newest 4.2.x on PyPI (cached for a day); "5.2.3" → exactly that. */
+  django: string;
+  /** Host path of the checkout, read to detect the test dependencies. */
+  workspace: string;
+  /**
+   * The repository config's `install`: requirement specs and "-r path" entries
+   * (relative to the repository root). When given, detection is skipped.
+   */
+  install?: string[];
+  /** Requirement specs from elsewhere (tox factor deps, matrix vars). */
+  extraDeps?: string[];
+}
+
+/** A ready image: run test containers from `image` with `/opt/venv/bin` first on PATH. */
+export interface Environment {
+  /** "ponyci/env:<key>". */
+  image: string;
+  /** sha256 (hex) of everything that went into the image. */
+  key: string;
+  /** True when this call built the image; false when it was already there. */
+  built: boolean;
+  /** The Django version installed, "4.2.16". */
+  django: string;
+  /** `pip freeze` of the virtualenv, "name==version", sorted. */
+  packages: string[];
+  /** What detection decided and skipped (editable installs, options…), for the cell log. */
+  notes: string[];
+}
+
+/** Where the virtualenv lives inside environment images. */
+export const VENV_PATH = "/opt/venv";
+/** Repository of environment images: `ponyci/env:<key>`. */
+export const ENV_IMAGE_REPO = "ponyci/env";

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDocker } from "../../runner/src/docker/create-docker.js";
+import { createEnvironmentBuilder, type EnvironmentBuilderOptions } from "../../runner/src/environment/create-environment-builder.js";
+import { EnvironmentError } from "../../runner/src/environment/environment-error.js";
+import { runBuildContainer } from "../../runner/src/environment/run-build-container.js";
+import { createPipRunner, type PipRunner } from "../../runner/src/environment/run-pip.js";
+
+// Real Docker, real PyPI through the host's pip. Cold builds are few on purpose (each ~20-40 s).
+const docker = createDocker();
+const salt = `test-${randomUUID()}`;
+const built = new Set<string>();
+let cacheDir: string;
+let root: string;
+
+const realPip = createPipRunner();
+function countingPip(): { runPip: PipRunner; calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    runPip: (args, opts) => {
+      calls.push(args[0] === "index" ? "index" : args[0] ?? "?");
+      return realPip(args, opts);
+    },
+  };
+}
+const failingPip: PipRunner = async (args) => {
+  throw new Error(`pip must not run on the warm path (called with ${args.join(" ")})`);
+};
+
+function builder(options: Partial<EnvironmentBuilderOptions> = {}) {
+  return createEnvironmentBuilder({ docker, cacheDir, keySalt: salt, ...options });
+}
+
+async function workspace(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(root, "ws-"));
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  return dir;
+}
+
+/** Run a script in a no-network container from `image`; its output lines. */
+async function runIn(image: string, script: string): Promise<{ exitCode: number; lines: string[] }> {
+  const lines: string[] = [];
+  const { exitCode } = await runBuildContainer(docker, { image, script }, { onLine: (l) => lines.push(l) });
+  return { exitCode, lines };
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "ponyci-env-test-"));
+  cacheDir = join(root, "cache");
+});
+
+afterAll(async () => {
+  for (const image of built) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("createEnvironmentBuilder", () => {
+  let ws42: string;
+
+  it("builds Python 3.11 × Django 4.2 with the test requirements once, even when asked twice at the same time", async () => {
+    ws42 = await workspace({ "requirements-test.txt": "factory-boy\n-e .\nDjango>=3\n" });
+    const pip = countingPip();
+    const envs = builder({ runPip: pip.runPip });
+    const logs: string[] = [];
+    const request = { python: "3.11", django: "4.2", workspace: ws42 };
+    const [a, b] = await Promise.all([envs.ensure(request, { onLog: (l) => logs.push(l) }), envs.ensure(request)]);
+    built.add(a.image);
+
+    expect([a.built, b.built].sort()).toEqual([false, true]);
+    expect(a.image).toBe(b.image);
+    expect(a.image).toBe(`ponyci/env:${a.key}`);
+    expect(a.django).toMatch(/^4\.2\.\d+$/);
+    expect(a.packages).toContain(`Django==${a.django}`);
+    expect(a.packages.some((p) => /^factory[-_]boy==/i.test(p))).toBe(true);
+    expect(a.notes.some((n) => n.includes("editable"))).toBe(true);
+    expect(pip.calls).toEqual(["index", "download"]);
+    expect(logs.some((l) => l.includes("Saved"))).toBe(true);
+
+    const run = await runIn(a.image, `python -c "import django, factory; print('versions', django.get_version(), factory.__version__)"; echo "venv=$VIRTUAL_ENV"`);
+    expect(run.exitCode).toBe(0);
+    expect(run.lines).toContain(`venv=/opt/venv`);
+    expect(run.lines.find((l) => l.startsWith("versions"))).toMatch(new RegExp(`^versions ${a.django.replace(/\./g, "\\.")} \\d`));
+  }, 300_000);
+
+  it("finds the image again without pip or the network, and refreshes the Django series only after the TTL", async () => {
+    const warm = await builder({ runPip: failingPip }).ensure({ python: "3.11", django: "4.2", workspace: ws42 });
+    expect(warm.built).toBe(false);
+    expect(warm.django).toMatch(/^4\.2\.\d+$/);
+    expect(warm.packages.some((p) => /^factory[-_]boy==/i.test(p))).toBe(true);
+
+    const pip = countingPip();
+    const later = builder({ runPip: pip.runPip, now: () => Date.now() + 25 * 60 * 60 * 1000 });
+    const again = await later.ensure({ python: "3.11", django: "4.2", workspace: ws42 });
+    expect(pip.calls).toEqual(["index"]);
+    expect(again.key).toBe(warm.key);
+    expect(again.built).toBe(false);
+  }, 120_000);
+
+  it("a requirement that does not exist on PyPI is the project's error, quoting pip", async () => {
+    const ws = await workspace({ "requirements-test.txt": "factory-boy\nthis-package-does-not-exist-ponyci==1.0\n" });
+    const error = await builder()
+      .ensure({ python: "3.11", django: "4.2", workspace: ws })
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect((error as EnvironmentError).kind).toBe("project");
+    expect((error as EnvironmentError).retryable).toBe(false);
+    expect((error as EnvironmentError).message).toContain("this-package-does-not-exist-ponyci==1.0");
+    expect((error as EnvironmentError).message).toMatch(/check the name and version on PyPI/);
+  }, 120_000);
+
+  it("rejects a Django version it cannot understand as the project's mistake", async () => {
+    const error = await builder({ runPip: failingPip })
+      .ensure({ python: "3.11", django: "latest", workspace: ws42 })
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect((error as EnvironmentError).kind).toBe("project");
+  });
+
+  it("builds Python 3.13 × Django 5.2, building a wheel-less package from its source distribution offline", async () => {
+    const ws = await workspace({ "requirements.txt": "docopt==0.6.2\n" });
+    const logs: string[] = [];
+    const env = await builder().ensure({ python: "3.13", django: "5.2", workspace: ws }, { onLog: (l) => logs.push(l) });
+    built.add(env.image);
+    expect(env.built).toBe(true);
+    expect(env.django).toMatch(/^5\.2\.\d+$/);
+    expect(env.packages).toContain("docopt==0.6.2");
+    expect(logs.some((l) => l.includes("built docopt-0.6.2"))).toBe(true);
+    const run = await runIn(env.image, `python -c "import sys, django, docopt; print(sys.version_info[:2], django.get_version())"`);
+    expect(run.exitCode).toBe(0);
+    expect(run.lines).toContain(`(3, 13) ${env.django}`);
+  }, 400_000);
+});
