@@ -75,6 +75,8 @@ export interface FinishedEvent {
   exitCode?: number;
   /** Lines of output dropped because the cell exceeded the log limit. */
   truncatedLines?: number;
+  /** With conclusion "error": the infrastructure failure, for the caller's retry decision. */
+  infrastructureError?: Error;
 }
 
 export type RunnerEvent = StartedEvent | LogEvent | TestEvent | FinishedEvent;

@@ -1,0 +1,66 @@
+import type { Conclusion, FinishedEvent, SourceLocation, TestCounts } from "../events.js";
+
+export interface ContainerOutcome {
+  /** Exit code Docker reported; undefined when the container never finished. */
+  exitCode?: number;
+  oomKilled: boolean;
+  timedOut: boolean;
+  cancelled: boolean;
+  timeoutSec: number;
+  memoryBytes: number;
+}
+
+export interface HarnessOutcome {
+  /** The harness wrote its `end` event. */
+  ended: boolean;
+  counts: TestCounts;
+  crash?: { message: string; location?: SourceLocation; traceback?: string };
+}
+
+/**
+ * Decide a cell's verdict from what Docker and the harness reported. Pure.
+ * Precedence: cancel, then timeout, then resource kills, then the tests.
+ * Exit codes come from Docker, never from parsing output.
+ */
+export function decideConclusion(container: ContainerOutcome, harness: HarnessOutcome): Pick<FinishedEvent, "conclusion" | "error"> {
+  if (container.cancelled) return { conclusion: "cancelled" };
+  if (container.timedOut) {
+    return { conclusion: "timed_out", error: { message: `Timed out after ${formatSeconds(container.timeoutSec)}: the tests were stopped` } };
+  }
+  if (container.oomKilled) {
+    return {
+      conclusion: "failure",
+      error: { message: `Out of memory: the test process was killed at the cell's ${formatBytes(container.memoryBytes)} limit` },
+    };
+  }
+  if (harness.crash) return { conclusion: "failure", error: harness.crash };
+  const failing = harness.counts.failed + harness.counts.error;
+  const exitCode = container.exitCode ?? -1;
+  if (!harness.ended) {
+    return {
+      conclusion: "failure",
+      error: { message: `The test process ended abruptly (exit code ${exitCode}) before reporting its results${exitCode === 137 ? ": it was killed (SIGKILL)" : ""}` },
+    };
+  }
+  if (failing > 0) return { conclusion: "failure" };
+  if (exitCode !== 0) {
+    // unittest counts an unexpected success as a failure of the run; pytest does not (unless strict).
+    const why = harness.counts.xpass > 0 ? `${harness.counts.xpass} unexpected success(es)` : "no test failed";
+    return { conclusion: "failure", error: { message: `The test command exited with code ${exitCode} (${why})` } };
+  }
+  return { conclusion: "success" };
+}
+
+export function formatSeconds(sec: number): string {
+  if (sec % 3600 === 0 && sec >= 3600) return `${sec / 3600} h`;
+  if (sec % 60 === 0 && sec >= 60) return `${sec / 60} min`;
+  return `${sec} s`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0) return `${bytes / 1024 ** 3} GiB`;
+  return `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+/** Conclusion type re-exported for callers that only decide. */
+export type { Conclusion };

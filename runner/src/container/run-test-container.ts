@@ -1,0 +1,128 @@
+import type Docker from "dockerode";
+import { PassThrough } from "node:stream";
+import { hostname } from "node:os";
+import { InfrastructureError, describeError } from "../errors.js";
+import { LABEL_JOB, LABEL_MANAGED, LABEL_OWNER } from "../docker/labels.js";
+
+export interface ContainerLimits {
+  memoryBytes: number;
+  nanoCpus: number;
+  pidsLimit: number;
+  timeoutSec: number;
+}
+
+export interface TestContainerSpec {
+  jobId: string;
+  image: string;
+  cmd: string[];
+  env: Record<string, string>;
+  workingDir: string;
+  /** host:container[:ro] bind mounts: the workspace, the harness, the events directory. */
+  binds: string[];
+  /** uid:gid to run as; never root. */
+  user: string;
+  limits: ContainerLimits;
+}
+
+export interface TestContainerResult {
+  exitCode?: number;
+  oomKilled: boolean;
+  timedOut: boolean;
+  cancelled: boolean;
+}
+
+export interface RunTestContainerOptions {
+  signal?: AbortSignal;
+  onOutput: (stream: "stdout" | "stderr", chunk: Buffer) => void;
+  onStarted?: () => void;
+}
+
+/** Identifies this process on the containers it creates (reaping after a crash). */
+export const CONTAINER_OWNER = `${hostname()}:${process.pid}`;
+
+/**
+ * Run untrusted test code: no network, no capabilities, no new privileges,
+ * read-only root file system, memory/CPU/pids limits, a wall-clock timeout,
+ * labelled, and always removed. Output is streamed (demuxed) as it comes.
+ * Docker failures throw InfrastructureError; a failing test is not an error here.
+ */
+export async function runTestContainer(docker: Docker, spec: TestContainerSpec, options: RunTestContainerOptions): Promise<TestContainerResult> {
+  const result: TestContainerResult = { oomKilled: false, timedOut: false, cancelled: false };
+  if (options.signal?.aborted) return { ...result, cancelled: true };
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer({
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: spec.workingDir,
+      User: spec.user,
+      Tty: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      OpenStdin: false,
+      NetworkDisabled: true,
+      Labels: { [LABEL_MANAGED]: "1", [LABEL_JOB]: spec.jobId, [LABEL_OWNER]: CONTAINER_OWNER },
+      HostConfig: {
+        NetworkMode: "none",
+        Binds: spec.binds,
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        ReadonlyRootfs: true,
+        Tmpfs: { "/tmp": "rw,nosuid,nodev,size=512m", "/run": "rw,nosuid,nodev,size=16m" },
+        Memory: spec.limits.memoryBytes,
+        MemorySwap: spec.limits.memoryBytes, // no swap: a memory hog meets the limit, not the disk
+        NanoCpus: spec.limits.nanoCpus,
+        PidsLimit: spec.limits.pidsLimit,
+        Ulimits: [{ Name: "nofile", Soft: 4096, Hard: 4096 }],
+        // Output reaches us through attach; the daemon must not store gigabytes of it.
+        LogConfig: { Type: "none", Config: {} },
+      },
+    });
+  } catch (error) {
+    throw new InfrastructureError(`Could not create the test container from ${spec.image}: ${describeError(error)}`, { cause: error });
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  const kill = () => container.kill({ signal: "SIGKILL" }).catch(() => undefined);
+  const onAbort = () => {
+    result.cancelled = true;
+    void kill();
+  };
+  try {
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const out = new PassThrough();
+    const err = new PassThrough();
+    out.on("data", (chunk: Buffer) => options.onOutput("stdout", chunk));
+    err.on("data", (chunk: Buffer) => options.onOutput("stderr", chunk));
+    docker.modem.demuxStream(stream, out, err);
+    const streamEnded = new Promise<void>((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", () => resolve());
+    });
+
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    await container.start();
+    options.onStarted?.();
+    timer = setTimeout(() => {
+      result.timedOut = true;
+      void kill();
+    }, spec.limits.timeoutSec * 1000);
+    if (options.signal?.aborted) onAbort();
+
+    const waited = (await container.wait()) as { StatusCode: number };
+    await Promise.race([streamEnded, new Promise((r) => setTimeout(r, 2000))]);
+    result.exitCode = waited.StatusCode;
+    const info = await container.inspect();
+    result.oomKilled = info.State.OOMKilled === true;
+    return result;
+  } catch (error) {
+    if (result.cancelled) return result;
+    throw new InfrastructureError(`The test container failed: ${describeError(error)}`, { cause: error });
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,69 @@
+import { cellName, type Cell } from "../builds/cell.js";
+import type { FinishedEvent, TestResult } from "../../runner/src/events.js";
+
+export interface CellReport {
+  cell: Cell;
+  finished: FinishedEvent;
+  failures: TestResult[];
+}
+
+const MARK: Record<FinishedEvent["conclusion"], string> = {
+  success: "✓",
+  failure: "✗",
+  cancelled: "⊘",
+  timed_out: "⌛",
+  error: "!",
+};
+
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const min = Math.floor(ms / 60_000);
+  return `${min} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** One line for a finished cell: "✓ Python 3.11 · Django 5.2  12 passed in 1.3 s". */
+export function formatCellLine(report: CellReport): string {
+  const { counts, conclusion, testDurationMs } = report.finished;
+  const parts = [`${counts.passed} passed`];
+  if (counts.failed) parts.push(`${counts.failed} failed`);
+  if (counts.error) parts.push(`${counts.error} errors`);
+  if (counts.skipped) parts.push(`${counts.skipped} skipped`);
+  let line = `${MARK[conclusion]} ${cellName(report.cell)}  ${conclusion === "success" || counts.total > 0 ? parts.join(", ") : conclusion}`;
+  line += ` in ${formatDuration(testDurationMs)}`;
+  if (report.finished.error) line += ` — ${report.finished.error.message.split("\n")[0]}`;
+  return line;
+}
+
+/** The final table: one row per cell, then every failure with its location. Pure. */
+export function renderRunTable(reports: CellReport[]): string {
+  const header = ["Cell", "Result", "Passed", "Failed", "Errors", "Skipped", "Tests", "Cell time"];
+  const rows = reports.map(({ cell, finished }) => [
+    cellName(cell),
+    finished.conclusion,
+    String(finished.counts.passed),
+    String(finished.counts.failed),
+    String(finished.counts.error),
+    String(finished.counts.skipped),
+    formatDuration(finished.testDurationMs),
+    formatDuration(finished.durationMs),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const format = (row: string[]) => row.map((v, i) => (i >= 2 ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  const lines = [format(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(format)];
+
+  const problems: string[] = [];
+  for (const report of reports) {
+    const name = cellName(report.cell);
+    if (report.finished.error) {
+      const where = report.finished.error.location ? ` (${report.finished.error.location.path}:${report.finished.error.location.line})` : "";
+      problems.push(`${name}: ${report.finished.error.message.split("\n")[0]}${where}`);
+    }
+    for (const test of report.failures) {
+      const where = test.location ? `${test.location.path}:${test.location.line}` : "location unknown";
+      const message = (test.message ?? "").split("\n").find((l) => l.trim() !== "") ?? "";
+      problems.push(`${name}: ${test.id} at ${where}${message ? `\n    ${message.slice(0, 200)}` : ""}`);
+    }
+  }
+  if (problems.length > 0) lines.push("", "Failures:", ...problems.map((p) => `  ${p}`));
+  return lines.join("\n");
+}

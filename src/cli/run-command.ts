@@ -1,0 +1,166 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { cellName, type Cell } from "../builds/cell.js";
+import { planMatrix, type MatrixPlan } from "../builds/plan-matrix.js";
+import { RepoConfigError } from "../builds/config/repo-config-error.js";
+import type { Settings } from "../settings/load-settings.js";
+import type { Logger } from "../log/logger.js";
+import { createLocalRunner } from "../../runner/src/create-local-runner.js";
+import type { FinishedEvent, TestResult } from "../../runner/src/events.js";
+import { resolveRunSource } from "./resolve-run-source.js";
+import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
+import { selectCells } from "./select-cells.js";
+
+export const RUN_USAGE = `ponyci run [PATH | GIT-URL] [options]
+
+Runs the Python × Django matrix of a Django project on this machine, each cell
+in its own container, and prints a table of results. Exit code 1 when a cell fails.
+
+  PATH | GIT-URL       a directory (default: .) or a git URL
+  --python 3.11,3.13   only these Python versions
+  --django 4.2,5.2     only these Django versions
+                       (the repository's matrix is narrowed by these flags; without
+                       a repository matrix they define it; else the default matrix)
+  --rev REV            build this commit/branch instead of the working tree
+  --jobs N             cells at once (default PONYCI_CONCURRENCY: the core count)
+  --verbose            print every line of test output`;
+
+interface Output {
+  write(text: string): void;
+}
+
+/** `ponyci run`: the embedded main job. Returns the process exit code. */
+export async function runCommand(argv: string[], deps: { settings: Settings; log: Logger; out: Output }): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      python: { type: "string", multiple: true },
+      django: { type: "string", multiple: true },
+      rev: { type: "string" },
+      jobs: { type: "string" },
+      verbose: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const out = deps.out;
+  if (values.help) {
+    out.write(`${RUN_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 1) throw new Error(`ponyci run takes one path or URL, not ${positionals.length}\n\n${RUN_USAGE}`);
+  const jobs = values.jobs === undefined ? deps.settings.concurrency : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number ≥ 1, not ${values.jobs}`);
+
+  const runner = createLocalRunner(deps.settings, deps.log);
+  const target = positionals[0] ?? ".";
+  const source = await resolveRunSource(target, { snapshotDir: path.join(deps.settings.dataDir, "snapshots"), rev: values.rev });
+  out.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
+
+  // 1. Plan: the repository's config and matrix, narrowed by the flags.
+  const files = await runner.checkout.readFiles({ url: source.url, sha: source.sha }, ["tox.ini", "pyproject.toml", "setup.cfg", ".github/ponyci.yml", ".github/ponyci.yaml"]);
+  let plan: MatrixPlan;
+  try {
+    plan = planMatrix((file) => files.get(file), { maxCells: deps.settings.maxCells });
+  } catch (error) {
+    if (error instanceof RepoConfigError) {
+      out.write(`✗ ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const selection = selectCells(plan, { python: splitList(values.python), django: splitList(values.django) });
+  for (const note of [...plan.notes, ...selection.notes]) out.write(`  note: ${note}\n`);
+  if (selection.cells.length === 0) {
+    out.write("✗ No cell to run: the flags leave nothing of the matrix\n");
+    return 2;
+  }
+  out.write(`Matrix (${selection.source}): ${selection.cells.map(cellName).join(", ")}\n`);
+
+  // 2. Run the cells, `jobs` at a time, with live progress.
+  const reports: CellReport[] = new Array(selection.cells.length);
+  const runId = randomUUID().slice(0, 8);
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const index = next++;
+      const cell = selection.cells[index];
+      if (!cell) return;
+      reports[index] = await runOne(cell, `${runId}-${index}`);
+    }
+  };
+
+  const abort = new AbortController();
+  const onSignal = () => {
+    out.write("\nCancelling: stopping running cells…\n");
+    abort.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, selection.cells.length) }, worker));
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+
+  out.write(`\n${renderRunTable(reports)}\n`);
+  const failed = reports.filter((r) => r.finished.conclusion !== "success").length;
+  out.write(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed\n`);
+  return failed === 0 ? 0 : 1;
+
+  async function runOne(cell: Cell, jobId: string): Promise<CellReport> {
+    const name = cellName(cell);
+    const failures: TestResult[] = [];
+    let finished: FinishedEvent | undefined;
+    let passed = 0;
+    let lastBeat = Date.now();
+    out.write(`… ${name}: preparing\n`);
+    const events = runner.cells.runCell(
+      {
+        jobId,
+        source: { url: source.url, sha: source.sha },
+        cell,
+        testCommand: plan.config.test,
+        install: plan.config.install,
+        extraDeps: plan.depsFor?.(cell),
+        env: plan.config.env,
+        timeoutSec: plan.config.file ? plan.config.timeout : undefined,
+      },
+      { signal: abort.signal },
+    );
+    for await (const event of events) {
+      if (event.type === "started") {
+        lastBeat = Date.now();
+        out.write(`▶ ${name}: running tests\n`);
+      } else if (event.type === "log") {
+        if (values.verbose) out.write(`  ${name} | ${event.line}\n`);
+        else if (event.stream === "system" && /^(Building|Environment|Downloading|Installing)/.test(event.line)) out.write(`  ${name}: ${event.line}\n`);
+      } else if (event.type === "test") {
+        if (event.test.outcome === "passed") passed++;
+        if (event.test.outcome === "failed" || event.test.outcome === "error") {
+          failures.push(event.test);
+          const where = event.test.location ? ` (${event.test.location.path}:${event.test.location.line})` : "";
+          out.write(`  ✗ ${name}: ${event.test.id}${where}\n`);
+        }
+        if (Date.now() - lastBeat > 5000) {
+          lastBeat = Date.now();
+          out.write(`  … ${name}: ${passed} passed, ${failures.length} failed so far\n`);
+        }
+      } else {
+        finished = event;
+      }
+    }
+    if (!finished) throw new Error(`cell ${name} ended without a result`);
+    const report = { cell, finished, failures };
+    out.write(`${formatCellLine(report)}\n`);
+    return report;
+  }
+}
+
+function splitList(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  const list = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  return list.length > 0 ? list : undefined;
+}
