@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { execa } from "execa";
+import { readFile, utimes, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { acquireFileLock } from "../../runner/src/checkout/acquire-file-lock.js";
+import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
+import { createKeyedMutex } from "../../runner/src/checkout/create-keyed-mutex.js";
+import { makeTempDir } from "./git-fixture.js";
+
+describe("acquireFileLock", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => ({ dir, cleanup } = await makeTempDir()));
+  afterEach(() => cleanup());
+
+  it("lets one holder in at a time and the next in after release", async () => {
+    const path = join(dir, "m.lock");
+    const order: string[] = [];
+    const release = await acquireFileLock(path, { pollMs: 10 });
+    const waiting = acquireFileLock(path, { pollMs: 10 }).then((next) => {
+      order.push("second in");
+      return next;
+    });
+    await new Promise((ok) => setTimeout(ok, 100));
+    order.push("first out");
+    await release();
+    await (await waiting)();
+    expect(order).toEqual(["first out", "second in"]);
+  });
+
+  it("breaks a lock whose holder process is gone", async () => {
+    const path = join(dir, "m.lock");
+    const gone = execa("true");
+    const pid = gone.pid;
+    await gone;
+    expect(pid).toEqual(expect.any(Number));
+    await writeFile(path, JSON.stringify({ pid, host: hostname() }));
+    const release = await acquireFileLock(path, { pollMs: 10 });
+    expect(JSON.parse(await readFile(path, "utf8"))).toEqual({ pid: process.pid, host: hostname() });
+    await release();
+  });
+
+  it("breaks a lock untouched for longer than staleMs (holder on another host)", async () => {
+    const path = join(dir, "m.lock");
+    await writeFile(path, JSON.stringify({ pid: 1, host: "elsewhere" }));
+    const old = new Date(Date.now() - 60_000);
+    await utimes(path, old, old);
+    const release = await acquireFileLock(path, { pollMs: 10, staleMs: 30_000 });
+    await release();
+  });
+
+  it("stops waiting when aborted", async () => {
+    const path = join(dir, "m.lock");
+    const release = await acquireFileLock(path);
+    const controller = new AbortController();
+    const waiting = acquireFileLock(path, { pollMs: 10, signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toBeInstanceOf(CheckoutError);
+    await release();
+  });
+});
+
+describe("createKeyedMutex", () => {
+  it("runs calls with one key in order, even after a failure, and other keys alongside", async () => {
+    const mutex = createKeyedMutex();
+    const log: string[] = [];
+    const step = (name: string, ms: number, fail = false) => async () => {
+      log.push(`${name} start`);
+      await new Promise((ok) => setTimeout(ok, ms));
+      log.push(`${name} end`);
+      if (fail) throw new Error(name);
+      return name;
+    };
+    const results = await Promise.allSettled([mutex.runExclusive("a", step("a1", 40, true)), mutex.runExclusive("a", step("a2", 10)), mutex.runExclusive("b", step("b1", 10))]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
+    expect(log.indexOf("a2 start")).toBeGreaterThan(log.indexOf("a1 end"));
+    expect(log.indexOf("b1 start")).toBeLessThan(log.indexOf("a1 end"));
+  });
+});
