@@ -47,7 +47,10 @@ export interface CellSpec {
 
 /** The checkout port (runner/src/checkout). */
 export interface CheckoutPort {
-  checkout(req: CommitSource & { workspaceDir: string }, opts?: { signal?: AbortSignal }): Promise<{ path: string; sha: string; remove(): Promise<void> }>;
+  checkout(
+    req: CommitSource & { workspaceDir: string },
+    opts?: { signal?: AbortSignal },
+  ): Promise<{ path: string; sha: string; remove(): Promise<void>; sharedObjectDirs?: string[] }>;
 }
 
 /** The environment port (runner/src/environment). */
@@ -121,7 +124,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       // 1. Checkout: the exact commit, plus any upstream repositories.
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
       const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal });
-      const upstreamBinds: string[] = [];
+      // The workspace borrows the mirror's objects (git alternates): mounted
+      // read-only at the same path, git works inside the container too.
+      const upstreamBinds: string[] = (workspace.sharedObjectDirs ?? []).map((dir) => `${dir}:${dir}:ro`);
       const pythonPath: string[] = [];
       for (const [i, upstream] of (spec.upstream ?? []).entries()) {
         system(`Checking out ${upstream.name} at ${upstream.sha.slice(0, 12)}`);

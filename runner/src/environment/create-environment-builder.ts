@@ -10,6 +10,7 @@ import { detectTestRequirements } from "./detect-test-requirements.js";
 import { createDjangoVersionCache } from "./django-version-cache.js";
 import { downloadWheels } from "./download-wheels.js";
 import { ENV_IMAGE_REPO, type Environment, type EnvironmentRequest } from "./environment.js";
+import { linkIntoDir } from "./link-into-dir.js";
 import { EnvironmentError } from "./environment-error.js";
 import { LABEL_ENV_DJANGO, LABEL_ENV_PACKAGES } from "./environment-labels.js";
 import { pipTargetArgs, type InterpreterProbe } from "./pip-target-args.js";
@@ -154,7 +155,21 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             signal: ensure.signal,
             onLine,
           });
-          const packages = await buildEnvironmentImage(docker, { baseImage, key, python: request.python, django, wheelsDir: dest, files, signal: ensure.signal, onLine });
+          const downloadFor = (requirements: string[], into: string) =>
+            downloadWheels({
+              runPip, docker, image: baseImage, python: request.python, targetArgs: pipTargetArgs(interpreter), django,
+              requirements, constraintsFile, dest: into, wheelsDir: join(cacheDir, "wheels"), scratchDir: scratch, signal: ensure.signal, onLine,
+            });
+          const packages = await installWithMarkerDeps({
+            install: (wheels) => buildEnvironmentImage(docker, { baseImage, key, python: request.python, django, wheelsDir: dest, files: wheels, signal: ensure.signal, onLine }),
+            download: async (requirement, round) => {
+              const extra = join(scratch, `marker-deps-${round}`);
+              await downloadFor([requirement], extra);
+              return linkIntoDir(extra, dest);
+            },
+            files,
+            onLine,
+          });
           log.info({ image, python: request.python, django, ms: Date.now() - t0 }, "built environment image");
           onLine?.(`ponyci: built ${image} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
           return { image, key, built: true, django, packages, notes: detected.notes };
@@ -173,6 +188,33 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       }
     },
   };
+}
+
+/**
+ * Host pip evaluates environment markers for the host's Python, not the
+ * target's (`--python-version` only selects wheels), so a dependency such as
+ * `typing_extensions; python_version < "3.11"` is not downloaded for a 3.9
+ * image. The offline install then names it ("No matching distribution found
+ * for …"): download it for the target, without its marker, and install again.
+ * https://github.com/pypa/pip/issues/5453
+ */
+async function installWithMarkerDeps(options: {
+  install: (files: string[]) => Promise<string[]>;
+  download: (requirement: string, round: number) => Promise<string[]>;
+  files: string[];
+  onLine?: (line: string) => void;
+}): Promise<string[]> {
+  const files = [...options.files];
+  for (let round = 1; ; round++) {
+    try {
+      return await options.install(files);
+    } catch (error) {
+      const missing = /No matching distribution found for ([^;\n(]+)/.exec(error instanceof Error ? error.message : "")?.[1]?.trim();
+      if (!(error instanceof EnvironmentError) || !missing || round > 5) throw error;
+      options.onLine?.(`ponyci: ${missing} is needed on this Python only (an environment marker): downloading it`);
+      for (const name of await options.download(missing, round)) if (!files.includes(name)) files.push(name);
+    }
+  }
 }
 
 /** The image id of `name`, pulling it once when missing. */
