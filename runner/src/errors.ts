@@ -14,8 +14,8 @@ export class InfrastructureError extends Error {
 /** The job was cancelled (superseded, shut down, asked to). Never retried. */
 export class CancelledError extends Error {
   readonly retryable = false;
-  constructor(message = "cancelled") {
-    super(message);
+  constructor(message = "the job was cancelled", options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "CancelledError";
   }
 }

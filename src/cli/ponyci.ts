@@ -6,7 +6,12 @@
 import { loadSettings } from "../settings/load-settings.js";
 import { SettingsError } from "../settings/settings-error.js";
 import { createConsoleLogger } from "../log/logger.js";
+import { existsSync } from "node:fs";
 import { runCommand, RUN_USAGE } from "./run-command.js";
+import { hookCommand } from "./hook-command.js";
+import { buildsCommand } from "./builds-command.js";
+import { showCommand } from "./show-command.js";
+import { serveCommand } from "./serve-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
 
@@ -20,6 +25,8 @@ Commands:
 ${RUN_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
+  // Probot's convention: settings may come from .env in the working directory.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   const [command, ...rest] = argv;
   const out = { write: (text: string) => void process.stdout.write(text) };
   switch (command) {
@@ -27,6 +34,16 @@ async function main(argv: string[]): Promise<number> {
       const settings = loadSettings(process.env, "run");
       return runCommand(rest, { settings, log: createConsoleLogger(settings.logLevel === "debug" || settings.logLevel === "trace" ? "debug" : "warn"), out });
     }
+    case "serve": {
+      const settings = loadSettings(process.env, "serve");
+      return serveCommand({ settings, log: createConsoleLogger(settings.logLevel === "silent" ? "silent" : settings.logLevel === "trace" || settings.logLevel === "debug" ? "debug" : settings.logLevel === "fatal" ? "error" : settings.logLevel) });
+    }
+    case "hook":
+      return hookCommand(rest, { out });
+    case "builds":
+      return buildsCommand(rest, { settings: loadSettings(process.env, "run"), out });
+    case "show":
+      return showCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case undefined:
     case "help":
     case "--help":

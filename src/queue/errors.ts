@@ -10,23 +10,8 @@
  *   goes back to the queue and runs again later. Do not report it as cancelled.
  * - anything else: a bug or a non-retryable failure; not retried.
  */
-export class InfrastructureError extends Error {
-  override readonly name = "InfrastructureError";
-  readonly retryable = true;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
-export class CancelledError extends Error {
-  override readonly name = "CancelledError";
-  readonly retryable = false;
-
-  constructor(message = "the job was cancelled", options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+// One definition of each, shared with the runner (which throws them).
+export { CancelledError, InfrastructureError } from "../../runner/src/errors.js";
 
 export class InterruptedError extends Error {
   override readonly name = "InterruptedError";

@@ -4,6 +4,8 @@ import type { JobRecord, JobRows, NewJob } from "./job-rows.js";
 import type { StoreCore } from "./store-core.js";
 
 export type BuildSource = "github" | "bridge" | "cli";
+/** pending: recorded, config not read yet. planned: jobs created. config-error: the repo config is broken (no jobs). */
+export type PlanState = "pending" | "planned" | "config-error";
 export type Visibility = "public" | "private";
 
 export interface NewBuild {
@@ -18,11 +20,16 @@ export interface NewBuild {
   event: string;
   /** Free-form details, e.g. `{ upstream: { repo, sha, buildId } }` for a downstream build. */
   trigger?: Record<string, unknown>;
+  /** Default "planned" (jobs given with the build); "pending" when the plan comes later. */
+  planState?: PlanState;
 }
 
 export interface BuildRecord extends NewBuild {
   id: number;
   trigger: Record<string, unknown>;
+  planState: PlanState;
+  /** What planning decided: matrix source, notes, the config error. */
+  plan: Record<string, unknown>;
   createdAt: number;
   /** Derived from the build's jobs. */
   status: BuildStatus;
@@ -47,6 +54,14 @@ export interface BuildRows {
   /** Builds of one commit (newest first): for dedupe of the same repo + sha. */
   findBuilds(query: { repo: string; sha: string }): BuildRecord[];
   listBuilds(options?: ListBuildsOptions): BuildRecord[];
+  /**
+   * Records a pending build's plan and, in the same transaction, its jobs.
+   * Returns undefined (changing nothing) when the build is not pending: a
+   * plan is recorded once.
+   */
+  recordBuildPlan(id: number, plan: { state: Exclude<PlanState, "pending">; details: Record<string, unknown>; jobs: NewJob[] }): { build: BuildRecord; jobs: JobRecord[] } | undefined;
+  /** Builds whose plan is still pending, oldest first: what to plan after a restart. */
+  listPendingBuilds(): BuildRecord[];
 }
 
 interface BuildRow {
@@ -60,6 +75,8 @@ interface BuildRow {
   event: string;
   trigger_json: string;
   created_at: number;
+  plan_state: PlanState;
+  plan_json: string;
 }
 
 interface JobSummaryRow {
@@ -71,10 +88,12 @@ interface JobSummaryRow {
 
 export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs">): BuildRows {
   const db = core.sqlite;
-  const insert = db.prepare<[string, string, string, string, string | null, number | null, string, string, number]>(
-    `INSERT INTO builds (repo, source, visibility, sha, branch, pr_number, event, trigger_json, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  const insert = db.prepare<[string, string, string, string, string | null, number | null, string, string, number, PlanState]>(
+    `INSERT INTO builds (repo, source, visibility, sha, branch, pr_number, event, trigger_json, created_at, plan_state)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const updatePlan = db.prepare<[string, string, number]>("UPDATE builds SET plan_state = ?, plan_json = ? WHERE id = ? AND plan_state = 'pending'");
+  const selectPending = db.prepare<[], BuildRow>("SELECT * FROM builds WHERE plan_state = 'pending' ORDER BY id");
   const selectOne = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
   const selectBySha = db.prepare<[string, string], BuildRow>("SELECT * FROM builds WHERE repo = ? AND sha = ? ORDER BY id DESC");
   const selectSummary = db.prepare<[number, number], JobSummaryRow>(
@@ -102,6 +121,7 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
           build.event,
           JSON.stringify(build.trigger ?? {}),
           core.clock.now(),
+          build.planState ?? "planned",
         );
         const id = Number(result.lastInsertRowid);
         const created = build.jobs && build.jobs.length > 0 ? jobs.createJobs(id, build.jobs) : [];
@@ -113,6 +133,14 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
         const row = selectOne.get(id);
         return row ? withStatus([row])[0] : undefined;
       }),
+    recordBuildPlan: (id, plan) =>
+      core.transact(`record the plan of build #${id}`, () => {
+        if (updatePlan.run(plan.state, JSON.stringify(plan.details), id).changes === 0) return undefined;
+        const created = plan.jobs.length > 0 ? jobs.createJobs(id, plan.jobs) : [];
+        const [record] = withStatus([selectOne.get(id) as BuildRow]);
+        return { build: record as BuildRecord, jobs: created };
+      }),
+    listPendingBuilds: () => core.read("list pending builds", () => withStatus(selectPending.all())),
     findBuilds: ({ repo, sha }) => core.read(`find builds of ${repo}@${sha}`, () => withStatus(selectBySha.all(repo, sha))),
     listBuilds: (options = {}) =>
       core.read("list builds", () => {
@@ -140,6 +168,8 @@ function toRecord(row: BuildRow, summaries: JobSummaryRow[]): BuildRecord {
     sha: row.sha,
     event: row.event,
     trigger: JSON.parse(row.trigger_json) as Record<string, unknown>,
+    planState: row.plan_state,
+    plan: JSON.parse(row.plan_json) as Record<string, unknown>,
     createdAt: row.created_at,
     status: deriveBuildStatus(
       summaries.map((s) => ({ state: s.state, conclusion: s.conclusion ?? undefined, count: s.n })),

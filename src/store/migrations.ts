@@ -110,4 +110,13 @@ export const migrations: readonly string[] = [
   CREATE INDEX outbox_key ON outbox (key, state, id);
   CREATE INDEX outbox_state ON outbox (state, next_attempt_at);
   `,
+  // 2: planning is recorded: a build is stored when its event arrives (pending)
+  // and planned afterwards (its repo config read, its jobs created), so an
+  // event answered before a crash is still built after the restart.
+  `
+  ALTER TABLE builds ADD COLUMN plan_state TEXT NOT NULL DEFAULT 'planned'
+    CHECK (plan_state IN ('pending', 'planned', 'config-error'));
+  ALTER TABLE builds ADD COLUMN plan_json TEXT NOT NULL DEFAULT '{}';   -- matrix source, notes, config error
+  CREATE INDEX builds_plan_state ON builds (plan_state);
+  `,
 ];

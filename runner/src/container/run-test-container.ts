@@ -1,8 +1,7 @@
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
-import { hostname } from "node:os";
 import { InfrastructureError, describeError } from "../errors.js";
-import { LABEL_JOB, LABEL_MANAGED, LABEL_OWNER } from "../docker/labels.js";
+import { CONTAINER_OWNER, LABEL_JOB, LABEL_MANAGED, LABEL_OWNER } from "../docker/labels.js";
 
 export interface ContainerLimits {
   memoryBytes: number;
@@ -37,8 +36,6 @@ export interface RunTestContainerOptions {
   onStarted?: () => void;
 }
 
-/** Identifies this process on the containers it creates (reaping after a crash). */
-export const CONTAINER_OWNER = `${hostname()}:${process.pid}`;
 
 /**
  * Run untrusted test code: no network, no capabilities, no new privileges,

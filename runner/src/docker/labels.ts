@@ -1,3 +1,5 @@
+import { hostname } from "node:os";
+
 /**
  * Labels on everything Pony CI creates in Docker, so that a restarted process
  * can find and reap what a dead one left behind (`docker ps -a --filter
@@ -10,3 +12,6 @@ export const LABEL_JOB = "org.ponyci.job";
 export const LABEL_OWNER = "org.ponyci.owner";
 /** On environment images: the hash of everything that went into them. */
 export const LABEL_ENV_KEY = "org.ponyci.env-key";
+
+/** This process, as written in LABEL_OWNER (hostname:pid). */
+export const CONTAINER_OWNER = `${hostname()}:${process.pid}`;

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { createLineSplitter } from "../container/create-line-splitter.js";
-import { LABEL_MANAGED } from "../docker/labels.js";
+import { CONTAINER_OWNER, LABEL_MANAGED, LABEL_OWNER } from "../docker/labels.js";
 import { CancelledError, describeError } from "../errors.js";
 import { EnvironmentError } from "./environment-error.js";
 
@@ -46,7 +46,7 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
         AttachStdout: true,
         AttachStderr: true,
         NetworkDisabled: true,
-        Labels: { [LABEL_MANAGED]: "1", [LABEL_ENV_BUILD]: "1", ...spec.labels },
+        Labels: { [LABEL_MANAGED]: "1", [LABEL_OWNER]: CONTAINER_OWNER, [LABEL_ENV_BUILD]: "1", ...spec.labels },
         HostConfig: { NetworkMode: "none", Binds: spec.binds ?? [], LogConfig: { Type: "none", Config: {} } },
       });
     } catch (error) {

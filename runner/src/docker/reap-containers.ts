@@ -1,0 +1,49 @@
+import type Docker from "dockerode";
+import { hostname } from "node:os";
+import { LABEL_MANAGED, LABEL_OWNER } from "./labels.js";
+
+/**
+ * Remove containers a dead Pony CI process left behind (a crash, `kill -9`):
+ * every container labelled as ours whose owner (host:pid) is a process of
+ * this host that no longer runs, or that has no owner and has stopped.
+ * Containers of live processes, and of other hosts sharing the daemon, are
+ * left alone. Returns the ids removed.
+ */
+export async function reapContainers(docker: Docker, options: { isAlive?: (pid: number) => boolean } = {}): Promise<string[]> {
+  const isAlive = options.isAlive ?? processIsAlive;
+  const host = hostname();
+  const containers = await docker.listContainers({ all: true, filters: { label: [LABEL_MANAGED] } });
+  const removed: string[] = [];
+  for (const info of containers) {
+    const owner = info.Labels[LABEL_OWNER];
+    let dead: boolean;
+    if (owner) {
+      const [ownerHost, pid] = splitOwner(owner);
+      dead = ownerHost === host && !isAlive(pid);
+    } else {
+      dead = info.State !== "running";
+    }
+    if (!dead) continue;
+    await docker
+      .getContainer(info.Id)
+      .remove({ force: true, v: true })
+      .then(() => removed.push(info.Id))
+      .catch(() => undefined); // already gone
+  }
+  return removed;
+}
+
+function splitOwner(owner: string): [string, number] {
+  const at = owner.lastIndexOf(":");
+  return [owner.slice(0, at), Number(owner.slice(at + 1))];
+}
+
+function processIsAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

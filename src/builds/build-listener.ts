@@ -1,0 +1,60 @@
+import type { RepoConfigError } from "./config/repo-config-error.js";
+import type { BuildRecord } from "../store/build-rows.js";
+import type { JobRecord } from "../store/job-rows.js";
+import type { FinishedEvent, TestCounts, TestResult } from "../../runner/src/events.js";
+
+export interface CellFinished {
+  build: BuildRecord;
+  job: JobRecord;
+  finished: FinishedEvent;
+  /** Failed and erroring tests (with locations) and the slowest ones. */
+  tests: TestResult[];
+  /** The last lines of the cell's log. */
+  logTail: string[];
+}
+
+/**
+ * What reporters (GitHub check runs, dashboards, downstream triggers) hear
+ * about builds. Reporters never decide anything about a build and never
+ * throw into it: a listener's error is logged and ignored. Calls for one job
+ * come in order: planned → started → progress* → finished (or cancelled).
+ */
+export interface BuildListener {
+  planned?(build: BuildRecord, jobs: JobRecord[], notes: string[]): void;
+  configError?(build: BuildRecord, error: RepoConfigError): void;
+  started?(build: BuildRecord, job: JobRecord): void;
+  progress?(build: BuildRecord, job: JobRecord, counts: TestCounts, failures: TestResult[]): void;
+  retrying?(build: BuildRecord, job: JobRecord, reason: string, attempt: number): void;
+  /** A job taken back after the process that ran it died: it runs again. */
+  restarted?(build: BuildRecord, job: JobRecord): void;
+  finished?(event: CellFinished): void;
+  /** A job that ended without running (superseded or cancelled while queued). */
+  cancelled?(build: BuildRecord, job: JobRecord, reason: string): void;
+}
+
+/** Calls every listener, isolating their failures. */
+export function fanOut(listeners: BuildListener[], onError: (error: unknown, hook: string) => void): Required<BuildListener> {
+  const call =
+    <K extends keyof BuildListener>(hook: K) =>
+    (...args: Parameters<NonNullable<BuildListener[K]>>) => {
+      for (const listener of listeners) {
+        const fn = listener[hook] as ((...a: unknown[]) => void) | undefined;
+        if (!fn) continue;
+        try {
+          fn.apply(listener, args);
+        } catch (error) {
+          onError(error, hook);
+        }
+      }
+    };
+  return {
+    planned: call("planned"),
+    configError: call("configError"),
+    started: call("started"),
+    progress: call("progress"),
+    retrying: call("retrying"),
+    restarted: call("restarted"),
+    finished: call("finished"),
+    cancelled: call("cancelled"),
+  };
+}

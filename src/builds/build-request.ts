@@ -1,0 +1,45 @@
+import type { Cell } from "./cell.js";
+import type { BuildSource, Visibility } from "../store/build-rows.js";
+
+/** A repository as a build needs it. */
+export interface RepoRef {
+  /** "owner/name" on GitHub, or the private repository's configured name. */
+  name: string;
+  /** What the runner clones: https://…, ssh://…, file://… or a path. */
+  cloneUrl: string;
+  visibility: Visibility;
+  /** GitHub App installation: tokens for cloning, and where check runs go. */
+  installationId?: number;
+  defaultBranch?: string;
+}
+
+/** The upstream app a downstream project is tested against (issue: private projects after their app). */
+export interface UpstreamRef {
+  repo: string;
+  cloneUrl: string;
+  sha: string;
+  buildId: number;
+  installationId?: number;
+}
+
+/**
+ * What a forge handler asks for: build this commit. Handlers translate their
+ * event into one of these and return; the build service does the rest.
+ */
+export interface BuildRequest {
+  source: BuildSource;
+  repo: RepoRef;
+  sha: string;
+  branch?: string;
+  prNumber?: number;
+  /** "push", "pull_request", "rerequested", "rerun-failed", "downstream", "post-receive"… */
+  event: string;
+  /** Refs to fetch when the sha is on no branch (fork pull requests: refs/pull/N/head). */
+  fetchRefs?: string[];
+  /** A re-run: never deduplicated; only these cells, only these tests. */
+  rerun?: { cells?: Cell[]; onlyTests?: string[]; ofJob?: string };
+  /** A downstream build: the upstream app at an exact commit goes on the Python path. */
+  upstream?: UpstreamRef;
+  /** The webhook delivery or push that asked for it. */
+  deliveryId?: string;
+}

@@ -1,0 +1,185 @@
+import type { Cell } from "./cell.js";
+import { cellKey } from "./cell.js";
+import type { BuildRequest } from "./build-request.js";
+import { fanOut, type BuildListener } from "./build-listener.js";
+import type { JobPlan } from "./job-plan.js";
+import { planMatrix, type MatrixPlan } from "./plan-matrix.js";
+import { RepoConfigError } from "./config/repo-config-error.js";
+import { repoConfigPaths } from "./config/repo-config.js";
+import type { Store } from "../store/store.js";
+import type { BuildRecord } from "../store/build-rows.js";
+import type { JobRecord } from "../store/job-rows.js";
+import type { JobQueue } from "../queue/job-queue.js";
+import { silentLogger, type Logger } from "../log/logger.js";
+
+/** The files planning reads at the commit. */
+export const PLAN_FILES = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg"];
+
+/** Reads files of a repository at a commit (GitHub's contents API, or the git mirror). */
+export type ReadRepoFiles = (request: BuildRequest, paths: string[]) => Promise<Map<string, string | undefined>>;
+
+/** What the queue carries: the job id; everything else is in the store. */
+export interface CellJobPayload {
+  jobId: string;
+}
+
+export interface BuildServiceOptions {
+  store: Store;
+  queue: JobQueue<CellJobPayload>;
+  readFiles: ReadRepoFiles;
+  listeners: BuildListener[];
+  log?: Logger;
+  maxCells?: number;
+  availablePython?: readonly string[];
+}
+
+export interface BuildService {
+  /**
+   * Records the request (durably) and returns at once; planning (reading the
+   * repo config, creating jobs, enqueueing) follows in the background.
+   * Returns undefined when the commit was already built (push + pull_request
+   * of one commit) — older commits of the branch or PR are superseded anyway.
+   */
+  submit(request: BuildRequest): { build: BuildRecord; planned: Promise<void> } | undefined;
+  /** Plans a pending build: reads the config at the commit, creates and enqueues jobs. Safe to call twice. */
+  plan(buildId: number): Promise<void>;
+  /** At start-up: plan builds recorded but not planned before a crash. */
+  planPending(): Promise<void>;
+  /** Cancels jobs (queued or running); their reporters hear "cancelled". */
+  cancelJobs(jobs: JobRecord[], reason: string): Promise<void>;
+}
+
+/**
+ * The build planner (DESIGN.md: src/builds). Numbered steps:
+ * 1. record the request as a pending build (dedupe same repo+sha);
+ * 2. supersede older commits of the same branch or pull request;
+ * 3. read the repo config at the commit and expand the matrix;
+ * 4. record the jobs with the plan, tell listeners, enqueue.
+ */
+export function createBuildService(options: BuildServiceOptions): BuildService {
+  const { store, queue } = options;
+  const log = options.log ?? silentLogger;
+  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const planning = new Map<number, Promise<void>>();
+
+  const service: BuildService = {
+    submit(request) {
+      // 1. Dedupe: a commit is built once, however many events name it.
+      if (!request.rerun && !request.upstream) {
+        const existing = store.findBuilds({ repo: request.repo.name, sha: request.sha }).filter((b) => !isRerun(b));
+        if (existing.length > 0) {
+          log.info({ repo: request.repo.name, sha: request.sha, build: existing[0]?.id }, "commit already built: not building it again");
+          void supersede(request, existing[0]?.id ?? 0);
+          return undefined;
+        }
+      }
+      const { build } = store.createBuild({
+        repo: request.repo.name,
+        source: request.source,
+        visibility: request.repo.visibility,
+        sha: request.sha,
+        branch: request.branch,
+        prNumber: request.prNumber,
+        event: request.event,
+        trigger: { request },
+        planState: "pending",
+      });
+      return { build, planned: service.plan(build.id) };
+    },
+
+    plan(buildId) {
+      let pending = planning.get(buildId);
+      if (!pending) {
+        pending = planBuild(buildId).finally(() => planning.delete(buildId));
+        planning.set(buildId, pending);
+      }
+      return pending;
+    },
+
+    async planPending() {
+      for (const build of store.listPendingBuilds()) {
+        await service.plan(build.id).catch((error) => log.error({ build: build.id, err: String(error) }, "planning failed"));
+      }
+    },
+
+    async cancelJobs(jobs, reason) {
+      for (const job of jobs) {
+        const outcome = await queue.cancel(job.id);
+        // A running job's processor reports its own cancellation when it stops.
+        if (outcome === "aborted" || outcome === "requested") continue;
+        if (store.recordJobCancelled(job.id)) {
+          const build = store.getBuild(job.buildId);
+          const current = store.getJob(job.id);
+          if (build && current) notify.cancelled(build, current, reason);
+        }
+      }
+    },
+  };
+  return service;
+
+  async function planBuild(buildId: number): Promise<void> {
+    const build = store.getBuild(buildId);
+    if (!build || build.planState !== "pending") return;
+    const request = build.trigger.request as BuildRequest;
+
+    // 2. Supersede older commits of the same branch / pull request.
+    await supersede(request, build.id);
+
+    // 3. Read the config and plan the matrix.
+    let plan: MatrixPlan;
+    try {
+      const files = await options.readFiles(request, PLAN_FILES);
+      plan = planMatrix((path) => files.get(path), { maxCells: options.maxCells, availablePython: options.availablePython });
+    } catch (error) {
+      if (!(error instanceof RepoConfigError)) throw error; // infrastructure: stays pending, retried at the next start
+      const recorded = store.recordBuildPlan(build.id, {
+        state: "config-error",
+        details: { error: { message: error.message, file: error.file, line: error.line } },
+        jobs: [],
+      });
+      if (recorded) notify.configError(recorded.build, error);
+      return;
+    }
+
+    // 4. Jobs, listeners, queue.
+    const cells = selectRerunCells(plan.cells, request.rerun?.cells);
+    const jobs = cells.map((cell) => ({
+      cell,
+      external: {
+        testCommand: plan.config.test,
+        install: plan.config.install,
+        env: plan.config.env,
+        timeoutSec: plan.config.file ? plan.config.timeout : undefined,
+        extraDeps: plan.depsFor(cell),
+        onlyTests: request.rerun?.onlyTests,
+        rerunOf: request.rerun?.ofJob,
+      } satisfies JobPlan as Record<string, unknown>,
+    }));
+    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes }, jobs });
+    if (!recorded) return;
+    notify.planned(recorded.build, recorded.jobs, plan.notes);
+    for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id });
+  }
+
+  async function supersede(request: BuildRequest, byBuildId: number): Promise<void> {
+    if (request.rerun || request.upstream || (!request.branch && request.prNumber === undefined)) return;
+    const stale = store.findJobsToSupersede({ repo: request.repo.name, branch: request.prNumber === undefined ? request.branch : undefined, prNumber: request.prNumber, exceptSha: request.sha });
+    if (stale.length === 0) return;
+    store.markJobsSuperseded(stale.map((j) => j.id), byBuildId);
+    log.info({ repo: request.repo.name, jobs: stale.length, by: byBuildId }, "superseding older commits' jobs");
+    await service.cancelJobs(stale, `superseded by ${request.sha.slice(0, 7)}`);
+  }
+}
+
+function isRerun(build: BuildRecord): boolean {
+  const request = build.trigger.request as BuildRequest | undefined;
+  return Boolean(request?.rerun || request?.upstream);
+}
+
+/** A re-run's cells: those of the plan matching the asked ones, else the asked ones as they are. */
+function selectRerunCells(planned: Cell[], asked: Cell[] | undefined): Cell[] {
+  if (!asked) return planned;
+  const keys = new Set(asked.map(cellKey));
+  const kept = planned.filter((cell) => keys.has(cellKey(cell)));
+  return kept.length > 0 ? kept : asked;
+}

@@ -1,0 +1,37 @@
+import type { HandlerDeps } from "./handler-deps.js";
+import { repoRefOf } from "./repo-ref-of.js";
+
+export interface PullRequestPayload {
+  action: string;
+  number: number;
+  pull_request: {
+    head: { sha: string; ref: string; repo: { full_name: string } | null };
+    base: { repo: { full_name: string } };
+  };
+  repository: { full_name: string; clone_url: string; private: boolean; default_branch?: string };
+  installation?: { id: number };
+}
+
+const BUILD_ACTIONS = new Set(["opened", "synchronize", "reopened"]);
+
+/**
+ * `pull_request` opened / synchronize / reopened: build the head commit. For
+ * a fork, the commit is fetched from the base repository's refs/pull/N/head
+ * and the check runs go on the base repository.
+ */
+export function handlePullRequest(payload: PullRequestPayload, deps: HandlerDeps, deliveryId?: string): string {
+  if (!BUILD_ACTIONS.has(payload.action)) return `ignored: action ${payload.action}`;
+  const pr = payload.pull_request;
+  const fromFork = pr.head.repo?.full_name !== payload.repository.full_name;
+  const submitted = deps.builds.submit({
+    source: "github",
+    repo: repoRefOf(payload.repository, payload.installation?.id),
+    sha: pr.head.sha,
+    branch: fromFork ? undefined : pr.head.ref,
+    prNumber: payload.number,
+    event: "pull_request",
+    fetchRefs: [`refs/pull/${payload.number}/head`],
+    deliveryId,
+  });
+  return submitted ? `build #${submitted.build.id}` : "ignored: commit already built";
+}

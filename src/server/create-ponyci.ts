@@ -1,0 +1,164 @@
+import type { Settings } from "../settings/load-settings.js";
+import type { Logger } from "../log/logger.js";
+import { openStore } from "../store/open-store.js";
+import type { Store } from "../store/store.js";
+import { createEmbeddedQueue } from "../queue/create-embedded-queue.js";
+import type { JobQueue } from "../queue/job-queue.js";
+import { createOutbox } from "../outbox/create-outbox.js";
+import type { Outbox, SendWrite } from "../outbox/outbox.js";
+import { createBuildService, type BuildService, type CellJobPayload, type ReadRepoFiles } from "../builds/create-build-service.js";
+import { createJobProcessor } from "../builds/create-job-processor.js";
+import { fanOut, type BuildListener } from "../builds/build-listener.js";
+import type { BuildRequest } from "../builds/build-request.js";
+import type { BuildRecord } from "../store/build-rows.js";
+import { createLocalRunner, type LocalRunner } from "../../runner/src/create-local-runner.js";
+import { reapContainers } from "../../runner/src/docker/reap-containers.js";
+import type { Clock } from "../store/clock.js";
+
+export interface PonyCiOptions {
+  settings: Settings;
+  log: Logger;
+  /** Sends GitHub writes (the outbox's send); without it GitHub writes wait in the outbox. */
+  send?: SendWrite;
+  /** Reads planning files for GitHub builds (contents API); bridge/CLI builds read the git mirror. */
+  readGitHubFiles?: ReadRepoFiles;
+  /** Installation token for cloning a GitHub repository over https. */
+  tokenFor?: (build: BuildRecord, request: BuildRequest) => Promise<string | undefined>;
+  /** Reporters and triggers (check runs, downstream builds, dashboards). */
+  listeners?: (parts: { outbox: Outbox; builds: () => BuildService; store: Store; runner: LocalRunner }) => BuildListener[];
+  /** Tests use a smaller lease and faster retries. */
+  queueOptions?: { leaseMs?: number; maxAttempts?: number; backoff?: (attempt: number) => number };
+  outboxBackoff?: (attempt: number) => number;
+  clock?: Clock;
+  /** Default: a runner for this Docker host from the settings. */
+  runner?: LocalRunner;
+  progressIntervalMs?: number;
+}
+
+export interface PonyCi {
+  store: Store;
+  queue: JobQueue<CellJobPayload>;
+  outbox: Outbox;
+  builds: BuildService;
+  runner: LocalRunner;
+  /**
+   * Start-up, in order: reap containers of dead processes, take back jobs a
+   * dead process was running (they run again), start the queue and the
+   * outbox (writes left unsent are sent now), plan builds recorded before a
+   * crash but never planned.
+   */
+  start(): Promise<void>;
+  /** Graceful shutdown: no new work; running cells get `graceMs`, then go back to the queue. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+/** The app server's parts (DESIGN.md data flow), wired from the settings. Opens the store; starts nothing. */
+export function createPonyCi(options: PonyCiOptions): PonyCi {
+  const { settings, log } = options;
+  const store = openStore({ dataDir: settings.dataDir, log, logLimitBytes: settings.cell.logLimitBytes, clock: options.clock });
+  const runner = options.runner ?? createLocalRunner(settings, log);
+  const maxAttempts = options.queueOptions?.maxAttempts ?? 3;
+  const queue = createEmbeddedQueue<CellJobPayload>({
+    store,
+    concurrency: settings.concurrency,
+    log,
+    clock: options.clock,
+    leaseMs: options.queueOptions?.leaseMs,
+    maxAttempts,
+    backoff: options.queueOptions?.backoff,
+  });
+  const outbox = createOutbox({
+    store,
+    send: options.send ?? (async () => ({ status: "retry", reason: "no GitHub connection configured", retryAfterMs: 60_000 })),
+    log,
+    clock: options.clock,
+    backoff: options.outboxBackoff,
+  });
+  let builds: BuildService | undefined;
+  const listeners = options.listeners?.({ outbox, builds: () => builds as BuildService, store, runner }) ?? [];
+  const readMirror: ReadRepoFiles = (request, paths) =>
+    runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths);
+  builds = createBuildService({
+    store,
+    queue,
+    listeners,
+    log,
+    maxCells: settings.maxCells,
+    readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
+  });
+  const processor = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, maxAttempts, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
+  const notify = fanOut(listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  let started = false;
+
+  return {
+    store,
+    queue,
+    outbox,
+    builds,
+    runner,
+    async start() {
+      // 1. Containers of dead processes.
+      const reaped = await reapContainers(runner.docker).catch((error) => {
+        log.warn({ err: String(error) }, "could not list leftover containers (is Docker running?)");
+        return [];
+      });
+      if (reaped.length > 0) log.info({ count: reaped.length }, "removed containers left by a dead process");
+      // 2. Jobs of dead processes run again, or end as infrastructure errors.
+      for (const recovered of await queue.recover()) {
+        const job = store.getJob(recovered.id);
+        const build = job ? store.getBuild(job.buildId) : undefined;
+        if (!job || !build) continue;
+        if (recovered.requeued) {
+          store.recordJobRequeued(job.id);
+          notify.restarted(build, job);
+        } else {
+          finishAsInfrastructureError(job.id, "the server stopped while this cell ran, too many times");
+        }
+      }
+      // 3. Queue and outbox.
+      queue.start(processor, {
+        onFailed: ({ job, error, retrying }) => {
+          if (retrying) return;
+          const name = (error as Error | undefined)?.name;
+          if (name === "CancelledError" || name === "InterruptedError") return;
+          finishAsInfrastructureError(job.payload.jobId, error instanceof Error ? error.message : String(error));
+        },
+      });
+      outbox.start();
+      started = true;
+      // 4. Builds recorded but not planned.
+      void builds?.planPending();
+    },
+    async stop({ graceMs = 30_000 } = {}) {
+      if (started) {
+        const putBack = await queue.stop({ graceMs });
+        for (const id of putBack) store.recordJobRequeued(id);
+        await Promise.race([outbox.drain().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+        await outbox.stop();
+      }
+      store.close();
+    },
+  };
+
+  function finishAsInfrastructureError(jobId: string, message: string): void {
+    const job = store.getJob(jobId);
+    if (!job || job.state === "finished" || job.state === "cancelled") return;
+    const done = store.recordJobFinished({ jobId, conclusion: "error", error: { message: `Infrastructure error: ${message}`, kind: "infrastructure" } });
+    const build = store.getBuild(job.buildId);
+    if (!build) return;
+    notify.finished({
+      build,
+      job: done,
+      finished: {
+        type: "finished",
+        conclusion: "error",
+        counts: done.counts ?? { passed: 0, failed: 0, error: 0, skipped: 0, xfail: 0, xpass: 0, total: 0 },
+        durationMs: 0,
+        testDurationMs: 0,
+        error: { message: `Infrastructure error: ${message}` },
+      },
+      tests: [],
+      logTail: [],
+    });
+  }
+}

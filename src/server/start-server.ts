@@ -1,0 +1,100 @@
+import { Probot, ProbotOctokit, Server } from "probot";
+import { pino } from "pino";
+import type { Settings } from "../settings/load-settings.js";
+import type { Logger } from "../log/logger.js";
+import { createPonyCiApp } from "../index.js";
+import { createPonyCi, type PonyCi, type PonyCiOptions } from "./create-ponyci.js";
+import { createCheckRunSender } from "../github/create-check-run-sender.js";
+import { createCheckRunReporter } from "../github/create-check-run-reporter.js";
+import { createGitHubFileReader } from "../github/create-github-file-reader.js";
+import type { OctokitFor } from "../github/installation-octokit.js";
+import type { BuildListener } from "../builds/build-listener.js";
+
+export interface RunningServer {
+  ponyci: PonyCi;
+  server: Server;
+  /** The port it listens on (useful with PORT=0). */
+  port: number;
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+export interface StartServerOptions extends Pick<PonyCiOptions, "queueOptions" | "outboxBackoff" | "runner" | "progressIntervalMs"> {
+  settings: Settings & { github: NonNullable<Settings["github"]> };
+  log: Logger;
+  /** More listeners (e.g. downstream triggers), besides the check-run reporter. */
+  extraListeners?: PonyCiOptions["listeners"];
+  /** GitHub API base URL (GitHub Enterprise); default api.github.com. */
+  baseUrl?: string;
+}
+
+/**
+ * `ponyci serve`: the GitHub App server. Probot verifies webhook signatures
+ * and routes events; check-run writes go through the outbox; the embedded
+ * queue runs cells on this host.
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { settings, log } = options;
+  let probot: Probot | undefined;
+  const octokitFor: OctokitFor = async (installationId) => {
+    if (!probot) throw new Error("the GitHub App is not loaded yet");
+    return probot.auth(installationId);
+  };
+  const ponyci = createPonyCi({
+    settings,
+    log,
+    queueOptions: options.queueOptions,
+    outboxBackoff: options.outboxBackoff,
+    runner: options.runner,
+    progressIntervalMs: options.progressIntervalMs,
+    send: (write, context) => createCheckRunSender({ octokitFor, store: ponyci.store, log })(write, context),
+    readGitHubFiles: createGitHubFileReader(octokitFor),
+    tokenFor: async (_build, request) => {
+      if (!request.repo.installationId || !/^https:/.test(request.repo.cloneUrl)) return undefined;
+      const octokit = await octokitFor(request.repo.installationId);
+      const auth = (await octokit.auth({ type: "installation" })) as { token: string };
+      return auth.token;
+    },
+    listeners: (parts) => {
+      const listeners: BuildListener[] = [createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl })];
+      return [...listeners, ...(options.extraListeners?.(parts) ?? [])];
+    },
+  });
+
+  const pinoLog = pino({ level: settings.logLevel, name: "ponyci" });
+  const server = new Server({
+    log: pinoLog,
+    host: settings.host,
+    port: settings.port,
+    webhookProxy: settings.github.webhookProxyUrl,
+    Probot: Probot.defaults({
+      appId: settings.github.appId,
+      privateKey: settings.github.privateKey,
+      secret: settings.github.webhookSecret,
+      log: pinoLog,
+      baseUrl: options.baseUrl,
+      // The outbox owns retries (durably, with backoff); Octokit's in-memory retry would double them.
+      Octokit: ProbotOctokit.defaults({ retry: { enabled: false } }),
+    }),
+  });
+  await server.load((app) => {
+    probot = app;
+    createPonyCiApp({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
+  });
+  await ponyci.start();
+  const http = await server.start();
+  const address = http.address();
+  const port = typeof address === "object" && address ? address.port : settings.port;
+  let stopping: Promise<void> | undefined;
+  return {
+    ponyci,
+    server,
+    port,
+    stop(stopOptions) {
+      stopping ??= (async () => {
+        await server.stop();
+        await ponyci.stop(stopOptions);
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import nock from "nock";
+import path from "node:path";
+import { FIXTURES, createFixtureRepo, lineOf, type FixtureRepo } from "../support/fixture-repo.js";
+import { APP_ID, INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";
+import type { RunningServer } from "../../src/server/start-server.js";
+import type { GitHubApiFake } from "../support/github-api-fake.js";
+
+const CHECK_RUNS = "/repos/{owner}/{repo}/check-runs";
+const CHECK_RUN = "/repos/{owner}/{repo}/check-runs/{check_run_id}";
+const CONFIG = 'python: ["3.11"]\ndjango: ["5.2"]\n';
+
+/**
+ * End to end over HTTP: a signed webhook reaches the running server, a real
+ * container runs the fixture, and the check run's writes (validated against
+ * GitHub's schema) tell the story.
+ */
+describe("GitHub App end to end", () => {
+  let server: RunningServer;
+  let github: GitHubApiFake;
+  let failing: FixtureRepo;
+
+  beforeAll(async () => {
+    failing = await createFixtureRepo("django-fail");
+    github = fakeGitHub();
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server?.stop({ graceMs: 1000 });
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+  afterEach(() => {
+    expect(github.violations()).toEqual([]);
+  });
+
+  it("a push runs the failing fixture and completes its check run as failure, annotated at the failing line", async () => {
+    github.installationToken(INSTALLATION_ID).createCheckRun("pony", "app").updateCheckRun("pony", "app", undefined, { times: 10 });
+    serveContents(github, "pony", "app", { ".github/ponyci.yml": CONFIG });
+
+    const response = await postWebhook(server.port, "push", pushPayload(failing));
+    expect(response.status).toBe(200);
+
+    const patches = () => github.bodies("PATCH", CHECK_RUN) as Array<{ status?: string; conclusion?: string; output?: { title: string; annotations?: Array<{ path: string; start_line: number }> } }>;
+    const completion = await waitFor(() => patches().find((b) => b.status === "completed"), 180_000, "the completion");
+
+    const [create] = github.bodies("POST", CHECK_RUNS) as Array<{ name: string; head_sha: string; status: string; external_id: string; details_url: string }>;
+    expect(create).toMatchObject({ name: "Python 3.11 · Django 5.2", head_sha: failing.sha, status: "queued" });
+    expect(create?.details_url).toMatch(/^http:\/\/ci\.example\.test\/builds\/\d+/);
+    expect(patches()[0]).toMatchObject({ status: "in_progress" });
+    expect(completion.conclusion).toBe("failure");
+    expect(completion.output?.title).toMatch(/^1 passed, 2 failed, 1 error in \d/);
+    const line = lineOf(path.join(FIXTURES, "django-fail/polls/tests.py"), "ponyci-expect-fail");
+    expect(completion.output?.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: "polls/tests.py", start_line: line, end_line: line, annotation_level: "failure" })]));
+    // Write economy: create + in_progress + completion (annotations fit in one request).
+    expect(github.requests.filter((r) => r.method !== "GET" && !r.path.includes("access_tokens"))).toHaveLength(3);
+  });
+
+  it("a bad signature gets a 4xx and changes nothing", async () => {
+    const before = server.ponyci.store.listBuilds().length;
+    const response = await postWebhook(server.port, "push", pushPayload(failing, { fullName: "pony/other" }), { secret: "not-the-secret" });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(server.ponyci.store.listBuilds()).toHaveLength(before);
+  });
+
+  it("the same delivery twice builds once", async () => {
+    const repo = await createFixtureRepo("django-pass");
+    github.installationToken(INSTALLATION_ID).createCheckRun("pony", "twice").updateCheckRun("pony", "twice", undefined, { times: 5 });
+    serveContents(github, "pony", "twice", { ".github/ponyci.yml": CONFIG });
+    const payload = pushPayload(repo, { fullName: "pony/twice" });
+    expect((await postWebhook(server.port, "push", payload, { delivery: "same-delivery" })).status).toBe(200);
+    expect((await postWebhook(server.port, "push", payload, { delivery: "same-delivery" })).status).toBe(200);
+    expect(server.ponyci.store.listBuilds({ repo: "pony/twice" })).toHaveLength(1);
+    await waitFor(() => (github.bodies("PATCH", CHECK_RUN) as Array<{ conclusion?: string }>).find((b) => b.conclusion === "success"), 180_000, "the passing completion");
+  });
+
+});
