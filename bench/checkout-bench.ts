@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createCheckout } from "../runner/src/checkout/create-checkout.js";
+import { renderBenchTable, type BenchRow } from "./support/bench-row.js";
+import { isMainModule } from "./support/is-main-module.js";
 
 const identity = { GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "b@example.invalid", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "b@example.invalid" };
 
@@ -27,8 +29,8 @@ async function makeRepository(dir: string, files: number): Promise<{ url: string
   return { url: pathToFileURL(dir).href, sha: stdout.trim() };
 }
 
-/** Prints cold and warm (median, min, max) checkout times in milliseconds. */
-async function runCheckoutBench(runs: number): Promise<void> {
+/** Prints cold and warm (median, min, max) checkout times in milliseconds; returns them as summary rows. */
+export async function runCheckoutBench(runs = 20): Promise<BenchRow[]> {
   const root = await mkdtemp(join(tmpdir(), "ponyci-checkout-bench-"));
   try {
     const { url, sha } = await makeRepository(join(root, "origin"), 200);
@@ -47,9 +49,15 @@ async function runCheckoutBench(runs: number): Promise<void> {
     const median = warm[Math.floor(warm.length / 2)] ?? NaN;
     const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
     console.log(`checkout of a 200-file repository: cold ${fmt(cold)}; warm (n=${runs}) median ${fmt(median)}, min ${fmt(warm[0] ?? NaN)}, max ${fmt(warm.at(-1) ?? NaN)}`);
+    return [
+      { bench: "checkout", metric: "cold (clone into mirror + workspace)", value: fmt(cold) },
+      { bench: "checkout", metric: `warm workspace (median of ${runs})`, value: fmt(median) },
+    ];
   } finally {
     await rm(root, { recursive: true, force: true });
   }
 }
 
-await runCheckoutBench(Number(process.argv[2] ?? 20));
+if (isMainModule(import.meta.url)) {
+  console.log(`\n${renderBenchTable(await runCheckoutBench(Math.min(Number(process.argv[2] ?? 20), 200)))}`);
+}

@@ -2,13 +2,10 @@
 # Prepare this machine to run Pony CI: Docker Engine, npm dependencies, the
 # compiled app, and the Python base images. Idempotent and quick when done.
 #
-#   runner/host/setup.sh              everything (used by `npm run demo`)
-#   runner/host/setup.sh --for-tests  skip the TypeScript build (tests run the sources)
+#   runner/host/setup.sh              everything (used by `npm run demo` and `npm test`:
+#                                     some tests start the compiled server as a child process)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-
-for_tests=0
-[ "${1:-}" = "--for-tests" ] && for_tests=1
 
 bash runner/host/ensure-docker.sh
 
@@ -18,11 +15,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund >&2
 fi
 
-if [ "$for_tests" = 0 ]; then
-  if [ ! -d dist ] || [ -n "$(find src runner bench -name '*.ts' -newer dist 2>/dev/null | head -n 1)" ]; then
-    echo "setup: compiling TypeScript (npm run build)" >&2
-    npm run -s build >&2
-  fi
+if [ ! -d dist ] || [ -n "$(find src runner bench -name '*.ts' -newer dist 2>/dev/null | head -n 1)" ]; then
+  echo "setup: compiling TypeScript (npm run build)" >&2
+  npm run -s build >&2
+  touch dist
 fi
 
 bash runner/images/build-base-images.sh

@@ -1,3 +1,4 @@
+import { delay } from "../../runner/src/util/delay.js";
 import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../log/logger.js";
 import { openStore } from "../store/open-store.js";
@@ -133,7 +134,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       if (started) {
         const putBack = await queue.stop({ graceMs });
         for (const id of putBack) store.recordJobRequeued(id);
-        await Promise.race([outbox.drain().catch(() => undefined), new Promise((r) => setTimeout(r, 5_000))]);
+        await Promise.race([outbox.drain().catch(() => undefined), delay(5_000)]);
         await outbox.stop();
       }
       store.close();

@@ -71,7 +71,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       privateKey: settings.github.privateKey,
       secret: settings.github.webhookSecret,
       log: pinoLog,
-      baseUrl: options.baseUrl,
+      baseUrl: options.baseUrl ?? settings.github.apiUrl,
       // The outbox owns retries (durably, with backoff); Octokit's in-memory retry would double them.
       Octokit: ProbotOctokit.defaults({ retry: { enabled: false } }),
     }),

@@ -11,6 +11,8 @@ export interface Settings {
     privateKey: string;
     webhookSecret: string;
     webhookProxyUrl?: string;
+    /** REST API base URL: GitHub Enterprise Server, or a local fake in tests. Default api.github.com. */
+    apiUrl?: string;
   };
   host: string;
   port: number;
@@ -98,7 +100,7 @@ function readGitHub(env: Env): NonNullable<Settings["github"]> {
   if (!webhookSecret) {
     throw new SettingsError("WEBHOOK_SECRET is not set: use the same secret as in the GitHub App's webhook settings (generate one with `openssl rand -hex 32`)", "WEBHOOK_SECRET");
   }
-  return { appId, privateKey, webhookSecret, webhookProxyUrl: url(env, "WEBHOOK_PROXY_URL") };
+  return { appId, privateKey, webhookSecret, webhookProxyUrl: url(env, "WEBHOOK_PROXY_URL"), apiUrl: url(env, "PONYCI_GITHUB_API_URL") };
 }
 
 function required(env: Env, name: string, how: string): string {

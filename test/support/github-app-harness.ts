@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import nock from "nock";
@@ -62,18 +63,28 @@ export async function startTestServer(options: Partial<StartServerOptions> & { s
 }
 
 /** POST a webhook to the running server, signed like GitHub does (or with `signature`). */
-export async function postWebhook(port: number, event: string, payload: unknown, options: { secret?: string; signature?: string; delivery?: string } = {}): Promise<Response> {
+export async function postWebhook(port: number, event: string, payload: unknown, options: { secret?: string; signature?: string; delivery?: string } = {}): Promise<{ status: number; body: string }> {
   const body = JSON.stringify(payload);
   const signature = options.signature ?? (await sign(options.secret ?? WEBHOOK_SECRET, body));
-  return fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": event,
-      "x-github-delivery": options.delivery ?? randomUUID(),
-      "x-hub-signature-256": signature,
-    },
-    body,
+  return postLocal(port, "/api/github/webhooks", body, {
+    "content-type": "application/json",
+    "x-github-event": event,
+    "x-github-delivery": options.delivery ?? randomUUID(),
+    "x-hub-signature-256": signature,
+  });
+}
+
+/** POST to the local server without keep-alive (no socket outlives the test). */
+export function postLocal(port: number, urlPath: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: "127.0.0.1", port, path: urlPath, method: "POST", headers: { ...headers, "content-length": Buffer.byteLength(body) }, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(body);
   });
 }
 

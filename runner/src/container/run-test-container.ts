@@ -1,3 +1,4 @@
+import { delay } from "../util/delay.js";
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { InfrastructureError, describeError } from "../errors.js";
@@ -109,7 +110,7 @@ export async function runTestContainer(docker: Docker, spec: TestContainerSpec, 
     if (options.signal?.aborted) onAbort();
 
     const waited = (await container.wait()) as { StatusCode: number };
-    await Promise.race([streamEnded, new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.race([streamEnded, delay(2000)]);
     result.exitCode = waited.StatusCode;
     const info = await container.inspect();
     result.oomKilled = info.State.OOMKilled === true;

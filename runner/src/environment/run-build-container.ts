@@ -1,3 +1,4 @@
+import { delay } from "../util/delay.js";
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { createLineSplitter } from "../container/create-line-splitter.js";
@@ -67,7 +68,7 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
       container.modem.demuxStream(stream, out, out);
       await container.start();
       const waited = (await container.wait()) as { StatusCode: number };
-      await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.race([ended, delay(2000)]);
       splitter.end();
       exitCode = waited.StatusCode;
     } catch (error) {

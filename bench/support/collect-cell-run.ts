@@ -1,0 +1,50 @@
+import type { FinishedEvent, RunnerEvent } from "../../runner/src/events.js";
+import { parseDjangoTestTime } from "./parse-django-test-time.js";
+
+/** One cell run as a benchmark sees it. Times are performance.now() milliseconds. */
+export interface CellRun {
+  /** From just before runCell was called to the end of its event stream. */
+  wallMs: number;
+  finished: FinishedEvent;
+  /** Environment image the cell ran on (from `started`). */
+  image?: string;
+  /** Django's "Ran N tests in X s", from the cell's own output. */
+  django?: { tests: number; ms: number };
+  /** When `started` (container started) and `finished` arrived, relative to the call. */
+  startedAtMs?: number;
+  finishedAtMs: number;
+}
+
+/**
+ * Consume a runCell event stream to its end. `begin` is the performance.now()
+ * taken just before runCell was called. Throws when the stream ends without
+ * `finished` (a runner contract breach).
+ */
+export async function collectCellRun(events: AsyncIterable<RunnerEvent>, begin: number): Promise<CellRun> {
+  let finished: FinishedEvent | undefined;
+  let image: string | undefined;
+  let startedAtMs: number | undefined;
+  let finishedAtMs = NaN;
+  let django: CellRun["django"];
+  for await (const event of events) {
+    if (event.type === "started") {
+      image = event.image;
+      startedAtMs = performance.now() - begin;
+    } else if (event.type === "log" && event.stream !== "system" && event.line.startsWith("Ran ")) {
+      django = parseDjangoTestTime(event.line) ?? django;
+    } else if (event.type === "finished") {
+      finished = event;
+      finishedAtMs = performance.now() - begin;
+    }
+  }
+  const wallMs = performance.now() - begin;
+  if (!finished) throw new Error("runCell ended without a finished event");
+  return { wallMs, finished, image, django, startedAtMs, finishedAtMs };
+}
+
+/** Throws with the cell's own error unless it concluded "success" (a benchmark of a broken cell measures nothing). */
+export function assertCellSucceeded(run: CellRun, what: string): void {
+  if (run.finished.conclusion === "success") return;
+  const reason = run.finished.error?.message ?? `exit code ${run.finished.exitCode ?? "?"}`;
+  throw new Error(`${what}: the cell concluded ${run.finished.conclusion} (${reason}); fix that before benchmarking`);
+}

@@ -1,0 +1,38 @@
+import { execa } from "execa";
+import { existsSync } from "node:fs";
+import { cp } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const GIT_ENV = { GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@localhost", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@localhost" };
+
+export interface ExampleRepo {
+  /** Work tree of the repository; also its clone URL. */
+  dir: string;
+  sha: string;
+}
+
+/** examples/<name> of this repository, from the sources (bench/support) or the build (dist/bench/support). */
+export function exampleDir(name: string): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, "examples", name);
+    if (existsSync(path.join(candidate, "manage.py"))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`examples/${name} not found above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+/** A git repository at `dir` holding one commit of examples/<name> (caches and databases left out). */
+export async function makeExampleRepo(name: string, dir: string): Promise<ExampleRepo> {
+  await cp(exampleDir(name), dir, {
+    recursive: true,
+    filter: (source) => !/(__pycache__|\.pyc$|db\.sqlite3$)/.test(source),
+  });
+  await execa("git", ["init", "--quiet", "--initial-branch=main"], { cwd: dir });
+  await execa("git", ["add", "--all"], { cwd: dir });
+  await execa("git", ["commit", "--quiet", "-m", `examples/${name}`], { cwd: dir, env: GIT_ENV });
+  const { stdout } = await execa("git", ["rev-parse", "HEAD"], { cwd: dir });
+  return { dir, sha: stdout.trim() };
+}
