@@ -9,6 +9,7 @@
 import { runCellBench } from "./cell-bench.js";
 import { runCheckoutBench } from "./checkout-bench.js";
 import { runMatrixBench } from "./matrix-bench.js";
+import { runWebhookBench } from "./webhook-bench.js";
 import { createBenchContext, disposeBenchContext, type BenchContext } from "./support/bench-context.js";
 import { renderBenchTable, type BenchRow } from "./support/bench-row.js";
 import { isMainModule } from "./support/is-main-module.js";
@@ -23,6 +24,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: "checkout", run: () => runCheckoutBench(20) },
   { name: "cell", run: (context) => runCellBench({ context, runs: 5 }) },
   { name: "matrix", run: (context) => runMatrixBench({ context, concurrency: [1, 2, 3] }) },
+  { name: "webhook", run: () => runWebhookBench() },
 ];
 
 /** Run the benchmarks, print the table; resolves the process exit code. */

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Cell } from "./cell.js";
 import { cellKey } from "./cell.js";
 import type { BuildRequest } from "./build-request.js";
@@ -8,12 +9,12 @@ import { RepoConfigError } from "./config/repo-config-error.js";
 import { repoConfigPaths } from "./config/repo-config.js";
 import type { Store } from "../store/store.js";
 import type { BuildRecord } from "../store/build-rows.js";
-import type { JobRecord } from "../store/job-rows.js";
+import type { JobRecord, NewJob } from "../store/job-rows.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 
-/** The files planning reads at the commit. */
-export const PLAN_FILES = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg"];
+/** What planning reads, fetched at once in parallel (one round trip); planning may ask for more. */
+const FIRST_READS = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg"];
 
 /** Reads files of a repository at a commit (GitHub's contents API, or the git mirror). */
 export type ReadRepoFiles = (request: BuildRequest, paths: string[]) => Promise<Map<string, string | undefined>>;
@@ -127,9 +128,9 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
 
     // 3. Read the config and plan the matrix.
     let plan: MatrixPlan;
+    let jobs: NewJob[];
     try {
-      const files = await options.readFiles(request, PLAN_FILES);
-      plan = planMatrix((path) => files.get(path), { maxCells: options.maxCells, availablePython: options.availablePython });
+      ({ plan, jobs } = await readAndPlan(request));
     } catch (error) {
       if (!(error instanceof RepoConfigError)) throw error; // infrastructure: stays pending, retried at the next start
       const recorded = store.recordBuildPlan(build.id, {
@@ -141,24 +142,48 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
       return;
     }
 
-    // 4. Jobs, listeners, queue.
-    const cells = selectRerunCells(plan.cells, request.rerun?.cells);
-    const jobs = cells.map((cell) => ({
-      cell,
-      external: {
-        testCommand: plan.config.test,
-        install: plan.config.install,
-        env: plan.config.env,
-        timeoutSec: plan.config.file ? plan.config.timeout : undefined,
-        extraDeps: plan.depsFor(cell),
-        onlyTests: request.rerun?.onlyTests,
-        rerunOf: request.rerun?.ofJob,
-      } satisfies JobPlan as Record<string, unknown>,
-    }));
+    // 4. Jobs, listeners, queue. Ids are unique beyond this database: they
+    // are check runs' external_id, which outlive a reinstalled server.
+    const salt = randomBytes(3).toString("hex");
+    jobs = jobs.map((job, i) => ({ ...job, id: `${build.id}-${i + 1}-${salt}` }));
     const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes }, jobs });
     if (!recorded) return;
     notify.planned(recorded.build, recorded.jobs, plan.notes);
     for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id });
+  }
+
+  /**
+   * Plans from the files at the commit: the usual ones are fetched in one
+   * parallel round; should planning ask for another file, it is fetched in a
+   * further round and the plan made again (pure, so that is cheap).
+   */
+  async function readAndPlan(request: BuildRequest): Promise<{ plan: MatrixPlan; jobs: NewJob[] }> {
+    const files = new Map<string, string | undefined>();
+    let wanted = FIRST_READS;
+    for (let round = 0; ; round++) {
+      const fetched = await options.readFiles(request, wanted);
+      for (const path of wanted) files.set(path, fetched.get(path));
+      const asked = new Set<string>();
+      const read = (path: string) => {
+        if (!files.has(path)) asked.add(path);
+        return files.get(path);
+      };
+      const plan = planMatrix(read, { maxCells: options.maxCells, availablePython: options.availablePython });
+      const jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
+        cell,
+        external: {
+          testCommand: plan.config.test,
+          install: plan.config.install,
+          env: plan.config.env,
+          timeoutSec: plan.config.file ? plan.config.timeout : undefined,
+          extraDeps: plan.depsFor(cell),
+          onlyTests: request.rerun?.onlyTests,
+          rerunOf: request.rerun?.ofJob,
+        } satisfies JobPlan as Record<string, unknown>,
+      }));
+      if (asked.size === 0 || round >= 3) return { plan, jobs };
+      wanted = [...asked];
+    }
   }
 
   async function supersede(request: BuildRequest, byBuildId: number): Promise<void> {

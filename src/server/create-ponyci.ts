@@ -75,11 +75,12 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     clock: options.clock,
     backoff: options.outboxBackoff,
   });
-  let builds: BuildService | undefined;
-  const listeners = options.listeners?.({ outbox, builds: () => builds as BuildService, store, runner }) ?? [];
+  // Listeners may submit builds (downstream triggers): they reach the service once it exists.
+  const late: { builds?: BuildService } = {};
+  const listeners = options.listeners?.({ outbox, builds: () => late.builds as BuildService, store, runner }) ?? [];
   const readMirror: ReadRepoFiles = (request, paths) =>
     runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths);
-  builds = createBuildService({
+  const builds = createBuildService({
     store,
     queue,
     listeners,
@@ -87,6 +88,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     maxCells: settings.maxCells,
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
+  late.builds = builds;
   const processor = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, maxAttempts, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
   const notify = fanOut(listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
   let started = false;
@@ -128,7 +130,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       outbox.start();
       started = true;
       // 4. Builds recorded but not planned.
-      void builds?.planPending();
+      void builds.planPending();
     },
     async stop({ graceMs = 30_000 } = {}) {
       if (started) {

@@ -3,12 +3,16 @@ import { pino } from "pino";
 import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../log/logger.js";
 import { createPonyCiApp } from "../index.js";
+import { findFreePort } from "./find-free-port.js";
 import { createPonyCi, type PonyCi, type PonyCiOptions } from "./create-ponyci.js";
 import { createCheckRunSender } from "../github/create-check-run-sender.js";
 import { createCheckRunReporter } from "../github/create-check-run-reporter.js";
 import { createGitHubFileReader } from "../github/create-github-file-reader.js";
 import type { OctokitFor } from "../github/installation-octokit.js";
 import type { BuildListener } from "../builds/build-listener.js";
+import { loadPrivateRepos } from "../bridge/load-private-repos.js";
+import { createBridgeHandler } from "../bridge/create-bridge-handler.js";
+import { createDownstreamTrigger } from "../builds/create-downstream-trigger.js";
 
 export interface RunningServer {
   ponyci: PonyCi;
@@ -34,6 +38,8 @@ export interface StartServerOptions extends Pick<PonyCiOptions, "queueOptions" |
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { settings, log } = options;
+  // Private repositories of the post-receive bridge (and the projects built after their apps).
+  const privateRepos = settings.privateReposFile ? loadPrivateRepos(settings.privateReposFile) : [];
   let probot: Probot | undefined;
   const octokitFor: OctokitFor = async (installationId) => {
     if (!probot) throw new Error("the GitHub App is not loaded yet");
@@ -56,6 +62,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
     listeners: (parts) => {
       const listeners: BuildListener[] = [createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl })];
+      if (privateRepos.some((repo) => repo.after.length > 0)) {
+        listeners.push(createDownstreamTrigger({ projects: privateRepos, builds: { submit: (request) => parts.builds().submit(request) }, store: parts.store, checkout: parts.runner.checkout, log }));
+      }
       return [...listeners, ...(options.extraListeners?.(parts) ?? [])];
     },
   });
@@ -64,7 +73,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const server = new Server({
     log: pinoLog,
     host: settings.host,
-    port: settings.port,
+    port: settings.port === 0 ? await findFreePort(settings.host) : settings.port,
     webhookProxy: settings.github.webhookProxyUrl,
     Probot: Probot.defaults({
       appId: settings.github.appId,
@@ -80,6 +89,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     probot = app;
     createPonyCiApp({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
   });
+  if (privateRepos.length > 0) server.addHandler(createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log }));
   await ponyci.start();
   const http = await server.start();
   const address = http.address();

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/glob
 import nock from "nock";
 import path from "node:path";
 import { FIXTURES, createFixtureRepo, lineOf, type FixtureRepo } from "../support/fixture-repo.js";
-import { APP_ID, INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";
+import { INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import type { GitHubApiFake } from "../support/github-api-fake.js";
 

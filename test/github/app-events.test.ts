@@ -1,13 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import { execa } from "execa";
-import { createFixtureRepo, type FixtureRepo } from "../support/fixture-repo.js";
+import { createFixtureRepo } from "../support/fixture-repo.js";
 import { INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import type { GitHubApiFake } from "../support/github-api-fake.js";
 
-const CHECK_RUNS = "/repos/{owner}/{repo}/check-runs";
-const CHECK_RUN = "/repos/{owner}/{repo}/check-runs/{check_run_id}";
 const ONE_CELL = 'python: ["3.11"]\ndjango: ["5.2"]\n';
 
 type Body = { name?: string; head_sha?: string; status?: string; conclusion?: string; external_id?: string; output?: { title?: string; summary?: string; annotations?: Array<{ path: string; start_line: number }> } };

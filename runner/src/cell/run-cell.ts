@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { execa } from "execa";
+import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -111,14 +112,14 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
 
   async function run(spec: CellSpec, signal: AbortSignal | undefined, emit: (event: RunnerEvent) => void): Promise<void> {
     const t0 = now();
-    const jobDir = path.join(options.workDir, "jobs", safeName(spec.jobId));
+    // Unique per run: processes sharing a data directory may run jobs of the same id.
+    const jobDir = path.join(options.workDir, "jobs", `${safeName(spec.jobId)}-${randomUUID().slice(0, 8)}`);
     const tests: TestResult[] = [];
     const system = (line: string) => emit({ type: "log", stream: "system", line });
     const finish = (event: Omit<FinishedEvent, "type" | "durationMs" | "counts"> & Partial<Pick<FinishedEvent, "counts">>) =>
       emit({ type: "finished", counts: event.counts ?? countTests(tests), durationMs: now() - t0, ...event });
 
     try {
-      await rm(jobDir, { recursive: true, force: true });
       await mkdir(path.join(jobDir, "out"), { recursive: true });
 
       // 1. Checkout: the exact commit, plus any upstream repositories.

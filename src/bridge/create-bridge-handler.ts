@@ -1,0 +1,134 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { BuildService } from "../builds/create-build-service.js";
+import type { Store } from "../store/store.js";
+import { systemClock, type Clock } from "../store/clock.js";
+import { silentLogger, type Logger } from "../log/logger.js";
+import {
+  BRIDGE_SIGNATURE_HEADER,
+  BRIDGE_TIMESTAMP_HEADER,
+  MAX_BRIDGE_BODY_BYTES,
+  MAX_CLOCK_SKEW_SEC,
+  bridgePath,
+  parseBridgePath,
+} from "./bridge-protocol.js";
+import { BridgeRequestError } from "./bridge-request-error.js";
+import { decideRefBuilds, type IgnoredRef } from "./decide-ref-builds.js";
+import { describePushOutcome } from "./describe-push-outcome.js";
+import { parseRefUpdates } from "./parse-ref-updates.js";
+import type { PrivateRepo } from "./private-repo.js";
+import { readRequestBody } from "./read-request-body.js";
+import { verifyBridgeSignature } from "./verify-bridge-signature.js";
+
+export interface BridgeHandlerOptions {
+  /** The private repositories (from `loadPrivateRepos`). */
+  repos: readonly PrivateRepo[];
+  /** Deliveries (replay protection) and builds of a commit (to name the build a duplicate push already has). */
+  store: Pick<Store, "recordDelivery" | "findBuilds">;
+  builds: Pick<BuildService, "submit">;
+  clock?: Clock;
+  log?: Logger;
+  /** Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** Default 300 s. */
+  maxSkewSec?: number;
+}
+
+/** Probot's `addHandler` shape: resolves false for requests that are not the bridge's. */
+export type BridgeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/** The 202 answer: what was queued, what was not and why, and the hook's line. */
+export interface BridgeAccepted {
+  builds: { id: number; ref: string; sha: string }[];
+  ignored: IgnoredRef[];
+  /** What the hook prints after "Pony CI: ". */
+  summary: string;
+}
+
+/**
+ * The bridge endpoint, `POST /bridge/<name>/post-receive` (docs/bridge.md).
+ * Numbered steps, each refusal a 4xx with one line of text and nothing recorded:
+ * 1. route: not under /bridge/ → false; other paths 404; not POST 405;
+ * 2. the repository must be configured (404);
+ * 3. body at most 64 KiB (413);
+ * 4. signature and timestamp (401);
+ * 5. the lines git fed the hook (400);
+ * 6. replay: the same signature seen before (409);
+ * 7. each branch update becomes `builds.submit` (which returns at once); 202.
+ */
+export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandler {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? silentLogger;
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BRIDGE_BODY_BYTES;
+  const maxSkewSec = options.maxSkewSec ?? MAX_CLOCK_SKEW_SEC;
+  const repos = new Map(options.repos.map((repo) => [repo.name, repo]));
+
+  return async (req, res) => {
+    // 1. Route.
+    const route = parseBridgePath(new URL(req.url ?? "/", "http://bridge.invalid").pathname);
+    if (route === undefined) return false;
+    try {
+      if (route.kind === "unknown-path") throw new BridgeRequestError(404, `no such bridge endpoint: the hook posts to ${bridgePath("<name>")}`);
+      if (req.method !== "POST") {
+        res.setHeader("Allow", "POST");
+        throw new BridgeRequestError(405, `${req.method ?? "?"} is not allowed: the hook POSTs to ${bridgePath(route.name)}`);
+      }
+      // 2. Repository.
+      const repo = repos.get(route.name);
+      if (!repo) {
+        throw new BridgeRequestError(404, `unknown repository ${JSON.stringify(route.name)}: add it to the private repositories file (PONYCI_PRIVATE_REPOS) or fix the hook's --repo`);
+      }
+      // 3–6. Body, signature, lines, replay.
+      const body = await readRequestBody(req, maxBodyBytes);
+      const signature = header(req, BRIDGE_SIGNATURE_HEADER);
+      verifyBridgeSignature({ secret: repo.secret, timestamp: header(req, BRIDGE_TIMESTAMP_HEADER), signature, body, nowMs: clock.now(), maxSkewSec });
+      const updates = parseRefUpdates(body.toString("utf8"));
+      if (!options.store.recordDelivery(`bridge:${signature?.slice("sha256=".length) ?? ""}`, `post-receive:${repo.name}`)) {
+        throw new BridgeRequestError(409, "replayed request: this signed notification was already received (the hook signs every push anew)");
+      }
+      // 7. Submit.
+      const decided = decideRefBuilds(repo, updates);
+      const accepted: BridgeAccepted = { builds: [], ignored: decided.ignored, summary: "" };
+      for (const update of decided.builds) {
+        const submitted = options.builds.submit({
+          source: "bridge",
+          repo: { name: repo.name, cloneUrl: repo.url, visibility: repo.visibility },
+          sha: update.sha,
+          branch: update.branch,
+          event: "post-receive",
+        });
+        if (!submitted) {
+          const existing = options.store.findBuilds({ repo: repo.name, sha: update.sha })[0];
+          accepted.ignored.push({ ...update, reason: `commit ${update.sha.slice(0, 7)} of ${update.branch} already built${existing ? ` (build #${existing.id})` : ""}` });
+          continue;
+        }
+        const { build, planned } = submitted;
+        planned.catch((error: unknown) => log.error({ build: build.id, err: String(error) }, "planning a bridge build failed: it is retried at the next start"));
+        accepted.builds.push({ id: build.id, ref: update.ref, sha: update.sha });
+      }
+      accepted.summary = describePushOutcome(accepted.builds, accepted.ignored);
+      log.info({ repo: repo.name, builds: accepted.builds.map((b) => b.id), ignored: accepted.ignored.length }, "post-receive accepted");
+      send(res, 202, "application/json", JSON.stringify(accepted));
+    } catch (error) {
+      if (error instanceof BridgeRequestError) {
+        log.warn({ path: req.url, status: error.status, reason: error.message }, "post-receive refused");
+        send(res, error.status, "text/plain; charset=utf-8", `${error.message}\n`);
+      } else {
+        log.error({ path: req.url, err: String(error) }, "post-receive failed");
+        send(res, 500, "text/plain; charset=utf-8", "internal error: the notification was not recorded; see the Pony CI server's log\n");
+      }
+      req.resume();
+    }
+    return true;
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,194 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from "yaml";
+import { parseRepoUrl } from "../../runner/src/checkout/parse-repo-url.js";
+import type { Visibility } from "../store/build-rows.js";
+import { isLiteralBranch } from "./match-branch.js";
+import type { PrivateRepo } from "./private-repo.js";
+import { PrivateReposError } from "./private-repos-error.js";
+
+export interface ParsePrivateReposOptions {
+  /** The file's path, for messages (and what `secret_file` is relative to: the caller resolves it). */
+  file: string;
+  /** Reads a `secret_file:` (path as written); throws when it cannot. */
+  readSecretFile: (path: string) => string;
+}
+
+/** A repository name: part of the hook's URL and of the store's records. */
+export const PRIVATE_REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+const MIN_SECRET_LENGTH = 16;
+const KEYS = ["name", "url", "branches", "secret", "secret_file", "visibility", "after"] as const;
+const KEY_HINTS: Readonly<Record<string, string>> = {
+  branch: "use `branches:` (a list), e.g. `branches: [main]`",
+  clone_url: "use `url:`",
+  repository: "use `url:` for the clone URL and `name:` for the name",
+  path: "use `url:` (a path is fine: `url: /home/git/project.git`)",
+  secretfile: "use `secret_file:`",
+  "secret-file": "use `secret_file:`",
+  depends_on: "use `after:` with the GitHub repositories, e.g. `after: [owner/app]`",
+  private: "use `visibility: private` (the default) or `visibility: public`",
+};
+
+/**
+ * Parses the private repositories file (schema: docs/bridge.md):
+ *
+ * ```yaml
+ * repositories:
+ *   - name: sample-project
+ *     url: /home/git/django-sample-project.git
+ *     branches: [main, "release/*"]
+ *     secret_file: /etc/ponyci/sample-project.secret
+ *     after: [danirus/django-sample-app]
+ * ```
+ * Pure except for `readSecretFile`.
+ * @throws PrivateReposError naming the line and the fix
+ */
+export function parsePrivateRepos(text: string, options: ParsePrivateReposOptions): PrivateRepo[] {
+  const { file } = options;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  const lineOf = (node: Node | null | undefined) => lineCounter.linePos(node?.range?.[0] ?? 0).line;
+  const fail = (node: Node | null | undefined, problem: string): never => {
+    const line = lineOf(node);
+    throw new PrivateReposError({ file, line, message: `${file} line ${line}: ${problem}.` });
+  };
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    // An error at the end of the text (an unclosed bracket) is reported on the last written line.
+    const line = Math.min(yamlError.linePos?.[0]?.line ?? 1, Math.max(1, text.trimEnd().split("\n").length));
+    throw new PrivateReposError({
+      file, line, cause: yamlError,
+      message: `${file} line ${line}: not valid YAML (${yamlError.message.split("\n")[0] ?? "syntax error"}): check the indentation and quoting.`,
+    });
+  }
+
+  const root = doc.contents as Node | null;
+  if (root === null || (isScalar(root) && root.value === null)) return [];
+  if (!isMap(root)) return fail(root, "the file must be a mapping with a `repositories:` list");
+  let list: Node | null = null;
+  for (const pair of root.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : "";
+    if (key !== "repositories") fail(pair.key as Node, `unknown key \`${key}\`: the file holds one key, \`repositories:\`, a list of repositories`);
+    list = pair.value as Node | null;
+  }
+  if (list === null || (isScalar(list) && list.value === null)) return [];
+  if (!isSeq(list)) return fail(list, "`repositories:` must be a list, each entry starting with `- name: …`");
+
+  const repos: PrivateRepo[] = [];
+  const names = new Map<string, number>();
+  for (const item of list.items as (Node | null)[]) {
+    if (!isMap(item)) return fail(item ?? list, "each repository must be a mapping with `name:`, `url:` and `secret:` or `secret_file:`");
+    const repo = readRepo(item);
+    const seen = names.get(repo.name);
+    if (seen !== undefined) fail(item, `the name "${repo.name}" is used twice (also on line ${seen}): give each repository its own name`);
+    names.set(repo.name, repo.line ?? 1);
+    repos.push(repo);
+  }
+  return repos;
+
+  function readRepo(map: YAMLMap): PrivateRepo {
+    const values = new Map<string, { key: Node; value: Node | null }>();
+    for (const pair of map.items) {
+      const keyNode = pair.key as Node;
+      const key = isScalar(keyNode) ? String(keyNode.value) : "";
+      if (!(KEYS as readonly string[]).includes(key)) {
+        fail(keyNode, `unknown key \`${key}\`: ${KEY_HINTS[key.toLowerCase()] ?? `the keys are ${KEYS.join(", ")}`}`);
+      }
+      values.set(key, { key: keyNode, value: pair.value as Node | null });
+    }
+    const line = lineOf(map);
+    const name = readString(values.get("name"), "name", "`name:` is missing: give the repository a name, e.g. `name: django-sample-project`", map);
+    if (!PRIVATE_REPO_NAME.test(name)) {
+      fail(values.get("name")?.value, `name "${name}" may hold only letters, digits, '.', '_' and '-' (it is part of the hook's URL), e.g. \`name: django-sample-project\``);
+    }
+    const url = readString(values.get("url"), "url", `\`url:\` is missing for "${name}": give its clone URL, e.g. \`url: /home/git/${name}.git\` or \`url: ssh://git@server/home/git/${name}.git\``, map);
+    try {
+      parseRepoUrl(url);
+    } catch (error) {
+      fail(values.get("url")?.value, `${(error as Error).message} (relative paths are not accepted: write the absolute path)`);
+    }
+    return {
+      name,
+      url,
+      branches: readBranches(values.get("branches")),
+      secret: readSecret(values.get("secret"), values.get("secret_file"), name, map),
+      visibility: readVisibility(values.get("visibility")),
+      after: readAfter(values.get("after"), values.get("branches")),
+      line,
+    };
+  }
+
+  function readString(entry: { key: Node; value: Node | null } | undefined, key: string, missing: string, owner?: Node): string {
+    if (!entry) return fail(owner, missing);
+    const { value } = entry;
+    if (value === null || !isScalar(value) || value.value === null || typeof value.value === "object") return fail(value ?? entry.key, `\`${key}:\` must be a single string`);
+    const text = String(value.value).trim();
+    if (text === "") return fail(value, `\`${key}:\` is empty`);
+    return text;
+  }
+
+  function readList(entry: { key: Node; value: Node | null }, key: string, example: string): { text: string; node: Node }[] {
+    const { value } = entry;
+    if (value !== null && isScalar(value) && value.value !== null && typeof value.value !== "object") return [{ text: String(value.value).trim(), node: value }];
+    if (value === null || !isSeq(value)) return fail(value ?? entry.key, `\`${key}:\` must be a list of strings, e.g. \`${key}: ${example}\``);
+    if (value.items.length === 0) return fail(value, `\`${key}: []\` lists nothing: remove the key or list entries, e.g. \`${key}: ${example}\``);
+    return (value.items as (Node | null)[]).map((item) => {
+      if (item === null || !isScalar(item) || item.value === null || typeof item.value === "object" || String(item.value).trim() === "") {
+        return fail(item ?? value, `each entry of \`${key}:\` must be a non-empty string, e.g. \`${key}: ${example}\``);
+      }
+      return { text: String(item.value).trim(), node: item };
+    });
+  }
+
+  function readBranches(entry: { key: Node; value: Node | null } | undefined): string[] | undefined {
+    if (!entry) return undefined;
+    return readList(entry, "branches", '[main, "release/*"]').map(({ text, node }) => {
+      if (text.startsWith("refs/")) fail(node, `write branch names without "refs/heads/": "${text.replace(/^refs\/heads\//, "")}"`);
+      if (/\s|\.\.|^-|[~^:\\]/.test(text)) fail(node, `"${text}" is not a branch name or pattern`);
+      return text;
+    });
+  }
+
+  function readSecret(inline: { key: Node; value: Node | null } | undefined, fromFile: { key: Node; value: Node | null } | undefined, name: string, map: YAMLMap): string {
+    if (inline && fromFile) return fail(fromFile.key, "give either `secret:` or `secret_file:`, not both");
+    if (!inline && !fromFile) {
+      return fail(map, `"${name}" has no secret: add \`secret_file: /etc/ponyci/${name}.secret\` (create it with \`openssl rand -hex 32 > /etc/ponyci/${name}.secret\`) or \`secret:\``);
+    }
+    let secret: string;
+    if (inline) {
+      secret = readString(inline, "secret", "");
+    } else {
+      const path = readString(fromFile, "secret_file", "");
+      try {
+        secret = options.readSecretFile(path).trim();
+      } catch (error) {
+        return fail(fromFile?.value, `secret_file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): create it with \`openssl rand -hex 32 > ${path}\`, readable by the Pony CI user`);
+      }
+    }
+    if (secret.length < MIN_SECRET_LENGTH) {
+      fail((inline ?? fromFile)?.value, `the secret of "${name}" is too short (${secret.length} characters): use at least ${MIN_SECRET_LENGTH}, e.g. the output of \`openssl rand -hex 32\``);
+    }
+    return secret;
+  }
+
+  function readVisibility(entry: { key: Node; value: Node | null } | undefined): Visibility {
+    if (!entry) return "private";
+    const value = readString(entry, "visibility", "");
+    if (value !== "private" && value !== "public") return fail(entry.value, `visibility "${value}" is neither private nor public: private (the default) shows builds only on the private dashboard`);
+    return value;
+  }
+
+  function readAfter(entry: { key: Node; value: Node | null } | undefined, branches: { key: Node; value: Node | null } | undefined): string[] {
+    if (!entry) return [];
+    const after = readList(entry, "after", "[owner/app]").map(({ text, node }) => {
+      if (!GITHUB_REPO.test(text)) fail(node, `"${text}" is not a GitHub repository: write owner/repo, e.g. danirus/django-sample-app`);
+      return text;
+    });
+    if (branches) {
+      const first = readList(branches, "branches", "[main]")[0];
+      if (first && !isLiteralBranch(first.text)) {
+        fail(first.node, `with \`after:\`, the first of \`branches:\` is the branch downstream builds use: make it a branch name ("${first.text}" is a pattern), e.g. \`branches: [main, "release/*"]\``);
+      }
+    }
+    return after;
+  }
+}

@@ -1,0 +1,89 @@
+import { parseArgs } from "node:util";
+import { cellName } from "../builds/cell.js";
+import { openStore } from "../store/open-store.js";
+import type { BuildRecord } from "../store/build-rows.js";
+import type { JobRecord } from "../store/job-rows.js";
+import type { Settings } from "../settings/load-settings.js";
+import type { TestResult } from "../../runner/src/events.js";
+import { statusOf, upstreamOf } from "./builds-command.js";
+import { formatDuration } from "./render-run-table.js";
+
+export const SHOW_USAGE = `ponyci show <build>
+
+Shows one build: its commit, the upstream app commit it was tested against
+(downstream builds), and per cell the conclusion, test counts, durations and
+every failure with its file:line and message.`;
+
+interface Output {
+  write(text: string): void;
+}
+
+/** A cell of a build as `show` prints it. */
+export interface ShownJob {
+  job: JobRecord;
+  /** Failed and erroring tests. */
+  failures: TestResult[];
+}
+
+const MARK: Record<string, string> = { success: "✓", failure: "✗", cancelled: "⊘", timed_out: "⌛", error: "!" };
+
+/** `ponyci show <id>`: reads the store of PONYCI_DATA_DIR. Returns the exit code (1: no such build). */
+export async function showCommand(argv: string[], deps: { settings: Pick<Settings, "dataDir">; out: Output }): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: "boolean", short: "h", default: false } } });
+  if (values.help) {
+    deps.out.write(`${SHOW_USAGE}\n`);
+    return 0;
+  }
+  const raw = positionals[0]?.replace(/^#/, "");
+  if (positionals.length !== 1 || raw === undefined || !/^\d+$/.test(raw)) throw new Error(`give one build number, e.g. ponyci show 12\n\n${SHOW_USAGE}`);
+  const store = openStore({ dataDir: deps.settings.dataDir });
+  try {
+    const build = store.getBuild(Number(raw));
+    if (!build) {
+      deps.out.write(`No build #${raw} in ${deps.settings.dataDir}: list builds with \`ponyci builds\`\n`);
+      return 1;
+    }
+    const jobs = store.listJobs(build.id).map((job) => ({ job, failures: store.listTestResults(job.id, { outcomes: ["failed", "error"] }) }));
+    deps.out.write(`${renderBuildDetails(build, jobs)}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** The text of `ponyci show`. Pure. */
+export function renderBuildDetails(build: BuildRecord, jobs: readonly ShownJob[]): string {
+  const lines = [
+    `Build #${build.id}  ${build.repo}  ${build.prNumber !== undefined ? `PR #${build.prNumber}` : (build.branch ?? "-")}  ${build.sha}`,
+    `Status: ${statusOf(build)}  (${build.source}, ${build.event}, ${new Date(build.createdAt).toISOString()})`,
+  ];
+  const upstream = upstreamOf(build);
+  if (upstream) lines.push(`Tested against: ${upstream.repo} at ${upstream.sha} (its build #${upstream.buildId})`);
+  const configError = (build.plan as { error?: { message?: string } }).error;
+  if (build.planState === "config-error" && configError?.message) lines.push(`Config error: ${configError.message}`);
+  for (const note of ((build.plan as { notes?: unknown }).notes as string[] | undefined) ?? []) lines.push(`note: ${note}`);
+  if (jobs.length > 0) lines.push("");
+
+  for (const { job, failures } of jobs) {
+    const conclusion = job.conclusion ?? job.state;
+    const counts = job.counts;
+    const parts = counts ? [`${counts.passed} passed`, counts.failed ? `${counts.failed} failed` : "", counts.error ? `${counts.error} errors` : "", counts.skipped ? `${counts.skipped} skipped` : ""].filter(Boolean) : [];
+    const took = job.startedAt !== undefined && job.finishedAt !== undefined ? ` in ${formatDuration(job.finishedAt - job.startedAt)}` : "";
+    const waited = job.startedAt !== undefined ? ` (waited ${formatDuration(job.startedAt - job.createdAt)})` : "";
+    lines.push(`${MARK[conclusion] ?? "…"} ${cellName(job.cell)}  ${conclusion}${parts.length > 0 ? `  ${parts.join(", ")}` : ""}${took}${waited}`);
+    if (job.error) {
+      const where = job.error.location ? ` (${job.error.location.path}:${job.error.location.line})` : "";
+      lines.push(`    ${firstLine(job.error.message)}${where}`);
+    }
+    for (const test of failures) {
+      lines.push(`    ${test.outcome === "error" ? "error" : "failed"} ${test.id} at ${test.location ? `${test.location.path}:${test.location.line}` : "location unknown"}`);
+      const message = firstLine(test.message ?? "");
+      if (message) lines.push(`      ${message.slice(0, 300)}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").find((line) => line.trim() !== "")?.trim() ?? "";
+}
