@@ -13,6 +13,7 @@ import type { BuildListener } from "../builds/build-listener.js";
 import { loadPrivateRepos } from "../bridge/load-private-repos.js";
 import { createBridgeHandler } from "../bridge/create-bridge-handler.js";
 import { createDownstreamTrigger } from "../builds/create-downstream-trigger.js";
+import { createBuildPageHandler } from "../web/create-build-page-handler.js";
 
 export interface RunningServer {
   ponyci: PonyCi;
@@ -89,6 +90,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     probot = app;
     createPonyCiApp({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
   });
+  server.addHandler(createBuildPageHandler(ponyci.store));
   if (privateRepos.length > 0) server.addHandler(createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log }));
   await ponyci.start();
   const http = await server.start();

@@ -54,6 +54,14 @@ describe("GitHub App end to end", () => {
     expect(completion.output?.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: "polls/tests.py", start_line: line, end_line: line, annotation_level: "failure" })]));
     // Write economy: create + in_progress + completion (annotations fit in one request).
     expect(github.requests.filter((r) => r.method !== "GET" && !r.path.includes("access_tokens"))).toHaveLength(3);
+
+    // details_url leads to the build's page, with the failure's location.
+    const page = await fetch(create?.details_url.replace("http://ci.example.test", `http://127.0.0.1:${server.port}`) ?? "", { headers: { connection: "close" } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Python 3.11 · Django 5.2: failure");
+    expect(html).toContain(`polls/tests.py:${line}`);
+    expect((await fetch(`http://127.0.0.1:${server.port}/builds/999999`)).status).toBe(404);
   });
 
   it("a bad signature gets a 4xx and changes nothing", async () => {

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import nock from "nock";
+import { createFixtureRepo } from "../support/fixture-repo.js";
+import { INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";
+import { createTestRunner } from "../support/test-runner.js";
+import type { RunningServer } from "../../src/server/start-server.js";
+import type { GitHubApiFake } from "../support/github-api-fake.js";
+import type { LocalRunner } from "../../runner/src/create-local-runner.js";
+import { InfrastructureError } from "../../runner/src/errors.js";
+import { emptyCounts } from "../../runner/src/events.js";
+
+/**
+ * Infrastructure errors are retried first, then reported as what they are:
+ * the backend here is the real one (checkout, Docker) except that running a
+ * cell always fails the way a vanished Docker daemon does.
+ */
+describe("infrastructure errors", () => {
+  let server: RunningServer;
+  let github: GitHubApiFake;
+  let attempts = 0;
+
+  beforeAll(async () => {
+    github = fakeGitHub();
+    const real = createTestRunner();
+    const broken: LocalRunner = {
+      ...real,
+      cells: {
+        runCell: async function* (spec) {
+          attempts++;
+          yield {
+            type: "finished",
+            conclusion: "error",
+            counts: emptyCounts(),
+            durationMs: 1,
+            testDurationMs: 0,
+            error: { message: "Infrastructure error: connect ENOENT /var/run/docker.sock" },
+            infrastructureError: new InfrastructureError(`connect ENOENT /var/run/docker.sock (job ${spec.jobId})`),
+          };
+        },
+      },
+    };
+    server = await startTestServer({ runner: broken, queueOptions: { maxAttempts: 3, backoff: () => 20 } });
+  });
+  afterAll(async () => {
+    await server?.stop({ graceMs: 500 });
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it("retries a cell twice, then completes its check run saying it was the infrastructure", async () => {
+    const repo = await createFixtureRepo("django-pass");
+    github.installationToken(INSTALLATION_ID, { times: 3 }).createCheckRun("pony", "infra").updateCheckRun("pony", "infra", undefined, { times: 10 });
+    serveContents(github, "pony", "infra", { ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\n' });
+    await postWebhook(server.port, "push", pushPayload(repo, { fullName: "pony/infra" }));
+    const patches = () => github.bodies("PATCH", "/repos/{owner}/{repo}/check-runs/{check_run_id}") as Array<{ status?: string; conclusion?: string; output?: { title: string } }>;
+    const done = await waitFor(() => patches().find((p) => p.status === "completed"), 60_000, "the completion");
+    expect(attempts).toBe(3);
+    expect(done.conclusion).toBe("failure");
+    expect(done.output?.title).toMatch(/^Infrastructure error/);
+    const [build] = server.ponyci.store.listBuilds({ repo: "pony/infra" });
+    const [job] = server.ponyci.store.listJobs(build?.id ?? 0);
+    expect(job).toMatchObject({ conclusion: "error", attempts: 3, error: { kind: "infrastructure" } });
+    expect(github.violations()).toEqual([]);
+  });
+});
