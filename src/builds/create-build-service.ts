@@ -19,6 +19,9 @@ const FIRST_READS = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg
 /** Reads files of a repository at a commit (GitHub's contents API, or the git mirror). */
 export type ReadRepoFiles = (request: BuildRequest, paths: string[]) => Promise<Map<string, string | undefined>>;
 
+/** Delays before planning a build again after an infrastructure failure. */
+const PLAN_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
+
 /** What the queue carries: the job id; everything else is in the store. */
 export interface CellJobPayload {
   jobId: string;
@@ -42,7 +45,11 @@ export interface BuildService {
    * of one commit) — older commits of the branch or PR are superseded anyway.
    */
   submit(request: BuildRequest): { build: BuildRecord; planned: Promise<void> } | undefined;
-  /** Plans a pending build: reads the config at the commit, creates and enqueues jobs. Safe to call twice. */
+  /**
+   * Plans a pending build: reads the config at the commit, creates and
+   * enqueues jobs. Safe to call twice. Never rejects: an infrastructure
+   * failure is logged and planning tried again later.
+   */
   plan(buildId: number): Promise<void>;
   /** At start-up: plan builds recorded but not planned before a crash. */
   planPending(): Promise<void>;
@@ -62,6 +69,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
   const log = options.log ?? silentLogger;
   const notify = fanOut(options.listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
   const planning = new Map<number, Promise<void>>();
+  const planTries = new Map<number, number>();
 
   const service: BuildService = {
     submit(request) {
@@ -70,7 +78,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
         const existing = store.findBuilds({ repo: request.repo.name, sha: request.sha }).filter((b) => !isRerun(b));
         if (existing.length > 0) {
           log.info({ repo: request.repo.name, sha: request.sha, build: existing[0]?.id }, "commit already built: not building it again");
-          void supersede(request, existing[0]?.id ?? 0);
+          supersede(request, existing[0]?.id ?? 0).catch((error) => log.error({ err: String(error) }, "superseding older commits failed"));
           return undefined;
         }
       }
@@ -91,16 +99,16 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     plan(buildId) {
       let pending = planning.get(buildId);
       if (!pending) {
-        pending = planBuild(buildId).finally(() => planning.delete(buildId));
+        pending = planBuild(buildId)
+          .catch((error) => retryPlanLater(buildId, error))
+          .finally(() => planning.delete(buildId));
         planning.set(buildId, pending);
       }
       return pending;
     },
 
     async planPending() {
-      for (const build of store.listPendingBuilds()) {
-        await service.plan(build.id).catch((error) => log.error({ build: build.id, err: String(error) }, "planning failed"));
-      }
+      for (const build of store.listPendingBuilds()) await service.plan(build.id);
     },
 
     async cancelJobs(jobs, reason) {
@@ -117,6 +125,20 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     },
   };
   return service;
+
+  /**
+   * Planning failed on infrastructure (GitHub or git unreachable): the build
+   * stays pending and is planned again later, with growing delays; after
+   * the last try it waits for the next start (planPending).
+   */
+  function retryPlanLater(buildId: number, error: unknown): void {
+    const tries = (planTries.get(buildId) ?? 0) + 1;
+    planTries.set(buildId, tries);
+    const delayMs = PLAN_RETRY_DELAYS_MS[tries - 1];
+    log.warn({ build: buildId, tries, err: error instanceof Error ? error.message : String(error) }, delayMs === undefined ? "planning failed: giving up until the next start" : `planning failed: trying again in ${delayMs} ms`);
+    if (delayMs === undefined) return;
+    setTimeout(() => void service.plan(buildId), delayMs).unref();
+  }
 
   async function planBuild(buildId: number): Promise<void> {
     const build = store.getBuild(buildId);

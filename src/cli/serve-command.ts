@@ -11,6 +11,8 @@ import { startServer } from "../server/start-server.js";
 export async function serveCommand(deps: { settings: Settings; log: Logger }): Promise<number> {
   const { settings, log } = deps;
   if (!settings.github) throw new Error("serve needs the GitHub App settings (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET)");
+  // A server keeps serving: a stray rejection is a bug to log, not a reason to drop every build in flight.
+  process.on("unhandledRejection", (reason) => log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, "unhandled rejection"));
   const running = await startServer({ settings: { ...settings, github: settings.github }, log });
   log.info(`Pony CI listening on http://${settings.host}:${running.port} (webhooks at /api/github/webhooks)`);
   const graceMs = Number(process.env.PONYCI_SHUTDOWN_GRACE ?? 30) * 1000;

@@ -130,7 +130,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       outbox.start();
       started = true;
       // 4. Builds recorded but not planned.
-      void builds.planPending();
+      builds.planPending().catch((error) => log.error({ err: String(error) }, "could not list the builds left to plan"));
     },
     async stop({ graceMs = 30_000 } = {}) {
       if (started) {

@@ -62,4 +62,17 @@ describe("infrastructure errors", () => {
     expect(job).toMatchObject({ conclusion: "error", attempts: 3, error: { kind: "infrastructure" } });
     expect(github.violations()).toEqual([]);
   });
+
+  it("plans again when GitHub fails while the config is read: the build is not lost", async () => {
+    const repo = await createFixtureRepo("django-pass");
+    github.installationToken(INSTALLATION_ID, { times: 3 }).createCheckRun("pony", "flaky").updateCheckRun("pony", "flaky", undefined, { times: 10 });
+    // Every read fails once (a GitHub outage), then the files are there.
+    github.intercept("GET", "/repos/{owner}/{repo}/contents/{path}", { owner: "pony", repo: "flaky" }, { status: 502, body: { message: "Bad Gateway" } }, { times: 5 });
+    serveContents(github, "pony", "flaky", { ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\n' });
+    const answer = await postWebhook(server.port, "push", pushPayload(repo, { fullName: "pony/flaky" }));
+    expect(answer.status).toBe(200);
+    const create = await waitFor(() => github.bodies("POST", "/repos/{owner}/{repo}/check-runs").find((b) => (b as { head_sha?: string }).head_sha === repo.sha), 30_000, "the check run after the retry");
+    expect(create).toMatchObject({ name: "Python 3.11 · Django 5.2", status: "queued" });
+    expect(server.ponyci.store.listBuilds({ repo: "pony/flaky" })[0]?.planState).toBe("planned");
+  });
 });

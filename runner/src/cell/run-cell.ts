@@ -170,10 +170,11 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
           system(`Running tests with ${event.runner}: ${event.command.join(" ")}`);
         }
       });
-      let logBytesLeft = options.limits.logLimitBytes;
+      // One output budget for both streams.
+      const budget = { left: options.limits.logLimitBytes };
       const splitters = {
-        stdout: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stdout", line }), maxTotalBytes: logBytesLeft }),
-        stderr: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stderr", line }), maxTotalBytes: logBytesLeft }),
+        stdout: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stdout", line }), budget }),
+        stderr: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stderr", line }), budget }),
       };
       const timeoutSec = spec.timeoutSec ?? options.limits.timeoutSec;
       let outcome;
@@ -193,11 +194,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
           {
             signal,
             onStarted: () => emit({ type: "started", jobId: spec.jobId, cell: spec.cell, image: environment.image, at: now() }),
-            onOutput: (stream, chunk) => {
-              // One budget shared by both streams.
-              splitters[stream].write(chunk);
-              logBytesLeft = Math.max(0, options.limits.logLimitBytes - splitters.stdout.bytes - splitters.stderr.bytes);
-            },
+            onOutput: (stream, chunk) => splitters[stream].write(chunk),
           },
         );
       } finally {

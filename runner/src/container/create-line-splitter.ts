@@ -15,24 +15,25 @@ export function createLineSplitter(options: {
   onLine: (line: string) => void;
   maxLineBytes?: number;
   maxTotalBytes?: number;
+  /** A budget shared with other splitters (stdout and stderr of one cell); overrides maxTotalBytes. */
+  budget?: { left: number };
 }): LineSplitter {
   const maxLine = options.maxLineBytes ?? 8192;
-  const maxTotal = options.maxTotalBytes ?? Number.POSITIVE_INFINITY;
+  const budget = options.budget ?? { left: options.maxTotalBytes ?? Number.POSITIVE_INFINITY };
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let cut = false;
-  let passed = 0;
   let dropped = 0;
   let total = 0;
 
   const emit = () => {
-    if (passed >= maxTotal) {
+    if (budget.left <= 0) {
       dropped++;
     } else {
       let line = Buffer.concat(pending).toString("utf8");
       if (line.endsWith("\r")) line = line.slice(0, -1);
       if (cut) line += "…";
-      passed += pendingBytes + 1;
+      budget.left -= pendingBytes + 1;
       options.onLine(line);
     }
     pending = [];
@@ -41,7 +42,7 @@ export function createLineSplitter(options: {
   };
 
   const take = (part: Buffer) => {
-    if (passed >= maxTotal) return; // only counting now: keep nothing
+    if (budget.left <= 0) return; // only counting now: keep nothing
     const room = maxLine - pendingBytes;
     if (room <= 0) {
       if (part.length > 0) cut = true;
