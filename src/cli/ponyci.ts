@@ -5,7 +5,8 @@
  */
 import { loadSettings } from "../settings/load-settings.js";
 import { SettingsError } from "../settings/settings-error.js";
-import { createConsoleLogger } from "../log/logger.js";
+import { createConsoleLogger, type LogLevel } from "../log/logger.js";
+import type { Settings } from "../settings/load-settings.js";
 import { existsSync } from "node:fs";
 import { runCommand, RUN_USAGE } from "./run-command.js";
 import { hookCommand } from "./hook-command.js";
@@ -24,6 +25,14 @@ Commands:
 
 ${RUN_USAGE}`;
 
+/** LOG_LEVEL for the console logger; the CLI's own job stays quiet below warnings unless asked. */
+function consoleLevel(level: Settings["logLevel"], quiet: boolean): LogLevel {
+  if (level === "trace" || level === "debug") return "debug";
+  if (level === "fatal") return "error";
+  if (quiet && level === "info") return "warn";
+  return level;
+}
+
 async function main(argv: string[]): Promise<number> {
   // Probot's convention: settings may come from .env in the working directory.
   if (existsSync(".env")) process.loadEnvFile(".env");
@@ -32,11 +41,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "run": {
       const settings = loadSettings(process.env, "run");
-      return runCommand(rest, { settings, log: createConsoleLogger(settings.logLevel === "debug" || settings.logLevel === "trace" ? "debug" : "warn"), out });
+      return runCommand(rest, { settings, log: createConsoleLogger(consoleLevel(settings.logLevel, true)), out });
     }
     case "serve": {
       const settings = loadSettings(process.env, "serve");
-      return serveCommand({ settings, log: createConsoleLogger(settings.logLevel === "silent" ? "silent" : settings.logLevel === "trace" || settings.logLevel === "debug" ? "debug" : settings.logLevel === "fatal" ? "error" : settings.logLevel) });
+      return serveCommand({ settings, log: createConsoleLogger(consoleLevel(settings.logLevel, false)) });
     }
     case "hook":
       return hookCommand(rest, { out });
@@ -61,12 +70,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof SettingsError) {
-      process.stderr.write(`ponyci: ${error.message}\n`);
-    } else {
-      process.stderr.write(`ponyci: ${error instanceof Error ? error.message : String(error)}\n`);
-      if (process.env.LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    }
+    process.stderr.write(`ponyci: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (!(error instanceof SettingsError) && process.env.LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 2;
   },
 );
