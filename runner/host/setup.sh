@@ -9,10 +9,11 @@ cd "$(dirname "$0")/../.."
 
 bash runner/host/ensure-docker.sh
 
-# npm ci when node_modules is missing or older than the lock file.
+# Install npm dependencies when node_modules is missing or older than the lock
+# file (npm install, not npm ci: see .ci/run).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund >&2
+  echo "setup: installing npm dependencies (npm install)" >&2
+  npm install --no-audit --no-fund >&2
 fi
 
 if [ ! -d dist ] || [ -n "$(find src runner bench -name '*.ts' -newer dist 2>/dev/null | head -n 1)" ]; then
