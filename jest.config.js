@@ -14,6 +14,7 @@ export default {
     "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.test.json" }],
   },
   testTimeout: 120_000,
+  setupFilesAfterEnv: ["<rootDir>/test/support/restore-nock.ts"],
   maxWorkers: 2,
   reporters: ["default", "<rootDir>/test/support/totals-reporter.cjs"],
 };

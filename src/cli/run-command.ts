@@ -7,6 +7,7 @@ import { RepoConfigError } from "../builds/config/repo-config-error.js";
 import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../log/logger.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
+import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import type { FinishedEvent, TestResult } from "../../runner/src/events.js";
 import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
@@ -54,6 +55,8 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number ≥ 1, not ${values.jobs}`);
 
   const runner = createLocalRunner(deps.settings, deps.log);
+  // Containers an earlier run left behind when it was killed.
+  await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: String(error) }, "could not look for leftover containers"));
   const target = positionals[0] ?? ".";
   const source = await resolveRunSource(target, { snapshotDir: path.join(deps.settings.dataDir, "snapshots"), rev: values.rev });
   out.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);

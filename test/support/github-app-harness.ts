@@ -25,6 +25,8 @@ export function testPrivateKey(): string {
 
 /** GitHub faked, every other host (127.0.0.1, Docker's socket) real. */
 export function fakeGitHub(): GitHubApiFake {
+  // A previous test file in this worker may have restored http (test/support/restore-nock.ts).
+  if (!nock.isActive()) nock.activate();
   nock.disableNetConnect();
   nock.enableNetConnect((host) => !host.includes("github.com"));
   return nockGitHub();
