@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { InfrastructureError, describeError } from "../errors.js";
 import { CONTAINER_OWNER, LABEL_JOB, LABEL_MANAGED, LABEL_OWNER } from "../docker/labels.js";
+import { wasStoppedFromOutside } from "./was-stopped-from-outside.js";
 
 export interface ContainerLimits {
   memoryBytes: number;
@@ -101,6 +102,7 @@ export async function runTestContainer(docker: Docker, spec: TestContainerSpec, 
     });
 
     options.signal?.addEventListener("abort", onAbort, { once: true });
+    const startedAt = Date.now();
     await container.start();
     options.onStarted?.();
     timer = setTimeout(() => {
@@ -114,6 +116,10 @@ export async function runTestContainer(docker: Docker, spec: TestContainerSpec, 
     result.exitCode = waited.StatusCode;
     const info = await container.inspect();
     result.oomKilled = info.State.OOMKilled === true;
+    // Killed by a signal we did not send: a daemon restart or `docker stop` is not the project's verdict.
+    if (waited.StatusCode > 128 && !result.timedOut && !result.cancelled && !result.oomKilled && (await wasStoppedFromOutside(docker, container.id, startedAt))) {
+      throw new Error(`Docker stopped the test container (exit code ${waited.StatusCode}): the daemon restarted or someone ran docker stop/kill`);
+    }
     return result;
   } catch (error) {
     if (result.cancelled) return result;
