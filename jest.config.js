@@ -1,7 +1,8 @@
 /**
  * Jest runs the TypeScript ESM tests through ts-jest's ESM preset; Node 20
  * needs NODE_OPTIONS=--experimental-vm-modules (set by `npm test`).
- * Docker-backed tests are slow by nature, hence the generous default timeout.
+ * Docker-backed tests are slow by nature (and these machines are shared), hence
+ * the generous default timeout.
  * @type {import('jest').Config}
  */
 export default {
@@ -13,7 +14,7 @@ export default {
   transform: {
     "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.test.json" }],
   },
-  testTimeout: 120_000,
+  testTimeout: 300_000,
   setupFilesAfterEnv: ["<rootDir>/test/support/restore-nock.ts"],
   maxWorkers: 2,
   reporters: ["default", "<rootDir>/test/support/totals-reporter.cjs"],

@@ -10,6 +10,8 @@ import { runCellBench } from "./cell-bench.js";
 import { runCheckoutBench } from "./checkout-bench.js";
 import { runMatrixBench } from "./matrix-bench.js";
 import { runWebhookBench } from "./webhook-bench.js";
+import { runPushToDoneBench } from "./push-to-done-bench.js";
+import { runRecoveryBench } from "./recovery-bench.js";
 import { createBenchContext, disposeBenchContext, type BenchContext } from "./support/bench-context.js";
 import { renderBenchTable, type BenchRow } from "./support/bench-row.js";
 import { isMainModule } from "./support/is-main-module.js";
@@ -25,6 +27,8 @@ const BENCHMARKS: Benchmark[] = [
   { name: "cell", run: (context) => runCellBench({ context, runs: 5 }) },
   { name: "matrix", run: (context) => runMatrixBench({ context, concurrency: [1, 2, 3] }) },
   { name: "webhook", run: () => runWebhookBench() },
+  { name: "push→done", run: (context) => runPushToDoneBench({ context }) },
+  { name: "recovery", run: () => runRecoveryBench() },
 ];
 
 /** Run the benchmarks, print the table; resolves the process exit code. */

@@ -27,6 +27,8 @@ export interface BuildListener {
   retrying?(build: BuildRecord, job: JobRecord, reason: string, attempt: number): void;
   /** A job taken back after the process that ran it died: it runs again. */
   restarted?(build: BuildRecord, job: JobRecord): void;
+  /** A running job put back in the queue by a graceful shutdown: it runs again at the next start. */
+  interrupted?(build: BuildRecord, job: JobRecord): void;
   finished?(event: CellFinished): void;
   /** A job that ended without running (superseded or cancelled while queued). */
   cancelled?(build: BuildRecord, job: JobRecord, reason: string): void;
@@ -54,6 +56,7 @@ export function fanOut(listeners: BuildListener[], onError: (error: unknown, hoo
     progress: call("progress"),
     retrying: call("retrying"),
     restarted: call("restarted"),
+    interrupted: call("interrupted"),
     finished: call("finished"),
     cancelled: call("cancelled"),
   };

@@ -118,6 +118,16 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
       });
     },
 
+    interrupted(build, job) {
+      const to = target(build);
+      if (!to) return;
+      send(checkRunKey(job.id), "progress", {
+        ...to,
+        jobId: job.id,
+        update: { status: "queued", output: { title: "Interrupted: the server is restarting", summary: "The Pony CI server shut down while this cell ran: it runs again from the start when the server is back." } },
+      });
+    },
+
     finished({ build, job, finished, tests, logTail }) {
       const to = target(build);
       if (!to) return;

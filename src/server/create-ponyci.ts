@@ -135,7 +135,13 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     async stop({ graceMs = 30_000 } = {}) {
       if (started) {
         const putBack = await queue.stop({ graceMs });
-        for (const id of putBack) store.recordJobRequeued(id);
+        for (const id of putBack) {
+          store.recordJobRequeued(id);
+          const job = store.getJob(id);
+          const build = job ? store.getBuild(job.buildId) : undefined;
+          // Told before the outbox drains below, so the check run does not sit "in progress" while the server is away.
+          if (job && build) notify.interrupted(build, job);
+        }
         await Promise.race([outbox.drain().catch(() => undefined), delay(5_000)]);
         await outbox.stop();
       }

@@ -73,14 +73,24 @@ describe("GitHub App end to end", () => {
   });
 
   it("the same delivery twice builds once", async () => {
+    // A re-run request is never deduplicated by commit: only the delivery id can stop the second one.
     const repo = await createFixtureRepo("django-pass");
-    github.installationToken(INSTALLATION_ID).createCheckRun("pony", "twice").updateCheckRun("pony", "twice", undefined, { times: 5 });
+    github.installationToken(INSTALLATION_ID).createCheckRun("pony", "twice", { times: 2 }).updateCheckRun("pony", "twice", undefined, { times: 10 });
     serveContents(github, "pony", "twice", { ".github/ponyci.yml": CONFIG });
-    const payload = pushPayload(repo, { fullName: "pony/twice" });
-    expect((await postWebhook(server.port, "push", payload, { delivery: "same-delivery" })).status).toBe(200);
-    expect((await postWebhook(server.port, "push", payload, { delivery: "same-delivery" })).status).toBe(200);
+    const payload = {
+      action: "rerequested",
+      check_suite: { id: 1, head_sha: repo.sha, head_branch: "main", app: { id: 4242 } },
+      repository: { id: 3, full_name: "pony/twice", name: "twice", clone_url: repo.dir, private: false, default_branch: "main", owner: { login: "pony" } },
+      installation: { id: INSTALLATION_ID },
+      sender: { login: "octocat", id: 1 },
+    };
+    expect((await postWebhook(server.port, "check_suite", payload, { delivery: "same-delivery" })).status).toBe(200);
+    expect((await postWebhook(server.port, "check_suite", payload, { delivery: "same-delivery" })).status).toBe(200);
     expect(server.ponyci.store.listBuilds({ repo: "pony/twice" })).toHaveLength(1);
-    await waitFor(() => (github.bodies("PATCH", CHECK_RUN) as Array<{ conclusion?: string }>).find((b) => b.conclusion === "success"), 180_000, "the passing completion");
+    // A new delivery of the same request is a new re-run.
+    expect((await postWebhook(server.port, "check_suite", payload, { delivery: "another-delivery" })).status).toBe(200);
+    expect(server.ponyci.store.listBuilds({ repo: "pony/twice" })).toHaveLength(2);
+    await waitFor(() => ((github.bodies("PATCH", CHECK_RUN) as Array<{ conclusion?: string }>).filter((b) => b.conclusion === "success").length >= 2 ? true : undefined), 180_000, "both completions");
   });
 
 });

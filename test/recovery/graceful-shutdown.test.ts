@@ -32,6 +32,8 @@ describe("ponyci serve stopped with SIGTERM in the middle of a cell", () => {
       // The interrupted container was removed before the exit; nothing was reported as finished.
       expect(await s.containersOf(jobId)).toEqual([]);
       expect(completionOf(s.patches({ accepted: false }))).toBeUndefined();
+      // …and the check run said why it stopped before the server went away.
+      expect(s.patches().at(-1)).toMatchObject({ status: "queued", output: { title: "Interrupted: the server is restarting" } });
 
       const store = openStore({ dataDir: s.dataDir });
       try {
