@@ -34,7 +34,7 @@ import { createDocker } from "../runner/src/docker/create-docker.js";
 import { LABEL_JOB, LABEL_OWNER } from "../runner/src/docker/labels.js";
 import { startFakeGitHubServer, CHECK_RUN, CHECK_RUNS, type FakeGitHubServer } from "../test/support/fake-github-server.js";
 import { spawnPonyCi, waitForPing, type PonyCiProcess } from "../test/recovery/support/ponyci-process.js";
-import { APP_ID, appPrivateKey, postSignedWebhook, pushPayload, WEBHOOK_SECRET } from "../test/recovery/support/post-signed-webhook.js";
+import { APP_ID, testPrivateKey, postWebhook, pushPayload, WEBHOOK_SECRET } from "../test/support/signed-webhooks.js";
 import { renderBenchTable, type BenchRow } from "./support/bench-row.js";
 import { isMainModule } from "./support/is-main-module.js";
 import { formatMs, formatSummary, summariseSamples } from "./support/summarise-samples.js";
@@ -69,7 +69,7 @@ interface RestartSample {
 }
 
 async function benchRestarts(rounds: number): Promise<BenchRow[]> {
-  const privateKey = appPrivateKey();
+  const privateKey = testPrivateKey();
   const github = await startFakeGitHubServer();
   const samples: RestartSample[] = [];
   try {
@@ -106,7 +106,7 @@ async function restartOnce(options: { github: FakeGitHubServer; privateKey: stri
     };
     const first = await serve();
     await waitForPing(first);
-    const pushed = await postSignedWebhook(first.port, "push", pushPayload(repo, `pony/${repoName}`));
+    const pushed = await postWebhook(first.port, "push", pushPayload(repo, { fullName: `pony/${repoName}` }));
     if (pushed.status !== 200) throw new Error(`the push webhook got HTTP ${pushed.status}`);
     const jobId = await until(CELL_BUDGET_MS, "the check run's create", () => {
       const create = github.requests.find((r) => r.method === "POST" && r.pathTemplate === CHECK_RUNS && r.params.repo === repoName && r.status === 201);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import { openStore } from "../../src/store/open-store.js";
 import { createRecoveryScenario, OWNER, type RecoveryScenario } from "./support/recovery-scenario.js";
 import type { PonyCiProcess } from "./support/ponyci-process.js";
-import { APP_ID, INSTALLATION_ID, postSignedWebhook } from "./support/post-signed-webhook.js";
+import { APP_ID, INSTALLATION_ID, postWebhook } from "../support/signed-webhooks.js";
 
 /**
  * Issue 5: "a webhook delivery seen before (same X-GitHub-Delivery) is
@@ -25,7 +25,7 @@ describe("the same delivery before and after a crash", () => {
     scenario = await createRecoveryScenario({ name: "redelivered" });
     const s = scenario;
     const rerequest = (server: PonyCiProcess, jobId: string, delivery: string) =>
-      postSignedWebhook(
+      postWebhook(
         server.port,
         "check_run",
         {

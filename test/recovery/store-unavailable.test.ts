@@ -7,7 +7,7 @@ import path from "node:path";
 import { openStore, STORE_FILE } from "../../src/store/open-store.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
 import { exitWithin, killPonyCi, spawnPonyCi, type PonyCiProcess } from "./support/ponyci-process.js";
-import { APP_ID, WEBHOOK_SECRET, appPrivateKey } from "./support/post-signed-webhook.js";
+import { APP_ID, WEBHOOK_SECRET, testPrivateKey } from "../support/signed-webhooks.js";
 
 /**
  * Issue 5: "the database file is locked or the disk is full: a clear error,
@@ -28,7 +28,7 @@ describe("ponyci serve when its database cannot be used", () => {
 
   const serve = async (dataDir: string) => {
     github ??= await startFakeGitHubServer();
-    server = await spawnPonyCi({ dataDir, githubUrl: github.url, appId: APP_ID, privateKey: appPrivateKey(), webhookSecret: WEBHOOK_SECRET });
+    server = await spawnPonyCi({ dataDir, githubUrl: github.url, appId: APP_ID, privateKey: testPrivateKey(), webhookSecret: WEBHOOK_SECRET });
     return server;
   };
   const expectCleanFailure = (output: string) => {

@@ -12,7 +12,7 @@ import { createFixtureRepo, FIXTURES, type FixtureRepo } from "../../support/fix
 import { CHECK_RUN, CHECK_RUNS, startFakeGitHubServer, type FakeGitHubServer } from "../../support/fake-github-server.js";
 import { LABEL_JOB, LABEL_OWNER } from "../../../runner/src/docker/labels.js";
 import { killPonyCi, startPonyCi, type PonyCiProcess } from "./ponyci-process.js";
-import { APP_ID, WEBHOOK_SECRET, appPrivateKey, postSignedWebhook, pushPayload } from "./post-signed-webhook.js";
+import { APP_ID, WEBHOOK_SECRET, testPrivateKey, postWebhook, pushPayload } from "../../support/signed-webhooks.js";
 
 export const OWNER = "pony";
 
@@ -80,7 +80,7 @@ export async function createRecoveryScenario(options: RecoveryScenarioOptions): 
     dataDir,
     githubUrl: github.url,
     appId: APP_ID,
-    privateKey: appPrivateKey(),
+    privateKey: testPrivateKey(),
     webhookSecret: WEBHOOK_SECRET,
     env: { ...options.env, ...env },
   });
@@ -107,7 +107,7 @@ export async function createRecoveryScenario(options: RecoveryScenarioOptions): 
       servers.push(server);
       return server;
     },
-    push: (server, delivery) => postSignedWebhook(server.port, "push", pushPayload(repo, fullName), { delivery }),
+    push: (server, delivery) => postWebhook(server.port, "push", pushPayload(repo, { fullName }), { delivery }),
     patches: ({ accepted = true } = {}) => bodiesOf("PATCH", CHECK_RUN, accepted) as CheckRunPatch[],
     creates: ({ accepted = true } = {}) => bodiesOf("POST", CHECK_RUNS, accepted) as Array<{ external_id?: string }>,
     async containersOf(jobId, { running = false } = {}) {
