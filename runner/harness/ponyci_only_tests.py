@@ -49,24 +49,23 @@ def django_label(test_id):
     return label
 
 
+def _unique(values):
+    """Non-empty `values` without repeats, in first-seen order."""
+    seen = []
+    for value in values:
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
 def django_labels(test_ids):
     """Unique Django labels for `test_ids`, in first-seen order."""
-    labels = []
-    for test_id in test_ids:
-        label = django_label(test_id)
-        if label and label not in labels:
-            labels.append(label)
-    return labels
+    return _unique(django_label(test_id) for test_id in test_ids)
 
 
 def pytest_node_ids(test_ids):
     """Unique pytest node ids for `test_ids` (subtest suffixes dropped), in first-seen order."""
-    ids = []
-    for test_id in test_ids:
-        node = strip_subtest(test_id)
-        if node and node not in ids:
-            ids.append(node)
-    return ids
+    return _unique(strip_subtest(test_id) for test_id in test_ids)
 
 
 def django_test_selected(test_id, labels):
