@@ -132,7 +132,7 @@ describe("GitHub App events", () => {
     await postWebhook(server.port, "check_suite", { action: "rerequested", check_suite: { id: 5, head_sha: r.repo.sha, head_branch: "main", app: { id: 4242 } }, repository, installation: { id: INSTALLATION_ID }, sender: { login: "u", id: 1 } });
     await waitFor(() => (completions(r.name).length >= 6 ? true : undefined), 240_000, "re-run of the suite");
     expect(creates(r.name)).toHaveLength(6);
-  });
+  }, 600_000);
 
   it("a new commit on the branch cancels the older commit's cells: their check runs end cancelled", async () => {
     const slow = 'python: ["3.11"]\ndjango: ["5.2"]\ntest: "python manage.py test hostile.test_endless"\ntimeout: 120\n';
@@ -148,5 +148,5 @@ describe("GitHub App events", () => {
     expect(server.ponyci.store.listJobs(older?.id ?? 0)[0]).toMatchObject({ conclusion: "cancelled", supersededBy: newer?.id });
     // Stop the newer endless cell too.
     await server.ponyci.builds.cancelJobs(server.ponyci.store.listJobs(newer?.id ?? 0), "test over");
-  });
+  }, 600_000);
 });
