@@ -47,13 +47,14 @@ describe("GitHub App end to end", () => {
     const [create] = github.bodies("POST", CHECK_RUNS) as Array<{ name: string; head_sha: string; status: string; external_id: string; details_url: string }>;
     expect(create).toMatchObject({ name: "Python 3.11 · Django 5.2", head_sha: failing.sha, status: "queued" });
     expect(create?.details_url).toMatch(/^http:\/\/ci\.example\.test\/builds\/\d+/);
-    expect(patches()[0]).toMatchObject({ status: "in_progress" });
+    // in_progress comes first, unless the cell finished before it could be sent (then the completion replaces it).
+    expect(patches().map((p) => p.status).filter((status) => status !== undefined)).toEqual(patches().length === 1 ? ["completed"] : ["in_progress", "completed"]);
     expect(completion.conclusion).toBe("failure");
     expect(completion.output?.title).toMatch(/^1 passed, 2 failed, 1 error in \d/);
     const line = lineOf(path.join(FIXTURES, "django-fail/polls/tests.py"), "ponyci-expect-fail");
     expect(completion.output?.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: "polls/tests.py", start_line: line, end_line: line, annotation_level: "failure" })]));
-    // Write economy: create + in_progress + completion (annotations fit in one request).
-    expect(github.requests.filter((r) => r.method !== "GET" && !r.path.includes("access_tokens"))).toHaveLength(3);
+    // Write economy: create + in_progress + completion (annotations fit in one request): at most 3.
+    expect(github.requests.filter((r) => r.method !== "GET" && !r.path.includes("access_tokens")).length).toBeLessThanOrEqual(3);
 
     // details_url leads to the build's page, with the failure's location.
     const page = await fetch(create?.details_url.replace("http://ci.example.test", `http://127.0.0.1:${server.port}`) ?? "", { headers: { connection: "close" } });
