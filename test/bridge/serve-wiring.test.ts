@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import nock from "nock";
 import { fakeGitHub, postLocal, startTestServer, testServerSettings } from "../support/github-app-harness.js";
 import { createFixtureRepo } from "../support/fixture-repo.js";
 import { signBridgePayload } from "../../src/bridge/sign-bridge-payload.js";
@@ -26,8 +25,6 @@ describe("the bridge inside the GitHub App server", () => {
   });
   afterAll(async () => {
     await server?.stop({ graceMs: 500 });
-    nock.cleanAll();
-    nock.enableNetConnect();
   });
 
   it("answers the post-receive endpoint: a signed push is recorded as a bridge build, a bad signature is refused", async () => {

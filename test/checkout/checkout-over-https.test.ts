@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { execa } from "execa";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
 import { createCheckout } from "../../runner/src/checkout/create-checkout.js";
 import { encodeBasicAuth } from "../../runner/src/checkout/scrub-secrets.js";
 import { commitFiles, git, makeOrigin, makeTempDir } from "./git-fixture.js";
 import { serveGitHttps, type GitHttpsServer } from "./serve-git-https.js";
+import { caughtCheckoutError } from "./caught-checkout-error.js";
 
 const TOKEN = "ghs_TestInstallationToken0123456789abcdef";
 
@@ -17,15 +17,7 @@ function gitBaseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function caught(promise: Promise<unknown>): Promise<CheckoutError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof CheckoutError) return error;
-    throw error;
-  }
-  throw new Error("expected a CheckoutError");
-}
+const caught = caughtCheckoutError;
 
 /** Polls `condition` every 20 ms, giving up (by returning) after 10 s: the assertion after it then fails. */
 async function waitFor(condition: () => boolean): Promise<void> {

@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { access, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
 import { createCheckout } from "../../runner/src/checkout/create-checkout.js";
 import { getMirrorPath } from "../../runner/src/checkout/get-mirror-path.js";
 import type { Logger } from "../../src/log/logger.js";
 import { commitFiles, git, makeOrigin, makeTempDir } from "./git-fixture.js";
+import { caughtCheckoutError } from "./caught-checkout-error.js";
 
 /** A logger keeping every message, to see which git work happened. */
 function recordingLogger(): Logger & { messages: string[] } {
@@ -15,15 +15,7 @@ function recordingLogger(): Logger & { messages: string[] } {
   return { messages, debug: keep, info: keep, warn: keep, error: keep };
 }
 
-async function caught(promise: Promise<unknown>): Promise<CheckoutError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof CheckoutError) return error;
-    throw error;
-  }
-  throw new Error("expected a CheckoutError");
-}
+const caught = caughtCheckoutError;
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 

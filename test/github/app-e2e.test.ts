@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import nock from "nock";
 import path from "node:path";
 import { FIXTURES, createFixtureRepo, lineOf, type FixtureRepo } from "../support/fixture-repo.js";
 import { INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";
@@ -27,8 +26,6 @@ describe("GitHub App end to end", () => {
   });
   afterAll(async () => {
     await server?.stop({ graceMs: 1000 });
-    nock.cleanAll();
-    nock.enableNetConnect();
   });
   afterEach(() => {
     expect(github.violations()).toEqual([]);

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import nock from "nock";
 import { execa } from "execa";
 import { createFixtureRepo } from "../support/fixture-repo.js";
 import { INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";
@@ -26,8 +25,6 @@ describe("GitHub App events", () => {
   });
   afterAll(async () => {
     await server?.stop({ graceMs: 1000 });
-    nock.cleanAll();
-    nock.enableNetConnect();
   });
   afterEach(() => {
     expect(github.violations()).toEqual([]);

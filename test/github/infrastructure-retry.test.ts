@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import nock from "nock";
 import { createFixtureRepo } from "../support/fixture-repo.js";
 import { INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";
 import { createTestRunner } from "../support/test-runner.js";
@@ -43,8 +42,6 @@ describe("infrastructure errors", () => {
   });
   afterAll(async () => {
     await server?.stop({ graceMs: 500 });
-    nock.cleanAll();
-    nock.enableNetConnect();
   });
 
   it("retries a cell twice, then completes its check run saying it was the infrastructure", async () => {
