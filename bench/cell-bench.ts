@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import type { Cell } from "../src/builds/cell.js";
+import type { Cell } from "../src/domain/cell.js";
 import { createLocalRunner } from "../runner/src/create-local-runner.js";
 import type { CellSpec } from "../runner/src/cell/run-cell.js";
 import { createEnvironmentBuilder } from "../runner/src/environment/create-environment-builder.js";

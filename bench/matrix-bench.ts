@@ -11,8 +11,8 @@
 import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import type { Cell } from "../src/builds/cell.js";
-import { cellKey, cellName } from "../src/builds/cell.js";
+import type { Cell } from "../src/domain/cell.js";
+import { cellKey, cellName } from "../src/domain/cell.js";
 import { createLocalRunner, type LocalRunner } from "../runner/src/create-local-runner.js";
 import { withBenchContext, type BenchContext } from "./support/bench-context.js";
 import type { BenchRow } from "./support/bench-row.js";

@@ -29,7 +29,7 @@ import { createLogBuffer } from "../src/store/create-log-buffer.js";
 import { systemClock } from "../src/store/clock.js";
 import { createQueueRows } from "../src/queue/queue-rows.js";
 import { createOutboxRows } from "../src/outbox/outbox-rows.js";
-import type { TestResult } from "../runner/src/events.js";
+import type { TestResult } from "../src/domain/events.js";
 import { createDocker } from "../runner/src/docker/create-docker.js";
 import { LABEL_JOB, LABEL_OWNER } from "../runner/src/docker/labels.js";
 import { startFakeGitHubServer, CHECK_RUN, CHECK_RUNS, type FakeGitHubServer } from "../test/support/fake-github-server.js";

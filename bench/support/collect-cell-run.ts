@@ -1,4 +1,4 @@
-import type { FinishedEvent, RunnerEvent } from "../../runner/src/events.js";
+import type { FinishedEvent, RunnerEvent } from "../../src/domain/events.js";
 import { parseDjangoTestTime } from "./parse-django-test-time.js";
 
 /** One cell run as a benchmark sees it. Times are performance.now() milliseconds. */

@@ -1,7 +1,7 @@
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { createCheckout } from "../../runner/src/checkout/create-checkout.js";
 import type { LocalRunner } from "../../runner/src/create-local-runner.js";
-import { emptyCounts, type RunnerEvent, type TestResult } from "../../runner/src/events.js";
+import { emptyCounts, type RunnerEvent, type TestResult } from "../../src/domain/events.js";
 
 /**
  * A scriptable stand-in for the Docker backend (like Woodpecker's dummy

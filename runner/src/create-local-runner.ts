@@ -1,12 +1,20 @@
 import path from "node:path";
 import type Docker from "dockerode";
-import type { Settings } from "../../src/settings/load-settings.js";
-import { silentLogger, type Logger } from "../../src/log/logger.js";
+import { silentLogger, type Logger } from "../../src/domain/logger.js";
 import { createCheckout, type Checkout } from "./checkout/create-checkout.js";
 import { createEnvironmentBuilder } from "./environment/create-environment-builder.js";
 import { createDocker } from "./docker/create-docker.js";
 import { createCellRunner, type CellRunner } from "./cell/run-cell.js";
 import { resolveBaseImage } from "./environment/resolve-base-image.js";
+
+/** Plain options: the runner knows nothing of the app's settings, so it can run on any Docker host. */
+export interface LocalRunnerOptions {
+  /** Where mirrors (`git/`), environment caches and workspaces (`work/`) live. */
+  dataDir: string;
+  /** Image template for a Python version: "auto" or e.g. "ponyci/python:{python}". */
+  baseImage: string;
+  cell: { memoryBytes: number; nanoCpus: number; pidsLimit: number; timeoutSec: number; logLimitBytes: number };
+}
 
 export interface LocalRunner {
   docker: Docker;
@@ -18,7 +26,7 @@ export interface LocalRunner {
  * Wire the runner's pieces for this Docker host from the settings: git mirror
  * cache, environment images, test containers. Opens no connection by itself.
  */
-export function createLocalRunner(settings: Pick<Settings, "dataDir" | "baseImage" | "cell">, log: Logger = silentLogger): LocalRunner {
+export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = silentLogger): LocalRunner {
   const docker = createDocker();
   const checkout = createCheckout({ cacheDir: path.join(settings.dataDir, "git"), log });
   const environments = createEnvironmentBuilder({

@@ -1,7 +1,7 @@
 import type { RepoConfigError } from "./config/repo-config-error.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
-import type { FinishedEvent, TestCounts, TestResult } from "../../runner/src/events.js";
+import type { FinishedEvent, TestCounts, TestResult } from "../domain/events.js";
 
 export interface CellFinished {
   build: BuildRecord;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { Cell } from "./cell.js";
-import { cellKey } from "./cell.js";
+import type { Cell } from "../domain/cell.js";
+import { cellKey } from "../domain/cell.js";
 import type { BuildRequest } from "./build-request.js";
 import { fanOut, type BuildListener } from "./build-listener.js";
 import type { JobPlan } from "./job-plan.js";

@@ -1,4 +1,4 @@
-import { cellKey } from "./cell.js";
+import { cellKey } from "../domain/cell.js";
 import type { BuildListener, CellFinished } from "./build-listener.js";
 import type { BuildRequest } from "./build-request.js";
 import type { BuildService } from "./create-build-service.js";

@@ -10,7 +10,7 @@ import type { JobProcessor } from "../queue/job-queue.js";
 import { InfrastructureError, InterruptedError } from "../queue/errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
-import { emptyCounts, type FinishedEvent, type TestResult } from "../../runner/src/events.js";
+import { emptyCounts, type FinishedEvent, type TestResult } from "../domain/events.js";
 
 export interface JobProcessorOptions {
   store: Store;

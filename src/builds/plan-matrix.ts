@@ -1,4 +1,4 @@
-import type { Cell } from "./cell.js";
+import type { Cell } from "../domain/cell.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { parseRepoConfig } from "./config/parse-repo-config.js";
 import { createDefaultRepoConfig, repoConfigPaths, type RepoConfig } from "./config/repo-config.js";

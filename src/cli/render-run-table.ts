@@ -1,5 +1,5 @@
-import { cellName, type Cell } from "../builds/cell.js";
-import type { FinishedEvent, TestResult } from "../../runner/src/events.js";
+import { cellName, type Cell } from "../domain/cell.js";
+import type { FinishedEvent, TestResult } from "../domain/events.js";
 
 export interface CellReport {
   cell: Cell;

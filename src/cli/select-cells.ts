@@ -1,4 +1,4 @@
-import type { Cell } from "../builds/cell.js";
+import type { Cell } from "../domain/cell.js";
 import { selectRunnableCells } from "../builds/matrix/select-runnable-cells.js";
 
 export interface CellChoice {

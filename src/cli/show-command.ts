@@ -1,10 +1,10 @@
 import { parseArgs } from "node:util";
-import { cellName } from "../builds/cell.js";
+import { cellName } from "../domain/cell.js";
 import { openStore } from "../store/open-store.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Settings } from "../settings/load-settings.js";
-import type { TestResult } from "../../runner/src/events.js";
+import type { TestResult } from "../domain/events.js";
 import { statusOf, upstreamOf } from "./builds-command.js";
 import { formatDuration } from "./render-run-table.js";
 

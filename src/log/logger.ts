@@ -2,12 +2,9 @@
  * The logging port every component takes. Probot's pino logger satisfies it,
  * and so does `createConsoleLogger` for the CLI and tests.
  */
-export interface Logger {
-  debug(obj: object | string, msg?: string): void;
-  info(obj: object | string, msg?: string): void;
-  warn(obj: object | string, msg?: string): void;
-  error(obj: object | string, msg?: string): void;
-}
+import type { Logger } from "../domain/logger.js";
+
+export { silentLogger, type Logger } from "../domain/logger.js";
 
 const order = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
 export type LogLevel = keyof typeof order;
@@ -22,5 +19,3 @@ export function createConsoleLogger(level: LogLevel = "info"): Logger {
   return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }
 
-/** A logger that drops everything: the default where none is given. */
-export const silentLogger: Logger = createConsoleLogger("silent");

@@ -11,7 +11,7 @@
  * - anything else: a bug or a non-retryable failure; not retried.
  */
 // One definition of each, shared with the runner (which throws them).
-export { CancelledError, InfrastructureError } from "../../runner/src/errors.js";
+export { CancelledError, InfrastructureError } from "../domain/errors.js";
 
 export class InterruptedError extends Error {
   override readonly name = "InterruptedError";

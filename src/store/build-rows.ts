@@ -1,4 +1,4 @@
-import type { Conclusion } from "../../runner/src/events.js";
+import type { Conclusion } from "../domain/events.js";
 import { deriveBuildStatus, type BuildStatus } from "./derive-build-status.js";
 import type { JobRecord, JobRows, NewJob } from "./job-rows.js";
 import type { StoreCore } from "./store-core.js";

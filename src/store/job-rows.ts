@@ -1,5 +1,5 @@
-import type { Cell } from "../builds/cell.js";
-import type { Conclusion, SourceLocation, TestCounts } from "../../runner/src/events.js";
+import type { Cell } from "../domain/cell.js";
+import type { Conclusion, SourceLocation, TestCounts } from "../domain/events.js";
 import type { StoreCore } from "./store-core.js";
 
 export type JobState = "queued" | "running" | "finished" | "cancelled";

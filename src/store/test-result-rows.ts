@@ -1,4 +1,4 @@
-import type { TestOutcome, TestResult } from "../../runner/src/events.js";
+import type { TestOutcome, TestResult } from "../domain/events.js";
 import type { StoreCore } from "./store-core.js";
 
 export interface TestResultRows {

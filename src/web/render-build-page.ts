@@ -1,7 +1,7 @@
-import { cellName } from "../builds/cell.js";
+import { cellName } from "../domain/cell.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
-import type { TestResult } from "../../runner/src/events.js";
+import type { TestResult } from "../domain/events.js";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 export function escapeHtml(text: string): string {

@@ -13,7 +13,7 @@ import type { CellFinished } from "../../src/builds/build-listener.js";
 import { renderBuildsTable } from "../../src/cli/builds-command.js";
 import type { BuildRecord } from "../../src/store/build-rows.js";
 import type { JobRecord } from "../../src/store/job-rows.js";
-import { emptyCounts } from "../../runner/src/events.js";
+import { emptyCounts } from "../../src/domain/events.js";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { Cell } from "../../src/builds/cell.js";
+import type { Cell } from "../../src/domain/cell.js";
 import { RepoConfigError } from "../../src/builds/config/repo-config-error.js";
 import { expandMatrix, type MatrixSpec } from "../../src/builds/matrix/expand-matrix.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { cellKey } from "../../src/builds/cell.js";
+import { cellKey } from "../../src/domain/cell.js";
 import { expandBraces, expandToxEnvlist } from "../../src/builds/matrix/expand-tox-envlist.js";
 import { matrixFromTox } from "../../src/builds/matrix/matrix-from-tox.js";
 import { parseToxFactor } from "../../src/builds/matrix/parse-tox-factor.js";

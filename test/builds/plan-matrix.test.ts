@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
-import { cellKey } from "../../src/builds/cell.js";
+import { cellKey } from "../../src/domain/cell.js";
 import { RepoConfigError } from "../../src/builds/config/repo-config-error.js";
 import { planMatrix } from "../../src/builds/plan-matrix.js";
 

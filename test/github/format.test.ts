@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { emptyCounts } from "../../runner/src/events.js";
+import { emptyCounts } from "../../src/domain/events.js";
 import { formatCounts } from "../../src/github/checks/format-counts.js";
 import { formatDuration } from "../../src/github/checks/format-duration.js";
 import { formatTimestamp } from "../../src/github/checks/format-timestamp.js";

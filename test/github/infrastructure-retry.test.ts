@@ -5,8 +5,8 @@ import { createTestRunner } from "../support/test-runner.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import type { GitHubApiFake } from "../support/github-api-fake.js";
 import type { LocalRunner } from "../../runner/src/create-local-runner.js";
-import { InfrastructureError } from "../../runner/src/errors.js";
-import { emptyCounts } from "../../runner/src/events.js";
+import { InfrastructureError } from "../../src/domain/errors.js";
+import { emptyCounts } from "../../src/domain/events.js";
 
 /**
  * Infrastructure errors are retried first, then reported as what they are:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { emptyCounts } from "../../runner/src/events.js";
+import { emptyCounts } from "../../src/domain/events.js";
 import { buildCheckActions } from "../../src/github/checks/build-check-actions.js";
 import { planCheckWrites } from "../../src/github/checks/plan-check-writes.js";
 import { renderCheckOutput } from "../../src/github/checks/render-check-output.js";

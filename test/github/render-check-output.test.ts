@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { FinishedEvent, TestResult } from "../../runner/src/events.js";
+import type { FinishedEvent, TestResult } from "../../src/domain/events.js";
 import { planCheckWrites } from "../../src/github/checks/plan-check-writes.js";
 import { renderCheckOutput, type RenderedCheckOutput } from "../../src/github/checks/render-check-output.js";
 import { toCheckConclusion } from "../../src/github/checks/to-check-conclusion.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { emptyCounts } from "../../runner/src/events.js";
+import { emptyCounts } from "../../src/domain/events.js";
 import { hasCheckChange } from "../../src/github/checks/has-check-change.js";
 import { renderProgress } from "../../src/github/checks/render-progress.js";
 import { CELL, countsOf, testResult, testResults } from "../support/github-check-fixtures.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { Conclusion } from "../../runner/src/events.js";
+import type { Conclusion } from "../../src/domain/events.js";
 import { toCheckConclusion } from "../../src/github/checks/to-check-conclusion.js";
 import { assertValidRequestBody } from "../support/github-schema.js";
 

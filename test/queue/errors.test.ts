@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { InfrastructureError as RunnerInfrastructureError } from "../../runner/src/errors.js";
+import { InfrastructureError as RunnerInfrastructureError } from "../../src/domain/errors.js";
 import { CancelledError, InfrastructureError, InterruptedError, isRetryable } from "../../src/queue/errors.js";
 
 describe("queue errors", () => {

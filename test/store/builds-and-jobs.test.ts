@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import { emptyCounts } from "../../runner/src/events.js";
+import { emptyCounts } from "../../src/domain/events.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 import { StoreError } from "../../src/store/store-error.js";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import type { TestResult } from "../../runner/src/events.js";
+import type { TestResult } from "../../src/domain/events.js";
 import { createLogBuffer } from "../../src/store/create-log-buffer.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";

@@ -2,8 +2,8 @@
  * Builders for check-run rendering tests: test results, counts and finished
  * events shaped like the runner's (runner/src/events.ts).
  */
-import type { FinishedEvent, TestCounts, TestOutcome, TestResult } from "../../runner/src/events.js";
-import type { Cell } from "../../src/builds/cell.js";
+import type { FinishedEvent, TestCounts, TestOutcome, TestResult } from "../../src/domain/events.js";
+import type { Cell } from "../../src/domain/cell.js";
 
 export const CELL: Cell = { python: "3.13", django: "5.2" };
 

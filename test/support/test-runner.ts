@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { createLocalRunner, type LocalRunner } from "../../runner/src/create-local-runner.js";
-import type { FinishedEvent, RunnerEvent, TestResult } from "../../runner/src/events.js";
+import type { FinishedEvent, RunnerEvent, TestResult } from "../../src/domain/events.js";
 import type { CellSpec } from "../../runner/src/cell/run-cell.js";
 import { LABEL_JOB } from "../../runner/src/docker/labels.js";
 

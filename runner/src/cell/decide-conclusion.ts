@@ -1,4 +1,4 @@
-import type { Conclusion, FinishedEvent, SourceLocation, TestCounts } from "../events.js";
+import type { Conclusion, FinishedEvent, SourceLocation, TestCounts } from "../../../src/domain/events.js";
 
 export interface ContainerOutcome {
   /** Exit code Docker reported; undefined when the container never finished. */

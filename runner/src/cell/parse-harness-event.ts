@@ -1,4 +1,4 @@
-import type { SourceLocation, TestCounts, TestOutcome, TestResult } from "../events.js";
+import type { SourceLocation, TestCounts, TestOutcome, TestResult } from "../../../src/domain/events.js";
 
 /**
  * The harness's events (runner/harness/README.md), validated. The harness runs

@@ -1,5 +1,5 @@
 import { mkdir } from "node:fs/promises";
-import { silentLogger, type Logger } from "../../../src/log/logger.js";
+import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { buildGitEnv } from "./build-git-env.js";
 import { CheckoutError } from "./checkout-error.js";
 import { createKeyedMutex } from "./create-keyed-mutex.js";

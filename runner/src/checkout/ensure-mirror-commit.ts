@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { access, mkdir, rename, rm } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import type { Logger } from "../../../src/log/logger.js";
+import type { Logger } from "../../../src/domain/logger.js";
 import { acquireFileLock } from "./acquire-file-lock.js";
 import { buildFetchRefspecs } from "./build-fetch-refspecs.js";
 import { CheckoutError } from "./checkout-error.js";

@@ -1,7 +1,7 @@
 import { delay } from "../util/delay.js";
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
-import { InfrastructureError, describeError } from "../errors.js";
+import { InfrastructureError, describeError } from "../../../src/domain/errors.js";
 import { CONTAINER_OWNER, LABEL_JOB, LABEL_MANAGED, LABEL_OWNER } from "../docker/labels.js";
 import { wasStoppedFromOutside } from "./was-stopped-from-outside.js";
 

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { LABEL_ENV_KEY, LABEL_MANAGED } from "../docker/labels.js";
-import { describeError } from "../errors.js";
+import { describeError } from "../../../src/domain/errors.js";
 import { ENV_IMAGE_REPO, VENV_PATH } from "./environment.js";
 import { EnvironmentError } from "./environment-error.js";
 import { LABEL_ENV_DJANGO, LABEL_ENV_PACKAGES, LABEL_ENV_PYTHON } from "./environment-labels.js";

@@ -1,9 +1,9 @@
 import type Docker from "dockerode";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { silentLogger, type Logger } from "../../../src/log/logger.js";
+import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { LABEL_ENV_KEY } from "../docker/labels.js";
-import { CancelledError, describeError } from "../errors.js";
+import { CancelledError, describeError } from "../../../src/domain/errors.js";
 import { buildEnvironmentImage } from "./build-environment-image.js";
 import { computeEnvironmentKey } from "./compute-environment-key.js";
 import { detectTestRequirements } from "./detect-test-requirements.js";

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { describeError, CancelledError } from "../errors.js";
+import { describeError, CancelledError } from "../../../src/domain/errors.js";
 import { classifyPipFailure } from "./classify-pip-failure.js";
 import { EnvironmentError } from "./environment-error.js";
 import { fetchSdist as defaultFetchSdist } from "./fetch-sdist.js";

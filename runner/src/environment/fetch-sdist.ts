@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { CancelledError } from "../errors.js";
+import { CancelledError } from "../../../src/domain/errors.js";
 
 /**
  * Downloads a source distribution WITHOUT building it. `pip download

@@ -3,7 +3,7 @@ import type { DjangoVersionCache } from "./django-version-cache.js";
 import { EnvironmentError } from "./environment-error.js";
 import { parseDjangoSpec, pickDjangoVersion } from "./pick-django-version.js";
 import type { PipRunner } from "./run-pip.js";
-import type { Logger } from "../../../src/log/logger.js";
+import type { Logger } from "../../../src/domain/logger.js";
 
 export interface ResolveDjangoVersionOptions {
   runPip: PipRunner;

@@ -3,7 +3,7 @@ import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { createLineSplitter } from "../container/create-line-splitter.js";
 import { CONTAINER_OWNER, LABEL_MANAGED, LABEL_OWNER } from "../docker/labels.js";
-import { CancelledError, describeError } from "../errors.js";
+import { CancelledError, describeError } from "../../../src/domain/errors.js";
 import { EnvironmentError } from "./environment-error.js";
 
 /** Marks build containers (not test containers) so a restart can reap leftovers. */

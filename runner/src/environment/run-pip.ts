@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { CancelledError } from "../errors.js";
+import { CancelledError } from "../../../src/domain/errors.js";
 
 export interface PipResult {
   exitCode: number;

@@ -1,4 +1,4 @@
-import type { Cell } from "../cell.js";
+import type { Cell } from "../../domain/cell.js";
 
 /**
  * THE compatibility table: which Python versions each Django release supports,

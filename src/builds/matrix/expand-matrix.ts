@@ -1,4 +1,4 @@
-import type { Cell } from "../cell.js";
+import type { Cell } from "../../domain/cell.js";
 import { RepoConfigError } from "../config/repo-config-error.js";
 import { combineMatrix } from "./combine-matrix.js";
 import { compareVersions, defaultAvailablePython } from "./django-compat.js";

@@ -1,4 +1,4 @@
-import type { Cell } from "../cell.js";
+import type { Cell } from "../../domain/cell.js";
 import { compareVersions } from "./django-compat.js";
 import { findIniSection, parseIni } from "./parse-ini.js";
 import { parseTomlSubset } from "./parse-toml-subset.js";

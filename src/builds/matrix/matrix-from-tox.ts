@@ -1,4 +1,4 @@
-import { cellKey, type Cell } from "../cell.js";
+import { cellKey, type Cell } from "../../domain/cell.js";
 import { compareVersions, defaultAvailablePython, listSupportedPython } from "./django-compat.js";
 import { expandToxEnvlist } from "./expand-tox-envlist.js";
 import { parseToxFactor } from "./parse-tox-factor.js";

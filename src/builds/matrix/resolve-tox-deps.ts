@@ -1,4 +1,4 @@
-import type { Cell } from "../cell.js";
+import type { Cell } from "../../domain/cell.js";
 import { expandBraces, splitOutsideBraces } from "./expand-tox-envlist.js";
 import { findIniSection, type IniEntry } from "./parse-ini.js";
 import { parseToxFactor } from "./parse-tox-factor.js";

@@ -1,4 +1,4 @@
-import { cellKey, cellName, type Cell } from "../cell.js";
+import { cellKey, cellName, type Cell } from "../../domain/cell.js";
 import { compareVersions, defaultAvailablePython, isKnownDjango, isSupported, listKnownDjango } from "./django-compat.js";
 
 /** Options for {@link selectRunnableCells}. */

@@ -1,4 +1,4 @@
-import { cellKey, type Cell } from "../cell.js";
+import { cellKey, type Cell } from "../../domain/cell.js";
 import { matrixFromTox } from "./matrix-from-tox.js";
 import type { ReadRepoFile } from "./read-repo-file.js";
 import { readToxConfig } from "./read-tox-config.js";

@@ -1,4 +1,4 @@
-import type { SourceLocation, TestResult } from "../../../runner/src/events.js";
+import type { SourceLocation, TestResult } from "../../domain/events.js";
 import type { CheckAnnotation } from "./check-run-payload.js";
 import { CHECK_RUN_LIMITS } from "./check-run-limits.js";
 import { DEFAULT_WORKSPACE_PREFIXES, normalizeAnnotationPath } from "./normalize-annotation-path.js";

@@ -1,4 +1,4 @@
-import type { TestCounts } from "../../../runner/src/events.js";
+import type { TestCounts } from "../../domain/events.js";
 import type { CheckAction } from "./check-run-payload.js";
 
 /** Identifier a "Re-run failed" click arrives with (`check_run.requested_action`). */

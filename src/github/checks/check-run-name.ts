@@ -1,4 +1,4 @@
-import { cellName, type Cell } from "../../builds/cell.js";
+import { cellName, type Cell } from "../../domain/cell.js";
 
 /** Where a repository's Pony CI configuration lives, by default. */
 export const DEFAULT_CONFIG_PATH = ".github/ponyci.yml";

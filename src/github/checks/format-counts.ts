@@ -1,4 +1,4 @@
-import type { TestCounts } from "../../../runner/src/events.js";
+import type { TestCounts } from "../../domain/events.js";
 
 /**
  * Test counts as a phrase: "212 passed, 1 failed", "3 passed, 2 errors,

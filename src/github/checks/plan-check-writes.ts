@@ -1,4 +1,4 @@
-import type { TestCounts } from "../../../runner/src/events.js";
+import type { TestCounts } from "../../domain/events.js";
 import { batchAnnotations } from "./batch-annotations.js";
 import { buildCheckActions } from "./build-check-actions.js";
 import type { CheckConclusion, CheckRunUpdate } from "./check-run-payload.js";

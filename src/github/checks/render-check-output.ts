@@ -1,5 +1,5 @@
-import type { Cell } from "../../builds/cell.js";
-import type { FinishedEvent, TestResult } from "../../../runner/src/events.js";
+import type { Cell } from "../../domain/cell.js";
+import type { FinishedEvent, TestResult } from "../../domain/events.js";
 import { buildAnnotations } from "./build-annotations.js";
 import type { CheckAnnotation } from "./check-run-payload.js";
 import { renderCheckSummary } from "./render-check-summary.js";

@@ -1,6 +1,6 @@
-import type { Cell } from "../../builds/cell.js";
-import { cellName } from "../../builds/cell.js";
-import type { FinishedEvent, TestResult } from "../../../runner/src/events.js";
+import type { Cell } from "../../domain/cell.js";
+import { cellName } from "../../domain/cell.js";
+import type { FinishedEvent, TestResult } from "../../domain/events.js";
 import { CHECK_RUN_LIMITS } from "./check-run-limits.js";
 import { escapeHtml } from "./escape-html.js";
 import { escapeMarkdown } from "./escape-markdown.js";

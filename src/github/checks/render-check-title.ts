@@ -1,4 +1,4 @@
-import type { FinishedEvent } from "../../../runner/src/events.js";
+import type { FinishedEvent } from "../../domain/events.js";
 import { firstLine } from "./first-line.js";
 import { formatCounts } from "./format-counts.js";
 import { formatDuration } from "./format-duration.js";

@@ -1,6 +1,6 @@
-import type { Cell } from "../../builds/cell.js";
-import { cellName } from "../../builds/cell.js";
-import type { TestCounts, TestResult } from "../../../runner/src/events.js";
+import type { Cell } from "../../domain/cell.js";
+import { cellName } from "../../domain/cell.js";
+import type { TestCounts, TestResult } from "../../domain/events.js";
 import { escapeMarkdown } from "./escape-markdown.js";
 import { formatCounts } from "./format-counts.js";
 import { sanitizeText } from "./sanitize-text.js";

@@ -1,4 +1,4 @@
-import type { Conclusion } from "../../../runner/src/events.js";
+import type { Conclusion } from "../../domain/events.js";
 import type { CheckConclusion } from "./check-run-payload.js";
 
 /**

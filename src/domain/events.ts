@@ -3,7 +3,7 @@
  * and `test` events, then exactly one `finished`. Consumers (the CLI, the
  * store, the GitHub reporter) never see anything after `finished`.
  */
-import type { Cell } from "../../src/builds/cell.js";
+import type { Cell } from "./cell.js";
 
 export type TestOutcome = "passed" | "failed" | "error" | "skipped" | "xfail" | "xpass";
 
