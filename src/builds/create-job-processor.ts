@@ -1,6 +1,6 @@
 import type { BuildRequest } from "./build-request.js";
 import { fanOut, type BuildListener } from "./build-listener.js";
-import { jobPlanOf } from "./job-plan.js";
+import { jobSpecOf } from "./job-plan.js";
 import type { CellJobPayload } from "./create-build-service.js";
 import type { Store } from "../store/store.js";
 import type { BuildRecord } from "../store/build-rows.js";
@@ -55,7 +55,6 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
     const build = store.getBuild(existing.buildId);
     if (!build) return;
     const request = build.trigger.request as BuildRequest;
-    const plan = jobPlanOf(existing);
 
     // 2. Start.
     const job = store.recordJobStarted(existing.id, clock.now());
@@ -63,13 +62,7 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
     const spec: CellSpec = {
       jobId: job.id,
       source: { url: request.repo.cloneUrl, sha: request.sha, token, fetchRefs: request.fetchRefs },
-      cell: job.cell,
-      testCommand: plan.testCommand,
-      install: plan.install,
-      extraDeps: plan.extraDeps,
-      env: plan.env,
-      timeoutSec: plan.timeoutSec,
-      onlyTests: plan.onlyTests,
+      ...jobSpecOf(job),
       upstream: request.upstream ? [{ name: request.upstream.repo, url: request.upstream.cloneUrl, sha: request.upstream.sha }] : undefined,
     };
 

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Cell } from "../../../src/domain/cell.js";
+import type { JobSpec } from "../../../src/domain/job-spec.js";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { createEventChannel } from "../util/event-channel.js";
 import { createLineSplitter } from "../container/create-line-splitter.js";
@@ -23,22 +23,13 @@ export interface CommitSource {
   fetchRefs?: string[];
 }
 
-/** Everything one cell run needs. */
-export interface CellSpec {
+/**
+ * Everything one cell run needs: the planner's job spec (what to run), plus
+ * where the code comes from.
+ */
+export interface CellSpec extends JobSpec {
   jobId: string;
   source: CommitSource;
-  cell: Cell;
-  /** Repo config `test`: replaces the harness's detection. */
-  testCommand?: string;
-  /** Repo config `install`: replaces detected test dependencies. */
-  install?: string[];
-  /** Dependencies from elsewhere (tox factor deps). */
-  extraDeps?: string[];
-  /** Repo config `env`. */
-  env?: Record<string, string>;
-  timeoutSec?: number;
-  /** Run only these test ids (re-run of failed tests). */
-  onlyTests?: string[];
   /**
    * Repositories at exact commits put ahead of site-packages on the Python
    * path: a downstream project tested against its app as it now is.
@@ -140,7 +131,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
 
       // 2. Environment: cached image for the cell.
       const environment = await options.environments.ensure(
-        { python: spec.cell.python, django: spec.cell.django, workspace: workspace.path, install: spec.install, extraDeps: spec.extraDeps },
+        environmentRequest(spec, workspace.path),
         { signal, onLog: system },
       );
       system(`Environment ${environment.image} (Django ${environment.django}${environment.built ? ", built now" : ", cached"})`);
@@ -227,8 +218,16 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
   }
 }
 
+/** The environment port's request for a job spec (until the planner detects requirements, the runner's builder does). */
+function environmentRequest(spec: CellSpec, workspace: string): Parameters<EnvironmentPort["ensure"]>[0] {
+  const { python, django, requirements, detectRequirements } = spec.environment;
+  return detectRequirements
+    ? { python, django, workspace, extraDeps: requirements.length > 0 ? requirements : undefined }
+    : { python, django, workspace, install: requirements };
+}
+
 function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, string> {
-  const env: Record<string, string> = { ...(spec.env ?? {}) };
+  const env: Record<string, string> = { ...spec.env };
   Object.assign(env, {
     HOME: "/tmp",
     PONYCI: "1",
@@ -236,9 +235,9 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
     PONYCI_EVENTS: "/ponyci/out/events.jsonl",
     PONYCI_REPO_ROOT: CONTAINER_WORKSPACE,
   });
-  if (spec.testCommand) env.PONYCI_TEST_COMMAND = spec.testCommand;
+  if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
-  if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env?.PYTHONPATH].filter(Boolean).join(":");
+  if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env.PYTHONPATH].filter(Boolean).join(":");
   return env;
 }
 
