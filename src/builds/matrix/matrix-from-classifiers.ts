@@ -1,5 +1,5 @@
 import type { Cell } from "../../domain/cell.js";
-import { compareVersions } from "./django-compat.js";
+import { compareVersions } from "../../domain/compare-versions.js";
 import { findIniSection, parseIni } from "./parse-ini.js";
 import { readPyproject } from "./read-pyproject.js";
 import type { ReadRepoFile } from "./read-repo-file.js";
