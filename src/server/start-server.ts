@@ -1,7 +1,7 @@
 import { Probot, ProbotOctokit, Server } from "probot";
 import type { Logger as PinoLogger } from "pino";
 import type { Settings } from "../settings/load-settings.js";
-import { createPonyCiApp } from "../index.js";
+import { routeWebhooks } from "../github/route-webhooks.js";
 import { findFreePort } from "./find-free-port.js";
 import { createPonyCi, type PonyCi, type PonyCiOptions } from "./create-ponyci.js";
 import { createCheckRunSender } from "../github/create-check-run-sender.js";
@@ -85,7 +85,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   await server.load((app) => {
     probot = app;
-    createPonyCiApp({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
+    routeWebhooks({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
   });
   server.addHandler(createBuildPageHandler(ponyci.store));
   if (privateRepos.length > 0) server.addHandler(createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log }));
