@@ -16,10 +16,12 @@ export async function serveCommand(deps: { settings: Settings; log: PinoLogger }
   // A server keeps serving: a stray rejection is a bug to log, not a reason to drop every build in flight.
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
   let stop: () => Promise<void>;
+  let stopping = "";
   if (settings.github) {
     const running = await startServer({ settings: { ...settings, github: settings.github }, log });
     log.info(`Pony CI listening on http://${settings.host}:${running.port} (webhooks at /api/github/webhooks)`);
     stop = () => running.stop({ graceMs: settings.shutdownGraceMs });
+    stopping = ` (running cells get ${settings.shutdownGraceMs / 1000} s)`;
   } else {
     const setup = await startSetupServer({ settings, log });
     log.info(`APP_ID is not set: register the GitHub App at http://${settings.host}:${setup.port}/ (manifest ${setup.manifestPath}), then restart ponyci serve`);
@@ -27,7 +29,7 @@ export async function serveCommand(deps: { settings: Settings; log: PinoLogger }
   }
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
-      log.info(`${signal}: shutting down (running cells get ${settings.shutdownGraceMs / 1000} s)`);
+      log.info(`${signal}: shutting down${stopping}`);
       stop().then(resolve, (error: unknown) => {
         log.error({ err: error }, "shutdown failed");
         resolve();
