@@ -30,9 +30,14 @@ export async function startSetupServer(options: { settings: Settings; log: Probo
   const { settings, log } = options;
   const cwd = options.cwd ?? process.cwd();
   const manifestPath = path.join(cwd, "app.yml");
+  const webhookUrl = webhookUrlOf(settings);
   if (!existsSync(manifestPath)) {
     writeFileSync(manifestPath, renderManifest(readFileSync(findPackagedManifest(), "utf8"), settings));
     log.info({ path: manifestPath }, "wrote the GitHub App manifest Probot registers the app from");
+  } else {
+    // The user's own manifest is used as it is; a webhook URL GitHub cannot reach is the usual mistake.
+    const url: unknown = parseDocument(readFileSync(manifestPath, "utf8")).getIn(["hook_attributes", "url"]);
+    if (url !== webhookUrl) log.warn({ path: manifestPath, url, expected: webhookUrl }, "app.yml sends GitHub's webhooks somewhere else than this server: edit hook_attributes.url before registering");
   }
   const port = settings.port === 0 ? await findFreePort(settings.host) : settings.port;
   // Probot's `run` enters set-up mode because the env it is given has no APP_ID.
@@ -43,8 +48,13 @@ export async function startSetupServer(options: { settings: Settings; log: Probo
 /** The packaged manifest with the webhook URL this server will be reached at. */
 export function renderManifest(template: string, settings: Pick<Settings, "publicUrl" | "setup">): string {
   const document = parseDocument(template);
-  document.setIn(["hook_attributes", "url"], settings.setup?.webhookProxyUrl ?? `${settings.publicUrl}/api/github/webhooks`);
+  document.setIn(["hook_attributes", "url"], webhookUrlOf(settings));
   return document.toString();
+}
+
+/** Where GitHub should send webhooks: the smee.io proxy in development, else this server's public URL. */
+function webhookUrlOf(settings: Pick<Settings, "publicUrl" | "setup">): string {
+  return settings.setup?.webhookProxyUrl ?? `${settings.publicUrl}/api/github/webhooks`;
 }
 
 /** app.yml ships at the package root: two levels above src/server, three above dist/src/server. */
