@@ -32,7 +32,7 @@ export interface Settings {
   shutdownGraceMs: number;
   /** Another Docker daemon (unix://, tcp://, ssh://); undefined: the local socket. */
   dockerHost?: string;
-  /** Public base URL of this server, for check runs' details_url and dashboard links. */
+  /** Public base URL of this server, for check runs' details_url (build pages under /builds/). */
   publicUrl: string;
   dataDir: string;
   concurrency: number;
