@@ -10,9 +10,9 @@ export type LogLevel = Settings["logLevel"];
  * carries the run's table — and written synchronously, so a line logged just
  * before exit is not lost. Errors go in as `{ err }` and keep their stacks.
  */
-export function createCliLogger(options: { level: LogLevel; colorize?: boolean }): PinoLogger {
+export function createCliLogger(options: { level: LogLevel; colorize?: boolean; destination?: NodeJS.WritableStream }): PinoLogger {
   const pretty = PinoPretty({
-    destination: 2,
+    destination: options.destination ?? 2,
     sync: true,
     colorize: options.colorize ?? process.stderr.isTTY === true,
     ignore: "pid,hostname,time,name",
@@ -25,9 +25,9 @@ export function createCliLogger(options: { level: LogLevel; colorize?: boolean }
  * one JSON object per line with LOG_FORMAT=json), on stdout. `serve` hands
  * this one logger to Probot and to every Pony CI part: one log format.
  */
-export async function createServerLogger(options: { level: LogLevel; format: "pretty" | "json" }): Promise<PinoLogger> {
+export async function createServerLogger(options: { level: LogLevel; format: "pretty" | "json"; destination?: NodeJS.WritableStream }): Promise<PinoLogger> {
   const transform = await getTransformStream({ logFormat: options.format });
   // SonicBoom is a writable stream, though not typed as Node's (Probot pipes it the same way in get-log.js).
-  transform.pipe(pino.destination(1) as unknown as NodeJS.WritableStream);
+  transform.pipe(options.destination ?? (pino.destination(1) as unknown as NodeJS.WritableStream));
   return pino({ level: options.level, name: "ponyci" }, transform);
 }
