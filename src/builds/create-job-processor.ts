@@ -9,7 +9,7 @@ import { systemClock, type Clock } from "../store/clock.js";
 import type { JobProcessor, QueueHooks } from "../queue/job-queue.js";
 import { InfrastructureError, InterruptedError, describeError } from "../domain/errors.js";
 import { errorFate } from "../domain/error-fate.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
 import { emptyCounts, type FinishedEvent, type TestResult } from "../domain/events.js";
 
@@ -64,7 +64,7 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
   const clock = options.clock ?? systemClock;
   const progressIntervalMs = options.progressIntervalMs ?? 20_000;
   const tailSize = options.logTailLines ?? 200;
-  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
 
   const process: JobProcessor<CellJobPayload> = async (queued, { signal }) => {
     // 1. Load.

@@ -217,7 +217,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         infrastructureError: projectFault ? undefined : domainError instanceof InfrastructureError ? domainError : new InfrastructureError(describeError(error), { cause: error }),
       });
     } finally {
-      await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: describeError(error) }, "could not remove job directory"));
+      await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: error }, "could not remove job directory"));
     }
   }
 }
