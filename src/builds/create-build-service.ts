@@ -201,6 +201,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
           extraDeps: plan.depsFor(cell),
           onlyTests: request.rerun?.onlyTests,
           rerunOf: request.rerun?.ofJob,
+          testPolicy: plan.config.tests,
         } satisfies JobPlan as Record<string, unknown>,
       }));
       if (asked.size === 0 || round >= 3) return { plan, jobs };

@@ -6,7 +6,7 @@ export interface PullRequestPayload {
   number: number;
   pull_request: {
     head: { sha: string; ref: string; repo: { full_name: string } | null };
-    base: { repo: { full_name: string } };
+    base: { sha?: string; ref?: string; repo: { full_name: string } };
   };
   repository: { full_name: string; clone_url: string; private: boolean; default_branch?: string };
   installation?: { id: number };
@@ -31,6 +31,7 @@ export function handlePullRequest(payload: PullRequestPayload, deps: HandlerDeps
     prNumber: payload.number,
     event: "pull_request",
     fetchRefs: [`refs/pull/${payload.number}/head`],
+    base: { sha: pr.base.sha, branch: pr.base.ref },
     deliveryId,
   });
   return submitted ? `build #${submitted.build.id}` : "ignored: commit already built";
