@@ -11,6 +11,8 @@ import { InfrastructureError, InterruptedError } from "../queue/errors.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
 import { emptyCounts, type FinishedEvent, type TestResult } from "../domain/events.js";
+import type { FailureAnalyst } from "../history/create-failure-analyst.js";
+import { cancelStaleConfirmations, runConfirmation } from "./run-confirmation.js";
 
 export interface JobProcessorOptions {
   store: Store;
@@ -26,6 +28,8 @@ export interface JobProcessorOptions {
   logTailLines?: number;
   log?: Logger;
   clock?: Clock;
+  /** Test history (issue 15): failed-first order, confirmation re-runs, the failures' classification. */
+  analyst?: FailureAnalyst;
 }
 
 const RESULT_BATCH = 200;
@@ -37,7 +41,9 @@ const RESULT_BATCH = 200;
  * 2. record the start, run the cell (token, upstream, plan);
  * 3. stream results and log into the store, progress to listeners;
  * 4. on an infrastructure error with attempts left: throw it (the queue
- *    retries); else record the verdict and tell the listeners.
+ *    retries); if every failure is a test never seen failing, run those
+ *    once more (confirm before blaming); record the verdict, classify the
+ *    failures against the base and tell the listeners.
  */
 export function createJobProcessor(options: JobProcessorOptions): JobProcessor<CellJobPayload> {
   const { store } = options;
@@ -59,6 +65,7 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
 
     // 2. Start.
     const job = store.recordJobStarted(existing.id, clock.now());
+    cancelStaleConfirmations(store, job, clock.now());
     const token = await options.tokenFor?.(build, request);
     const spec: CellSpec = {
       jobId: job.id,
@@ -70,6 +77,7 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
       env: plan.env,
       timeoutSec: plan.timeoutSec,
       onlyTests: plan.onlyTests,
+      firstTests: options.analyst?.firstTestsFor(build, job),
       upstream: request.upstream ? [{ name: request.upstream.repo, url: request.upstream.cloneUrl, sha: request.upstream.sha }] : undefined,
     };
 
@@ -131,6 +139,13 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
       notify.retrying(build, job, reason, queued.attempt + 1);
       throw finished.infrastructureError ?? new InfrastructureError(reason);
     }
+    const toConfirm = options.analyst?.testsToConfirm(build, job, finished);
+    let confirmation: Awaited<ReturnType<typeof runConfirmation>>;
+    if (toConfirm) {
+      notify.confirming(build, job, toConfirm);
+      confirmation = await runConfirmation({ store, runner: options.runner, clock, log, job, spec, testIds: toConfirm, signal });
+      if (signal.aborted && signal.reason instanceof InterruptedError) throw signal.reason;
+    }
     const done = store.recordJobFinished({
       jobId: job.id,
       conclusion: finished.conclusion,
@@ -139,7 +154,9 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
       at: clock.now(),
     });
     const reported = [...failures, ...slowest.filter((t) => !failures.includes(t))];
-    notify.finished({ build: store.getBuild(build.id) ?? build, job: done, finished, tests: reported, logTail: tail });
+    const failureReport = options.analyst?.analyse(build, done);
+    if (failureReport && confirmation) failureReport.confirmation = { jobId: confirmation.job.id, tests: toConfirm?.length ?? 0, counts: confirmation.finished.counts };
+    notify.finished({ build: store.getBuild(build.id) ?? build, job: done, finished, tests: reported, logTail: tail, failureReport });
   };
 }
 

@@ -1,5 +1,5 @@
 import type { QuarantineEntry, TestPolicy } from "../builds/config/test-policy.js";
-import type { TestOutcome, TestResult } from "../domain/events.js";
+import type { TestCounts, TestOutcome, TestResult } from "../domain/events.js";
 import { matchQuarantine } from "./match-quarantine.js";
 
 /**
@@ -35,7 +35,7 @@ export interface ClassifyFailuresInput {
   /** Ids of the tests that passed in this attempt. */
   passed: readonly string[];
   base: FailureBase;
-  /** Outcomes of each test in the other finished attempts of this commit and cell, oldest first. */
+  /** Outcomes of each test in every finished attempt of this commit and cell, this one included, in the order they ran. */
   sameCommit: ReadonlyMap<string, readonly TestOutcome[]>;
   /** Recent runs of a failing (or flaky) test in this repository and cell, newest first, this attempt excluded. */
   recent: ReadonlyMap<string, readonly PastRun[]>;
@@ -81,6 +81,8 @@ export interface FailureReport {
   conclusion: "failure" | "neutral" | "success";
   /** "2 new failures, 1 already failing on main, 1 flaky". */
   headline: string;
+  /** The automatic re-run that confirmed (or not) this attempt's failures: its job, how many tests, its counts. */
+  confirmation?: { jobId: string; tests: number; counts: TestCounts };
 }
 
 const ORDER: readonly FailureBucket[] = ["new", "no-base", "already-failing", "flaky", "quarantined"];
@@ -95,9 +97,9 @@ export function classifyFailures(input: ClassifyFailuresInput): FailureReport {
   const failingIds = new Set(input.failures.map((t) => t.id));
   const flakyPasses: FlakyPass[] = [];
   for (const id of input.passed) {
-    const before = input.sameCommit.get(id) ?? [];
-    if (failingIds.has(id) || !before.some(isFailing)) continue;
-    const pass: FlakyPass = { id, outcomes: [...before, "passed"] };
+    const outcomes = input.sameCommit.get(id) ?? [];
+    if (failingIds.has(id) || !outcomes.some(isFailing)) continue;
+    const pass: FlakyPass = { id, outcomes: [...outcomes] };
     const rate = failureRate(input.recent.get(id), false);
     if (rate) pass.failureRate = rate;
     flakyPasses.push(pass);
@@ -125,7 +127,7 @@ function judge(test: TestResult, input: ClassifyFailuresInput): ClassifiedFailur
   const withRate = <T extends ClassifiedFailure>(failure: T): T => (rate ? { ...failure, failureRate: rate } : failure);
 
   const here = input.sameCommit.get(test.id) ?? [];
-  if (here.some(isPassing)) return withRate({ test, bucket: "flaky", attempts: { on: "this", outcomes: [...here, test.outcome] } });
+  if (here.some(isPassing)) return withRate({ test, bucket: "flaky", attempts: { on: "this", outcomes: [...here] } });
 
   if ("missing" in input.base) return withRate({ test, bucket: "no-base" });
   const onBase = input.base.outcomes.get(test.id) ?? [];

@@ -1,5 +1,5 @@
 import { cellKey } from "../domain/cell.js";
-import type { TestOutcome, TestResult } from "../domain/events.js";
+import type { FinishedEvent, TestOutcome, TestResult } from "../domain/events.js";
 import type { BuildRequest } from "../builds/build-request.js";
 import { createDefaultTestPolicy, type TestPolicy } from "../builds/config/test-policy.js";
 import { jobPlanOf } from "../builds/job-plan.js";
@@ -25,10 +25,11 @@ export interface FailureAnalyst {
   firstTestsFor(build: BuildRecord, job: JobRecord): string[] | undefined;
   /**
    * Confirm before blaming: the failures to re-run once, when every failure
-   * of this finished attempt (quarantined ones aside) is a test never seen
-   * failing before in the repository. Undefined: no re-run.
+   * of this attempt (its results recorded, its verdict `finished`;
+   * quarantined tests aside) is a test never seen failing before in the
+   * repository. Undefined: no re-run.
    */
-  testsToConfirm(build: BuildRecord, job: JobRecord): string[] | undefined;
+  testsToConfirm(build: BuildRecord, job: JobRecord, finished: Pick<FinishedEvent, "conclusion" | "error">): string[] | undefined;
   /** The classification of this finished attempt's failures (undefined when none failed). */
   analyse(build: BuildRecord, job: JobRecord): FailureReport | undefined;
 }
@@ -70,10 +71,10 @@ export function createFailureAnalyst(options: FailureAnalystOptions): FailureAna
       return ids.length > 0 ? ids : undefined;
     },
 
-    testsToConfirm(build, job) {
+    testsToConfirm(build, job, finished) {
       const policy = policyOf(job);
       const plan = jobPlanOf(job);
-      if (!policy.confirmFailures || plan.onlyTests || plan.confirms || job.conclusion !== "failure" || job.error) return undefined;
+      if (!policy.confirmFailures || plan.onlyTests || plan.confirms || finished.conclusion !== "failure" || finished.error) return undefined;
       const now = clock.now();
       const failing = [...new Set(failuresOf(job).map((t) => t.id))].filter((id) => {
         const match = matchQuarantine(id, policy.quarantine, now);
@@ -88,10 +89,13 @@ export function createFailureAnalyst(options: FailureAnalystOptions): FailureAna
       const all = store.listTestResults(job.id);
       const failures = all.filter((t) => t.outcome === "failed" || t.outcome === "error");
       const cell = cellKey(job.cell);
-      const others = store.listCellAttempts({ repo: build.repo, sha: build.sha, cellKey: cell }).filter((a) => a.jobId !== job.id);
-      const sameCommit = outcomesById(others.flatMap((a) => a.results));
+      // Every attempt of this commit and cell in the order they ran, this one included.
+      const attempts = store.listCellAttempts({ repo: build.repo, sha: build.sha, cellKey: cell });
+      const results = attempts.some((a) => a.jobId === job.id) ? attempts.flatMap((a) => a.results) : [...attempts.flatMap((a) => a.results), ...all];
+      const sameCommit = outcomesById(results);
       const passed = all.filter((t) => t.outcome === "passed").map((t) => t.id);
       const flakyPassIds = passed.filter((id) => sameCommit.get(id)?.some((o) => o === "failed" || o === "error"));
+
       if (failures.length === 0 && flakyPassIds.length === 0) return undefined;
 
       const requestBase = baseOf(build);

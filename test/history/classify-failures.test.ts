@@ -31,7 +31,7 @@ describe("classifyFailures", () => {
     ["failed on the base: already failing", { failing: ["t.a"], baseOutcomes: { "t.a": ["failed"] } }, "already-failing", "1 already failing on main", "failure"],
     ["errored on every base attempt: already failing", { failing: ["t.a"], baseOutcomes: { "t.a": ["error", "failed"] } }, "already-failing", "1 already failing on main", "failure"],
     ["already failing, configured neutral", { failing: ["t.a"], baseOutcomes: { "t.a": ["failed"] }, policy: { quarantine: [], alreadyFailing: "neutral" } }, "already-failing", "1 already failing on main", "neutral"],
-    ["passed in another attempt of this commit: flaky", { failing: ["t.a"], baseOutcomes: { "t.a": ["passed"] }, sameCommit: map({ "t.a": ["passed"] as TestOutcome[] }) }, "flaky", "1 flaky", "success"],
+    ["passed in another attempt of this commit: flaky", { failing: ["t.a"], baseOutcomes: { "t.a": ["passed"] }, sameCommit: map({ "t.a": ["failed", "passed"] as TestOutcome[] }) }, "flaky", "1 flaky", "success"],
     ["failed and passed on the base commit: flaky", { failing: ["t.a"], baseOutcomes: { "t.a": ["failed", "passed"] } }, "flaky", "1 flaky", "success"],
     ["no base: said, not guessed", { failing: ["t.a"] }, "no-base", "1 failure with no base to compare", "failure"],
     ["quarantined: listed, not red", { failing: ["t.a"], baseOutcomes: { "t.a": ["passed"] }, policy: { quarantine: [{ test: "t.*" }], alreadyFailing: "failure" } }, "quarantined", "1 quarantined", "success"],
@@ -47,7 +47,7 @@ describe("classifyFailures", () => {
     const report = classifyFailures(input({
       failing: ["t.flaky", "t.old", "t.new1", "t.new2"],
       baseOutcomes: { "t.flaky": ["passed"], "t.old": ["failed"], "t.new1": ["passed"], "t.new2": ["passed"] },
-      sameCommit: map({ "t.flaky": ["passed"] as TestOutcome[] }),
+      sameCommit: map({ "t.flaky": ["failed", "passed"] as TestOutcome[] }),
     }));
     expect(report.headline).toBe("2 new failures, 1 already failing on main, 1 flaky");
     expect(report.failures.map((f) => f.test.id)).toEqual(["t.new1", "t.new2", "t.old", "t.flaky"]);
@@ -78,14 +78,14 @@ describe("classifyFailures", () => {
     const report = classifyFailures(input({
       failing: ["t.a"],
       baseOutcomes: { "t.a": ["passed"] },
-      sameCommit: map({ "t.a": ["passed"] as TestOutcome[] }),
+      sameCommit: map({ "t.a": ["passed", "failed"] as TestOutcome[] }),
       recent: map({ "t.a": runs(["x", "passed"], ["y", "failed"], ["z", "passed"], ["w", "skipped"]) }),
     }));
     expect(report.failures[0]).toMatchObject({ bucket: "flaky", attempts: { on: "this", outcomes: ["passed", "failed"] }, failureRate: { failed: 2, runs: 4 } });
   });
 
   it("reports a test that passed now after failing on another attempt of this commit as flaky, not green", () => {
-    const report = classifyFailures(input({ passed: ["t.a"], sameCommit: map({ "t.a": ["failed"] as TestOutcome[] }), baseOutcomes: {} }));
+    const report = classifyFailures(input({ passed: ["t.a"], sameCommit: map({ "t.a": ["failed", "passed"] as TestOutcome[] }), baseOutcomes: {} }));
     expect(report.flakyPasses).toEqual([{ id: "t.a", outcomes: ["failed", "passed"] }]);
     expect(report.headline).toBe("1 flaky");
     expect(report.conclusion).toBe("success");

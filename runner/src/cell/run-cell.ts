@@ -40,6 +40,11 @@ export interface CellSpec {
   /** Run only these test ids (re-run of failed tests). */
   onlyTests?: string[];
   /**
+   * Run these test ids first, then the rest (the tests that failed last
+   * time): the first failure is known early; the set of tests run is the same.
+   */
+  firstTests?: string[];
+  /**
    * Repositories at exact commits put ahead of site-packages on the Python
    * path: a downstream project tested against its app as it now is.
    */
@@ -238,6 +243,8 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
   });
   if (spec.testCommand) env.PONYCI_TEST_COMMAND = spec.testCommand;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
+  delete env.PONYCI_FIRST;
+  if (spec.firstTests && spec.firstTests.length > 0) env.PONYCI_FIRST = JSON.stringify(spec.firstTests);
   if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env?.PYTHONPATH].filter(Boolean).join(":");
   return env;
 }
