@@ -1,6 +1,5 @@
 import type { TestOutcome, TestResult } from "../../domain/events.js";
 import type { ClassifiedFailure, FailureBucket, FailureReport } from "../../history/classify-failures.js";
-import { escapeHtml } from "./escape-html.js";
 import { escapeMarkdown } from "./escape-markdown.js";
 import { formatTimestamp } from "./format-timestamp.js";
 import { sanitizeText } from "./sanitize-text.js";
@@ -30,11 +29,12 @@ export function annotationTagOf(report: FailureReport): (test: TestResult) => { 
 /**
  * The "why it failed" section of a check run's summary: what the cell was
  * compared with (or that there was nothing), then one row per failing test
- * with its bucket and the evidence (since when, the attempts, the failure
- * rate, the quarantine entry), new failures first. Untrusted ids are escaped.
+ * with its bucket and the evidence (since when, the attempts and failure
+ * rate of a flaky test, the quarantine entry), new failures first.
+ * Untrusted ids are escaped as everywhere else in the summary.
  */
 export function renderFailureReport(report: FailureReport): string {
-  const parts = ["### Why it failed"];
+  const parts = ["### What failed, and why"];
   parts.push(
     "missing" in report.base
       ? `**No base to compare with:** ${escapeMarkdown(report.base.missing)}. Every failure counts until there is one.`
@@ -60,7 +60,7 @@ export function renderFailureReport(report: FailureReport): string {
 function row(id: string, bucket: FailureBucket, why: string): string {
   const label = bucket === "new" || bucket === "no-base" ? `**${LABELS[bucket]}**` : LABELS[bucket];
   const shown = truncateText(sanitizeText(id), { maxChars: 200, keep: "middle" });
-  return `| <code>${escapeHtml(shown).replace(/\|/g, "&#124;")}</code> | ${label} | ${why} |`;
+  return `| <code>${escapeMarkdown(shown)}</code> | ${label} | ${why} |`;
 }
 
 function details(failure: ClassifiedFailure, report: FailureReport): string {
@@ -91,7 +91,8 @@ function details(failure: ClassifiedFailure, report: FailureReport): string {
     }
   }
   if (failure.expiredQuarantine) notes.push(`its quarantine ended on ${escapeMarkdown(failure.expiredQuarantine.until ?? "")}`);
-  return notes.join("; ") + rate(failure.failureRate);
+  // The failure rate is the evidence for flakiness; for the other buckets it is noise.
+  return notes.join("; ") + (failure.bucket === "flaky" ? rate(failure.failureRate) : "");
 }
 
 function describeOutcomes(outcomes: readonly TestOutcome[]): string {
