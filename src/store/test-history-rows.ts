@@ -12,12 +12,17 @@ export interface TestHistoryRows {
   /** Finished attempts of one cell at one commit (every build of that sha), oldest first, with their results. */
   listCellAttempts(query: { repo: string; sha: string; cellKey: string }): CellAttempt[];
   /**
-   * Runs of one test in a repository, newest first, at most `limit` (default
+   * Runs of one test in a repository, newest first (in the order their
+   * results arrived), at most `limit` (default
    * 50): optionally of one cell, of push builds of one branch, and of builds
    * up to `maxBuildId`; `exceptJobId` leaves one attempt out (the one being judged).
    */
   listTestHistory(query: TestHistoryQuery): TestRun[];
-  /** The ids among `testIds` that have failed or errored in the repository in any job but `exceptJobId`. */
+  /**
+   * The ids among `testIds` that have failed or errored in the repository, in
+   * any job but `exceptJobId`, within their newest 500 runs (a bound on the
+   * work; a test that last failed longer ago than that counts as never seen failing).
+   */
   findTestsFailedBefore(query: { repo: string; testIds: readonly string[]; exceptJobId: string }): Set<string>;
   /**
    * The newest finished attempt of a cell on a branch (push builds) or a pull
@@ -58,6 +63,8 @@ export interface TestRun {
   finishedAt: number;
 }
 
+const FAILED_BEFORE_WINDOW = 500;
+
 interface AttemptRow {
   id: string;
   build_id: number;
@@ -97,11 +104,14 @@ export function createTestHistoryRows(core: StoreCore): TestHistoryRows {
        AND (:cell IS NULL OR jobs.cell_key = :cell)
        AND (:branch IS NULL OR (builds.branch = :branch AND builds.pr_number IS NULL))
        AND builds.id <= :maxBuild
-     ORDER BY jobs.build_id DESC, jobs.seq DESC LIMIT :limit`,
+     ORDER BY tr.rowid DESC LIMIT :limit`,
   );
-  const failedBefore = db.prepare<[string, string, string], { n: number }>(
-    `SELECT count(*) AS n FROM test_results tr JOIN jobs ON jobs.id = tr.job_id JOIN builds ON builds.id = jobs.build_id
-     WHERE tr.test_id = ? AND tr.outcome IN ('failed', 'error') AND builds.repo = ? AND tr.job_id <> ?`,
+  // Bounded: the newest FAILED_BEFORE_WINDOW runs of the test, newest first through the index.
+  const failedBefore = db.prepare<[string, string, string, number], { n: number }>(
+    `SELECT count(*) AS n FROM (
+       SELECT tr.outcome FROM test_results tr JOIN jobs ON jobs.id = tr.job_id JOIN builds ON builds.id = jobs.build_id
+       WHERE tr.test_id = ? AND builds.repo = ? AND tr.job_id <> ? ORDER BY tr.rowid DESC LIMIT ?
+     ) WHERE outcome IN ('failed', 'error')`,
   );
   const latestOnBranch = db.prepare<[string, string, string, number], { id: string; sha: string }>(
     `SELECT jobs.id, builds.sha FROM builds JOIN jobs ON jobs.build_id = builds.id AND jobs.cell_key = ?
@@ -144,7 +154,7 @@ export function createTestHistoryRows(core: StoreCore): TestHistoryRows {
           .map(toRun),
       ),
     findTestsFailedBefore: ({ repo, testIds, exceptJobId }) =>
-      core.read(`look up earlier failures in ${repo}`, () => new Set(testIds.filter((id) => (failedBefore.get(id, repo, exceptJobId)?.n ?? 0) > 0))),
+      core.read(`look up earlier failures in ${repo}`, () => new Set(testIds.filter((id) => (failedBefore.get(id, repo, exceptJobId, FAILED_BEFORE_WINDOW)?.n ?? 0) > 0))),
     findLatestCellAttempt: ({ repo, cellKey, branch, prNumber, beforeBuildId }) =>
       core.read(`find the last attempt of ${cellKey} in ${repo}`, () => {
         const row = prNumber !== undefined
