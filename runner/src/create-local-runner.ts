@@ -14,6 +14,8 @@ export interface LocalRunnerOptions {
   /** Image template for a Python version: "auto" or e.g. "ponyci/python:{python}". */
   baseImage: string;
   cell: { memoryBytes: number; nanoCpus: number; pidsLimit: number; timeoutSec: number; logLimitBytes: number };
+  /** The Docker daemon (DOCKER_HOST syntax); undefined: the local socket. */
+  dockerHost?: string;
 }
 
 export interface LocalRunner {
@@ -27,7 +29,7 @@ export interface LocalRunner {
  * cache, environment images, test containers. Opens no connection by itself.
  */
 export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = silentLogger): LocalRunner {
-  const docker = createDocker();
+  const docker = createDocker(settings.dockerHost);
   const checkout = createCheckout({ cacheDir: path.join(settings.dataDir, "git"), log });
   const environments = createEnvironmentBuilder({
     docker,

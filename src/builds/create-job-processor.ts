@@ -8,7 +8,7 @@ import { createLogBuffer } from "../store/create-log-buffer.js";
 import { systemClock, type Clock } from "../store/clock.js";
 import type { JobProcessor } from "../queue/job-queue.js";
 import { InfrastructureError, InterruptedError } from "../queue/errors.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
 import { emptyCounts, type FinishedEvent, type TestResult } from "../domain/events.js";
 import type { FailureAnalyst } from "../history/create-failure-analyst.js";
@@ -52,7 +52,7 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
   const maxAttempts = options.maxAttempts ?? 3;
   const progressIntervalMs = options.progressIntervalMs ?? 20_000;
   const tailSize = options.logTailLines ?? 200;
-  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
 
   return async (queued, { signal }) => {
     // 1. Load.

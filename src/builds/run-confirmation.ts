@@ -1,7 +1,6 @@
 import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
-import { describeError } from "../domain/errors.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import type { Clock } from "../store/clock.js";
 import { createLogBuffer } from "../store/create-log-buffer.js";
 import type { JobRecord } from "../store/job-rows.js";
@@ -54,7 +53,7 @@ export async function runConfirmation(options: RunConfirmationOptions): Promise<
     const done = store.recordJobFinished({ jobId: created.id, conclusion: finished.conclusion, counts: finished.counts, at: clock.now() });
     return { job: done, finished };
   } catch (error) {
-    options.log.warn({ job: job.id, err: describeError(error) }, "the confirmation re-run failed: judging the failures without it");
+    options.log.warn({ job: job.id, err: error }, "the confirmation re-run failed: judging the failures without it");
     store.recordJobCancelled(created.id, clock.now());
     return undefined;
   }

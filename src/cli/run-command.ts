@@ -5,7 +5,7 @@ import { cellName, type Cell } from "../domain/cell.js";
 import { planMatrix, type MatrixPlan } from "../builds/plan-matrix.js";
 import { RepoConfigError } from "../builds/config/repo-config-error.js";
 import type { Settings } from "../settings/load-settings.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
@@ -56,7 +56,7 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
 
   const runner = createLocalRunner(deps.settings, deps.log);
   // Containers an earlier run left behind when it was killed.
-  await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: String(error) }, "could not look for leftover containers"));
+  await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: error }, "could not look for leftover containers"));
   const target = positionals[0] ?? ".";
   const source = await resolveRunSource(target, { snapshotDir: path.join(deps.settings.dataDir, "snapshots"), rev: values.rev });
   out.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);

@@ -1,6 +1,6 @@
 import { delay } from "../../runner/src/util/delay.js";
 import type { Settings } from "../settings/load-settings.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 import { createEmbeddedQueue } from "../queue/create-embedded-queue.js";
@@ -92,7 +92,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   late.builds = builds;
   const analyst = createFailureAnalyst({ store, clock: options.clock });
   const processor = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, maxAttempts, progressIntervalMs: options.progressIntervalMs, clock: options.clock, analyst });
-  const notify = fanOut(listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const notify = fanOut(listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   let started = false;
 
   return {
@@ -104,7 +104,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     async start() {
       // 1. Containers of dead processes.
       const reaped = await reapContainers(runner.docker).catch((error) => {
-        log.warn({ err: String(error) }, "could not list leftover containers (is Docker running?)");
+        log.warn({ err: error }, "could not list leftover containers (is Docker running?)");
         return [];
       });
       if (reaped.length > 0) log.info({ count: reaped.length }, "removed containers left by a dead process");
@@ -132,7 +132,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       outbox.start();
       started = true;
       // 4. Builds recorded but not planned.
-      builds.planPending().catch((error) => log.error({ err: String(error) }, "could not list the builds left to plan"));
+      builds.planPending().catch((error) => log.error({ err: error }, "could not list the builds left to plan"));
     },
     async stop({ graceMs = 30_000 } = {}) {
       if (started) {

@@ -219,7 +219,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       const projectFault = (error as { kind?: string }).kind === "project";
-      log.warn({ jobId: spec.jobId, err: describeError(error) }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
+      log.warn({ jobId: spec.jobId, err: error }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
       finish({
         conclusion: projectFault ? "failure" : "error",
         testDurationMs: 0,
@@ -227,7 +227,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         infrastructureError: projectFault ? undefined : error instanceof InfrastructureError ? error : new InfrastructureError(describeError(error), { cause: error }),
       });
     } finally {
-      await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: describeError(error) }, "could not remove job directory"));
+      await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: error }, "could not remove job directory"));
     }
   }
 }

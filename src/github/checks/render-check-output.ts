@@ -8,7 +8,7 @@ import { renderLogTail } from "./render-log-tail.js";
 import type { FailureReport } from "../../history/classify-failures.js";
 import { annotationTagOf, renderFailureReport } from "./render-failure-report.js";
 import { MAX_TITLE_CHARS } from "./render-check-title.js";
-import { truncateText } from "./truncate-text.js";
+import { truncateText } from "./format.js";
 
 export interface RenderCheckOutputOptions {
   cell: Cell;

@@ -1,9 +1,7 @@
 import type { TestOutcome, TestResult } from "../../domain/events.js";
 import type { ClassifiedFailure, FailureBucket, FailureReport } from "../../history/classify-failures.js";
-import { escapeMarkdown } from "./escape-markdown.js";
-import { formatTimestamp } from "./format-timestamp.js";
-import { sanitizeText } from "./sanitize-text.js";
-import { truncateText } from "./truncate-text.js";
+import { formatTimestamp, truncateText } from "./format.js";
+import { escapeMarkdown, sanitizeText } from "./safe-text.js";
 
 const MAX_ROWS = 50;
 

@@ -1,3 +1,75 @@
+import type { TestCounts } from "../../domain/events.js";
+import { cellName, type Cell } from "../../domain/cell.js";
+import { sanitizeText } from "./safe-text.js";
+
+/*
+ * The small formatters of check-run titles and summaries: counts, durations,
+ * timestamps, names, and cutting text to GitHub's limits. Read and tested
+ * together (test/github/format.test.ts).
+ */
+
+/**
+ * Test counts as a phrase: "212 passed, 1 failed", "3 passed, 2 errors,
+ * 1 skipped". Passed always shows; the others only when non-zero. "no tests"
+ * when nothing ran.
+ */
+export function formatCounts(counts: TestCounts): string {
+  if (counts.total === 0 && counts.passed + counts.failed + counts.error + counts.skipped + counts.xfail + counts.xpass === 0) return "no tests";
+  const parts = [`${counts.passed} passed`];
+  if (counts.failed > 0) parts.push(`${counts.failed} failed`);
+  if (counts.error > 0) parts.push(`${counts.error} ${counts.error === 1 ? "error" : "errors"}`);
+  if (counts.skipped > 0) parts.push(`${counts.skipped} skipped`);
+  if (counts.xfail > 0) parts.push(`${counts.xfail} xfailed`);
+  if (counts.xpass > 0) parts.push(`${counts.xpass} xpassed`);
+  return parts.join(", ");
+}
+
+/**
+ * Human duration for titles: "0.4 s", "4.6 s", "59 s", "2 min 5 s", "20 min",
+ * "1 h 3 min". Seconds keep one decimal below 10 s.
+ */
+export function formatDuration(ms: number): string {
+  const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  if (safe < 10_000) return `${(Math.round(safe / 100) / 10).toFixed(1)} s`;
+  const totalSeconds = Math.round(safe / 1000);
+  if (totalSeconds < 60) return `${totalSeconds} s`;
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  if (hours > 0) return minutes > 0 ? `${hours} h ${minutes} min` : `${hours} h`;
+  return seconds > 0 ? `${minutes} min ${seconds} s` : `${minutes} min`;
+}
+
+/** A time as GitHub's check-run timestamps want it: `YYYY-MM-DDTHH:MM:SSZ` (UTC, no milliseconds). */
+export function formatTimestamp(time: Date | number): string {
+  return new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** First non-blank line of untrusted text, trimmed and sanitized; undefined if there is none. */
+export function firstLine(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  return sanitizeText(text).split("\n").map((line) => line.trim()).find(Boolean);
+}
+
+/** Where a repository's Pony CI configuration lives, by default. */
+export const DEFAULT_CONFIG_PATH = ".github/ponyci.yml";
+
+/**
+ * Check-run name of one matrix cell: "Python 3.13 · Django 5.2". Stable for a
+ * cell, so a re-run replaces the run of the same name in GitHub's UI.
+ */
+export function checkRunName(cell: Cell): string {
+  return cellName(cell);
+}
+
+/**
+ * Name of the single check run reporting an unusable configuration (no
+ * cells could be planned): "Pony CI · .github/ponyci.yml".
+ */
+export function configErrorCheckRunName(configPath: string = DEFAULT_CONFIG_PATH): string {
+  return `Pony CI · ${configPath.replace(/^\.?\/+/, "")}`;
+}
+
 export interface TruncateTextOptions {
   /** Limit in UTF-8 bytes. */
   maxBytes?: number;
