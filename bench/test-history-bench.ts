@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { BuildRequest } from "../src/builds/build-request.js";
-import { createDefaultTestPolicy } from "../src/builds/config/test-policy.js";
 import { emptyCounts, type TestOutcome, type TestResult } from "../src/domain/events.js";
 import { createFailureAnalyst } from "../src/history/create-failure-analyst.js";
 import { openStore } from "../src/store/open-store.js";
@@ -90,7 +89,7 @@ function addBuild(store: Store, sha: string, before: string | undefined, outcome
   return store.transact("bench build", () => {
     const { build, jobs } = store.createBuild({
       repo: "bench/app", source: "github", visibility: "public", sha, branch: "main", event: "push", trigger: { request },
-      jobs: cells.map((cell) => ({ cell, external: { testPolicy: createDefaultTestPolicy() } })),
+      jobs: cells.map((cell) => ({ cell })),
     });
     let last = jobs[0];
     for (const job of jobs) {

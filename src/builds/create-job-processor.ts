@@ -12,7 +12,8 @@ import { silentLogger, type Logger } from "../domain/logger.js";
 import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
 import { emptyCounts, type FinishedEvent, type TestResult } from "../domain/events.js";
 import type { FailureAnalyst } from "../history/create-failure-analyst.js";
-import { cancelStaleConfirmations, runConfirmation } from "./run-confirmation.js";
+import { cancelStaleConfirmations } from "./run-confirmation.js";
+import { explainFailures } from "./explain-failures.js";
 
 export interface JobProcessorOptions {
   store: Store;
@@ -41,9 +42,7 @@ const RESULT_BATCH = 200;
  * 2. record the start, run the cell (token, upstream, plan);
  * 3. stream results and log into the store, progress to listeners;
  * 4. on an infrastructure error with attempts left: throw it (the queue
- *    retries); if every failure is a test never seen failing, run those
- *    once more (confirm before blaming); record the verdict, classify the
- *    failures against the base and tell the listeners.
+ *    retries); else record the verdict and tell the listeners.
  */
 export function createJobProcessor(options: JobProcessorOptions): JobProcessor<CellJobPayload> {
   const { store } = options;
@@ -139,13 +138,8 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
       notify.retrying(build, job, reason, queued.attempt + 1);
       throw finished.infrastructureError ?? new InfrastructureError(reason);
     }
-    const toConfirm = options.analyst?.testsToConfirm(build, job, finished);
-    let confirmation: Awaited<ReturnType<typeof runConfirmation>>;
-    if (toConfirm) {
-      notify.confirming(build, job, toConfirm);
-      confirmation = await runConfirmation({ store, runner: options.runner, clock, log, job, spec, testIds: toConfirm, signal });
-      if (signal.aborted && signal.reason instanceof InterruptedError) throw signal.reason;
-    }
+    // Issue 15: confirm never-seen failures by a re-run, then classify every failure against the base.
+    const failureReport = options.analyst ? await explainFailures({ analyst: options.analyst, store, runner: options.runner, clock, log, notify, build, job, spec, finished, signal }) : undefined;
     const done = store.recordJobFinished({
       jobId: job.id,
       conclusion: finished.conclusion,
@@ -154,8 +148,6 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
       at: clock.now(),
     });
     const reported = [...failures, ...slowest.filter((t) => !failures.includes(t))];
-    const failureReport = options.analyst?.analyse(build, done);
-    if (failureReport && confirmation) failureReport.confirmation = { jobId: confirmation.job.id, tests: toConfirm?.length ?? 0, counts: confirmation.finished.counts };
     notify.finished({ build: store.getBuild(build.id) ?? build, job: done, finished, tests: reported, logTail: tail, failureReport });
   };
 }

@@ -1,5 +1,4 @@
 import type { JobRecord } from "../store/job-rows.js";
-import type { TestPolicy } from "./config/test-policy.js";
 
 /** What a job carries besides its cell (stored as the job's `external`). */
 export interface JobPlan {
@@ -12,10 +11,6 @@ export interface JobPlan {
   onlyTests?: string[];
   /** The job this one re-runs. */
   rerunOf?: string;
-  /** How failing tests are judged (from the commit's config; absent on jobs planned before issue 15: defaults). */
-  testPolicy?: TestPolicy;
-  /** This job re-ran the failures of that job, automatically, to confirm them before blaming the change. */
-  confirms?: string;
 }
 
 export function jobPlanOf(job: JobRecord): JobPlan {

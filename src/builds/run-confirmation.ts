@@ -5,7 +5,7 @@ import type { Clock } from "../store/clock.js";
 import { createLogBuffer } from "../store/create-log-buffer.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Store } from "../store/store.js";
-import { jobPlanOf, type JobPlan } from "./job-plan.js";
+import { jobTestPlanOf } from "../history/job-test-plan.js";
 
 export interface RunConfirmationOptions {
   store: Store;
@@ -30,8 +30,9 @@ export interface RunConfirmationOptions {
  */
 export async function runConfirmation(options: RunConfirmationOptions): Promise<{ job: JobRecord; finished: FinishedEvent } | undefined> {
   const { store, job, clock } = options;
-  const plan: JobPlan = { ...jobPlanOf(job), onlyTests: options.testIds, confirms: job.id };
-  const [created] = store.createJobs(job.buildId, [{ id: `${job.id}-c${job.attempts}`, cell: job.cell, external: plan as Record<string, unknown> }]);
+  // The same stored plan (whatever the planner keeps there), limited to these tests.
+  const external = { ...job.external, onlyTests: options.testIds, confirms: job.id };
+  const [created] = store.createJobs(job.buildId, [{ id: `${job.id}-c${job.attempts}`, cell: job.cell, external }]);
   if (!created) return undefined;
   try {
     store.recordJobStarted(created.id, clock.now());
@@ -62,6 +63,6 @@ export async function runConfirmation(options: RunConfirmationOptions): Promise<
 /** Confirmations of `job` left running by a process that died: cancelled, as the job runs again from the start. */
 export function cancelStaleConfirmations(store: Store, job: JobRecord, at: number): void {
   for (const other of store.listJobs(job.buildId)) {
-    if (jobPlanOf(other).confirms === job.id && (other.state === "running" || other.state === "queued")) store.recordJobCancelled(other.id, at);
+    if (jobTestPlanOf(other).confirms === job.id && (other.state === "running" || other.state === "queued")) store.recordJobCancelled(other.id, at);
   }
 }

@@ -13,7 +13,7 @@ import { toCheckConclusion } from "./checks/to-check-conclusion.js";
 import { escapeMarkdown } from "./checks/safe-text.js";
 import { checkRunKey, type CheckRunWrite } from "./check-run-write.js";
 import { judgeCell } from "../history/judge-cell.js";
-import { jobPlanOf } from "../builds/job-plan.js";
+import { jobTestPlanOf } from "../history/job-test-plan.js";
 
 export interface CheckRunReporterOptions {
   outbox: Pick<Outbox, "enqueue">;
@@ -152,7 +152,7 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
     cancelled(build, job, reason) {
       const to = target(build);
       // A confirmation re-run has no check run of its own: its original's run reports it.
-      if (!to || jobPlanOf(job).confirms) return;
+      if (!to || jobTestPlanOf(job).confirms) return;
       send(checkRunKey(job.id), "complete", {
         ...to,
         jobId: job.id,

@@ -1,8 +1,7 @@
 import { cellKey } from "../domain/cell.js";
 import type { FinishedEvent, TestOutcome, TestResult } from "../domain/events.js";
 import type { BuildRequest } from "../builds/build-request.js";
-import { createDefaultTestPolicy, type TestPolicy } from "../builds/config/test-policy.js";
-import { jobPlanOf } from "../builds/job-plan.js";
+import { jobTestPlanOf, testPolicyOf } from "./job-test-plan.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Store } from "../store/store.js";
@@ -30,7 +29,11 @@ export interface FailureAnalyst {
    * repository. Undefined: no re-run.
    */
   testsToConfirm(build: BuildRecord, job: JobRecord, finished: Pick<FinishedEvent, "conclusion" | "error">): string[] | undefined;
-  /** The classification of this finished attempt's failures (undefined when none failed). */
+  /**
+   * The classification of this attempt's failures (its results recorded,
+   * finished or about to be), or undefined when none failed and no test
+   * passed after failing on another attempt of the commit.
+   */
   analyse(build: BuildRecord, job: JobRecord): FailureReport | undefined;
 }
 
@@ -44,7 +47,6 @@ const BASE_BRANCH_RUNS = 50;
 export function createFailureAnalyst(options: FailureAnalystOptions): FailureAnalyst {
   const { store } = options;
   const clock = options.clock ?? systemClock;
-  const policyOf = (job: JobRecord): TestPolicy => jobPlanOf(job).testPolicy ?? createDefaultTestPolicy();
   const failuresOf = (job: JobRecord) => store.listTestResults(job.id, { outcomes: ["failed", "error"] });
 
   /** The request's base; a re-run of the whole suite ("Re-run all") borrows it from another build of the commit. */
@@ -60,8 +62,8 @@ export function createFailureAnalyst(options: FailureAnalystOptions): FailureAna
 
   return {
     firstTestsFor(build, job) {
-      const plan = jobPlanOf(job);
-      if (!policyOf(job).failedFirst || plan.onlyTests || plan.confirms) return undefined;
+      const plan = jobTestPlanOf(job);
+      if (!testPolicyOf(build).failedFirst || plan.onlyTests || plan.confirms) return undefined;
       const cell = cellKey(job.cell);
       let last = store.findLatestCellAttempt({ repo: build.repo, cellKey: cell, branch: build.branch, prNumber: build.prNumber, beforeBuildId: build.id })?.jobId;
       const base = baseOf(build);
@@ -72,8 +74,8 @@ export function createFailureAnalyst(options: FailureAnalystOptions): FailureAna
     },
 
     testsToConfirm(build, job, finished) {
-      const policy = policyOf(job);
-      const plan = jobPlanOf(job);
+      const policy = testPolicyOf(build);
+      const plan = jobTestPlanOf(job);
       if (!policy.confirmFailures || plan.onlyTests || plan.confirms || finished.conclusion !== "failure" || finished.error) return undefined;
       const now = clock.now();
       const failing = [...new Set(failuresOf(job).map((t) => t.id))].filter((id) => {
@@ -89,10 +91,11 @@ export function createFailureAnalyst(options: FailureAnalystOptions): FailureAna
       const all = store.listTestResults(job.id);
       const failures = all.filter((t) => t.outcome === "failed" || t.outcome === "error");
       const cell = cellKey(job.cell);
-      // Every attempt of this commit and cell in the order they ran, this one included.
-      const attempts = store.listCellAttempts({ repo: build.repo, sha: build.sha, cellKey: cell });
-      const results = attempts.some((a) => a.jobId === job.id) ? attempts.flatMap((a) => a.results) : [...attempts.flatMap((a) => a.results), ...all];
-      const sameCommit = outcomesById(results);
+      // Every attempt of this commit and cell in the order they ran, this one included (finished or about to be).
+      const attempts = store.listCellAttempts({ repo: build.repo, sha: build.sha, cellKey: cell }).filter((a) => a.jobId !== job.id);
+      attempts.push({ jobId: job.id, buildId: job.buildId, seq: job.seq, finishedAt: 0, results: all });
+      attempts.sort((a, b) => a.buildId - b.buildId || a.seq - b.seq);
+      const sameCommit = outcomesById(attempts.flatMap((a) => a.results));
       const passed = all.filter((t) => t.outcome === "passed").map((t) => t.id);
       const flakyPassIds = passed.filter((id) => sameCommit.get(id)?.some((o) => o === "failed" || o === "error"));
 
@@ -129,7 +132,7 @@ export function createFailureAnalyst(options: FailureAnalystOptions): FailureAna
         recent,
         baseBranch,
         baseBranchLimit: BASE_BRANCH_RUNS,
-        policy: policyOf(job),
+        policy: testPolicyOf(build),
         now: clock.now(),
       });
     },

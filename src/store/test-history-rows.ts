@@ -34,6 +34,8 @@ export interface TestHistoryRows {
 export interface CellAttempt {
   jobId: string;
   buildId: number;
+  /** The job's place in its build: with buildId, the order the attempts ran in. */
+  seq: number;
   finishedAt: number;
   /** The attempt ran only these tests (a re-run of failed tests). */
   onlyTests?: string[];
@@ -68,6 +70,7 @@ const FAILED_BEFORE_WINDOW = 500;
 interface AttemptRow {
   id: string;
   build_id: number;
+  seq: number;
   finished_at: number;
   external_json: string;
 }
@@ -88,7 +91,7 @@ interface RunRow {
 export function createTestHistoryRows(core: StoreCore): TestHistoryRows {
   const db = core.sqlite;
   const attempts = db.prepare<[string, string, string], AttemptRow>(
-    `SELECT jobs.id, jobs.build_id, jobs.finished_at, jobs.external_json FROM builds
+    `SELECT jobs.id, jobs.build_id, jobs.seq, jobs.finished_at, jobs.external_json FROM builds
      JOIN jobs ON jobs.build_id = builds.id AND jobs.cell_key = ?
      WHERE builds.repo = ? AND builds.sha = ? AND jobs.state = 'finished'
      ORDER BY jobs.build_id, jobs.seq`,
@@ -132,6 +135,7 @@ export function createTestHistoryRows(core: StoreCore): TestHistoryRows {
           const attempt: CellAttempt = {
             jobId: row.id,
             buildId: row.build_id,
+            seq: row.seq,
             finishedAt: row.finished_at,
             results: resultsOf.all(row.id).map((r) => ({ id: r.test_id, outcome: r.outcome, durationMs: r.duration_ms })),
           };

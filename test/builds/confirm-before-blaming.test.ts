@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { BuildRequest } from "../../src/builds/build-request.js";
 import type { CellFinished } from "../../src/builds/build-listener.js";
-import { createDefaultTestPolicy } from "../../src/builds/config/test-policy.js";
 import { createJobProcessor } from "../../src/builds/create-job-processor.js";
-import { jobPlanOf } from "../../src/builds/job-plan.js";
+import { jobTestPlanOf } from "../../src/history/job-test-plan.js";
 import { createFailureAnalyst } from "../../src/history/create-failure-analyst.js";
 import { InterruptedError } from "../../src/queue/errors.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -35,7 +34,7 @@ describe("confirm before blaming (job processor)", () => {
   function submit(sha: string, script: CommitScript) {
     scripts.set(sha, script);
     const request = { source: "github", repo: { name: `o/${sha}`, cloneUrl: "x", visibility: "public" }, sha, branch: "main", event: "push", base: { branch: "main" } } as BuildRequest;
-    const { jobs } = store.createBuild({ repo: `o/${sha}`, source: "github", visibility: "public", sha, branch: "main", event: "push", trigger: { request }, jobs: [{ cell: CELL, external: { testPolicy: createDefaultTestPolicy() } }] });
+    const { jobs } = store.createBuild({ repo: `o/${sha}`, source: "github", visibility: "public", sha, branch: "main", event: "push", trigger: { request }, jobs: [{ cell: CELL }] });
     return jobs[0]?.id ?? "";
   }
 
@@ -56,7 +55,7 @@ describe("confirm before blaming (job processor)", () => {
     expect(heard.confirming).toEqual([["t.flaky", "t.bad"]]);
     expect(runner.runs.map((r) => r.onlyTests)).toEqual([undefined, ["t.flaky", "t.bad"]]);
     const jobs = store.listJobs(store.getJob(jobId)?.buildId ?? 0);
-    expect(jobs.map((j) => [j.state, j.conclusion, jobPlanOf(j).confirms])).toEqual([["finished", "failure", undefined], ["finished", "failure", jobId]]);
+    expect(jobs.map((j) => [j.state, j.conclusion, jobTestPlanOf(j).confirms])).toEqual([["finished", "failure", undefined], ["finished", "failure", jobId]]);
     expect(store.listTestResults(jobs[1]?.id ?? "").map((t) => [t.id, t.outcome])).toEqual([["t.flaky", "passed"], ["t.bad", "failed"]]);
     expect(heard.finished).toHaveLength(1);
     expect(heard.finished[0]?.job.id).toBe(jobId);

@@ -9,7 +9,7 @@ import { createScriptedRunner, type CommitScript } from "../support/create-scrip
 import { INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";
 import type { GitHubApiFake } from "../support/github-api-fake.js";
 import type { RunningServer } from "../../src/server/start-server.js";
-import { jobPlanOf } from "../../src/builds/job-plan.js";
+import { jobTestPlanOf } from "../../src/history/job-test-plan.js";
 
 /**
  * Issue 15's scenarios, each a golden pair in test/fixtures/scenarios:
@@ -101,10 +101,10 @@ describe("failure scenarios (issue 15): every failure explained", () => {
       const jobs = await waitFor(() => {
         const build = server.ponyci.store.findBuilds({ repo: full, sha })[0];
         const all = build ? server.ponyci.store.listJobs(build.id) : [];
-        const cells = all.filter((j) => !jobPlanOf(j).confirms);
+        const cells = all.filter((j) => !jobTestPlanOf(j).confirms);
         return cells.length > 0 && cells.every((j) => j.state === "finished" && j.checkRunId !== undefined) ? all : undefined;
       }, 60_000, `the jobs of ${id} ${step.name}`);
-      const runIds = jobs.filter((j) => !jobPlanOf(j).confirms).map((j) => j.checkRunId as number);
+      const runIds = jobs.filter((j) => !jobTestPlanOf(j).confirms).map((j) => j.checkRunId as number);
       const completions = await waitFor(() => {
         const found = runIds.map((runId) => github.requests.filter((r) => r.method === "PATCH" && r.path === `/repos/pony/${repo}/check-runs/${runId}`).map((r) => r.body as Body).find((b) => b.status === "completed"));
         return found.every(Boolean) ? (found as Body[]) : undefined;
@@ -119,7 +119,7 @@ describe("failure scenarios (issue 15): every failure explained", () => {
           annotations: (body.output?.annotations ?? []).map((a) => ({ path: a.path, line: a.start_line, level: a.annotation_level, title: a.title, message: a.message })),
         })),
         attempts: jobs.map((j) => {
-          const plan = jobPlanOf(j);
+          const plan = jobTestPlanOf(j);
           const run = runner.runs.filter((r) => r.sha === sha)[jobs.indexOf(j)];
           return { conclusion: j.conclusion, ...(plan.confirms ? { confirms: "the cell's first attempt" } : {}), onlyTests: run?.onlyTests, firstTests: run?.firstTests, order: run?.order };
         }),

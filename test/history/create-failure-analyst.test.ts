@@ -31,10 +31,9 @@ describe("createFailureAnalyst", () => {
   /** A build of `sha` with one job of CELL that ran `outcomes` (finished unless `running`). */
   function build(sha: string, outcomes: Record<string, TestOutcome>, options: { branch?: string; prNumber?: number; base?: BuildRequest["base"]; policy?: Partial<TestPolicy>; external?: Record<string, unknown>; running?: boolean } = {}): { build: BuildRecord; job: JobRecord } {
     const request = { source: "github", repo: { name: "o/r", cloneUrl: "x", visibility: "public" }, sha, branch: options.branch, prNumber: options.prNumber, event: "push", base: options.base } as BuildRequest;
-    const { build: record, jobs } = store.createBuild({
-      repo: "o/r", source: "github", visibility: "public", sha, branch: options.branch, prNumber: options.prNumber, event: "push", trigger: { request },
-      jobs: [{ cell: CELL, external: { testPolicy: { ...createDefaultTestPolicy(), ...options.policy }, ...options.external } }],
-    });
+    const pending = store.createBuild({ repo: "o/r", source: "github", visibility: "public", sha, branch: options.branch, prNumber: options.prNumber, event: "push", trigger: { request }, planState: "pending" });
+    const planned = store.recordBuildPlan(pending.build.id, { state: "planned", details: { testPolicy: { ...createDefaultTestPolicy(), ...options.policy } }, jobs: [{ cell: CELL, external: { ...options.external } }] });
+    const { build: record, jobs } = planned as NonNullable<typeof planned>;
     const job = jobs[0] as JobRecord;
     store.recordJobStarted(job.id);
     store.addTestResults(job.id, Object.entries(outcomes).map(([id, outcome]) => ({ id, outcome, durationMs: 1 })));
