@@ -95,6 +95,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
           sha: update.sha,
           branch: update.branch,
           event: "post-receive",
+          base: { sha: update.before, branch: update.branch },
         });
         if (!submitted) {
           const existing = options.store.findBuilds({ repo: repo.name, sha: update.sha })[0];

@@ -15,6 +15,7 @@ import type { BuildRecord } from "../store/build-rows.js";
 import { createLocalRunner, type LocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import type { Clock } from "../store/clock.js";
+import { createFailureAnalyst } from "../history/create-failure-analyst.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -88,7 +89,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;
-  const jobs = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
+  const analyst = createFailureAnalyst({ store, clock: options.clock });
+  const jobs = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock, analyst });
   const notify = fanOut(listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   let started = false;
 

@@ -119,4 +119,19 @@ export const migrations: readonly string[] = [
   ALTER TABLE builds ADD COLUMN plan_json TEXT NOT NULL DEFAULT '{}';   -- matrix source, notes, config error
   CREATE INDEX builds_plan_state ON builds (plan_state);
   `,
+  // 3: per-test history (issue 15). The results stay in test_results, one row
+  // per test per job (a job is one attempt of one cell at one commit); these
+  // indexes make them answer "this test in this repository, branch, cell":
+  // a virtual column names a job's cell ("py3.13-dj5.2", cellKey()), and
+  // builds are found by branch or pull request. test_results_test is on
+  // test_id alone: its entries are then in rowid (arrival) order, so "the
+  // newest N runs of a test" walks it backwards and stops after N.
+  `
+  ALTER TABLE jobs ADD COLUMN cell_key TEXT
+    GENERATED ALWAYS AS ('py' || json_extract(cell_json, '$.python') || '-dj' || json_extract(cell_json, '$.django')) VIRTUAL;
+  CREATE INDEX jobs_build_cell ON jobs (build_id, cell_key);
+  CREATE INDEX builds_branch ON builds (repo, branch, id);
+  CREATE INDEX builds_pr ON builds (repo, pr_number, id);
+  CREATE INDEX test_results_test ON test_results (test_id);
+  `,
 ];

@@ -33,7 +33,7 @@ describe("planMatrix", () => {
       "tox.ini envlist gives no cell this installation can run: not used",
       "Django 4.2 does not support Python 3.13: left out",
     ]);
-    expect(plan.config).toEqual({ file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: 1200 });
+    expect(plan.config).toEqual({ file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: 1200, tests: { quarantine: [], alreadyFailing: "failure", confirmFailures: true, failedFirst: true } });
   });
 
   it("keeps the config's other settings when the matrix comes from elsewhere", () => {
@@ -93,10 +93,20 @@ describe("docs/repo-config.md", () => {
   it.each([
     [0, ["py3.11-dj4.2", "py3.13-dj5.2", "py3.13-dj6.0"]],
     [1, ["py3.11-dj5.2", "py3.13-dj5.2", "py3.13-dj6.0"]],
-    [2, ["py3.9-dj4.2", "py3.11-dj4.2", "py3.11-dj5.1", "py3.11-dj5.2", "py3.13-dj5.1", "py3.13-dj5.2", "py3.13-dj6.0"]],
+    [3, ["py3.9-dj4.2", "py3.11-dj4.2", "py3.11-dj5.1", "py3.11-dj5.2", "py3.13-dj5.1", "py3.13-dj5.2", "py3.13-dj6.0"]],
   ])("example %i gives the cells the text promises", (index, cells) => {
     const plan = planMatrix(reader({ ".github/ponyci.yml": blocks[index] }));
     expect(plan.cells.map(cellKey)).toEqual(cells);
+  });
+
+  it("the failing-tests example sets what the text says", () => {
+    const plan = planMatrix(reader({ ".github/ponyci.yml": blocks[2] }));
+    expect(plan.config.tests).toEqual({
+      quarantine: [{ test: "polls.tests.NetworkTests.*", line: 2 }, { test: "tests/test_mail.py::test_send", until: "2026-12-31", reason: "SMTP sandbox flaky, #123", line: 3 }],
+      alreadyFailing: "neutral",
+      confirmFailures: true,
+      failedFirst: true,
+    });
   });
 
   it("example 1's include entries attach the variables the text describes", () => {

@@ -55,6 +55,8 @@ describe("webhook handlers with GitHub's example payloads", () => {
         branch: asBranch.ref.replace("refs/heads/", ""),
         event: "push",
         deliveryId: "delivery-1",
+        // The push's base: the branch's previous head (none for a new branch).
+        base: { sha: /^0{40}$/.test(asBranch.before ?? "") ? undefined : asBranch.before, branch: asBranch.ref.replace("refs/heads/", "") },
         repo: expect.objectContaining({ name: asBranch.repository.full_name, cloneUrl: asBranch.repository.clone_url, installationId: 1 }),
       }),
     ]);
@@ -73,8 +75,19 @@ describe("webhook handlers with GitHub's example payloads", () => {
         prNumber: payload.number,
         fetchRefs: [`refs/pull/${payload.number}/head`],
         repo: { name: payload.repository.full_name },
+        base: { sha: payload.pull_request.base.sha, branch: payload.pull_request.base.ref },
       });
+      expect(payload.pull_request.base.sha).toMatch(/^[0-9a-f]{40}$/);
     }
+  });
+
+  it("push: a new branch (before all zeros) has no base commit; a later push's base is its before", () => {
+    const { deps, submitted } = recorder();
+    const example = examplesOf("push").find((e) => (e.ref as string).startsWith("refs/heads/")) as unknown as PushPayload;
+    const branch = { ...example, ref: "refs/heads/main", deleted: false, installation: { id: 1, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" } };
+    handlePush({ ...branch, before: "0".repeat(40) }, deps);
+    handlePush({ ...branch, after: "b".repeat(40), before: "a".repeat(40) }, deps);
+    expect(submitted.map((r) => r.base)).toEqual([{ sha: undefined, branch: "main" }, { sha: "a".repeat(40), branch: "main" }]);
   });
 
   it.each(["closed", "labeled", "assigned", "ready_for_review"])("pull_request.%s builds nothing", (action) => {

@@ -33,6 +33,11 @@ export interface CellSpec extends JobSpec {
   jobId: string;
   source: CommitSource;
   /**
+   * Run these test ids first, then the rest (the tests that failed last
+   * time): the first failure is known early; the set of tests run is the same.
+   */
+  firstTests?: string[];
+  /**
    * Repositories at exact commits put ahead of site-packages on the Python
    * path: a downstream project tested against its app as it now is.
    */
@@ -251,6 +256,8 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
   });
   if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
+  delete env.PONYCI_FIRST;
+  if (spec.firstTests && spec.firstTests.length > 0) env.PONYCI_FIRST = JSON.stringify(spec.firstTests);
   if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env.PYTHONPATH].filter(Boolean).join(":");
   return env;
 }

@@ -2,6 +2,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import type { MatrixEntry, MatrixLines, MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultRepoConfig, maxTimeoutSeconds, repoConfigPaths, type RepoConfig } from "./repo-config.js";
 import { RepoConfigError } from "./repo-config-error.js";
+import { readTestPolicyKey, testPolicyKeys, type NodeTools } from "./read-test-policy-keys.js";
 
 /** Options for {@link parseRepoConfig}. */
 export interface ParseRepoConfigOptions {
@@ -9,7 +10,7 @@ export interface ParseRepoConfigOptions {
   file?: string;
 }
 
-const knownKeys = ["python", "django", "include", "exclude", "test", "install", "env", "timeout"] as const;
+const knownKeys = ["python", "django", "include", "exclude", "test", "install", "env", "timeout", ...testPolicyKeys] as const;
 
 /** Hints for keys people write by habit from other CI systems. */
 const keyHints: Readonly<Record<string, string>> = {
@@ -61,6 +62,13 @@ class Reader {
     private readonly doc: Document.Parsed,
   ) {}
 
+  /** What read-test-policy-keys.ts borrows. */
+  private readonly tools: NodeTools = {
+    fail: (node, problem) => this.fail(node, problem),
+    resolve: (node) => this.resolve(node),
+    line: (node) => this.line(node),
+  };
+
   readConfig(): RepoConfig {
     const config = createDefaultRepoConfig();
     config.file = this.file;
@@ -99,6 +107,12 @@ class Reader {
           break;
         case "timeout":
           config.timeout = this.readTimeout(valueOrNull, keyNode);
+          break;
+        case "quarantine":
+        case "already_failing":
+        case "confirm_failures":
+        case "failed_first":
+          readTestPolicyKey(config.tests, key, valueOrNull, keyNode, this.tools);
           break;
         default:
           this.fail(keyNode, `unknown key \`${key}\`: ${suggestKey(key)}`);

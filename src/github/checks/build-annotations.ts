@@ -17,6 +17,8 @@ export interface BuildAnnotationsOptions {
   maxAnnotations?: number;
   /** Container paths of the checkout to strip (default ["/workspace/"]). */
   workspacePrefixes?: readonly string[];
+  /** A failure's bucket (issue 15): prefixes the title ("new: <id>") and sets the level. */
+  tagOf?: (test: TestResult) => { tag: string; level: "failure" | "warning" } | undefined;
 }
 
 const TRUNCATION_MARKER = "\n… {count} characters cut …\n";
@@ -45,7 +47,9 @@ export function buildAnnotations(options: BuildAnnotationsOptions): CheckAnnotat
     if ((test.outcome !== "failed" && test.outcome !== "error") || !test.location) continue;
     const fallback = test.outcome === "error" ? "The test raised an error." : "The test failed.";
     const message = test.message?.trim() ? test.message : lastLine(test.traceback) ?? fallback;
-    const annotation = toAnnotation(test.location, test.id, message, test.traceback, prefixes);
+    const tag = options.tagOf?.(test);
+    const annotation = toAnnotation(test.location, tag ? `${tag.tag}: ${test.id}` : test.id, message, test.traceback, prefixes);
+    if (annotation && tag) annotation.annotation_level = tag.level;
     if (annotation) candidates.push(annotation);
   }
 

@@ -16,6 +16,8 @@ export interface RenderCheckSummaryOptions {
   maxBytes?: number;
   /** Container paths of the checkout to strip from locations (default ["/workspace/"]). */
   workspacePrefixes?: readonly string[];
+  /** A rendered "why it failed" section (render-failure-report.ts), placed right after the headline. */
+  report?: string;
 }
 
 const SLOWEST_COUNT = 5;
@@ -47,11 +49,11 @@ export function renderCheckSummary(options: RenderCheckSummaryOptions): string {
   const slowest = renderSlowest(tests);
   const failed = tests.filter((t) => t.outcome === "failed" || t.outcome === "error");
 
-  const fixed = [head, error, table, notes, slowest].filter(Boolean) as string[];
+  const fixed = [head, options.report, error, table, notes, slowest].filter(Boolean) as string[];
   const fixedBytes = bytes(fixed.join("\n\n")) + 64;
   const failures = renderFailures(failed, maxBytes - fixedBytes, prefixes);
 
-  const sections = [head, error, table, notes, failures, slowest].filter(Boolean) as string[];
+  const sections = [head, options.report, error, table, notes, failures, slowest].filter(Boolean) as string[];
   const summary = `${sections.join("\n\n")}\n`;
   // Unreachable with the budgets above; kept so a future section can never produce a 422.
   return truncateText(summary, { maxBytes });

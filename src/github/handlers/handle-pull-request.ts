@@ -27,6 +27,7 @@ export function handlePullRequest(payload: PullRequestPayload, deps: HandlerDeps
     prNumber: payload.number,
     event: "pull_request",
     fetchRefs: [`refs/pull/${payload.number}/head`],
+    base: { sha: pr.base.sha, branch: pr.base.ref },
     deliveryId,
   });
   return submitted ? `build #${submitted.build.id}` : "ignored: commit already built";

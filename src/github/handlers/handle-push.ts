@@ -11,12 +11,15 @@ export type PushPayload = Context<"push">["payload"];
 export function handlePush(payload: PushPayload, deps: HandlerDeps, deliveryId?: string): string {
   if (!payload.ref.startsWith("refs/heads/")) return "ignored: not a branch";
   if (payload.deleted || ZERO_SHA.test(payload.after)) return "ignored: branch deleted";
+  const branch = payload.ref.slice("refs/heads/".length);
+  const before = payload.before && !ZERO_SHA.test(payload.before) ? payload.before : undefined;
   const submitted = deps.builds.submit({
     source: "github",
     repo: repoRefOf(payload.repository, payload.installation?.id),
     sha: payload.after,
-    branch: payload.ref.slice("refs/heads/".length),
+    branch,
     event: "push",
+    base: { sha: before, branch },
     deliveryId,
   });
   return submitted ? `build #${submitted.build.id}` : "ignored: commit already built";
