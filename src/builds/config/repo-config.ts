@@ -1,3 +1,4 @@
+import type { ServiceSpec } from "../../domain/database.js";
 import type { MatrixSpec } from "../matrix/expand-matrix.js";
 
 /** Where Pony CI looks for a repository's settings, first match wins. */
@@ -26,9 +27,14 @@ export interface RepoConfig {
   env: Record<string, string>;
   /** Seconds each cell may run before it is stopped. */
   timeout: number;
+  /**
+   * `services:`: the database services cells may use (at most one per name),
+   * server arguments validated. The `database:` axis picks one per cell.
+   */
+  services: ServiceSpec[];
 }
 
 /** The settings of a repository without a config file. */
 export function createDefaultRepoConfig(): RepoConfig {
-  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds };
+  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds, services: [] };
 }
