@@ -4,7 +4,6 @@ import path from "node:path";
 import { checkServiceArgs, type ServiceSpec } from "../../../src/domain/database.js";
 import { describeError } from "../../../src/domain/errors.js";
 import { CONTAINER_OWNER, LABEL_JOB, LABEL_MANAGED, LABEL_OWNER, LABEL_SERVICE } from "../docker/labels.js";
-import { delay } from "../util/delay.js";
 import { serviceProfile } from "./service-profile.js";
 import { ServiceError } from "./service-error.js";
 
@@ -125,7 +124,7 @@ async function waitUntilReady(docker: Docker, container: Docker.Container, readi
       const logs = await readLogTail(container);
       throw new ServiceError("infrastructure", `The ${service.name} service was not ready after ${Math.round(timeoutMs / 1000)} s. Its last log lines:\n${logs}`);
     }
-    await delay(attempt < 20 ? 50 : 250);
+    await sleep(attempt < 20 ? 50 : 250);
   }
 }
 
@@ -142,7 +141,7 @@ async function execSucceeds(_docker: Docker, container: Docker.Container, cmd: s
   for (let i = 0; i < 20; i++) {
     const info = await exec.inspect();
     if (!info.Running) return info.ExitCode === 0;
-    await delay(10);
+    await sleep(10);
   }
   return false;
 }
@@ -162,4 +161,9 @@ async function readLogTail(container: Docker.Container): Promise<string> {
   } catch (error) {
     return `(logs unavailable: ${describeError(error)})`;
   }
+}
+
+/** A wait that keeps the process alive (unlike util/delay): the start-up is the work in progress. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
