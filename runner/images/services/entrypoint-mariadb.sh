@@ -9,6 +9,6 @@ exec mariadbd --no-defaults --datadir=/run/db/data --socket=/run/db/mysqld.sock 
   --pid-file=/run/db/mysqld.pid --tmpdir=/run/db --bind-address=127.0.0.1 --port=3306 \
   --skip-log-bin --skip-name-resolve --innodb-flush-log-at-trx-commit=0 \
   --innodb-doublewrite=0 --sync-binlog=0 --innodb-use-native-aio=0 \
-  --innodb-buffer-pool-size=128M --character-set-server=utf8mb4 \
+  --innodb-buffer-pool-size=128M --innodb-log-file-size=8M --character-set-server=utf8mb4 \
   --collation-server=utf8mb4_unicode_ci --log-warnings=1 \
   "$@"

@@ -17,9 +17,9 @@ useradd -u 10002 -g 10002 -d /nonexistent -s /usr/sbin/nologin ponyci-db
 template=/opt/ponyci/template
 mkdir -p "$template" && chown ponyci-db:ponyci-db "$template"
 mariadb-install-db --no-defaults --user=ponyci-db --datadir="$template/data" \
-  --auth-root-authentication-method=socket --skip-test-db >/dev/null
+  --auth-root-authentication-method=socket --skip-test-db --innodb-log-file-size=8M >/dev/null
 mariadbd --no-defaults --user=ponyci-db --datadir="$template/data" --skip-networking \
-  --socket=/tmp/mysqld.sock --pid-file=/tmp/mysqld.pid --skip-log-bin &
+  --socket=/tmp/mysqld.sock --pid-file=/tmp/mysqld.pid --skip-log-bin --innodb-log-file-size=8M &
 for _ in $(seq 100); do mariadb-admin --no-defaults --socket=/tmp/mysqld.sock -u root ping >/dev/null 2>&1 && break; sleep 0.2; done
 mariadb --no-defaults --socket=/tmp/mysqld.sock -u root <<'SQL'
 CREATE USER 'ponyci'@'%' IDENTIFIED BY 'ponyci';

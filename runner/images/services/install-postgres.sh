@@ -25,7 +25,7 @@ template=/opt/ponyci/template
 mkdir -p "$template" && chown ponyci-db:ponyci-db "$template"
 echo ponyci > /tmp/pw && chmod 644 /tmp/pw
 runuser -u ponyci-db -- "$bin/initdb" -D "$template/data" -U ponyci --pwfile=/tmp/pw \
-  --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+  --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync --wal-segsize=1 >/dev/null
 rm -f /tmp/pw
 # Password logins from the pod's loopback only (there is nothing else).
 printf 'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n' > "$template/data/pg_hba.conf"

@@ -145,6 +145,10 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     try {
       await mkdir(path.join(jobDir, "out"), { recursive: true });
 
+      // 0. The database service starts first and comes up while the checkout and the environment are made ready.
+      serviceStart = startServices(spec, jobDir, signal, (service) => services.push(service), system);
+      serviceStart.catch(() => undefined); // awaited in step 3; not unhandled if something fails first
+
       // 1. Checkout: the exact commit, plus any upstream repositories.
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
       const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal });
@@ -161,11 +165,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       }
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
 
-      // 2. The database service starts while the environment is made ready: its start-up costs no wall time.
-      serviceStart = startServices(spec, jobDir, signal, (service) => services.push(service), system);
-      serviceStart.catch(() => undefined); // awaited below; not unhandled if the environment fails first
-
-      // 3. Environment: cached image for the cell.
+      // 2. Environment: cached image for the cell; then the service must be ready.
       const environment = await options.environments.ensure(
         environmentRequest(spec, workspace.path),
         { signal, onLog: system },
@@ -174,10 +174,10 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       const networkMode = await serviceStart;
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
 
-      // 4. Hand the workspace to the unprivileged test user.
+      // 3. Hand the workspace to the unprivileged test user.
       await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")]);
 
-      // 5. The test container, with the harness reporting on its own channel.
+      // 4. The test container, with the harness reporting on its own channel.
       let ended = false;
       let testDurationMs = 0;
       let harnessTotals: ReturnType<typeof countTests> | undefined;
