@@ -17,6 +17,8 @@ export interface ServiceProfile {
   tmpfs: Record<string, string>;
   /** A command run with `docker exec` that exits 0 once the server accepts TCP connections on 127.0.0.1. */
   readiness: string[];
+  /** What the server logs when it is ready: the cue to run `readiness` at once rather than at the next poll. */
+  readyLog: string;
   /** Files the runner writes and mounts read-only (official mariadb: the grant for Django's test database). */
   files: Array<{ containerPath: string; content: string }>;
 }
@@ -45,6 +47,7 @@ export function serviceProfile(name: ServiceName, image: string, args: readonly 
         ? { "/run/db": "rw,nosuid,nodev,size=1g,mode=1777", "/tmp": tmp }
         : { "/var/lib/postgresql/data": "rw,nosuid,nodev,size=1g,mode=1777", "/var/run/postgresql": "rw,nosuid,nodev,size=16m,mode=1777", "/tmp": tmp },
       readiness: ["pg_isready", "-q", "-h", "127.0.0.1", "-p", port, "-U", user, "-d", db],
+      readyLog: "ready to accept connections",
       files: [],
     };
   }
@@ -56,6 +59,7 @@ export function serviceProfile(name: ServiceName, image: string, args: readonly 
       ? { "/run/db": "rw,nosuid,nodev,size=1g,mode=1777", "/tmp": tmp }
       : { "/var/lib/mysql": "rw,nosuid,nodev,size=1g,mode=1777", "/run/mysqld": "rw,nosuid,nodev,size=16m,mode=1777", "/tmp": tmp },
     readiness: ["mariadb-admin", "--no-defaults", "-h", "127.0.0.1", "-P", port, "-u", user, `-p${password}`, "--connect-timeout=2", "ping"],
+    readyLog: "ready for connections",
     // The official image grants its user only its own database; Django's test runner creates test_<name>.
     files: local ? [] : [{ containerPath: "/docker-entrypoint-initdb.d/ponyci.sql", content: `GRANT ALL PRIVILEGES ON *.* TO '${user}'@'%';\n` }],
   };

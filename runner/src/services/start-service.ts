@@ -93,18 +93,58 @@ export async function startService(docker: Docker, options: StartServiceOptions)
   const stop = async () => {
     await container.remove({ force: true, v: true }).catch(() => undefined);
   };
+  // The server's output, watched for its "ready" line (a log line is no proof: the readiness command is).
+  let cued = false;
+  let wake: (() => void) | undefined;
+  const nextCue = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (cued) {
+        cued = false;
+        return resolve();
+      }
+      const timer = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  let output: NodeJS.ReadableStream | undefined;
   try {
+    output = await container.attach({ stream: true, stdout: true, stderr: true });
+    let recent = "";
+    output.on("data", (chunk: Buffer) => {
+      recent = (recent + chunk.toString("latin1")).slice(-512);
+      if (!recent.includes(profile.readyLog)) return;
+      recent = "";
+      if (wake) {
+        wake();
+        wake = undefined;
+      } else {
+        cued = true;
+      }
+    });
+    output.on("error", () => undefined);
     await container.start();
-    await waitUntilReady(docker, container, profile.readiness, options);
+    await waitUntilReady(container, profile.readiness, options, nextCue);
     return { id: container.id, networkMode: `container:${container.id}`, readyMs: Date.now() - t0, stop };
   } catch (error) {
     await stop();
     if (error instanceof ServiceError) throw error;
     throw new ServiceError("infrastructure", `The ${service.name} service failed to start: ${describeError(error)}`, { cause: error });
+  } finally {
+    // Detach: the daemon keeps the (bounded) log; nothing here reads it any more.
+    (output as { destroy?: () => void } | undefined)?.destroy?.();
   }
 }
 
-async function waitUntilReady(docker: Docker, container: Docker.Container, readiness: string[], options: StartServiceOptions): Promise<void> {
+/**
+ * Run the readiness command until it succeeds: right after each "ready" log
+ * line, else every 250 ms (50 ms at first), until the deadline.
+ */
+async function waitUntilReady(container: Docker.Container, readiness: string[], options: StartServiceOptions, nextCue: (ms: number) => Promise<void>): Promise<void> {
   const { service } = options;
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
@@ -119,17 +159,17 @@ async function waitUntilReady(docker: Docker, container: Docker.Container, readi
         `The ${service.name} service exited with code ${state.ExitCode} before it was ready.${hint} Its last log lines:\n${logs}`,
       );
     }
-    if (await execSucceeds(docker, container, readiness)) return;
+    if (await execSucceeds(container, readiness)) return;
     if (Date.now() > deadline) {
       const logs = await readLogTail(container);
       throw new ServiceError("infrastructure", `The ${service.name} service was not ready after ${Math.round(timeoutMs / 1000)} s. Its last log lines:\n${logs}`);
     }
-    await sleep(attempt < 20 ? 50 : 250);
+    await nextCue(attempt < 4 ? 50 : 250);
   }
 }
 
 /** Run a command in the container; true when it exits 0. */
-async function execSucceeds(_docker: Docker, container: Docker.Container, cmd: string[]): Promise<boolean> {
+async function execSucceeds(container: Docker.Container, cmd: string[]): Promise<boolean> {
   const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   await new Promise<void>((resolve) => {
