@@ -93,7 +93,9 @@ describe("docs/repo-config.md", () => {
   it.each([
     [0, ["py3.11-dj4.2", "py3.13-dj5.2", "py3.13-dj6.0"]],
     [1, ["py3.11-dj5.2", "py3.13-dj5.2", "py3.13-dj6.0"]],
-    [2, ["py3.9-dj4.2", "py3.11-dj4.2", "py3.11-dj5.1", "py3.11-dj5.2", "py3.13-dj5.1", "py3.13-dj5.2", "py3.13-dj6.0"]],
+    // The databases example: six cells, the SQLite ones keeping their names.
+    [2, ["py3.11-dj5.2", "py3.11-dj5.2-postgres", "py3.11-dj5.2-mariadb", "py3.13-dj5.2", "py3.13-dj5.2-postgres", "py3.13-dj5.2-mariadb"]],
+    [3, ["py3.9-dj4.2", "py3.11-dj4.2", "py3.11-dj5.1", "py3.11-dj5.2", "py3.13-dj5.1", "py3.13-dj5.2", "py3.13-dj6.0"]],
   ])("example %i gives the cells the text promises", (index, cells) => {
     const plan = planMatrix(reader({ ".github/ponyci.yml": blocks[index] }));
     expect(plan.cells.map(cellKey)).toEqual(cells);
