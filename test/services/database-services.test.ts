@@ -51,7 +51,7 @@ describe("database services", () => {
     expect(mariadb.runs.map(({ cell }) => cellName(cell))).toEqual(["Python 3.11 · Django 4.2 · MariaDB"]);
     const [pg] = postgres.runs;
     const [maria] = mariadb.runs;
-    expect(summary(pg!.run)).toEqual({ conclusion: "success", counts: expect.objectContaining({ passed: 3, total: 3 }), error: undefined, failed: [] });
+    expect(summary(pg!.run)).toEqual({ conclusion: "success", counts: expect.objectContaining({ passed: 4, total: 4 }), error: undefined, failed: [] });
     expect(summary(maria!.run)).toEqual({ conclusion: "success", counts: expect.objectContaining({ passed: 2, total: 2 }), error: undefined, failed: [] });
     expect(pg!.run.logs.some((l) => /^Service postgres \(ponyci\/postgres:15\) ready in \d+ ms/.test(l))).toBe(true);
     expect(maria!.run.logs.some((l) => /^Service mariadb \(ponyci\/mariadb:10\.11\) ready in \d+ ms/.test(l))).toBe(true);
@@ -69,10 +69,14 @@ describe("database services", () => {
     expect(pgSpec.environment.requirements).toEqual(["psycopg2-binary"]);
   });
 
-  it("the PostgreSQL fixture without its `services:` entry is a config error, not a run", () => {
-    const withService = readFixture("django-postgres");
+  it.each([
+    ["django-postgres", /Python 3\.11 · Django 5\.2 · PostgreSQL needs a postgres database service, but no `services:` entry provides one\. Add `services: \[postgres\]`/],
+    ["django-mariadb", /Python 3\.11 · Django 4\.2 · MariaDB needs a mariadb database service, but no `services:` entry provides one\. Add `services: \[mariadb\]`/],
+  ])("the %s fixture without its `services:` entry is a config error, not a run", (name, message) => {
+    const withService = readFixture(name);
     const without = (file: string) => (file === ".github/ponyci.yml" ? withService(file)!.replace(/^services:[\s\S]*$/m, "") : withService(file));
-    expect(() => planMatrix(without)).toThrow(/Python 3\.11 · Django 5\.2 · PostgreSQL needs a postgres database service, but no `services:` entry provides one\. Add `services: \[postgres\]`/);
+    expect(withService(".github/ponyci.yml")).toMatch(/^services:/m);
+    expect(() => planMatrix(without)).toThrow(message);
   });
 
   it("server arguments that stop the server fail the cell with the server's own message, and the service is removed", async () => {
