@@ -5,8 +5,9 @@ import type { MatrixPlan } from "./plan-matrix.js";
 /**
  * The job spec of one planned cell: the one place that turns a repository's
  * settings and tox configuration into what a runner executes. Pure.
- * - requirements: the config's `install:` (exactly that) or else the tox deps
- *   of the cell, with the runner adding what it detects in the checkout;
+ * - requirements: the config's `install:`, exactly (it replaces detection and
+ *   tox deps alike, as docs/repo-config.md says), or else the tox deps of
+ *   the cell, with the runner adding what it detects in the checkout;
  * - timeout: the config's `timeout:` only when the repository has a config
  *   file, else the runner's default;
  * - services: the cell's database service (version and server arguments
@@ -14,7 +15,6 @@ import type { MatrixPlan } from "./plan-matrix.js";
  */
 export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor"> & Partial<Pick<MatrixPlan, "services">>, cell: Cell, options: { onlyTests?: string[] } = {}): JobSpec {
   const { config } = plan;
-  const toxDeps = plan.depsFor(cell) ?? [];
   // The cell's database service (planMatrix checked it is provided; a config-less default otherwise).
   const service = usesService(cell) ? (plan.services?.find((s) => s.name === cell.database) ?? { name: cell.database, args: [] }) : undefined;
   const spec: JobSpec = {
@@ -22,7 +22,7 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor"> & Parti
     environment: {
       python: cell.python,
       django: cell.django,
-      requirements: config.install ? [...config.install, ...toxDeps] : toxDeps,
+      requirements: config.install ? [...config.install] : (plan.depsFor(cell) ?? []),
       detectRequirements: config.install === undefined,
       ...(service ? { database: service.name } : {}),
     },

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { cellName, type Cell } from "../domain/cell.js";
+import { cellName } from "../domain/cell.js";
 import { planMatrix, type MatrixPlan } from "../builds/plan-matrix.js";
 import { RepoConfigError } from "../builds/config/repo-config-error.js";
 import type { Settings } from "../settings/load-settings.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
@@ -13,6 +13,7 @@ import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
 import { selectCells } from "./select-cells.js";
 import { planJobSpec } from "../builds/plan-job-spec.js";
+import type { JobSpec } from "../domain/job-spec.js";
 
 export const RUN_USAGE = `ponyci run [PATH | GIT-URL] [options]
 
@@ -57,7 +58,7 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
 
   const runner = createLocalRunner(deps.settings, deps.log);
   // Containers an earlier run left behind when it was killed.
-  await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: String(error) }, "could not look for leftover containers"));
+  await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: error }, "could not look for leftover containers"));
   const target = positionals[0] ?? ".";
   const source = await resolveRunSource(target, { snapshotDir: path.join(deps.settings.dataDir, "snapshots"), rev: values.rev });
   out.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
@@ -81,6 +82,16 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
     return 2;
   }
   out.write(`Matrix (${selection.source}): ${selection.cells.map(cellName).join(", ")}\n`);
+  let specs: JobSpec[];
+  try {
+    specs = selection.cells.map((cell) => planJobSpec(plan, cell));
+  } catch (error) {
+    if (error instanceof RepoConfigError) {
+      out.write(`✗ ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
 
   // 2. Run the cells, `jobs` at a time, with live progress.
   const reports: CellReport[] = new Array(selection.cells.length);
@@ -89,9 +100,9 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   const worker = async () => {
     for (;;) {
       const index = next++;
-      const cell = selection.cells[index];
-      if (!cell) return;
-      reports[index] = await runOne(cell, `${runId}-${index}`);
+      const spec = specs[index];
+      if (!spec) return;
+      reports[index] = await runOne(spec, `${runId}-${index}`);
     }
   };
 
@@ -114,7 +125,8 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   out.write(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed\n`);
   return failed === 0 ? 0 : 1;
 
-  async function runOne(cell: Cell, jobId: string): Promise<CellReport> {
+  async function runOne(spec: JobSpec, jobId: string): Promise<CellReport> {
+    const { cell } = spec;
     const name = cellName(cell);
     const failures: TestResult[] = [];
     let finished: FinishedEvent | undefined;
@@ -125,7 +137,7 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
       {
         jobId,
         source: { url: source.url, sha: source.sha },
-        ...planJobSpec(plan, cell),
+        ...spec,
       },
       { signal: abort.signal },
     );

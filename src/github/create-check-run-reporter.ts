@@ -5,13 +5,12 @@ import type { JobRecord } from "../store/job-rows.js";
 import type { Outbox } from "../outbox/outbox.js";
 import type { Clock } from "../store/clock.js";
 import { systemClock } from "../store/clock.js";
-import { checkRunName, configErrorCheckRunName } from "./checks/check-run-name.js";
-import { formatTimestamp } from "./checks/format-timestamp.js";
+import { checkRunName, configErrorCheckRunName, formatTimestamp } from "./checks/format.js";
 import { planCheckWrites } from "./checks/plan-check-writes.js";
 import { renderCheckOutput } from "./checks/render-check-output.js";
 import { renderProgress } from "./checks/render-progress.js";
 import { toCheckConclusion } from "./checks/to-check-conclusion.js";
-import { escapeMarkdown } from "./checks/escape-markdown.js";
+import { escapeMarkdown } from "./checks/safe-text.js";
 import { checkRunKey, type CheckRunWrite } from "./check-run-write.js";
 
 export interface CheckRunReporterOptions {

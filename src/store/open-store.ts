@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import { createBuildRows } from "./build-rows.js";
 import { systemClock, type Clock } from "./clock.js";
 import { createDeliveryRows } from "./delivery-rows.js";

@@ -9,7 +9,9 @@ import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { createEventChannel } from "../util/event-channel.js";
 import { createLineSplitter } from "../container/create-line-splitter.js";
 import { runTestContainer, type ContainerLimits } from "../container/run-test-container.js";
-import { InfrastructureError, describeError } from "../../../src/domain/errors.js";
+import { InfrastructureError, ProjectError, describeError } from "../../../src/domain/errors.js";
+import { errorFate } from "../../../src/domain/error-fate.js";
+import { EnvironmentError } from "../environment/environment-error.js";
 import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestResult } from "../../../src/domain/events.js";
 import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
@@ -242,21 +244,33 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined });
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
-      const projectFault = (error as { kind?: string }).kind === "project";
-      log.warn({ jobId: spec.jobId, err: describeError(error) }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
+      // At this boundary an error of no known class (Docker, git, the file system) is infrastructure.
+      const domainError = toDomainError(error);
+      const projectFault = errorFate(domainError, "retry") === "fail";
+      log.warn({ jobId: spec.jobId, err: error }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
       finish({
         conclusion: projectFault ? "failure" : "error",
         testDurationMs: 0,
         error: { message: projectFault ? describeError(error) : `Infrastructure error: ${describeError(error)}` },
-        infrastructureError: projectFault ? undefined : error instanceof InfrastructureError ? error : new InfrastructureError(describeError(error), { cause: error }),
+        infrastructureError: projectFault ? undefined : domainError instanceof InfrastructureError ? domainError : new InfrastructureError(describeError(error), { cause: error }),
       });
     } finally {
       // A start still under way (the environment failed first) settles, then its container is stopped too.
       await serviceStart?.catch(() => undefined);
       await Promise.all(services.map((service) => service.stop()));
-      await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: describeError(error) }, "could not remove job directory"));
+      await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: error }, "could not remove job directory"));
     }
   }
+}
+
+/**
+ * The environment builder's errors as the domain's classes: its `project`
+ * failures are the project's fault, the rest infrastructure. (Goes away when
+ * EnvironmentError extends ProjectError / InfrastructureError itself.)
+ */
+function toDomainError(error: unknown): unknown {
+  if (!(error instanceof EnvironmentError)) return error;
+  return error.kind === "project" ? new ProjectError(error.message, { cause: error }) : new InfrastructureError(error.message, { cause: error });
 }
 
 /** The environment port's request for a job spec (until the planner detects requirements, the runner's builder does). */

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import type { ServiceSpec } from "../../../src/domain/database.js";
 import { describeError } from "../../../src/domain/errors.js";
 import { localServiceVersions, officialServiceVersions } from "./service-profile.js";
-import { ServiceError } from "./service-error.js";
+import { serviceError } from "./service-error.js";
 
 /** The image candidates for a service from a PONYCI_SERVICE_IMAGE template, in order of preference. Pure. */
 export function listServiceImageCandidates(template: string, service: Pick<ServiceSpec, "name" | "version">): string[] {
@@ -21,7 +21,7 @@ export function listServiceImageCandidates(template: string, service: Pick<Servi
 /**
  * The image a service runs from: the first candidate present on the daemon,
  * else the first one a registry gives within `pullTimeoutMs`.
- * @throws ServiceError "project" when the repository asked for a version no
+ * @throws ProjectError or InfrastructureError (serviceError) "project" when the repository asked for a version no
  *   candidate provides, "infrastructure" when even the default is missing.
  */
 export async function resolveServiceImage(docker: Docker, template: string, service: Pick<ServiceSpec, "name" | "version">, options: { pullTimeoutMs?: number } = {}): Promise<string> {
@@ -42,9 +42,9 @@ export async function resolveServiceImage(docker: Docker, template: string, serv
   const asked = service.version === undefined ? service.name : `${service.name}:${service.version}`;
   const why = `no image for ${asked} on this installation (tried ${candidates.join(", ")}${problems.length ? `; ${problems.join("; ")}` : ""})`;
   if (service.version !== undefined) {
-    throw new ServiceError("project", `The ${service.name} service ${service.version} is not available: ${why}. Leave the version out to use the installation's ${service.name} (${localServiceVersions[service.name]} here), or ask the operator to provide it.`);
+    throw serviceError("project", `The ${service.name} service ${service.version} is not available: ${why}. Leave the version out to use the installation's ${service.name} (${localServiceVersions[service.name]} here), or ask the operator to provide it.`);
   }
-  throw new ServiceError("infrastructure", `The ${service.name} service image is missing: ${why}. Run runner/images/build-service-images.sh on this host.`);
+  throw serviceError("infrastructure", `The ${service.name} service image is missing: ${why}. Run runner/images/build-service-images.sh on this host.`);
 }
 
 async function imageExists(docker: Docker, image: string): Promise<boolean> {

@@ -1,19 +1,18 @@
+import { InfrastructureError, ProjectError } from "../../../src/domain/errors.js";
+
 /**
- * A database service could not be provided for a cell. `kind` decides the
- * job's fate like EnvironmentError's: "project" (the repository asked for
- * something this installation lacks, or its server arguments stop the
- * server) is reported as the cell's failure with this message; an
- * "infrastructure" one (the daemon, a missing default image) is retried.
+ * A database service could not be provided for a cell, as the domain's error
+ * classes (their class decides the job's fate, src/domain/error-fate.ts):
+ * "project" (the repository asked for a version this installation lacks, or
+ * its server arguments stop the server) fails the cell with this message;
+ * "infrastructure" (the daemon, a missing default image, a server that never
+ * got ready) is retried.
  */
-export class ServiceError extends Error {
-  override readonly name = "ServiceError";
-  readonly retryable: boolean;
-  constructor(
-    readonly kind: "project" | "infrastructure",
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.retryable = kind === "infrastructure";
-  }
+export function serviceError(kind: "project" | "infrastructure", message: string, options?: { cause?: unknown }): ProjectError | InfrastructureError {
+  return kind === "project" ? new ProjectError(message, options) : new InfrastructureError(message, options);
+}
+
+/** True for an error made by {@link serviceError} (or any domain-classified error). */
+export function isClassified(error: unknown): error is ProjectError | InfrastructureError {
+  return error instanceof ProjectError || error instanceof InfrastructureError;
 }

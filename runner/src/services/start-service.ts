@@ -5,7 +5,7 @@ import { checkServiceArgs, type ServiceSpec } from "../../../src/domain/database
 import { describeError } from "../../../src/domain/errors.js";
 import { CONTAINER_OWNER, LABEL_JOB, LABEL_MANAGED, LABEL_OWNER, LABEL_SERVICE } from "../docker/labels.js";
 import { serviceProfile } from "./service-profile.js";
-import { ServiceError } from "./service-error.js";
+import { isClassified, serviceError } from "./service-error.js";
 
 /** Limits of a service container. */
 export interface ServiceLimits {
@@ -46,7 +46,7 @@ export interface RunningService {
  * no-new-privileges, read-only root, data on tmpfs, memory/CPU/pids
  * limits), labelled like one (reaped after a crash). Returns once the
  * server accepts connections (checked from inside its namespace with the
- * server's own client), or throws ServiceError: "project" when the server
+ * server's own client), or throws (serviceError): "project" when the server
  * exits and the repository passed server arguments, else "infrastructure".
  * On any failure the container is removed before throwing.
  */
@@ -54,7 +54,7 @@ export async function startService(docker: Docker, options: StartServiceOptions)
   const { service, image } = options;
   // Validated by the planner already; checked again because the runner trusts no stored job blindly.
   const problem = checkServiceArgs(service.name, service.args);
-  if (problem) throw new ServiceError("project", `Server arguments of ${service.name} refused: ${problem}.`);
+  if (problem) throw serviceError("project", `Server arguments of ${service.name} refused: ${problem}.`);
   const profile = serviceProfile(service.name, image, service.args);
   const binds: string[] = [];
   for (const [i, file] of profile.files.entries()) {
@@ -88,7 +88,7 @@ export async function startService(docker: Docker, options: StartServiceOptions)
       },
     });
   } catch (error) {
-    throw new ServiceError("infrastructure", `Could not create the ${service.name} service from ${image}: ${describeError(error)}`, { cause: error });
+    throw serviceError("infrastructure", `Could not create the ${service.name} service from ${image}: ${describeError(error)}`, { cause: error });
   }
   const stop = async () => {
     await container.remove({ force: true, v: true }).catch(() => undefined);
@@ -132,8 +132,8 @@ export async function startService(docker: Docker, options: StartServiceOptions)
     return { id: container.id, networkMode: `container:${container.id}`, readyMs: Date.now() - t0, stop };
   } catch (error) {
     await stop();
-    if (error instanceof ServiceError) throw error;
-    throw new ServiceError("infrastructure", `The ${service.name} service failed to start: ${describeError(error)}`, { cause: error });
+    if (isClassified(error)) throw error;
+    throw serviceError("infrastructure", `The ${service.name} service failed to start: ${describeError(error)}`, { cause: error });
   } finally {
     // Detach: the daemon keeps the (bounded) log; nothing here reads it any more.
     (output as { destroy?: () => void } | undefined)?.destroy?.();
@@ -149,12 +149,12 @@ async function waitUntilReady(container: Docker.Container, readiness: string[], 
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
-    if (options.signal?.aborted) throw new ServiceError("infrastructure", "cancelled while the database service started");
+    if (options.signal?.aborted) throw serviceError("infrastructure", "cancelled while the database service started");
     const state = (await container.inspect()).State;
     if (!state.Running) {
       const logs = await readLogTail(container);
       const hint = service.args.length > 0 ? ` Check its server arguments (${service.args.join(" ")}).` : "";
-      throw new ServiceError(
+      throw serviceError(
         service.args.length > 0 ? "project" : "infrastructure",
         `The ${service.name} service exited with code ${state.ExitCode} before it was ready.${hint} Its last log lines:\n${logs}`,
       );
@@ -162,7 +162,7 @@ async function waitUntilReady(container: Docker.Container, readiness: string[], 
     if (await execSucceeds(container, readiness)) return;
     if (Date.now() > deadline) {
       const logs = await readLogTail(container);
-      throw new ServiceError("infrastructure", `The ${service.name} service was not ready after ${Math.round(timeoutMs / 1000)} s. Its last log lines:\n${logs}`);
+      throw serviceError("infrastructure", `The ${service.name} service was not ready after ${Math.round(timeoutMs / 1000)} s. Its last log lines:\n${logs}`);
     }
     await nextCue(attempt < 4 ? 50 : 250);
   }

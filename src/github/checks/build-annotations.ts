@@ -2,8 +2,8 @@ import type { SourceLocation, TestResult } from "../../domain/events.js";
 import type { CheckAnnotation } from "./check-run-payload.js";
 import { CHECK_RUN_LIMITS } from "./check-run-limits.js";
 import { DEFAULT_WORKSPACE_PREFIXES, normalizeAnnotationPath } from "./normalize-annotation-path.js";
-import { sanitizeText } from "./sanitize-text.js";
-import { truncateText } from "./truncate-text.js";
+import { sanitizeText } from "./safe-text.js";
+import { truncateText } from "./format.js";
 
 /** Annotations per check run unless configured otherwise. */
 export const DEFAULT_MAX_ANNOTATIONS = 150;

@@ -2,14 +2,9 @@ import type { Cell } from "../../domain/cell.js";
 import { cellName } from "../../domain/cell.js";
 import type { FinishedEvent, TestResult } from "../../domain/events.js";
 import { CHECK_RUN_LIMITS } from "./check-run-limits.js";
-import { escapeHtml } from "./escape-html.js";
-import { escapeMarkdown } from "./escape-markdown.js";
-import { fenceCodeBlock } from "./fence-code-block.js";
-import { firstLine } from "./first-line.js";
-import { formatDuration } from "./format-duration.js";
+import { escapeHtml, escapeMarkdown, fenceCodeBlock, sanitizeText } from "./safe-text.js";
+import { firstLine, formatDuration, truncateText } from "./format.js";
 import { normalizeAnnotationPath } from "./normalize-annotation-path.js";
-import { sanitizeText } from "./sanitize-text.js";
-import { truncateText } from "./truncate-text.js";
 
 export interface RenderCheckSummaryOptions {
   cell: Cell;

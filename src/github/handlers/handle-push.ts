@@ -1,15 +1,11 @@
+import type { Context } from "probot";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";
 
 const ZERO_SHA = /^0{40}$/;
 
-export interface PushPayload {
-  ref: string;
-  after: string;
-  deleted?: boolean;
-  repository: { full_name: string; clone_url: string; private: boolean; default_branch?: string };
-  installation?: { id: number };
-}
+/** GitHub's `push` payload, as Probot types it (@octokit/openapi-webhooks-types). */
+export type PushPayload = Context<"push">["payload"];
 
 /** `push` to a branch: build its new head. Tag pushes and branch deletions build nothing. */
 export function handlePush(payload: PushPayload, deps: HandlerDeps, deliveryId?: string): string {

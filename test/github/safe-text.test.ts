@@ -1,8 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { escapeHtml } from "../../src/github/checks/escape-html.js";
-import { escapeMarkdown } from "../../src/github/checks/escape-markdown.js";
-import { fenceCodeBlock } from "../../src/github/checks/fence-code-block.js";
-import { sanitizeText } from "../../src/github/checks/sanitize-text.js";
+import { escapeHtml, escapeMarkdown, fenceCodeBlock, sanitizeText } from "../../src/github/checks/safe-text.js";
 import { splitFences } from "../support/github-check-fixtures.js";
 
 describe("sanitizeText", () => {

@@ -1,3 +1,62 @@
+import type { TestCounts } from "../../domain/events.js";
+import { cellName, type Cell } from "../../domain/cell.js";
+import { sanitizeText } from "./safe-text.js";
+
+/*
+ * The small formatters of check-run titles and summaries: counts, durations,
+ * timestamps, names, and cutting text to GitHub's limits. Read and tested
+ * together (test/github/format.test.ts).
+ */
+
+/**
+ * Test counts as a phrase: "212 passed, 1 failed", "3 passed, 2 errors,
+ * 1 skipped". Passed always shows; the others only when non-zero. "no tests"
+ * when nothing ran.
+ */
+export function formatCounts(counts: TestCounts): string {
+  if (counts.total === 0 && counts.passed + counts.failed + counts.error + counts.skipped + counts.xfail + counts.xpass === 0) return "no tests";
+  const parts = [`${counts.passed} passed`];
+  if (counts.failed > 0) parts.push(`${counts.failed} failed`);
+  if (counts.error > 0) parts.push(`${counts.error} ${counts.error === 1 ? "error" : "errors"}`);
+  if (counts.skipped > 0) parts.push(`${counts.skipped} skipped`);
+  if (counts.xfail > 0) parts.push(`${counts.xfail} xfailed`);
+  if (counts.xpass > 0) parts.push(`${counts.xpass} xpassed`);
+  return parts.join(", ");
+}
+
+/** Human durations are shared with the CLI and the runner: one copy, in the domain. */
+export { formatDuration } from "../../domain/format-duration.js";
+
+/** A time as GitHub's check-run timestamps want it: `YYYY-MM-DDTHH:MM:SSZ` (UTC, no milliseconds). */
+export function formatTimestamp(time: Date | number): string {
+  return new Date(time).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** First non-blank line of untrusted text, trimmed and sanitized; undefined if there is none. */
+export function firstLine(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  return sanitizeText(text).split("\n").map((line) => line.trim()).find(Boolean);
+}
+
+/** Where a repository's Pony CI configuration lives, by default. */
+export const DEFAULT_CONFIG_PATH = ".github/ponyci.yml";
+
+/**
+ * Check-run name of one matrix cell: "Python 3.13 · Django 5.2". Stable for a
+ * cell, so a re-run replaces the run of the same name in GitHub's UI.
+ */
+export function checkRunName(cell: Cell): string {
+  return cellName(cell);
+}
+
+/**
+ * Name of the single check run reporting an unusable configuration (no
+ * cells could be planned): "Pony CI · .github/ponyci.yml".
+ */
+export function configErrorCheckRunName(configPath: string = DEFAULT_CONFIG_PATH): string {
+  return `Pony CI · ${configPath.replace(/^\.?\/+/, "")}`;
+}
+
 export interface TruncateTextOptions {
   /** Limit in UTF-8 bytes. */
   maxBytes?: number;
