@@ -39,7 +39,7 @@ official_version() { case "$1" in postgres) echo 16 ;; mariadb) echo 11 ;; *) re
 build_local() { # service image
   local service=$1 image=$2 base=ponyci/python:3.11 container
   if ! exists "$base"; then
-    bash ./build-base-images.sh 3.11 || { log "$image needs $base, which could not be built"; return 1; }
+    PONYCI_BASE_IMAGE="ponyci/python:{python}" bash ./build-base-images.sh 3.11 || { log "$image needs $base, which could not be built"; return 1; }
   fi
   log "building $image from Debian bookworm's packages (apt, about a minute)"
   local t0=$SECONDS
