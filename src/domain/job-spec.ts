@@ -5,6 +5,7 @@
  * runner on another host).
  */
 import type { Cell } from "./cell.js";
+import type { ServiceName, ServiceSpec } from "./database.js";
 
 /** What the cell's environment image holds. */
 export interface EnvironmentSpec {
@@ -25,6 +26,12 @@ export interface EnvironmentSpec {
    * what to install (the repository config's `install:` was given).
    */
   detectRequirements: boolean;
+  /**
+   * The cell runs on this database service: unless the requirements already
+   * name a driver for it, the runner adds one (psycopg[binary] for
+   * postgres, PyMySQL for mariadb, see runner/src/services/add-database-driver.ts).
+   */
+  database?: ServiceName;
 }
 
 export interface JobSpec {
@@ -38,6 +45,8 @@ export interface JobSpec {
   onlyTests?: string[];
   /** Wall-clock limit of the test run in seconds; undefined: the runner's default. */
   timeoutSec?: number;
+  /** Database services started beside the tests, sharing their network namespace (at most one today: the cell's database). */
+  services?: ServiceSpec[];
 }
 
 /**

@@ -36,6 +36,8 @@ export interface Settings {
   concurrency: number;
   /** Image template for a Python version: "auto" or e.g. "ponyci/python:{python}". */
   baseImage: string;
+  /** Database services: image template ("auto", "ponyci/{service}:{version}", "{service}:{version}") and memory per service container. */
+  services: { image: string; memoryBytes: number };
   cell: {
     memoryBytes: number;
     nanoCpus: number;
@@ -77,6 +79,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     dataDir,
     concurrency: integer(env, "PONYCI_CONCURRENCY", availableParallelism(), 1, 256),
     baseImage: env.PONYCI_BASE_IMAGE || "auto",
+    services: { image: env.PONYCI_SERVICE_IMAGE || "auto", memoryBytes: bytes(env, "PONYCI_SERVICE_MEMORY", "1g") },
     cell: {
       memoryBytes: bytes(env, "PONYCI_CELL_MEMORY", "2g"),
       nanoCpus: Math.round(decimal(env, "PONYCI_CELL_CPUS", 1, 0.1, 64) * 1e9),

@@ -28,6 +28,7 @@ describe("loadSettings", () => {
       logLevel: "info",
       dataDir: "/tmp/pony",
       baseImage: "auto",
+      services: { image: "auto", memoryBytes: 1024 ** 3 },
       maxCells: 24,
       queue: { kind: "embedded" },
       cell: { memoryBytes: 2 * 1024 ** 3, nanoCpus: 1e9, pidsLimit: 512, timeoutSec: 1200, logLimitBytes: 5 * 1024 ** 2 },

@@ -16,6 +16,9 @@ import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation,
 import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
 import { tailFile } from "./tail-file.js";
+import { databaseEnv, type ServiceName } from "../../../src/domain/database.js";
+import { resolveServiceImage } from "../services/resolve-service-image.js";
+import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
 
 /** A repository at an exact commit, as the checkout port takes it. */
 export interface CommitSource {
@@ -55,7 +58,7 @@ export interface CheckoutPort {
 /** The environment port (runner/src/environment). */
 export interface EnvironmentPort {
   ensure(
-    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[] },
+    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[]; database?: ServiceName },
     opts?: { signal?: AbortSignal; onLog?: (line: string) => void },
   ): Promise<{ image: string; built: boolean; django: string }>;
 }
@@ -70,6 +73,8 @@ export interface CellRunnerOptions {
   harnessDir?: string;
   /** uid:gid test code runs as (default 10001:10001, never root). */
   user?: string;
+  /** Database services (spec.services): image template (PONYCI_SERVICE_IMAGE, default "auto") and limits. */
+  services?: { image?: string; limits?: Partial<ServiceLimits>; readyTimeoutMs?: number };
   log?: Logger;
   now?: () => number;
 }
@@ -108,17 +113,48 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     },
   };
 
+  /**
+   * Start the job's database service (at most one: the cell's database) and
+   * return the test container's network mode; undefined without services.
+   * Each service started is handed to `started` at once, so the caller's
+   * `finally` stops it whatever happens next.
+   */
+  async function startServices(spec: CellSpec, jobDir: string, signal: AbortSignal | undefined, started: (service: RunningService) => void, onLog: (line: string) => void): Promise<string | undefined> {
+    const [service, ...more] = spec.services ?? [];
+    if (!service) return undefined;
+    if (more.length > 0) throw new InfrastructureError(`a job runs one database service, this one asks for ${spec.services?.length}`);
+    const image = await resolveServiceImage(options.docker, options.services?.image ?? "auto", service);
+    const running = await startService(options.docker, {
+      jobId: spec.jobId,
+      service,
+      image,
+      scratchDir: path.join(jobDir, "service"),
+      limits: { memoryBytes: 1024 ** 3, nanoCpus: options.limits.nanoCpus, pidsLimit: 512, ...options.services?.limits },
+      readyTimeoutMs: options.services?.readyTimeoutMs,
+      signal,
+    });
+    started(running);
+    onLog(`Service ${service.name} (${image}) ready in ${running.readyMs} ms on 127.0.0.1`);
+    return running.networkMode;
+  }
+
   async function run(spec: CellSpec, signal: AbortSignal | undefined, emit: (event: RunnerEvent) => void): Promise<void> {
     const t0 = now();
     // Unique per run: processes sharing a data directory may run jobs of the same id.
     const jobDir = path.join(options.workDir, "jobs", `${safeName(spec.jobId)}-${randomUUID().slice(0, 8)}`);
     const tests: TestResult[] = [];
+    const services: RunningService[] = [];
+    let serviceStart: Promise<string | undefined> | undefined;
     const system = (line: string) => emit({ type: "log", stream: "system", line });
     const finish = (event: Omit<FinishedEvent, "type" | "durationMs" | "counts"> & Partial<Pick<FinishedEvent, "counts">>) =>
       emit({ type: "finished", counts: event.counts ?? countTests(tests), durationMs: now() - t0, ...event });
 
     try {
       await mkdir(path.join(jobDir, "out"), { recursive: true });
+
+      // 0. The database service starts first and comes up while the checkout and the environment are made ready.
+      serviceStart = startServices(spec, jobDir, signal, (service) => services.push(service), system);
+      serviceStart.catch(() => undefined); // awaited in step 3; not unhandled if something fails first
 
       // 1. Checkout: the exact commit, plus any upstream repositories.
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
@@ -136,12 +172,13 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       }
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
 
-      // 2. Environment: cached image for the cell.
+      // 2. Environment: cached image for the cell; then the service must be ready.
       const environment = await options.environments.ensure(
         environmentRequest(spec, workspace.path),
         { signal, onLog: system },
       );
       system(`Environment ${environment.image} (Django ${environment.django}${environment.built ? ", built now" : ", cached"})`);
+      const networkMode = await serviceStart;
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
 
       // 3. Hand the workspace to the unprivileged test user.
@@ -188,6 +225,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
             binds: [`${workspace.path}:${CONTAINER_WORKSPACE}`, `${harnessDir}:/ponyci/harness:ro`, `${path.join(jobDir, "out")}:/ponyci/out`, ...upstreamBinds],
             user,
             limits: { ...options.limits, timeoutSec },
+            networkMode,
           },
           {
             signal,
@@ -222,6 +260,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         infrastructureError: projectFault ? undefined : domainError instanceof InfrastructureError ? domainError : new InfrastructureError(describeError(error), { cause: error }),
       });
     } finally {
+      // A start still under way (the environment failed first) settles, then its container is stopped too.
+      await serviceStart?.catch(() => undefined);
+      await Promise.all(services.map((service) => service.stop()));
       await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: error }, "could not remove job directory"));
     }
   }
@@ -239,14 +280,19 @@ function toDomainError(error: unknown): unknown {
 
 /** The environment port's request for a job spec (until the planner detects requirements, the runner's builder does). */
 function environmentRequest(spec: CellSpec, workspace: string): Parameters<EnvironmentPort["ensure"]>[0] {
-  const { python, django, requirements, detectRequirements } = spec.environment;
-  return detectRequirements
+  const { python, django, requirements, detectRequirements, database } = spec.environment;
+  const request = detectRequirements
     ? { python, django, workspace, extraDeps: requirements.length > 0 ? requirements : undefined }
     : { python, django, workspace, install: requirements };
+  return database ? { ...request, database } : request;
 }
 
 function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, string> {
-  const env: Record<string, string> = { ...spec.env };
+  // The database's standard variables first: the repository's `env:` may override them.
+  const service = spec.services?.[0];
+  const database = service?.name ?? (spec.cell.database === "sqlite" ? "sqlite" : undefined);
+  const env: Record<string, string> = { ...(database ? databaseEnv(database) : {}), ...spec.env };
+  if (service) env.PONYCI_DATABASE = service.name;
   Object.assign(env, {
     HOME: "/tmp",
     PONYCI: "1",

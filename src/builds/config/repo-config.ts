@@ -1,3 +1,4 @@
+import type { ServiceSpec } from "../../domain/database.js";
 import type { MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultTestPolicy, type TestPolicy } from "./test-policy.js";
 
@@ -29,9 +30,14 @@ export interface RepoConfig {
   timeout: number;
   /** How failing tests are judged: quarantine, already failing, confirmation re-runs, failed first. */
   tests: TestPolicy;
+  /**
+   * `services:`: the database services cells may use (at most one per name),
+   * server arguments validated. The `database:` axis picks one per cell.
+   */
+  services: ServiceSpec[];
 }
 
 /** The settings of a repository without a config file. */
 export function createDefaultRepoConfig(): RepoConfig {
-  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds, tests: createDefaultTestPolicy() };
+  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds, tests: createDefaultTestPolicy(), services: [] };
 }
