@@ -23,3 +23,6 @@ if [ ! -d dist ] || [ -n "$(find src runner bench -name '*.ts' -newer dist 2>/de
 fi
 
 bash runner/images/build-base-images.sh
+
+# tox 4, for the test comparing Pony CI's reading of tox.ini with tox's own.
+bash runner/host/ensure-tox.sh >/dev/null

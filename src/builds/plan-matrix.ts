@@ -9,6 +9,7 @@ import { matrixFromTox } from "./matrix/matrix-from-tox.js";
 import type { ReadRepoFile } from "./matrix/read-repo-file.js";
 import { selectRunnableCells } from "./matrix/select-runnable-cells.js";
 import { toxDepsForCell } from "./matrix/tox-deps-for-cell.js";
+import { planToxJob, type ToxJobParts } from "./tox/plan-tox-job.js";
 
 /** Where a build's matrix came from. */
 export type MatrixSource = "config" | "tox" | "classifiers" | "default";
@@ -27,6 +28,12 @@ export interface MatrixPlan {
    * `config.install`, when set, takes precedence over these.
    */
   depsFor: (cell: Pick<Cell, "python" | "django">) => string[] | undefined;
+  /**
+   * The repository's tox env for a cell (its own, else the nearest) and what
+   * it means for the job: commands, set_env, deps, notes. Undefined without
+   * tox configuration. Optional so plans made by hand (tests, benchmarks) need not say.
+   */
+  toxFor?: (cell: Pick<Cell, "python" | "django">) => ToxJobParts | undefined;
 }
 
 /** Options for {@link planMatrix}. */
@@ -36,6 +43,9 @@ export interface PlanMatrixOptions {
   /** Most cells per commit; default 24. */
   maxCells?: number;
 }
+
+/** What `{env:X}` of a tox setting sees inside a test container, besides set_env and the config's `env:`. */
+const containerEnviron: Readonly<Record<string, string>> = { CI: "true", PONYCI: "1", HOME: "/tmp" };
 
 /** Django releases of the default matrix: the two newest LTS releases. */
 export const defaultDjango: readonly string[] = ["4.2", "5.2"];
@@ -62,12 +72,14 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   const notes: string[] = [];
   const config = readRepoConfig(readFile, notes);
   const depsFor = (cell: Pick<Cell, "python" | "django">) => toxDepsForCell(readFile, cell);
+  const toxFor = (cell: Pick<Cell, "python" | "django">) =>
+    planToxJob(readFile, cell, { availablePython: available, configEnv: config.env, environ: containerEnviron });
   const defaultPython = available.slice(-defaultPythonCount);
 
   if (config.matrix && config.file) {
     const spec = fillMissingAxis(config.matrix, defaultPython, config.file, notes);
     const expanded = expandMatrix(spec, { ...select, file: config.file });
-    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor };
+    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor, toxFor };
   }
 
   const derived = [
@@ -84,7 +96,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
       continue;
     }
     checkCellCount(selection, { file: found.file, line: found.line, maxCells: options.maxCells, availablePython: available });
-    return { source, cells: selection.cells, notes, config, depsFor };
+    return { source, cells: selection.cells, notes, config, depsFor, toxFor };
   }
 
   const cells = defaultPython.flatMap((python) => defaultDjango.map((django) => ({ python, django })));
@@ -97,7 +109,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
       message: `The default matrix (Python ${defaultPython.join(", ")} × Django ${defaultDjango.join(", ")}) leaves no cell this installation can run (${selection.notes.join("; ")}). Add \`python:\` and \`django:\` lists to ${file}.`,
     });
   }
-  return { source: "default", cells: selection.cells, notes, config, depsFor };
+  return { source: "default", cells: selection.cells, notes, config, depsFor, toxFor };
 }
 
 function readRepoConfig(readFile: ReadRepoFile, notes: string[]): RepoConfig {
