@@ -13,6 +13,7 @@ const MARK: Record<FinishedEvent["conclusion"], string> = {
   cancelled: "⊘",
   timed_out: "⌛",
   error: "!",
+  neutral: "~",
 };
 
 export function formatDuration(ms: number): string {

@@ -110,7 +110,7 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   }
 
   out.write(`\n${renderRunTable(reports)}\n`);
-  const failed = reports.filter((r) => r.finished.conclusion !== "success").length;
+  const failed = reports.filter((r) => r.finished.conclusion !== "success" && r.finished.conclusion !== "neutral").length;
   out.write(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed\n`);
   return failed === 0 ? 0 : 1;
 

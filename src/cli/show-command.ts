@@ -25,7 +25,7 @@ export interface ShownJob {
   failures: TestResult[];
 }
 
-const MARK: Record<string, string> = { success: "✓", failure: "✗", cancelled: "⊘", timed_out: "⌛", error: "!" };
+const MARK: Record<string, string> = { success: "✓", failure: "✗", cancelled: "⊘", timed_out: "⌛", error: "!", neutral: "~" };
 
 /** `ponyci show <id>`: reads the store of PONYCI_DATA_DIR. Returns the exit code (1: no such build). */
 export async function showCommand(argv: string[], deps: { settings: Pick<Settings, "dataDir">; out: Output }): Promise<number> {

@@ -119,4 +119,10 @@ export const migrations: readonly string[] = [
   ALTER TABLE builds ADD COLUMN plan_json TEXT NOT NULL DEFAULT '{}';   -- matrix source, notes, config error
   CREATE INDEX builds_plan_state ON builds (plan_state);
   `,
+  // 3: tox's ignore_outcome. A neutral job keeps the tests' own verdict in
+  // \`conclusion\` (the CHECK of step 1 cannot change without rebuilding the
+  // table) and is read back as "neutral".
+  `
+  ALTER TABLE jobs ADD COLUMN outcome_ignored INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

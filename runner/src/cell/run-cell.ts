@@ -201,12 +201,18 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         { ...outcome, timeoutSec, memoryBytes: options.limits.memoryBytes },
         { ended, counts, crash },
       );
-      finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined });
+      const outcomeNotes = [...(spec.notes ?? [])];
+      if (spec.ignoreOutcome && (verdict.conclusion === "failure" || verdict.conclusion === "timed_out")) {
+        outcomeNotes.push(`The cell ${verdict.conclusion === "failure" ? "failed" : "timed out"}, but its tox env sets ignore_outcome: reported as neutral`);
+        verdict.conclusion = "neutral";
+      }
+      finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined, notes: outcomeNotes.length > 0 ? outcomeNotes : undefined });
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       const projectFault = (error as { kind?: string }).kind === "project";
       log.warn({ jobId: spec.jobId, err: describeError(error) }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
       finish({
+        notes: spec.notes,
         conclusion: projectFault ? "failure" : "error",
         testDurationMs: 0,
         error: { message: projectFault ? describeError(error) : `Infrastructure error: ${describeError(error)}` },
@@ -235,7 +241,8 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
     PONYCI_EVENTS: "/ponyci/out/events.jsonl",
     PONYCI_REPO_ROOT: CONTAINER_WORKSPACE,
   });
-  if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
+  if (spec.commands) env.PONYCI_COMMANDS = JSON.stringify(spec.commands);
+  else if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
   if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env.PYTHONPATH].filter(Boolean).join(":");
   return env;
