@@ -5,6 +5,8 @@ export interface CellReport {
   cell: Cell;
   finished: FinishedEvent;
   failures: TestResult[];
+  /** Every test result, in order (the JSON and JUnit reports). */
+  tests?: TestResult[];
 }
 
 const MARK: Record<FinishedEvent["conclusion"], string> = {

@@ -83,6 +83,12 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_HARNESS_DIR = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? "../../../../runner/harness" : "../../harness");
 
 const CONTAINER_WORKSPACE = "/workspace";
+/** Lines of the environment tools' output kept for a failed build's log. */
+const TOOL_OUTPUT_LINES = 60;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
 
 export function createCellRunner(options: CellRunnerOptions): CellRunner {
   const log = options.log ?? silentLogger;
@@ -114,27 +120,45 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       await mkdir(path.join(jobDir, "out"), { recursive: true });
 
       // 1. Checkout: the exact commit, plus any upstream repositories.
-      system(`Checking out ${spec.source.sha.slice(0, 12)}`);
+      let step = now();
       const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal });
+      system(`checked out ${spec.source.sha.slice(0, 12)} in ${seconds(now() - step)}`);
       // The workspace borrows the mirror's objects (git alternates): mounted
       // read-only at the same path, git works inside the container too.
       const upstreamBinds: string[] = (workspace.sharedObjectDirs ?? []).map((dir) => `${dir}:${dir}:ro`);
       const pythonPath: string[] = [];
       for (const [i, upstream] of (spec.upstream ?? []).entries()) {
-        system(`Checking out ${upstream.name} at ${upstream.sha.slice(0, 12)}`);
+        step = now();
         const ws = await options.checkout.checkout({ ...upstream, workspaceDir: path.join(jobDir, `upstream-${i}`) }, { signal });
+        system(`checked out ${upstream.name} at ${upstream.sha.slice(0, 12)} in ${seconds(now() - step)}`);
         const mount = `/upstream/${i}`;
         upstreamBinds.push(`${ws.path}:${mount}:ro`);
         pythonPath.push(mount, `${mount}/src`);
       }
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
 
-      // 2. Environment: cached image for the cell.
-      const environment = await options.environments.ensure(
-        environmentRequest(spec, workspace.path),
-        { signal, onLog: system },
-      );
-      system(`Environment ${environment.image} (Django ${environment.django}${environment.built ? ", built now" : ", cached"})`);
+      // 2. Environment: cached image for the cell. The tools' own output (pip,
+      // the build container) is kept back and shown only if the build fails:
+      // the log is the project's, with Pony CI's steps as short lines.
+      step = now();
+      const toolOutput: string[] = [];
+      const onLog = (line: string) => {
+        const own = /^ponyci:\s*(.*)$/.exec(line);
+        if (own) return system(own[1] ?? "");
+        toolOutput.push(line);
+        if (toolOutput.length > TOOL_OUTPUT_LINES) toolOutput.shift();
+      };
+      let environment;
+      try {
+        environment = await options.environments.ensure(environmentRequest(spec, workspace.path), { signal, onLog });
+      } catch (error) {
+        if (!signal?.aborted && toolOutput.length > 0) {
+          system(`environment build failed; the last ${toolOutput.length} lines of its output:`);
+          for (const line of toolOutput) system(line);
+        }
+        throw error;
+      }
+      system(`environment ${environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - step)}`);
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
 
       // 3. Hand the workspace to the unprivileged test user.
@@ -158,7 +182,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
           testDurationMs = event.durationMs;
           harnessTotals = event.totals;
         } else if (event.event === "start") {
-          system(`Running tests with ${event.runner}: ${event.command.join(" ")}`);
+          system(`running tests with ${event.runner}: ${event.command.join(" ")}`);
         }
       });
       // One output budget for both streams.
@@ -193,6 +217,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         splitters.stderr.end();
         await events.stop();
       }
+      system(`test container ended (exit code ${outcome.exitCode ?? "none"}) after ${seconds(now() - t0)} in all`);
       const truncatedLines = splitters.stdout.dropped + splitters.stderr.dropped;
       if (truncatedLines > 0) system(`${truncatedLines} lines of output were dropped (log limit ${options.limits.logLimitBytes} bytes)`);
       const counts = countTests(tests);
