@@ -25,7 +25,8 @@ export interface ReportCell {
   key: string;
   python: string;
   django: string;
-  conclusion: Conclusion;
+  /** "pending" while the cell has not finished (`ponyci show --json` of a build in progress). */
+  conclusion: Conclusion | "pending";
   counts: TestCounts;
   /** Wall time of the cell; undefined when it never ran. */
   durationMs?: number;
@@ -40,8 +41,8 @@ export interface RunReport {
   /** What was built: a path, URL or owner/name. */
   repository: string;
   sha: string;
-  /** The worst conclusion of the cells (neutral cells do not count against it). */
-  conclusion: Conclusion;
+  /** The worst conclusion of the cells (neutral cells do not count against it); "pending" while any cell runs. */
+  conclusion: Conclusion | "pending";
   /** Epoch milliseconds the run (or build) started. */
   startedAt: number;
   cells: ReportCell[];
@@ -51,7 +52,7 @@ export interface RunReport {
 const SEVERITY: readonly Conclusion[] = ["failure", "timed_out", "error", "cancelled", "neutral", "success"];
 
 /** The report of a cell that finished (a `ponyci run` cell, or a stored job). Pure. */
-export function createReportCell(cell: Cell, finished: Pick<FinishedEvent, "conclusion" | "counts" | "error" | "notes"> & Partial<Pick<FinishedEvent, "durationMs" | "testDurationMs">>, tests: readonly TestResult[]): ReportCell {
+export function createReportCell(cell: Cell, finished: Pick<FinishedEvent, "counts" | "error" | "notes"> & { conclusion: ReportCell["conclusion"] } & Partial<Pick<FinishedEvent, "durationMs" | "testDurationMs">>, tests: readonly TestResult[]): ReportCell {
   const report: ReportCell = {
     name: cellName(cell),
     key: cellKey(cell),
@@ -72,7 +73,9 @@ export function createReportCell(cell: Cell, finished: Pick<FinishedEvent, "conc
 
 /** The whole report; its conclusion is the worst of its cells'. Pure. */
 export function createRunReport(parts: { repository: string; sha: string; startedAt: number; cells: ReportCell[] }): RunReport {
-  const conclusion = SEVERITY.find((c) => parts.cells.some((cell) => cell.conclusion === c)) ?? "success";
+  const conclusion = parts.cells.some((cell) => cell.conclusion === "pending")
+    ? "pending"
+    : (SEVERITY.find((c) => parts.cells.some((cell) => cell.conclusion === c)) ?? "success");
   return { version: 1, ...parts, conclusion };
 }
 
