@@ -9,8 +9,9 @@ import { toxDefaultSetenv } from "./tox/resolve-tox-env.js";
  * - commands: the config's `test:` when given; else the commands of the
  *   cell's tox env (pre, main, post, set_env, change_dir); else none (the
  *   harness detects Django's runner or pytest);
- * - requirements: the config's `install:` (exactly that) or else the tox deps
- *   and extras of the cell, with the runner adding what it detects in the
+ * - requirements: the config's `install:`, exactly (it replaces detection and
+ *   tox deps alike, as docs/repo-config.md says), or else the tox deps and
+ *   extras of the cell, with the runner adding what it detects in the
  *   checkout (not with tox's skip_install: then only deps, as tox does);
  * - ignoreOutcome and notes: from the tox env;
  * - timeout: the config's `timeout:` only when the repository has a config
@@ -32,7 +33,7 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
     environment: {
       python: cell.python,
       django: cell.django,
-      requirements: config.install ? [...config.install, ...toxDeps] : toxDeps,
+      requirements: config.install ? [...config.install] : toxDeps,
       detectRequirements: config.install === undefined && (tox?.detectRequirements ?? true),
     },
     env: { ...setenv, ...config.env },

@@ -9,7 +9,9 @@ import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { createEventChannel } from "../util/event-channel.js";
 import { createLineSplitter } from "../container/create-line-splitter.js";
 import { runTestContainer, type ContainerLimits } from "../container/run-test-container.js";
-import { InfrastructureError, describeError } from "../../../src/domain/errors.js";
+import { InfrastructureError, ProjectError, describeError } from "../../../src/domain/errors.js";
+import { errorFate } from "../../../src/domain/error-fate.js";
+import { EnvironmentError } from "../environment/environment-error.js";
 import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestResult } from "../../../src/domain/events.js";
 import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
@@ -121,8 +123,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
 
       // 1. Checkout: the exact commit, plus any upstream repositories.
       let step = now();
+      system(`Checking out ${spec.source.sha.slice(0, 12)}`);
       const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal });
-      system(`checked out ${spec.source.sha.slice(0, 12)} in ${seconds(now() - step)}`);
+      system(`Checked out in ${seconds(now() - step)}`);
       // The workspace borrows the mirror's objects (git alternates): mounted
       // read-only at the same path, git works inside the container too.
       const upstreamBinds: string[] = (workspace.sharedObjectDirs ?? []).map((dir) => `${dir}:${dir}:ro`);
@@ -130,7 +133,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       for (const [i, upstream] of (spec.upstream ?? []).entries()) {
         step = now();
         const ws = await options.checkout.checkout({ ...upstream, workspaceDir: path.join(jobDir, `upstream-${i}`) }, { signal });
-        system(`checked out ${upstream.name} at ${upstream.sha.slice(0, 12)} in ${seconds(now() - step)}`);
+        system(`Checked out ${upstream.name} at ${upstream.sha.slice(0, 12)} in ${seconds(now() - step)}`);
         const mount = `/upstream/${i}`;
         upstreamBinds.push(`${ws.path}:${mount}:ro`);
         pythonPath.push(mount, `${mount}/src`);
@@ -153,12 +156,12 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         environment = await options.environments.ensure(environmentRequest(spec, workspace.path), { signal, onLog });
       } catch (error) {
         if (!signal?.aborted && toolOutput.length > 0) {
-          system(`environment build failed; the last ${toolOutput.length} lines of its output:`);
+          system(`Environment build failed; the last ${toolOutput.length} lines of its output:`);
           for (const line of toolOutput) system(line);
         }
         throw error;
       }
-      system(`environment ${environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - step)}`);
+      system(`Environment ${environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - step)}`);
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
 
       // 3. Hand the workspace to the unprivileged test user.
@@ -182,7 +185,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
           testDurationMs = event.durationMs;
           harnessTotals = event.totals;
         } else if (event.event === "start") {
-          system(`running tests with ${event.runner}: ${event.command.join(" ")}`);
+          system(`Running tests with ${event.runner}: ${event.command.join(" ")}`);
         }
       });
       // One output budget for both streams.
@@ -217,7 +220,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         splitters.stderr.end();
         await events.stop();
       }
-      system(`test container ended (exit code ${outcome.exitCode ?? "none"}) after ${seconds(now() - t0)} in all`);
+      system(`Test container ended (exit code ${outcome.exitCode ?? "none"}) after ${seconds(now() - t0)} in all`);
       const truncatedLines = splitters.stdout.dropped + splitters.stderr.dropped;
       if (truncatedLines > 0) system(`${truncatedLines} lines of output were dropped (log limit ${options.limits.logLimitBytes} bytes)`);
       const counts = countTests(tests);
@@ -234,19 +237,31 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined, notes: outcomeNotes.length > 0 ? outcomeNotes : undefined });
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
-      const projectFault = (error as { kind?: string }).kind === "project";
-      log.warn({ jobId: spec.jobId, err: describeError(error) }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
+      // At this boundary an error of no known class (Docker, git, the file system) is infrastructure.
+      const domainError = toDomainError(error);
+      const projectFault = errorFate(domainError, "retry") === "fail";
+      log.warn({ jobId: spec.jobId, err: error }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
       finish({
         notes: spec.notes,
         conclusion: projectFault ? "failure" : "error",
         testDurationMs: 0,
         error: { message: projectFault ? describeError(error) : `Infrastructure error: ${describeError(error)}` },
-        infrastructureError: projectFault ? undefined : error instanceof InfrastructureError ? error : new InfrastructureError(describeError(error), { cause: error }),
+        infrastructureError: projectFault ? undefined : domainError instanceof InfrastructureError ? domainError : new InfrastructureError(describeError(error), { cause: error }),
       });
     } finally {
       await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: describeError(error) }, "could not remove job directory"));
     }
   }
+}
+
+/**
+ * The environment builder's errors as the domain's classes: its `project`
+ * failures are the project's fault, the rest infrastructure. (Goes away when
+ * EnvironmentError extends ProjectError / InfrastructureError itself.)
+ */
+function toDomainError(error: unknown): unknown {
+  if (!(error instanceof EnvironmentError)) return error;
+  return error.kind === "project" ? new ProjectError(error.message, { cause: error }) : new InfrastructureError(error.message, { cause: error });
 }
 
 /** The environment port's request for a job spec (until the planner detects requirements, the runner's builder does). */
