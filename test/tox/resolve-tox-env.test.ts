@@ -173,3 +173,24 @@ describe("planToxJob", () => {
     expect(parts?.env).not.toHaveProperty("PYTHONPATH");
   });
 });
+
+describe("resolveToxEnv on hostile tox.ini text (it is untrusted: work stays bounded)", () => {
+  it("keeps absurdly deep brace nesting literally", () => {
+    const deep = `${"{".repeat(50_000)}x${"}".repeat(50_000)}`;
+    const env = resolve(`[testenv]\ncommands = run ${deep}\n`, "e");
+    expect(env.commands[0]?.argv[0]).toBe("run");
+    expect(env.commands[0]?.argv[1]?.length).toBe(deep.length);
+  });
+
+  it("stops references that multiply text, with a note", () => {
+    const levels = Array.from({ length: 8 }, (_, i) => `k${i} = ${`{[s]k${i + 1}} `.repeat(10)}`);
+    const env = resolve(`[s]\n${levels.join("\n")}\nk8 = ${"x".repeat(100)}\n[testenv]\ncommands = {[s]k0}\n`, "e");
+    expect(env.notes.some((n) => n.startsWith("tox references expand to more than 1000000 characters"))).toBe(true);
+  });
+
+  it("does not expand a condition or a section name into billions of names", () => {
+    const bomb = "{a,b}".repeat(40);
+    const env = resolve(`[testenv:${bomb}]\ncommands = wrong\n[testenv]\ncommands =\n  ${bomb}: x\n  run\n`, "aaaa");
+    expect(env.commands.map((c) => c.argv)).toEqual([[`${bomb}:`, "x"], ["run"]]);
+  });
+});

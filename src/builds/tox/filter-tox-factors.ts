@@ -1,4 +1,8 @@
-import { expandBraces, splitOutsideBraces } from "../matrix/expand-tox-envlist.js";
+import { splitOutsideBraces } from "../matrix/expand-tox-envlist.js";
+import { expandBracesBounded } from "./expand-braces-bounded.js";
+
+/** A longer prefix is not read as a condition (the line is kept as it is). */
+const MAX_CONDITION_LENGTH = 400;
 
 /** A factor as tox 4 writes one in a condition: word characters, dots, globs, `!` for "not". */
 const FACTOR = /^!?[\w.*?[\]]+$/;
@@ -44,13 +48,16 @@ function splitCondition(line: string): { condition: string; content: string } | 
   if (!marker) return undefined;
   const condition = line.slice(0, marker.index).trim();
   if (condition === "") return undefined;
-  const alternatives = splitOutsideBraces(condition, /,/).flatMap((alt) => expandBraces(alt.replace(/\s+/g, "")));
+  if (condition.length > MAX_CONDITION_LENGTH) return undefined;
+  const expanded = splitOutsideBraces(condition, /,/).map((alt) => expandBracesBounded(alt.replace(/\s+/g, "")));
+  if (expanded.some((names) => names === undefined)) return undefined;
+  const alternatives = expanded.flat() as string[];
   const valid = alternatives.every((alt) => alt.split("-").every((factor) => FACTOR.test(factor)));
   return valid ? { condition, content: line.slice(marker.index + 1).trim() } : undefined;
 }
 
 function conditionHolds(condition: string, factors: ReadonlySet<string>): boolean {
-  const alternatives = splitOutsideBraces(condition, /,/).flatMap((alt) => expandBraces(alt.replace(/\s+/g, "")));
+  const alternatives = splitOutsideBraces(condition, /,/).flatMap((alt) => expandBracesBounded(alt.replace(/\s+/g, "")) ?? []);
   return alternatives.some((alt) =>
     alt.split("-").every((factor) => (factor.startsWith("!") ? !factors.has(factor.slice(1)) : factors.has(factor))),
   );

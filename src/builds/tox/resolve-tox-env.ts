@@ -70,6 +70,9 @@ const PLACEHOLDERS: Readonly<Record<string, PlaceholderName>> = {
   temp_dir: "temp_dir",
 };
 
+/** Most characters `{[section]key}` references may add to one env's settings. */
+const MAX_EXPANDED_CHARS = 1_000_000;
+
 /** Settings whose effect Pony CI reproduces, or that change nothing inside a container. */
 const UNDERSTOOD = new Set([
   "commands", "commands_pre", "commands_post", "set_env", "setenv", "pass_env", "passenv", "change_dir", "changedir",
@@ -104,6 +107,9 @@ export function resolveToxEnv(tox: ToxConfig, name: string, options: ResolveToxE
   const environ = options.environ ?? {};
   const setenvRaw = new Map<string, string>();
   const resolvingEnv = new Set<string>();
+  // References can multiply text (a key naming another key ten times, eight
+  // levels deep): the expansion of untrusted text is bounded in total.
+  let expansionBudget = MAX_EXPANDED_CHARS;
 
   /** Comments, factors, continuations: tox's `process_raw`. Undefined when nothing applies to this env. */
   const processRaw = (entry: IniEntry): string | undefined => {
@@ -126,6 +132,11 @@ export function resolveToxEnv(tox: ToxConfig, name: string, options: ResolveToxE
           notes.add(`tox reference {${expr}} could not be resolved: left as it is`);
           return undefined;
         }
+        if (processed.length > expansionBudget) {
+          notes.add(`tox references expand to more than ${MAX_EXPANDED_CHARS} characters: {${expr}} left as it is`);
+          return undefined;
+        }
+        expansionBudget -= processed.length;
         return expandReferences(processed, depth + 1);
       },
       { keepEscapes: true },

@@ -13,7 +13,10 @@ export type ToxReplacer = (expression: string) => string | undefined;
  * is not scanned again. With `keepEscapes`, `\{` and `\}` stay escaped (a
  * first pass that a second one finishes).
  */
-export function substituteToxValue(value: string, replace: ToxReplacer, options: { keepEscapes?: boolean } = {}): string {
+export function substituteToxValue(value: string, replace: ToxReplacer, options: { keepEscapes?: boolean } = {}, depth = 0): string {
+  // Untrusted text: deeper nesting than any real tox.ini is kept literally,
+  // so the work stays linear in the text's length.
+  if (depth > MAX_NESTING) return value;
   let out = "";
   let i = 0;
   while (i < value.length) {
@@ -33,13 +36,15 @@ export function substituteToxValue(value: string, replace: ToxReplacer, options:
       out += value.slice(i);
       break;
     }
-    const inner = substituteToxValue(value.slice(i + 1, close), replace, options);
+    const inner = substituteToxValue(value.slice(i + 1, close), replace, options, depth + 1);
     const replaced = replace(inner);
     out += replaced ?? `{${inner}}`;
     i = close + 1;
   }
   return out;
 }
+
+const MAX_NESTING = 16;
 
 function findClose(value: string, open: number): number {
   let depth = 0;

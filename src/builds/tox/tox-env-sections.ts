@@ -1,4 +1,4 @@
-import { expandBraces } from "../matrix/expand-tox-envlist.js";
+import { expandBracesBounded } from "./expand-braces-bounded.js";
 import { findIniSection, type IniSection } from "../matrix/parse-ini.js";
 import type { ToxConfig } from "../matrix/read-tox-config.js";
 
@@ -11,7 +11,7 @@ import type { ToxConfig } from "../matrix/read-tox-config.js";
  */
 export function listToxEnvSections(tox: ToxConfig, name: string): IniSection[] {
   const prefix = "testenv"; // setup.cfg too: only the core section is [tox:tox]
-  const own = tox.sections.filter((s) => s.name.startsWith(`${prefix}:`) && expandBraces(s.name.slice(prefix.length + 1)).includes(name));
+  const own = tox.sections.filter((s) => s.name.startsWith(`${prefix}:`) && (expandBracesBounded(s.name.slice(prefix.length + 1)) ?? []).includes(name));
   const ownSection = own.at(-1);
   const baseEntry = ownSection?.entries.get("base");
   const bases = baseEntry ? splitList(baseEntry.lines.map((l) => l.text).join("\n")) : ["testenv"];
