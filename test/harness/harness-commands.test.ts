@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import type { CommandPlan, CommandStep } from "../../src/domain/job-spec.js";
-import { ensureVenv, outcomesById, runHarness } from "./harness-fixture.js";
+import { ensureVenv, markerLine, outcomesById, runHarness } from "./harness-fixture.js";
 
 /** The harness running a job spec's command plan (PONYCI_COMMANDS), on the host against a trusted fixture. */
 describe("harness with a command plan", () => {
@@ -47,5 +47,29 @@ describe("harness with a command plan", () => {
     expect(printed(result.stdout)).toEqual([]);
     expect(result.events.find((e) => e.event === "error")?.message).toMatch(/change_dir .* is outside the repository/);
     expect(result.exitCode).toBe(70);
+  });
+});
+
+describe("harness hooks under coverage run", () => {
+  let venvBin = "";
+  beforeAll(async () => {
+    venvBin = await ensureVenv({ name: "django52-coverage", requirements: ["django~=5.2.0", "coverage"] });
+  }, 600_000);
+
+  it("reports each test of `coverage run manage.py test`", async () => {
+    const commands: CommandPlan = {
+      pre: [],
+      main: [{ argv: ["coverage", "run", "{toxinidir}/manage.py", "test", "shelf", "--settings=shelf.tests.settings"] }],
+      post: [{ argv: ["coverage", "report"] }],
+      cwd: "",
+      env: {},
+      ignoreErrors: false,
+      source: "tox env py311-django52 (tox.ini)",
+    };
+    const result = await runHarness({ project: "tox-commands-settings", venvBin, env: { PONYCI_COMMANDS: JSON.stringify(commands) } });
+    expect(outcomesById(result)).toEqual({ "shelf.tests.test_books.BookTests.test_passes": "passed", "shelf.tests.test_books.BookTests.test_fails": "failed" });
+    expect(result.events.find((e) => e.event === "test" && e.outcome === "failed")).toMatchObject({ path: "shelf/tests/test_books.py", line: await markerLine("tox-commands-settings", "shelf/tests/test_books.py") });
+    expect(result.stdout).toMatch(/TOTAL\s+\d+/);
+    expect(result.exitCode).toBe(1);
   });
 });
