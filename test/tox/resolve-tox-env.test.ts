@@ -167,6 +167,12 @@ describe("planToxJob", () => {
     expect(parts?.notes).toEqual(["The tox envlist has no env for Python 3.13 · Django 5.2: running tox env py312-django51, the nearest match"]);
   });
 
+  it("skip_install with `-e .[db]` in deps still installs the project and its extras", () => {
+    const parts = planToxJob(reader({ ...files, "tox.ini": ini.replace("extras = db", "skip_install = true").replace("deps = coverage", "deps = coverage\n    -e {toxinidir}[db]") }), { python: "3.12", django: "5.1" });
+    expect(parts).toMatchObject({ requirements: ["coverage", "psycopg"], detectRequirements: true });
+    expect(parts?.env.PYTHONPATH).toBe("{toxinidir}:{toxinidir}/src");
+  });
+
   it("skip_install installs only deps, as tox does", () => {
     const parts = planToxJob(reader({ "tox.ini": ini.replace("ignore_outcome = true", "skip_install = true") }), { python: "3.12", django: "5.1" });
     expect(parts).toMatchObject({ requirements: ["coverage"], detectRequirements: false });

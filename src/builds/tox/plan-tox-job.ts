@@ -8,6 +8,9 @@ import { pickToxEnv } from "./pick-tox-env.js";
 import { readPackageExtras } from "./read-package-extras.js";
 import { resolveToxEnv } from "./resolve-tox-env.js";
 
+/** A deps line installing the project itself: `.`, `-e .`, `.[test,db]`. */
+const LOCAL_PROJECT = /^(?:-e\s*)?\.\/?(?:\[([^\]]*)\])?$/;
+
 /** What a cell's tox env adds to its job spec. */
 export interface ToxJobParts {
   /** The env run, e.g. "py311-django42". */
@@ -62,9 +65,14 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
   const env = resolveToxEnv(tox, name, { environ: { ...options.environ, ...options.configEnv } });
   notes.push(...env.notes.map((note) => `tox env ${name}: ${note}`));
 
-  const requirements = [...env.deps];
-  if (env.extras.length > 0 && !env.skipInstall) {
-    const extras = readPackageExtras(readFile, env.extras);
+  // `-e .` / `.[test]` in deps installs the project (and its extras), as the
+  // package install would: common with skip_install.
+  const projectLines = env.deps.map((line) => LOCAL_PROJECT.exec(line)).filter((m): m is RegExpExecArray => m !== null);
+  const installsProject = !env.skipInstall || projectLines.length > 0;
+  const extrasWanted = [...(env.skipInstall ? [] : env.extras), ...projectLines.flatMap((m) => (m[1] ?? "").split(",").map((x) => x.trim()).filter(Boolean))];
+  const requirements = env.deps.filter((line) => !LOCAL_PROJECT.test(line));
+  if (extrasWanted.length > 0) {
+    const extras = readPackageExtras(readFile, extrasWanted);
     for (const line of extras.requirements) if (!requirements.includes(line)) requirements.push(line);
     if (extras.missing.length > 0) {
       notes.push(`tox env ${name}: extras ${extras.missing.join(", ")} are not declared in pyproject.toml or setup.cfg: not installed`);
@@ -74,7 +82,7 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
   const configEnv = options.configEnv ?? {};
   const commandEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(env.setenv)) if (configEnv[key] === undefined) commandEnv[key] = value;
-  if (!env.skipInstall && configEnv.PYTHONPATH === undefined) {
+  if (installsProject && configEnv.PYTHONPATH === undefined) {
     commandEnv.PYTHONPATH = [commandEnv.PYTHONPATH, "{toxinidir}", "{toxinidir}/src"].filter(Boolean).join(":");
   }
 
@@ -95,7 +103,7 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
       : undefined,
     env: commandEnv,
     requirements,
-    detectRequirements: !env.skipInstall,
+    detectRequirements: installsProject,
     ignoreOutcome: env.ignoreOutcome,
     notes,
   };
