@@ -173,6 +173,12 @@ describe("planToxJob", () => {
     expect(parts?.env.PYTHONPATH).toBe("{toxinidir}:{toxinidir}/src");
   });
 
+  it("does not carry commands too long for the container's environment", () => {
+    const parts = planToxJob(reader({ "tox.ini": `[tox]\nenvlist = py312-django51\n[testenv]\ncommands = echo ${"x".repeat(70_000)}\n` }), { python: "3.12", django: "5.1" });
+    expect(parts?.commands).toBeUndefined();
+    expect(parts?.notes).toContain("tox env py312-django51: its commands and set_env are longer than 64 KiB: not run; Pony CI detects the test command itself");
+  });
+
   it("skip_install installs only deps, as tox does", () => {
     const parts = planToxJob(reader({ "tox.ini": ini.replace("ignore_outcome = true", "skip_install = true") }), { python: "3.12", django: "5.1" });
     expect(parts).toMatchObject({ requirements: ["coverage"], detectRequirements: false });

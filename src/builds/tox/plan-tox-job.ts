@@ -8,6 +8,9 @@ import { pickToxEnv } from "./pick-tox-env.js";
 import { readPackageExtras } from "./read-package-extras.js";
 import { resolveToxEnv } from "./resolve-tox-env.js";
 
+/** Longest command plan (as JSON) a job spec carries. */
+const MAX_PLAN_CHARS = 64 * 1024;
+
 /** A deps line installing the project itself: `.`, `-e .`, `.[test,db]`. */
 const LOCAL_PROJECT = /^(?:-e\s*)?\.\/?(?:\[([^\]]*)\])?$/;
 
@@ -86,21 +89,26 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
     commandEnv.PYTHONPATH = [commandEnv.PYTHONPATH, "{toxinidir}", "{toxinidir}/src"].filter(Boolean).join(":");
   }
 
-  const hasCommands = env.commands.length > 0;
-  if (!hasCommands) notes.push(`tox env ${name} has no commands: Pony CI detects the test command itself`);
+  let commands: CommandPlan | undefined = {
+    pre: env.commandsPre,
+    main: env.commands,
+    post: env.commandsPost,
+    cwd: env.changedir,
+    env: commandEnv,
+    ignoreErrors: env.ignoreErrors,
+    source: `tox env ${name} (${tox.file})`,
+  };
+  if (env.commands.length === 0) {
+    notes.push(`tox env ${name} has no commands: Pony CI detects the test command itself`);
+    commands = undefined;
+  } else if (JSON.stringify(commands).length > MAX_PLAN_CHARS) {
+    // The plan travels in one environment variable (Linux: at most 128 KiB each).
+    notes.push(`tox env ${name}: its commands and set_env are longer than ${MAX_PLAN_CHARS / 1024} KiB: not run; Pony CI detects the test command itself`);
+    commands = undefined;
+  }
   return {
     envName: name,
-    commands: hasCommands
-      ? {
-          pre: env.commandsPre,
-          main: env.commands,
-          post: env.commandsPost,
-          cwd: env.changedir,
-          env: commandEnv,
-          ignoreErrors: env.ignoreErrors,
-          source: `tox env ${name} (${tox.file})`,
-        }
-      : undefined,
+    commands,
     env: commandEnv,
     requirements,
     detectRequirements: installsProject,
