@@ -24,3 +24,6 @@ fi
 
 bash runner/images/build-base-images.sh
 bash runner/images/build-service-images.sh
+
+# tox 4, for the test comparing Pony CI's reading of tox.ini with tox's own.
+bash runner/host/ensure-tox.sh >/dev/null

@@ -12,6 +12,7 @@ import { selectRunnableCells } from "./matrix/select-runnable-cells.js";
 import { toxDepsForCell } from "./matrix/tox-deps-for-cell.js";
 import { addDatabaseAxis, checkServices, servicesWithToxDefaults } from "./matrix/check-services.js";
 import type { ServiceSpec } from "../domain/database.js";
+import { planToxJob, type ToxJobParts } from "./tox/plan-tox-job.js";
 
 /** Where a build's matrix came from. */
 export type MatrixSource = "config" | "tox" | "classifiers" | "default";
@@ -36,6 +37,12 @@ export interface MatrixPlan {
    * cell's database is among them (checked when planning).
    */
   services: ServiceSpec[];
+  /**
+   * The repository's tox env for a cell (its own, else the nearest) and what
+   * it means for the job: commands, set_env, deps, notes. Undefined without
+   * tox configuration. Optional so plans made by hand (tests, benchmarks) need not say.
+   */
+  toxFor?: (cell: Pick<Cell, "python" | "django" | "database">) => ToxJobParts | undefined;
 }
 
 /** Options for {@link planMatrix}. */
@@ -45,6 +52,9 @@ export interface PlanMatrixOptions {
   /** Most cells per commit; default 24. */
   maxCells?: number;
 }
+
+/** What `{env:X}` of a tox setting sees inside a test container, besides set_env and the config's `env:`. */
+const containerEnviron: Readonly<Record<string, string>> = { CI: "true", PONYCI: "1", HOME: "/tmp" };
 
 /** Django releases of the default matrix: the two newest LTS releases. */
 export const defaultDjango: readonly string[] = ["4.2", "5.2"];
@@ -71,6 +81,8 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   const notes: string[] = [];
   const config = readRepoConfig(readFile, notes);
   const depsFor = (cell: Pick<Cell, "python" | "django" | "database">) => toxDepsForCell(readFile, cell);
+  const toxFor = (cell: Pick<Cell, "python" | "django" | "database">) =>
+    planToxJob(readFile, cell, { availablePython: available, configEnv: config.env, environ: containerEnviron });
   const defaultPython = available.slice(-defaultPythonCount);
 
   if (config.matrix && config.file) {
@@ -78,7 +90,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
     const expanded = expandMatrix(spec, { ...select, file: config.file });
     const lines = config.matrix.lines ?? {};
     checkServices(expanded.cells, config.services, { file: config.file, line: lines.database ?? lines.include?.[0] ?? lines.python });
-    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor, services: config.services };
+    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor, services: config.services , toxFor };
   }
 
   const derived = [
@@ -99,7 +111,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
     const services = source === "tox" ? servicesWithToxDefaults(config.services, selection.cells) : config.services;
     for (const service of services.slice(config.services.length)) notes.push(`tox factors ask for ${service.name}: a ${service.name} service runs beside those cells`);
     checkServices(selection.cells, services, { file: config.file ?? found.file });
-    return { source, cells: selection.cells, notes, config, depsFor, services };
+    return { source, cells: selection.cells, notes, config, depsFor, services , toxFor };
   }
 
   const cells = defaultPython.flatMap((python) => defaultDjango.map((django) => ({ python, django })));
@@ -112,7 +124,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
       message: `The default matrix (Python ${defaultPython.join(", ")} × Django ${defaultDjango.join(", ")}) leaves no cell this installation can run (${selection.notes.join("; ")}). Add \`python:\` and \`django:\` lists to ${file}.`,
     });
   }
-  return { source: "default", cells: selection.cells, notes, config, depsFor, services: config.services };
+  return { source: "default", cells: selection.cells, notes, config, depsFor, services: config.services , toxFor };
 }
 
 function readRepoConfig(readFile: ReadRepoFile, notes: string[]): RepoConfig {

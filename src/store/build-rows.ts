@@ -97,8 +97,8 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
   const selectOne = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
   const selectBySha = db.prepare<[string, string], BuildRow>("SELECT * FROM builds WHERE repo = ? AND sha = ? ORDER BY id DESC");
   const selectSummary = db.prepare<[number, number], JobSummaryRow>(
-    `SELECT build_id, state, conclusion, count(*) AS n FROM jobs
-     WHERE build_id BETWEEN ? AND ? GROUP BY build_id, state, conclusion`,
+    `SELECT build_id, state, CASE WHEN outcome_ignored = 1 THEN 'neutral' ELSE conclusion END AS conclusion, count(*) AS n FROM jobs
+     WHERE build_id BETWEEN ? AND ? GROUP BY 1, 2, 3`,
   );
 
   const withStatus = (rows: BuildRow[]): BuildRecord[] => {

@@ -95,6 +95,12 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_HARNESS_DIR = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? "../../../../runner/harness" : "../../harness");
 
 const CONTAINER_WORKSPACE = "/workspace";
+/** Lines of the environment tools' output kept for a failed build's log. */
+const TOOL_OUTPUT_LINES = 60;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
 
 export function createCellRunner(options: CellRunnerOptions): CellRunner {
   const log = options.log ?? silentLogger;
@@ -157,27 +163,46 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       serviceStart.catch(() => undefined); // awaited in step 3; not unhandled if something fails first
 
       // 1. Checkout: the exact commit, plus any upstream repositories.
+      let step = now();
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
       const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal });
+      system(`Checked out in ${seconds(now() - step)}`);
       // The workspace borrows the mirror's objects (git alternates): mounted
       // read-only at the same path, git works inside the container too.
       const upstreamBinds: string[] = (workspace.sharedObjectDirs ?? []).map((dir) => `${dir}:${dir}:ro`);
       const pythonPath: string[] = [];
       for (const [i, upstream] of (spec.upstream ?? []).entries()) {
-        system(`Checking out ${upstream.name} at ${upstream.sha.slice(0, 12)}`);
+        step = now();
         const ws = await options.checkout.checkout({ ...upstream, workspaceDir: path.join(jobDir, `upstream-${i}`) }, { signal });
+        system(`Checked out ${upstream.name} at ${upstream.sha.slice(0, 12)} in ${seconds(now() - step)}`);
         const mount = `/upstream/${i}`;
         upstreamBinds.push(`${ws.path}:${mount}:ro`);
         pythonPath.push(mount, `${mount}/src`);
       }
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
 
-      // 2. Environment: cached image for the cell; then the service must be ready.
-      const environment = await options.environments.ensure(
-        environmentRequest(spec, workspace.path),
-        { signal, onLog: system },
-      );
-      system(`Environment ${environment.image} (Django ${environment.django}${environment.built ? ", built now" : ", cached"})`);
+      // 2. Environment: cached image for the cell (then the service must be ready). The tools' own output (pip,
+      // the build container) is kept back and shown only if the build fails:
+      // the log is the project's, with Pony CI's steps as short lines.
+      step = now();
+      const toolOutput: string[] = [];
+      const onLog = (line: string) => {
+        const own = /^ponyci:\s*(.*)$/.exec(line);
+        if (own) return system(own[1] ?? "");
+        toolOutput.push(line);
+        if (toolOutput.length > TOOL_OUTPUT_LINES) toolOutput.shift();
+      };
+      let environment;
+      try {
+        environment = await options.environments.ensure(environmentRequest(spec, workspace.path), { signal, onLog });
+      } catch (error) {
+        if (!signal?.aborted && toolOutput.length > 0) {
+          system(`Environment build failed; the last ${toolOutput.length} lines of its output:`);
+          for (const line of toolOutput) system(line);
+        }
+        throw error;
+      }
+      system(`Environment ${environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - step)}`);
       const networkMode = await serviceStart;
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
 
@@ -238,6 +263,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         splitters.stderr.end();
         await events.stop();
       }
+      system(`Test container ended (exit code ${outcome.exitCode ?? "none"}) after ${seconds(now() - t0)} in all`);
       const truncatedLines = splitters.stdout.dropped + splitters.stderr.dropped;
       if (truncatedLines > 0) system(`${truncatedLines} lines of output were dropped (log limit ${options.limits.logLimitBytes} bytes)`);
       const counts = countTests(tests);
@@ -246,7 +272,12 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         { ...outcome, timeoutSec, memoryBytes: options.limits.memoryBytes },
         { ended, counts, crash },
       );
-      finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined });
+      const outcomeNotes = [...(spec.notes ?? [])];
+      if (spec.ignoreOutcome && (verdict.conclusion === "failure" || verdict.conclusion === "timed_out")) {
+        outcomeNotes.push(`The cell ${verdict.conclusion === "failure" ? "failed" : "timed out"}, but its tox env sets ignore_outcome: reported as neutral`);
+        verdict.conclusion = "neutral";
+      }
+      finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined, notes: outcomeNotes.length > 0 ? outcomeNotes : undefined });
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       // At this boundary an error of no known class (Docker, git, the file system) is infrastructure.
@@ -254,6 +285,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       const projectFault = errorFate(domainError, "retry") === "fail";
       log.warn({ jobId: spec.jobId, err: error }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
       finish({
+        notes: spec.notes,
         conclusion: projectFault ? "failure" : "error",
         testDurationMs: 0,
         error: { message: projectFault ? describeError(error) : `Infrastructure error: ${describeError(error)}` },
@@ -300,7 +332,8 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
     PONYCI_EVENTS: "/ponyci/out/events.jsonl",
     PONYCI_REPO_ROOT: CONTAINER_WORKSPACE,
   });
-  if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
+  if (spec.commands) env.PONYCI_COMMANDS = JSON.stringify(spec.commands);
+  else if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
   delete env.PONYCI_FIRST;
   if (spec.firstTests && spec.firstTests.length > 0) env.PONYCI_FIRST = JSON.stringify(spec.firstTests);

@@ -93,6 +93,7 @@ function renderNotes(finished: FinishedEvent): string | undefined {
   const dropped = finished.truncatedLines ?? 0;
   if (dropped > 0) notes.push(`${dropped} ${dropped === 1 ? "line" : "lines"} of output ${dropped === 1 ? "was" : "were"} dropped: the cell went over the log limit.`);
   if (finished.exitCode !== undefined && finished.exitCode !== 0) notes.push(`The test process exited with code ${finished.exitCode}.`);
+  for (const note of finished.notes ?? []) notes.push(escapeMarkdown(note.endsWith(".") ? note : `${note}.`));
   return notes.length > 0 ? notes.map((n) => `- ${n}`).join("\n") : undefined;
 }
 
