@@ -57,7 +57,7 @@ export interface CheckoutPort {
 /** The environment port (runner/src/environment). */
 export interface EnvironmentPort {
   ensure(
-    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[] },
+    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[]; cacheScope?: string },
     opts?: { signal?: AbortSignal; onLog?: (line: string) => void },
   ): Promise<{ image: string; built: boolean; django: string }>;
 }
@@ -140,7 +140,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
 
       // 2. Environment: cached image for the cell.
       const environment = await options.environments.ensure(
-        { python: spec.cell.python, django: spec.cell.django, workspace: workspace.path, install: spec.install, extraDeps: spec.extraDeps },
+        { python: spec.cell.python, django: spec.cell.django, workspace: workspace.path, install: spec.install, extraDeps: spec.extraDeps, cacheScope: spec.source.url },
         { signal, onLog: system },
       );
       system(`Environment ${environment.image} (Django ${environment.django}${environment.built ? ", built now" : ", cached"})`);
