@@ -3,7 +3,8 @@ import type { Cell } from "../domain/cell.js";
 import { cellKey } from "../domain/cell.js";
 import type { BuildRequest } from "./build-request.js";
 import { fanOut, type BuildListener } from "./build-listener.js";
-import type { JobPlan } from "./job-plan.js";
+import { storeJobPlan } from "./job-plan.js";
+import { planJobSpec } from "./plan-job-spec.js";
 import { planMatrix, type MatrixPlan } from "./plan-matrix.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { repoConfigPaths } from "./config/repo-config.js";
@@ -193,15 +194,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
       const plan = planMatrix(read, { maxCells: options.maxCells, availablePython: options.availablePython });
       const jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
         cell,
-        external: {
-          testCommand: plan.config.test,
-          install: plan.config.install,
-          env: plan.config.env,
-          timeoutSec: plan.config.file ? plan.config.timeout : undefined,
-          extraDeps: plan.depsFor(cell),
-          onlyTests: request.rerun?.onlyTests,
-          rerunOf: request.rerun?.ofJob,
-        } satisfies JobPlan as Record<string, unknown>,
+        external: storeJobPlan(planJobSpec(plan, cell, { onlyTests: request.rerun?.onlyTests }), request.rerun?.ofJob) as Record<string, unknown>,
       }));
       if (asked.size === 0 || round >= 3) return { plan, jobs };
       wanted = [...asked];

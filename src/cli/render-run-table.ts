@@ -1,5 +1,6 @@
 import { cellName, type Cell } from "../domain/cell.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
+import { formatDuration } from "../domain/format-duration.js";
 
 export interface CellReport {
   cell: Cell;
@@ -14,12 +15,6 @@ const MARK: Record<FinishedEvent["conclusion"], string> = {
   timed_out: "⌛",
   error: "!",
 };
-
-export function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const min = Math.floor(ms / 60_000);
-  return `${min} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
 
 /** One line for a finished cell: "✓ Python 3.11 · Django 5.2  12 passed in 1.3 s". */
 export function formatCellLine(report: CellReport): string {

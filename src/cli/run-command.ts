@@ -12,6 +12,7 @@ import type { FinishedEvent, TestResult } from "../domain/events.js";
 import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
 import { selectCells } from "./select-cells.js";
+import { planJobSpec } from "../builds/plan-job-spec.js";
 
 export const RUN_USAGE = `ponyci run [PATH | GIT-URL] [options]
 
@@ -124,12 +125,7 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
       {
         jobId,
         source: { url: source.url, sha: source.sha },
-        cell,
-        testCommand: plan.config.test,
-        install: plan.config.install,
-        extraDeps: plan.depsFor?.(cell),
-        env: plan.config.env,
-        timeoutSec: plan.config.file ? plan.config.timeout : undefined,
+        ...planJobSpec(plan, cell),
       },
       { signal: abort.signal },
     );

@@ -6,7 +6,7 @@ import type { JobRecord } from "../store/job-rows.js";
 import type { Settings } from "../settings/load-settings.js";
 import type { TestResult } from "../domain/events.js";
 import { statusOf, upstreamOf } from "./builds-command.js";
-import { formatDuration } from "./render-run-table.js";
+import { formatDuration } from "../domain/format-duration.js";
 
 export const SHOW_USAGE = `ponyci show <build>
 

@@ -58,14 +58,13 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const { settings, log } = options;
   const store = openStore({ dataDir: settings.dataDir, log, logLimitBytes: settings.cell.logLimitBytes, clock: options.clock });
   const runner = options.runner ?? createLocalRunner(settings, log);
-  const maxAttempts = options.queueOptions?.maxAttempts ?? 3;
   const queue = createEmbeddedQueue<CellJobPayload>({
     store,
     concurrency: settings.concurrency,
     log,
     clock: options.clock,
     leaseMs: options.queueOptions?.leaseMs,
-    maxAttempts,
+    maxAttempts: options.queueOptions?.maxAttempts,
     backoff: options.queueOptions?.backoff,
   });
   const outbox = createOutbox({
@@ -89,7 +88,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;
-  const processor = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, maxAttempts, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
+  const jobs = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
   const notify = fanOut(listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
   let started = false;
 
@@ -115,18 +114,11 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
           store.recordJobRequeued(job.id);
           notify.restarted(build, job);
         } else {
-          finishAsInfrastructureError(job.id, "the server stopped while this cell ran, too many times");
+          jobs.finishAsInfrastructureError(job.id, "the server stopped while this cell ran, too many times");
         }
       }
       // 3. Queue and outbox.
-      queue.start(processor, {
-        onFailed: ({ job, error, retrying }) => {
-          if (retrying) return;
-          const name = (error as Error | undefined)?.name;
-          if (name === "CancelledError" || name === "InterruptedError") return;
-          finishAsInfrastructureError(job.payload.jobId, error instanceof Error ? error.message : String(error));
-        },
-      });
+      queue.start(jobs.process, jobs.hooks);
       outbox.start();
       started = true;
       // 4. Builds recorded but not planned.
@@ -148,26 +140,4 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       store.close();
     },
   };
-
-  function finishAsInfrastructureError(jobId: string, message: string): void {
-    const job = store.getJob(jobId);
-    if (!job || job.state === "finished" || job.state === "cancelled") return;
-    const done = store.recordJobFinished({ jobId, conclusion: "error", error: { message: `Infrastructure error: ${message}`, kind: "infrastructure" } });
-    const build = store.getBuild(job.buildId);
-    if (!build) return;
-    notify.finished({
-      build,
-      job: done,
-      finished: {
-        type: "finished",
-        conclusion: "error",
-        counts: done.counts ?? { passed: 0, failed: 0, error: 0, skipped: 0, xfail: 0, xpass: 0, total: 0 },
-        durationMs: 0,
-        testDurationMs: 0,
-        error: { message: `Infrastructure error: ${message}` },
-      },
-      tests: [],
-      logTail: [],
-    });
-  }
 }

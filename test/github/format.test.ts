@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { emptyCounts } from "../../src/domain/events.js";
 import { formatCounts } from "../../src/github/checks/format-counts.js";
-import { formatDuration } from "../../src/github/checks/format-duration.js";
+import { formatDuration } from "../../src/domain/format-duration.js";
 import { formatTimestamp } from "../../src/github/checks/format-timestamp.js";
 
 describe("formatDuration", () => {

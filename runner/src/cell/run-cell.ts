@@ -4,12 +4,14 @@ import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Cell } from "../../../src/domain/cell.js";
+import type { JobSpec } from "../../../src/domain/job-spec.js";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { createEventChannel } from "../util/event-channel.js";
 import { createLineSplitter } from "../container/create-line-splitter.js";
 import { runTestContainer, type ContainerLimits } from "../container/run-test-container.js";
-import { InfrastructureError, describeError } from "../../../src/domain/errors.js";
+import { InfrastructureError, ProjectError, describeError } from "../../../src/domain/errors.js";
+import { errorFate } from "../../../src/domain/error-fate.js";
+import { EnvironmentError } from "../environment/environment-error.js";
 import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestResult } from "../../../src/domain/events.js";
 import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
@@ -23,22 +25,13 @@ export interface CommitSource {
   fetchRefs?: string[];
 }
 
-/** Everything one cell run needs. */
-export interface CellSpec {
+/**
+ * Everything one cell run needs: the planner's job spec (what to run), plus
+ * where the code comes from.
+ */
+export interface CellSpec extends JobSpec {
   jobId: string;
   source: CommitSource;
-  cell: Cell;
-  /** Repo config `test`: replaces the harness's detection. */
-  testCommand?: string;
-  /** Repo config `install`: replaces detected test dependencies. */
-  install?: string[];
-  /** Dependencies from elsewhere (tox factor deps). */
-  extraDeps?: string[];
-  /** Repo config `env`. */
-  env?: Record<string, string>;
-  timeoutSec?: number;
-  /** Run only these test ids (re-run of failed tests). */
-  onlyTests?: string[];
   /**
    * Repositories at exact commits put ahead of site-packages on the Python
    * path: a downstream project tested against its app as it now is.
@@ -140,7 +133,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
 
       // 2. Environment: cached image for the cell.
       const environment = await options.environments.ensure(
-        { python: spec.cell.python, django: spec.cell.django, workspace: workspace.path, install: spec.install, extraDeps: spec.extraDeps, cacheScope: spec.source.url },
+        environmentRequest(spec, workspace.path),
         { signal, onLog: system },
       );
       system(`Environment ${environment.image} (Django ${environment.django}${environment.built ? ", built now" : ", cached"})`);
@@ -213,13 +206,15 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined });
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
-      const projectFault = (error as { kind?: string }).kind === "project";
-      log.warn({ jobId: spec.jobId, err: describeError(error) }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
+      // At this boundary an error of no known class (Docker, git, the file system) is infrastructure.
+      const domainError = toDomainError(error);
+      const projectFault = errorFate(domainError, "retry") === "fail";
+      log.warn({ jobId: spec.jobId, err: error }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
       finish({
         conclusion: projectFault ? "failure" : "error",
         testDurationMs: 0,
         error: { message: projectFault ? describeError(error) : `Infrastructure error: ${describeError(error)}` },
-        infrastructureError: projectFault ? undefined : error instanceof InfrastructureError ? error : new InfrastructureError(describeError(error), { cause: error }),
+        infrastructureError: projectFault ? undefined : domainError instanceof InfrastructureError ? domainError : new InfrastructureError(describeError(error), { cause: error }),
       });
     } finally {
       await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: describeError(error) }, "could not remove job directory"));
@@ -227,8 +222,26 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
   }
 }
 
+/**
+ * The environment builder's errors as the domain's classes: its `project`
+ * failures are the project's fault, the rest infrastructure. (Goes away when
+ * EnvironmentError extends ProjectError / InfrastructureError itself.)
+ */
+function toDomainError(error: unknown): unknown {
+  if (!(error instanceof EnvironmentError)) return error;
+  return error.kind === "project" ? new ProjectError(error.message, { cause: error }) : new InfrastructureError(error.message, { cause: error });
+}
+
+/** The environment port's request for a job spec (until the planner detects requirements, the runner's builder does). */
+function environmentRequest(spec: CellSpec, workspace: string): Parameters<EnvironmentPort["ensure"]>[0] {
+  const { python, django, requirements, detectRequirements } = spec.environment;
+  return detectRequirements
+    ? { python, django, workspace, extraDeps: requirements.length > 0 ? requirements : undefined, cacheScope: spec.source.url }
+    : { python, django, workspace, install: requirements, cacheScope: spec.source.url };
+}
+
 function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, string> {
-  const env: Record<string, string> = { ...(spec.env ?? {}) };
+  const env: Record<string, string> = { ...spec.env };
   Object.assign(env, {
     HOME: "/tmp",
     PONYCI: "1",
@@ -236,9 +249,9 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
     PONYCI_EVENTS: "/ponyci/out/events.jsonl",
     PONYCI_REPO_ROOT: CONTAINER_WORKSPACE,
   });
-  if (spec.testCommand) env.PONYCI_TEST_COMMAND = spec.testCommand;
+  if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
-  if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env?.PYTHONPATH].filter(Boolean).join(":");
+  if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env.PYTHONPATH].filter(Boolean).join(":");
   return env;
 }
 

@@ -1,7 +1,8 @@
 import type { Cell } from "../../domain/cell.js";
 import { RepoConfigError } from "../config/repo-config-error.js";
 import { combineMatrix } from "./combine-matrix.js";
-import { compareVersions, defaultAvailablePython } from "./django-compat.js";
+import { compareVersions } from "../../domain/compare-versions.js";
+import { defaultAvailablePython } from "./django-compat.js";
 import { selectRunnableCells, type CellSelection } from "./select-runnable-cells.js";
 
 /** One `include` or `exclude` entry: python, django and (include only) extra variables. */

@@ -1,5 +1,6 @@
 import { cellKey, type Cell } from "../../domain/cell.js";
-import { compareVersions, defaultAvailablePython, listSupportedPython } from "./django-compat.js";
+import { compareVersions } from "../../domain/compare-versions.js";
+import { defaultAvailablePython, listSupportedPython } from "./django-compat.js";
 import { expandToxEnvlist } from "./expand-tox-envlist.js";
 import { parseToxFactor } from "./parse-tox-factor.js";
 import type { ReadRepoFile } from "./read-repo-file.js";

@@ -6,7 +6,7 @@ import { escapeHtml } from "./escape-html.js";
 import { escapeMarkdown } from "./escape-markdown.js";
 import { fenceCodeBlock } from "./fence-code-block.js";
 import { firstLine } from "./first-line.js";
-import { formatDuration } from "./format-duration.js";
+import { formatDuration } from "../../domain/format-duration.js";
 import { normalizeAnnotationPath } from "./normalize-annotation-path.js";
 import { sanitizeText } from "./sanitize-text.js";
 import { truncateText } from "./truncate-text.js";

@@ -1,7 +1,7 @@
 import type { FinishedEvent } from "../../domain/events.js";
 import { firstLine } from "./first-line.js";
 import { formatCounts } from "./format-counts.js";
-import { formatDuration } from "./format-duration.js";
+import { formatDuration } from "../../domain/format-duration.js";
 import { normalizeAnnotationPath } from "./normalize-annotation-path.js";
 import { sanitizeText } from "./sanitize-text.js";
 import { truncateText } from "./truncate-text.js";

@@ -19,8 +19,8 @@ const NAMED_FAILURES = 5;
 /**
  * Output of a running cell: title "Running: 120 passed, 1 failed so far"
  * ("Running: no results yet" before the first test) and a short summary
- * naming the first failures. It holds no clock time, so two updates with
- * the same results are equal and hasCheckChange can skip the second.
+ * naming the first failures. It holds no clock time: two updates with the
+ * same results are equal (the outbox coalesces progress writes of a job).
  */
 export function renderProgress(options: RenderProgressOptions): { title: string; summary: string } {
   const { counts } = options;
