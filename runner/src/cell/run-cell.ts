@@ -12,10 +12,12 @@ import { runTestContainer, type ContainerLimits } from "../container/run-test-co
 import { InfrastructureError, ProjectError, describeError } from "../../../src/domain/errors.js";
 import { errorFate } from "../../../src/domain/error-fate.js";
 import { EnvironmentError } from "../environment/environment-error.js";
-import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestResult } from "../../../src/domain/events.js";
+import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestCounts } from "../../../src/domain/events.js";
 import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
-import { tailFile } from "./tail-file.js";
+import { tailFile, DEFAULT_MAX_EVENTS_BYTES } from "./tail-file.js";
+import { openEventsFile } from "./open-events-file.js";
+import type { FileHandle } from "node:fs/promises";
 
 /** A repository at an exact commit, as the checkout port takes it. */
 export interface CommitSource {
@@ -61,7 +63,8 @@ export interface CellRunnerOptions {
   environments: EnvironmentPort;
   /** Where job workspaces live (one directory per job, removed afterwards). */
   workDir: string;
-  limits: ContainerLimits & { logLimitBytes: number };
+  /** `maxTestEvents` (default 100k) and `maxEventsBytes` (default 64 MiB) bound what one cell's events may cost. */
+  limits: ContainerLimits & { logLimitBytes: number; maxTestEvents?: number; maxEventsBytes?: number };
   harnessDir?: string;
   /** uid:gid test code runs as (default 10001:10001, never root). */
   user?: string;
@@ -85,12 +88,18 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_HARNESS_DIR = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? "../../../../runner/harness" : "../../harness");
 
 const CONTAINER_WORKSPACE = "/workspace";
+/** The events file inside the container: a bind mount of the host's own file (see openEventsFile). */
+const CONTAINER_EVENTS = "/ponyci/out/events.jsonl";
+/** Test results reported per cell at most; more are counted and dropped. */
+export const DEFAULT_MAX_TEST_EVENTS = 100_000;
 
 export function createCellRunner(options: CellRunnerOptions): CellRunner {
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
   const harnessDir = options.harnessDir ?? DEFAULT_HARNESS_DIR;
   const user = options.user ?? "10001:10001";
+  const maxTestEvents = options.limits.maxTestEvents ?? DEFAULT_MAX_TEST_EVENTS;
+  const maxEventsBytes = options.limits.maxEventsBytes ?? DEFAULT_MAX_EVENTS_BYTES;
 
   return {
     runCell(spec, { signal } = {}) {
@@ -107,10 +116,13 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     const t0 = now();
     // Unique per run: processes sharing a data directory may run jobs of the same id.
     const jobDir = path.join(options.workDir, "jobs", `${safeName(spec.jobId)}-${randomUUID().slice(0, 8)}`);
-    const tests: TestResult[] = [];
+    // Counted as they stream past, never kept: a container may report millions of tests.
+    const tested = emptyCounts();
+    let droppedTests = 0;
+    let eventsFile: FileHandle | undefined;
     const system = (line: string) => emit({ type: "log", stream: "system", line });
     const finish = (event: Omit<FinishedEvent, "type" | "durationMs" | "counts"> & Partial<Pick<FinishedEvent, "counts">>) =>
-      emit({ type: "finished", counts: event.counts ?? countTests(tests), durationMs: now() - t0, ...event });
+      emit({ type: "finished", counts: event.counts ?? { ...tested }, durationMs: now() - t0, ...event });
 
     try {
       await mkdir(path.join(jobDir, "out"), { recursive: true });
@@ -139,19 +151,27 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       system(`Environment ${environment.image} (Django ${environment.django}${environment.built ? ", built now" : ", cached"})`);
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
 
-      // 3. Hand the workspace to the unprivileged test user.
+      // 3. The events file, created and opened by the host before the container exists; then hand
+      // the workspace and that file to the unprivileged test user.
+      const eventsPath = path.join(jobDir, "out", "events.jsonl");
+      eventsFile = await openEventsFile(eventsPath);
       await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")]);
 
       // 4. The test container, with the harness reporting on its own channel.
       let ended = false;
       let testDurationMs = 0;
-      let harnessTotals: ReturnType<typeof countTests> | undefined;
+      let harnessTotals: TestCounts | undefined;
       let crash: { message: string; location?: SourceLocation; traceback?: string } | undefined;
-      const events = tailFile(path.join(jobDir, "out", "events.jsonl"), (line) => {
+      const events = tailFile(eventsFile, (line) => {
         const event = parseHarnessEvent(line);
         if (!event) return;
         if (event.event === "test") {
-          tests.push(event.test);
+          if (tested.total >= maxTestEvents) {
+            droppedTests++;
+            return;
+          }
+          tested[event.test.outcome]++;
+          tested.total++;
           emit({ type: "test", test: event.test });
         } else if (event.event === "error") {
           crash = { message: event.message, location: event.location, traceback: event.traceback };
@@ -162,14 +182,15 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         } else if (event.event === "start") {
           system(`Running tests with ${event.runner}: ${event.command.join(" ")}`);
         }
-      });
+      }, { maxTotalBytes: maxEventsBytes });
       // One output budget for both streams.
       const budget = { left: options.limits.logLimitBytes };
       const splitters = {
         stdout: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stdout", line }), budget }),
         stderr: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stderr", line }), budget }),
       };
-      const timeoutSec = spec.timeoutSec ?? options.limits.timeoutSec;
+      // A repository may ask for less time than the operator allows, never more.
+      const timeoutSec = Math.min(spec.timeoutSec ?? options.limits.timeoutSec, options.limits.timeoutSec);
       let outcome;
       try {
         outcome = await runTestContainer(
@@ -180,7 +201,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
             cmd: ["python", "/ponyci/harness/ponyci_harness.py"],
             env: containerEnv(spec, pythonPath),
             workingDir: CONTAINER_WORKSPACE,
-            binds: [`${workspace.path}:${CONTAINER_WORKSPACE}`, `${harnessDir}:/ponyci/harness:ro`, `${path.join(jobDir, "out")}:/ponyci/out`, ...upstreamBinds],
+            binds: [`${workspace.path}:${CONTAINER_WORKSPACE}`, `${harnessDir}:/ponyci/harness:ro`, `${eventsPath}:${CONTAINER_EVENTS}`, ...upstreamBinds],
             user,
             limits: { ...options.limits, timeoutSec },
           },
@@ -197,7 +218,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       }
       const truncatedLines = splitters.stdout.dropped + splitters.stderr.dropped;
       if (truncatedLines > 0) system(`${truncatedLines} lines of output were dropped (log limit ${options.limits.logLimitBytes} bytes)`);
-      const counts = countTests(tests);
+      if (droppedTests > 0) system(`${droppedTests} more test results were dropped (at most ${maxTestEvents} per cell)`);
+      if (events.truncated) system(`the events file was read up to its limit (${maxEventsBytes} bytes); the rest was ignored`);
+      const counts = { ...tested };
       if (harnessTotals && harnessTotals.total > counts.total) Object.assign(counts, harnessTotals);
       const verdict = decideConclusion(
         { ...outcome, timeoutSec, memoryBytes: options.limits.memoryBytes },
@@ -217,6 +240,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         infrastructureError: projectFault ? undefined : domainError instanceof InfrastructureError ? domainError : new InfrastructureError(describeError(error), { cause: error }),
       });
     } finally {
+      await eventsFile?.close().catch(() => undefined);
       await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: describeError(error) }, "could not remove job directory"));
     }
   }
@@ -246,7 +270,7 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
     HOME: "/tmp",
     PONYCI: "1",
     CI: "true",
-    PONYCI_EVENTS: "/ponyci/out/events.jsonl",
+    PONYCI_EVENTS: CONTAINER_EVENTS,
     PONYCI_REPO_ROOT: CONTAINER_WORKSPACE,
   });
   if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
@@ -255,14 +279,6 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
   return env;
 }
 
-function countTests(tests: TestResult[]) {
-  const counts = emptyCounts();
-  for (const test of tests) {
-    counts[test.outcome]++;
-    counts.total++;
-  }
-  return counts;
-}
 
 function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9_.-]/g, "_");
