@@ -8,6 +8,7 @@ import { createPonyCi, type PonyCi, type PonyCiOptions } from "./create-ponyci.j
 import { createCheckRunSender } from "../github/create-check-run-sender.js";
 import { createCheckRunReporter } from "../github/create-check-run-reporter.js";
 import { createGitHubFileReader } from "../github/create-github-file-reader.js";
+import { createForkApprovals } from "../github/create-fork-approvals.js";
 import type { OctokitFor } from "../github/installation-octokit.js";
 import type { BuildListener } from "../builds/build-listener.js";
 import { loadPrivateRepos } from "../bridge/load-private-repos.js";
@@ -88,7 +89,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   await server.load((app) => {
     probot = app;
-    createPonyCiApp({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
+    createPonyCiApp({
+      builds: ponyci.builds,
+      store: ponyci.store,
+      appId: settings.github.appId,
+      log,
+      forkPrApproval: settings.forkPrApproval,
+      approvals: createForkApprovals({ outbox: ponyci.outbox, publicUrl: settings.publicUrl }),
+    })(app);
   });
   server.addHandler(createBuildPageHandler(ponyci.store));
   if (privateRepos.length > 0) server.addHandler(createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log }));

@@ -3,6 +3,7 @@ import { availableParallelism, homedir } from "node:os";
 import path from "node:path";
 import { SettingsError } from "./settings-error.js";
 import { defaultHostPython, type HostPython } from "../../runner/src/environment/host-python.js";
+import { FORK_PR_APPROVAL_POLICIES, type ForkPrApprovalPolicy } from "../github/handlers/needs-fork-approval.js";
 
 /** Everything Pony CI reads from its environment, read once at boot. See .env.example. */
 export interface Settings {
@@ -37,6 +38,8 @@ export interface Settings {
   privateReposFile?: string;
   /** The host's Python and pip: interpreter, the operator's package index and its CA. */
   hostPython: HostPython;
+  /** Which fork pull requests wait for a maintainer's "Approve and run" (PONYCI_FORK_PR_APPROVAL). */
+  forkPrApproval: ForkPrApprovalPolicy;
 }
 
 export type SettingsMode = "run" | "serve";
@@ -73,6 +76,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     queue: queueKind === "redis" ? { kind: "redis", url: required(env, "REDIS_URL", "set REDIS_URL=redis://127.0.0.1:6379 or PONYCI_QUEUE=embedded") } : { kind: "embedded" },
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
     hostPython: readHostPython(env),
+    forkPrApproval: oneOf(env, "PONYCI_FORK_PR_APPROVAL", FORK_PR_APPROVAL_POLICIES, "outside"),
   };
 }
 
