@@ -4,6 +4,7 @@ import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../log/logger.js";
 import { createPonyCiApp } from "../index.js";
 import { findFreePort } from "./find-free-port.js";
+import { guardRequests } from "./guard-requests.js";
 import { createPonyCi, type PonyCi, type PonyCiOptions } from "./create-ponyci.js";
 import { createCheckRunSender } from "../github/create-check-run-sender.js";
 import { createCheckRunReporter } from "../github/create-check-run-reporter.js";
@@ -102,6 +103,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (privateRepos.length > 0) server.addHandler(createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log }));
   await ponyci.start();
   const http = await server.start();
+  guardRequests(http, { webhookPath: "/api/github/webhooks" });
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : settings.port;
   let stopping: Promise<void> | undefined;
