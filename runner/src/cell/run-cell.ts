@@ -155,7 +155,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       // the workspace and that file to the unprivileged test user.
       const eventsPath = path.join(jobDir, "out", "events.jsonl");
       eventsFile = await openEventsFile(eventsPath);
-      await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")]);
+      await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")], { extendEnv: false, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
 
       // 4. The test container, with the harness reporting on its own channel.
       let ended = false;
