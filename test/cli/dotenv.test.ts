@@ -22,10 +22,10 @@ describe(".env", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
+  const env = () => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir });
 
   it("ponyci run in a checkout with a hostile .env reads nothing from it", async () => {
-    const result = await execa("node", [CLI, "run", "--help"], { cwd: dir, reject: false, extendEnv: false, env });
+    const result = await execa("node", [CLI, "run", "--help"], { cwd: dir, reject: false, extendEnv: false, env: env() });
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^ponyci run \[PATH \| GIT-URL\]/m);
@@ -35,7 +35,7 @@ describe(".env", () => {
     const serveDir = mkdtempSync(path.join(tmpdir(), "ponyci-dotenv-serve-"));
     try {
       writeFileSync(path.join(serveDir, ".env"), "APP_ID=not-a-number\n");
-      const result = await execa("node", [CLI, "serve"], { cwd: serveDir, reject: false, extendEnv: false, env, timeout: 30_000 });
+      const result = await execa("node", [CLI, "serve"], { cwd: serveDir, reject: false, extendEnv: false, env: env(), timeout: 30_000 });
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toMatch(/APP_ID="not-a-number"/);
     } finally {
