@@ -10,6 +10,7 @@ import { createCheckRunSender } from "../github/create-check-run-sender.js";
 import { createCheckRunReporter } from "../github/create-check-run-reporter.js";
 import { createGitHubFileReader } from "../github/create-github-file-reader.js";
 import { createForkApprovals } from "../github/create-fork-approvals.js";
+import { requestCloneToken } from "../github/request-clone-token.js";
 import type { OctokitFor } from "../github/installation-octokit.js";
 import type { BuildListener } from "../builds/build-listener.js";
 import { loadPrivateRepos } from "../bridge/load-private-repos.js";
@@ -57,12 +58,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     progressIntervalMs: options.progressIntervalMs,
     send: (write, context) => createCheckRunSender({ octokitFor, store: ponyci.store, log })(write, context),
     readGitHubFiles: createGitHubFileReader(octokitFor),
-    tokenFor: async (_build, request) => {
-      if (!request.repo.installationId || !/^https:/.test(request.repo.cloneUrl)) return undefined;
-      const octokit = await octokitFor(request.repo.installationId);
-      const auth = (await octokit.auth({ type: "installation" })) as { token: string };
-      return auth.token;
-    },
+    tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
     listeners: (parts) => {
       const listeners: BuildListener[] = [createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl })];
       if (privateRepos.some((repo) => repo.after.length > 0)) {
