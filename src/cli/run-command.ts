@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { cellName, type Cell } from "../domain/cell.js";
+import { cellName } from "../domain/cell.js";
 import { planMatrix, type MatrixPlan } from "../builds/plan-matrix.js";
 import { RepoConfigError } from "../builds/config/repo-config-error.js";
 import type { Settings } from "../settings/load-settings.js";
@@ -13,6 +13,7 @@ import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
 import { selectCells } from "./select-cells.js";
 import { planJobSpec } from "../builds/plan-job-spec.js";
+import type { JobSpec } from "../domain/job-spec.js";
 
 export const RUN_USAGE = `ponyci run [PATH | GIT-URL] [options]
 
@@ -81,6 +82,16 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
     return 2;
   }
   out.write(`Matrix (${selection.source}): ${selection.cells.map(cellName).join(", ")}\n`);
+  let specs: JobSpec[];
+  try {
+    specs = selection.cells.map((cell) => planJobSpec(plan, cell));
+  } catch (error) {
+    if (error instanceof RepoConfigError) {
+      out.write(`✗ ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
 
   // 2. Run the cells, `jobs` at a time, with live progress.
   const reports: CellReport[] = new Array(selection.cells.length);
@@ -89,9 +100,9 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   const worker = async () => {
     for (;;) {
       const index = next++;
-      const cell = selection.cells[index];
-      if (!cell) return;
-      reports[index] = await runOne(cell, `${runId}-${index}`);
+      const spec = specs[index];
+      if (!spec) return;
+      reports[index] = await runOne(spec, `${runId}-${index}`);
     }
   };
 
@@ -114,7 +125,8 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   out.write(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed\n`);
   return failed === 0 ? 0 : 1;
 
-  async function runOne(cell: Cell, jobId: string): Promise<CellReport> {
+  async function runOne(spec: JobSpec, jobId: string): Promise<CellReport> {
+    const { cell } = spec;
     const name = cellName(cell);
     const failures: TestResult[] = [];
     let finished: FinishedEvent | undefined;
@@ -125,7 +137,7 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
       {
         jobId,
         source: { url: source.url, sha: source.sha },
-        ...planJobSpec(plan, cell),
+        ...spec,
       },
       { signal: abort.signal },
     );

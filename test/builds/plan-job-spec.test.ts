@@ -29,6 +29,11 @@ describe("planJobSpec", () => {
     expect(planJobSpec(planMatrix(reader(files)), cell)).toEqual(spec);
   });
 
+  it("says which line of pyproject.toml is not TOML when it needs the tox deps from there", () => {
+    const plan = planMatrix(reader({ ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["4.2"]\n', "pyproject.toml": "[tool.tox]\nlegacy_tox_ini = \"\"\"\n" }));
+    expect(() => planJobSpec(plan, cell)).toThrow(expect.objectContaining({ name: "RepoConfigError", file: "pyproject.toml" }));
+  });
+
   it("carries the tests of a re-run", () => {
     expect(planJobSpec(planMatrix(reader({})), cell, { onlyTests: ["a.T.test_x"] }).onlyTests).toEqual(["a.T.test_x"]);
   });
