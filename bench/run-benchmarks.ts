@@ -15,6 +15,7 @@ import { runRecoveryBench } from "./recovery-bench.js";
 import { runTestHistoryBench } from "./test-history-bench.js";
 import { runServicesBench } from "./services-bench.js";
 import { runToxPlanBench } from "./tox-plan-bench.js";
+import { runPlanningBench } from "./planning-bench.js";
 import { createBenchContext, disposeBenchContext, type BenchContext } from "./support/bench-context.js";
 import { renderBenchTable, type BenchRow } from "./support/bench-row.js";
 import { isMainModule } from "./support/is-main-module.js";
@@ -35,6 +36,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: "test history", run: () => runTestHistoryBench({ builds: 500 }) },
   { name: "services", run: (context) => runServicesBench({ context, runs: 5 }) },
   { name: "tox-plan", run: async () => runToxPlanBench() },
+  { name: "planning", run: () => runPlanningBench() },
 ];
 
 /** Run the benchmarks, print the table; resolves the process exit code. */

@@ -8,6 +8,7 @@ import { planJobSpec } from "./plan-job-spec.js";
 import { planMatrix, type MatrixPlan } from "./plan-matrix.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { repoConfigPaths } from "./config/repo-config.js";
+import { ExpansionLimitError } from "./matrix/expand-tox-envlist.js";
 import type { Store } from "../store/store.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord, NewJob } from "../store/job-rows.js";
@@ -22,6 +23,14 @@ export type ReadRepoFiles = (request: BuildRequest, paths: string[]) => Promise<
 
 /** Delays before planning a build again after an infrastructure failure. */
 const PLAN_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
+/**
+ * Attempts to plan one build, across restarts, before it is given up as a
+ * config error: a commit whose planning crashes the server (or keeps
+ * failing) must not be re-planned at every start for ever.
+ */
+export const MAX_PLAN_ATTEMPTS = 8;
+/** Planning files (repository config, tox.ini, pyproject.toml, setup.cfg) bigger than this are a config error, never parsed. */
+export const MAX_PLANNING_FILE_BYTES = 256 * 1024;
 
 /** What the queue carries: the job id; everything else is in the store. */
 export interface CellJobPayload {
@@ -145,6 +154,16 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     const build = store.getBuild(buildId);
     if (!build || build.planState !== "pending") return;
     const request = build.trigger.request as BuildRequest;
+    const attempts = store.notePlanAttempt(build.id);
+    if (attempts > MAX_PLAN_ATTEMPTS) {
+      const error = new RepoConfigError({
+        file: repoConfigPaths[0] ?? ".github/ponyci.yml",
+        message: `Pony CI tried to plan this commit ${MAX_PLAN_ATTEMPTS} times and failed each time (GitHub unreachable, or planning stopped the server). Push again or re-run to try once more.`,
+      });
+      const recorded = store.recordBuildPlan(build.id, { state: "config-error", details: { error: { message: error.message, file: error.file, line: error.line } }, jobs: [] });
+      if (recorded) notify.configError(recorded.build, error);
+      return;
+    }
 
     // 2. Supersede older commits of the same branch / pull request.
     await supersede(request, build.id);
@@ -185,17 +204,25 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     let wanted = FIRST_READS;
     for (let round = 0; ; round++) {
       const fetched = await options.readFiles(request, wanted);
-      for (const path of wanted) files.set(path, fetched.get(path));
+      for (const path of wanted) files.set(path, checkPlanningFileSize(path, fetched.get(path)));
       const asked = new Set<string>();
       const read = (path: string) => {
         if (!files.has(path)) asked.add(path);
         return files.get(path);
       };
-      const plan = planMatrix(read, { maxCells: options.maxCells, availablePython: options.availablePython });
-      const jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
-        cell,
-        external: storeJobPlan(planJobSpec(plan, cell, { onlyTests: request.rerun?.onlyTests }), request.rerun?.ofJob) as Record<string, unknown>,
-      }));
+      let plan: MatrixPlan;
+      let jobs: NewJob[];
+      try {
+        plan = planMatrix(read, { maxCells: options.maxCells, availablePython: options.availablePython });
+        jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
+          cell,
+          external: storeJobPlan(planJobSpec(plan, cell, { onlyTests: request.rerun?.onlyTests }), request.rerun?.ofJob) as Record<string, unknown>,
+        }));
+      } catch (error) {
+        if (!(error instanceof ExpansionLimitError)) throw error;
+        const file = ["tox.ini", "setup.cfg", "pyproject.toml"].find((path) => files.get(path)?.includes("tox")) ?? "tox.ini";
+        throw new RepoConfigError({ file, message: `${file}: ${error.message}. Write fewer {…} alternatives.`, cause: error });
+      }
       if (asked.size === 0 || round >= 3) return { plan, jobs };
       wanted = [...asked];
     }
@@ -209,6 +236,14 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     log.info({ repo: request.repo.name, jobs: stale.length, by: byBuildId }, "superseding older commits' jobs");
     await service.cancelJobs(stale, `superseded by ${request.sha.slice(0, 7)}`);
   }
+}
+
+/** A planning file over {@link MAX_PLANNING_FILE_BYTES} is refused before any parser sees it. */
+function checkPlanningFileSize(path: string, text: string | undefined): string | undefined {
+  if (text === undefined || text.length <= MAX_PLANNING_FILE_BYTES / 4) return text;
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= MAX_PLANNING_FILE_BYTES) return text;
+  throw new RepoConfigError({ file: path, message: `${path} is ${bytes} bytes: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
 }
 
 function isRerun(build: BuildRecord): boolean {

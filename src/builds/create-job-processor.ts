@@ -33,6 +33,8 @@ export interface JobProcessorOptions {
 }
 
 const RESULT_BATCH = 200;
+/** Failed tests kept in memory per job for the report (the store has them all). */
+const MAX_KEPT_FAILURES = 1000;
 
 /** What the cell jobs' queue runs, and the hooks that record how a failed job ends. */
 export interface CellJobHandlers {
@@ -122,7 +124,8 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
           pendingResults.push(event.test);
           counts[event.test.outcome]++;
           counts.total++;
-          if (event.test.outcome === "failed" || event.test.outcome === "error") failures.push(event.test);
+          // Kept for annotations and summaries only: bounded, whatever the container reports.
+          if ((event.test.outcome === "failed" || event.test.outcome === "error") && failures.length < MAX_KEPT_FAILURES) failures.push(event.test);
           keepSlowest(slowest, event.test, 5);
           if (pendingResults.length >= RESULT_BATCH) flushResults();
           if (clock.now() - lastProgress >= progressIntervalMs) {

@@ -3,6 +3,18 @@ import type { HandlerDeps } from "./handlers/handler-deps.js";
 import { handlePush } from "./handlers/handle-push.js";
 import { handlePullRequest, PULL_REQUEST_BUILD_EVENTS } from "./handlers/handle-pull-request.js";
 import { handleCheckRunRerequested, handleCheckSuiteRerequested, handleRequestedAction } from "./handlers/handle-check-rerequests.js";
+import { handleApproveAndRun } from "./handlers/handle-approve-and-run.js";
+import { mayApprove } from "./handlers/needs-fork-approval.js";
+import { APPROVE_ACTION } from "./create-fork-approvals.js";
+
+/** GET /repos/{owner}/{repo}/collaborators/{username}/permission for the user who clicked. */
+async function hasWritePermission(octokit: Context["octokit"], payload: Context<"check_run.requested_action">["payload"]): Promise<boolean> {
+  const username = payload.sender?.login;
+  if (!username) return false;
+  const [owner = "", repo = ""] = payload.repository.full_name.split("/");
+  const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });
+  return mayApprove(data);
+}
 
 /**
  * The Probot app function: routes GitHub's events to their handlers and
@@ -23,7 +35,17 @@ export function routeWebhooks(deps: HandlerDeps) {
     app.on("push", async (context) => once(context, () => handlePush(context.payload, deps, context.id)));
     app.on([...PULL_REQUEST_BUILD_EVENTS], async (context) => once(context, () => handlePullRequest(context.payload, deps, context.id)));
     app.on("check_run.rerequested", async (context) => once(context, () => handleCheckRunRerequested(context.payload, deps, context.id)));
-    app.on("check_run.requested_action", async (context) => once(context, () => handleRequestedAction(context.payload, deps, context.id)));
+    app.on("check_run.requested_action", async (context) => {
+      // Approving a fork's run needs the clicker's permission, asked of GitHub before the (synchronous) handler.
+      const approving = context.payload.requested_action?.identifier === APPROVE_ACTION;
+      const canApprove = approving
+        ? await hasWritePermission(context.octokit, context.payload).catch((error: unknown) => {
+            context.log.warn({ err: error, delivery: context.id }, "could not read the clicking user's permission: not approving");
+            return false;
+          })
+        : false;
+      once(context, () => (approving ? handleApproveAndRun(context.payload, deps, canApprove, context.id) : handleRequestedAction(context.payload, deps, context.id)));
+    });
     app.on("check_suite.rerequested", async (context) => once(context, () => handleCheckSuiteRerequested(context.payload, deps, context.id)));
   };
 }

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import path from "node:path";
 import { SettingsError } from "./settings-error.js";
+import { defaultHostPython, type HostPython } from "../../runner/src/environment/host-python.js";
+import { FORK_PR_APPROVAL_POLICIES, type ForkPrApprovalPolicy } from "../github/handlers/needs-fork-approval.js";
 
 /** Everything Pony CI reads from its environment, read once at boot. See .env.example. */
 export interface Settings {
@@ -49,6 +51,10 @@ export interface Settings {
   queue: { kind: "embedded" } | { kind: "redis"; url: string };
   /** Config file of the private repositories the bridge accepts (optional). */
   privateReposFile?: string;
+  /** The host's Python and pip: interpreter, the operator's package index and its CA. */
+  hostPython: HostPython;
+  /** Which fork pull requests wait for a maintainer's "Approve and run" (PONYCI_FORK_PR_APPROVAL). */
+  forkPrApproval: ForkPrApprovalPolicy;
 }
 
 export type SettingsMode = "run" | "serve";
@@ -90,7 +96,32 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     maxCells: integer(env, "PONYCI_MAX_CELLS", 24, 1, 256),
     queue: queueKind === "redis" ? { kind: "redis", url: required(env, "REDIS_URL", "set REDIS_URL=redis://127.0.0.1:6379 or PONYCI_QUEUE=embedded") } : { kind: "embedded" },
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
+    hostPython: readHostPython(env),
+    forkPrApproval: oneOf(env, "PONYCI_FORK_PR_APPROVAL", FORK_PR_APPROVAL_POLICIES, "outside"),
   };
+}
+
+/**
+ * Host pip runs with `--isolated` and no configuration file, so the index and
+ * CA it uses are only these (PIP_INDEX_URL and PIP_CERT of the operator's own
+ * environment are honoured as defaults); proxies are passed on as set.
+ */
+function readHostPython(env: Env): HostPython {
+  const proxy: Record<string, string> = {};
+  for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"]) {
+    const value = env[name];
+    if (value) proxy[name] = value;
+  }
+  const indexUrl = url(env, "PONYCI_PIP_INDEX_URL") ?? url(env, "PIP_INDEX_URL");
+  const certFile = env.PONYCI_PIP_CERT || env.PIP_CERT;
+  return defaultHostPython({
+    python: env.PONYCI_PYTHON || "python3",
+    ...(indexUrl ? { indexUrl: indexUrl.endsWith("/") ? indexUrl : `${indexUrl}/` } : {}),
+    ...(certFile ? { certFile: path.resolve(certFile) } : {}),
+    path: env.PATH,
+    home: env.HOME,
+    proxy,
+  });
 }
 
 function readGitHub(env: Env): NonNullable<Settings["github"]> {

@@ -62,6 +62,13 @@ export interface BuildRows {
   recordBuildPlan(id: number, plan: { state: Exclude<PlanState, "pending">; details: Record<string, unknown>; jobs: NewJob[] }): { build: BuildRecord; jobs: JobRecord[] } | undefined;
   /** Builds whose plan is still pending, oldest first: what to plan after a restart. */
   listPendingBuilds(): BuildRecord[];
+  /**
+   * Counts one more attempt to plan a pending build, durably (kept in the
+   * pending build's plan details, which the recorded plan replaces), and
+   * returns the count including this one; 0 when the build is not pending.
+   * Counted BEFORE planning, so an attempt that crashed the process counts.
+   */
+  notePlanAttempt(id: number): number;
 }
 
 interface BuildRow {
@@ -93,6 +100,10 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const updatePlan = db.prepare<[string, string, number]>("UPDATE builds SET plan_state = ?, plan_json = ? WHERE id = ? AND plan_state = 'pending'");
+  const bumpAttempts = db.prepare<[number], { attempts: number }>(
+    `UPDATE builds SET plan_json = json_set(plan_json, '$.attempts', coalesce(json_extract(plan_json, '$.attempts'), 0) + 1)
+     WHERE id = ? AND plan_state = 'pending' RETURNING json_extract(plan_json, '$.attempts') AS attempts`,
+  );
   const selectPending = db.prepare<[], BuildRow>("SELECT * FROM builds WHERE plan_state = 'pending' ORDER BY id");
   const selectOne = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
   const selectBySha = db.prepare<[string, string], BuildRow>("SELECT * FROM builds WHERE repo = ? AND sha = ? ORDER BY id DESC");
@@ -141,6 +152,7 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
         return { build: record as BuildRecord, jobs: created };
       }),
     listPendingBuilds: () => core.read("list pending builds", () => withStatus(selectPending.all())),
+    notePlanAttempt: (id) => core.transact(`count a planning attempt of build #${id}`, () => bumpAttempts.get(id)?.attempts ?? 0),
     findBuilds: ({ repo, sha }) => core.read(`find builds of ${repo}@${sha}`, () => withStatus(selectBySha.all(repo, sha))),
     listBuilds: (options = {}) =>
       core.read("list builds", () => {

@@ -12,10 +12,12 @@ import { runTestContainer, type ContainerLimits } from "../container/run-test-co
 import { InfrastructureError, ProjectError, describeError } from "../../../src/domain/errors.js";
 import { errorFate } from "../../../src/domain/error-fate.js";
 import { EnvironmentError } from "../environment/environment-error.js";
-import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestResult } from "../../../src/domain/events.js";
+import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestCounts } from "../../../src/domain/events.js";
 import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
-import { tailFile } from "./tail-file.js";
+import { tailFile, DEFAULT_MAX_EVENTS_BYTES } from "./tail-file.js";
+import { openEventsFile } from "./open-events-file.js";
+import type { FileHandle } from "node:fs/promises";
 import { databaseEnv, type ServiceName } from "../../../src/domain/database.js";
 import { resolveServiceImage } from "../services/resolve-service-image.js";
 import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
@@ -58,7 +60,7 @@ export interface CheckoutPort {
 /** The environment port (runner/src/environment). */
 export interface EnvironmentPort {
   ensure(
-    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[]; database?: ServiceName },
+    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[]; database?: ServiceName; cacheScope?: string },
     opts?: { signal?: AbortSignal; onLog?: (line: string) => void },
   ): Promise<{ image: string; built: boolean; django: string }>;
 }
@@ -69,7 +71,8 @@ export interface CellRunnerOptions {
   environments: EnvironmentPort;
   /** Where job workspaces live (one directory per job, removed afterwards). */
   workDir: string;
-  limits: ContainerLimits & { logLimitBytes: number };
+  /** `maxTestEvents` (default 100k) and `maxEventsBytes` (default 64 MiB) bound what one cell's events may cost. */
+  limits: ContainerLimits & { logLimitBytes: number; maxTestEvents?: number; maxEventsBytes?: number };
   harnessDir?: string;
   /** uid:gid test code runs as (default 10001:10001, never root). */
   user?: string;
@@ -95,6 +98,10 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_HARNESS_DIR = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? "../../../../runner/harness" : "../../harness");
 
 const CONTAINER_WORKSPACE = "/workspace";
+/** The events file inside the container: a bind mount of the host's own file (see openEventsFile). */
+const CONTAINER_EVENTS = "/ponyci/out/events.jsonl";
+/** Test results reported per cell at most; more are counted and dropped. */
+export const DEFAULT_MAX_TEST_EVENTS = 100_000;
 /** Lines of the environment tools' output kept for a failed build's log. */
 const TOOL_OUTPUT_LINES = 60;
 
@@ -107,6 +114,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
   const now = options.now ?? Date.now;
   const harnessDir = options.harnessDir ?? DEFAULT_HARNESS_DIR;
   const user = options.user ?? "10001:10001";
+  const maxTestEvents = options.limits.maxTestEvents ?? DEFAULT_MAX_TEST_EVENTS;
+  const maxEventsBytes = options.limits.maxEventsBytes ?? DEFAULT_MAX_EVENTS_BYTES;
 
   return {
     runCell(spec, { signal } = {}) {
@@ -148,24 +157,37 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     const t0 = now();
     // Unique per run: processes sharing a data directory may run jobs of the same id.
     const jobDir = path.join(options.workDir, "jobs", `${safeName(spec.jobId)}-${randomUUID().slice(0, 8)}`);
-    const tests: TestResult[] = [];
+    // Counted as they stream past, never kept: a container may report millions of tests.
+    const tested = emptyCounts();
+    let droppedTests = 0;
+    let eventsFile: FileHandle | undefined;
+    // One deadline for every phase: checkout, environment and tests share the cell's timeout, and
+    // a repository may ask for less time than the operator allows, never more.
+    const timeoutSec = Math.min(spec.timeoutSec ?? options.limits.timeoutSec, options.limits.timeoutSec);
+    const deadlineAt = t0 + timeoutSec * 1000;
+    const deadline = new AbortController();
+    const deadlineTimer = setTimeout(() => deadline.abort(), timeoutSec * 1000);
+    const phaseSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    let phase = "the checkout";
+    const timedOutBefore = (during: string) =>
+      finish({ conclusion: "timed_out", testDurationMs: 0, error: { message: `Timed out after ${timeoutSec} s during ${during}: the checkout and the environment count towards the cell's timeout.` } });
     const services: RunningService[] = [];
     let serviceStart: Promise<string | undefined> | undefined;
     const system = (line: string) => emit({ type: "log", stream: "system", line });
     const finish = (event: Omit<FinishedEvent, "type" | "durationMs" | "counts"> & Partial<Pick<FinishedEvent, "counts">>) =>
-      emit({ type: "finished", counts: event.counts ?? countTests(tests), durationMs: now() - t0, ...event });
+      emit({ type: "finished", counts: event.counts ?? { ...tested }, durationMs: now() - t0, ...event });
 
     try {
       await mkdir(path.join(jobDir, "out"), { recursive: true });
 
       // 0. The database service starts first and comes up while the checkout and the environment are made ready.
-      serviceStart = startServices(spec, jobDir, signal, (service) => services.push(service), system);
+      serviceStart = startServices(spec, jobDir, phaseSignal, (service) => services.push(service), system);
       serviceStart.catch(() => undefined); // awaited in step 3; not unhandled if something fails first
 
       // 1. Checkout: the exact commit, plus any upstream repositories.
       let step = now();
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
-      const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal });
+      const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal: phaseSignal });
       system(`Checked out in ${seconds(now() - step)}`);
       // The workspace borrows the mirror's objects (git alternates): mounted
       // read-only at the same path, git works inside the container too.
@@ -173,17 +195,19 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       const pythonPath: string[] = [];
       for (const [i, upstream] of (spec.upstream ?? []).entries()) {
         step = now();
-        const ws = await options.checkout.checkout({ ...upstream, workspaceDir: path.join(jobDir, `upstream-${i}`) }, { signal });
+        const ws = await options.checkout.checkout({ ...upstream, workspaceDir: path.join(jobDir, `upstream-${i}`) }, { signal: phaseSignal });
         system(`Checked out ${upstream.name} at ${upstream.sha.slice(0, 12)} in ${seconds(now() - step)}`);
         const mount = `/upstream/${i}`;
         upstreamBinds.push(`${ws.path}:${mount}:ro`);
         pythonPath.push(mount, `${mount}/src`);
       }
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
+      if (deadline.signal.aborted) return timedOutBefore(phase);
 
       // 2. Environment: cached image for the cell (then the service must be ready). The tools' own output (pip,
       // the build container) is kept back and shown only if the build fails:
       // the log is the project's, with Pony CI's steps as short lines.
+      phase = "the environment build";
       step = now();
       const toolOutput: string[] = [];
       const onLog = (line: string) => {
@@ -194,9 +218,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       };
       let environment;
       try {
-        environment = await options.environments.ensure(environmentRequest(spec, workspace.path), { signal, onLog });
+        environment = await options.environments.ensure(environmentRequest(spec, workspace.path), { signal: phaseSignal, onLog });
       } catch (error) {
-        if (!signal?.aborted && toolOutput.length > 0) {
+        if (!phaseSignal.aborted && toolOutput.length > 0) {
           system(`Environment build failed; the last ${toolOutput.length} lines of its output:`);
           for (const line of toolOutput) system(line);
         }
@@ -205,20 +229,30 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       system(`Environment ${environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - step)}`);
       const networkMode = await serviceStart;
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
+      if (deadline.signal.aborted) return timedOutBefore(phase);
+      phase = "the tests";
 
-      // 3. Hand the workspace to the unprivileged test user.
-      await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")]);
+      // 3. The events file, created and opened by the host before the container exists; then hand
+      // the workspace and that file to the unprivileged test user.
+      const eventsPath = path.join(jobDir, "out", "events.jsonl");
+      eventsFile = await openEventsFile(eventsPath);
+      await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")], { extendEnv: false, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
 
       // 4. The test container, with the harness reporting on its own channel.
       let ended = false;
       let testDurationMs = 0;
-      let harnessTotals: ReturnType<typeof countTests> | undefined;
+      let harnessTotals: TestCounts | undefined;
       let crash: { message: string; location?: SourceLocation; traceback?: string } | undefined;
-      const events = tailFile(path.join(jobDir, "out", "events.jsonl"), (line) => {
+      const events = tailFile(eventsFile, (line) => {
         const event = parseHarnessEvent(line);
         if (!event) return;
         if (event.event === "test") {
-          tests.push(event.test);
+          if (tested.total >= maxTestEvents) {
+            droppedTests++;
+            return;
+          }
+          tested[event.test.outcome]++;
+          tested.total++;
           emit({ type: "test", test: event.test });
         } else if (event.event === "error") {
           crash = { message: event.message, location: event.location, traceback: event.traceback };
@@ -229,14 +263,15 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         } else if (event.event === "start") {
           system(`Running tests with ${event.runner}: ${event.command.join(" ")}`);
         }
-      });
+      }, { maxTotalBytes: maxEventsBytes });
       // One output budget for both streams.
       const budget = { left: options.limits.logLimitBytes };
       const splitters = {
         stdout: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stdout", line }), budget }),
         stderr: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stderr", line }), budget }),
       };
-      const timeoutSec = spec.timeoutSec ?? options.limits.timeoutSec;
+      // What is left of the cell's deadline (at least a second, so the container starts and is timed out by Docker's clock).
+      const remainingSec = Math.max(1, Math.ceil((deadlineAt - now()) / 1000));
       let outcome;
       try {
         outcome = await runTestContainer(
@@ -247,9 +282,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
             cmd: ["python", "/ponyci/harness/ponyci_harness.py"],
             env: containerEnv(spec, pythonPath),
             workingDir: CONTAINER_WORKSPACE,
-            binds: [`${workspace.path}:${CONTAINER_WORKSPACE}`, `${harnessDir}:/ponyci/harness:ro`, `${path.join(jobDir, "out")}:/ponyci/out`, ...upstreamBinds],
+            binds: [`${workspace.path}:${CONTAINER_WORKSPACE}`, `${harnessDir}:/ponyci/harness:ro`, `${eventsPath}:${CONTAINER_EVENTS}`, ...upstreamBinds],
             user,
-            limits: { ...options.limits, timeoutSec },
+            limits: { ...options.limits, timeoutSec: remainingSec },
             networkMode,
           },
           {
@@ -266,7 +301,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       system(`Test container ended (exit code ${outcome.exitCode ?? "none"}) after ${seconds(now() - t0)} in all`);
       const truncatedLines = splitters.stdout.dropped + splitters.stderr.dropped;
       if (truncatedLines > 0) system(`${truncatedLines} lines of output were dropped (log limit ${options.limits.logLimitBytes} bytes)`);
-      const counts = countTests(tests);
+      if (droppedTests > 0) system(`${droppedTests} more test results were dropped (at most ${maxTestEvents} per cell)`);
+      if (events.truncated) system(`the events file was read up to its limit (${maxEventsBytes} bytes); the rest was ignored`);
+      const counts = { ...tested };
       if (harnessTotals && harnessTotals.total > counts.total) Object.assign(counts, harnessTotals);
       const verdict = decideConclusion(
         { ...outcome, timeoutSec, memoryBytes: options.limits.memoryBytes },
@@ -280,6 +317,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined, notes: outcomeNotes.length > 0 ? outcomeNotes : undefined });
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
+      if (deadline.signal.aborted) return timedOutBefore(phase);
       // At this boundary an error of no known class (Docker, git, the file system) is infrastructure.
       const domainError = toDomainError(error);
       const projectFault = errorFate(domainError, "retry") === "fail";
@@ -292,6 +330,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         infrastructureError: projectFault ? undefined : domainError instanceof InfrastructureError ? domainError : new InfrastructureError(describeError(error), { cause: error }),
       });
     } finally {
+      clearTimeout(deadlineTimer);
+      await eventsFile?.close().catch(() => undefined);
       // A start still under way (the environment failed first) settles, then its container is stopped too.
       await serviceStart?.catch(() => undefined);
       await Promise.all(services.map((service) => service.stop()));
@@ -314,8 +354,8 @@ function toDomainError(error: unknown): unknown {
 function environmentRequest(spec: CellSpec, workspace: string): Parameters<EnvironmentPort["ensure"]>[0] {
   const { python, django, requirements, detectRequirements, database } = spec.environment;
   const request = detectRequirements
-    ? { python, django, workspace, extraDeps: requirements.length > 0 ? requirements : undefined }
-    : { python, django, workspace, install: requirements };
+    ? { python, django, workspace, extraDeps: requirements.length > 0 ? requirements : undefined, cacheScope: spec.source.url }
+    : { python, django, workspace, install: requirements, cacheScope: spec.source.url };
   return database ? { ...request, database } : request;
 }
 
@@ -329,7 +369,7 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
     HOME: "/tmp",
     PONYCI: "1",
     CI: "true",
-    PONYCI_EVENTS: "/ponyci/out/events.jsonl",
+    PONYCI_EVENTS: CONTAINER_EVENTS,
     PONYCI_REPO_ROOT: CONTAINER_WORKSPACE,
   });
   if (spec.commands) env.PONYCI_COMMANDS = JSON.stringify(spec.commands);
@@ -341,14 +381,6 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
   return env;
 }
 
-function countTests(tests: TestResult[]) {
-  const counts = emptyCounts();
-  for (const test of tests) {
-    counts[test.outcome]++;
-    counts.total++;
-  }
-  return counts;
-}
 
 function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9_.-]/g, "_");

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from "yaml";
 import type { MatrixEntry, MatrixLines, MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultRepoConfig, maxTimeoutSeconds, repoConfigPaths, type RepoConfig } from "./repo-config.js";
 import { RepoConfigError } from "./repo-config-error.js";
@@ -55,9 +55,18 @@ export function parseRepoConfig(text: string, options: ParseRepoConfigOptions = 
       message: `${file} is not valid YAML: ${what}. Check the indentation and quoting on line ${line}.`,
     });
   }
+  // Each alias is resolved by a walk of the whole document: n aliases cost n^2 (8k ≈ 100 s).
+  let aliases = 0;
+  visit(doc, { Alias: () => (++aliases > MAX_YAML_ALIASES ? visit.BREAK : undefined) });
+  if (aliases > MAX_YAML_ALIASES) {
+    throw new RepoConfigError({ file, message: `${file} uses more than ${MAX_YAML_ALIASES} YAML aliases (*name): write the values out instead.` });
+  }
   const reader = new Reader(file, text, lineCounter, doc);
   return reader.readConfig();
 }
+
+/** Most YAML aliases a config file may use (the `yaml` package's own default for toJS is 100). */
+export const MAX_YAML_ALIASES = 100;
 
 class Reader {
   constructor(

@@ -42,6 +42,9 @@ export interface ExpandMatrixOptions {
   file?: string;
 }
 
+/** Most python × django combinations (and include/exclude entries) a matrix may have before it is expanded. */
+export const MAX_MATRIX_COMBINATIONS = 1024;
+
 /** Default cap on cells per commit. */
 export const defaultMaxCells = 24;
 
@@ -57,6 +60,15 @@ export function expandMatrix(spec: MatrixSpec, options: ExpandMatrixOptions = {}
   const file = options.file ?? ".github/ponyci.yml";
   const lines = spec.lines ?? {};
   const matrixLine = lines.python ?? lines.django ?? lines.include?.[0];
+  // Bounded before combining: the product of two long lists is not built to be refused afterwards.
+  const product = (spec.python?.length ?? 1) * (spec.django?.length ?? 1);
+  const entries = (spec.include?.length ?? 0) + (spec.exclude?.length ?? 0);
+  if (product > MAX_MATRIX_COMBINATIONS || entries > MAX_MATRIX_COMBINATIONS) {
+    throw new RepoConfigError({
+      file, line: matrixLine,
+      message: `${file}: the matrix has ${Math.max(product, entries)} combinations or entries; Pony CI reads at most ${MAX_MATRIX_COMBINATIONS} (and runs at most ${options.maxCells ?? defaultMaxCells} cells). List fewer versions.`,
+    });
+  }
   const axes: Record<string, readonly string[]> = {};
   if (spec.python) axes.python = spec.python;
   if (spec.django) axes.django = spec.django;
