@@ -96,12 +96,14 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
         case "log": {
           const line = event.stream === "system" ? `[ponyci] ${event.line}` : event.line;
           logBuffer.write(line);
+          notify.logLine(build, job, line);
           tail.push(line);
           if (tail.length > tailSize) tail.shift();
           break;
         }
         case "test":
           pendingResults.push(event.test);
+          notify.testResult(build, job, event.test);
           counts[event.test.outcome]++;
           counts.total++;
           if (event.test.outcome === "failed" || event.test.outcome === "error") failures.push(event.test);

@@ -13,7 +13,7 @@ import type { BuildListener } from "../builds/build-listener.js";
 import { loadPrivateRepos } from "../bridge/load-private-repos.js";
 import { createBridgeHandler } from "../bridge/create-bridge-handler.js";
 import { createDownstreamTrigger } from "../builds/create-downstream-trigger.js";
-import { createBuildPageHandler } from "../web/create-build-page-handler.js";
+import { createDashboard } from "../web/create-dashboard.js";
 
 export interface RunningServer {
   ponyci: PonyCi;
@@ -41,6 +41,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { settings, log } = options;
   // Private repositories of the post-receive bridge (and the projects built after their apps).
   const privateRepos = settings.privateReposFile ? loadPrivateRepos(settings.privateReposFile) : [];
+  // Dashboards: a build listener (live pages) and a server handler.
+  const dashboard = createDashboard({ settings, log });
   let probot: Probot | undefined;
   const octokitFor: OctokitFor = async (installationId) => {
     if (!probot) throw new Error("the GitHub App is not loaded yet");
@@ -66,7 +68,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (privateRepos.some((repo) => repo.after.length > 0)) {
         listeners.push(createDownstreamTrigger({ projects: privateRepos, builds: { submit: (request) => parts.builds().submit(request) }, store: parts.store, checkout: parts.runner.checkout, log }));
       }
-      return [...listeners, ...(options.extraListeners?.(parts) ?? [])];
+      return [...listeners, dashboard.hub, ...(options.extraListeners?.(parts) ?? [])];
     },
   });
 
@@ -90,7 +92,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     probot = app;
     createPonyCiApp({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
   });
-  server.addHandler(createBuildPageHandler(ponyci.store));
+  server.addHandler(dashboard.handler({ store: ponyci.store, builds: ponyci.builds }));
   if (privateRepos.length > 0) server.addHandler(createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log }));
   await ponyci.start();
   const http = await server.start();

@@ -37,7 +37,10 @@ export interface BuildRecord extends NewBuild {
 
 export interface ListBuildsOptions {
   repo?: string;
+  branch?: string;
   visibility?: Visibility;
+  /** Public builds, and private ones of these repositories only (a dashboard viewer's scope). */
+  publicOr?: readonly string[];
   /** At most this many, newest first. Default 50. */
   limit?: number;
   /** Only builds with an id below this one (paging). */
@@ -62,6 +65,15 @@ export interface BuildRows {
   recordBuildPlan(id: number, plan: { state: Exclude<PlanState, "pending">; details: Record<string, unknown>; jobs: NewJob[] }): { build: BuildRecord; jobs: JobRecord[] } | undefined;
   /** Builds whose plan is still pending, oldest first: what to plan after a restart. */
   listPendingBuilds(): BuildRecord[];
+  /** Every repository with builds, by name, with the source and visibility of its newest build. */
+  listRepos(): RepoSummary[];
+}
+
+export interface RepoSummary {
+  repo: string;
+  source: BuildSource;
+  visibility: Visibility;
+  lastBuildId: number;
 }
 
 interface BuildRow {
@@ -96,16 +108,25 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
   const selectPending = db.prepare<[], BuildRow>("SELECT * FROM builds WHERE plan_state = 'pending' ORDER BY id");
   const selectOne = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
   const selectBySha = db.prepare<[string, string], BuildRow>("SELECT * FROM builds WHERE repo = ? AND sha = ? ORDER BY id DESC");
-  const selectSummary = db.prepare<[number, number], JobSummaryRow>(
+  // The ids as a JSON array: one statement whatever their number, and only their jobs are read.
+  const selectSummary = db.prepare<[string], JobSummaryRow>(
     `SELECT build_id, state, conclusion, count(*) AS n FROM jobs
-     WHERE build_id BETWEEN ? AND ? GROUP BY build_id, state, conclusion`,
+     WHERE build_id IN (SELECT value FROM json_each(?)) GROUP BY build_id, state, conclusion`,
+  );
+  const selectRepos = db.prepare<[], { repo: string; source: BuildSource; visibility: Visibility; last: number }>(
+    `SELECT b.repo, b.source, b.visibility, b.id AS last FROM builds b
+     JOIN (SELECT repo, max(id) AS last FROM builds GROUP BY repo) newest ON newest.last = b.id ORDER BY b.repo`,
   );
 
   const withStatus = (rows: BuildRow[]): BuildRecord[] => {
     if (rows.length === 0) return [];
-    const ids = rows.map((row) => row.id);
-    const summaries = selectSummary.all(Math.min(...ids), Math.max(...ids));
-    return rows.map((row) => toRecord(row, summaries.filter((s) => s.build_id === row.id)));
+    const byBuild = new Map<number, JobSummaryRow[]>();
+    for (const summary of selectSummary.all(JSON.stringify(rows.map((row) => row.id)))) {
+      const list = byBuild.get(summary.build_id) ?? [];
+      list.push(summary);
+      byBuild.set(summary.build_id, list);
+    }
+    return rows.map((row) => toRecord(row, byBuild.get(row.id) ?? []));
   };
 
   return {
@@ -140,13 +161,17 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
         const [record] = withStatus([selectOne.get(id) as BuildRow]);
         return { build: record as BuildRecord, jobs: created };
       }),
+    listRepos: () =>
+      core.read("list repositories", () => selectRepos.all().map((row) => ({ repo: row.repo, source: row.source, visibility: row.visibility, lastBuildId: row.last }))),
     listPendingBuilds: () => core.read("list pending builds", () => withStatus(selectPending.all())),
     findBuilds: ({ repo, sha }) => core.read(`find builds of ${repo}@${sha}`, () => withStatus(selectBySha.all(repo, sha))),
     listBuilds: (options = {}) =>
       core.read("list builds", () => {
         const filters: [string, string | number | undefined][] = [
           ["repo = ?", options.repo],
+          ["branch = ?", options.branch],
           ["visibility = ?", options.visibility],
+          ["(visibility = 'public' OR repo IN (SELECT value FROM json_each(?)))", options.publicOr ? JSON.stringify(options.publicOr) : undefined],
           ["id < ?", options.before],
         ];
         const used = filters.filter(([, value]) => value !== undefined);

@@ -119,4 +119,11 @@ export const migrations: readonly string[] = [
   ALTER TABLE builds ADD COLUMN plan_json TEXT NOT NULL DEFAULT '{}';   -- matrix source, notes, config error
   CREATE INDEX builds_plan_state ON builds (plan_state);
   `,
+  // 3: the dashboards: builds of a branch (with or without the repository),
+  // newest first, and a job's slowest tests.
+  `
+  CREATE INDEX builds_repo_branch ON builds (repo, branch, id);
+  CREATE INDEX builds_branch ON builds (branch, id);
+  CREATE INDEX test_results_job_duration ON test_results (job_id, duration_ms);
+  `,
 ];
