@@ -15,6 +15,8 @@ import type { BuildRecord } from "../store/build-rows.js";
 import { createLocalRunner, type LocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import type { Clock } from "../store/clock.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { meterCellRunner } from "../metrics/meter-cell-runner.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -34,6 +36,8 @@ export interface PonyCiOptions {
   /** Default: a runner for this Docker host from the settings. */
   runner?: LocalRunner;
   progressIntervalMs?: number;
+  /** Records environment builds and cache hits (the other parts record through listeners and wrappers). */
+  metrics?: Metrics;
 }
 
 export interface PonyCi {
@@ -89,7 +93,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;
-  const processor = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, maxAttempts, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
+  const cells = options.metrics ? meterCellRunner(runner.cells, options.metrics) : runner.cells;
+  const processor = createJobProcessor({ store, runner: cells, listeners, tokenFor: options.tokenFor, log, maxAttempts, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
   const notify = fanOut(listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
   let started = false;
 

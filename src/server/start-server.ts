@@ -14,9 +14,15 @@ import { loadPrivateRepos } from "../bridge/load-private-repos.js";
 import { createBridgeHandler } from "../bridge/create-bridge-handler.js";
 import { createDownstreamTrigger } from "../builds/create-downstream-trigger.js";
 import { createDashboard } from "../web/create-dashboard.js";
+import { createOpsHandler } from "../web/create-ops-handler.js";
+import { createMetrics } from "../metrics/create-metrics.js";
+import { createMetricsListener } from "../metrics/create-metrics-listener.js";
+import { meterGitHubSend } from "../metrics/meter-github-send.js";
+import type { Metrics } from "../metrics/metrics.js";
 
 export interface RunningServer {
   ponyci: PonyCi;
+  metrics: Metrics;
   server: Server;
   /** The port it listens on (useful with PORT=0). */
   port: number;
@@ -43,6 +49,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const privateRepos = settings.privateReposFile ? loadPrivateRepos(settings.privateReposFile) : [];
   // Dashboards: a build listener (live pages) and a server handler.
   const dashboard = createDashboard({ settings, log });
+  const metrics = createMetrics();
   let probot: Probot | undefined;
   const octokitFor: OctokitFor = async (installationId) => {
     if (!probot) throw new Error("the GitHub App is not loaded yet");
@@ -55,7 +62,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     outboxBackoff: options.outboxBackoff,
     runner: options.runner,
     progressIntervalMs: options.progressIntervalMs,
-    send: (write, context) => createCheckRunSender({ octokitFor, store: ponyci.store, log })(write, context),
+    metrics,
+    send: meterGitHubSend((write, context) => createCheckRunSender({ octokitFor, store: ponyci.store, log })(write, context), metrics),
     readGitHubFiles: createGitHubFileReader(octokitFor),
     tokenFor: async (_build, request) => {
       if (!request.repo.installationId || !/^https:/.test(request.repo.cloneUrl)) return undefined;
@@ -68,7 +76,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (privateRepos.some((repo) => repo.after.length > 0)) {
         listeners.push(createDownstreamTrigger({ projects: privateRepos, builds: { submit: (request) => parts.builds().submit(request) }, store: parts.store, checkout: parts.runner.checkout, log }));
       }
-      return [...listeners, dashboard.hub, ...(options.extraListeners?.(parts) ?? [])];
+      return [...listeners, dashboard.hub, createMetricsListener(metrics), ...(options.extraListeners?.(parts) ?? [])];
     },
   });
 
@@ -91,9 +99,29 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await server.load((app) => {
     probot = app;
     createPonyCiApp({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
+    app.onAny((context) => metrics.countWebhookDelivery(context.name, "received"));
+    app.onError((error) => metrics.countWebhookDelivery(error.event?.name ?? "unknown", "failed"));
   });
+  metrics.setSources({ queueCounts: () => ponyci.queue.counts(), outboxBacklog: () => ponyci.outbox.backlog() });
+  server.addHandler(
+    createOpsHandler({
+      metrics,
+      checks: {
+        store: async () => ponyci.store.read("check the store", () => ponyci.store.sqlite.prepare("SELECT 1").get()),
+        docker: () => ponyci.runner.docker.ping(),
+        queue: () => ponyci.queue.counts(),
+      },
+    }),
+  );
   server.addHandler(dashboard.handler({ store: ponyci.store, builds: ponyci.builds }));
-  if (privateRepos.length > 0) server.addHandler(createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log }));
+  if (privateRepos.length > 0) {
+    const bridge = createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log });
+    server.addHandler(async (req, res) => {
+      const handled = await bridge(req, res);
+      if (handled) metrics.countBridgeDelivery(res.statusCode < 300 ? "accepted" : res.statusCode < 500 ? "rejected" : "error");
+      return handled;
+    });
+  }
   await ponyci.start();
   const http = await server.start();
   const address = http.address();
@@ -101,6 +129,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let stopping: Promise<void> | undefined;
   return {
     ponyci,
+    metrics,
     server,
     port,
     stop(stopOptions) {
