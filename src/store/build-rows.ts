@@ -50,7 +50,9 @@ export interface ListBuildsOptions {
 export interface BuildRows {
   /**
    * Records a build and, in the same transaction, its jobs (state queued).
-   * Either both are written or neither.
+   * Either both are written or neither. A private build makes the
+   * repository's earlier public builds private too: a repository turned
+   * private on GitHub hides its history on the dashboards at its next event.
    */
   createBuild(build: NewBuild & { jobs?: NewJob[] }): { build: BuildRecord; jobs: JobRecord[] };
   getBuild(id: number): BuildRecord | undefined;
@@ -104,6 +106,7 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
     `INSERT INTO builds (repo, source, visibility, sha, branch, pr_number, event, trigger_json, created_at, plan_state)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const hideHistory = db.prepare<[string]>("UPDATE builds SET visibility = 'private' WHERE repo = ? AND visibility = 'public'");
   const updatePlan = db.prepare<[string, string, number]>("UPDATE builds SET plan_state = ?, plan_json = ? WHERE id = ? AND plan_state = 'pending'");
   const selectPending = db.prepare<[], BuildRow>("SELECT * FROM builds WHERE plan_state = 'pending' ORDER BY id");
   const selectOne = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
@@ -145,6 +148,7 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
           build.planState ?? "planned",
         );
         const id = Number(result.lastInsertRowid);
+        if (build.visibility === "private") hideHistory.run(build.repo);
         const created = build.jobs && build.jobs.length > 0 ? jobs.createJobs(id, build.jobs) : [];
         const [record] = withStatus([selectOne.get(id) as BuildRow]);
         return { build: record as BuildRecord, jobs: created };

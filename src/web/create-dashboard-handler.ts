@@ -31,6 +31,8 @@ export interface DashboardOptions extends WebContext {
   log: Logger;
   /** Builds per list page (default 50). */
   pageSize?: number;
+  /** Open SSE streams at most (default 2,000); beyond, 503 and the browser retries. */
+  maxStreams?: number;
 }
 
 interface Request {
@@ -53,6 +55,19 @@ interface Request {
 export function createDashboardHandler(options: DashboardOptions) {
   const { store, access, hub } = options;
   const pageSize = options.pageSize ?? 50;
+  const maxStreams = options.maxStreams ?? 2_000;
+  let streams = 0;
+  /** An SSE response, counted against maxStreams; undefined (503 sent) when too many are open. */
+  const openStream = (r: Request) => {
+    if (streams >= maxStreams) {
+      sendText(r.res, 503, "Too many open streams: try again later\n", { "retry-after": "10" });
+      return undefined;
+    }
+    streams++;
+    const stream = openEventStream(r.req, r.res);
+    void stream.closed.then(() => streams--);
+    return stream;
+  };
 
   const visibleBuild = async (r: Request, id: string | undefined): Promise<BuildRecord | undefined> => {
     const build = /^\d{1,15}$/.test(id ?? "") ? store.getBuild(Number(id)) : undefined;
@@ -125,7 +140,8 @@ export function createDashboardHandler(options: DashboardOptions) {
     const found = await visibleJob(r, buildId, jobId);
     if (!found) return sendNotFound(r.res);
     const cursor = parseLogCursor((r.req.headers["last-event-id"] as string | undefined) ?? r.url.searchParams.get("after"));
-    const stream = openEventStream(r.req, r.res);
+    const stream = openStream(r);
+    if (!stream) return;
     const sendFrom = (attempt: number, lines: readonly string[], first: number) => {
       // first: the number of the first line in `lines`; send only those after the cursor.
       let skip = 0;
@@ -169,7 +185,8 @@ export function createDashboardHandler(options: DashboardOptions) {
   const tileEvents = async (r: Request, buildId: string | undefined) => {
     const only = buildId === undefined ? undefined : await visibleBuild(r, buildId);
     if (buildId !== undefined && !only) return sendNotFound(r.res);
-    const stream = openEventStream(r.req, r.res);
+    const stream = openStream(r);
+    if (!stream) return;
     const seen = new Map<string, Promise<boolean>>();
     const stop = hub.watchTiles((event) => {
       if (only && event.build.id !== only.id) return;
