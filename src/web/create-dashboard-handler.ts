@@ -111,7 +111,9 @@ export function createDashboardHandler(options: DashboardOptions) {
   const buildPage = async (r: Request, id: string | undefined) => {
     const build = await visibleBuild(r, id);
     if (!build) return sendNotFound(r.res);
-    sendHtml(r.res, 200, renderBuildPage({ build, jobs: store.listJobs(build.id), canAct: await access.canAct(r.viewer, build), now: options.now(), viewer: r.viewer, csrf: r.session.csrf }), r.cookie);
+    const jobs = store.listJobs(build.id);
+    const failures = new Map(jobs.map((job) => [job.id, store.listTestResults(job.id, { outcomes: ["failed", "error"] }).slice(0, 6)]));
+    sendHtml(r.res, 200, renderBuildPage({ build, jobs, failures, canAct: await access.canAct(r.viewer, build), now: options.now(), viewer: r.viewer, csrf: r.session.csrf }), r.cookie);
   };
 
   const cellPage = async (r: Request, buildId: string | undefined, jobId: string | undefined) => {

@@ -72,7 +72,7 @@ export const LIVE_JS = `"use strict";
       var data = JSON.parse(e.data);
       if (data.state === "new") { var note = document.getElementById("new-builds"); if (note && !document.querySelector("[data-build='" + data.buildId + "']")) note.hidden = false; return; }
       document.querySelectorAll("[data-job]").forEach(function (el) { if (el.dataset.job === data.jobId) setTile(el, data.state); });
-      document.querySelectorAll("[data-job-state]").forEach(function (el) { if (el.dataset.jobState === data.jobId) el.textContent = data.state; });
+      document.querySelectorAll("[data-job-state]").forEach(function (el) { if (el.dataset.jobState === data.jobId) el.textContent = el.dataset.name + ": " + data.state; });
     });
   }
 })();

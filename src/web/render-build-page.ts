@@ -5,12 +5,15 @@ import { buildDuration, describeRef, describeTrigger, formatAgo, formatDuration,
 import { html } from "./html.js";
 import { renderLayout } from "./render-layout.js";
 import type { Viewer } from "./viewer.js";
+import type { TestResult } from "../domain/events.js";
 
 export { escapeHtml } from "./html.js";
 
 export interface BuildPageView {
   build: BuildRecord;
   jobs: JobRecord[];
+  /** The first failures of each cell, by job id (at most 5 are shown). */
+  failures: Map<string, TestResult[]>;
   canAct: boolean;
   now: number;
   viewer: Viewer;
@@ -47,7 +50,10 @@ ${running ? html`<form method="post" action="/builds/${build.id}/cancel"><input 
 ${actions}
 ${configError}
 ${jobs.length > 0 ? grid : html`<p class="muted">No cells${build.planState === "pending" ? " yet: planning" : ""}.</p>`}
-<ul class="cells">${jobs.map((job) => html`<li><a href="/builds/${build.id}/jobs/${job.id}">${cellName(job.cell)}</a>: <span data-job-state="${job.id}">${tileState(job)}</span>${job.error ? html` — <span class="error">${job.error.message.slice(0, 500)}</span>` : ""}</li>`)}</ul>`;
+<ul class="cells">${jobs.map((job) => {
+    const failures = view.failures.get(job.id) ?? [];
+    return html`<li><a href="/builds/${build.id}/jobs/${job.id}" data-job-state="${job.id}" data-name="${cellName(job.cell)}">${cellName(job.cell)}: ${tileState(job)}</a>${job.error ? html` — <span class="error">${job.error.message.slice(0, 500)}</span>` : ""}${failures.length > 0 ? html`<ul>${failures.slice(0, 5).map((t) => html`<li><code>${t.id}</code>${t.location ? html` at <code>${t.location.path}:${t.location.line}</code>` : ""}</li>`)}${failures.length > 5 ? html`<li class="muted">and ${failures.length - 5} more</li>` : ""}</ul>` : ""}</li>`;
+  })}</ul>`;
   return renderLayout({ title: `Build #${build.id} · ${build.repo}`, viewer: view.viewer, csrf: view.csrf, body, live: true });
 }
 
