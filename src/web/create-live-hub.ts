@@ -90,6 +90,19 @@ export function createLiveHub(options: { logLimitBytes: number }): LiveHub {
     const event: TileEvent = { build: { id: build.id, repo: build.repo, source: build.source, visibility: build.visibility }, jobId: job?.id, state: state ?? (job ? tileState(job) : build.status.state), buildState: build.status.conclusion ?? build.status.state };
     for (const watcher of tileWatchers) watcher(event);
   };
+  /**
+   * The job's live state for its current attempt, begun at its first event:
+   * the runner prints lines (checkout, environment) before the container
+   * starts, and those are lines 1… of the stored log too.
+   */
+  const follow = (job: JobRecord): Running => {
+    const known = running.get(job.id);
+    if (known && known.attempt === job.attempts) return known;
+    const live: Running = { attempt: job.attempts, lines: [], bytes: 0, droppedLines: 0, counts: emptyCounts(), pending: [], pendingFirst: 1, failures: [], countsDirty: false };
+    running.set(job.id, live);
+    emit(job.id, { kind: "started", attempt: job.attempts });
+    return live;
+  };
   const end = (build: BuildRecord, job: JobRecord, state: string) => {
     if (running.has(job.id)) flush();
     running.delete(job.id);
@@ -103,13 +116,11 @@ export function createLiveHub(options: { logLimitBytes: number }): LiveHub {
       for (const job of jobs) tile(build, job);
     },
     started(build, job) {
-      running.set(job.id, { attempt: job.attempts, lines: [], bytes: 0, droppedLines: 0, counts: emptyCounts(), pending: [], pendingFirst: 1, failures: [], countsDirty: false });
-      emit(job.id, { kind: "started", attempt: job.attempts });
+      follow(job);
       tile(build, job, "running");
     },
     logLine(_build, job, line) {
-      const live = running.get(job.id);
-      if (!live) return;
+      const live = follow(job);
       const size = Buffer.byteLength(line) + 1;
       // Like the store: from the first line over the limit, lines are only counted.
       if (live.droppedLines > 0 || live.bytes + size > options.logLimitBytes) {
@@ -123,8 +134,7 @@ export function createLiveHub(options: { logLimitBytes: number }): LiveHub {
       touch(job.id);
     },
     testResult(_build, job, test) {
-      const live = running.get(job.id);
-      if (!live) return;
+      const live = follow(job);
       live.counts[test.outcome]++;
       live.counts.total++;
       if ((test.outcome === "failed" || test.outcome === "error") && live.failures.length < 50) live.failures.push(test);

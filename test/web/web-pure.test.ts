@@ -130,4 +130,25 @@ describe("the live hub", () => {
     watch.stop();
     expect(hub.subscribers).toBe(0);
   });
+
+  it("counts lines printed before the container started (checkout, environment) as lines 1… of the attempt, like the store", async () => {
+    const hub = createLiveHub({ logLimitBytes: 1024 });
+    const events: JobLiveEvent[] = [];
+    const watch = hub.watchJob("j", (e) => events.push(e));
+    expect(watch.snapshot).toBeUndefined();
+    hub.logLine?.(build, job, "[ponyci] Environment ponyci-env:abc (Django 5.2.3, cached)");
+    hub.started?.(build, job);
+    hub.logLine?.(build, job, "Found 3 tests.");
+    await new Promise((r) => setImmediate(r));
+    expect(events).toEqual([
+      { kind: "started", attempt: 1 },
+      { kind: "lines", attempt: 1, first: 1, lines: ["[ponyci] Environment ponyci-env:abc (Django 5.2.3, cached)", "Found 3 tests."] },
+    ]);
+    // A second attempt starts over, and says so.
+    hub.retrying?.(build, job, "daemon restarted", 2);
+    hub.logLine?.(build, { ...job, attempts: 2 }, "again");
+    await new Promise((r) => setImmediate(r));
+    expect(events.slice(2)).toEqual([{ kind: "ended", state: "queued" }, { kind: "started", attempt: 2 }, { kind: "lines", attempt: 2, first: 1, lines: ["again"] }]);
+    watch.stop();
+  });
 });
