@@ -222,6 +222,8 @@ export function createDashboardHandler(options: DashboardOptions) {
       "cache-control": "public, max-age=60, stale-while-revalidate=60",
       etag: `"${build?.id ?? 0}-${status}"`,
       "x-content-type-options": "nosniff",
+      // Opened on its own, an SVG is a document: no script, no fetches.
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
     }).end(r.req.method === "HEAD" ? undefined : renderBadge(label, status));
   };
 
