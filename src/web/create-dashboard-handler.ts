@@ -216,15 +216,21 @@ export function createDashboardHandler(options: DashboardOptions) {
       status = job ? tileState(job) : "unknown";
       label = cell;
     }
-    r.res.writeHead(200, {
+    const etag = `"${build?.id ?? 0}-${encodeURIComponent(label)}-${status}"`;
+    const headers = {
       "content-type": "image/svg+xml; charset=utf-8",
       // Short: README badges (GitHub's camo proxy honours this) follow new builds within a minute.
       "cache-control": "public, max-age=60, stale-while-revalidate=60",
-      etag: `"${build?.id ?? 0}-${status}"`,
+      etag,
       "x-content-type-options": "nosniff",
       // Opened on its own, an SVG is a document: no script, no fetches.
       "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
-    }).end(r.req.method === "HEAD" ? undefined : renderBadge(label, status));
+    };
+    if (r.req.headers["if-none-match"] === etag) {
+      r.res.writeHead(304, headers).end();
+      return;
+    }
+    r.res.writeHead(200, headers).end(r.req.method === "HEAD" ? undefined : renderBadge(label, status));
   };
 
   /** POST actions: CSRF first (unless by token), then permission, then the build service's own paths. */

@@ -65,6 +65,12 @@ describe("dashboard visibility and sign-in", () => {
     expect(badge.headers.get("content-type")).toContain("image/svg+xml");
     expect(badge.headers.get("cache-control")).toMatch(/max-age=\d+/);
     expect(badge.text).toContain("failure");
+    const etag = badge.headers.get("etag") as string;
+    expect((await web.get(`/badge/octo/app.svg?branch=${encodeURIComponent(`feature/${HOSTILE}`)}`, { "if-none-match": etag })).status).toBe(304);
+    const cellBadge = await web.get(`/badge/octo/app.svg?cell=py3.12-dj5.0`);
+    expect(cellBadge.text).toContain("py3.12-dj5.0");
+    expect(cellBadge.text).toContain("success");
+    expect(cellBadge.headers.get("etag")).not.toBe(etag);
   });
 
   it("answers 404 to a stranger for every URL of a private build, exactly like a missing one", async () => {
