@@ -175,7 +175,11 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
           ["repo = ?", options.repo],
           ["branch = ?", options.branch],
           ["visibility = ?", options.visibility],
-          ["(visibility = 'public' OR repo IN (SELECT value FROM json_each(?)))", options.publicOr ? JSON.stringify(options.publicOr) : undefined],
+          // Public only: the (visibility, id) index, newest first. Public or some repositories: the unary
+          // plus keeps SQLite from an OR of two indexes (then a sort of every matching build); walking
+          // the ids down stops after one page.
+          ["visibility = ?", options.publicOr?.length === 0 ? "public" : undefined],
+          ["(+visibility = 'public' OR +repo IN (SELECT value FROM json_each(?)))", options.publicOr && options.publicOr.length > 0 ? JSON.stringify(options.publicOr) : undefined],
           ["id < ?", options.before],
         ];
         const used = filters.filter(([, value]) => value !== undefined);
