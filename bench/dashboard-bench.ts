@@ -20,7 +20,7 @@ import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import type { BuildRecord } from "../src/store/build-rows.js";
 import type { JobRecord } from "../src/store/job-rows.js";
-import { silentLogger } from "../src/log/logger.js";
+import { silentLogger } from "../src/domain/logger.js";
 import { systemClock } from "../src/store/clock.js";
 import { createDashboardHandler } from "../src/web/create-dashboard-handler.js";
 import { createLiveHub } from "../src/web/create-live-hub.js";

@@ -13,6 +13,8 @@ export interface LocalRunnerOptions {
   dataDir: string;
   /** Image template for a Python version: "auto" or e.g. "ponyci/python:{python}". */
   baseImage: string;
+  /** Database services: image template ("auto" or e.g. "{service}:{version}") and memory per service; default auto, 1 GiB. */
+  services?: { image: string; memoryBytes: number };
   cell: { memoryBytes: number; nanoCpus: number; pidsLimit: number; timeoutSec: number; logLimitBytes: number };
 }
 
@@ -41,6 +43,7 @@ export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = si
     environments,
     workDir: path.join(settings.dataDir, "work"),
     limits: { ...settings.cell },
+    services: { image: settings.services?.image ?? "auto", limits: settings.services ? { memoryBytes: settings.services.memoryBytes } : undefined },
     log,
   });
   return { docker, checkout, cells };

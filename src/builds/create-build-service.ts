@@ -3,7 +3,8 @@ import type { Cell } from "../domain/cell.js";
 import { cellKey } from "../domain/cell.js";
 import type { BuildRequest } from "./build-request.js";
 import { fanOut, type BuildListener } from "./build-listener.js";
-import type { JobPlan } from "./job-plan.js";
+import { storeJobPlan } from "./job-plan.js";
+import { planJobSpec } from "./plan-job-spec.js";
 import { planMatrix, type MatrixPlan } from "./plan-matrix.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { repoConfigPaths } from "./config/repo-config.js";
@@ -11,7 +12,7 @@ import type { Store } from "../store/store.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord, NewJob } from "../store/job-rows.js";
 import type { JobQueue } from "../queue/job-queue.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 
 /** What planning reads, fetched at once in parallel (one round trip); planning may ask for more. */
 const FIRST_READS = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg"];
@@ -67,7 +68,7 @@ export interface BuildService {
 export function createBuildService(options: BuildServiceOptions): BuildService {
   const { store, queue } = options;
   const log = options.log ?? silentLogger;
-  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   const planning = new Map<number, Promise<void>>();
   const planTries = new Map<number, number>();
 
@@ -78,7 +79,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
         const existing = store.findBuilds({ repo: request.repo.name, sha: request.sha }).filter((b) => !isRerun(b));
         if (existing.length > 0) {
           log.info({ repo: request.repo.name, sha: request.sha, build: existing[0]?.id }, "commit already built: not building it again");
-          supersede(request, existing[0]?.id ?? 0).catch((error) => log.error({ err: String(error) }, "superseding older commits failed"));
+          supersede(request, existing[0]?.id ?? 0).catch((error) => log.error({ err: error }, "superseding older commits failed"));
           return undefined;
         }
       }
@@ -135,7 +136,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     const tries = (planTries.get(buildId) ?? 0) + 1;
     planTries.set(buildId, tries);
     const delayMs = PLAN_RETRY_DELAYS_MS[tries - 1];
-    log.warn({ build: buildId, tries, err: error instanceof Error ? error.message : String(error) }, delayMs === undefined ? "planning failed: giving up until the next start" : `planning failed: trying again in ${delayMs} ms`);
+    log.warn({ build: buildId, tries, err: error }, delayMs === undefined ? "planning failed: giving up until the next start" : `planning failed: trying again in ${delayMs} ms`);
     if (delayMs === undefined) return;
     setTimeout(() => void service.plan(buildId), delayMs).unref();
   }
@@ -168,7 +169,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     // are check runs' external_id, which outlive a reinstalled server.
     const salt = randomBytes(3).toString("hex");
     jobs = jobs.map((job, i) => ({ ...job, id: `${build.id}-${i + 1}-${salt}` }));
-    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes }, jobs });
+    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests }, jobs });
     if (!recorded) return;
     notify.planned(recorded.build, recorded.jobs, plan.notes);
     for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id });
@@ -193,15 +194,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
       const plan = planMatrix(read, { maxCells: options.maxCells, availablePython: options.availablePython });
       const jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
         cell,
-        external: {
-          testCommand: plan.config.test,
-          install: plan.config.install,
-          env: plan.config.env,
-          timeoutSec: plan.config.file ? plan.config.timeout : undefined,
-          extraDeps: plan.depsFor(cell),
-          onlyTests: request.rerun?.onlyTests,
-          rerunOf: request.rerun?.ofJob,
-        } satisfies JobPlan as Record<string, unknown>,
+        external: storeJobPlan(planJobSpec(plan, cell, { onlyTests: request.rerun?.onlyTests }), request.rerun?.ofJob) as Record<string, unknown>,
       }));
       if (asked.size === 0 || round >= 3) return { plan, jobs };
       wanted = [...asked];

@@ -5,8 +5,7 @@
  */
 import { loadSettings } from "../settings/load-settings.js";
 import { SettingsError } from "../settings/settings-error.js";
-import { createConsoleLogger, type LogLevel } from "../log/logger.js";
-import type { Settings } from "../settings/load-settings.js";
+import { createCliLogger, createServerLogger, type LogLevel } from "../log/create-logger.js";
 import { existsSync } from "node:fs";
 import { runCommand, RUN_USAGE } from "./run-command.js";
 import { hookCommand } from "./hook-command.js";
@@ -19,7 +18,8 @@ const USAGE = `Usage: ponyci <command> [options]
 
 Commands:
   run [PATH|URL]    run a project's Python × Django matrix on this machine
-  serve             start the GitHub App server (webhooks, bridge, dashboards)
+  serve             start the GitHub App server (webhooks, bridge, build pages);
+                    without APP_ID, the page that registers the app on GitHub
   builds            list recorded builds
   show <build>      show a build: cells, results, failure locations
   hook install      install the post-receive hook in a private bare repository
@@ -27,13 +27,13 @@ Commands:
 
 ${RUN_USAGE}`;
 
-/** LOG_LEVEL for the console logger; the CLI's own job stays quiet below warnings unless asked. */
-function consoleLevel(level: Settings["logLevel"], quiet: boolean): LogLevel {
-  if (level === "trace" || level === "debug") return "debug";
-  if (level === "fatal") return "error";
-  if (quiet && level === "info") return "warn";
-  return level;
+/** `ponyci run` prints its own progress: its log stays quiet below warnings unless LOG_LEVEL asks for more. */
+function runLevel(level: LogLevel): LogLevel {
+  return level === "info" ? "warn" : level;
 }
+
+/** Stack traces of unexpected errors are printed when LOG_LEVEL is debug or trace. */
+let showStacks = false;
 
 async function main(argv: string[]): Promise<number> {
   // Probot's convention: settings may come from .env in the working directory.
@@ -43,11 +43,13 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "run": {
       const settings = loadSettings(process.env, "run");
-      return runCommand(rest, { settings, log: createConsoleLogger(consoleLevel(settings.logLevel, true)), out });
+      showStacks = settings.logLevel === "debug" || settings.logLevel === "trace";
+      return runCommand(rest, { settings, log: createCliLogger({ level: runLevel(settings.logLevel) }), out });
     }
     case "serve": {
       const settings = loadSettings(process.env, "serve");
-      return serveCommand({ settings, log: createConsoleLogger(consoleLevel(settings.logLevel, false)) });
+      showStacks = settings.logLevel === "debug" || settings.logLevel === "trace";
+      return serveCommand({ settings, log: await createServerLogger({ level: settings.logLevel, format: settings.logFormat }) });
     }
     case "hook":
       return hookCommand(rest, { out });
@@ -75,7 +77,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`ponyci: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (!(error instanceof SettingsError) && process.env.LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (!(error instanceof SettingsError) && showStacks && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 2;
   },
 );

@@ -1,6 +1,6 @@
 import { delay } from "../../runner/src/util/delay.js";
 import type { Settings } from "../settings/load-settings.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 import { createEmbeddedQueue } from "../queue/create-embedded-queue.js";
@@ -17,6 +17,7 @@ import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import type { Clock } from "../store/clock.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { meterCellRunner } from "../metrics/meter-cell-runner.js";
+import { createFailureAnalyst } from "../history/create-failure-analyst.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -62,14 +63,13 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const { settings, log } = options;
   const store = openStore({ dataDir: settings.dataDir, log, logLimitBytes: settings.cell.logLimitBytes, clock: options.clock });
   const runner = options.runner ?? createLocalRunner(settings, log);
-  const maxAttempts = options.queueOptions?.maxAttempts ?? 3;
   const queue = createEmbeddedQueue<CellJobPayload>({
     store,
     concurrency: settings.concurrency,
     log,
     clock: options.clock,
     leaseMs: options.queueOptions?.leaseMs,
-    maxAttempts,
+    maxAttempts: options.queueOptions?.maxAttempts,
     backoff: options.queueOptions?.backoff,
   });
   const outbox = createOutbox({
@@ -93,9 +93,10 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;
+  const analyst = createFailureAnalyst({ store, clock: options.clock });
   const cells = options.metrics ? meterCellRunner(runner.cells, options.metrics) : runner.cells;
-  const processor = createJobProcessor({ store, runner: cells, listeners, tokenFor: options.tokenFor, log, maxAttempts, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
-  const notify = fanOut(listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const jobs = createJobProcessor({ store, runner: cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock, analyst });
+  const notify = fanOut(listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   let started = false;
 
   return {
@@ -107,7 +108,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     async start() {
       // 1. Containers of dead processes.
       const reaped = await reapContainers(runner.docker).catch((error) => {
-        log.warn({ err: String(error) }, "could not list leftover containers (is Docker running?)");
+        log.warn({ err: error }, "could not list leftover containers (is Docker running?)");
         return [];
       });
       if (reaped.length > 0) log.info({ count: reaped.length }, "removed containers left by a dead process");
@@ -120,22 +121,15 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
           store.recordJobRequeued(job.id);
           notify.restarted(build, job);
         } else {
-          finishAsInfrastructureError(job.id, "the server stopped while this cell ran, too many times");
+          jobs.finishAsInfrastructureError(job.id, "the server stopped while this cell ran, too many times");
         }
       }
       // 3. Queue and outbox.
-      queue.start(processor, {
-        onFailed: ({ job, error, retrying }) => {
-          if (retrying) return;
-          const name = (error as Error | undefined)?.name;
-          if (name === "CancelledError" || name === "InterruptedError") return;
-          finishAsInfrastructureError(job.payload.jobId, error instanceof Error ? error.message : String(error));
-        },
-      });
+      queue.start(jobs.process, jobs.hooks);
       outbox.start();
       started = true;
       // 4. Builds recorded but not planned.
-      builds.planPending().catch((error) => log.error({ err: String(error) }, "could not list the builds left to plan"));
+      builds.planPending().catch((error) => log.error({ err: error }, "could not list the builds left to plan"));
     },
     async stop({ graceMs = 30_000 } = {}) {
       if (started) {
@@ -153,26 +147,4 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       store.close();
     },
   };
-
-  function finishAsInfrastructureError(jobId: string, message: string): void {
-    const job = store.getJob(jobId);
-    if (!job || job.state === "finished" || job.state === "cancelled") return;
-    const done = store.recordJobFinished({ jobId, conclusion: "error", error: { message: `Infrastructure error: ${message}`, kind: "infrastructure" } });
-    const build = store.getBuild(job.buildId);
-    if (!build) return;
-    notify.finished({
-      build,
-      job: done,
-      finished: {
-        type: "finished",
-        conclusion: "error",
-        counts: done.counts ?? { passed: 0, failed: 0, error: 0, skipped: 0, xfail: 0, xpass: 0, total: 0 },
-        durationMs: 0,
-        testDurationMs: 0,
-        error: { message: `Infrastructure error: ${message}` },
-      },
-      tests: [],
-      logTail: [],
-    });
-  }
 }

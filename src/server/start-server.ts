@@ -1,8 +1,7 @@
 import { Probot, ProbotOctokit, Server } from "probot";
-import { pino } from "pino";
+import type { Logger as PinoLogger } from "pino";
 import type { Settings } from "../settings/load-settings.js";
-import type { Logger } from "../log/logger.js";
-import { createPonyCiApp } from "../index.js";
+import { routeWebhooks } from "../github/route-webhooks.js";
 import { findFreePort } from "./find-free-port.js";
 import { createPonyCi, type PonyCi, type PonyCiOptions } from "./create-ponyci.js";
 import { createCheckRunSender } from "../github/create-check-run-sender.js";
@@ -31,11 +30,10 @@ export interface RunningServer {
 
 export interface StartServerOptions extends Pick<PonyCiOptions, "queueOptions" | "outboxBackoff" | "runner" | "progressIntervalMs"> {
   settings: Settings & { github: NonNullable<Settings["github"]> };
-  log: Logger;
+  /** pino: Probot logs through it too, so the server has one log format (`createServerLogger`). */
+  log: PinoLogger;
   /** More listeners (e.g. downstream triggers), besides the check-run reporter. */
   extraListeners?: PonyCiOptions["listeners"];
-  /** GitHub API base URL (GitHub Enterprise); default api.github.com. */
-  baseUrl?: string;
 }
 
 /**
@@ -80,9 +78,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
   });
 
-  const pinoLog = pino({ level: settings.logLevel, name: "ponyci" });
   const server = new Server({
-    log: pinoLog,
+    log,
     host: settings.host,
     port: settings.port === 0 ? await findFreePort(settings.host) : settings.port,
     webhookProxy: settings.github.webhookProxyUrl,
@@ -90,15 +87,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       appId: settings.github.appId,
       privateKey: settings.github.privateKey,
       secret: settings.github.webhookSecret,
-      log: pinoLog,
-      baseUrl: options.baseUrl ?? settings.github.apiUrl,
+      log,
+      baseUrl: settings.github.apiUrl,
       // The outbox owns retries (durably, with backoff); Octokit's in-memory retry would double them.
       Octokit: ProbotOctokit.defaults({ retry: { enabled: false } }),
     }),
   });
   await server.load((app) => {
     probot = app;
-    createPonyCiApp({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
+    routeWebhooks({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
     app.onAny((context) => metrics.countWebhookDelivery(context.name, "received"));
     app.onError((error) => metrics.countWebhookDelivery(error.event?.name ?? "unknown", "failed"));
   });

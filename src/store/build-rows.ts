@@ -113,8 +113,8 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
   const selectBySha = db.prepare<[string, string], BuildRow>("SELECT * FROM builds WHERE repo = ? AND sha = ? ORDER BY id DESC");
   // The ids as a JSON array: one statement whatever their number, and only their jobs are read.
   const selectSummary = db.prepare<[string], JobSummaryRow>(
-    `SELECT build_id, state, conclusion, count(*) AS n FROM jobs
-     WHERE build_id IN (SELECT value FROM json_each(?)) GROUP BY build_id, state, conclusion`,
+    `SELECT build_id, state, CASE WHEN outcome_ignored = 1 THEN 'neutral' ELSE conclusion END AS conclusion, count(*) AS n FROM jobs
+     WHERE build_id IN (SELECT value FROM json_each(?)) GROUP BY 1, 2, 3`,
   );
   const selectRepos = db.prepare<[], { repo: string; source: BuildSource; visibility: Visibility; last: number }>(
     `SELECT b.repo, b.source, b.visibility, b.id AS last FROM builds b

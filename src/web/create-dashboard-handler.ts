@@ -3,7 +3,7 @@ import type { Store } from "../store/store.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { BuildService } from "../builds/create-build-service.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import type { AccessPolicy } from "./create-access-policy.js";
 import type { LiveHub } from "./create-live-hub.js";
 import type { GitHubOAuth } from "./github-oauth.js";

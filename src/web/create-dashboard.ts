@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Settings } from "../settings/load-settings.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import type { Store } from "../store/store.js";
 import type { BuildService } from "../builds/create-build-service.js";
 import { systemClock, type Clock } from "../store/clock.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import type { GitHubOAuth } from "./github-oauth.js";
 import { html } from "./html.js";
 import { renderLayout } from "./render-layout.js";
@@ -71,7 +71,7 @@ export async function handleAuthRoute(name: string, r: AuthRequest, options: Aut
         const listed = options.users.github.find((g) => g.login === login.toLowerCase());
         viewer = { kind: "github", login, token, role: listed?.role };
       } catch (error) {
-        options.log.warn({ err: String(error) }, "GitHub sign-in failed");
+        options.log.warn({ err: error }, "GitHub sign-in failed");
         return sendText(r.res, 502, "GitHub did not confirm the sign-in. Try again.\n");
       }
       options.log.info({ login: viewer.login }, "dashboard sign-in with GitHub");

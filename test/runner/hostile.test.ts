@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { createFixtureRepo, type FixtureRepo } from "../support/fixture-repo.js";
 import { containersOf, createTestRunner, jobId, runSpec } from "../support/test-runner.js";
 import { DEFAULT_HARNESS_DIR } from "../../runner/src/cell/run-cell.js";
+import { createJobSpec } from "../../src/domain/job-spec.js";
 
 /**
  * Hostile test code: each case asserts the exact verdict, that the host is
@@ -22,9 +23,7 @@ async function runHostile(module: string, overrides: Parameters<typeof createTes
   const run = await runSpec(runner, {
     jobId: id,
     source: { url: repo.dir, sha: repo.sha },
-    cell: CELL,
-    testCommand: `python manage.py test hostile.${module}`,
-    timeoutSec,
+    ...createJobSpec(CELL, { command: `python manage.py test hostile.${module}`, timeoutSec }),
   });
   expect(await containersOf(id)).toEqual([]);
   return run;

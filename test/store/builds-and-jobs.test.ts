@@ -117,6 +117,20 @@ describe("store: deliveries, builds and jobs", () => {
     expect(store.listJobs(build.id).map((job) => job.state)).toEqual(["finished", "finished"]);
   });
 
+  it("keeps a neutral job (tox ignore_outcome) neutral, a fresh attempt clears it, and a failure still outranks it", () => {
+    store.createBuild({ repo: "o/app", source: "cli", visibility: "public", sha: "n", event: "manual", jobs: [{ cell: py311dj52 }, { cell: py313dj52 }] });
+    store.recordJobStarted("1-1");
+    store.recordJobFinished({ jobId: "1-1", conclusion: "neutral", counts: { ...emptyCounts(), failed: 1, total: 1 } });
+    store.recordJobStarted("1-2");
+    store.recordJobFinished({ jobId: "1-2", conclusion: "success" });
+    expect(store.getJob("1-1")).toMatchObject({ state: "finished", conclusion: "neutral" });
+    expect(store.getBuild(1)?.status).toEqual({ state: "finished", conclusion: "neutral", jobs: 2 });
+    store.recordJobStarted("1-1");
+    store.recordJobFinished({ jobId: "1-1", conclusion: "failure" });
+    expect(store.getJob("1-1")?.conclusion).toBe("failure");
+    expect(store.getBuild(1)?.status).toEqual({ state: "finished", conclusion: "failure", jobs: 2 });
+  });
+
   it("cancels only jobs that have not ended, and requeues after a crash", () => {
     store.createBuild({
       repo: "o/app",

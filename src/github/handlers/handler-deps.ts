@@ -1,6 +1,6 @@
 import type { BuildService } from "../../builds/create-build-service.js";
 import type { Store } from "../../store/store.js";
-import type { Logger } from "../../log/logger.js";
+import type { Logger } from "../../domain/logger.js";
 
 /** What webhook handlers may use: they translate events and submit, nothing slow. */
 export interface HandlerDeps {
