@@ -50,7 +50,10 @@ describe("dashboards in Chromium", () => {
       return submitted?.build as BuildRecord;
     };
     publicBuild = await submit("pony-app", app.dir, app.sha, "public");
-    privateBuild = await submit("intranet-project", project.dir, project.sha, "private");
+    // The private cell fails a test never seen failing: without this, Pony CI would first
+    // confirm it by a re-run (issue 15), and this test watches the first verdict reach the page.
+    const projectSha = await project.commit("no confirmation re-runs", { ".github/ponyci.yml": "confirm_failures: false\n" });
+    privateBuild = await submit("intranet-project", project.dir, projectSha, "private");
     const cellOf = async (build: BuildRecord) => {
       const [job] = server.ponyci.store.listJobs(build.id);
       return waitFor(() => scripted.cell(job?.id ?? ""), 60_000, `a running cell of build #${build.id}`);
