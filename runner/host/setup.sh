@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 bash runner/host/ensure-docker.sh
+# Debian's Chromium, driven by playwright-core in the dashboard tests.
+bash runner/host/ensure-chromium.sh >/dev/null
 
 # Install npm dependencies when node_modules is missing or older than the lock
 # file (npm install, not npm ci: see .ci/run).

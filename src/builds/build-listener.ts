@@ -31,6 +31,10 @@ export interface BuildListener {
   configError?(build: BuildRecord, error: RepoConfigError): void;
   started?(build: BuildRecord, job: JobRecord): void;
   progress?(build: BuildRecord, job: JobRecord, counts: TestCounts, failures: TestResult[]): void;
+  /** Every log line of a running job, as written to its log (live dashboards). Must be cheap. */
+  logLine?(build: BuildRecord, job: JobRecord, line: string): void;
+  /** Every test result of a running job, as it arrives (live dashboards). Must be cheap. */
+  testResult?(build: BuildRecord, job: JobRecord, test: TestResult): void;
   retrying?(build: BuildRecord, job: JobRecord, reason: string, attempt: number): void;
   /** The cell's failures had never been seen before: these tests run again once before the cell is judged. */
   confirming?(build: BuildRecord, job: JobRecord, testIds: string[]): void;
@@ -63,6 +67,8 @@ export function fanOut(listeners: BuildListener[], onError: (error: unknown, hoo
     configError: call("configError"),
     started: call("started"),
     progress: call("progress"),
+    logLine: call("logLine"),
+    testResult: call("testResult"),
     retrying: call("retrying"),
     confirming: call("confirming"),
     restarted: call("restarted"),

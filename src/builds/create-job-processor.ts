@@ -116,12 +116,14 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
         case "log": {
           const line = event.stream === "system" ? `[ponyci] ${event.line}` : event.line;
           logBuffer.write(line);
+          notify.logLine(build, job, line);
           tail.push(line);
           if (tail.length > tailSize) tail.shift();
           break;
         }
         case "test":
           pendingResults.push(event.test);
+          notify.testResult(build, job, event.test);
           counts[event.test.outcome]++;
           counts.total++;
           // Kept for annotations and summaries only: bounded, whatever the container reports.

@@ -12,6 +12,7 @@ import { hookCommand } from "./hook-command.js";
 import { buildsCommand } from "./builds-command.js";
 import { showCommand } from "./show-command.js";
 import { serveCommand } from "./serve-command.js";
+import { hashPasswordCommand } from "./hash-password-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
 
@@ -22,6 +23,7 @@ Commands:
   builds            list recorded builds
   show <build>      show a build: cells, results, failure locations
   hook install      install the post-receive hook in a private bare repository
+  hash-password     read a password on stdin, print its line for PONYCI_WEB_USERS
 
 ${RUN_USAGE}`;
 
@@ -53,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case "hook":
       return hookCommand(rest, { out });
+    case "hash-password":
+      return hashPasswordCommand({ stdin: process.stdin, out, err: process.stderr });
     case "builds":
       return buildsCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case "show":

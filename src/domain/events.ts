@@ -48,6 +48,8 @@ export interface StartedEvent {
   cell: Cell;
   /** Environment image the container runs (cached by content hash). */
   image: string;
+  /** True when the environment was built for this cell, false when it came from the cache (metrics). */
+  environmentBuilt?: boolean;
   at: number;
 }
 

@@ -139,5 +139,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
       });
     },
     list: (key) => rows.list(key),
+    backlog: () => rows.unsent(),
   };
 }

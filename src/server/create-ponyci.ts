@@ -15,6 +15,8 @@ import type { BuildRecord } from "../store/build-rows.js";
 import { createLocalRunner, type LocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import type { Clock } from "../store/clock.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { meterCellRunner } from "../metrics/meter-cell-runner.js";
 import { createFailureAnalyst } from "../history/create-failure-analyst.js";
 
 export interface PonyCiOptions {
@@ -35,6 +37,8 @@ export interface PonyCiOptions {
   /** Default: a runner for this Docker host from the settings. */
   runner?: LocalRunner;
   progressIntervalMs?: number;
+  /** Records environment builds and cache hits (the other parts record through listeners and wrappers). */
+  metrics?: Metrics;
 }
 
 export interface PonyCi {
@@ -90,7 +94,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   });
   late.builds = builds;
   const analyst = createFailureAnalyst({ store, clock: options.clock });
-  const jobs = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock, analyst });
+  const cells = options.metrics ? meterCellRunner(runner.cells, options.metrics) : runner.cells;
+  const jobs = createJobProcessor({ store, runner: cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock, analyst });
   const notify = fanOut(listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   let started = false;
 

@@ -55,6 +55,15 @@ export interface Settings {
   hostPython: HostPython;
   /** Which fork pull requests wait for a maintainer's "Approve and run" (PONYCI_FORK_PR_APPROVAL). */
   forkPrApproval: ForkPrApprovalPolicy;
+  /** The dashboards' sign-in (docs/dashboards.md). */
+  web: {
+    /** YAML file of local users, admin tokens and GitHub logins (PONYCI_WEB_USERS). */
+    usersFile?: string;
+    /** Key of the session cookies; undefined: a random one per process (sessions end at a restart). */
+    sessionSecret?: string;
+    /** GitHub OAuth with the App's client id and secret (Probot's names). */
+    oauth?: { clientId: string; clientSecret: string; webUrl: string };
+  };
 }
 
 export type SettingsMode = "run" | "serve";
@@ -98,6 +107,25 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
     hostPython: readHostPython(env),
     forkPrApproval: oneOf(env, "PONYCI_FORK_PR_APPROVAL", FORK_PR_APPROVAL_POLICIES, "outside"),
+    web: readWeb(env),
+  };
+}
+
+function readWeb(env: Env): Settings["web"] {
+  const secret = env.PONYCI_SESSION_SECRET || undefined;
+  if (secret !== undefined && secret.length < 32) {
+    throw new SettingsError("PONYCI_SESSION_SECRET is shorter than 32 characters: generate one with `openssl rand -hex 32`", "PONYCI_SESSION_SECRET");
+  }
+  const clientId = env.GITHUB_CLIENT_ID || undefined;
+  const clientSecret = env.GITHUB_CLIENT_SECRET || undefined;
+  if ((clientId === undefined) !== (clientSecret === undefined)) {
+    throw new SettingsError("Set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (from the GitHub App's settings page) for GitHub sign-in, or neither", clientId ? "GITHUB_CLIENT_SECRET" : "GITHUB_CLIENT_ID");
+  }
+  const webUrl = url(env, "PONYCI_GITHUB_WEB_URL") ?? (env.GHE_HOST ? `${env.GHE_PROTOCOL || "https"}://${env.GHE_HOST}` : "https://github.com");
+  return {
+    usersFile: env.PONYCI_WEB_USERS ? path.resolve(env.PONYCI_WEB_USERS) : undefined,
+    sessionSecret: secret,
+    oauth: clientId && clientSecret ? { clientId, clientSecret, webUrl } : undefined,
   };
 }
 

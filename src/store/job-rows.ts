@@ -56,6 +56,8 @@ export interface JobRows {
   getJob(id: string): JobRecord | undefined;
   /** A build's jobs in order. */
   listJobs(buildId: number): JobRecord[];
+  /** The jobs of several builds (a dashboard page), each build's in order. */
+  listJobsOfBuilds(buildIds: readonly number[]): Map<number, JobRecord[]>;
   /**
    * A (new) attempt starts: state running, attempts + 1. The results and log
    * of an earlier attempt are deleted: a job keeps those of its latest
@@ -116,6 +118,7 @@ export function createJobRows(core: StoreCore): JobRows {
   );
   const selectOne = db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE id = ?");
   const selectByBuild = db.prepare<[number], JobRow>("SELECT * FROM jobs WHERE build_id = ? ORDER BY seq");
+  const selectByBuilds = db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE build_id IN (SELECT value FROM json_each(?)) ORDER BY build_id, seq");
   const start = db.prepare<[number, string]>(
     `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL,
        conclusion = NULL, counts_json = NULL, error_json = NULL, outcome_ignored = 0 WHERE id = ?`,
@@ -171,6 +174,12 @@ export function createJobRows(core: StoreCore): JobRows {
         return row ? toRecord(row) : undefined;
       }),
     listJobs: (buildId) => core.read(`list the jobs of build #${buildId}`, () => selectByBuild.all(buildId).map(toRecord)),
+    listJobsOfBuilds: (buildIds) =>
+      core.read(`list the jobs of ${buildIds.length} builds`, () => {
+        const byBuild = new Map<number, JobRecord[]>(buildIds.map((id) => [id, []]));
+        for (const row of selectByBuilds.all(JSON.stringify(buildIds))) byBuild.get(row.build_id)?.push(toRecord(row));
+        return byBuild;
+      }),
     recordJobStarted: (jobId, at) =>
       core.transact(`record the start of job ${jobId}`, () => {
         mustChange(start.run(at ?? core.clock.now(), jobId).changes, jobId);

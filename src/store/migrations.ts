@@ -141,4 +141,11 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN outcome_ignored INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: the dashboards: builds of a branch across repositories (3 has them per
+  // repository),
+  // newest first, and a job's slowest tests.
+  `
+  CREATE INDEX builds_any_repo_branch ON builds (branch, id);
+  CREATE INDEX test_results_job_duration ON test_results (job_id, duration_ms);
+  `,
 ];

@@ -74,6 +74,16 @@ describe("store: deliveries, builds and jobs", () => {
     ]);
   });
 
+  it("hides a repository's earlier public builds once it has a private one (made private on GitHub)", () => {
+    const first = store.createBuild({ repo: "o/flipped", source: "github", visibility: "public", sha: "a", event: "push" }).build;
+    const other = store.createBuild({ repo: "o/other", source: "github", visibility: "public", sha: "a", event: "push" }).build;
+    store.createBuild({ repo: "o/flipped", source: "github", visibility: "private", sha: "b", event: "push" });
+    expect(store.getBuild(first.id)?.visibility).toBe("private");
+    expect(store.getBuild(other.id)?.visibility).toBe("public");
+    expect(store.listBuilds({ publicOr: [] }).map((b) => b.repo)).toEqual(["o/other"]);
+    expect(store.listBuilds({ publicOr: ["o/flipped"] }).map((b) => b.repo)).toEqual(["o/flipped", "o/other", "o/flipped"]);
+  });
+
   it("follows a job through its lifecycle and derives the build's status", () => {
     const { build } = store.createBuild({
       repo: "o/app",

@@ -289,7 +289,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
           },
           {
             signal,
-            onStarted: () => emit({ type: "started", jobId: spec.jobId, cell: spec.cell, image: environment.image, at: now() }),
+            onStarted: () => emit({ type: "started", jobId: spec.jobId, cell: spec.cell, image: environment.image, environmentBuilt: environment.built, at: now() }),
             onOutput: (stream, chunk) => splitters[stream].write(chunk),
           },
         );

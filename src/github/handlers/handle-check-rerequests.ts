@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import type { BuildRequest } from "../../builds/build-request.js";
+import { rerunCellRequest, rerunFailedRequest } from "../../builds/rerun-requests.js";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";
 
@@ -26,14 +27,8 @@ function jobOf(payload: CheckRunPayload, deps: HandlerDeps) {
 export function handleCheckRunRerequested(payload: CheckRunPayload, deps: HandlerDeps, deliveryId?: string): string {
   const found = jobOf(payload, deps);
   if (!found) return "ignored: not a check run of ours";
-  const submitted = deps.builds.submit({
-    ...found.request,
-    repo: repoRefOf(payload.repository, payload.installation?.id ?? found.request.repo.installationId),
-    sha: payload.check_run.head_sha,
-    event: "rerequested",
-    rerun: { cells: [found.job.cell], ofJob: found.job.id },
-    deliveryId,
-  });
+  const request = { ...found.request, repo: repoRefOf(payload.repository, payload.installation?.id ?? found.request.repo.installationId), sha: payload.check_run.head_sha };
+  const submitted = deps.builds.submit({ ...rerunCellRequest(request, found.job), deliveryId });
   return submitted ? `build #${submitted.build.id}` : "ignored";
 }
 
@@ -44,15 +39,9 @@ export function handleRequestedAction(payload: CheckRunPayload, deps: HandlerDep
   const found = jobOf(payload, deps);
   if (!found) return "ignored: not a check run of ours";
   const failed = deps.store.listTestResults(found.job.id, { outcomes: ["failed", "error"] }).map((t) => t.id);
-  const submitted = deps.builds.submit({
-    ...found.request,
-    repo: repoRefOf(payload.repository, payload.installation?.id ?? found.request.repo.installationId),
-    sha: payload.check_run.head_sha,
-    event: "rerun-failed",
-    // No recorded failures (e.g. the suite crashed before any test): run the whole cell.
-    rerun: { cells: [found.job.cell], onlyTests: failed.length > 0 ? failed : undefined, ofJob: found.job.id },
-    deliveryId,
-  });
+  const request = { ...found.request, repo: repoRefOf(payload.repository, payload.installation?.id ?? found.request.repo.installationId), sha: payload.check_run.head_sha };
+  // No recorded failures (e.g. the suite crashed before any test): the whole cell (rerunFailedRequest).
+  const submitted = deps.builds.submit({ ...rerunFailedRequest(request, found.job, failed), deliveryId });
   return submitted ? `build #${submitted.build.id}` : "ignored";
 }
 
