@@ -28,6 +28,8 @@ function documentedVariables(): Set<string> {
 }
 
 const LIBRARY_VARIABLES = ["DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"];
+/** The process's own environment, handed on to host pip as it is (its search path, home, the operator's proxy). */
+const SYSTEM_VARIABLES = ["PATH", "HOME", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
 
 describe(".env.example", () => {
   it("lists exactly the variables loadSettings reads, in every mode and branch", () => {
@@ -45,6 +47,7 @@ describe(".env.example", () => {
     // as operators know them from `docker`: documented, never re-parsed by us.
     for (const name of LIBRARY_VARIABLES) read.add(name);
     const documented = documentedVariables();
+    for (const name of SYSTEM_VARIABLES) read.delete(name);
     expect([...read].filter((name) => !documented.has(name)).sort()).toEqual([]);
     expect([...documented].filter((name) => !read.has(name)).sort()).toEqual([]);
     // A guard against the proxy recording nothing at all.
