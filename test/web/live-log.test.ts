@@ -26,7 +26,10 @@ describe("live cell log", () => {
 
   it("streams lines printed before and after the page opened, each once, and resumes after Last-Event-ID", async () => {
     const repo = await createFixtureRepo("django-pass");
-    const submitted = server.ponyci.builds.submit({ source: "bridge", repo: { name: "live-app", cloneUrl: repo.dir, visibility: "public" }, sha: repo.sha, branch: "main", event: "post-receive" });
+    // The cell fails a test never seen failing: without this, Pony CI would first confirm it
+    // by a re-run (issue 15), and this test follows one attempt's stream to its end.
+    const sha = await repo.commit("no confirmation re-runs", { ".github/ponyci.yml": "confirm_failures: false\n" });
+    const submitted = server.ponyci.builds.submit({ source: "bridge", repo: { name: "live-app", cloneUrl: repo.dir, visibility: "public" }, sha, branch: "main", event: "post-receive" });
     await submitted?.planned;
     const cell = await waitFor(() => scripted.running()[0], 60_000, "a running cell");
     const job = server.ponyci.store.getJob(cell.jobId);
