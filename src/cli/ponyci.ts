@@ -13,6 +13,7 @@ import { hookCommand } from "./hook-command.js";
 import { buildsCommand } from "./builds-command.js";
 import { showCommand } from "./show-command.js";
 import { serveCommand } from "./serve-command.js";
+import { gcCommand } from "./gc-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
 
@@ -22,6 +23,7 @@ Commands:
   builds            list recorded builds
   show <build>      show a build: cells, results, failure locations
   hook install      install the post-receive hook in a private bare repository
+  gc [--dry-run]    remove caches over the disk budget (PONYCI_DISK_BUDGET), oldest first
 
 ${RUN_USAGE}`;
 
@@ -51,6 +53,10 @@ async function main(argv: string[]): Promise<number> {
       return hookCommand(rest, { out });
     case "builds":
       return buildsCommand(rest, { settings: loadSettings(process.env, "run"), out });
+    case "gc": {
+      const settings = loadSettings(process.env, "run");
+      return gcCommand(rest, { settings, out, log: createConsoleLogger(consoleLevel(settings.logLevel, true)) });
+    }
     case "show":
       return showCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case undefined:

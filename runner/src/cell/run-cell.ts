@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { execa } from "execa";
 import { randomUUID } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { JobSpec } from "../../../src/domain/job-spec.js";
@@ -17,6 +17,8 @@ import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
 import { tailFile, DEFAULT_MAX_EVENTS_BYTES } from "./tail-file.js";
 import { openEventsFile } from "./open-events-file.js";
+import { JOB_OWNER_FILE } from "../gc/list-job-dirs.js";
+import { CONTAINER_OWNER } from "../docker/labels.js";
 import type { FileHandle } from "node:fs/promises";
 
 /** A repository at an exact commit, as the checkout port takes it. */
@@ -126,6 +128,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
 
     try {
       await mkdir(path.join(jobDir, "out"), { recursive: true });
+      // Who runs this job: the garbage collector removes the directories of dead owners only.
+      await writeFile(path.join(jobDir, JOB_OWNER_FILE), CONTAINER_OWNER);
 
       // 1. Checkout: the exact commit, plus any upstream repositories.
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
