@@ -1,6 +1,8 @@
 import type Docker from "dockerode";
 import { LABEL_ENV_KEY } from "../docker/labels.js";
 import type { GcItem, GcSource } from "./gc-item.js";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { readUse } from "./record-use.js";
 
 export interface ImageSourceOptions {
@@ -13,8 +15,8 @@ export interface ImageSourceOptions {
 
 /**
  * Environment images: labelled with an environment key, in one of
- * `repositories`. Last use: the later of the image's creation and its use
- * mark. In use: any container (running or stopped) was created from it.
+ * `repositories`. Last use: its use mark (removed with the image), or its
+ * creation when it has none yet. In use: any container (running or stopped) was created from it.
  * Bytes: what the image adds to its parent (removing it frees no more).
  * Removing untags each of its tags in `repositories`; Docker frees the
  * layers no other image needs.
@@ -32,8 +34,10 @@ export function createImageSource(options: ImageSourceOptions): GcSource {
         if (!image.Labels?.[LABEL_ENV_KEY]) continue;
         const tags = (image.RepoTags ?? []).filter((tag) => options.repositories.includes(tag.slice(0, tag.lastIndexOf(":"))));
         if (tags.length === 0) continue;
-        let lastUsedMs = image.Created * 1000;
-        for (const tag of tags) lastUsedMs = Math.max(lastUsedMs, await readUse(options.usedDir, useName(tag)));
+        // A mark is removed with its image, so one present is this image's; without one, its creation counts.
+        let marked = 0;
+        for (const tag of tags) marked = Math.max(marked, await readUse(options.usedDir, useName(tag)));
+        const lastUsedMs = marked || image.Created * 1000;
         const parentSize = image.ParentId ? sizeOf.get(image.ParentId) ?? 0 : 0;
         items.push({
           kind: "image",
@@ -49,6 +53,7 @@ export function createImageSource(options: ImageSourceOptions): GcSource {
                 .catch((error: { statusCode?: number }) => {
                   if (error.statusCode !== 404) throw error;
                 });
+              await rm(join(options.usedDir, useName(tag)), { force: true });
             }
           },
         });
