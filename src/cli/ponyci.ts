@@ -36,9 +36,11 @@ function consoleLevel(level: Settings["logLevel"], quiet: boolean): LogLevel {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // Probot's convention: settings may come from .env in the working directory.
-  if (existsSync(".env")) process.loadEnvFile(".env");
   const [command, ...rest] = argv;
+  // Probot's convention: the server's settings may come from .env in its working directory. Only
+  // `serve` reads it: `ponyci run` is typically started inside a checkout, whose .env is the
+  // repository's (PONYCI_PYTHON, PIP_*, DOCKER_HOST...), not the operator's.
+  if (command === "serve" && existsSync(".env")) process.loadEnvFile(".env");
   const out = { write: (text: string) => void process.stdout.write(text) };
   switch (command) {
     case "run": {

@@ -4,10 +4,13 @@ import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../log/logger.js";
 import { createPonyCiApp } from "../index.js";
 import { findFreePort } from "./find-free-port.js";
+import { guardRequests } from "./guard-requests.js";
 import { createPonyCi, type PonyCi, type PonyCiOptions } from "./create-ponyci.js";
 import { createCheckRunSender } from "../github/create-check-run-sender.js";
 import { createCheckRunReporter } from "../github/create-check-run-reporter.js";
 import { createGitHubFileReader } from "../github/create-github-file-reader.js";
+import { createForkApprovals } from "../github/create-fork-approvals.js";
+import { requestCloneToken } from "../github/request-clone-token.js";
 import type { OctokitFor } from "../github/installation-octokit.js";
 import type { BuildListener } from "../builds/build-listener.js";
 import { loadPrivateRepos } from "../bridge/load-private-repos.js";
@@ -55,12 +58,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     progressIntervalMs: options.progressIntervalMs,
     send: (write, context) => createCheckRunSender({ octokitFor, store: ponyci.store, log })(write, context),
     readGitHubFiles: createGitHubFileReader(octokitFor),
-    tokenFor: async (_build, request) => {
-      if (!request.repo.installationId || !/^https:/.test(request.repo.cloneUrl)) return undefined;
-      const octokit = await octokitFor(request.repo.installationId);
-      const auth = (await octokit.auth({ type: "installation" })) as { token: string };
-      return auth.token;
-    },
+    tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
     listeners: (parts) => {
       const listeners: BuildListener[] = [createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl })];
       if (privateRepos.some((repo) => repo.after.length > 0)) {
@@ -88,12 +86,20 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   await server.load((app) => {
     probot = app;
-    createPonyCiApp({ builds: ponyci.builds, store: ponyci.store, appId: settings.github.appId, log })(app);
+    createPonyCiApp({
+      builds: ponyci.builds,
+      store: ponyci.store,
+      appId: settings.github.appId,
+      log,
+      forkPrApproval: settings.forkPrApproval,
+      approvals: createForkApprovals({ outbox: ponyci.outbox, publicUrl: settings.publicUrl }),
+    })(app);
   });
   server.addHandler(createBuildPageHandler(ponyci.store));
   if (privateRepos.length > 0) server.addHandler(createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log }));
   await ponyci.start();
   const http = await server.start();
+  guardRequests(http, { webhookPath: "/api/github/webhooks" });
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : settings.port;
   let stopping: Promise<void> | undefined;

@@ -3,6 +3,7 @@ import { availableParallelism, homedir } from "node:os";
 import path from "node:path";
 import { SettingsError } from "./settings-error.js";
 import { defaultHostPython, type HostPython } from "../../runner/src/environment/host-python.js";
+import { FORK_PR_APPROVAL_POLICIES, type ForkPrApprovalPolicy } from "../github/handlers/needs-fork-approval.js";
 
 /** Everything Pony CI reads from its environment, read once at boot. See .env.example. */
 export interface Settings {
@@ -43,6 +44,8 @@ export interface Settings {
    * removes the least recently used beyond it.
    */
   diskBudgetBytes: number;
+  /** Which fork pull requests wait for a maintainer's "Approve and run" (PONYCI_FORK_PR_APPROVAL). */
+  forkPrApproval: ForkPrApprovalPolicy;
 }
 
 export type SettingsMode = "run" | "serve";
@@ -80,6 +83,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
     hostPython: readHostPython(env),
     diskBudgetBytes: diskBudget(env, dataDir),
+    forkPrApproval: oneOf(env, "PONYCI_FORK_PR_APPROVAL", FORK_PR_APPROVAL_POLICIES, "outside"),
   };
 }
 

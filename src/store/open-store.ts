@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../log/logger.js";
@@ -45,8 +45,11 @@ export function openStore(options: OpenStoreOptions): Store {
 
   let db: Database.Database;
   try {
-    mkdirSync(options.dataDir, { recursive: true });
+    // The data directory holds repositories' logs and results, private ones too: the server's user only.
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(options.dataDir, 0o700);
     db = new Database(path, { timeout: busyTimeoutMs });
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
   } catch (error) {
     return fail("open the database", error);
   }

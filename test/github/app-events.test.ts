@@ -42,7 +42,7 @@ describe("GitHub App events", () => {
   const patchesOf = (name: string) => github.requests.filter((r) => r.method === "PATCH" && r.path.startsWith(`/repos/pony/${name}/check-runs/`)).map((r) => ({ id: Number(r.path.split("/").pop()), ...(r.body as Body) }));
   const completions = (name: string) => patchesOf(name).filter((p) => p.status === "completed");
 
-  it("a pull request from a fork builds head.sha fetched from refs/pull/N/head, with the run on the base repository", async () => {
+  it("a pull request from a collaborator's fork builds head.sha fetched from refs/pull/N/head, with the run on the base repository", async () => {
     const base = await newRepo("django-pass");
     // The fork's commit exists in the base repository only under refs/pull/7/head.
     const forkSha = await base.repo.commit("fork change", { "polls/extra.py": "X = 1\n" });
@@ -51,7 +51,7 @@ describe("GitHub App events", () => {
     const payload = {
       action: "opened",
       number: 7,
-      pull_request: { number: 7, head: { sha: forkSha, ref: "feature", repo: { full_name: "someone/fork" } }, base: { ref: "main", repo: { full_name: base.full } } },
+      pull_request: { number: 7, author_association: "COLLABORATOR", head: { sha: forkSha, ref: "feature", repo: { full_name: "someone/fork" } }, base: { ref: "main", repo: { full_name: base.full } } },
       repository: { id: 2, full_name: base.full, name: base.name, clone_url: base.repo.dir, private: false, default_branch: "main", owner: { login: "pony" } },
       installation: { id: INSTALLATION_ID },
       sender: { login: "someone", id: 2 },

@@ -122,6 +122,16 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     const tested = emptyCounts();
     let droppedTests = 0;
     let eventsFile: FileHandle | undefined;
+    // One deadline for every phase: checkout, environment and tests share the cell's timeout, and
+    // a repository may ask for less time than the operator allows, never more.
+    const timeoutSec = Math.min(spec.timeoutSec ?? options.limits.timeoutSec, options.limits.timeoutSec);
+    const deadlineAt = t0 + timeoutSec * 1000;
+    const deadline = new AbortController();
+    const deadlineTimer = setTimeout(() => deadline.abort(), timeoutSec * 1000);
+    const phaseSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    let phase = "the checkout";
+    const timedOutBefore = (during: string) =>
+      finish({ conclusion: "timed_out", testDurationMs: 0, error: { message: `Timed out after ${timeoutSec} s during ${during}: the checkout and the environment count towards the cell's timeout.` } });
     const system = (line: string) => emit({ type: "log", stream: "system", line });
     const finish = (event: Omit<FinishedEvent, "type" | "durationMs" | "counts"> & Partial<Pick<FinishedEvent, "counts">>) =>
       emit({ type: "finished", counts: event.counts ?? { ...tested }, durationMs: now() - t0, ...event });
@@ -133,33 +143,37 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
 
       // 1. Checkout: the exact commit, plus any upstream repositories.
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
-      const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal });
+      const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal: phaseSignal });
       // The workspace borrows the mirror's objects (git alternates): mounted
       // read-only at the same path, git works inside the container too.
       const upstreamBinds: string[] = (workspace.sharedObjectDirs ?? []).map((dir) => `${dir}:${dir}:ro`);
       const pythonPath: string[] = [];
       for (const [i, upstream] of (spec.upstream ?? []).entries()) {
         system(`Checking out ${upstream.name} at ${upstream.sha.slice(0, 12)}`);
-        const ws = await options.checkout.checkout({ ...upstream, workspaceDir: path.join(jobDir, `upstream-${i}`) }, { signal });
+        const ws = await options.checkout.checkout({ ...upstream, workspaceDir: path.join(jobDir, `upstream-${i}`) }, { signal: phaseSignal });
         const mount = `/upstream/${i}`;
         upstreamBinds.push(`${ws.path}:${mount}:ro`);
         pythonPath.push(mount, `${mount}/src`);
       }
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
+      if (deadline.signal.aborted) return timedOutBefore(phase);
 
       // 2. Environment: cached image for the cell.
+      phase = "the environment build";
       const environment = await options.environments.ensure(
         environmentRequest(spec, workspace.path),
-        { signal, onLog: system },
+        { signal: phaseSignal, onLog: system },
       );
       system(`Environment ${environment.image} (Django ${environment.django}${environment.built ? ", built now" : ", cached"})`);
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
+      if (deadline.signal.aborted) return timedOutBefore(phase);
+      phase = "the tests";
 
       // 3. The events file, created and opened by the host before the container exists; then hand
       // the workspace and that file to the unprivileged test user.
       const eventsPath = path.join(jobDir, "out", "events.jsonl");
       eventsFile = await openEventsFile(eventsPath);
-      await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")]);
+      await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")], { extendEnv: false, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
 
       // 4. The test container, with the harness reporting on its own channel.
       let ended = false;
@@ -193,8 +207,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         stdout: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stdout", line }), budget }),
         stderr: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stderr", line }), budget }),
       };
-      // A repository may ask for less time than the operator allows, never more.
-      const timeoutSec = Math.min(spec.timeoutSec ?? options.limits.timeoutSec, options.limits.timeoutSec);
+      // What is left of the cell's deadline (at least a second, so the container starts and is timed out by Docker's clock).
+      const remainingSec = Math.max(1, Math.ceil((deadlineAt - now()) / 1000));
       let outcome;
       try {
         outcome = await runTestContainer(
@@ -207,7 +221,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
             workingDir: CONTAINER_WORKSPACE,
             binds: [`${workspace.path}:${CONTAINER_WORKSPACE}`, `${harnessDir}:/ponyci/harness:ro`, `${eventsPath}:${CONTAINER_EVENTS}`, ...upstreamBinds],
             user,
-            limits: { ...options.limits, timeoutSec },
+            limits: { ...options.limits, timeoutSec: remainingSec },
           },
           {
             signal,
@@ -233,6 +247,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined });
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
+      if (deadline.signal.aborted) return timedOutBefore(phase);
       // At this boundary an error of no known class (Docker, git, the file system) is infrastructure.
       const domainError = toDomainError(error);
       const projectFault = errorFate(domainError, "retry") === "fail";
@@ -244,6 +259,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         infrastructureError: projectFault ? undefined : domainError instanceof InfrastructureError ? domainError : new InfrastructureError(describeError(error), { cause: error }),
       });
     } finally {
+      clearTimeout(deadlineTimer);
       await eventsFile?.close().catch(() => undefined);
       await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: describeError(error) }, "could not remove job directory"));
     }

@@ -6,6 +6,7 @@ export interface CheckRunPayload {
   action: string;
   check_run: { id: number; external_id?: string | null; head_sha: string; app?: { id: number } | null };
   requested_action?: { identifier: string } | null;
+  sender?: { login: string };
   repository: { full_name: string; clone_url: string; private: boolean; default_branch?: string };
   installation?: { id: number };
 }
