@@ -19,6 +19,8 @@ export interface LocalRunnerOptions {
   cell: { memoryBytes: number; nanoCpus: number; pidsLimit: number; timeoutSec: number; logLimitBytes: number };
   /** The host's Python, the operator's package index and CA (default: python3, PyPI, the system CA bundle). */
   hostPython?: HostPython;
+  /** "uv" or "pip" (see EnvironmentBuilderOptions.resolver); default pip. */
+  resolver?: "uv" | "pip";
 }
 
 export interface LocalRunner {
@@ -41,6 +43,7 @@ export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = si
     cacheDir: path.join(settings.dataDir, "environments"),
     baseImage: (python) => resolveBaseImage(docker, settings.baseImage, python),
     host: settings.hostPython,
+    resolver: settings.resolver,
     log,
   }), layout.imageUseDir);
   const cells = createCellRunner({

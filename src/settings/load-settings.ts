@@ -44,6 +44,8 @@ export interface Settings {
    * removes the least recently used beyond it.
    */
   diskBudgetBytes: number;
+  /** How environments resolve and install requirements: "uv" (default) or "pip" (PONYCI_RESOLVER). */
+  resolver: "uv" | "pip";
   /** Which fork pull requests wait for a maintainer's "Approve and run" (PONYCI_FORK_PR_APPROVAL). */
   forkPrApproval: ForkPrApprovalPolicy;
 }
@@ -83,6 +85,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
     hostPython: readHostPython(env),
     diskBudgetBytes: diskBudget(env, dataDir),
+    resolver: oneOf(env, "PONYCI_RESOLVER", ["uv", "pip"] as const, "uv"),
     forkPrApproval: oneOf(env, "PONYCI_FORK_PR_APPROVAL", FORK_PR_APPROVAL_POLICIES, "outside"),
   };
 }
