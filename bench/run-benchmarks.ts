@@ -13,6 +13,7 @@ import { runWebhookBench } from "./webhook-bench.js";
 import { runPushToDoneBench } from "./push-to-done-bench.js";
 import { runRecoveryBench } from "./recovery-bench.js";
 import { runPlanningBench } from "./planning-bench.js";
+import { runColdEnvBench } from "./cold-env-bench.js";
 import { createBenchContext, disposeBenchContext, type BenchContext } from "./support/bench-context.js";
 import { renderBenchTable, type BenchRow } from "./support/bench-row.js";
 import { isMainModule } from "./support/is-main-module.js";
@@ -31,6 +32,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: "push→done", run: (context) => runPushToDoneBench({ context }) },
   { name: "recovery", run: () => runRecoveryBench() },
   { name: "planning", run: () => runPlanningBench() },
+  { name: "cold env", run: (context) => runColdEnvBench({ context }) },
 ];
 
 /** Run the benchmarks, print the table; resolves the process exit code. */
