@@ -40,7 +40,7 @@ const CELL_BUDGET_MS = 20 * 60_000;
 
 async function makeProject(context: BenchContext, name: string): Promise<ExampleRepo> {
   const dir = path.join(context.dataDir, `repo-${name}-${randomUUID().slice(0, 8)}`);
-  const repo = await makeExampleRepo("polls", dir);
+  await makeExampleRepo("polls", dir);
   await writeFile(path.join(dir, "requirements-test.txt"), `${TEST_REQUIREMENTS.join("\n")}\n`);
   await writeFile(path.join(dir, "PROJECT"), `${name}\n`);
   await execa("git", ["add", "--all"], { cwd: dir });
