@@ -24,7 +24,8 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "ponyci-uv-builder-"));
 });
 afterAll(async () => {
-  for (const image of images) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  // Children first: a layer with a child image cannot go before it.
+  for (const image of [...images].sort((a, b) => Number(a.startsWith("ponyci/env-layer")) - Number(b.startsWith("ponyci/env-layer")))) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
   await rm(root, { recursive: true, force: true });
 });
 
@@ -70,5 +71,24 @@ describe("environment builds with uv", () => {
     const warm = createEnvironmentBuilder({ docker, cacheDir, keySalt: salt, resolver: "uv", runPip: noPip });
     const again = await warm.ensure({ python: "3.11", django: "5.2", workspace: await workspace(files) });
     expect(again).toMatchObject({ image: env.image, built: false, packages: env.packages });
-  }, 600_000);
+
+    // A new requirement rebuilds only the project's layer: the Django layer under both images is the same one.
+    const layerLines: string[] = [];
+    const more = await builder.ensure(
+      { python: "3.11", django: "5.2", workspace: await workspace({ "requirements-test.txt": "pytest\nsqlparse\niniconfig\npluggy\nfreezegun\n" }) },
+      { onLog: (line) => void layerLines.push(line) },
+    );
+    images.add(more.image);
+    expect(more.built).toBe(true);
+    expect(more.packages.some((p) => p.startsWith("freezegun=="))).toBe(true);
+    expect(lines.some((l) => /^\[ponyci\] layer Django 5\.2\.\d+: built in/.test(l))).toBe(true);
+    expect(layerLines.some((l) => /^\[ponyci\] layer Django 5\.2\.\d+: cached/.test(l))).toBe(true);
+    const parentOf = async (image: string) => (await docker.getImage(image).inspect()).Parent;
+    const layer = await parentOf(env.image);
+    expect(layer).toBeTruthy();
+    expect(await parentOf(more.image)).toBe(layer);
+    const layerInfo = await docker.getImage(layer).inspect();
+    expect(layerInfo.RepoTags?.[0]).toMatch(/^ponyci\/env-layer:[0-9a-f]{64}$/);
+    for (const tag of layerInfo.RepoTags ?? []) images.add(tag);
+  }, 900_000);
 });

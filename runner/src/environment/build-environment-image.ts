@@ -23,6 +23,13 @@ export interface BuildEnvironmentImageOptions {
   onLine?: (line: string) => void;
   /** Host path of a uv binary: mounted read-only and used for the venv and the offline install instead of pip (see installScript). */
   uv?: string;
+  /**
+   * Layering (uv only): start from this image, whose /opt/venv exists
+   * already (a Django layer built from `baseImage`), and add to it.
+   */
+  parentImage?: string;
+  /** Repository the image is committed to (default ponyci/env). */
+  repository?: string;
   /** The install ended (the freeze follows, then the commit): for phase timings. */
   onInstalled?: () => void;
 }
@@ -44,7 +51,7 @@ export async function buildEnvironmentImage(docker: Docker, options: BuildEnviro
   const basePath = baseEnv.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
   const env = [...baseEnv.filter((e) => !e.startsWith("PATH=") && !e.startsWith("VIRTUAL_ENV=")), `PATH=${VENV_PATH}/bin:${basePath}`, `VIRTUAL_ENV=${VENV_PATH}`];
   const quoted = options.files.map((f) => `'/wheels/${f.replace(/'/g, "")}'`).join(" ");
-  const script = installScript(quoted, options.uv !== undefined);
+  const script = installScript(quoted, options.uv !== undefined, options.parentImage !== undefined);
   const lines: string[] = [];
   let frozen: string[] | undefined;
   const labels = {
@@ -55,7 +62,7 @@ export async function buildEnvironmentImage(docker: Docker, options: BuildEnviro
   };
   const { timedOut } = await runBuildContainer(
     docker,
-    { image: options.baseImage, script, env, binds: [`${options.wheelsDir}:/wheels:ro`, ...(options.uv ? [`${options.uv}:${UV_IN_CONTAINER}:ro`] : [])], labels, limits: options.limits },
+    { image: options.parentImage ?? options.baseImage, script, env, binds: [`${options.wheelsDir}:/wheels:ro`, ...(options.uv ? [`${options.uv}:${UV_IN_CONTAINER}:ro`] : [])], labels, limits: options.limits },
     {
       signal: options.signal,
       onLine: (line) => {
@@ -81,7 +88,7 @@ export async function buildEnvironmentImage(docker: Docker, options: BuildEnviro
         const packages = installedPackages(frozen);
         try {
           await container.commit({
-            _query: { container: container.id, repo: ENV_IMAGE_REPO, tag: options.key, comment: `Pony CI environment: Python ${options.python}, Django ${options.django}` },
+            _query: { container: container.id, repo: options.repository ?? ENV_IMAGE_REPO, tag: options.key, comment: `Pony CI environment: Python ${options.python}, Django ${options.django}` },
             _body: {
               Env: env,
               Cmd: base.Config?.Cmd?.length ? base.Config.Cmd : ["python3"],
@@ -108,7 +115,7 @@ const UV_IN_CONTAINER = "/opt/ponyci-uv/uv";
  * none either), byte-compiled like pip does (test containers cannot write
  * .pyc files); the venv stays a plain one of the base image's python3.
  */
-function installScript(quoted: string, uv: boolean): string {
+function installScript(quoted: string, uv: boolean, layered = false): string {
   if (!uv) {
     return [
       "set -e",
@@ -121,7 +128,7 @@ function installScript(quoted: string, uv: boolean): string {
   const uvEnv = "UV_NO_CONFIG=1 UV_NO_CACHE=1 UV_OFFLINE=1 UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1";
   return [
     "set -e",
-    `${uvEnv} ${UV_IN_CONTAINER} venv --quiet --python "$(command -v python3)" ${VENV_PATH}`,
+    ...(layered ? [] : [`${uvEnv} ${UV_IN_CONTAINER} venv --quiet --python "$(command -v python3)" ${VENV_PATH}`]),
     `${uvEnv} ${UV_IN_CONTAINER} pip install --python ${VENV_PATH}/bin/python --no-index --no-build --compile-bytecode --find-links /wheels ${quoted}`,
     `echo '${FREEZE_MARK}'`,
     `${uvEnv} ${UV_IN_CONTAINER} pip list --format freeze --python ${VENV_PATH}/bin/python 2>/dev/null`,

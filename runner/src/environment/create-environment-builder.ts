@@ -25,6 +25,8 @@ import { DEFAULT_BUILD_LIMITS, type BuildContainerLimits } from "./run-build-con
 import { createHash } from "node:crypto";
 import { report, type EnvironmentMetrics, type Resolver } from "./environment-metrics.js";
 import { createUvInstaller } from "./uv/create-uv-installer.js";
+import { createDjangoLayers } from "./uv/ensure-django-layer.js";
+import { parseWheelFilename } from "./download-wheels.js";
 
 export const DEFAULT_RESOLVE_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -90,6 +92,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
   const resolving = new Map<string, Promise<string>>();
   const probes = new Map<string, Promise<InterpreterProbe>>();
   const resolver = options.resolver ?? "pip";
+  const djangoLayers = createDjangoLayers();
   const uvInstaller = createUvInstaller({ host, runPip, toolsDir: join(cacheDir, "tools"), uvCacheDir: join(cacheDir, "uv-cache"), wheelsDir: join(cacheDir, "wheels") });
 
   const resolveDjango = (python: string, django: string, ensure: EnsureOptions) => {
@@ -196,6 +199,17 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             onLine,
           });
           if (!viaUv) phase("download", Date.now() - tDownload, "pip: resolve and download");
+          // Layers (uv): base → Django → the project's dependencies; only the last is built per project.
+          const djangoWheel = viaUv?.files.find((file) => parseWheelFilename(file)?.project === "django");
+          let parentImage: string | undefined;
+          if (viaUv && djangoWheel) {
+            const tLayer = Date.now();
+            const layer = await djangoLayers.ensure({
+              docker, baseImage, baseImageId, python: request.python, django, djangoWheel, wheelsDir: join(scratch, "wheels"), uv: viaUv.uv, limits: buildLimits, salt: options.keySalt, signal: ensure.signal, onLine,
+            });
+            parentImage = layer.image;
+            onLine?.(`[ponyci] layer Django ${django}: ${layer.built ? `built in ${((Date.now() - tLayer) / 1000).toFixed(1)} s` : "cached"} (${layer.image.slice(0, 30)}…)`);
+          }
           const downloadFor = (requirements: string[], into: string) =>
             downloadWheels({
               host, buildLimits, builtWheelsDir, runPip, docker, image: baseImage, python: request.python, targetArgs: pipTargetArgs(interpreter), django,
@@ -206,7 +220,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
               const tInstall = Date.now();
               let tCommit = 0;
               const installed = await buildEnvironmentImage(docker, {
-                baseImage, key, python: request.python, django, wheelsDir: dest, files: wheels, limits: buildLimits, signal: ensure.signal, onLine, uv: viaUv?.uv,
+                baseImage, key, python: request.python, django, wheelsDir: dest, files: wheels, limits: buildLimits, signal: ensure.signal, onLine, uv: viaUv?.uv, parentImage,
                 onInstalled: () => {
                   tCommit = Date.now();
                   phase("install", tCommit - tInstall, viaUv ? "uv, offline" : "pip, offline");

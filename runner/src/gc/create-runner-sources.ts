@@ -1,6 +1,7 @@
 import path from "node:path";
 import type Docker from "dockerode";
 import { ENV_IMAGE_REPO } from "../environment/environment.js";
+import { LAYER_IMAGE_REPO } from "../environment/uv/ensure-django-layer.js";
 import type { GcSource } from "./gc-item.js";
 import { createImageSource } from "./list-image-items.js";
 import { createMirrorSource } from "./list-mirror-items.js";
@@ -22,7 +23,7 @@ export function runnerLayout(dataDir: string) {
 export interface RunnerSourcesOptions extends ListJobDirsOptions {
   docker: Docker;
   dataDir: string;
-  /** Image repositories collected; default [ponyci/env] (tests use their own). */
+  /** Image repositories collected; default ponyci/env and ponyci/env-layer (tests use their own). */
   imageRepositories?: string[];
 }
 
@@ -30,7 +31,7 @@ export interface RunnerSourcesOptions extends ListJobDirsOptions {
 export function createRunnerSources(options: RunnerSourcesOptions): GcSource[] {
   const layout = runnerLayout(options.dataDir);
   return [
-    createImageSource({ docker: options.docker, repositories: options.imageRepositories ?? [ENV_IMAGE_REPO], usedDir: layout.imageUseDir }),
+    createImageSource({ docker: options.docker, repositories: options.imageRepositories ?? [ENV_IMAGE_REPO, LAYER_IMAGE_REPO], usedDir: layout.imageUseDir }),
     createWheelSource({ dirs: () => wheelDirsOf(layout.environmentsDir) }),
     createMirrorSource({ ...options, gitDir: layout.gitDir, workDir: layout.workDir, usedDir: layout.mirrorUseDir }),
     createWorkspaceSource({ ...options, workDir: layout.workDir }),
