@@ -209,6 +209,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             });
             parentImage = layer.image;
             onLine?.(`[ponyci] layer Django ${django}: ${layer.built ? `built in ${((Date.now() - tLayer) / 1000).toFixed(1)} s` : "cached"} (${layer.image.slice(0, 30)}…)`);
+            if (layer.built) report(options.metrics, "phase", { phase: "layer", resolver: "uv", seconds: (Date.now() - tLayer) / 1000 });
           }
           const downloadFor = (requirements: string[], into: string) =>
             downloadWheels({
