@@ -113,4 +113,15 @@ describe("host pip takes nothing but requirements from a repository", () => {
     expect(existsSync(marker("evil2"))).toBe(false);
     expect(await readdir(dest)).toEqual([]);
   });
+
+  it("a wheel that does not match the index's sha256 is refused by host pip", async () => {
+    const dists = await mkdtemp(join(root, "tampered-"));
+    const wheel = await makeDistribution("wheel", dists, "tampered", "1.0");
+    index.add({ ...wheel, sha256: "0".repeat(64) });
+    const dest = await mkdtemp(join(root, "dest-"));
+    const result = await createPipRunner({ host })(["download", "--dest", dest, ...targetArgs, "--", "tampered"]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.lines.join("\n")).toMatch(/THESE PACKAGES DO NOT MATCH THE HASHES|hash/i);
+    expect(await readdir(dest)).toEqual([]);
+  });
 });

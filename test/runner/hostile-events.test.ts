@@ -16,7 +16,9 @@ let repo: FixtureRepo;
 
 beforeAll(async () => {
   repo = await createFixtureRepo("hostile");
-}, 60_000);
+  // The cell's deadline covers the environment build too: build it once, untimed, so each case's deadline is its own.
+  await runCommand("true", 900);
+}, 900_000);
 
 async function runCommand(command: string, timeoutSec = 60) {
   const id = jobId("events");

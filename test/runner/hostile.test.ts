@@ -15,7 +15,9 @@ let repo: FixtureRepo;
 
 beforeAll(async () => {
   repo = await createFixtureRepo("hostile");
-}, 60_000);
+  // The cell's deadline covers the environment build too: build it once, untimed, so each case's deadline is the tests'.
+  await runSpec(createTestRunner(), { jobId: jobId("warm"), source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(CELL, { command: "true", timeoutSec: 900 }) });
+}, 900_000);
 
 async function runHostile(module: string, overrides: Parameters<typeof createTestRunner>[0] = {}, timeoutSec?: number) {
   const id = jobId(module);

@@ -29,10 +29,17 @@ import { createDjangoLayers } from "./uv/ensure-django-layer.js";
 import { parseWheelFilename } from "./download-wheels.js";
 
 export const DEFAULT_RESOLVE_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * The wheel cache every repository shares: only wheels downloaded from the
+ * index (pip checks each against the index's sha256). Renamed from `wheels/`,
+ * which also took every wheel a build container left behind: nothing in it is
+ * trusted any more.
+ */
+export const SHARED_WHEELS_DIR = "index-wheels";
 
 export interface EnvironmentBuilderOptions {
   docker: Docker;
-  /** Holds `wheels/` (shared wheel cache), `django-versions.json`, and scratch space. */
+  /** Holds `index-wheels/` (shared wheel cache), `built-wheels/<scope>/` (per repository), `django-versions.json`, and scratch space. */
   cacheDir: string;
   /** Base image name for a Python version; default: PONYCI_BASE_IMAGE (see createBaseImageResolver). */
   baseImage?: (python: string) => Promise<string>;
@@ -193,7 +200,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             requirements: detected.requirements,
             constraintsFile,
             dest,
-            wheelsDir: join(cacheDir, "wheels"),
+            wheelsDir: join(cacheDir, SHARED_WHEELS_DIR),
             scratchDir: scratch,
             signal: ensure.signal,
             onLine,
@@ -214,7 +221,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
           const downloadFor = (requirements: string[], into: string) =>
             downloadWheels({
               host, buildLimits, builtWheelsDir, runPip, docker, image: baseImage, python: request.python, targetArgs: pipTargetArgs(interpreter), django,
-              requirements, constraintsFile, dest: into, wheelsDir: join(cacheDir, "wheels"), scratchDir: scratch, signal: ensure.signal, onLine,
+              requirements, constraintsFile, dest: into, wheelsDir: join(cacheDir, SHARED_WHEELS_DIR), scratchDir: scratch, signal: ensure.signal, onLine,
             });
           const packages = await installWithMarkerDeps({
             install: async (wheels) => {
