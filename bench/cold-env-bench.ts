@@ -20,6 +20,7 @@ import type { CellSpec } from "../runner/src/cell/run-cell.js";
 import { createEnvironmentBuilder } from "../runner/src/environment/create-environment-builder.js";
 import type { EnvironmentPhase, Resolver } from "../runner/src/environment/environment-metrics.js";
 import { resolveBaseImage } from "../runner/src/environment/resolve-base-image.js";
+import { LAYER_IMAGE_REPO } from "../runner/src/environment/uv/ensure-django-layer.js";
 import { withBenchContext, type BenchContext } from "./support/bench-context.js";
 import { BENCH_LIMITS } from "./support/bench-limits.js";
 import type { BenchRow } from "./support/bench-row.js";
@@ -124,7 +125,13 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
       }
       return rows;
     } finally {
-      for (const image of images) await context.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+      // The environment images, then the Django layers under them (a layer goes only once its children have).
+      const layers = new Set<string>();
+      for (const image of images) {
+        const parent = await context.docker.getImage(image).inspect().then((info) => info.Parent, () => "");
+        if (parent) for (const tag of (await context.docker.getImage(parent).inspect().catch(() => undefined))?.RepoTags ?? []) if (tag.startsWith(`${LAYER_IMAGE_REPO}:`)) layers.add(tag);
+      }
+      for (const image of [...images, ...layers]) await context.docker.getImage(image).remove({ force: true }).catch(() => undefined);
     }
   });
 }
