@@ -12,6 +12,10 @@ import { runMatrixBench } from "./matrix-bench.js";
 import { runWebhookBench } from "./webhook-bench.js";
 import { runPushToDoneBench } from "./push-to-done-bench.js";
 import { runRecoveryBench } from "./recovery-bench.js";
+import { runDashboardBench } from "./dashboard-bench.js";
+import { runTestHistoryBench } from "./test-history-bench.js";
+import { runServicesBench } from "./services-bench.js";
+import { runToxPlanBench } from "./tox-plan-bench.js";
 import { runPlanningBench } from "./planning-bench.js";
 import { runColdEnvBench } from "./cold-env-bench.js";
 import { createBenchContext, disposeBenchContext, type BenchContext } from "./support/bench-context.js";
@@ -31,6 +35,10 @@ const BENCHMARKS: Benchmark[] = [
   { name: "webhook", run: () => runWebhookBench() },
   { name: "push→done", run: (context) => runPushToDoneBench({ context }) },
   { name: "recovery", run: () => runRecoveryBench() },
+  { name: "dashboard", run: () => runDashboardBench() },
+  { name: "test history", run: () => runTestHistoryBench({ builds: 500 }) },
+  { name: "services", run: (context) => runServicesBench({ context, runs: 5 }) },
+  { name: "tox-plan", run: async () => runToxPlanBench() },
   { name: "planning", run: () => runPlanningBench() },
   { name: "cold env", run: (context) => runColdEnvBench({ context }) },
 ];

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare this machine to run Pony CI: Docker Engine, npm dependencies, the
-# compiled app, and the Python base images. Idempotent and quick when done.
+# compiled app, the Python base images and the database service images. Idempotent and quick when done.
 #
 #   runner/host/setup.sh              everything (used by `npm run demo` and `npm test`:
 #                                     some tests start the compiled server as a child process)
@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 bash runner/host/ensure-docker.sh
+# Debian's Chromium, driven by playwright-core in the dashboard tests.
+bash runner/host/ensure-chromium.sh >/dev/null
 
 # Install npm dependencies when node_modules is missing or older than the lock
 # file (npm install, not npm ci: see .ci/run).
@@ -23,3 +25,7 @@ if [ ! -d dist ] || [ -n "$(find src runner bench -name '*.ts' -newer dist 2>/de
 fi
 
 bash runner/images/build-base-images.sh
+bash runner/images/build-service-images.sh
+
+# tox 4, for the test comparing Pony CI's reading of tox.ini with tox's own.
+bash runner/host/ensure-tox.sh >/dev/null

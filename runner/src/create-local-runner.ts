@@ -16,6 +16,8 @@ export interface LocalRunnerOptions {
   dataDir: string;
   /** Image template for a Python version: "auto" or e.g. "ponyci/python:{python}". */
   baseImage: string;
+  /** Database services: image template ("auto" or e.g. "{service}:{version}") and memory per service; default auto, 1 GiB. */
+  services?: { image: string; memoryBytes: number };
   cell: { memoryBytes: number; nanoCpus: number; pidsLimit: number; timeoutSec: number; logLimitBytes: number };
   /** The host's Python, the operator's package index and CA (default: python3, PyPI, the system CA bundle). */
   hostPython?: HostPython;
@@ -52,6 +54,7 @@ export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = si
     environments,
     workDir: layout.workDir,
     limits: { ...settings.cell },
+    services: { image: settings.services?.image ?? "auto", limits: settings.services ? { memoryBytes: settings.services.memoryBytes } : undefined },
     log,
   });
   return { docker, checkout, cells };

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BuildService } from "../builds/create-build-service.js";
 import type { Store } from "../store/store.js";
 import { systemClock, type Clock } from "../store/clock.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import {
   BRIDGE_SIGNATURE_HEADER,
   BRIDGE_TIMESTAMP_HEADER,
@@ -96,6 +96,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
           sha: update.sha,
           branch: update.branch,
           event: "post-receive",
+          base: { sha: update.before, branch: update.branch },
         });
         if (!submitted) {
           const existing = options.store.findBuilds({ repo: repo.name, sha: update.sha })[0];
@@ -103,7 +104,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
           continue;
         }
         const { build, planned } = submitted;
-        planned.catch((error: unknown) => log.error({ build: build.id, err: String(error) }, "planning a bridge build failed: it is retried at the next start"));
+        planned.catch((error: unknown) => log.error({ build: build.id, err: error }, "planning a bridge build failed: it is retried at the next start"));
         accepted.builds.push({ id: build.id, ref: update.ref, sha: update.sha });
       }
       accepted.summary = describePushOutcome(accepted.builds, accepted.ignored);
@@ -114,7 +115,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
         log.warn({ path: req.url, status: error.status, reason: error.message }, "post-receive refused");
         send(res, error.status, "text/plain; charset=utf-8", `${error.message}\n`);
       } else {
-        log.error({ path: req.url, err: String(error) }, "post-receive failed");
+        log.error({ path: req.url, err: error }, "post-receive failed");
         send(res, 500, "text/plain; charset=utf-8", "internal error: the notification was not recorded; see the Pony CI server's log\n");
       }
       req.resume();

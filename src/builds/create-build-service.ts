@@ -13,7 +13,7 @@ import type { Store } from "../store/store.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord, NewJob } from "../store/job-rows.js";
 import type { JobQueue } from "../queue/job-queue.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 
 /** What planning reads, fetched at once in parallel (one round trip); planning may ask for more. */
 const FIRST_READS = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg"];
@@ -77,7 +77,7 @@ export interface BuildService {
 export function createBuildService(options: BuildServiceOptions): BuildService {
   const { store, queue } = options;
   const log = options.log ?? silentLogger;
-  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   const planning = new Map<number, Promise<void>>();
   const planTries = new Map<number, number>();
 
@@ -88,7 +88,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
         const existing = store.findBuilds({ repo: request.repo.name, sha: request.sha }).filter((b) => !isRerun(b));
         if (existing.length > 0) {
           log.info({ repo: request.repo.name, sha: request.sha, build: existing[0]?.id }, "commit already built: not building it again");
-          supersede(request, existing[0]?.id ?? 0).catch((error) => log.error({ err: String(error) }, "superseding older commits failed"));
+          supersede(request, existing[0]?.id ?? 0).catch((error) => log.error({ err: error }, "superseding older commits failed"));
           return undefined;
         }
       }
@@ -145,7 +145,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     const tries = (planTries.get(buildId) ?? 0) + 1;
     planTries.set(buildId, tries);
     const delayMs = PLAN_RETRY_DELAYS_MS[tries - 1];
-    log.warn({ build: buildId, tries, err: error instanceof Error ? error.message : String(error) }, delayMs === undefined ? "planning failed: giving up until the next start" : `planning failed: trying again in ${delayMs} ms`);
+    log.warn({ build: buildId, tries, err: error }, delayMs === undefined ? "planning failed: giving up until the next start" : `planning failed: trying again in ${delayMs} ms`);
     if (delayMs === undefined) return;
     setTimeout(() => void service.plan(buildId), delayMs).unref();
   }
@@ -188,7 +188,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     // are check runs' external_id, which outlive a reinstalled server.
     const salt = randomBytes(3).toString("hex");
     jobs = jobs.map((job, i) => ({ ...job, id: `${build.id}-${i + 1}-${salt}` }));
-    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes }, jobs });
+    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests }, jobs });
     if (!recorded) return;
     notify.planned(recorded.build, recorded.jobs, plan.notes);
     for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id });

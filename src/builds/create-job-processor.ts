@@ -9,9 +9,12 @@ import { systemClock, type Clock } from "../store/clock.js";
 import type { JobProcessor, QueueHooks } from "../queue/job-queue.js";
 import { InfrastructureError, InterruptedError, describeError } from "../domain/errors.js";
 import { errorFate } from "../domain/error-fate.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
 import { emptyCounts, type FinishedEvent, type TestResult } from "../domain/events.js";
+import type { FailureAnalyst } from "../history/create-failure-analyst.js";
+import { cancelStaleConfirmations } from "./run-confirmation.js";
+import { explainFailures } from "./explain-failures.js";
 
 export interface JobProcessorOptions {
   store: Store;
@@ -25,6 +28,8 @@ export interface JobProcessorOptions {
   logTailLines?: number;
   log?: Logger;
   clock?: Clock;
+  /** Test history (issue 15): failed-first order, confirmation re-runs, the failures' classification. */
+  analyst?: FailureAnalyst;
 }
 
 const RESULT_BATCH = 200;
@@ -66,7 +71,7 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
   const clock = options.clock ?? systemClock;
   const progressIntervalMs = options.progressIntervalMs ?? 20_000;
   const tailSize = options.logTailLines ?? 200;
-  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
 
   const process: JobProcessor<CellJobPayload> = async (queued, { signal }) => {
     // 1. Load.
@@ -78,11 +83,13 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
 
     // 2. Start.
     const job = store.recordJobStarted(existing.id, clock.now());
+    cancelStaleConfirmations(store, job, clock.now());
     const token = await options.tokenFor?.(build, request);
     const spec: CellSpec = {
       jobId: job.id,
       source: { url: request.repo.cloneUrl, sha: request.sha, token, fetchRefs: request.fetchRefs },
       ...jobSpecOf(job),
+      firstTests: options.analyst?.firstTestsFor(build, job),
       upstream: request.upstream ? [{ name: request.upstream.repo, url: request.upstream.cloneUrl, sha: request.upstream.sha }] : undefined,
     };
 
@@ -109,12 +116,14 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
         case "log": {
           const line = event.stream === "system" ? `[ponyci] ${event.line}` : event.line;
           logBuffer.write(line);
+          notify.logLine(build, job, line);
           tail.push(line);
           if (tail.length > tailSize) tail.shift();
           break;
         }
         case "test":
           pendingResults.push(event.test);
+          notify.testResult(build, job, event.test);
           counts[event.test.outcome]++;
           counts.total++;
           // Kept for annotations and summaries only: bounded, whatever the container reports.
@@ -145,10 +154,12 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
       const reason = finished.error?.message ?? "infrastructure error";
       throw new CellInfrastructureError(reason, { finished, tests: reported, logTail: tail }, { cause: finished.infrastructureError });
     }
-    recordFinished(job.id, { finished, tests: reported, logTail: tail });
+    // Confirm never-seen failures by a re-run, then classify every failure against the base.
+    const failureReport = options.analyst ? await explainFailures({ analyst: options.analyst, store, runner: options.runner, clock, log, notify, build, job, spec, finished, signal }) : undefined;
+    recordFinished(job.id, { finished, tests: reported, logTail: tail, failureReport });
   };
 
-  const recordFinished = (jobId: string, report: Pick<CellFinished, "finished" | "tests" | "logTail">): void => {
+  const recordFinished = (jobId: string, report: Pick<CellFinished, "finished" | "tests" | "logTail" | "failureReport">): void => {
     const job = store.getJob(jobId);
     if (!job || job.state === "finished" || job.state === "cancelled") return;
     const { finished } = report;

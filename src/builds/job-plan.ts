@@ -27,7 +27,12 @@ interface LegacyJobPlan {
 export function jobSpecOf(job: JobRecord): JobSpec {
   const stored = job.external as Partial<StoredJobPlan> & LegacyJobPlan;
   if (stored.environment) {
-    return { cell: job.cell, environment: stored.environment, env: stored.env ?? {}, command: stored.command, onlyTests: stored.onlyTests, timeoutSec: stored.timeoutSec };
+    const spec: JobSpec = { cell: job.cell, environment: stored.environment, env: stored.env ?? {}, command: stored.command, onlyTests: stored.onlyTests, timeoutSec: stored.timeoutSec };
+    if (stored.services) spec.services = stored.services;
+    if (stored.commands) spec.commands = stored.commands;
+    if (stored.ignoreOutcome) spec.ignoreOutcome = true;
+    if (stored.notes) spec.notes = stored.notes;
+    return spec;
   }
   const extra = stored.extraDeps ?? [];
   return {

@@ -3,7 +3,7 @@ import { createDocker } from "../../runner/src/docker/create-docker.js";
 import type { GcSource } from "../../runner/src/gc/gc-item.js";
 import { createGarbageCollector } from "../gc/create-garbage-collector.js";
 import { formatGcReport } from "../gc/format-gc-report.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import type { Settings } from "../settings/load-settings.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";

@@ -6,6 +6,8 @@ export interface CellReport {
   cell: Cell;
   finished: FinishedEvent;
   failures: TestResult[];
+  /** Every test result, in order (the JSON and JUnit reports). */
+  tests?: TestResult[];
 }
 
 const MARK: Record<FinishedEvent["conclusion"], string> = {
@@ -14,6 +16,7 @@ const MARK: Record<FinishedEvent["conclusion"], string> = {
   cancelled: "⊘",
   timed_out: "⌛",
   error: "!",
+  neutral: "~",
 };
 
 /** One line for a finished cell: "✓ Python 3.11 · Django 5.2  12 passed in 1.3 s". */

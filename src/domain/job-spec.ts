@@ -5,6 +5,7 @@
  * runner on another host).
  */
 import type { Cell } from "./cell.js";
+import type { ServiceName, ServiceSpec } from "./database.js";
 
 /** What the cell's environment image holds. */
 export interface EnvironmentSpec {
@@ -25,6 +26,12 @@ export interface EnvironmentSpec {
    * what to install (the repository config's `install:` was given).
    */
   detectRequirements: boolean;
+  /**
+   * The cell runs on this database service: unless the requirements already
+   * name a driver for it, the runner adds one (psycopg[binary] for
+   * postgres, PyMySQL for mariadb, see runner/src/services/add-database-driver.ts).
+   */
+  database?: ServiceName;
 }
 
 export interface JobSpec {
@@ -38,6 +45,55 @@ export interface JobSpec {
   onlyTests?: string[];
   /** Wall-clock limit of the test run in seconds; undefined: the runner's default. */
   timeoutSec?: number;
+  /** Database services started beside the tests, sharing their network namespace (at most one today: the cell's database). */
+  services?: ServiceSpec[];
+  /**
+   * The commands of the repository's tox env for this cell, run in order
+   * instead of `command` and the harness's detection; undefined: use those.
+   */
+  commands?: CommandPlan;
+  /** tox `ignore_outcome`: a failing cell is reported `neutral`, not `failure`. */
+  ignoreOutcome?: boolean;
+  /** What the planner could not honour for this cell, one sentence each (shown in the cell's summary). */
+  notes?: string[];
+}
+
+/**
+ * Directories a command may name that only the container knows, written
+ * `{name}` in argv, `env` values and `cwd`; the harness fills them in:
+ * toxinidir = the repository root, envpython = the environment's
+ * interpreter, envbindir = its bin directory, envdir = its prefix,
+ * envsitepackagesdir = its site-packages, envtmpdir / envlogdir / toxworkdir /
+ * temp_dir = writable scratch directories.
+ */
+export type PlaceholderName =
+  | "toxinidir" | "envpython" | "envbindir" | "envdir" | "envtmpdir" | "envlogdir" | "envsitepackagesdir" | "toxworkdir" | "temp_dir";
+
+/** One command, run without a shell. */
+export interface CommandStep {
+  argv: string[];
+  /** tox's `-` prefix: a non-zero exit does not fail the run. */
+  ignoreExitCode?: boolean;
+  /** tox's `!` prefix: the command must fail. */
+  invertExitCode?: boolean;
+}
+
+/**
+ * tox 4's run order: `pre` (a failure skips `main`), `main` (stops at the
+ * first failure unless `ignoreErrors`), then `post` always. The run fails
+ * with the first failing command's exit code.
+ */
+export interface CommandPlan {
+  pre: CommandStep[];
+  main: CommandStep[];
+  post: CommandStep[];
+  /** Directory the commands run in, relative to the repository root ("" = the root). */
+  cwd: string;
+  /** Variables for the commands (tox `set_env`), over the job's `env`; values may hold placeholders. */
+  env: Record<string, string>;
+  ignoreErrors: boolean;
+  /** Where they came from, for the log: "tox env py311-django42 (tox.ini)". */
+  source: string;
 }
 
 /**

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { collectGarbage, type GcReport } from "../../runner/src/gc/collect-garbage.js";
 import { createRunnerSources } from "../../runner/src/gc/create-runner-sources.js";
 import type { GcSource } from "../../runner/src/gc/gc-item.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import type { Store } from "../store/store.js";
 import { createStoreSources } from "./create-store-sources.js";
 

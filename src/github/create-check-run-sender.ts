@@ -1,6 +1,6 @@
 import type { SendWrite } from "../outbox/outbox.js";
 import type { JobRows } from "../store/job-rows.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import type { CheckRunWrite } from "./check-run-write.js";
 import type { OctokitFor } from "./installation-octokit.js";
 

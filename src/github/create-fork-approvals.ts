@@ -2,8 +2,8 @@ import type { Outbox } from "../outbox/outbox.js";
 import type { Clock } from "../store/clock.js";
 import { systemClock } from "../store/clock.js";
 import type { CheckRunWrite } from "./check-run-write.js";
-import { escapeMarkdown } from "./checks/escape-markdown.js";
-import { formatTimestamp } from "./checks/format-timestamp.js";
+import { escapeMarkdown } from "./checks/safe-text.js";
+import { formatTimestamp } from "./checks/format.js";
 
 /** Where an approval check run lives: the base repository of the pull request, at its head commit. */
 export interface ApprovalTarget {

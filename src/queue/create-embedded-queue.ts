@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import type { Clock } from "../store/clock.js";
 import type { StoreCore } from "../store/store-core.js";
 import { CancelledError, InterruptedError } from "../domain/errors.js";

@@ -1,6 +1,6 @@
 import { delay } from "../../runner/src/util/delay.js";
 import type { Settings } from "../settings/load-settings.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 import { createEmbeddedQueue } from "../queue/create-embedded-queue.js";
@@ -16,6 +16,9 @@ import { createLocalRunner, type LocalRunner } from "../../runner/src/create-loc
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import { createGarbageCollector } from "../gc/create-garbage-collector.js";
 import type { Clock } from "../store/clock.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { meterCellRunner } from "../metrics/meter-cell-runner.js";
+import { createFailureAnalyst } from "../history/create-failure-analyst.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -35,6 +38,8 @@ export interface PonyCiOptions {
   /** Default: a runner for this Docker host from the settings. */
   runner?: LocalRunner;
   progressIntervalMs?: number;
+  /** Records environment builds and cache hits (the other parts record through listeners and wrappers). */
+  metrics?: Metrics;
 }
 
 export interface PonyCi {
@@ -93,8 +98,10 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;
-  const jobs = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
-  const notify = fanOut(listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const analyst = createFailureAnalyst({ store, clock: options.clock });
+  const cells = options.metrics ? meterCellRunner(runner.cells, options.metrics) : runner.cells;
+  const jobs = createJobProcessor({ store, runner: cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock, analyst });
+  const notify = fanOut(listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   let started = false;
 
   return {
@@ -106,7 +113,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     async start() {
       // 1. Containers of dead processes.
       const reaped = await reapContainers(runner.docker).catch((error) => {
-        log.warn({ err: String(error) }, "could not list leftover containers (is Docker running?)");
+        log.warn({ err: error }, "could not list leftover containers (is Docker running?)");
         return [];
       });
       if (reaped.length > 0) log.info({ count: reaped.length }, "removed containers left by a dead process");
@@ -128,7 +135,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       stopGc = gc.start();
       started = true;
       // 4. Builds recorded but not planned.
-      builds.planPending().catch((error) => log.error({ err: String(error) }, "could not list the builds left to plan"));
+      builds.planPending().catch((error) => log.error({ err: error }, "could not list the builds left to plan"));
     },
     async stop({ graceMs = 30_000 } = {}) {
       stopGc?.();

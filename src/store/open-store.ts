@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import { createBuildRows } from "./build-rows.js";
 import { systemClock, type Clock } from "./clock.js";
 import { createDeliveryRows } from "./delivery-rows.js";
@@ -12,6 +12,7 @@ import { migrateSchema } from "./migrate-schema.js";
 import type { Store } from "./store.js";
 import type { StoreCore } from "./store-core.js";
 import { toStoreError } from "./store-error.js";
+import { createTestHistoryRows } from "./test-history-rows.js";
 import { createTestResultRows } from "./test-result-rows.js";
 
 /** The database file inside the data directory. */
@@ -96,6 +97,7 @@ export function openStore(options: OpenStoreOptions): Store {
     ...createBuildRows(core, jobs),
     ...jobs,
     ...createTestResultRows(core),
+    ...createTestHistoryRows(core),
     ...createLogRows(core, { limitBytes: options.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES }),
     ...createRetentionRows(core),
     close: () => {

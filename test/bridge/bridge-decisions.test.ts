@@ -87,7 +87,7 @@ describe("decideRefBuilds and describePushOutcome", () => {
       { oldSha: ZERO, newSha: A, ref: "refs/heads/scratch" },
     ]);
     expect(decided.builds).toEqual([
-      { ref: "refs/heads/main", branch: "main", sha: B },
+      { ref: "refs/heads/main", branch: "main", sha: B, before: A },
       { ref: "refs/heads/feature/x", branch: "feature/x", sha: A },
     ]);
     expect(decided.ignored.map((i) => i.reason)).toEqual([

@@ -7,6 +7,7 @@ import type { JobRecord } from "../../src/store/job-rows.js";
 const reader = (files: Readonly<Record<string, string | undefined>>) => (path: string) => files[path];
 const tox = "[tox]\nenvlist = py311-django{42,52}\n[testenv]\ndeps =\n    django42: django-filter<24\n    pytest\n";
 const cell = { python: "3.11", django: "4.2" };
+const noCommands = "tox env py311-django42 has no commands: Pony CI detects the test command itself";
 
 describe("planJobSpec", () => {
   it.each([
@@ -18,15 +19,20 @@ describe("planJobSpec", () => {
     {
       name: "tox deps of the cell are added to what the runner detects",
       files: { "tox.ini": tox },
-      spec: { cell, environment: { python: "3.11", django: "4.2", requirements: ["django-filter<24", "pytest"], detectRequirements: true }, env: {}, command: undefined, onlyTests: undefined, timeoutSec: undefined },
+      spec: { cell, environment: { python: "3.11", django: "4.2", requirements: ["django-filter<24", "pytest"], detectRequirements: true }, env: {}, command: undefined, onlyTests: undefined, timeoutSec: undefined, notes: [noCommands] },
     },
     {
       name: "config install replaces detection and tox deps; config test, env and timeout",
       files: { "tox.ini": tox, ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["4.2"]\ninstall: ["-r req.txt"]\ntest: "pytest -x"\nenv: {A: "1"}\ntimeout: 60\n' },
-      spec: { cell, environment: { python: "3.11", django: "4.2", requirements: ["-r req.txt"], detectRequirements: false }, env: { A: "1" }, command: "pytest -x", onlyTests: undefined, timeoutSec: 60 },
+      spec: { cell, environment: { python: "3.11", django: "4.2", requirements: ["-r req.txt"], detectRequirements: false }, env: { A: "1" }, command: "pytest -x", onlyTests: undefined, timeoutSec: 60, notes: [noCommands] },
     },
   ])("$name", ({ files, spec }) => {
     expect(planJobSpec(planMatrix(reader(files)), cell)).toEqual(spec);
+  });
+
+  it("says which line of pyproject.toml is not TOML when it needs the tox deps from there", () => {
+    const plan = planMatrix(reader({ ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["4.2"]\n', "pyproject.toml": "[tool.tox]\nlegacy_tox_ini = \"\"\"\n" }));
+    expect(() => planJobSpec(plan, cell)).toThrow(expect.objectContaining({ name: "RepoConfigError", file: "pyproject.toml" }));
   });
 
   it("carries the tests of a re-run", () => {

@@ -99,6 +99,19 @@ describe("GitHub App events", () => {
     expect(server.ponyci.store.listBuilds({ repo: r.full })[0]?.planState).toBe("config-error");
   });
 
+  it("a cell asking for a database no `services:` entry provides gives a config-error check run at the `database:` line", async () => {
+    const r = await newRepo("django-postgres", 'python: ["3.11"]\ndjango: ["5.2"]\ndatabase: [postgres]\n');
+    await postWebhook(server.port, "push", pushPayload(r.repo, { fullName: r.full }));
+    const run = await waitFor(() => creates(r.name)[0], 30_000, "config error run");
+    expect(run).toMatchObject({ name: "Pony CI · .github/ponyci.yml", status: "completed", conclusion: "failure" });
+    expect(run.output?.title).toMatch(/\.github\/ponyci\.yml line 3/);
+    // The summary is Markdown-escaped: compare its text.
+    expect((run.output?.summary ?? "").replaceAll("\\", "")).toMatch(/PostgreSQL needs a postgres database service, but no `services:` entry provides one\. Add `services: \[postgres\]`/);
+    expect(run.output?.annotations).toEqual([expect.objectContaining({ path: ".github/ponyci.yml", start_line: 3 })]);
+    expect(creates(r.name)).toHaveLength(1);
+    expect(server.ponyci.store.listBuilds({ repo: r.full })[0]?.planState).toBe("config-error");
+  });
+
   it("re-runs: one cell, all cells, and only the failed tests, each as new check runs", async () => {
     const r = await newRepo("django-fail", 'python: ["3.11", "3.13"]\ndjango: ["5.2"]\n');
     await postWebhook(server.port, "push", pushPayload(r.repo, { fullName: r.full }));

@@ -13,7 +13,7 @@ import { createJobSpec } from "../../src/domain/job-spec.js";
 /** runCell against real Docker: exact verdicts, counts and failure locations. */
 const runner = createTestRunner();
 
-async function runFixture(name: string, cell: { python: string; django: string }, extra: { onlyTests?: string[]; command?: string } = {}) {
+async function runFixture(name: string, cell: { python: string; django: string }, extra: { onlyTests?: string[]; firstTests?: string[]; command?: string } = {}) {
   const repo = await createFixtureRepo(name);
   const id = jobId(name);
   const run = await runSpec(runner, { jobId: id, source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(cell, extra) });
@@ -59,6 +59,19 @@ describe("runCell", () => {
     const run = await runFixture("django-fail", { python: "3.11", django: "5.2" }, { onlyTests: ["polls.tests.QuestionTests.test_fails"] });
     expect(run.tests.map((t) => [t.id, t.outcome])).toEqual([["polls.tests.QuestionTests.test_fails", "failed"]]);
     expect(run.finished.counts).toMatchObject({ failed: 1, total: 1 });
+  });
+
+  it("failed first: the tests that failed last time run first in the container, the verdict unchanged", async () => {
+    const plain = await runFixture("django-fail", { python: "3.11", django: "5.2" });
+    const first = ["polls.tests.QuestionTests.test_subtests", "polls.tests.QuestionTests.test_fails"];
+    const run = await runFixture("django-fail", { python: "3.11", django: "5.2" }, { firstTests: first });
+    const ids = (r: typeof run) => r.tests.map((t) => t.id.split(" [")[0]);
+    expect(ids(plain).slice(0, 2)).not.toEqual(["polls.tests.QuestionTests.test_fails", "polls.tests.QuestionTests.test_subtests"]);
+    // unittest runs a class's tests in name order; PONYCI_FIRST puts these two ahead, in that order.
+    expect(ids(run).slice(0, 2)).toEqual(["polls.tests.QuestionTests.test_fails", "polls.tests.QuestionTests.test_subtests"]);
+    expect(outcomes(run.tests)).toEqual(outcomes(plain.tests));
+    expect(run.finished.conclusion).toBe(plain.finished.conclusion);
+    expect(run.finished.counts).toEqual(plain.finished.counts);
   });
 
   it("a settings typo that crashes before any test runs is an error at its file:line", async () => {

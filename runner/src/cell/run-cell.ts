@@ -20,6 +20,9 @@ import { openEventsFile } from "./open-events-file.js";
 import { JOB_OWNER_FILE } from "../gc/list-job-dirs.js";
 import { CONTAINER_OWNER } from "../docker/labels.js";
 import type { FileHandle } from "node:fs/promises";
+import { databaseEnv, type ServiceName } from "../../../src/domain/database.js";
+import { resolveServiceImage } from "../services/resolve-service-image.js";
+import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
 
 /** A repository at an exact commit, as the checkout port takes it. */
 export interface CommitSource {
@@ -36,6 +39,11 @@ export interface CommitSource {
 export interface CellSpec extends JobSpec {
   jobId: string;
   source: CommitSource;
+  /**
+   * Run these test ids first, then the rest (the tests that failed last
+   * time): the first failure is known early; the set of tests run is the same.
+   */
+  firstTests?: string[];
   /**
    * Repositories at exact commits put ahead of site-packages on the Python
    * path: a downstream project tested against its app as it now is.
@@ -54,7 +62,7 @@ export interface CheckoutPort {
 /** The environment port (runner/src/environment). */
 export interface EnvironmentPort {
   ensure(
-    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[]; cacheScope?: string },
+    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[]; database?: ServiceName; cacheScope?: string },
     opts?: { signal?: AbortSignal; onLog?: (line: string) => void },
   ): Promise<{ image: string; built: boolean; django: string }>;
 }
@@ -70,6 +78,8 @@ export interface CellRunnerOptions {
   harnessDir?: string;
   /** uid:gid test code runs as (default 10001:10001, never root). */
   user?: string;
+  /** Database services (spec.services): image template (PONYCI_SERVICE_IMAGE, default "auto") and limits. */
+  services?: { image?: string; limits?: Partial<ServiceLimits>; readyTimeoutMs?: number };
   log?: Logger;
   now?: () => number;
 }
@@ -94,6 +104,12 @@ const CONTAINER_WORKSPACE = "/workspace";
 const CONTAINER_EVENTS = "/ponyci/out/events.jsonl";
 /** Test results reported per cell at most; more are counted and dropped. */
 export const DEFAULT_MAX_TEST_EVENTS = 100_000;
+/** Lines of the environment tools' output kept for a failed build's log. */
+const TOOL_OUTPUT_LINES = 60;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
 
 export function createCellRunner(options: CellRunnerOptions): CellRunner {
   const log = options.log ?? silentLogger;
@@ -114,6 +130,31 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     },
   };
 
+  /**
+   * Start the job's database service (at most one: the cell's database) and
+   * return the test container's network mode; undefined without services.
+   * Each service started is handed to `started` at once, so the caller's
+   * `finally` stops it whatever happens next.
+   */
+  async function startServices(spec: CellSpec, jobDir: string, signal: AbortSignal | undefined, started: (service: RunningService) => void, onLog: (line: string) => void): Promise<string | undefined> {
+    const [service, ...more] = spec.services ?? [];
+    if (!service) return undefined;
+    if (more.length > 0) throw new InfrastructureError(`a job runs one database service, this one asks for ${spec.services?.length}`);
+    const image = await resolveServiceImage(options.docker, options.services?.image ?? "auto", service);
+    const running = await startService(options.docker, {
+      jobId: spec.jobId,
+      service,
+      image,
+      scratchDir: path.join(jobDir, "service"),
+      limits: { memoryBytes: 1024 ** 3, nanoCpus: options.limits.nanoCpus, pidsLimit: 512, ...options.services?.limits },
+      readyTimeoutMs: options.services?.readyTimeoutMs,
+      signal,
+    });
+    started(running);
+    onLog(`Service ${service.name} (${image}) ready in ${running.readyMs} ms on 127.0.0.1`);
+    return running.networkMode;
+  }
+
   async function run(spec: CellSpec, signal: AbortSignal | undefined, emit: (event: RunnerEvent) => void): Promise<void> {
     const t0 = now();
     // Unique per run: processes sharing a data directory may run jobs of the same id.
@@ -132,6 +173,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     let phase = "the checkout";
     const timedOutBefore = (during: string) =>
       finish({ conclusion: "timed_out", testDurationMs: 0, error: { message: `Timed out after ${timeoutSec} s during ${during}: the checkout and the environment count towards the cell's timeout.` } });
+    const services: RunningService[] = [];
+    let serviceStart: Promise<string | undefined> | undefined;
     const system = (line: string) => emit({ type: "log", stream: "system", line });
     const finish = (event: Omit<FinishedEvent, "type" | "durationMs" | "counts"> & Partial<Pick<FinishedEvent, "counts">>) =>
       emit({ type: "finished", counts: event.counts ?? { ...tested }, durationMs: now() - t0, ...event });
@@ -141,16 +184,23 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       // Who runs this job: the garbage collector removes the directories of dead owners only.
       await writeFile(path.join(jobDir, JOB_OWNER_FILE), CONTAINER_OWNER);
 
+      // 0. The database service starts first and comes up while the checkout and the environment are made ready.
+      serviceStart = startServices(spec, jobDir, phaseSignal, (service) => services.push(service), system);
+      serviceStart.catch(() => undefined); // awaited in step 3; not unhandled if something fails first
+
       // 1. Checkout: the exact commit, plus any upstream repositories.
+      let step = now();
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
       const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal: phaseSignal });
+      system(`Checked out in ${seconds(now() - step)}`);
       // The workspace borrows the mirror's objects (git alternates): mounted
       // read-only at the same path, git works inside the container too.
       const upstreamBinds: string[] = (workspace.sharedObjectDirs ?? []).map((dir) => `${dir}:${dir}:ro`);
       const pythonPath: string[] = [];
       for (const [i, upstream] of (spec.upstream ?? []).entries()) {
-        system(`Checking out ${upstream.name} at ${upstream.sha.slice(0, 12)}`);
+        step = now();
         const ws = await options.checkout.checkout({ ...upstream, workspaceDir: path.join(jobDir, `upstream-${i}`) }, { signal: phaseSignal });
+        system(`Checked out ${upstream.name} at ${upstream.sha.slice(0, 12)} in ${seconds(now() - step)}`);
         const mount = `/upstream/${i}`;
         upstreamBinds.push(`${ws.path}:${mount}:ro`);
         pythonPath.push(mount, `${mount}/src`);
@@ -158,13 +208,30 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       if (deadline.signal.aborted) return timedOutBefore(phase);
 
-      // 2. Environment: cached image for the cell.
+      // 2. Environment: cached image for the cell (then the service must be ready). The tools' own output (pip,
+      // the build container) is kept back and shown only if the build fails:
+      // the log is the project's, with Pony CI's steps as short lines.
       phase = "the environment build";
-      const environment = await options.environments.ensure(
-        environmentRequest(spec, workspace.path),
-        { signal: phaseSignal, onLog: system },
-      );
-      system(`Environment ${environment.image} (Django ${environment.django}${environment.built ? ", built now" : ", cached"})`);
+      step = now();
+      const toolOutput: string[] = [];
+      const onLog = (line: string) => {
+        const own = /^ponyci:\s*(.*)$/.exec(line);
+        if (own) return system(own[1] ?? "");
+        toolOutput.push(line);
+        if (toolOutput.length > TOOL_OUTPUT_LINES) toolOutput.shift();
+      };
+      let environment;
+      try {
+        environment = await options.environments.ensure(environmentRequest(spec, workspace.path), { signal: phaseSignal, onLog });
+      } catch (error) {
+        if (!phaseSignal.aborted && toolOutput.length > 0) {
+          system(`Environment build failed; the last ${toolOutput.length} lines of its output:`);
+          for (const line of toolOutput) system(line);
+        }
+        throw error;
+      }
+      system(`Environment ${environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - step)}`);
+      const networkMode = await serviceStart;
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       if (deadline.signal.aborted) return timedOutBefore(phase);
       phase = "the tests";
@@ -222,10 +289,11 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
             binds: [`${workspace.path}:${CONTAINER_WORKSPACE}`, `${harnessDir}:/ponyci/harness:ro`, `${eventsPath}:${CONTAINER_EVENTS}`, ...upstreamBinds],
             user,
             limits: { ...options.limits, timeoutSec: remainingSec },
+            networkMode,
           },
           {
             signal,
-            onStarted: () => emit({ type: "started", jobId: spec.jobId, cell: spec.cell, image: environment.image, at: now() }),
+            onStarted: () => emit({ type: "started", jobId: spec.jobId, cell: spec.cell, image: environment.image, environmentBuilt: environment.built, at: now() }),
             onOutput: (stream, chunk) => splitters[stream].write(chunk),
           },
         );
@@ -234,6 +302,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         splitters.stderr.end();
         await events.stop();
       }
+      system(`Test container ended (exit code ${outcome.exitCode ?? "none"}) after ${seconds(now() - t0)} in all`);
       const truncatedLines = splitters.stdout.dropped + splitters.stderr.dropped;
       if (truncatedLines > 0) system(`${truncatedLines} lines of output were dropped (log limit ${options.limits.logLimitBytes} bytes)`);
       if (droppedTests > 0) system(`${droppedTests} more test results were dropped (at most ${maxTestEvents} per cell)`);
@@ -244,7 +313,12 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         { ...outcome, timeoutSec, memoryBytes: options.limits.memoryBytes },
         { ended, counts, crash },
       );
-      finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined });
+      const outcomeNotes = [...(spec.notes ?? [])];
+      if (spec.ignoreOutcome && (verdict.conclusion === "failure" || verdict.conclusion === "timed_out")) {
+        outcomeNotes.push(`The cell ${verdict.conclusion === "failure" ? "failed" : "timed out"}, but its tox env sets ignore_outcome: reported as neutral`);
+        verdict.conclusion = "neutral";
+      }
+      finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined, notes: outcomeNotes.length > 0 ? outcomeNotes : undefined });
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       if (deadline.signal.aborted) return timedOutBefore(phase);
@@ -253,6 +327,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       const projectFault = errorFate(domainError, "retry") === "fail";
       log.warn({ jobId: spec.jobId, err: error }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
       finish({
+        notes: spec.notes,
         conclusion: projectFault ? "failure" : "error",
         testDurationMs: 0,
         error: { message: projectFault ? describeError(error) : `Infrastructure error: ${describeError(error)}` },
@@ -261,7 +336,10 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     } finally {
       clearTimeout(deadlineTimer);
       await eventsFile?.close().catch(() => undefined);
-      await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: describeError(error) }, "could not remove job directory"));
+      // A start still under way (the environment failed first) settles, then its container is stopped too.
+      await serviceStart?.catch(() => undefined);
+      await Promise.all(services.map((service) => service.stop()));
+      await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: error }, "could not remove job directory"));
     }
   }
 }
@@ -278,14 +356,19 @@ function toDomainError(error: unknown): unknown {
 
 /** The environment port's request for a job spec (until the planner detects requirements, the runner's builder does). */
 function environmentRequest(spec: CellSpec, workspace: string): Parameters<EnvironmentPort["ensure"]>[0] {
-  const { python, django, requirements, detectRequirements } = spec.environment;
-  return detectRequirements
+  const { python, django, requirements, detectRequirements, database } = spec.environment;
+  const request = detectRequirements
     ? { python, django, workspace, extraDeps: requirements.length > 0 ? requirements : undefined, cacheScope: spec.source.url }
     : { python, django, workspace, install: requirements, cacheScope: spec.source.url };
+  return database ? { ...request, database } : request;
 }
 
 function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, string> {
-  const env: Record<string, string> = { ...spec.env };
+  // The database's standard variables first: the repository's `env:` may override them.
+  const service = spec.services?.[0];
+  const database = service?.name ?? (spec.cell.database === "sqlite" ? "sqlite" : undefined);
+  const env: Record<string, string> = { ...(database ? databaseEnv(database) : {}), ...spec.env };
+  if (service) env.PONYCI_DATABASE = service.name;
   Object.assign(env, {
     HOME: "/tmp",
     PONYCI: "1",
@@ -293,8 +376,11 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
     PONYCI_EVENTS: CONTAINER_EVENTS,
     PONYCI_REPO_ROOT: CONTAINER_WORKSPACE,
   });
-  if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
+  if (spec.commands) env.PONYCI_COMMANDS = JSON.stringify(spec.commands);
+  else if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
+  delete env.PONYCI_FIRST;
+  if (spec.firstTests && spec.firstTests.length > 0) env.PONYCI_FIRST = JSON.stringify(spec.firstTests);
   if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env.PYTHONPATH].filter(Boolean).join(":");
   return env;
 }

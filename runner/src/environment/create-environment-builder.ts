@@ -7,6 +7,7 @@ import { CancelledError, describeError } from "../../../src/domain/errors.js";
 import { buildEnvironmentImage } from "./build-environment-image.js";
 import { computeEnvironmentKey } from "./compute-environment-key.js";
 import { detectTestRequirements } from "./detect-test-requirements.js";
+import { addDatabaseDriver } from "../services/add-database-driver.js";
 import { createDjangoVersionCache } from "./django-version-cache.js";
 import { downloadWheels } from "./download-wheels.js";
 import { ENV_IMAGE_REPO, type Environment, type EnvironmentRequest } from "./environment.js";
@@ -125,6 +126,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         throw new EnvironmentError("infrastructure", `The checkout ${request.workspace} cannot be read: ${describeError(error)}`, { cause: error });
       }
       const detected = detectTestRequirements({ readFile, install: request.install, extraDeps: request.extraDeps });
+      detected.requirements = addDatabaseDriver(detected.requirements, request.database);
       // 2. Which Django, 3. which base image: both answered locally when warm.
       const django = await resolveDjango(request.python, request.django, ensure);
       const baseImage = await baseImageFor(request.python);

@@ -13,6 +13,8 @@ export interface EnvironmentRequest {
   install?: string[];
   /** Requirement specs from elsewhere (tox factor deps, matrix vars). */
   extraDeps?: string[];
+  /** The cell's database service: its driver is added unless the requirements name one (runner/src/services/add-database-driver.ts). */
+  database?: "postgres" | "mariadb";
   /**
    * Which repository this is for (its clone URL, say): wheels built from
    * source distributions for it are cached under this scope only, never in

@@ -1,10 +1,8 @@
 import type { Cell } from "../../domain/cell.js";
 import { cellName } from "../../domain/cell.js";
 import type { TestCounts, TestResult } from "../../domain/events.js";
-import { escapeMarkdown } from "./escape-markdown.js";
-import { formatCounts } from "./format-counts.js";
-import { sanitizeText } from "./sanitize-text.js";
-import { truncateText } from "./truncate-text.js";
+import { escapeMarkdown, sanitizeText } from "./safe-text.js";
+import { formatCounts, truncateText } from "./format.js";
 
 export interface RenderProgressOptions {
   cell: Cell;

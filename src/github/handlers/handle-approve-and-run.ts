@@ -1,5 +1,5 @@
 import { APPROVE_ACTION, prNumberOfApproval } from "../create-fork-approvals.js";
-import type { CheckRunPayload } from "./handle-check-rerequests.js";
+import type { Context } from "probot";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";
 
@@ -11,7 +11,7 @@ import { repoRefOf } from "./repo-ref-of.js";
  * GitHub's API by the router before this runs (handlers do no I/O); a click
  * by anyone else starts nothing.
  */
-export function handleApproveAndRun(payload: CheckRunPayload, deps: HandlerDeps, canApprove: boolean, deliveryId?: string): string {
+export function handleApproveAndRun(payload: Context<"check_run.requested_action">["payload"], deps: HandlerDeps, canApprove: boolean, deliveryId?: string): string {
   if (payload.requested_action?.identifier !== APPROVE_ACTION) return `ignored: action ${payload.requested_action?.identifier ?? "none"}`;
   if (payload.check_run.app && payload.check_run.app.id !== deps.appId) return "ignored: not a check run of ours";
   const prNumber = prNumberOfApproval(payload.check_run.external_id);

@@ -1,20 +1,13 @@
+import type { Context } from "probot";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";
 import { needsForkApproval } from "./needs-fork-approval.js";
 
-export interface PullRequestPayload {
-  action: string;
-  number: number;
-  pull_request: {
-    head: { sha: string; ref: string; repo: { full_name: string } | null };
-    base: { repo: { full_name: string } };
-    /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, NONE… */
-    author_association?: string;
-    user?: { login: string } | null;
-  };
-  repository: { full_name: string; clone_url: string; private: boolean; default_branch?: string };
-  installation?: { id: number };
-}
+/** The `pull_request` actions that build, as the router subscribes to them. */
+export const PULL_REQUEST_BUILD_EVENTS = ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"] as const;
+
+/** GitHub's `pull_request` payload of those actions, as Probot types it. */
+export type PullRequestPayload = Context<(typeof PULL_REQUEST_BUILD_EVENTS)[number]>["payload"];
 
 const BUILD_ACTIONS = new Set(["opened", "synchronize", "reopened"]);
 
@@ -44,6 +37,7 @@ export function handlePullRequest(payload: PullRequestPayload, deps: HandlerDeps
     prNumber: payload.number,
     event: "pull_request",
     fetchRefs: [`refs/pull/${payload.number}/head`],
+    base: { sha: pr.base.sha, branch: pr.base.ref },
     deliveryId,
   });
   return submitted ? `build #${submitted.build.id}` : "ignored: commit already built";

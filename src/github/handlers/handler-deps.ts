@@ -1,6 +1,6 @@
 import type { BuildService } from "../../builds/create-build-service.js";
 import type { Store } from "../../store/store.js";
-import type { Logger } from "../../log/logger.js";
+import type { Logger } from "../../domain/logger.js";
 import type { ForkApprovals } from "../create-fork-approvals.js";
 import type { ForkPrApprovalPolicy } from "./needs-fork-approval.js";
 
