@@ -17,6 +17,7 @@ import { runTestHistoryBench } from "./test-history-bench.js";
 import { runServicesBench } from "./services-bench.js";
 import { runToxPlanBench } from "./tox-plan-bench.js";
 import { runPlanningBench } from "./planning-bench.js";
+import { runColdEnvBench } from "./cold-env-bench.js";
 import { createBenchContext, disposeBenchContext, type BenchContext } from "./support/bench-context.js";
 import { renderBenchTable, type BenchRow } from "./support/bench-row.js";
 import { isMainModule } from "./support/is-main-module.js";
@@ -39,6 +40,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: "services", run: (context) => runServicesBench({ context, runs: 5 }) },
   { name: "tox-plan", run: async () => runToxPlanBench() },
   { name: "planning", run: () => runPlanningBench() },
+  { name: "cold env", run: (context) => runColdEnvBench({ context }) },
 ];
 
 /** Run the benchmarks, print the table; resolves the process exit code. */

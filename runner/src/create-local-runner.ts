@@ -7,6 +7,8 @@ import { createDocker } from "./docker/create-docker.js";
 import { createCellRunner, type CellRunner } from "./cell/run-cell.js";
 import { resolveBaseImage } from "./environment/resolve-base-image.js";
 import type { HostPython } from "./environment/host-python.js";
+import { runnerLayout } from "./gc/create-runner-sources.js";
+import { trackCheckoutUse, trackEnvironmentUse } from "./gc/track-use.js";
 
 /** Plain options: the runner knows nothing of the app's settings, so it can run on any Docker host. */
 export interface LocalRunnerOptions {
@@ -19,6 +21,8 @@ export interface LocalRunnerOptions {
   cell: { memoryBytes: number; nanoCpus: number; pidsLimit: number; timeoutSec: number; logLimitBytes: number };
   /** The host's Python, the operator's package index and CA (default: python3, PyPI, the system CA bundle). */
   hostPython?: HostPython;
+  /** "uv" or "pip" (see EnvironmentBuilderOptions.resolver); default pip. */
+  resolver?: "uv" | "pip";
 }
 
 export interface LocalRunner {
@@ -33,19 +37,22 @@ export interface LocalRunner {
  */
 export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = silentLogger): LocalRunner {
   const docker = createDocker();
-  const checkout = createCheckout({ cacheDir: path.join(settings.dataDir, "git"), log });
-  const environments = createEnvironmentBuilder({
+  const layout = runnerLayout(settings.dataDir);
+  const checkout = createCheckout({ cacheDir: layout.gitDir, log });
+  // Last-use marks, so the garbage collector removes the least recently used first.
+  const environments = trackEnvironmentUse(createEnvironmentBuilder({
     docker,
     cacheDir: path.join(settings.dataDir, "environments"),
     baseImage: (python) => resolveBaseImage(docker, settings.baseImage, python),
     host: settings.hostPython,
+    resolver: settings.resolver,
     log,
-  });
+  }), layout.imageUseDir);
   const cells = createCellRunner({
     docker,
-    checkout,
+    checkout: trackCheckoutUse(checkout, layout.gitDir, layout.mirrorUseDir),
     environments,
-    workDir: path.join(settings.dataDir, "work"),
+    workDir: layout.workDir,
     limits: { ...settings.cell },
     services: { image: settings.services?.image ?? "auto", limits: settings.services ? { memoryBytes: settings.services.memoryBytes } : undefined },
     log,

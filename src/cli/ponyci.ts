@@ -12,6 +12,7 @@ import { hookCommand } from "./hook-command.js";
 import { buildsCommand } from "./builds-command.js";
 import { showCommand } from "./show-command.js";
 import { serveCommand } from "./serve-command.js";
+import { gcCommand } from "./gc-command.js";
 import { hashPasswordCommand } from "./hash-password-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
@@ -23,6 +24,7 @@ Commands:
   builds            list recorded builds
   show <build>      show a build: cells, results, failure locations
   hook install      install the post-receive hook in a private bare repository
+  gc [--dry-run]    remove caches over the disk budget (PONYCI_DISK_BUDGET), oldest first
   hash-password     read a password on stdin, print its line for PONYCI_WEB_USERS
 
 ${RUN_USAGE}`;
@@ -59,6 +61,10 @@ async function main(argv: string[]): Promise<number> {
       return hashPasswordCommand({ stdin: process.stdin, out, err: process.stderr });
     case "builds":
       return buildsCommand(rest, { settings: loadSettings(process.env, "run"), out });
+    case "gc": {
+      const settings = loadSettings(process.env, "run");
+      return gcCommand(rest, { settings, out, log: createCliLogger({ level: runLevel(settings.logLevel) }) });
+    }
     case "show":
       return showCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case undefined:

@@ -14,6 +14,7 @@ import type { BuildRequest } from "../builds/build-request.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import { createLocalRunner, type LocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
+import { createGarbageCollector } from "../gc/create-garbage-collector.js";
 import type { Clock } from "../store/clock.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { meterCellRunner } from "../metrics/meter-cell-runner.js";
@@ -82,6 +83,10 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   // Listeners may submit builds (downstream triggers): they reach the service once it exists.
   const late: { builds?: BuildService } = {};
   const listeners = options.listeners?.({ outbox, builds: () => late.builds as BuildService, store, runner }) ?? [];
+  // Caches stay within PONYCI_DISK_BUDGET: collected periodically and soon after a cell finished.
+  const gc = createGarbageCollector({ docker: runner.docker, store, dataDir: settings.dataDir, budgetBytes: settings.diskBudgetBytes, log });
+  let stopGc: (() => void) | undefined;
+  listeners.push({ finished: () => gc.poke() });
   const readMirror: ReadRepoFiles = (request, paths) =>
     runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths);
   const builds = createBuildService({
@@ -127,11 +132,13 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       // 3. Queue and outbox.
       queue.start(jobs.process, jobs.hooks);
       outbox.start();
+      stopGc = gc.start();
       started = true;
       // 4. Builds recorded but not planned.
       builds.planPending().catch((error) => log.error({ err: error }, "could not list the builds left to plan"));
     },
     async stop({ graceMs = 30_000 } = {}) {
+      stopGc?.();
       if (started) {
         const putBack = await queue.stop({ graceMs });
         for (const id of putBack) {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statfsSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import path from "node:path";
 import { SettingsError } from "./settings-error.js";
@@ -53,6 +53,14 @@ export interface Settings {
   privateReposFile?: string;
   /** The host's Python and pip: interpreter, the operator's package index and its CA. */
   hostPython: HostPython;
+  /**
+   * What Pony CI's caches and records may take on disk (environment images,
+   * wheels, mirrors, workspaces, logs), in bytes: the garbage collector
+   * removes the least recently used beyond it.
+   */
+  diskBudgetBytes: number;
+  /** How environments resolve and install requirements: "uv" (default) or "pip" (PONYCI_RESOLVER). */
+  resolver: "uv" | "pip";
   /** Which fork pull requests wait for a maintainer's "Approve and run" (PONYCI_FORK_PR_APPROVAL). */
   forkPrApproval: ForkPrApprovalPolicy;
   /** The dashboards' sign-in (docs/dashboards.md). */
@@ -106,6 +114,8 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     queue: queueKind === "redis" ? { kind: "redis", url: required(env, "REDIS_URL", "set REDIS_URL=redis://127.0.0.1:6379 or PONYCI_QUEUE=embedded") } : { kind: "embedded" },
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
     hostPython: readHostPython(env),
+    diskBudgetBytes: diskBudget(env, dataDir),
+    resolver: oneOf(env, "PONYCI_RESOLVER", ["uv", "pip"] as const, "uv"),
     forkPrApproval: oneOf(env, "PONYCI_FORK_PR_APPROVAL", FORK_PR_APPROVAL_POLICIES, "outside"),
     web: readWeb(env),
   };
@@ -150,6 +160,22 @@ function readHostPython(env: Env): HostPython {
     home: env.HOME,
     proxy,
   });
+}
+
+/**
+ * PONYCI_DISK_BUDGET: a size ("40g") or a share of the file system holding
+ * the data directory ("25%", the default), measured with statfs at boot.
+ */
+function diskBudget(env: Env, dataDir: string): number {
+  const raw = (env.PONYCI_DISK_BUDGET || "25%").trim();
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);
+  if (!percent) return bytes({ PONYCI_DISK_BUDGET: raw }, "PONYCI_DISK_BUDGET", "40g");
+  const share = Number(percent[1]);
+  if (share <= 0 || share > 100) throw new SettingsError(`PONYCI_DISK_BUDGET=${raw} is not a share of the disk from 0 to 100 %: use e.g. PONYCI_DISK_BUDGET=25%`, "PONYCI_DISK_BUDGET");
+  let dir = dataDir;
+  while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const fs = statfsSync(dir);
+  return Math.floor((fs.blocks * fs.bsize * share) / 100);
 }
 
 function readGitHub(env: Env): NonNullable<Settings["github"]> {

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from "./clock.js";
 import { createDeliveryRows } from "./delivery-rows.js";
 import { createJobRows } from "./job-rows.js";
 import { createLogRows, DEFAULT_LOG_LIMIT_BYTES } from "./log-rows.js";
+import { createRetentionRows } from "./retention-rows.js";
 import { migrateSchema } from "./migrate-schema.js";
 import type { Store } from "./store.js";
 import type { StoreCore } from "./store-core.js";
@@ -98,6 +99,7 @@ export function openStore(options: OpenStoreOptions): Store {
     ...createTestResultRows(core),
     ...createTestHistoryRows(core),
     ...createLogRows(core, { limitBytes: options.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES }),
+    ...createRetentionRows(core),
     close: () => {
       if (db.open) db.close();
     },

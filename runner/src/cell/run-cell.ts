@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { execa } from "execa";
 import { randomUUID } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { JobSpec } from "../../../src/domain/job-spec.js";
@@ -17,6 +17,8 @@ import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
 import { tailFile, DEFAULT_MAX_EVENTS_BYTES } from "./tail-file.js";
 import { openEventsFile } from "./open-events-file.js";
+import { JOB_OWNER_FILE } from "../gc/list-job-dirs.js";
+import { CONTAINER_OWNER } from "../docker/labels.js";
 import type { FileHandle } from "node:fs/promises";
 import { databaseEnv, type ServiceName } from "../../../src/domain/database.js";
 import { resolveServiceImage } from "../services/resolve-service-image.js";
@@ -179,6 +181,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
 
     try {
       await mkdir(path.join(jobDir, "out"), { recursive: true });
+      // Who runs this job: the garbage collector removes the directories of dead owners only.
+      await writeFile(path.join(jobDir, JOB_OWNER_FILE), CONTAINER_OWNER);
 
       // 0. The database service starts first and comes up while the checkout and the environment are made ready.
       serviceStart = startServices(spec, jobDir, phaseSignal, (service) => services.push(service), system);

@@ -24,6 +24,10 @@ import { defaultHostPython, type HostPython } from "./host-python.js";
 import { parseRequirement } from "./parse-requirement.js";
 import { DEFAULT_BUILD_LIMITS, type BuildContainerLimits } from "./run-build-container.js";
 import { createHash } from "node:crypto";
+import { report, type EnvironmentMetrics, type Resolver } from "./environment-metrics.js";
+import { createUvInstaller } from "./uv/create-uv-installer.js";
+import { createDjangoLayers } from "./uv/ensure-django-layer.js";
+import { parseWheelFilename } from "./download-wheels.js";
 
 export const DEFAULT_RESOLVE_TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -52,6 +56,15 @@ export interface EnvironmentBuilderOptions {
   runPip?: PipRunner;
   /** Mixed into every key: a separate key space (tests), or a forced rebuild of everything. */
   keySalt?: string;
+  /**
+   * "uv" (what PONYCI_RESOLVER defaults to): resolve with uv for the image's
+   * exact target, download what the cache lacks, install with uv offline in
+   * the container; a requirement with no wheel falls back to pip. "pip"
+   * (default here): host pip throughout.
+   */
+  resolver?: Resolver;
+  /** Phase timings and outcomes, for /metrics. */
+  metrics?: EnvironmentMetrics;
 }
 
 export interface EnsureOptions {
@@ -86,6 +99,9 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
   const building = new Map<string, Promise<Environment>>();
   const resolving = new Map<string, Promise<string>>();
   const probes = new Map<string, Promise<InterpreterProbe>>();
+  const resolver = options.resolver ?? "pip";
+  const djangoLayers = createDjangoLayers();
+  const uvInstaller = createUvInstaller({ host, runPip, toolsDir: join(cacheDir, "tools"), uvCacheDir: join(cacheDir, "uv-cache"), wheelsDir: join(cacheDir, "wheels") });
 
   const resolveDjango = (python: string, django: string, ensure: EnsureOptions) => {
     const id = `${python}|${django}`;
@@ -115,7 +131,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       const django = await resolveDjango(request.python, request.django, ensure);
       const baseImage = await baseImageFor(request.python);
       const baseImageId = await ensureBaseImage(docker, baseImage, request.python);
-      const key = computeEnvironmentKey({ ...detected, baseImageId, python: request.python, django, salt: options.keySalt });
+      const key = computeEnvironmentKey({ ...detected, baseImageId, python: request.python, django, salt: resolver === "uv" ? `${options.keySalt ?? ""}|uv` : options.keySalt });
       const image = `${ENV_IMAGE_REPO}:${key}`;
 
       // 4. One build per key in this process; everyone else waits for it.
@@ -134,10 +150,16 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       const build = (async (): Promise<Environment> => {
         const existing = await inspectEnvironment(docker, image);
         if (existing) {
+          report(options.metrics, "ensured", { outcome: "cached", resolver, seconds: 0 });
           return { image, key, built: false, django: existing.django ?? django, packages: existing.packages, notes: detected.notes };
         }
         const onLine = ensure.onLog;
         const t0 = Date.now();
+        let used: Resolver = resolver;
+        const phase = (name: "resolve" | "download" | "install" | "commit", ms: number, detail = "") => {
+          onLine?.(`[ponyci] ${name} ${(ms / 1000).toFixed(1)} s${detail ? ` (${detail})` : ""}`);
+          report(options.metrics, "phase", { phase: name, resolver: used, seconds: ms / 1000 });
+        };
         onLine?.(`ponyci: building ${image} (Python ${request.python}, Django ${django}; from ${detected.sources.join(", ") || "no requirement files"})`);
         for (const note of detected.notes) onLine?.(`ponyci: ${note}`);
         let probe = probes.get(baseImageId);
@@ -160,7 +182,14 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
           }
           const dest = join(scratch, "wheels");
           const builtWheelsDir = join(cacheDir, "built-wheels", scopeKey(request.cacheScope));
-          const files = await downloadWheels({
+          // uv first (no build, exact target); what it cannot do without building goes to pip.
+          const viaUv =
+            resolver === "uv"
+              ? await uvInstaller.prepare({ probe: interpreter, django, requirements: detected.requirements, constraints: detected.constraints, dest: join(scratch, "wheels"), scratchDir: scratch, signal: ensure.signal, onLine, onPhase: phase })
+              : undefined;
+          if (!viaUv) used = "pip";
+          const tDownload = Date.now();
+          const files = viaUv?.files ?? await downloadWheels({
             host,
             buildLimits,
             builtWheelsDir,
@@ -178,13 +207,38 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             signal: ensure.signal,
             onLine,
           });
+          if (!viaUv) phase("download", Date.now() - tDownload, "pip: resolve and download");
+          // Layers (uv): base → Django → the project's dependencies; only the last is built per project.
+          const djangoWheel = viaUv?.files.find((file) => parseWheelFilename(file)?.project === "django");
+          let parentImage: string | undefined;
+          if (viaUv && djangoWheel) {
+            const tLayer = Date.now();
+            const layer = await djangoLayers.ensure({
+              docker, baseImage, baseImageId, python: request.python, django, djangoWheel, wheelsDir: join(scratch, "wheels"), uv: viaUv.uv, limits: buildLimits, salt: options.keySalt, signal: ensure.signal, onLine,
+            });
+            parentImage = layer.image;
+            onLine?.(`[ponyci] layer Django ${django}: ${layer.built ? `built in ${((Date.now() - tLayer) / 1000).toFixed(1)} s` : "cached"} (${layer.image.slice(0, 30)}…)`);
+            if (layer.built) report(options.metrics, "phase", { phase: "layer", resolver: "uv", seconds: (Date.now() - tLayer) / 1000 });
+          }
           const downloadFor = (requirements: string[], into: string) =>
             downloadWheels({
               host, buildLimits, builtWheelsDir, runPip, docker, image: baseImage, python: request.python, targetArgs: pipTargetArgs(interpreter), django,
               requirements, constraintsFile, dest: into, wheelsDir: join(cacheDir, SHARED_WHEELS_DIR), scratchDir: scratch, signal: ensure.signal, onLine,
             });
           const packages = await installWithMarkerDeps({
-            install: (wheels) => buildEnvironmentImage(docker, { baseImage, key, python: request.python, django, wheelsDir: dest, files: wheels, limits: buildLimits, signal: ensure.signal, onLine }),
+            install: async (wheels) => {
+              const tInstall = Date.now();
+              let tCommit = 0;
+              const installed = await buildEnvironmentImage(docker, {
+                baseImage, key, python: request.python, django, wheelsDir: dest, files: wheels, limits: buildLimits, signal: ensure.signal, onLine, uv: viaUv?.uv, parentImage,
+                onInstalled: () => {
+                  tCommit = Date.now();
+                  phase("install", tCommit - tInstall, viaUv ? "uv, offline" : "pip, offline");
+                },
+              });
+              if (tCommit) phase("commit", Date.now() - tCommit);
+              return installed;
+            },
             download: async (requirement, round) => {
               const extra = join(scratch, `marker-deps-${round}`);
               await downloadFor([requirement], extra);
@@ -193,10 +247,12 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             files,
             onLine,
           });
-          log.info({ image, python: request.python, django, ms: Date.now() - t0 }, "built environment image");
+          log.info({ image, python: request.python, django, ms: Date.now() - t0, resolver: used }, "built environment image");
+          report(options.metrics, "ensured", { outcome: "built", resolver: used, seconds: (Date.now() - t0) / 1000 });
           onLine?.(`ponyci: built ${image} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
           return { image, key, built: true, django, packages, notes: detected.notes };
         } catch (error) {
+          if (!(error instanceof CancelledError)) report(options.metrics, "ensured", { outcome: "failed", resolver: used, seconds: (Date.now() - t0) / 1000 });
           if (error instanceof EnvironmentError || error instanceof CancelledError) throw error;
           throw new EnvironmentError("infrastructure", `Building ${image} failed: ${describeError(error)}`, { cause: error });
         } finally {

@@ -1,0 +1,144 @@
+/**
+ * Cold environments (issue 12), in one run on a fresh data directory:
+ *
+ * - a 3-cell matrix (Python × Django) of examples/polls with 5 test
+ *   dependencies, run concurrently like a build: cold (new key space, empty
+ *   wheel cache), then warm; per resolver (uv, the default, and pip), side by
+ *   side. Target: cold cell wall ≤ 3× warm cell wall (uv).
+ * - a second project with the same dependencies, cold on the same data
+ *   directory: it builds no new image for them.
+ *
+ * Run after `npm run build`: `node dist/bench/cold-env-bench.js [uv|pip|both]`.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import type { Cell } from "../src/domain/cell.js";
+import { createJobSpec } from "../src/domain/job-spec.js";
+import type { CellSpec } from "../runner/src/cell/run-cell.js";
+import { createEnvironmentBuilder } from "../runner/src/environment/create-environment-builder.js";
+import type { EnvironmentPhase, Resolver } from "../runner/src/environment/environment-metrics.js";
+import { resolveBaseImage } from "../runner/src/environment/resolve-base-image.js";
+import { LAYER_IMAGE_REPO } from "../runner/src/environment/uv/ensure-django-layer.js";
+import { withBenchContext, type BenchContext } from "./support/bench-context.js";
+import { BENCH_LIMITS } from "./support/bench-limits.js";
+import type { BenchRow } from "./support/bench-row.js";
+import { assertCellSucceeded, collectCellRun } from "./support/collect-cell-run.js";
+import { createInstrumentedCellRunner } from "./support/create-instrumented-cell-runner.js";
+import { isMainModule } from "./support/is-main-module.js";
+import { makeExampleRepo, type ExampleRepo } from "./support/make-example-repo.js";
+import { formatMs, summariseSamples } from "./support/summarise-samples.js";
+
+export const COLD_WARM_RATIO_TARGET = 3;
+const CELLS: Cell[] = [
+  { python: "3.11", django: "4.2" },
+  { python: "3.11", django: "5.2" },
+  { python: "3.13", django: "5.2" },
+];
+const TEST_REQUIREMENTS = ["pytest", "pytest-django", "factory-boy", "freezegun", "coverage"];
+const CELL_BUDGET_MS = 20 * 60_000;
+
+async function makeProject(context: BenchContext, name: string): Promise<ExampleRepo> {
+  const dir = path.join(context.dataDir, `repo-${name}-${randomUUID().slice(0, 8)}`);
+  await makeExampleRepo("polls", dir);
+  await writeFile(path.join(dir, "requirements-test.txt"), `${TEST_REQUIREMENTS.join("\n")}\n`);
+  await writeFile(path.join(dir, "PROJECT"), `${name}\n`);
+  await execa("git", ["add", "--all"], { cwd: dir });
+  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "--quiet", "-m", name], { cwd: dir });
+  const { stdout } = await execa("git", ["rev-parse", "HEAD"], { cwd: dir });
+  return { dir, sha: stdout.trim() };
+}
+
+interface MatrixRun {
+  walls: number[];
+  built: number;
+  phases: Map<EnvironmentPhase, number[]>;
+}
+
+export async function runColdEnvBench(options: { context?: BenchContext; resolvers?: Resolver[] } = {}): Promise<BenchRow[]> {
+  return withBenchContext(options.context, async (context) => {
+    const rows: BenchRow[] = [];
+    const images = new Set<string>();
+    try {
+      for (const resolver of options.resolvers ?? ["pip", "uv"]) {
+        const dataDir = path.join(context.dataDir, `cold-${resolver}-${randomUUID().slice(0, 8)}`);
+        await mkdir(dataDir, { recursive: true });
+        const salt = `bench-${randomUUID()}`;
+        const phases = new Map<EnvironmentPhase, number[]>();
+        const counts = { built: 0 };
+        const environments = createEnvironmentBuilder({
+          docker: context.docker,
+          cacheDir: path.join(dataDir, "environments"),
+          baseImage: (python) => resolveBaseImage(context.docker, "auto", python),
+          keySalt: salt,
+          resolver,
+          metrics: {
+            phase: ({ phase, seconds }) => phases.set(phase, [...(phases.get(phase) ?? []), seconds * 1000]),
+            ensured: ({ outcome }) => void (outcome === "built" && counts.built++),
+          },
+        });
+        const runner = createInstrumentedCellRunner({ docker: context.docker, dataDir, limits: BENCH_LIMITS, environments });
+        const matrix = async (repo: ExampleRepo, label: string): Promise<MatrixRun> => {
+          phases.clear();
+          counts.built = 0;
+          const walls = await Promise.all(
+            CELLS.map(async (cell) => {
+              const spec: CellSpec = { jobId: `bench-${label}-${randomUUID().slice(0, 8)}`, source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(cell) };
+              const begin = performance.now();
+              const run = await collectCellRun(runner.cells.runCell(spec, { signal: AbortSignal.timeout(CELL_BUDGET_MS) }), begin);
+              assertCellSucceeded(run, `${label} ${cell.python}×${cell.django}`);
+              if (run.image) images.add(run.image);
+              return run.wallMs;
+            }),
+          );
+          return { walls, built: counts.built, phases: new Map(phases) };
+        };
+        console.log(`${resolver}: 3-cell matrix (${CELLS.map((c) => `${c.python}×${c.django}`).join(", ")}), polls + ${TEST_REQUIREMENTS.join(", ")}`);
+        const project = await makeProject(context, "first");
+        const cold = await matrix(project, "cold");
+        const warm = await matrix(project, "warm");
+        const coldMedian = summariseSamples(cold.walls).median;
+        const warmMedian = summariseSamples(warm.walls).median;
+        const ratio = coldMedian / warmMedian;
+        const phaseText = [...cold.phases].map(([p, ms]) => `${p} ${formatMs(summariseSamples(ms).median)}`).join(", ");
+        console.log(`  cold: cells ${cold.walls.map(formatMs).join(", ")} (built ${cold.built}); phases (median) ${phaseText}`);
+        console.log(`  warm: cells ${warm.walls.map(formatMs).join(", ")} (built ${warm.built})`);
+        console.log(`  cold / warm (median cell wall): ${ratio.toFixed(2)}×`);
+        const bench = `cold env (${resolver})`;
+        rows.push(
+          { bench, metric: "cold cell wall (median of 3, concurrent)", value: formatMs(coldMedian) },
+          { bench, metric: "warm cell wall (median of 3, concurrent)", value: formatMs(warmMedian) },
+          { bench, metric: "cold phases (median)", value: phaseText },
+          {
+            bench,
+            metric: "cold / warm",
+            value: `${ratio.toFixed(2)}×`,
+            ...(resolver === "uv" ? { target: `≤ ${COLD_WARM_RATIO_TARGET}×`, met: ratio <= COLD_WARM_RATIO_TARGET } : {}),
+          },
+        );
+        if (resolver === "uv") {
+          const second = await matrix(await makeProject(context, "second"), "second");
+          console.log(`  second project, same dependencies: cells ${second.walls.map(formatMs).join(", ")}, images built ${second.built}`);
+          rows.push({ bench, metric: "second project, same deps: images built", value: String(second.built), target: "0", met: second.built === 0 });
+        }
+      }
+      return rows;
+    } finally {
+      // The environment images, then the Django layers under them (a layer goes only once its children have).
+      const layers = new Set<string>();
+      for (const image of images) {
+        const parent = await context.docker.getImage(image).inspect().then((info) => info.Parent, () => "");
+        if (parent) for (const tag of (await context.docker.getImage(parent).inspect().catch(() => undefined))?.RepoTags ?? []) if (tag.startsWith(`${LAYER_IMAGE_REPO}:`)) layers.add(tag);
+      }
+      for (const image of [...images, ...layers]) await context.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    }
+  });
+}
+
+if (isMainModule(import.meta.url)) {
+  const which = process.argv[2] ?? "both";
+  const rows = await runColdEnvBench({ resolvers: which === "both" ? ["pip", "uv"] : [which as Resolver] });
+  const { renderBenchTable } = await import("./support/bench-row.js");
+  console.log(`\n${renderBenchTable(rows)}`);
+}

@@ -1,0 +1,122 @@
+import { createHash } from "node:crypto";
+import { link, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { CancelledError } from "../../../../src/domain/errors.js";
+import { EnvironmentError } from "../environment-error.js";
+import type { HostPython } from "../host-python.js";
+import type { InterpreterProbe } from "../pip-target-args.js";
+import type { PipRunner } from "../run-pip.js";
+import { createWheelFetcher } from "./create-wheel-fetcher.js";
+import { ensureUv } from "./ensure-uv.js";
+import { resolveWithUv, UvResolutionError, type LockedWheel } from "./resolve-with-uv.js";
+
+export interface UvPrepareRequest {
+  probe: InterpreterProbe;
+  django: string;
+  requirements: string[];
+  constraints: string[];
+  /** Fresh directory: receives hard links to exactly the wheels to install. */
+  dest: string;
+  scratchDir: string;
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+  /** Called as each phase ends, with its duration. */
+  onPhase?: (phase: "resolve" | "download", ms: number, detail: string) => void;
+}
+
+export interface UvInstaller {
+  /**
+   * Resolve with uv for the image's exact target and put the wheels in
+   * `dest`. Resolves the files and the uv binary (for the offline install
+   * in the container), or undefined when uv cannot do it without building
+   * (a requirement with only a source distribution, a platform uv cannot
+   * target): the caller then takes the pip path, which builds such a
+   * requirement in a hardened container. Requests with the same input share
+   * one resolution; downloads of one file are shared too. Throws
+   * EnvironmentError ("project" when the requirements cannot be met) or
+   * CancelledError.
+   */
+  prepare(request: UvPrepareRequest): Promise<{ files: string[]; uv: string } | undefined>;
+}
+
+export interface UvInstallerOptions {
+  host: HostPython;
+  runPip: PipRunner;
+  /** Where uv itself is installed. */
+  toolsDir: string;
+  /** uv's cache (index metadata). */
+  uvCacheDir: string;
+  /** The shared wheel cache (the pip path's too). */
+  wheelsDir: string;
+}
+
+export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
+  let uvBinary: Promise<string> | undefined;
+  const resolutions = new Map<string, Promise<LockedWheel[]>>();
+  const fetcher = createWheelFetcher({ host: options.host, wheelsDir: options.wheelsDir });
+  const uv = (signal?: AbortSignal) => {
+    uvBinary ??= ensureUv({ toolsDir: options.toolsDir, runPip: options.runPip, signal }).catch((error) => {
+      uvBinary = undefined;
+      throw error;
+    });
+    return uvBinary;
+  };
+
+  return {
+    async prepare(request) {
+      let binary: string;
+      try {
+        binary = await uv(request.signal);
+      } catch (error) {
+        if (error instanceof CancelledError || request.signal?.aborted) throw new CancelledError();
+        request.onLine?.(`[ponyci] uv is not available (${error instanceof Error ? error.message.split("\n")[0] : String(error)}): using pip`);
+        return undefined;
+      }
+      const requirements = [`django==${request.django}`, ...request.requirements];
+      const key = createHash("sha256")
+        .update(JSON.stringify([request.probe, [...new Set(requirements)].sort(), [...new Set(request.constraints)].sort()]))
+        .digest("hex");
+      const t0 = Date.now();
+      let pending = resolutions.get(key);
+      const shared = pending !== undefined;
+      if (!pending) {
+        pending = resolveWithUv({ uv: binary, host: options.host, cacheDir: options.uvCacheDir, probe: request.probe, requirements, constraints: request.constraints, scratchDir: request.scratchDir, signal: request.signal, onLine: request.onLine });
+        resolutions.set(key, pending);
+        // Kept only while in flight: a later build asks the index again (new releases).
+        void pending.then(() => resolutions.delete(key), () => resolutions.delete(key));
+      }
+      let wheels: LockedWheel[];
+      try {
+        wheels = await pending;
+      } catch (error) {
+        if (error instanceof CancelledError) throw error;
+        if (error instanceof UvResolutionError) {
+          if (error.kind === "needs-build") {
+            request.onLine?.("[ponyci] uv: a requirement has no wheel for this Python; pip builds it in a container instead");
+            return undefined;
+          }
+          throw new EnvironmentError(error.kind, error.message);
+        }
+        throw error;
+      }
+      request.onPhase?.("resolve", Date.now() - t0, `uv${shared ? ", shared with another cell" : ""}, ${new Set(wheels.map((w) => w.name)).size} packages`);
+      const t1 = Date.now();
+      const downloaded = await fetcher.ensure(wheels, { signal: request.signal });
+      request.onPhase?.("download", Date.now() - t1, `${downloaded} of ${new Set(wheels.map((w) => w.file)).size} wheels downloaded, the rest cached`);
+      const files = [...new Set(wheels.map((w) => w.file))].sort();
+      await mkdir(request.dest, { recursive: true });
+      for (const file of files) {
+        await link(join(options.wheelsDir, file), join(request.dest, file)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== "EEXIST") throw error;
+        });
+      }
+      // One wheel per project is named to the installer (uv lists every compatible one): a platform wheel over a pure one.
+      const chosen = new Map<string, string>();
+      for (const wheel of wheels) {
+        const current = chosen.get(wheel.name);
+        if (!current || (current.endsWith("-none-any.whl") && !wheel.file.endsWith("-none-any.whl"))) chosen.set(wheel.name, wheel.file);
+      }
+      return { files: [...chosen.values()].sort(), uv: binary };
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { gcCommand } from "../../src/cli/gc-command.js";
+import { createDocker } from "../../runner/src/docker/create-docker.js";
+import { createRunnerSources, runnerLayout } from "../../runner/src/gc/create-runner-sources.js";
+import { createStoreSources } from "../../src/gc/create-store-sources.js";
+import { silentLogger } from "../../src/domain/logger.js";
+
+describe("ponyci gc", () => {
+  let dataDir: string;
+  let wheel: string;
+  let crashed: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), "ponyci-gc-cli-"));
+    const layout = runnerLayout(dataDir);
+    mkdirSync(join(layout.environmentsDir, "wheels"), { recursive: true });
+    wheel = join(layout.environmentsDir, "wheels", "pkg-1.0-py3-none-any.whl");
+    writeFileSync(wheel, Buffer.alloc(64 * 1024, 1));
+    const old = new Date(Date.now() - 3 * 86_400_000);
+    utimesSync(wheel, old, old);
+    crashed = join(layout.workDir, "jobs", "job-1-abc");
+    mkdirSync(crashed, { recursive: true });
+    writeFileSync(join(crashed, "owner"), `${hostname()}:2147483646`);
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const run = async (argv: string[], budget: number) => {
+    let text = "";
+    const code = await gcCommand(argv, {
+      settings: { dataDir, diskBudgetBytes: budget },
+      out: { write: (t) => void (text += t) },
+      log: silentLogger,
+      // Never other tests' images on the shared daemon: an image repository nobody uses.
+      sources: (store) => [...createRunnerSources({ docker: createDocker(), dataDir, imageRepositories: ["ponyci-gctest/none"] }), ...createStoreSources(store)],
+    });
+    return { code, text };
+  };
+
+  it("--dry-run prints what it would free per kind and removes nothing", async () => {
+    const { code, text } = await run(["--dry-run"], 1024);
+    expect(code).toBe(0);
+    expect(text).toMatch(/dry run: nothing removed/);
+    expect(text).toMatch(/wheels\s+1 \(64\.0 KiB\)\s+would free 1 \(64\.0 KiB\)/);
+    expect(text).toMatch(/workspaces\s+1 .*would free 1/);
+    expect(existsSync(wheel)).toBe(true);
+    expect(existsSync(crashed)).toBe(true);
+  });
+
+  it("removes what is over budget and a crashed job's workspace, and says so", async () => {
+    const { code, text } = await run([], 1024);
+    expect(code).toBe(0);
+    expect(text).toMatch(/wheels\s+1 \(64\.0 KiB\)\s+freed 1 \(64\.0 KiB\)/);
+    expect(existsSync(wheel)).toBe(false);
+    expect(existsSync(crashed)).toBe(false);
+  });
+
+  it("under budget keeps the wheel (the crashed workspace goes anyway)", async () => {
+    const { text } = await run([], 10 * 1024 ** 3);
+    expect(text).toMatch(/wheels\s+1 \(64\.0 KiB\)\s+freed 0/);
+    expect(existsSync(wheel)).toBe(true);
+    expect(existsSync(crashed)).toBe(false);
+  });
+});
