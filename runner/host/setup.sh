@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepare this machine to run Pony CI: Docker Engine, npm dependencies, the
+# Prepare this machine to run Pony CI: Docker Engine, Redis, npm dependencies, the
 # compiled app, and the Python base images. Idempotent and quick when done.
 #
 #   runner/host/setup.sh              everything (used by `npm run demo` and `npm test`:
@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 bash runner/host/ensure-docker.sh
+bash runner/host/ensure-redis.sh
 
 # Install npm dependencies when node_modules is missing or older than the lock
 # file (npm install, not npm ci: see .ci/run).
