@@ -75,6 +75,8 @@ export interface FinishedEvent {
   exitCode?: number;
   /** Lines of output dropped because the cell exceeded the log limit. */
   truncatedLines?: number;
+  /** What the reader of the verdict should know about earlier attempts ("Retried after runner X was lost."). */
+  notes?: string[];
   /** With conclusion "error": the infrastructure failure, for the caller's retry decision. */
   infrastructureError?: Error;
 }

@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job, type MinimalJob } from "bullmq";
 import { Redis } from "ioredis";
 import { silentLogger, type Logger } from "../log/logger.js";
 import { CancelledError, InfrastructureError, InterruptedError, isRetryable } from "./errors.js";
@@ -62,7 +62,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
   // BullMQ keeps its own keys next to the jobs' (`<prefix>:<name>:<id>`): a job
   // id such as "meta" or "events" would land on one of them. Ours get a prefix.
   const bullId = (jobId: string): string => `j.${jobId}`;
-  const ourId = (job: Job): string => (job.id as string).slice(2);
+  const ourId = (job: MinimalJob): string => (job.id as string).slice(2);
   const client = connect();
   const queue = new Queue(name, { connection: client, prefix });
   queue.on("error", (error) => log.warn({ err: String(error) }, "queue: Redis error (BullMQ reconnects)"));
@@ -194,7 +194,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
         stalledInterval: Math.max(1_000, Math.floor(lockMs / 2)),
         maxStalledCount: 1_000_000,
         settings: {
-          backoffStrategy: (_made: number, _type?: string, _error?: Error, job?: Job) => {
+          backoffStrategy: (_made: number, _type?: string, _error?: Error, job?: MinimalJob) => {
             const id = job ? ourId(job) : "";
             const delay = retryDelays.get(id) ?? 0;
             retryDelays.delete(id);
