@@ -13,12 +13,14 @@ import { hookCommand } from "./hook-command.js";
 import { buildsCommand } from "./builds-command.js";
 import { showCommand } from "./show-command.js";
 import { serveCommand } from "./serve-command.js";
+import { runnerCommand } from "./runner-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
 
 Commands:
   run [PATH|URL]    run a project's Python × Django matrix on this machine
   serve             start the GitHub App server (webhooks, bridge, dashboards)
+  runner            run cells for a server on this Docker host (needs PONYCI_REDIS_URL)
   builds            list recorded builds
   show <build>      show a build: cells, results, failure locations
   hook install      install the post-receive hook in a private bare repository
@@ -46,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
     case "serve": {
       const settings = loadSettings(process.env, "serve");
       return serveCommand({ settings, log: createConsoleLogger(consoleLevel(settings.logLevel, false)) });
+    }
+    case "runner": {
+      const settings = loadSettings(process.env, "run");
+      return runnerCommand({ settings, log: createConsoleLogger(consoleLevel(settings.logLevel, false)) });
     }
     case "hook":
       return hookCommand(rest, { out });

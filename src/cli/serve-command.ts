@@ -15,7 +15,7 @@ export async function serveCommand(deps: { settings: Settings; log: Logger }): P
   process.on("unhandledRejection", (reason) => log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, "unhandled rejection"));
   const running = await startServer({ settings: { ...settings, github: settings.github }, log });
   log.info(`Pony CI listening on http://${settings.host}:${running.port} (webhooks at /api/github/webhooks)`);
-  const graceMs = Number(process.env.PONYCI_SHUTDOWN_GRACE ?? 30) * 1000;
+  const graceMs = settings.shutdownGraceMs;
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info(`${signal}: shutting down (running cells get ${graceMs / 1000} s)`);

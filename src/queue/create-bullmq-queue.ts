@@ -1,5 +1,6 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job, type MinimalJob } from "bullmq";
 import { Redis } from "ioredis";
+import { closeRedis, settleWithin } from "../../runner/src/util/close-redis.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import { CancelledError, InfrastructureError, InterruptedError, isRetryable } from "./errors.js";
 import { exponentialBackoff, type Backoff } from "./exponential-backoff.js";
@@ -245,7 +246,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
           }
         }
         await queue.close();
-        for (const connection of connections) await connection.quit().catch(() => connection.disconnect());
+        for (const connection of connections) await closeRedis(connection);
         if (putBack.length > 0) log.warn({ jobs: putBack }, "queue: stopped; interrupted jobs go back to the queue");
         return putBack;
       })();
@@ -272,3 +273,4 @@ function redisOptionsOf(url: string): { host: string; port: number; db?: number;
     ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
   };
 }
+

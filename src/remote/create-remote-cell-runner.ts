@@ -1,5 +1,6 @@
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
+import { closeRedis, settleWithin } from "../../runner/src/util/close-redis.js";
 import { InfrastructureError } from "../domain/errors.js";
 import { emptyCounts, type FinishedEvent, type RunnerEvent } from "../domain/events.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
@@ -270,9 +271,12 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
       stopping = true;
       reader?.disconnect();
       await reading?.catch(() => undefined);
-      for (const watcher of watchers) await watcher.close().catch(() => undefined);
+      for (const watcher of watchers) {
+        await settleWithin(watcher.close(true), 2_000);
+        await settleWithin(watcher.disconnect(), 1_000);
+      }
       for (const queue of queues.values()) await queue.close().catch(() => undefined);
-      for (const connection of connections) await connection.quit().catch(() => connection.disconnect());
+      for (const connection of connections) await closeRedis(connection);
     },
     async metrics() {
       const ids = await client.smembers(names.runners);
@@ -304,3 +308,4 @@ function fromWire(event: Extract<WireEvent, { type: "finished" }>, notes: string
   if (infrastructure) finished.infrastructureError = new InfrastructureError(event.error?.message ?? "infrastructure error on the runner");
   return finished;
 }
+

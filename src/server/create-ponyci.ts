@@ -15,6 +15,10 @@ import type { BuildRecord } from "../store/build-rows.js";
 import { createLocalRunner, type LocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import type { Clock } from "../store/clock.js";
+import { createBullmqQueue } from "../queue/create-bullmq-queue.js";
+import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
+import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
+import { detectPythons } from "../../runner/src/remote/detect-pythons.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -34,6 +38,8 @@ export interface PonyCiOptions {
   /** Default: a runner for this Docker host from the settings. */
   runner?: LocalRunner;
   progressIntervalMs?: number;
+  /** With Redis: the lock runners take on a cell (lost-runner detection time). Default 10 s. */
+  runnerLockMs?: number;
 }
 
 export interface PonyCi {
@@ -42,6 +48,8 @@ export interface PonyCi {
   outbox: Outbox;
   builds: BuildService;
   runner: LocalRunner;
+  /** With Redis (PONYCI_REDIS_URL): runners, what they run, queue waits (for /metrics). */
+  scaleOut?: { metrics(): Promise<ScaleOutMetrics> };
   /**
    * Start-up, in order: reap containers of dead processes, take back jobs a
    * dead process was running (they run again), start the queue and the
@@ -59,15 +67,19 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const store = openStore({ dataDir: settings.dataDir, log, logLimitBytes: settings.cell.logLimitBytes, clock: options.clock });
   const runner = options.runner ?? createLocalRunner(settings, log);
   const maxAttempts = options.queueOptions?.maxAttempts ?? 3;
-  const queue = createEmbeddedQueue<CellJobPayload>({
-    store,
-    concurrency: settings.concurrency,
-    log,
-    clock: options.clock,
-    leaseMs: options.queueOptions?.leaseMs,
-    maxAttempts,
-    backoff: options.queueOptions?.backoff,
-  });
+  const redisUrl = settings.queue.kind === "redis" ? settings.queue.url : undefined;
+  // With Redis the server's queue only supervises cells that run on runners: many at once is cheap.
+  const queue: JobQueue<CellJobPayload> = redisUrl
+    ? createBullmqQueue<CellJobPayload>({ url: redisUrl, concurrency: 256, log, lockMs: options.queueOptions?.leaseMs, maxAttempts, backoff: options.queueOptions?.backoff })
+    : createEmbeddedQueue<CellJobPayload>({
+        store,
+        concurrency: settings.concurrency,
+        log,
+        clock: options.clock,
+        leaseMs: options.queueOptions?.leaseMs,
+        maxAttempts,
+        backoff: options.queueOptions?.backoff,
+      });
   const outbox = createOutbox({
     store,
     send: options.send ?? (async () => ({ status: "retry", reason: "no GitHub connection configured", retryAfterMs: 60_000 })),
@@ -89,7 +101,20 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;
-  const processor = createJobProcessor({ store, runner: runner.cells, listeners, tokenFor: options.tokenFor, log, maxAttempts, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
+  const remote: RemoteCellRunner | undefined = redisUrl
+    ? createRemoteCellRunner({
+        url: redisUrl,
+        log,
+        lockMs: options.runnerLockMs,
+        routeOf: (spec) => {
+          const job = store.getJob(spec.jobId);
+          const request = job ? (store.getBuild(job.buildId)?.trigger.request as BuildRequest | undefined) : undefined;
+          return { repo: request?.repo.name ?? "?", pullRequest: request?.prNumber !== undefined, labels: [] };
+        },
+      })
+    : undefined;
+  let localWorker: RunnerWorker | undefined;
+  const processor = createJobProcessor({ store, runner: remote ?? runner.cells, listeners, tokenFor: options.tokenFor, log, maxAttempts, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
   const notify = fanOut(listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
   let started = false;
 
@@ -99,6 +124,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     outbox,
     builds,
     runner,
+    scaleOut: remote,
     async start() {
       // 1. Containers of dead processes.
       const reaped = await reapContainers(runner.docker).catch((error) => {
@@ -118,7 +144,16 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
           finishAsInfrastructureError(job.id, "the server stopped while this cell ran, too many times");
         }
       }
-      // 3. Queue and outbox.
+      // 3. Scale-out (Redis): events from runners, and this host's own runner unless PONYCI_LOCAL_RUNNER=0.
+      if (remote && redisUrl) {
+        await remote.start();
+        if (settings.localRunner) {
+          const pythons = settings.runner.pythons ?? (await detectPythons(runner.docker).catch(() => []));
+          localWorker = createRunnerWorker({ url: redisUrl, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
+          await localWorker.start();
+        }
+      }
+      // 4. Queue and outbox.
       queue.start(processor, {
         onFailed: ({ job, error, retrying }) => {
           if (retrying) return;
@@ -129,7 +164,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       });
       outbox.start();
       started = true;
-      // 4. Builds recorded but not planned.
+      // 5. Builds recorded but not planned.
       builds.planPending().catch((error) => log.error({ err: String(error) }, "could not list the builds left to plan"));
     },
     async stop({ graceMs = 30_000 } = {}) {
@@ -142,6 +177,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
           // Told before the outbox drains below, so the check run does not sit "in progress" while the server is away.
           if (job && build) notify.interrupted(build, job);
         }
+        await localWorker?.stop({ graceMs: 1_000 });
+        await remote?.stop();
         await Promise.race([outbox.drain().catch(() => undefined), delay(5_000)]);
         await outbox.stop();
       }

@@ -31,6 +31,8 @@ export interface Settings {
     logLimitBytes: number;
   };
   maxCells: number;
+  /** PONYCI_SHUTDOWN_GRACE (seconds): how long running cells may finish on SIGTERM. */
+  shutdownGraceMs: number;
   /** PONYCI_REDIS_URL set: BullMQ on that Redis (cells go to `ponyci runner`s); else the embedded queue. */
   queue: { kind: "embedded" } | { kind: "redis"; url: string };
   /** `serve` runs cells on this host too (PONYCI_LOCAL_RUNNER, default on; only meaningful with Redis). */
@@ -80,6 +82,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
       logLimitBytes: bytes(env, "PONYCI_LOG_LIMIT", "5m"),
     },
     maxCells: integer(env, "PONYCI_MAX_CELLS", 24, 1, 256),
+    shutdownGraceMs: integer(env, "PONYCI_SHUTDOWN_GRACE", 30, 0, 86400) * 1000,
     queue: redisUrl ? { kind: "redis", url: redisUrl } : { kind: "embedded" },
     localRunner: flag(env, "PONYCI_LOCAL_RUNNER", true),
     runner: {

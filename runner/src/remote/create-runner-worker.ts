@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
+import { closeRedis, settleWithin } from "../util/close-redis.js";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { InfrastructureError } from "../../../src/domain/errors.js";
 import { emptyCounts, type FinishedEvent } from "../../../src/domain/events.js";
@@ -62,6 +63,7 @@ interface Attempt {
   controller: AbortController;
   /** Set when the runner cut it short (drain): reported as this infrastructure error. */
   cutShort?: string;
+  renew?: NodeJS.Timeout;
 }
 
 /**
@@ -161,18 +163,25 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
       return events.xadd(names.events, "MAXLEN", "~", "100000", "*", "e", JSON.stringify(envelope));
     };
     let lockLost = false;
+    let renewedAt = Date.now();
+    const loseLock = (why: string): void => {
+      if (lockLost) return;
+      lockLost = true;
+      log.warn({ attemptId: dispatch.attemptId }, `runner: ${why}; stopping the cell (the server retries it elsewhere)`);
+      attempt.controller.abort(new Error(why));
+    };
     const renew = setInterval(() => {
+      // Cut off for longer than the lock: BullMQ has given the attempt up by now.
+      if (Date.now() - renewedAt > lockMs) return loseLock("could not renew the lock of a cell in time");
       job.extendLock(token, lockMs).then(
         (ok) => {
-          if (ok) return;
-          // BullMQ gave the attempt up (we were cut off too long): the server retries it elsewhere.
-          lockLost = true;
-          log.warn({ attemptId: dispatch.attemptId }, "runner: lost the lock of a cell; stopping it");
-          attempt.controller.abort(new Error("lock lost"));
+          if (ok) return void (renewedAt = Date.now());
+          loseLock("BullMQ gave the attempt up (its lock is gone)");
         },
         (error: unknown) => log.debug({ err: String(error) }, "runner: could not renew a lock (Redis away?); trying again"),
       );
     }, Math.max(200, Math.floor(lockMs / 3)));
+    attempt.renew = renew;
     log.info({ attemptId: dispatch.attemptId, repo: dispatch.repo, cell: dispatch.spec.cell }, "runner: took a cell");
     void beat().catch(() => undefined);
     let sent: Promise<unknown> = send({ type: "taken", at: Date.now() });
@@ -186,8 +195,10 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
           sent = send(toWireEvent(event));
         }
       }
-      await sent;
-      if (!lockLost) await job.moveToCompleted("done", token, false);
+      if (!lockLost) {
+        await sent;
+        await job.moveToCompleted("done", token, false);
+      }
     } catch (error) {
       log.error({ err: String(error), attemptId: dispatch.attemptId }, "runner: a cell failed outside its verdict");
       if (!lockLost) {
@@ -253,9 +264,13 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
         await Promise.race([all, timeout(10_000)]);
       }
       clearInterval(heartbeat);
-      await client?.del(names.runnerKey(options.id)).catch(() => undefined);
-      for (const worker of workers) await worker.close().catch(() => undefined);
-      for (const connection of connections) await connection.quit().catch(() => connection.disconnect());
+      for (const attempt of running.values()) clearInterval(attempt.renew);
+      if (client) await settleWithin(client.del(names.runnerKey(options.id)), 1_000);
+      for (const worker of workers) {
+        await settleWithin(worker.close(true), 2_000);
+        await settleWithin(worker.disconnect(), 1_000);
+      }
+      for (const connection of connections) await closeRedis(connection);
       log.info({ id: options.id }, "runner: stopped");
     },
   };
@@ -264,3 +279,4 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
 function shutDownVerdict(event: FinishedEvent, message: string): FinishedEvent {
   return { ...event, conclusion: "error", error: { message }, infrastructureError: new InfrastructureError(message) };
 }
+
