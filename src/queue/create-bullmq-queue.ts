@@ -1,6 +1,6 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job, type MinimalJob } from "bullmq";
 import { Redis } from "ioredis";
-import { closeRedis, settleWithin } from "../../runner/src/util/close-redis.js";
+import { closeRedis } from "../../runner/src/util/close-redis.js";
 import { silentLogger, type Logger } from "../log/logger.js";
 import { CancelledError, InfrastructureError, InterruptedError, isRetryable } from "./errors.js";
 import { exponentialBackoff, type Backoff } from "./exponential-backoff.js";
