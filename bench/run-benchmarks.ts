@@ -12,6 +12,7 @@ import { runMatrixBench } from "./matrix-bench.js";
 import { runWebhookBench } from "./webhook-bench.js";
 import { runPushToDoneBench } from "./push-to-done-bench.js";
 import { runRecoveryBench } from "./recovery-bench.js";
+import { runScaleOutBench } from "./scale-out-bench.js";
 import { createBenchContext, disposeBenchContext, type BenchContext } from "./support/bench-context.js";
 import { renderBenchTable, type BenchRow } from "./support/bench-row.js";
 import { isMainModule } from "./support/is-main-module.js";
@@ -29,6 +30,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: "webhook", run: () => runWebhookBench() },
   { name: "push→done", run: (context) => runPushToDoneBench({ context }) },
   { name: "recovery", run: () => runRecoveryBench() },
+  { name: "scale-out", run: () => runScaleOutBench() },
 ];
 
 /** Run the benchmarks, print the table; resolves the process exit code. */
