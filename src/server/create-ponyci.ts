@@ -155,6 +155,20 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       }
       // 4. Queue and outbox.
       queue.start(processor, {
+        // Jobs of a dead process taken back while this one runs (BullMQ's stalled check; the embedded queue's heartbeat).
+        onRecovered: (recovered) => {
+          for (const { id, payload, requeued } of recovered) {
+            const job = store.getJob(payload.jobId ?? id);
+            const build = job ? store.getBuild(job.buildId) : undefined;
+            if (!job || !build || job.state === "finished" || job.state === "cancelled") continue;
+            if (requeued) {
+              store.recordJobRequeued(job.id);
+              notify.restarted(build, job);
+            } else {
+              finishAsInfrastructureError(job.id, "the process running this cell died too many times");
+            }
+          }
+        },
         onFailed: ({ job, error, retrying }) => {
           if (retrying) return;
           const name = (error as Error | undefined)?.name;

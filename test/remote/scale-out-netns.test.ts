@@ -97,7 +97,7 @@ afterAll(async () => {
 
 function startRunner(space: (typeof spaces)[number]): RunnerProcess {
   const id = `runner-${space.side}`;
-  const env = {
+  const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/root",
     PONYCI_REDIS_URL: `redis://${space.hostIp}:${redis.port}`,
@@ -118,7 +118,7 @@ function startRunner(space: (typeof spaces)[number]): RunnerProcess {
 }
 
 /** Attempt ids a runner took, from its log. */
-const taken = (runner: RunnerProcess): string[] => [...runner.output().matchAll(/"attemptId":"([^"]+)"[^\n]*runner: took a cell/g)].map((m) => m[1] as string);
+const taken = (runner: RunnerProcess): string[] => [...runner.output().matchAll(/runner: took a cell \{"attemptId":"([^"]+)"/g)].map((m) => m[1] as string);
 
 it("spreads a 6-cell matrix over two runners in their own namespaces; kill -9 and a Redis restart mid-build; each check run concludes once", async () => {
   const server = await scenario.start({ PONYCI_REDIS_URL: redis.url, PONYCI_LOCAL_RUNNER: "0" });
@@ -127,7 +127,7 @@ it("spreads a 6-cell matrix over two runners in their own namespaces; kill -9 an
   expect((await scenario.push(server)).status).toBe(200);
 
   // Both runners busy: the matrix spreads.
-  await scenario.waitFor(() => taken(a).length > 0 && taken(b).length > 0, 120_000, "a cell on each runner");
+  await scenario.waitFor(() => taken(a).length > 0 && taken(b).length > 0, 120_000, `a cell on each runner\n--- runner-a ---\n${a.output().slice(-3000)}\n--- runner-b ---\n${b.output().slice(-3000)}`);
   const doomed = taken(a)[0] as string;
   // Mid-cell: the test container is up and the tests run (≈ 8 s in all).
   await new Promise((resolve) => setTimeout(resolve, 4_000));
@@ -137,7 +137,7 @@ it("spreads a 6-cell matrix over two runners in their own namespaces; kill -9 an
   await redis.restart();
 
   const completions = () => scenario.github.requests.filter((r) => r.method === "PATCH" && r.pathTemplate === CHECK_RUN && (r.body as { conclusion?: string }).conclusion !== undefined);
-  await scenario.waitFor(() => new Set(completions().map((r) => r.params.check_run_id)).size === 6, 240_000, "six completed check runs");
+  await scenario.waitFor(() => new Set(completions().map((r) => r.params.check_run_id)).size === 6, 240_000, `six completed check runs\n--- runner-b ---\n${b.output().slice(-4000)}`);
   await new Promise((resolve) => setTimeout(resolve, 2_000)); // nothing more may arrive
 
   const done = completions();

@@ -137,8 +137,13 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
   const idle = async (): Promise<void> => {
     const signal = wake.signal;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, pollMs);
-      signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, pollMs);
+      signal.addEventListener("abort", done, { once: true });
     });
   };
 
