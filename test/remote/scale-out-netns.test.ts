@@ -9,7 +9,8 @@
  * One build of six cells: it spreads over both runners; one runner is
  * killed (kill -9) mid-cell and its cell completes on the other, with one
  * conclusion and "Retried after runner … was lost." in the summary; Redis
- * restarts mid-build and the build still completes.
+ * restarts mid-build and the build still completes; the killed runner,
+ * started again on the same host, first removes the containers it left.
  */
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -117,6 +118,13 @@ function startRunner(space: (typeof spaces)[number]): RunnerProcess {
   return runner;
 }
 
+/** Containers a runner process created (owner label host:pid). */
+async function containersOwnedBy(runner: RunnerProcess, options: { running?: boolean } = {}): Promise<string[]> {
+  const filters = ["--filter", `label=${LABEL_OWNER}=${hostname()}:${runner.child.pid}`, ...(options.running ? ["--filter", "status=running"] : [])];
+  const { stdout } = await execa("docker", ["ps", "-aq", ...filters]);
+  return stdout.split("\n").filter(Boolean);
+}
+
 /** Attempt ids a runner took, from its log. */
 const taken = (runner: RunnerProcess): string[] => [...runner.output().matchAll(/runner: took a cell \{"attemptId":"([^"]+)"/g)].map((m) => m[1] as string);
 
@@ -129,10 +137,12 @@ it("spreads a 6-cell matrix over two runners in their own namespaces; kill -9 an
   // Both runners busy: the matrix spreads.
   await scenario.waitFor(() => taken(a).length > 0 && taken(b).length > 0, 120_000, `a cell on each runner\n--- runner-a ---\n${a.output().slice(-3000)}\n--- runner-b ---\n${b.output().slice(-3000)}`);
   const doomed = taken(a)[0] as string;
-  // Mid-cell: the test container is up and the tests run (≈ 8 s in all).
-  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  // Mid-cell: runner-a's test container runs (the tests take ≈ 8 s in all).
+  await scenario.waitFor(async () => (await containersOwnedBy(a, { running: true })).length > 0, 60_000, "runner-a's test container");
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
   a.child.kill("SIGKILL");
   await a.exited;
+  expect((await containersOwnedBy(a)).length).toBeGreaterThan(0);
   // Redis restarts while the build runs; AOF keeps the queues, the stream and the locks.
   await redis.restart();
 
@@ -148,6 +158,12 @@ it("spreads a 6-cell matrix over two runners in their own namespaces; kill -9 an
   // The killed runner's cell ran again on the other and says so.
   const jobOfDoomed = doomed.split("#")[0] as string;
   expect(taken(b).some((attempt) => attempt.startsWith(`${jobOfDoomed}#`))).toBe(true);
-  const noted = done.filter((r) => ((r.body as { output?: { summary?: string } }).output?.summary ?? "").includes("Retried after runner runner-a was lost."));
+  // (Summaries escape Markdown: "runner\-a was lost\.")
+  const noted = done.filter((r) => ((r.body as { output?: { summary?: string } }).output?.summary ?? "").replaceAll("\\", "").includes("Retried after runner runner-a was lost."));
   expect(noted).toHaveLength(1);
+
+  // runner-a again on the same host: it removes what its killed predecessor left first.
+  const again = startRunner(spaces[0] as (typeof spaces)[number]);
+  await scenario.waitFor(() => /taking cells/.test(again.output()), 30_000, "runner-a restarted");
+  expect(await containersOwnedBy(a)).toEqual([]);
 }, 600_000);
