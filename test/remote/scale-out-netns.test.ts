@@ -11,6 +11,9 @@
  * conclusion and "Retried after runner … was lost." in the summary; Redis
  * restarts mid-build and the build still completes; the killed runner,
  * started again on the same host, first removes the containers it left.
+ * A second and third commit: a runner's veth goes down mid-cell and the
+ * cell completes on the other runner; the third commit supersedes the
+ * second, and the cancel reaches the cells running on the remote runner.
  */
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -19,9 +22,10 @@ import { execa } from "execa";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { LABEL_OWNER } from "../../runner/src/docker/labels.js";
 import { loadSettings } from "../../src/settings/load-settings.js";
-import { CHECK_RUN } from "../support/fake-github-server.js";
+import { CHECK_RUN, CHECK_RUNS } from "../support/fake-github-server.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
-import { PONYCI_CLI } from "../recovery/support/ponyci-process.js";
+import { PONYCI_CLI, type PonyCiProcess } from "../recovery/support/ponyci-process.js";
+import { postWebhook, pushPayload } from "../support/signed-webhooks.js";
 import { createRecoveryScenario, OWNER, type RecoveryScenario } from "../recovery/support/recovery-scenario.js";
 
 const tag = (process.pid % 10_000).toString(36);
@@ -43,6 +47,8 @@ interface RunnerProcess {
 
 let redis: RedisServer;
 let scenario: RecoveryScenario;
+/** Kept from the first test for the second. */
+let shared: { server: PonyCiProcess; a: RunnerProcess; b: RunnerProcess } | undefined;
 const runners: RunnerProcess[] = [];
 
 async function ip(...args: string[]): Promise<void> {
@@ -166,4 +172,40 @@ it("spreads a 6-cell matrix over two runners in their own namespaces; kill -9 an
   const again = startRunner(spaces[0] as (typeof spaces)[number]);
   await scenario.waitFor(() => /taking cells/.test(again.output()), 30_000, "runner-a restarted");
   expect(await containersOwnedBy(a)).toEqual([]);
+  shared = { server, a: again, b };
+}, 600_000);
+
+it("cut a runner's link (veth down): its cell completes on the other; a newer commit's cancel reaches the remote cells; one conclusion per check run", async () => {
+  if (!shared) throw new Error("needs the first test's server and runners");
+  const { server, a, b } = shared;
+  const before = { a: taken(a).length, b: taken(b).length };
+  const completions = () => scenario.github.requests.filter((r) => r.method === "PATCH" && r.pathTemplate === CHECK_RUN && (r.body as { conclusion?: string }).conclusion !== undefined);
+  const creates = () => scenario.github.requests.filter((r) => r.method === "POST" && r.pathTemplate === CHECK_RUNS && r.status === 201);
+  const second = await scenario.repo.commit("second");
+  expect((await postWebhook(server.port, "push", pushPayload({ dir: scenario.repo.dir, sha: second }, { fullName: scenario.fullName, before: scenario.repo.sha }))).status).toBe(200);
+  await scenario.waitFor(() => taken(a).length > before.a && taken(b).length > before.b, 120_000, "a cell of the second build on each runner");
+  await scenario.waitFor(async () => (await containersOwnedBy(b, { running: true })).length > 0, 60_000, "runner-b's test container");
+
+  // runner-b loses its network: its cell runs again on runner-a.
+  const cutJob = (taken(b).at(-1) as string).split("#")[0] as string;
+  const bSpace = spaces[1] as (typeof spaces)[number];
+  await ip("link", "set", bSpace.hostIf, "down");
+  await scenario.waitFor(() => taken(a).some((attempt) => attempt.startsWith(`${cutJob}#`)), 120_000, "the cut runner's cell on runner-a");
+  await ip("link", "set", bSpace.hostIf, "up");
+
+  // A newer commit on main supersedes the second build: the cells running on runner-a are cancelled there.
+  const third = await scenario.repo.commit("third");
+  expect((await postWebhook(server.port, "push", pushPayload({ dir: scenario.repo.dir, sha: third }, { fullName: scenario.fullName, before: second }))).status).toBe(200);
+  await scenario.waitFor(() => /runner: cancel received/.test(a.output()), 60_000, "the cancel on runner-a");
+
+  // Every check run of the three builds ends once.
+  await scenario.waitFor(() => creates().length === 18 && new Set(completions().map((r) => r.params.check_run_id)).size === 18, 300_000, "eighteen completed check runs");
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const perRun = new Map<string, string[]>();
+  for (const r of completions()) perRun.set(String(r.params.check_run_id), [...(perRun.get(String(r.params.check_run_id)) ?? []), (r.body as { conclusion: string }).conclusion]);
+  expect([...perRun.values()].filter((conclusions) => conclusions.length !== 1)).toEqual([]);
+  expect(scenario.github.requests.flatMap((r) => r.errors)).toEqual([]);
+  const conclusions = [...perRun.values()].map(([c]) => c);
+  expect(conclusions.filter((c) => c === "cancelled").length).toBeGreaterThan(0);
+  expect(conclusions.filter((c) => c !== "cancelled" && c !== "success")).toEqual([]);
 }, 600_000);
