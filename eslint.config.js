@@ -9,6 +9,20 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", Buffer: "readonly" } },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // pino serializes `err` with its stack and cause only when it is the error itself.
+      "no-restricted-syntax": [
+        "error",
+        { selector: "Property[key.name='err'] > CallExpression[callee.name=/^(String|describeError)$/]", message: "log the error itself: { err: error } keeps its stack (pino's err serializer)" },
+        { selector: "Property[key.name='err'] > MemberExpression[property.name=/^(message|stack)$/]", message: "log the error itself: { err: error } keeps its stack (pino's err serializer)" },
+      ],
+    },
+  },
+  {
+    // Every setting is read in src/settings/load-settings.ts (and listed in .env.example).
+    files: ["src/**/*.ts"],
+    ignores: ["src/settings/load-settings.ts", "src/cli/ponyci.ts"],
+    rules: {
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "read settings in src/settings/load-settings.ts (and list them in .env.example)" }],
     },
   },
   {

@@ -31,6 +31,7 @@ import { makeExampleRepo, type ExampleRepo } from "./support/make-example-repo.j
 import { profileCellPhases } from "./support/profile-cell-phases.js";
 import { runBareTests } from "./support/run-bare-tests.js";
 import { formatMs, formatSummary, summariseSamples } from "./support/summarise-samples.js";
+import { createJobSpec } from "../src/domain/job-spec.js";
 
 /** Issue 3: a warm cell costs at most this much more than a bare docker run. */
 export const WARM_OVERHEAD_TARGET_MS = 500;
@@ -213,7 +214,7 @@ export async function runColdCellBench(options: Pick<CellBenchOptions, "context"
 }
 
 function cellSpec(repo: ExampleRepo, label: string): CellSpec {
-  return { jobId: `bench-${label}-${randomUUID().slice(0, 8)}`, source: { url: repo.dir, sha: repo.sha }, cell: CELL };
+  return { jobId: `bench-${label}-${randomUUID().slice(0, 8)}`, source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(CELL) };
 }
 
 if (isMainModule(import.meta.url)) {

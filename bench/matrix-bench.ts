@@ -21,6 +21,7 @@ import { BENCH_LIMITS } from "./support/bench-limits.js";
 import { isMainModule } from "./support/is-main-module.js";
 import { makeExampleRepo, type ExampleRepo } from "./support/make-example-repo.js";
 import { formatMs, summariseSamples } from "./support/summarise-samples.js";
+import { createJobSpec } from "../src/domain/job-spec.js";
 
 /** examples/polls/.github/ponyci.yml, less the cell it leaves out (Django 4.2 on Python 3.13). */
 export const MATRIX_CELLS: Cell[] = [
@@ -110,7 +111,7 @@ async function runMatrix(runner: LocalRunner, repo: ExampleRepo, concurrency: nu
       const cell = MATRIX_CELLS[index];
       if (!cell) return;
       const begin = performance.now();
-      const run = await collectCellRun(runner.cells.runCell({ jobId: `bench-matrix-${runId}-${index}`, source: { url: repo.dir, sha: repo.sha }, cell }, { signal }), begin);
+      const run = await collectCellRun(runner.cells.runCell({ jobId: `bench-matrix-${runId}-${index}`, source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(cell) }, { signal }), begin);
       if (run.image) context.adoptImage(run.image);
       assertCellSucceeded(run, `matrix cell ${cellName(cell)}`);
       cells[index] = run;

@@ -76,23 +76,22 @@ export async function runPushToDoneBench(options: PushToDoneBenchOptions = {}): 
     });
     const done = new Map<number, { at: number; cells: CellFinished[] }>();
     const waiters = new Map<number, () => void>();
-    queue.start(
-      createJobProcessor({
-        store,
-        runner: runner.cells,
-        listeners: [
-          {
-            finished(event) {
-              const entry = done.get(event.build.id) ?? { at: 0, cells: [] };
-              entry.cells.push(event);
-              entry.at = performance.now();
-              done.set(event.build.id, entry);
-              if (isDone(event.build.id)) waiters.get(event.build.id)?.();
-            },
+    const jobs = createJobProcessor({
+      store,
+      runner: runner.cells,
+      listeners: [
+        {
+          finished(event) {
+            const entry = done.get(event.build.id) ?? { at: 0, cells: [] };
+            entry.cells.push(event);
+            entry.at = performance.now();
+            done.set(event.build.id, entry);
+            if (isDone(event.build.id)) waiters.get(event.build.id)?.();
           },
-        ],
-      }),
-    );
+        },
+      ],
+    });
+    queue.start(jobs.process, jobs.hooks);
 
     /** Planned, and every cell ended (a build still being planned has no jobs yet). */
     const isDone = (id: number) => {

@@ -13,6 +13,11 @@ import { runWebhookBench } from "./webhook-bench.js";
 import { runPushToDoneBench } from "./push-to-done-bench.js";
 import { runRecoveryBench } from "./recovery-bench.js";
 import { runScaleOutBench } from "./scale-out-bench.js";
+import { runDashboardBench } from "./dashboard-bench.js";
+import { runTestHistoryBench } from "./test-history-bench.js";
+import { runServicesBench } from "./services-bench.js";
+import { runToxPlanBench } from "./tox-plan-bench.js";
+import { runPlanningBench } from "./planning-bench.js";
 import { createBenchContext, disposeBenchContext, type BenchContext } from "./support/bench-context.js";
 import { renderBenchTable, type BenchRow } from "./support/bench-row.js";
 import { isMainModule } from "./support/is-main-module.js";
@@ -31,6 +36,11 @@ const BENCHMARKS: Benchmark[] = [
   { name: "push→done", run: (context) => runPushToDoneBench({ context }) },
   { name: "recovery", run: () => runRecoveryBench() },
   { name: "scale-out", run: () => runScaleOutBench() },
+  { name: "dashboard", run: () => runDashboardBench() },
+  { name: "test history", run: () => runTestHistoryBench({ builds: 500 }) },
+  { name: "services", run: (context) => runServicesBench({ context, runs: 5 }) },
+  { name: "tox-plan", run: async () => runToxPlanBench() },
+  { name: "planning", run: () => runPlanningBench() },
 ];
 
 /** Run the benchmarks, print the table; resolves the process exit code. */

@@ -14,6 +14,7 @@
  *
  * Run after `npm run build`: `node dist/bench/scale-out-bench.js [runs] [holdMs]` (default 30 and 200).
  */
+import { createJobSpec } from "../src/domain/job-spec.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -35,7 +36,7 @@ interface Payload {
   n: number;
 }
 
-const spec = (jobId: string): CellSpec => ({ jobId, source: { url: "file:///nowhere", sha: "0".repeat(40) }, cell: { python: "3.11", django: "5.2" } });
+const spec = (jobId: string): CellSpec => ({ jobId, source: { url: "file:///nowhere", sha: "0".repeat(40) }, ...createJobSpec({ python: "3.11", django: "5.2" }) });
 
 async function drain(cells: CellRunner, s: CellSpec): Promise<void> {
   for await (const event of cells.runCell(s)) if (event.type === "finished" && event.conclusion !== "success") throw new Error(`cell ${s.jobId}: ${event.conclusion}`);

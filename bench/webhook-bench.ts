@@ -17,7 +17,7 @@ import path from "node:path";
 import nock from "nock";
 import { sign } from "@octokit/webhooks-methods";
 import { loadSettings, type Settings } from "../src/settings/load-settings.js";
-import { silentLogger } from "../src/log/logger.js";
+import { pino } from "pino";
 import { startServer, type RunningServer } from "../src/server/start-server.js";
 import { createDummyRunner } from "./support/create-dummy-runner.js";
 import type { BenchRow } from "./support/bench-row.js";
@@ -111,7 +111,7 @@ async function start(dataDir: string, script: { failures?: number; holdMs?: numb
     },
     "serve",
   );
-  return startServer({ settings: base as Settings & { github: NonNullable<Settings["github"]> }, log: silentLogger, runner: createDummyRunner(dataDir, script) });
+  return startServer({ settings: base as Settings & { github: NonNullable<Settings["github"]> }, log: pino({ level: "silent" }), runner: createDummyRunner(dataDir, script) });
 }
 
 function percentile(values: number[], p: number): number {

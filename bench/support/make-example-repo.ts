@@ -25,14 +25,24 @@ export function exampleDir(name: string): string {
 }
 
 /** A git repository at `dir` holding one commit of examples/<name> (caches and databases left out). */
-export async function makeExampleRepo(name: string, dir: string): Promise<ExampleRepo> {
-  await cp(exampleDir(name), dir, {
+export function makeExampleRepo(name: string, dir: string): Promise<ExampleRepo> {
+  return makeRepoFrom(exampleDir(name), dir, `examples/${name}`);
+}
+
+/** test/fixtures/projects/<name> of this repository, found like exampleDir. */
+export function fixtureDir(name: string): string {
+  return path.join(path.dirname(path.dirname(exampleDir("polls"))), "test", "fixtures", "projects", name);
+}
+
+/** A git repository at `dir` holding one commit of the directory `source`. */
+export async function makeRepoFrom(source: string, dir: string, message: string): Promise<ExampleRepo> {
+  await cp(source, dir, {
     recursive: true,
     filter: (source) => !/(__pycache__|\.pyc$|db\.sqlite3$)/.test(source),
   });
   await execa("git", ["init", "--quiet", "--initial-branch=main"], { cwd: dir });
   await execa("git", ["add", "--all"], { cwd: dir });
-  await execa("git", ["commit", "--quiet", "-m", `examples/${name}`], { cwd: dir, env: GIT_ENV });
+  await execa("git", ["commit", "--quiet", "-m", message], { cwd: dir, env: GIT_ENV });
   const { stdout } = await execa("git", ["rev-parse", "HEAD"], { cwd: dir });
   return { dir, sha: stdout.trim() };
 }

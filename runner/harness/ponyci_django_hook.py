@@ -5,8 +5,10 @@ finder waits for `django.test.runner` to be imported, then patches
 `DiscoverRunner` so every runner built on it (manage.py test, django-admin
 test, python -m django test, runtests.py scripts using get_runner(settings) or
 DiscoverRunner directly, subclasses that call super()) reports:
-- run_suite: filters the suite by PONYCI_ONLY_TESTS, then wraps it so the
-  result object unittest hands it (whatever its class) is instrumented;
+- run_suite: filters the suite by PONYCI_ONLY_TESTS, moves the PONYCI_FIRST
+  tests to the front of their group (never across Django's TestCase /
+  TransactionTestCase / unittest boundaries), then wraps it so the result
+  object unittest hands it (whatever its class) is instrumented;
 - run_tests: an exception escaping it (system check errors, database set-up)
   becomes an `error` event.
 Unimportable test modules: unittest keeps only the text of the ImportError, so
@@ -21,6 +23,7 @@ import types
 import unittest
 
 from ponyci_events import emit, emit_error_once
+from ponyci_first_tests import first_tests_from_env, order_first_within_runs
 from ponyci_locate import error_fields, locate_text_traceback
 from ponyci_only_tests import FAILED_IMPORT_PREFIX, django_labels, django_test_selected, only_tests_from_env
 
@@ -86,6 +89,9 @@ def patch_discover_runner(module):
         labels = django_labels(only_tests_from_env())
         if labels:
             filter_suite(suite, labels)
+        first = django_labels(first_tests_from_env())
+        if first:
+            reorder_suite_first(suite, first, tuple(getattr(self, "reorder_by", ()) or ()))
         return original_run_suite(self, _ReportingSuite(suite), *args, **kwargs)
 
     def run_tests(self, *args, **kwargs):
@@ -139,6 +145,47 @@ def filter_suite(suite, labels):
         elif django_test_selected(test.id(), labels):
             kept.append(test)
     tests[:] = kept
+
+
+def reorder_suite_first(suite, labels, reorder_by):
+    """Move, in place, the tests `labels` select to the front of their run of same-kind tests."""
+
+    def group_of(test):
+        for index, kind in enumerate(reorder_by):
+            if isinstance(test, kind):
+                return index
+        return len(reorder_by)
+
+    def selected(test):
+        if isinstance(test, unittest.TestSuite):
+            return any(django_test_selected(t.id(), labels) for t in _iter_tests(test))
+        return django_test_selected(test.id(), labels)
+
+    def group_of_item(item):
+        if isinstance(item, unittest.TestSuite):
+            tests = list(_iter_tests(item))
+            return group_of(tests[0]) if tests else len(reorder_by)
+        return group_of(item)
+
+    subsuites = getattr(suite, "subsuites", None)  # django ParallelTestSuite: one subsuite per class
+    if isinstance(subsuites, list):
+        subsuites[:] = order_first_within_runs(subsuites, group_of_item, selected)
+        return
+    tests = getattr(suite, "_tests", None)
+    if tests is None:
+        return
+    for test in tests:
+        if isinstance(test, unittest.TestSuite):
+            reorder_suite_first(test, labels, reorder_by)
+    tests[:] = order_first_within_runs(tests, group_of_item, selected)
+
+
+def _iter_tests(suite):
+    for test in getattr(suite, "_tests", ()):
+        if isinstance(test, unittest.TestSuite):
+            yield from _iter_tests(test)
+        else:
+            yield test
 
 
 class _ReportingSuite:

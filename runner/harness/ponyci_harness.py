@@ -20,6 +20,7 @@ HARNESS_DIR = os.path.dirname(os.path.realpath(__file__))
 if HARNESS_DIR not in sys.path:
     sys.path.insert(0, HARNESS_DIR)
 
+from ponyci_commands import parse_plan, run_plan  # noqa: E402
 from ponyci_detect import detect_command  # noqa: E402
 from ponyci_events import emit, events_path  # noqa: E402
 from ponyci_locate import describe_exception, format_exception, repo_root  # noqa: E402
@@ -51,7 +52,9 @@ def child_environment(base, extra, root):
     """The test command's environment: hooks on PYTHONPATH, the pytest plugin, the interpreter on PATH."""
     env = dict(base)
     env.update(extra)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [HARNESS_DIR, base.get("PYTHONPATH", "")] if p)
+    # The hooks first, then what the container was given (upstream checkouts), then the command's own.
+    paths = [HARNESS_DIR, base.get("PYTHONPATH", ""), extra.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     plugins = [p for p in base.get("PYTEST_PLUGINS", "").split(",") if p.strip()]
     env["PYTEST_PLUGINS"] = ",".join(plugins + ["ponyci_pytest_plugin"])
     env["PONYCI_REPO_ROOT"] = root
@@ -87,11 +90,16 @@ def run_command(argv, env, cwd):
     return 128 - code if code < 0 else code
 
 
-def start_event(detection):
-    """The `start` event; `detection` is None when deciding the command failed."""
+def start_event(detection, plan=None):
+    """The `start` event; `detection` and `plan` are None when deciding the command failed."""
     event = {"event": "start", "runner": "command", "command": [], "python": platform.python_version(),
              "django": package_version("django"), "pytest": package_version("pytest")}
-    if detection is not None:
+    if plan is not None:
+        first = (plan.main or plan.pre or plan.post)[0]["argv"] if (plan.main or plan.pre or plan.post) else []
+        event.update(runner=plan.source, command=first, reason="the job spec names the commands")
+        if plan.env.get("DJANGO_SETTINGS_MODULE"):
+            event["settings"] = plan.env["DJANGO_SETTINGS_MODULE"]
+    elif detection is not None:
         event.update(runner=detection.runner, command=detection.argv, reason=detection.reason)
         if detection.env.get("DJANGO_SETTINGS_MODULE"):
             event["settings"] = detection.env["DJANGO_SETTINGS_MODULE"]
@@ -106,8 +114,17 @@ def main():
     root = repo_root()
     exit_code = EXIT_HARNESS_FAILED
     detection = None
+    plan = None
     offset = None
     try:
+        if os.environ.get("PONYCI_COMMANDS"):
+            try:
+                plan = parse_plan(os.environ["PONYCI_COMMANDS"], root, sys.executable)
+            finally:
+                emit(start_event(None, plan))
+                offset = os.path.getsize(events_path())
+            exit_code = run_plan(plan, child_environment(os.environ, plan.env, root), run_command)
+            return exit_code
         try:
             detection = detect_command(
                 list_repo_files(root), make_reader(root), sys.executable, pytest_importable(),

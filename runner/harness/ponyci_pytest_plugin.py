@@ -16,6 +16,7 @@ import pytest
 from ponyci_events import emit, emit_error_once
 from ponyci_locate import describe_exception, error_fields, locate_exception, repo_relative
 import ponyci_only_tests as only  # module import: pluggy treats pytest_* names as hooks
+import ponyci_first_tests as first
 
 _state = {"config": None, "items": {}}
 
@@ -64,13 +65,16 @@ def pytest_internalerror(excrepr, excinfo):
 
 def pytest_collection_modifyitems(session, config, items):
     wanted = only.pytest_node_ids(only.only_tests_from_env())
-    if not wanted:
-        return
-    selected = [item for item in items if only.pytest_item_selected(item.nodeid, wanted)]
-    deselected = [item for item in items if not only.pytest_item_selected(item.nodeid, wanted)]
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = selected
+    if wanted:
+        selected = [item for item in items if only.pytest_item_selected(item.nodeid, wanted)]
+        deselected = [item for item in items if not only.pytest_item_selected(item.nodeid, wanted)]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = selected
+    # PONYCI_FIRST: the tests that failed last time run first; the same items run.
+    ahead = only.pytest_node_ids(first.first_tests_from_env())
+    if ahead:
+        items[:] = first.order_first(items, lambda item: only.pytest_item_selected(item.nodeid, ahead))
 
 
 def _attach_failure(report, excinfo):

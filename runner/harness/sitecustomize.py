@@ -23,6 +23,28 @@ def _ponyci_install_hooks():
         sys.stderr.write("ponyci: harness hooks not installed: %r\n" % (exc,))
 
 
+def _ponyci_mysqldb_from_pymysql():
+    """On a MariaDB cell without mysqlclient, let PyMySQL answer `import MySQLdb`.
+
+    mysqlclient needs a compiler and MariaDB's headers and ships no Linux
+    wheels, so Pony CI installs PyMySQL instead; Django's MySQL backend
+    imports MySQLdb, which pymysql.install_as_MySQLdb() provides. A project
+    that installs mysqlclient itself keeps it.
+    """
+    if os.environ.get("PONYCI_DATABASE") != "mariadb":
+        return
+    try:
+        import importlib.util
+
+        if importlib.util.find_spec("MySQLdb") is not None or importlib.util.find_spec("pymysql") is None:
+            return
+        import pymysql
+
+        pymysql.install_as_MySQLdb()
+    except Exception as exc:
+        sys.stderr.write("ponyci: PyMySQL not installed as MySQLdb: %r\n" % (exc,))
+
+
 def _ponyci_run_shadowed_sitecustomize():
     import importlib.machinery
     import importlib.util
@@ -38,4 +60,5 @@ def _ponyci_run_shadowed_sitecustomize():
 
 
 _ponyci_install_hooks()
+_ponyci_mysqldb_from_pymysql()
 _ponyci_run_shadowed_sitecustomize()

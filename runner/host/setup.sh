@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare this machine to run Pony CI: Docker Engine, Redis, npm dependencies, the
-# compiled app, and the Python base images. Idempotent and quick when done.
+# compiled app, the Python base images and the database service images. Idempotent and quick when done.
 #
 #   runner/host/setup.sh              everything (used by `npm run demo` and `npm test`:
 #                                     some tests start the compiled server as a child process)
@@ -9,6 +9,8 @@ cd "$(dirname "$0")/../.."
 
 bash runner/host/ensure-docker.sh
 bash runner/host/ensure-redis.sh
+# Debian's Chromium, driven by playwright-core in the dashboard tests.
+bash runner/host/ensure-chromium.sh >/dev/null
 
 # Install npm dependencies when node_modules is missing or older than the lock
 # file (npm install, not npm ci: see .ci/run).
@@ -24,3 +26,7 @@ if [ ! -d dist ] || [ -n "$(find src runner bench -name '*.ts' -newer dist 2>/de
 fi
 
 bash runner/images/build-base-images.sh
+bash runner/images/build-service-images.sh
+
+# tox 4, for the test comparing Pony CI's reading of tox.ini with tox's own.
+bash runner/host/ensure-tox.sh >/dev/null

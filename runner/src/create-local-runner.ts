@@ -6,6 +6,7 @@ import { createEnvironmentBuilder } from "./environment/create-environment-build
 import { createDocker } from "./docker/create-docker.js";
 import { createCellRunner, type CellRunner } from "./cell/run-cell.js";
 import { resolveBaseImage } from "./environment/resolve-base-image.js";
+import type { HostPython } from "./environment/host-python.js";
 
 /** Plain options: the runner knows nothing of the app's settings, so it can run on any Docker host. */
 export interface LocalRunnerOptions {
@@ -13,7 +14,11 @@ export interface LocalRunnerOptions {
   dataDir: string;
   /** Image template for a Python version: "auto" or e.g. "ponyci/python:{python}". */
   baseImage: string;
+  /** Database services: image template ("auto" or e.g. "{service}:{version}") and memory per service; default auto, 1 GiB. */
+  services?: { image: string; memoryBytes: number };
   cell: { memoryBytes: number; nanoCpus: number; pidsLimit: number; timeoutSec: number; logLimitBytes: number };
+  /** The host's Python, the operator's package index and CA (default: python3, PyPI, the system CA bundle). */
+  hostPython?: HostPython;
 }
 
 export interface LocalRunner {
@@ -33,6 +38,7 @@ export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = si
     docker,
     cacheDir: path.join(settings.dataDir, "environments"),
     baseImage: (python) => resolveBaseImage(docker, settings.baseImage, python),
+    host: settings.hostPython,
     log,
   });
   const cells = createCellRunner({
@@ -41,6 +47,7 @@ export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = si
     environments,
     workDir: path.join(settings.dataDir, "work"),
     limits: { ...settings.cell },
+    services: { image: settings.services?.image ?? "auto", limits: settings.services ? { memoryBytes: settings.services.memoryBytes } : undefined },
     log,
   });
   return { docker, checkout, cells };

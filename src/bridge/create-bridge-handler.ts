@@ -1,8 +1,9 @@
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BuildService } from "../builds/create-build-service.js";
 import type { Store } from "../store/store.js";
 import { systemClock, type Clock } from "../store/clock.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import {
   BRIDGE_SIGNATURE_HEADER,
   BRIDGE_TIMESTAMP_HEADER,
@@ -48,9 +49,10 @@ export interface BridgeAccepted {
  * The bridge endpoint, `POST /bridge/<name>/post-receive` (docs/bridge.md).
  * Numbered steps, each refusal a 4xx with one line of text and nothing recorded:
  * 1. route: not under /bridge/ → false; other paths 404; not POST 405;
- * 2. the repository must be configured (404);
- * 3. body at most 64 KiB (413);
- * 4. signature and timestamp (401);
+ * 2–4. body at most 64 KiB (413); signature and timestamp (401), checked
+ *    against the repository's secret, or for a repository that is not
+ *    configured against a random one: an unknown name gets exactly the 401 of
+ *    a bad signature, so the endpoint does not tell which names exist;
  * 5. the lines git fed the hook (400);
  * 6. replay: the same signature seen before (409);
  * 7. each branch update becomes `builds.submit` (which returns at once); 202.
@@ -61,6 +63,8 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BRIDGE_BODY_BYTES;
   const maxSkewSec = options.maxSkewSec ?? MAX_CLOCK_SKEW_SEC;
   const repos = new Map(options.repos.map((repo) => [repo.name, repo]));
+  // What a name no repository has is checked against: nobody knows it, so its answer is a bad signature's.
+  const unknownRepoSecret = randomBytes(32).toString("hex");
 
   return async (req, res) => {
     // 1. Route.
@@ -72,15 +76,12 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
         res.setHeader("Allow", "POST");
         throw new BridgeRequestError(405, `${req.method ?? "?"} is not allowed: the hook POSTs to ${bridgePath(route.name)}`);
       }
-      // 2. Repository.
+      // 2–6. Repository, body, signature, lines, replay.
       const repo = repos.get(route.name);
-      if (!repo) {
-        throw new BridgeRequestError(404, `unknown repository ${JSON.stringify(route.name)}: add it to the private repositories file (PONYCI_PRIVATE_REPOS) or fix the hook's --repo`);
-      }
-      // 3–6. Body, signature, lines, replay.
       const body = await readRequestBody(req, maxBodyBytes);
       const signature = header(req, BRIDGE_SIGNATURE_HEADER);
-      verifyBridgeSignature({ secret: repo.secret, timestamp: header(req, BRIDGE_TIMESTAMP_HEADER), signature, body, nowMs: clock.now(), maxSkewSec });
+      verifyBridgeSignature({ secret: repo?.secret ?? unknownRepoSecret, timestamp: header(req, BRIDGE_TIMESTAMP_HEADER), signature, body, nowMs: clock.now(), maxSkewSec });
+      if (!repo) throw new BridgeRequestError(401, "bad signature: the hook's secret file does not match this repository's secret on the server");
       const updates = parseRefUpdates(body.toString("utf8"));
       if (!options.store.recordDelivery(`bridge:${signature?.slice("sha256=".length) ?? ""}`, `post-receive:${repo.name}`)) {
         throw new BridgeRequestError(409, "replayed request: this signed notification was already received (the hook signs every push anew)");
@@ -95,6 +96,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
           sha: update.sha,
           branch: update.branch,
           event: "post-receive",
+          base: { sha: update.before, branch: update.branch },
         });
         if (!submitted) {
           const existing = options.store.findBuilds({ repo: repo.name, sha: update.sha })[0];
@@ -102,7 +104,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
           continue;
         }
         const { build, planned } = submitted;
-        planned.catch((error: unknown) => log.error({ build: build.id, err: String(error) }, "planning a bridge build failed: it is retried at the next start"));
+        planned.catch((error: unknown) => log.error({ build: build.id, err: error }, "planning a bridge build failed: it is retried at the next start"));
         accepted.builds.push({ id: build.id, ref: update.ref, sha: update.sha });
       }
       accepted.summary = describePushOutcome(accepted.builds, accepted.ignored);
@@ -113,7 +115,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
         log.warn({ path: req.url, status: error.status, reason: error.message }, "post-receive refused");
         send(res, error.status, "text/plain; charset=utf-8", `${error.message}\n`);
       } else {
-        log.error({ path: req.url, err: String(error) }, "post-receive failed");
+        log.error({ path: req.url, err: error }, "post-receive failed");
         send(res, 500, "text/plain; charset=utf-8", "internal error: the notification was not recorded; see the Pony CI server's log\n");
       }
       req.resume();

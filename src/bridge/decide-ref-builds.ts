@@ -7,6 +7,8 @@ export interface RefBuild {
   ref: string;
   branch: string;
   sha: string;
+  /** The branch's previous head, the build's base (absent for a new branch). */
+  before?: string;
 }
 
 /** A ref update left alone, and why (a phrase for the hook's one line). */
@@ -24,7 +26,7 @@ export interface IgnoredRef {
 export function decideRefBuilds(repo: Pick<PrivateRepo, "branches">, updates: readonly RefUpdate[]): { builds: RefBuild[]; ignored: IgnoredRef[] } {
   const builds: RefBuild[] = [];
   const ignored: IgnoredRef[] = [];
-  for (const { ref, newSha } of updates) {
+  for (const { ref, newSha, oldSha } of updates) {
     const branch = ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined;
     const tag = ref.startsWith("refs/tags/") ? ref.slice("refs/tags/".length) : undefined;
     if (tag !== undefined) {
@@ -36,7 +38,7 @@ export function decideRefBuilds(repo: Pick<PrivateRepo, "branches">, updates: re
     } else if (!matchBranch(repo.branches, branch)) {
       ignored.push({ ref, sha: newSha, reason: `branch ${branch} is not built (branches: ${(repo.branches ?? []).join(", ")})` });
     } else {
-      builds.push({ ref, branch, sha: newSha });
+      builds.push(isZeroSha(oldSha) ? { ref, branch, sha: newSha } : { ref, branch, sha: newSha, before: oldSha });
     }
   }
   return { builds, ignored };

@@ -2,6 +2,7 @@ import type { RepoConfigError } from "./config/repo-config-error.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { FinishedEvent, TestCounts, TestResult } from "../domain/events.js";
+import type { FailureReport } from "../history/classify-failures.js";
 
 export interface CellFinished {
   build: BuildRecord;
@@ -11,6 +12,12 @@ export interface CellFinished {
   tests: TestResult[];
   /** The last lines of the cell's log. */
   logTail: string[];
+  /**
+   * Why each test failed, against the cell's base (issue 15); with it the
+   * cell's conclusion from its tests. Undefined when nothing failed, or when
+   * the cell did not run to a test verdict.
+   */
+  failureReport?: FailureReport;
 }
 
 /**
@@ -24,7 +31,13 @@ export interface BuildListener {
   configError?(build: BuildRecord, error: RepoConfigError): void;
   started?(build: BuildRecord, job: JobRecord): void;
   progress?(build: BuildRecord, job: JobRecord, counts: TestCounts, failures: TestResult[]): void;
+  /** Every log line of a running job, as written to its log (live dashboards). Must be cheap. */
+  logLine?(build: BuildRecord, job: JobRecord, line: string): void;
+  /** Every test result of a running job, as it arrives (live dashboards). Must be cheap. */
+  testResult?(build: BuildRecord, job: JobRecord, test: TestResult): void;
   retrying?(build: BuildRecord, job: JobRecord, reason: string, attempt: number): void;
+  /** The cell's failures had never been seen before: these tests run again once before the cell is judged. */
+  confirming?(build: BuildRecord, job: JobRecord, testIds: string[]): void;
   /** A job taken back after the process that ran it died: it runs again. */
   restarted?(build: BuildRecord, job: JobRecord): void;
   /** A running job put back in the queue by a graceful shutdown: it runs again at the next start. */
@@ -54,7 +67,10 @@ export function fanOut(listeners: BuildListener[], onError: (error: unknown, hoo
     configError: call("configError"),
     started: call("started"),
     progress: call("progress"),
+    logLine: call("logLine"),
+    testResult: call("testResult"),
     retrying: call("retrying"),
+    confirming: call("confirming"),
     restarted: call("restarted"),
     interrupted: call("interrupted"),
     finished: call("finished"),

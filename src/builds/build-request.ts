@@ -40,6 +40,12 @@ export interface BuildRequest {
   rerun?: { cells?: Cell[]; onlyTests?: string[]; ofJob?: string };
   /** A downstream build: the upstream app at an exact commit goes on the Python path. */
   upstream?: UpstreamRef;
+  /**
+   * What this commit is judged against (issue 15): a pull request's
+   * `base.sha` and target branch, a push's `before` commit and branch. `sha`
+   * is undefined when there is none (a new branch's first push).
+   */
+  base?: { sha?: string; branch?: string };
   /** The webhook delivery or push that asked for it. */
   deliveryId?: string;
 }

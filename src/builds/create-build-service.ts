@@ -3,15 +3,17 @@ import type { Cell } from "../domain/cell.js";
 import { cellKey } from "../domain/cell.js";
 import type { BuildRequest } from "./build-request.js";
 import { fanOut, type BuildListener } from "./build-listener.js";
-import type { JobPlan } from "./job-plan.js";
+import { storeJobPlan } from "./job-plan.js";
+import { planJobSpec } from "./plan-job-spec.js";
 import { planMatrix, type MatrixPlan } from "./plan-matrix.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { repoConfigPaths } from "./config/repo-config.js";
+import { ExpansionLimitError } from "./matrix/expand-tox-envlist.js";
 import type { Store } from "../store/store.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord, NewJob } from "../store/job-rows.js";
 import type { JobQueue } from "../queue/job-queue.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 
 /** What planning reads, fetched at once in parallel (one round trip); planning may ask for more. */
 const FIRST_READS = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg"];
@@ -21,6 +23,14 @@ export type ReadRepoFiles = (request: BuildRequest, paths: string[]) => Promise<
 
 /** Delays before planning a build again after an infrastructure failure. */
 const PLAN_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
+/**
+ * Attempts to plan one build, across restarts, before it is given up as a
+ * config error: a commit whose planning crashes the server (or keeps
+ * failing) must not be re-planned at every start for ever.
+ */
+export const MAX_PLAN_ATTEMPTS = 8;
+/** Planning files (repository config, tox.ini, pyproject.toml, setup.cfg) bigger than this are a config error, never parsed. */
+export const MAX_PLANNING_FILE_BYTES = 256 * 1024;
 
 /** What the queue carries: the job id; everything else is in the store. */
 export interface CellJobPayload {
@@ -67,7 +77,7 @@ export interface BuildService {
 export function createBuildService(options: BuildServiceOptions): BuildService {
   const { store, queue } = options;
   const log = options.log ?? silentLogger;
-  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   const planning = new Map<number, Promise<void>>();
   const planTries = new Map<number, number>();
 
@@ -78,7 +88,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
         const existing = store.findBuilds({ repo: request.repo.name, sha: request.sha }).filter((b) => !isRerun(b));
         if (existing.length > 0) {
           log.info({ repo: request.repo.name, sha: request.sha, build: existing[0]?.id }, "commit already built: not building it again");
-          supersede(request, existing[0]?.id ?? 0).catch((error) => log.error({ err: String(error) }, "superseding older commits failed"));
+          supersede(request, existing[0]?.id ?? 0).catch((error) => log.error({ err: error }, "superseding older commits failed"));
           return undefined;
         }
       }
@@ -135,7 +145,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     const tries = (planTries.get(buildId) ?? 0) + 1;
     planTries.set(buildId, tries);
     const delayMs = PLAN_RETRY_DELAYS_MS[tries - 1];
-    log.warn({ build: buildId, tries, err: error instanceof Error ? error.message : String(error) }, delayMs === undefined ? "planning failed: giving up until the next start" : `planning failed: trying again in ${delayMs} ms`);
+    log.warn({ build: buildId, tries, err: error }, delayMs === undefined ? "planning failed: giving up until the next start" : `planning failed: trying again in ${delayMs} ms`);
     if (delayMs === undefined) return;
     setTimeout(() => void service.plan(buildId), delayMs).unref();
   }
@@ -144,6 +154,16 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     const build = store.getBuild(buildId);
     if (!build || build.planState !== "pending") return;
     const request = build.trigger.request as BuildRequest;
+    const attempts = store.notePlanAttempt(build.id);
+    if (attempts > MAX_PLAN_ATTEMPTS) {
+      const error = new RepoConfigError({
+        file: repoConfigPaths[0] ?? ".github/ponyci.yml",
+        message: `Pony CI tried to plan this commit ${MAX_PLAN_ATTEMPTS} times and failed each time (GitHub unreachable, or planning stopped the server). Push again or re-run to try once more.`,
+      });
+      const recorded = store.recordBuildPlan(build.id, { state: "config-error", details: { error: { message: error.message, file: error.file, line: error.line } }, jobs: [] });
+      if (recorded) notify.configError(recorded.build, error);
+      return;
+    }
 
     // 2. Supersede older commits of the same branch / pull request.
     await supersede(request, build.id);
@@ -168,7 +188,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     // are check runs' external_id, which outlive a reinstalled server.
     const salt = randomBytes(3).toString("hex");
     jobs = jobs.map((job, i) => ({ ...job, id: `${build.id}-${i + 1}-${salt}` }));
-    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes }, jobs });
+    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests }, jobs });
     if (!recorded) return;
     notify.planned(recorded.build, recorded.jobs, plan.notes);
     for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id });
@@ -184,25 +204,25 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     let wanted = FIRST_READS;
     for (let round = 0; ; round++) {
       const fetched = await options.readFiles(request, wanted);
-      for (const path of wanted) files.set(path, fetched.get(path));
+      for (const path of wanted) files.set(path, checkPlanningFileSize(path, fetched.get(path)));
       const asked = new Set<string>();
       const read = (path: string) => {
         if (!files.has(path)) asked.add(path);
         return files.get(path);
       };
-      const plan = planMatrix(read, { maxCells: options.maxCells, availablePython: options.availablePython });
-      const jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
-        cell,
-        external: {
-          testCommand: plan.config.test,
-          install: plan.config.install,
-          env: plan.config.env,
-          timeoutSec: plan.config.file ? plan.config.timeout : undefined,
-          extraDeps: plan.depsFor(cell),
-          onlyTests: request.rerun?.onlyTests,
-          rerunOf: request.rerun?.ofJob,
-        } satisfies JobPlan as Record<string, unknown>,
-      }));
+      let plan: MatrixPlan;
+      let jobs: NewJob[];
+      try {
+        plan = planMatrix(read, { maxCells: options.maxCells, availablePython: options.availablePython });
+        jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
+          cell,
+          external: storeJobPlan(planJobSpec(plan, cell, { onlyTests: request.rerun?.onlyTests }), request.rerun?.ofJob) as Record<string, unknown>,
+        }));
+      } catch (error) {
+        if (!(error instanceof ExpansionLimitError)) throw error;
+        const file = ["tox.ini", "setup.cfg", "pyproject.toml"].find((path) => files.get(path)?.includes("tox")) ?? "tox.ini";
+        throw new RepoConfigError({ file, message: `${file}: ${error.message}. Write fewer {…} alternatives.`, cause: error });
+      }
       if (asked.size === 0 || round >= 3) return { plan, jobs };
       wanted = [...asked];
     }
@@ -216,6 +236,14 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     log.info({ repo: request.repo.name, jobs: stale.length, by: byBuildId }, "superseding older commits' jobs");
     await service.cancelJobs(stale, `superseded by ${request.sha.slice(0, 7)}`);
   }
+}
+
+/** A planning file over {@link MAX_PLANNING_FILE_BYTES} is refused before any parser sees it. */
+function checkPlanningFileSize(path: string, text: string | undefined): string | undefined {
+  if (text === undefined || text.length <= MAX_PLANNING_FILE_BYTES / 4) return text;
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= MAX_PLANNING_FILE_BYTES) return text;
+  throw new RepoConfigError({ file: path, message: `${path} is ${bytes} bytes: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
 }
 
 function isRerun(build: BuildRecord): boolean {

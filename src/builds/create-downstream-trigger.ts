@@ -4,7 +4,7 @@ import type { BuildRequest } from "./build-request.js";
 import type { BuildService } from "./create-build-service.js";
 import { selectDownstreamProjects, type DownstreamProject, type DownstreamTarget } from "../bridge/select-downstream-projects.js";
 import type { Store } from "../store/store.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import type { Checkout } from "../../runner/src/checkout/create-checkout.js";
 
 export interface DownstreamTriggerOptions {
@@ -40,7 +40,7 @@ export function createDownstreamTrigger(options: DownstreamTriggerOptions): Down
     finished(event) {
       for (const target of selectDownstreamProjects(event, options.projects)) {
         const work = trigger(event, target).catch((error: unknown) =>
-          log.error({ project: target.project.name, app: event.build.repo, err: String(error) }, "could not start the downstream build"),
+          log.error({ project: target.project.name, app: event.build.repo, err: error }, "could not start the downstream build"),
         );
         pending.add(work);
         void work.finally(() => pending.delete(work));

@@ -1,16 +1,20 @@
 import type { BuildRequest } from "./build-request.js";
-import { fanOut, type BuildListener } from "./build-listener.js";
-import { jobPlanOf } from "./job-plan.js";
+import { fanOut, type BuildListener, type CellFinished } from "./build-listener.js";
+import { jobSpecOf } from "./job-plan.js";
 import type { CellJobPayload } from "./create-build-service.js";
 import type { Store } from "../store/store.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import { createLogBuffer } from "../store/create-log-buffer.js";
 import { systemClock, type Clock } from "../store/clock.js";
-import type { JobProcessor } from "../queue/job-queue.js";
-import { InfrastructureError, InterruptedError } from "../queue/errors.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import type { JobProcessor, QueueHooks } from "../queue/job-queue.js";
+import { InfrastructureError, InterruptedError, describeError } from "../domain/errors.js";
+import { errorFate } from "../domain/error-fate.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
 import { emptyCounts, type FinishedEvent, type TestResult } from "../domain/events.js";
+import type { FailureAnalyst } from "../history/create-failure-analyst.js";
+import { cancelStaleConfirmations } from "./run-confirmation.js";
+import { explainFailures } from "./explain-failures.js";
 
 export interface JobProcessorOptions {
   store: Store;
@@ -18,17 +22,38 @@ export interface JobProcessorOptions {
   listeners: BuildListener[];
   /** A token for cloning the build's repository (GitHub installation token), if it needs one. */
   tokenFor?: (build: BuildRecord, request: BuildRequest) => Promise<string | undefined>;
-  /** Runs of a job before an infrastructure error is reported as such. Match the queue's maxAttempts. */
-  maxAttempts?: number;
   /** At most one progress report per job this often. Default 20 s. */
   progressIntervalMs?: number;
   /** Lines kept for the check run's log tail. */
   logTailLines?: number;
   log?: Logger;
   clock?: Clock;
+  /** Test history (issue 15): failed-first order, confirmation re-runs, the failures' classification. */
+  analyst?: FailureAnalyst;
 }
 
 const RESULT_BATCH = 200;
+/** Failed tests kept in memory per job for the report (the store has them all). */
+const MAX_KEPT_FAILURES = 1000;
+
+/** What the cell jobs' queue runs, and the hooks that record how a failed job ends. */
+export interface CellJobHandlers {
+  process: JobProcessor<CellJobPayload>;
+  hooks: Required<Pick<QueueHooks<CellJobPayload>, "onFailed">>;
+  /** End a job as an infrastructure failure without running it again (a job out of attempts when taken back). */
+  finishAsInfrastructureError(jobId: string, message: string): void;
+}
+
+/** A cell whose run ended in an infrastructure error: the queue decides whether it runs again; the report is for its last run. */
+class CellInfrastructureError extends InfrastructureError {
+  constructor(
+    message: string,
+    readonly report: Pick<CellFinished, "finished" | "tests" | "logTail">,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 
 /**
  * The queue's processor for cell jobs: run the cell, record everything in the
@@ -36,40 +61,35 @@ const RESULT_BATCH = 200;
  * 1. load the job; skip jobs that already ended (cancelled while queued);
  * 2. record the start, run the cell (token, upstream, plan);
  * 3. stream results and log into the store, progress to listeners;
- * 4. on an infrastructure error with attempts left: throw it (the queue
- *    retries); else record the verdict and tell the listeners.
+ * 4. record the verdict and tell the listeners; on an infrastructure error
+ *    throw it instead: the queue alone decides whether the job runs again
+ *    (`hooks.onFailed` then reports the retry, or records the final failure).
  */
-export function createJobProcessor(options: JobProcessorOptions): JobProcessor<CellJobPayload> {
+export function createJobProcessor(options: JobProcessorOptions): CellJobHandlers {
   const { store } = options;
   const log = options.log ?? silentLogger;
   const clock = options.clock ?? systemClock;
-  const maxAttempts = options.maxAttempts ?? 3;
   const progressIntervalMs = options.progressIntervalMs ?? 20_000;
   const tailSize = options.logTailLines ?? 200;
-  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const notify = fanOut(options.listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
 
-  return async (queued, { signal }) => {
+  const process: JobProcessor<CellJobPayload> = async (queued, { signal }) => {
     // 1. Load.
     const existing = store.getJob(queued.payload.jobId);
     if (!existing || existing.state === "finished" || existing.state === "cancelled") return;
     const build = store.getBuild(existing.buildId);
     if (!build) return;
     const request = build.trigger.request as BuildRequest;
-    const plan = jobPlanOf(existing);
 
     // 2. Start.
     const job = store.recordJobStarted(existing.id, clock.now());
+    cancelStaleConfirmations(store, job, clock.now());
     const token = await options.tokenFor?.(build, request);
     const spec: CellSpec = {
       jobId: job.id,
       source: { url: request.repo.cloneUrl, sha: request.sha, token, fetchRefs: request.fetchRefs },
-      cell: job.cell,
-      testCommand: plan.testCommand,
-      install: plan.install,
-      extraDeps: plan.extraDeps,
-      env: plan.env,
-      timeoutSec: plan.timeoutSec,
-      onlyTests: plan.onlyTests,
+      ...jobSpecOf(job),
+      firstTests: options.analyst?.firstTestsFor(build, job),
       upstream: request.upstream ? [{ name: request.upstream.repo, url: request.upstream.cloneUrl, sha: request.upstream.sha }] : undefined,
     };
 
@@ -96,15 +116,18 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
         case "log": {
           const line = event.stream === "system" ? `[ponyci] ${event.line}` : event.line;
           logBuffer.write(line);
+          notify.logLine(build, job, line);
           tail.push(line);
           if (tail.length > tailSize) tail.shift();
           break;
         }
         case "test":
           pendingResults.push(event.test);
+          notify.testResult(build, job, event.test);
           counts[event.test.outcome]++;
           counts.total++;
-          if (event.test.outcome === "failed" || event.test.outcome === "error") failures.push(event.test);
+          // Kept for annotations and summaries only: bounded, whatever the container reports.
+          if ((event.test.outcome === "failed" || event.test.outcome === "error") && failures.length < MAX_KEPT_FAILURES) failures.push(event.test);
           keepSlowest(slowest, event.test, 5);
           if (pendingResults.length >= RESULT_BATCH) flushResults();
           if (clock.now() - lastProgress >= progressIntervalMs) {
@@ -126,20 +149,56 @@ export function createJobProcessor(options: JobProcessorOptions): JobProcessor<C
     if (signal.aborted && signal.reason instanceof InterruptedError) throw signal.reason;
 
     // 4. Verdict.
-    if (finished.conclusion === "error" && queued.attempt < maxAttempts) {
+    const reported = [...failures, ...slowest.filter((t) => !failures.includes(t))];
+    if (finished.conclusion === "error") {
       const reason = finished.error?.message ?? "infrastructure error";
-      notify.retrying(build, job, reason, queued.attempt + 1);
-      throw finished.infrastructureError ?? new InfrastructureError(reason);
+      throw new CellInfrastructureError(reason, { finished, tests: reported, logTail: tail }, { cause: finished.infrastructureError });
     }
+    // Confirm never-seen failures by a re-run, then classify every failure against the base.
+    const failureReport = options.analyst ? await explainFailures({ analyst: options.analyst, store, runner: options.runner, clock, log, notify, build, job, spec, finished, signal }) : undefined;
+    recordFinished(job.id, { finished, tests: reported, logTail: tail, failureReport });
+  };
+
+  const recordFinished = (jobId: string, report: Pick<CellFinished, "finished" | "tests" | "logTail" | "failureReport">): void => {
+    const job = store.getJob(jobId);
+    if (!job || job.state === "finished" || job.state === "cancelled") return;
+    const { finished } = report;
     const done = store.recordJobFinished({
-      jobId: job.id,
+      jobId,
       conclusion: finished.conclusion,
       counts: finished.counts,
       error: finished.error ? { ...finished.error, kind: finished.conclusion === "error" ? "infrastructure" : undefined } : undefined,
       at: clock.now(),
     });
-    const reported = [...failures, ...slowest.filter((t) => !failures.includes(t))];
-    notify.finished({ build: store.getBuild(build.id) ?? build, job: done, finished, tests: reported, logTail: tail });
+    const build = store.getBuild(job.buildId);
+    if (build) notify.finished({ build, job: done, ...report });
+  };
+
+  const finishAsInfrastructureError = (jobId: string, message: string): void => {
+    const error = { message: `Infrastructure error: ${message}` };
+    recordFinished(jobId, { finished: { type: "finished", conclusion: "error", counts: store.getJob(jobId)?.counts ?? emptyCounts(), durationMs: 0, testDurationMs: 0, error }, tests: [], logTail: [] });
+  };
+
+  return {
+    process,
+    hooks: {
+      // The queue has decided; this records it. Cancellations are reported by whoever cancelled, interruptions not at all.
+      onFailed: ({ job: queued, error, retrying }) => {
+        const fate = errorFate(error);
+        if (fate === "cancel" || fate === "interrupt") return;
+        const job = store.getJob(queued.payload.jobId);
+        const build = job ? store.getBuild(job.buildId) : undefined;
+        if (!job || !build) return;
+        if (retrying) {
+          notify.retrying(build, job, describeError(error), queued.attempt + 1);
+        } else if (error instanceof CellInfrastructureError) {
+          recordFinished(job.id, error.report);
+        } else {
+          finishAsInfrastructureError(job.id, describeError(error));
+        }
+      },
+    },
+    finishAsInfrastructureError,
   };
 }
 

@@ -2,13 +2,17 @@ import type { Cell } from "../domain/cell.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { parseRepoConfig } from "./config/parse-repo-config.js";
 import { createDefaultRepoConfig, repoConfigPaths, type RepoConfig } from "./config/repo-config.js";
-import { compareVersions, defaultAvailablePython } from "./matrix/django-compat.js";
+import { compareVersions } from "../domain/compare-versions.js";
+import { defaultAvailablePython } from "./matrix/django-compat.js";
 import { checkCellCount, expandMatrix, type MatrixSpec } from "./matrix/expand-matrix.js";
 import { matrixFromClassifiers } from "./matrix/matrix-from-classifiers.js";
 import { matrixFromTox } from "./matrix/matrix-from-tox.js";
 import type { ReadRepoFile } from "./matrix/read-repo-file.js";
 import { selectRunnableCells } from "./matrix/select-runnable-cells.js";
 import { toxDepsForCell } from "./matrix/tox-deps-for-cell.js";
+import { addDatabaseAxis, checkServices, servicesWithToxDefaults } from "./matrix/check-services.js";
+import type { ServiceSpec } from "../domain/database.js";
+import { planToxJob, type ToxJobParts } from "./tox/plan-tox-job.js";
 
 /** Where a build's matrix came from. */
 export type MatrixSource = "config" | "tox" | "classifiers" | "default";
@@ -26,7 +30,19 @@ export interface MatrixPlan {
    * (factor conditions resolved, Django left out); undefined without tox.
    * `config.install`, when set, takes precedence over these.
    */
-  depsFor: (cell: Pick<Cell, "python" | "django">) => string[] | undefined;
+  depsFor: (cell: Pick<Cell, "python" | "django" | "database">) => string[] | undefined;
+  /**
+   * The database services cells may use: the config's `services:`, plus a
+   * default service for each database a tox envlist's factors ask for. Every
+   * cell's database is among them (checked when planning).
+   */
+  services: ServiceSpec[];
+  /**
+   * The repository's tox env for a cell (its own, else the nearest) and what
+   * it means for the job: commands, set_env, deps, notes. Undefined without
+   * tox configuration. Optional so plans made by hand (tests, benchmarks) need not say.
+   */
+  toxFor?: (cell: Pick<Cell, "python" | "django" | "database">) => ToxJobParts | undefined;
 }
 
 /** Options for {@link planMatrix}. */
@@ -36,6 +52,9 @@ export interface PlanMatrixOptions {
   /** Most cells per commit; default 24. */
   maxCells?: number;
 }
+
+/** What `{env:X}` of a tox setting sees inside a test container, besides set_env and the config's `env:`. */
+const containerEnviron: Readonly<Record<string, string>> = { CI: "true", PONYCI: "1", HOME: "/tmp" };
 
 /** Django releases of the default matrix: the two newest LTS releases. */
 export const defaultDjango: readonly string[] = ["4.2", "5.2"];
@@ -61,13 +80,17 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   const select = { availablePython: available, maxCells: options.maxCells };
   const notes: string[] = [];
   const config = readRepoConfig(readFile, notes);
-  const depsFor = (cell: Pick<Cell, "python" | "django">) => toxDepsForCell(readFile, cell);
+  const depsFor = (cell: Pick<Cell, "python" | "django" | "database">) => toxDepsForCell(readFile, cell);
+  const toxFor = (cell: Pick<Cell, "python" | "django" | "database">) =>
+    planToxJob(readFile, cell, { availablePython: available, configEnv: config.env, environ: containerEnviron });
   const defaultPython = available.slice(-defaultPythonCount);
 
   if (config.matrix && config.file) {
-    const spec = fillMissingAxis(config.matrix, defaultPython, config.file, notes);
+    const spec = fillDatabaseAxis(fillMissingAxis(config.matrix, defaultPython, config.file, notes), config, notes);
     const expanded = expandMatrix(spec, { ...select, file: config.file });
-    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor };
+    const lines = config.matrix.lines ?? {};
+    checkServices(expanded.cells, config.services, { file: config.file, line: lines.database ?? lines.include?.[0] ?? lines.python });
+    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor, services: config.services , toxFor };
   }
 
   const derived = [
@@ -77,18 +100,22 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   for (const { source, read, what } of derived) {
     const found = read();
     if (!found) continue;
-    const selection = selectRunnableCells(found.cells, select);
+    const selection = selectRunnableCells(addDatabaseAxis(found.cells, config.services), select);
     notes.push(...found.notes, ...selection.notes);
     if (selection.cells.length === 0) {
       notes.push(`${found.file} ${what} gives no cell this installation can run: not used`);
       continue;
     }
     checkCellCount(selection, { file: found.file, line: found.line, maxCells: options.maxCells, availablePython: available });
-    return { source, cells: selection.cells, notes, config, depsFor };
+    // tox's database factors ask for their services themselves: a working tox.ini needs no other file.
+    const services = source === "tox" ? servicesWithToxDefaults(config.services, selection.cells) : config.services;
+    for (const service of services.slice(config.services.length)) notes.push(`tox factors ask for ${service.name}: a ${service.name} service runs beside those cells`);
+    checkServices(selection.cells, services, { file: config.file ?? found.file });
+    return { source, cells: selection.cells, notes, config, depsFor, services , toxFor };
   }
 
   const cells = defaultPython.flatMap((python) => defaultDjango.map((django) => ({ python, django })));
-  const selection = selectRunnableCells(cells, select);
+  const selection = selectRunnableCells(addDatabaseAxis(cells, config.services), select);
   notes.push(...selection.notes);
   if (selection.cells.length === 0) {
     const file = config.file ?? repoConfigPaths[0] ?? ".github/ponyci.yml";
@@ -97,7 +124,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
       message: `The default matrix (Python ${defaultPython.join(", ")} × Django ${defaultDjango.join(", ")}) leaves no cell this installation can run (${selection.notes.join("; ")}). Add \`python:\` and \`django:\` lists to ${file}.`,
     });
   }
-  return { source: "default", cells: selection.cells, notes, config, depsFor };
+  return { source: "default", cells: selection.cells, notes, config, depsFor, services: config.services , toxFor };
 }
 
 function readRepoConfig(readFile: ReadRepoFile, notes: string[]): RepoConfig {
@@ -109,6 +136,14 @@ function readRepoConfig(readFile: ReadRepoFile, notes: string[]): RepoConfig {
   if (!first) return createDefaultRepoConfig();
   if (found.length > 1) notes.push(`Both ${found.map((f) => f.file).join(" and ")} exist: using ${first.file}`);
   return parseRepoConfig(first.text, { file: first.file });
+}
+
+/** A config with `services:` but no `database:` axis runs every cell on its services (sqlite stays out). */
+function fillDatabaseAxis(spec: MatrixSpec, config: RepoConfig, notes: string[]): MatrixSpec {
+  if (spec.database || config.services.length === 0 || (!spec.python && !spec.django)) return spec;
+  const names = config.services.map((s) => s.name);
+  notes.push(`${config.file ?? ".github/ponyci.yml"} has \`services:\` but no \`database:\` list: every cell runs on ${names.join(" and ")}`);
+  return { ...spec, database: names };
 }
 
 /** A spec naming only python (or only django) gets the default of the other axis; include-only specs stay as they are. */

@@ -5,8 +5,7 @@
  */
 import { loadSettings } from "../settings/load-settings.js";
 import { SettingsError } from "../settings/settings-error.js";
-import { createConsoleLogger, type LogLevel } from "../log/logger.js";
-import type { Settings } from "../settings/load-settings.js";
+import { createCliLogger, createServerLogger, type LogLevel } from "../log/create-logger.js";
 import { existsSync } from "node:fs";
 import { runCommand, RUN_USAGE } from "./run-command.js";
 import { hookCommand } from "./hook-command.js";
@@ -14,47 +13,56 @@ import { buildsCommand } from "./builds-command.js";
 import { showCommand } from "./show-command.js";
 import { serveCommand } from "./serve-command.js";
 import { runnerCommand } from "./runner-command.js";
+import { hashPasswordCommand } from "./hash-password-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
 
 Commands:
   run [PATH|URL]    run a project's Python × Django matrix on this machine
-  serve             start the GitHub App server (webhooks, bridge, dashboards)
+  serve             start the GitHub App server (webhooks, bridge, build pages);
+                    without APP_ID, the page that registers the app on GitHub
   runner            run cells for a server on this Docker host (needs PONYCI_REDIS_URL)
   builds            list recorded builds
   show <build>      show a build: cells, results, failure locations
   hook install      install the post-receive hook in a private bare repository
+  hash-password     read a password on stdin, print its line for PONYCI_WEB_USERS
 
 ${RUN_USAGE}`;
 
-/** LOG_LEVEL for the console logger; the CLI's own job stays quiet below warnings unless asked. */
-function consoleLevel(level: Settings["logLevel"], quiet: boolean): LogLevel {
-  if (level === "trace" || level === "debug") return "debug";
-  if (level === "fatal") return "error";
-  if (quiet && level === "info") return "warn";
-  return level;
+/** `ponyci run` prints its own progress: its log stays quiet below warnings unless LOG_LEVEL asks for more. */
+function runLevel(level: LogLevel): LogLevel {
+  return level === "info" ? "warn" : level;
 }
 
+/** Stack traces of unexpected errors are printed when LOG_LEVEL is debug or trace. */
+let showStacks = false;
+
 async function main(argv: string[]): Promise<number> {
-  // Probot's convention: settings may come from .env in the working directory.
-  if (existsSync(".env")) process.loadEnvFile(".env");
   const [command, ...rest] = argv;
+  // Probot's convention: the server's settings may come from .env in its working directory. Only
+  // `serve` reads it: `ponyci run` is typically started inside a checkout, whose .env is the
+  // repository's (PONYCI_PYTHON, PIP_*, DOCKER_HOST...), not the operator's.
+  if (command === "serve" && existsSync(".env")) process.loadEnvFile(".env");
   const out = { write: (text: string) => void process.stdout.write(text) };
   switch (command) {
     case "run": {
       const settings = loadSettings(process.env, "run");
-      return runCommand(rest, { settings, log: createConsoleLogger(consoleLevel(settings.logLevel, true)), out });
+      showStacks = settings.logLevel === "debug" || settings.logLevel === "trace";
+      return runCommand(rest, { settings, log: createCliLogger({ level: runLevel(settings.logLevel) }), out });
     }
     case "serve": {
       const settings = loadSettings(process.env, "serve");
-      return serveCommand({ settings, log: createConsoleLogger(consoleLevel(settings.logLevel, false)) });
+      showStacks = settings.logLevel === "debug" || settings.logLevel === "trace";
+      return serveCommand({ settings, log: await createServerLogger({ level: settings.logLevel, format: settings.logFormat }) });
     }
     case "runner": {
       const settings = loadSettings(process.env, "run");
-      return runnerCommand({ settings, log: createConsoleLogger(consoleLevel(settings.logLevel, false)) });
+      return runnerCommand({ settings, log: createCliLogger({ level: settings.logLevel }) });
     }
     case "hook":
       return hookCommand(rest, { out });
+    case "hash-password":
+      return hashPasswordCommand({ stdin: process.stdin, out, err: process.stderr });
     case "builds":
       return buildsCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case "show":
@@ -77,7 +85,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`ponyci: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (!(error instanceof SettingsError) && process.env.LOG_LEVEL === "debug" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (!(error instanceof SettingsError) && showStacks && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 2;
   },
 );

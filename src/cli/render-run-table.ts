@@ -1,10 +1,13 @@
 import { cellName, type Cell } from "../domain/cell.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
+import { formatDuration } from "../domain/format-duration.js";
 
 export interface CellReport {
   cell: Cell;
   finished: FinishedEvent;
   failures: TestResult[];
+  /** Every test result, in order (the JSON and JUnit reports). */
+  tests?: TestResult[];
 }
 
 const MARK: Record<FinishedEvent["conclusion"], string> = {
@@ -13,13 +16,8 @@ const MARK: Record<FinishedEvent["conclusion"], string> = {
   cancelled: "⊘",
   timed_out: "⌛",
   error: "!",
+  neutral: "~",
 };
-
-export function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const min = Math.floor(ms / 60_000);
-  return `${min} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
 
 /** One line for a finished cell: "✓ Python 3.11 · Django 5.2  12 passed in 1.3 s". */
 export function formatCellLine(report: CellReport): string {

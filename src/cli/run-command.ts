@@ -1,17 +1,22 @@
 import { randomUUID } from "node:crypto";
+import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { cellName, type Cell } from "../domain/cell.js";
+import { cellName } from "../domain/cell.js";
 import { planMatrix, type MatrixPlan } from "../builds/plan-matrix.js";
 import { RepoConfigError } from "../builds/config/repo-config-error.js";
 import type { Settings } from "../settings/load-settings.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
 import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
 import { selectCells } from "./select-cells.js";
+import { planJobSpec } from "../builds/plan-job-spec.js";
+import type { JobSpec } from "../domain/job-spec.js";
+import { renderJunitReport } from "../reports/render-junit-report.js";
+import { createReportCell, createRunReport } from "../reports/run-report.js";
 
 export const RUN_USAGE = `ponyci run [PATH | GIT-URL] [options]
 
@@ -25,6 +30,9 @@ in its own container, and prints a table of results. Exit code 1 when a cell fai
                        a repository matrix they define it; else the default matrix)
   --rev REV            build this commit/branch instead of the working tree
   --jobs N             cells at once (default PONYCI_CONCURRENCY: the core count)
+  --json FILE          also write every cell's verdict, counts and tests as JSON
+  --junit FILE         also write JUnit XML (one testsuite per cell) for Jenkins,
+                       GitLab and GitHub test reporters
   --verbose            print every line of test output`;
 
 interface Output {
@@ -42,6 +50,8 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
       rev: { type: "string" },
       jobs: { type: "string" },
       verbose: { type: "boolean", default: false },
+      json: { type: "string" },
+      junit: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -54,9 +64,10 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   const jobs = values.jobs === undefined ? deps.settings.concurrency : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number ≥ 1, not ${values.jobs}`);
 
+  const startedAt = Date.now();
   const runner = createLocalRunner(deps.settings, deps.log);
   // Containers an earlier run left behind when it was killed.
-  await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: String(error) }, "could not look for leftover containers"));
+  await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: error }, "could not look for leftover containers"));
   const target = positionals[0] ?? ".";
   const source = await resolveRunSource(target, { snapshotDir: path.join(deps.settings.dataDir, "snapshots"), rev: values.rev });
   out.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
@@ -80,6 +91,16 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
     return 2;
   }
   out.write(`Matrix (${selection.source}): ${selection.cells.map(cellName).join(", ")}\n`);
+  let specs: JobSpec[];
+  try {
+    specs = selection.cells.map((cell) => planJobSpec(plan, cell));
+  } catch (error) {
+    if (error instanceof RepoConfigError) {
+      out.write(`✗ ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
 
   // 2. Run the cells, `jobs` at a time, with live progress.
   const reports: CellReport[] = new Array(selection.cells.length);
@@ -88,9 +109,9 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   const worker = async () => {
     for (;;) {
       const index = next++;
-      const cell = selection.cells[index];
-      if (!cell) return;
-      reports[index] = await runOne(cell, `${runId}-${index}`);
+      const spec = specs[index];
+      if (!spec) return;
+      reports[index] = await runOne(spec, `${runId}-${index}`);
     }
   };
 
@@ -109,13 +130,20 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   }
 
   out.write(`\n${renderRunTable(reports)}\n`);
-  const failed = reports.filter((r) => r.finished.conclusion !== "success").length;
+  if (values.json !== undefined || values.junit !== undefined) {
+    const report = createRunReport({ repository: source.label, sha: source.sha, startedAt, cells: reports.map((r) => createReportCell(r.cell, r.finished, r.tests ?? r.failures)) });
+    if (values.json !== undefined) await writeReport(values.json, `${JSON.stringify(report, null, 2)}\n`, out);
+    if (values.junit !== undefined) await writeReport(values.junit, renderJunitReport(report), out);
+  }
+  const failed = reports.filter((r) => r.finished.conclusion !== "success" && r.finished.conclusion !== "neutral").length;
   out.write(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed\n`);
   return failed === 0 ? 0 : 1;
 
-  async function runOne(cell: Cell, jobId: string): Promise<CellReport> {
+  async function runOne(spec: JobSpec, jobId: string): Promise<CellReport> {
+    const { cell } = spec;
     const name = cellName(cell);
     const failures: TestResult[] = [];
+    const tests: TestResult[] = [];
     let finished: FinishedEvent | undefined;
     let passed = 0;
     let lastBeat = Date.now();
@@ -124,12 +152,7 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
       {
         jobId,
         source: { url: source.url, sha: source.sha },
-        cell,
-        testCommand: plan.config.test,
-        install: plan.config.install,
-        extraDeps: plan.depsFor?.(cell),
-        env: plan.config.env,
-        timeoutSec: plan.config.file ? plan.config.timeout : undefined,
+        ...spec,
       },
       { signal: abort.signal },
     );
@@ -139,8 +162,9 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
         out.write(`▶ ${name}: running tests\n`);
       } else if (event.type === "log") {
         if (values.verbose) out.write(`  ${name} | ${event.line}\n`);
-        else if (event.stream === "system" && /^(Building|Environment|Downloading|Installing)/.test(event.line)) out.write(`  ${name}: ${event.line}\n`);
+        else if (event.stream === "system") out.write(`  ${name}: ${event.line}\n`);
       } else if (event.type === "test") {
+        tests.push(event.test);
         if (event.test.outcome === "passed") passed++;
         if (event.test.outcome === "failed" || event.test.outcome === "error") {
           failures.push(event.test);
@@ -156,10 +180,20 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
       }
     }
     if (!finished) throw new Error(`cell ${name} ended without a result`);
-    const report = { cell, finished, failures };
+    const report = { cell, finished, failures, tests };
     out.write(`${formatCellLine(report)}\n`);
+    for (const note of finished.notes ?? []) out.write(`  note: ${name}: ${note}\n`);
     return report;
   }
+}
+
+/** Write a report file whole (a reader never sees half of it). */
+async function writeReport(file: string, text: string, out: Output): Promise<void> {
+  const target = path.resolve(file);
+  const temporary = `${target}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, target);
+  out.write(`Wrote ${file}\n`);
 }
 
 function splitList(values: string[] | undefined): string[] | undefined {

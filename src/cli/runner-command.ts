@@ -1,5 +1,5 @@
 import type { Settings } from "../settings/load-settings.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import { createRunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
@@ -35,7 +35,7 @@ export async function runnerCommand(deps: { settings: Settings; log: Logger }): 
     const drain = (signal: string) => {
       log.info(`${signal}: draining (running cells get ${settings.shutdownGraceMs / 1000} s)`);
       worker.stop({ graceMs: settings.shutdownGraceMs }).then(resolve, (error: unknown) => {
-        log.error({ err: String(error) }, "drain failed");
+        log.error({ err: error }, "drain failed");
         resolve();
       });
     };

@@ -6,13 +6,17 @@ import type { JobRecord } from "../store/job-rows.js";
 import type { Settings } from "../settings/load-settings.js";
 import type { TestResult } from "../domain/events.js";
 import { statusOf, upstreamOf } from "./builds-command.js";
-import { formatDuration } from "./render-run-table.js";
+import { formatDuration } from "../domain/format-duration.js";
+import { emptyCounts } from "../domain/events.js";
+import { jobSpecOf } from "../builds/job-plan.js";
+import { createReportCell, createRunReport, type ReportCell } from "../reports/run-report.js";
 
-export const SHOW_USAGE = `ponyci show <build>
+export const SHOW_USAGE = `ponyci show <build> [--json]
 
 Shows one build: its commit, the upstream app commit it was tested against
 (downstream builds), and per cell the conclusion, test counts, durations and
-every failure with its file:line and message.`;
+every failure with its file:line and message. With --json, the same report
+\`ponyci run --json\` writes (every test of every cell), on standard output.`;
 
 interface Output {
   write(text: string): void;
@@ -25,11 +29,11 @@ export interface ShownJob {
   failures: TestResult[];
 }
 
-const MARK: Record<string, string> = { success: "✓", failure: "✗", cancelled: "⊘", timed_out: "⌛", error: "!" };
+const MARK: Record<string, string> = { success: "✓", failure: "✗", cancelled: "⊘", timed_out: "⌛", error: "!", neutral: "~" };
 
 /** `ponyci show <id>`: reads the store of PONYCI_DATA_DIR. Returns the exit code (1: no such build). */
 export async function showCommand(argv: string[], deps: { settings: Pick<Settings, "dataDir">; out: Output }): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: "boolean", short: "h", default: false } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: "boolean", short: "h", default: false }, json: { type: "boolean", default: false } } });
   if (values.help) {
     deps.out.write(`${SHOW_USAGE}\n`);
     return 0;
@@ -42,6 +46,11 @@ export async function showCommand(argv: string[], deps: { settings: Pick<Setting
     if (!build) {
       deps.out.write(`No build #${raw} in ${deps.settings.dataDir}: list builds with \`ponyci builds\`\n`);
       return 1;
+    }
+    if (values.json) {
+      const cells = store.listJobs(build.id).map((job) => reportCellOf(job, store.listTestResults(job.id)));
+      deps.out.write(`${JSON.stringify(createRunReport({ repository: build.repo, sha: build.sha, startedAt: build.createdAt, cells }), null, 2)}\n`);
+      return 0;
     }
     const jobs = store.listJobs(build.id).map((job) => ({ job, failures: store.listTestResults(job.id, { outcomes: ["failed", "error"] }) }));
     deps.out.write(`${renderBuildDetails(build, jobs)}\n`);
@@ -82,6 +91,22 @@ export function renderBuildDetails(build: BuildRecord, jobs: readonly ShownJob[]
     }
   }
   return lines.join("\n");
+}
+
+/** A stored job as a report cell; a job still queued or running reports its state so far. */
+function reportCellOf(job: JobRecord, tests: TestResult[]): ReportCell {
+  const finished = job.startedAt !== undefined && job.finishedAt !== undefined;
+  return createReportCell(
+    job.cell,
+    {
+      conclusion: job.conclusion ?? (job.state === "cancelled" ? "cancelled" : "pending"),
+      counts: job.counts ?? emptyCounts(),
+      error: job.error ? { message: job.error.message, location: job.error.location } : undefined,
+      notes: jobSpecOf(job).notes,
+      durationMs: finished ? (job.finishedAt ?? 0) - (job.startedAt ?? 0) : undefined,
+    },
+    tests,
+  );
 }
 
 function firstLine(text: string): string {

@@ -37,9 +37,10 @@ export interface TestCounts {
  * success: every test passed. failure: a test failed or errored, or the suite
  * could not start (import error, bad settings: see `error`). cancelled: asked
  * to stop. timed_out: hit the wall-clock limit. error: infrastructure (Docker,
- * environment build) failed; never the project's fault.
+ * environment build) failed; never the project's fault. neutral: the tests
+ * failed, or timed out, in a cell whose tox env sets `ignore_outcome`.
  */
-export type Conclusion = "success" | "failure" | "cancelled" | "timed_out" | "error";
+export type Conclusion = "success" | "failure" | "cancelled" | "timed_out" | "error" | "neutral";
 
 export interface StartedEvent {
   type: "started";
@@ -47,6 +48,8 @@ export interface StartedEvent {
   cell: Cell;
   /** Environment image the container runs (cached by content hash). */
   image: string;
+  /** True when the environment was built for this cell, false when it came from the cache (metrics). */
+  environmentBuilt?: boolean;
   at: number;
 }
 
@@ -73,10 +76,10 @@ export interface FinishedEvent {
   error?: { message: string; location?: SourceLocation; traceback?: string };
   /** Container exit code as Docker reported it, when a container ran. */
   exitCode?: number;
+  /** What the reader of the verdict should know, one sentence each: what was not honoured or changed the verdict (the planner's notes, ignore_outcome), earlier attempts ("Retried after runner X was lost."). */
+  notes?: string[];
   /** Lines of output dropped because the cell exceeded the log limit. */
   truncatedLines?: number;
-  /** What the reader of the verdict should know about earlier attempts ("Retried after runner X was lost."). */
-  notes?: string[];
   /** With conclusion "error": the infrastructure failure, for the caller's retry decision. */
   infrastructureError?: Error;
 }

@@ -16,6 +16,8 @@ export interface CheckRunWrite {
   repo: string;
   /** The job the check run reports (its id is the run's external_id). */
   jobId?: string;
+  /** For an update of a run whose id is already known (a webhook named it); else the id comes from the key's create. */
+  checkRunId?: number;
   create?: CheckRunCreate;
   update?: CheckRunUpdate;
 }

@@ -5,14 +5,15 @@ import type { JobRecord } from "../store/job-rows.js";
 import type { Outbox } from "../outbox/outbox.js";
 import type { Clock } from "../store/clock.js";
 import { systemClock } from "../store/clock.js";
-import { checkRunName, configErrorCheckRunName } from "./checks/check-run-name.js";
-import { formatTimestamp } from "./checks/format-timestamp.js";
+import { checkRunName, configErrorCheckRunName, formatTimestamp } from "./checks/format.js";
 import { planCheckWrites } from "./checks/plan-check-writes.js";
 import { renderCheckOutput } from "./checks/render-check-output.js";
 import { renderProgress } from "./checks/render-progress.js";
 import { toCheckConclusion } from "./checks/to-check-conclusion.js";
-import { escapeMarkdown } from "./checks/escape-markdown.js";
+import { escapeMarkdown } from "./checks/safe-text.js";
 import { checkRunKey, type CheckRunWrite } from "./check-run-write.js";
+import { judgeCell } from "../history/judge-cell.js";
+import { jobTestPlanOf } from "../history/job-test-plan.js";
 
 export interface CheckRunReporterOptions {
   outbox: Pick<Outbox, "enqueue">;
@@ -128,17 +129,30 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
       });
     },
 
-    finished({ build, job, finished, tests, logTail }) {
+    confirming(build, job, testIds) {
       const to = target(build);
       if (!to) return;
-      const output = renderCheckOutput({ cell: job.cell, finished, tests, logTail });
-      const writes = planCheckWrites({ output, conclusion: toCheckConclusion(finished.conclusion), counts: finished.counts, completedAt: clock.now() });
+      const what = testIds.length === 1 ? "1 test that never failed before" : `${testIds.length} tests that never failed before`;
+      send(checkRunKey(job.id), "progress", {
+        ...to,
+        jobId: job.id,
+        update: { status: "in_progress", output: { title: `Confirming: running ${what} again`, summary: `Every failure of this cell is a test never seen failing before: ${what} ${testIds.length === 1 ? "runs" : "run"} again once before the cell is judged, so that a flaky test is not blamed on this change. Both attempts will be shown.` } },
+      });
+    },
+
+    finished({ build, job, finished, tests, logTail, failureReport }) {
+      const to = target(build);
+      if (!to) return;
+      const output = renderCheckOutput({ cell: job.cell, finished, tests, logTail, failureReport });
+      const conclusion = judgeCell(finished, failureReport) ?? toCheckConclusion(finished.conclusion);
+      const writes = planCheckWrites({ output, conclusion, counts: finished.counts, completedAt: clock.now() });
       for (const update of writes) send(checkRunKey(job.id), "complete", { ...to, jobId: job.id, update });
     },
 
     cancelled(build, job, reason) {
       const to = target(build);
-      if (!to) return;
+      // A confirmation re-run has no check run of its own: its original's run reports it.
+      if (!to || jobTestPlanOf(job).confirms) return;
       send(checkRunKey(job.id), "complete", {
         ...to,
         jobId: job.id,

@@ -1,6 +1,6 @@
 import type { SendWrite } from "../outbox/outbox.js";
 import type { JobRows } from "../store/job-rows.js";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import type { CheckRunWrite } from "./check-run-write.js";
 import type { OctokitFor } from "./installation-octokit.js";
 
@@ -29,7 +29,7 @@ export function createCheckRunSender(options: { octokitFor: OctokitFor; store: P
       if (w.jobId) options.store.setCheckRunId(w.jobId, data.id);
       return { status: "sent", response: { id: data.id } };
     }
-    const id = (context.created as { id?: number } | undefined)?.id ?? (w.jobId ? options.store.getJob(w.jobId)?.checkRunId : undefined);
+    const id = w.checkRunId ?? (context.created as { id?: number } | undefined)?.id ?? (w.jobId ? options.store.getJob(w.jobId)?.checkRunId : undefined);
     if (id === undefined) return { status: "rejected", reason: `no check run was created for job ${w.jobId ?? "?"}: nothing to update` };
     await octokit.rest.checks.update({ owner: w.owner, repo: w.repo, check_run_id: id, ...w.update });
     return { status: "sent" };

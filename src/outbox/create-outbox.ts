@@ -1,4 +1,4 @@
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import { exponentialBackoff, type Backoff } from "../queue/exponential-backoff.js";
 import type { Clock } from "../store/clock.js";
 import type { StoreCore } from "../store/store-core.js";
@@ -139,5 +139,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
       });
     },
     list: (key) => rows.list(key),
+    backlog: () => rows.unsent(),
   };
 }

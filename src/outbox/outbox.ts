@@ -95,4 +95,6 @@ export interface Outbox {
   drain(): Promise<void>;
   /** Writes of one key (or all), oldest first: for dashboards and tests. */
   list(key?: string): OutboxRecord[];
+  /** Writes not sent yet (pending or in flight): the backlog /metrics reports. */
+  backlog(): number;
 }

@@ -1,8 +1,9 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job, type MinimalJob } from "bullmq";
 import { Redis } from "ioredis";
 import { closeRedis } from "../../runner/src/util/close-redis.js";
-import { silentLogger, type Logger } from "../log/logger.js";
-import { CancelledError, InfrastructureError, InterruptedError, isRetryable } from "./errors.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
+import { CancelledError, InfrastructureError, InterruptedError } from "../domain/errors.js";
+import { errorFate } from "../domain/error-fate.js";
 import { exponentialBackoff, type Backoff } from "./exponential-backoff.js";
 import type { CancelOutcome, JobProcessor, JobQueue, QueueHooks, StopOptions } from "./job-queue.js";
 
@@ -66,7 +67,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
   const ourId = (job: MinimalJob): string => (job.id as string).slice(2);
   const client = connect();
   const queue = new Queue(name, { connection: client, prefix });
-  queue.on("error", (error) => log.warn({ err: String(error) }, "queue: Redis error (BullMQ reconnects)"));
+  queue.on("error", (error) => log.warn({ err: error }, "queue: Redis error (BullMQ reconnects)"));
   const interruptsKey = `${prefix}-queue:${name}:interrupts`;
   const cancelKey = (jobId: string): string => `${prefix}-queue:${name}:cancel:${jobId}`;
   const cancelChannel = `${prefix}-queue:${name}:cancel`;
@@ -132,7 +133,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
       throw new WaitingError();
     }
     if (!failure) return void (await forget(jobId));
-    const retrying = entry.aborted !== "cancel" && isRetryable(failure.error) && attempt < maxAttempts;
+    const retrying = entry.aborted !== "cancel" && errorFate(failure.error) === "retry" && attempt < maxAttempts;
     if (retrying) {
       const retryInMs = Math.max(0, backoff(attempt));
       retryDelays.set(jobId, retryInMs);
@@ -186,7 +187,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
       hooks = startHooks ?? {};
       subscriber = connect();
       subscriber.on("message", (_channel: string, jobId: string) => void abortRunning(jobId, "cancel"));
-      subscriber.subscribe(cancelChannel).catch((error: unknown) => log.error({ err: String(error) }, "queue: cannot subscribe to cancels"));
+      subscriber.subscribe(cancelChannel).catch((error: unknown) => log.error({ err: error }, "queue: cannot subscribe to cancels"));
       worker = new Worker(name, run(processor), {
         connection: connect(),
         prefix,
@@ -203,7 +204,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
           },
         },
       });
-      worker.on("error", (error) => log.warn({ err: String(error) }, "queue: worker error (BullMQ reconnects)"));
+      worker.on("error", (error) => log.warn({ err: error }, "queue: worker error (BullMQ reconnects)"));
       worker.on("failed", (job) => {
         const failure = job ? pendingFailures.get(ourId(job)) : undefined;
         if (!job || !failure) return;

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import type { Clock } from "../store/clock.js";
 import type { StoreCore } from "../store/store-core.js";
-import { CancelledError, InterruptedError, isRetryable } from "./errors.js";
+import { CancelledError, InterruptedError } from "../domain/errors.js";
+import { errorFate } from "../domain/error-fate.js";
 import { exponentialBackoff, type Backoff } from "./exponential-backoff.js";
 import type { CancelOutcome, JobProcessor, JobQueue, QueueHooks, RecoveredJob, StopOptions } from "./job-queue.js";
 import { createQueueRows, type QueueItem, type StaleItem } from "./queue-rows.js";
@@ -81,7 +82,7 @@ export function createEmbeddedQueue<P = unknown>(options: EmbeddedQueueOptions):
     const { item, runToken } = entry;
     const job = { id: item.jobId, payload: item.payload as P, attempt: item.attempt };
     if (!outcome.failed) return rows.finish(item.jobId, runToken);
-    const retrying = entry.aborted !== "cancel" && isRetryable(outcome.error) && item.attempt < maxAttempts;
+    const retrying = entry.aborted !== "cancel" && errorFate(outcome.error) === "retry" && item.attempt < maxAttempts;
     if (retrying) {
       const retryInMs = Math.max(0, backoff(item.attempt));
       rows.retry({ jobId: item.jobId, runToken, attempt: item.attempt + 1, availableAt: clock.now() + retryInMs, error: String(outcome.error) });

@@ -15,11 +15,11 @@
  * processor resolves, throws a non-retryable error, is cancelled, or runs out
  * of attempts. At-least-once: a job whose process died runs again (attempt + 1).
  *
- * What the processor's outcome means:
- * - resolves: done.
- * - throws an error with `retryable: true` (`InfrastructureError`): retried
- *   with backoff while `attempt < maxAttempts`, then failed.
- * - throws anything else (`CancelledError`, bugs): failed, never retried.
+ * What the processor's outcome means: resolves: done; throws: the error's
+ * class decides (`errorFate` in src/domain/error-fate.ts). `retry`
+ * (`InfrastructureError`): retried with backoff while `attempt <
+ * maxAttempts`, then failed; anything else: failed, never retried. The queue
+ * is the only place that retries jobs: processors never count attempts.
  * Every failure (retried or final) is reported to `hooks.onFailed`.
  */
 export interface QueuedJob<P = unknown> {

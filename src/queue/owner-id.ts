@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { isProcessAlive } from "../domain/is-process-alive.js";
 
 /**
  * Who runs a job: "<host>:<pid>:<random>". The random part tells two queues
@@ -19,11 +20,5 @@ export function isOwnerDead(owner: string): boolean {
   const [host, pidText] = owner.split(":");
   const pid = Number(pidText);
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return !isProcessAlive(pid);
 }

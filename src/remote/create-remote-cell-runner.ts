@@ -87,7 +87,7 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
   const connections: Redis[] = [];
   const connect = (): Redis => {
     const connection = new Redis(options.url, { maxRetriesPerRequest: null });
-    connection.on("error", (error: Error) => log.debug({ err: String(error) }, "remote: Redis connection error (reconnecting)"));
+    connection.on("error", (error: Error) => log.debug({ err: error }, "remote: Redis connection error (reconnecting)"));
     connections.push(connection);
     return connection;
   };
@@ -109,11 +109,11 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
     let queue = queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: client, prefix });
-      queue.on("error", (error) => log.debug({ err: String(error) }, "remote: queue error"));
+      queue.on("error", (error) => log.debug({ err: error }, "remote: queue error"));
       queues.set(name, queue);
       // A stalled check on every queue the server uses, so a cell whose only runner died is noticed too.
       const watcher = new Worker(name, undefined, { connection: connect(), prefix, lockDuration: lockMs, maxStalledCount: 0, stalledInterval: Math.max(500, Math.floor(lockMs / 2)), autorun: false });
-      watcher.on("error", (error) => log.debug({ err: String(error) }, "remote: watcher error"));
+      watcher.on("error", (error) => log.debug({ err: error }, "remote: watcher error"));
       void watcher.startStalledCheckTimer().catch(() => undefined);
       watchers.push(watcher);
     }
@@ -141,7 +141,7 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
         }
       } catch (error) {
         if (stopping) return;
-        log.warn({ err: String(error) }, "remote: cannot read runner events (Redis away?); trying again");
+        log.warn({ err: error }, "remote: cannot read runner events (Redis away?); trying again");
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -214,7 +214,7 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
         log.warn({ attemptId, runner: runnerId, state }, "remote: a runner was lost while running a cell");
         notes.set(spec.jobId, [...(notes.get(spec.jobId) ?? []), `Retried after ${who} was lost.`]);
         endWith({ type: "finished", conclusion: "error", counts: emptyCounts(), durationMs: 0, testDurationMs: 0, error: { message: `${who} was lost while running this cell` }, infrastructure: true });
-      })().catch((error: unknown) => log.debug({ err: String(error) }, "remote: cannot look at a cell's state (Redis away?)"));
+      })().catch((error: unknown) => log.debug({ err: error }, "remote: cannot look at a cell's state (Redis away?)"));
     }, pollMs);
     const onAbort = (): void => {
       if (cancelled || finished) return;

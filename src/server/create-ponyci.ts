@@ -1,6 +1,6 @@
 import { delay } from "../../runner/src/util/delay.js";
 import type { Settings } from "../settings/load-settings.js";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 import { createEmbeddedQueue } from "../queue/create-embedded-queue.js";
@@ -15,6 +15,9 @@ import type { BuildRecord } from "../store/build-rows.js";
 import { createLocalRunner, type LocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import type { Clock } from "../store/clock.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { meterCellRunner } from "../metrics/meter-cell-runner.js";
+import { createFailureAnalyst } from "../history/create-failure-analyst.js";
 import { createBullmqQueue } from "../queue/create-bullmq-queue.js";
 import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
@@ -38,6 +41,8 @@ export interface PonyCiOptions {
   /** Default: a runner for this Docker host from the settings. */
   runner?: LocalRunner;
   progressIntervalMs?: number;
+  /** Records environment builds and cache hits (the other parts record through listeners and wrappers). */
+  metrics?: Metrics;
   /** With Redis: the lock runners take on a cell (lost-runner detection time). Default 10 s. */
   runnerLockMs?: number;
 }
@@ -66,18 +71,17 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const { settings, log } = options;
   const store = openStore({ dataDir: settings.dataDir, log, logLimitBytes: settings.cell.logLimitBytes, clock: options.clock });
   const runner = options.runner ?? createLocalRunner(settings, log);
-  const maxAttempts = options.queueOptions?.maxAttempts ?? 3;
   const redisUrl = settings.queue.kind === "redis" ? settings.queue.url : undefined;
   // With Redis the server's queue only supervises cells that run on runners: many at once is cheap.
   const queue: JobQueue<CellJobPayload> = redisUrl
-    ? createBullmqQueue<CellJobPayload>({ url: redisUrl, concurrency: 256, log, lockMs: options.queueOptions?.leaseMs, maxAttempts, backoff: options.queueOptions?.backoff })
+    ? createBullmqQueue<CellJobPayload>({ url: redisUrl, concurrency: 256, log, lockMs: options.queueOptions?.leaseMs, maxAttempts: options.queueOptions?.maxAttempts, backoff: options.queueOptions?.backoff })
     : createEmbeddedQueue<CellJobPayload>({
         store,
         concurrency: settings.concurrency,
         log,
         clock: options.clock,
         leaseMs: options.queueOptions?.leaseMs,
-        maxAttempts,
+        maxAttempts: options.queueOptions?.maxAttempts,
         backoff: options.queueOptions?.backoff,
       });
   const outbox = createOutbox({
@@ -101,6 +105,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;
+  const analyst = createFailureAnalyst({ store, clock: options.clock });
   const remote: RemoteCellRunner | undefined = redisUrl
     ? createRemoteCellRunner({
         url: redisUrl,
@@ -114,8 +119,10 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       })
     : undefined;
   let localWorker: RunnerWorker | undefined;
-  const processor = createJobProcessor({ store, runner: remote ?? runner.cells, listeners, tokenFor: options.tokenFor, log, maxAttempts, progressIntervalMs: options.progressIntervalMs, clock: options.clock });
-  const notify = fanOut(listeners, (error, hook) => log.error({ err: String(error), hook }, "a build listener failed"));
+  const cellRunner = remote ?? runner.cells;
+  const cells = options.metrics ? meterCellRunner(cellRunner, options.metrics) : cellRunner;
+  const jobs = createJobProcessor({ store, runner: cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock, analyst });
+  const notify = fanOut(listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   let started = false;
 
   return {
@@ -128,7 +135,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     async start() {
       // 1. Containers of dead processes.
       const reaped = await reapContainers(runner.docker).catch((error) => {
-        log.warn({ err: String(error) }, "could not list leftover containers (is Docker running?)");
+        log.warn({ err: error }, "could not list leftover containers (is Docker running?)");
         return [];
       });
       if (reaped.length > 0) log.info({ count: reaped.length }, "removed containers left by a dead process");
@@ -141,7 +148,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
           store.recordJobRequeued(job.id);
           notify.restarted(build, job);
         } else {
-          finishAsInfrastructureError(job.id, "the server stopped while this cell ran, too many times");
+          jobs.finishAsInfrastructureError(job.id, "the server stopped while this cell ran, too many times");
         }
       }
       // 3. Scale-out (Redis): events from runners, and this host's own runner unless PONYCI_LOCAL_RUNNER=0.
@@ -154,7 +161,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         }
       }
       // 4. Queue and outbox.
-      queue.start(processor, {
+      queue.start(jobs.process, {
+        ...jobs.hooks,
         // Jobs of a dead process taken back while this one runs (BullMQ's stalled check; the embedded queue's heartbeat).
         onRecovered: (recovered) => {
           for (const { id, payload, requeued } of recovered) {
@@ -165,21 +173,15 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
               store.recordJobRequeued(job.id);
               notify.restarted(build, job);
             } else {
-              finishAsInfrastructureError(job.id, "the process running this cell died too many times");
+              jobs.finishAsInfrastructureError(job.id, "the process running this cell died too many times");
             }
           }
-        },
-        onFailed: ({ job, error, retrying }) => {
-          if (retrying) return;
-          const name = (error as Error | undefined)?.name;
-          if (name === "CancelledError" || name === "InterruptedError") return;
-          finishAsInfrastructureError(job.payload.jobId, error instanceof Error ? error.message : String(error));
         },
       });
       outbox.start();
       started = true;
       // 5. Builds recorded but not planned.
-      builds.planPending().catch((error) => log.error({ err: String(error) }, "could not list the builds left to plan"));
+      builds.planPending().catch((error) => log.error({ err: error }, "could not list the builds left to plan"));
     },
     async stop({ graceMs = 30_000 } = {}) {
       if (started) {
@@ -199,26 +201,4 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       store.close();
     },
   };
-
-  function finishAsInfrastructureError(jobId: string, message: string): void {
-    const job = store.getJob(jobId);
-    if (!job || job.state === "finished" || job.state === "cancelled") return;
-    const done = store.recordJobFinished({ jobId, conclusion: "error", error: { message: `Infrastructure error: ${message}`, kind: "infrastructure" } });
-    const build = store.getBuild(job.buildId);
-    if (!build) return;
-    notify.finished({
-      build,
-      job: done,
-      finished: {
-        type: "finished",
-        conclusion: "error",
-        counts: done.counts ?? { passed: 0, failed: 0, error: 0, skipped: 0, xfail: 0, xpass: 0, total: 0 },
-        durationMs: 0,
-        testDurationMs: 0,
-        error: { message: `Infrastructure error: ${message}` },
-      },
-      tests: [],
-      logTail: [],
-    });
-  }
 }

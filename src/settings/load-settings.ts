@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { availableParallelism, homedir, hostname } from "node:os";
 import path from "node:path";
 import { SettingsError } from "./settings-error.js";
+import { defaultHostPython, type HostPython } from "../../runner/src/environment/host-python.js";
+import { FORK_PR_APPROVAL_POLICIES, type ForkPrApprovalPolicy } from "../github/handlers/needs-fork-approval.js";
 
 /** Everything Pony CI reads from its environment, read once at boot. See .env.example. */
 export interface Settings {
@@ -11,18 +13,33 @@ export interface Settings {
     privateKey: string;
     webhookSecret: string;
     webhookProxyUrl?: string;
-    /** REST API base URL: GitHub Enterprise Server, or a local fake in tests. Default api.github.com. */
+    /**
+     * REST API base URL: from GHE_HOST/GHE_PROTOCOL (GitHub Enterprise
+     * Server, Probot's convention), else PONYCI_GITHUB_API_URL (an alias, e.g.
+     * a local fake in tests); undefined means api.github.com.
+     */
     apiUrl?: string;
   };
+  /**
+   * `serve` without APP_ID: Probot's set-up mode, which registers the app
+   * from app.yml in the browser (the manifest flow) and writes .env.
+   */
+  setup?: { webhookProxyUrl?: string };
   host: string;
   port: number;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
-  /** Public base URL of this server, for check runs' details_url and dashboard links. */
+  /** The server's log format (Probot's LOG_FORMAT): pretty, or json by default under NODE_ENV=production. */
+  logFormat: "pretty" | "json";
+  /** Running cells get this long to finish on SIGTERM/SIGINT before they go back to the queue. */
+  shutdownGraceMs: number;
+  /** Public base URL of this server, for check runs' details_url (build pages under /builds/). */
   publicUrl: string;
   dataDir: string;
   concurrency: number;
   /** Image template for a Python version: "auto" or e.g. "ponyci/python:{python}". */
   baseImage: string;
+  /** Database services: image template ("auto", "ponyci/{service}:{version}", "{service}:{version}") and memory per service container. */
+  services: { image: string; memoryBytes: number };
   cell: {
     memoryBytes: number;
     nanoCpus: number;
@@ -31,8 +48,6 @@ export interface Settings {
     logLimitBytes: number;
   };
   maxCells: number;
-  /** PONYCI_SHUTDOWN_GRACE (seconds): how long running cells may finish on SIGTERM. */
-  shutdownGraceMs: number;
   /** PONYCI_REDIS_URL set: BullMQ on that Redis (cells go to `ponyci runner`s); else the embedded queue. */
   queue: { kind: "embedded" } | { kind: "redis"; url: string };
   /** `serve` runs cells on this host too (PONYCI_LOCAL_RUNNER, default on; only meaningful with Redis). */
@@ -48,6 +63,19 @@ export interface Settings {
   };
   /** Config file of the private repositories the bridge accepts (optional). */
   privateReposFile?: string;
+  /** The host's Python and pip: interpreter, the operator's package index and its CA. */
+  hostPython: HostPython;
+  /** Which fork pull requests wait for a maintainer's "Approve and run" (PONYCI_FORK_PR_APPROVAL). */
+  forkPrApproval: ForkPrApprovalPolicy;
+  /** The dashboards' sign-in (docs/dashboards.md). */
+  web: {
+    /** YAML file of local users, admin tokens and GitHub logins (PONYCI_WEB_USERS). */
+    usersFile?: string;
+    /** Key of the session cookies; undefined: a random one per process (sessions end at a restart). */
+    sessionSecret?: string;
+    /** GitHub OAuth with the App's client id and secret (Probot's names). */
+    oauth?: { clientId: string; clientSecret: string; webUrl: string };
+  };
 }
 
 export type SettingsMode = "run" | "serve";
@@ -65,15 +93,21 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
   const dataDir = path.resolve(env.PONYCI_DATA_DIR || path.join(homedir(), ".ponyci"));
   // REDIS_URL: an alias of PONYCI_REDIS_URL (the name most hosting platforms set).
   const redisUrl = redis(env, env.PONYCI_REDIS_URL ? "PONYCI_REDIS_URL" : "REDIS_URL");
+  // Probot's rule: no APP_ID means set-up mode, never a half-configured app.
+  const setupMode = mode === "serve" && !env.APP_ID;
   return {
-    github: mode === "serve" ? readGitHub(env) : undefined,
+    github: mode === "serve" && !setupMode ? readGitHub(env) : undefined,
+    setup: setupMode ? { webhookProxyUrl: url(env, "WEBHOOK_PROXY_URL") } : undefined,
     host: env.HOST || "localhost",
     port: integer(env, "PORT", 3000, 0, 65535),
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+    logFormat: oneOf(env, "LOG_FORMAT", ["pretty", "json"], env.NODE_ENV === "production" ? "json" : "pretty"),
+    shutdownGraceMs: integer(env, "PONYCI_SHUTDOWN_GRACE", 30, 0, 86400) * 1000,
     publicUrl: url(env, "PONYCI_PUBLIC_URL") ?? `http://${env.HOST || "localhost"}:${env.PORT || 3000}`,
     dataDir,
     concurrency: integer(env, "PONYCI_CONCURRENCY", availableParallelism(), 1, 256),
     baseImage: env.PONYCI_BASE_IMAGE || "auto",
+    services: { image: env.PONYCI_SERVICE_IMAGE || "auto", memoryBytes: bytes(env, "PONYCI_SERVICE_MEMORY", "1g") },
     cell: {
       memoryBytes: bytes(env, "PONYCI_CELL_MEMORY", "2g"),
       nanoCpus: Math.round(decimal(env, "PONYCI_CELL_CPUS", 1, 0.1, 64) * 1e9),
@@ -82,7 +116,6 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
       logLimitBytes: bytes(env, "PONYCI_LOG_LIMIT", "5m"),
     },
     maxCells: integer(env, "PONYCI_MAX_CELLS", 24, 1, 256),
-    shutdownGraceMs: integer(env, "PONYCI_SHUTDOWN_GRACE", 30, 0, 86400) * 1000,
     queue: redisUrl ? { kind: "redis", url: redisUrl } : { kind: "embedded" },
     localRunner: flag(env, "PONYCI_LOCAL_RUNNER", true),
     runner: {
@@ -91,14 +124,55 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
       pythons: env.PONYCI_RUNNER_PYTHONS ? list(env, "PONYCI_RUNNER_PYTHONS", /^3\.\d{1,2}$/, "3.11,3.13") : undefined,
     },
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
+    hostPython: readHostPython(env),
+    forkPrApproval: oneOf(env, "PONYCI_FORK_PR_APPROVAL", FORK_PR_APPROVAL_POLICIES, "outside"),
+    web: readWeb(env),
   };
+}
+
+function readWeb(env: Env): Settings["web"] {
+  const secret = env.PONYCI_SESSION_SECRET || undefined;
+  if (secret !== undefined && secret.length < 32) {
+    throw new SettingsError("PONYCI_SESSION_SECRET is shorter than 32 characters: generate one with `openssl rand -hex 32`", "PONYCI_SESSION_SECRET");
+  }
+  const clientId = env.GITHUB_CLIENT_ID || undefined;
+  const clientSecret = env.GITHUB_CLIENT_SECRET || undefined;
+  if ((clientId === undefined) !== (clientSecret === undefined)) {
+    throw new SettingsError("Set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (from the GitHub App's settings page) for GitHub sign-in, or neither", clientId ? "GITHUB_CLIENT_SECRET" : "GITHUB_CLIENT_ID");
+  }
+  const webUrl = url(env, "PONYCI_GITHUB_WEB_URL") ?? (env.GHE_HOST ? `${env.GHE_PROTOCOL || "https"}://${env.GHE_HOST}` : "https://github.com");
+  return {
+    usersFile: env.PONYCI_WEB_USERS ? path.resolve(env.PONYCI_WEB_USERS) : undefined,
+    sessionSecret: secret,
+    oauth: clientId && clientSecret ? { clientId, clientSecret, webUrl } : undefined,
+  };
+}
+
+/**
+ * Host pip runs with `--isolated` and no configuration file, so the index and
+ * CA it uses are only these (PIP_INDEX_URL and PIP_CERT of the operator's own
+ * environment are honoured as defaults); proxies are passed on as set.
+ */
+function readHostPython(env: Env): HostPython {
+  const proxy: Record<string, string> = {};
+  for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"]) {
+    const value = env[name];
+    if (value) proxy[name] = value;
+  }
+  const indexUrl = url(env, "PONYCI_PIP_INDEX_URL") ?? url(env, "PIP_INDEX_URL");
+  const certFile = env.PONYCI_PIP_CERT || env.PIP_CERT;
+  return defaultHostPython({
+    python: env.PONYCI_PYTHON || "python3",
+    ...(indexUrl ? { indexUrl: indexUrl.endsWith("/") ? indexUrl : `${indexUrl}/` } : {}),
+    ...(certFile ? { certFile: path.resolve(certFile) } : {}),
+    path: env.PATH,
+    home: env.HOME,
+    proxy,
+  });
 }
 
 function readGitHub(env: Env): NonNullable<Settings["github"]> {
   const appId = integer(env, "APP_ID", NaN, 1, Number.MAX_SAFE_INTEGER);
-  if (Number.isNaN(appId)) {
-    throw new SettingsError("APP_ID is not set: copy the App ID from your GitHub App's settings page into .env (see .env.example)", "APP_ID");
-  }
   let privateKey = env.PRIVATE_KEY;
   if (!privateKey && env.PRIVATE_KEY_PATH) {
     try {
@@ -122,7 +196,20 @@ function readGitHub(env: Env): NonNullable<Settings["github"]> {
   if (!webhookSecret) {
     throw new SettingsError("WEBHOOK_SECRET is not set: use the same secret as in the GitHub App's webhook settings (generate one with `openssl rand -hex 32`)", "WEBHOOK_SECRET");
   }
-  return { appId, privateKey, webhookSecret, webhookProxyUrl: url(env, "WEBHOOK_PROXY_URL"), apiUrl: url(env, "PONYCI_GITHUB_API_URL") };
+  return { appId, privateKey, webhookSecret, webhookProxyUrl: url(env, "WEBHOOK_PROXY_URL"), apiUrl: githubApiUrl(env) };
+}
+
+/** Probot's GHE_HOST/GHE_PROTOCOL (GitHub Enterprise Server) first; PONYCI_GITHUB_API_URL is an alias kept for existing set-ups. */
+function githubApiUrl(env: Env): string | undefined {
+  const protocol = oneOf(env, "GHE_PROTOCOL", ["https", "http"], "https");
+  const host = env.GHE_HOST?.trim();
+  if (host) {
+    if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) {
+      throw new SettingsError(`GHE_HOST=${JSON.stringify(host)} is not a host name: use e.g. GHE_HOST=github.example.com (no scheme, no path)`, "GHE_HOST");
+    }
+    return `${protocol}://${host}/api/v3`;
+  }
+  return url(env, "PONYCI_GITHUB_API_URL");
 }
 
 function redis(env: Env, key: string): string | undefined {

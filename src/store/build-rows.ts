@@ -37,7 +37,10 @@ export interface BuildRecord extends NewBuild {
 
 export interface ListBuildsOptions {
   repo?: string;
+  branch?: string;
   visibility?: Visibility;
+  /** Public builds, and private ones of these repositories only (a dashboard viewer's scope). */
+  publicOr?: readonly string[];
   /** At most this many, newest first. Default 50. */
   limit?: number;
   /** Only builds with an id below this one (paging). */
@@ -47,7 +50,9 @@ export interface ListBuildsOptions {
 export interface BuildRows {
   /**
    * Records a build and, in the same transaction, its jobs (state queued).
-   * Either both are written or neither.
+   * Either both are written or neither. A private build makes the
+   * repository's earlier public builds private too: a repository turned
+   * private on GitHub hides its history on the dashboards at its next event.
    */
   createBuild(build: NewBuild & { jobs?: NewJob[] }): { build: BuildRecord; jobs: JobRecord[] };
   getBuild(id: number): BuildRecord | undefined;
@@ -62,6 +67,22 @@ export interface BuildRows {
   recordBuildPlan(id: number, plan: { state: Exclude<PlanState, "pending">; details: Record<string, unknown>; jobs: NewJob[] }): { build: BuildRecord; jobs: JobRecord[] } | undefined;
   /** Builds whose plan is still pending, oldest first: what to plan after a restart. */
   listPendingBuilds(): BuildRecord[];
+  /**
+   * Counts one more attempt to plan a pending build, durably (kept in the
+   * pending build's plan details, which the recorded plan replaces), and
+   * returns the count including this one; 0 when the build is not pending.
+   * Counted BEFORE planning, so an attempt that crashed the process counts.
+   */
+  notePlanAttempt(id: number): number;
+  /** Every repository with builds, by name, with the source and visibility of its newest build. */
+  listRepos(): RepoSummary[];
+}
+
+export interface RepoSummary {
+  repo: string;
+  source: BuildSource;
+  visibility: Visibility;
+  lastBuildId: number;
 }
 
 interface BuildRow {
@@ -92,20 +113,34 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
     `INSERT INTO builds (repo, source, visibility, sha, branch, pr_number, event, trigger_json, created_at, plan_state)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const hideHistory = db.prepare<[string]>("UPDATE builds SET visibility = 'private' WHERE repo = ? AND visibility = 'public'");
   const updatePlan = db.prepare<[string, string, number]>("UPDATE builds SET plan_state = ?, plan_json = ? WHERE id = ? AND plan_state = 'pending'");
+  const bumpAttempts = db.prepare<[number], { attempts: number }>(
+    `UPDATE builds SET plan_json = json_set(plan_json, '$.attempts', coalesce(json_extract(plan_json, '$.attempts'), 0) + 1)
+     WHERE id = ? AND plan_state = 'pending' RETURNING json_extract(plan_json, '$.attempts') AS attempts`,
+  );
   const selectPending = db.prepare<[], BuildRow>("SELECT * FROM builds WHERE plan_state = 'pending' ORDER BY id");
   const selectOne = db.prepare<[number], BuildRow>("SELECT * FROM builds WHERE id = ?");
   const selectBySha = db.prepare<[string, string], BuildRow>("SELECT * FROM builds WHERE repo = ? AND sha = ? ORDER BY id DESC");
-  const selectSummary = db.prepare<[number, number], JobSummaryRow>(
-    `SELECT build_id, state, conclusion, count(*) AS n FROM jobs
-     WHERE build_id BETWEEN ? AND ? GROUP BY build_id, state, conclusion`,
+  // The ids as a JSON array: one statement whatever their number, and only their jobs are read.
+  const selectSummary = db.prepare<[string], JobSummaryRow>(
+    `SELECT build_id, state, CASE WHEN outcome_ignored = 1 THEN 'neutral' ELSE conclusion END AS conclusion, count(*) AS n FROM jobs
+     WHERE build_id IN (SELECT value FROM json_each(?)) GROUP BY 1, 2, 3`,
+  );
+  const selectRepos = db.prepare<[], { repo: string; source: BuildSource; visibility: Visibility; last: number }>(
+    `SELECT b.repo, b.source, b.visibility, b.id AS last FROM builds b
+     JOIN (SELECT repo, max(id) AS last FROM builds GROUP BY repo) newest ON newest.last = b.id ORDER BY b.repo`,
   );
 
   const withStatus = (rows: BuildRow[]): BuildRecord[] => {
     if (rows.length === 0) return [];
-    const ids = rows.map((row) => row.id);
-    const summaries = selectSummary.all(Math.min(...ids), Math.max(...ids));
-    return rows.map((row) => toRecord(row, summaries.filter((s) => s.build_id === row.id)));
+    const byBuild = new Map<number, JobSummaryRow[]>();
+    for (const summary of selectSummary.all(JSON.stringify(rows.map((row) => row.id)))) {
+      const list = byBuild.get(summary.build_id) ?? [];
+      list.push(summary);
+      byBuild.set(summary.build_id, list);
+    }
+    return rows.map((row) => toRecord(row, byBuild.get(row.id) ?? []));
   };
 
   return {
@@ -124,6 +159,7 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
           build.planState ?? "planned",
         );
         const id = Number(result.lastInsertRowid);
+        if (build.visibility === "private") hideHistory.run(build.repo);
         const created = build.jobs && build.jobs.length > 0 ? jobs.createJobs(id, build.jobs) : [];
         const [record] = withStatus([selectOne.get(id) as BuildRow]);
         return { build: record as BuildRecord, jobs: created };
@@ -140,13 +176,22 @@ export function createBuildRows(core: StoreCore, jobs: Pick<JobRows, "createJobs
         const [record] = withStatus([selectOne.get(id) as BuildRow]);
         return { build: record as BuildRecord, jobs: created };
       }),
+    listRepos: () =>
+      core.read("list repositories", () => selectRepos.all().map((row) => ({ repo: row.repo, source: row.source, visibility: row.visibility, lastBuildId: row.last }))),
     listPendingBuilds: () => core.read("list pending builds", () => withStatus(selectPending.all())),
+    notePlanAttempt: (id) => core.transact(`count a planning attempt of build #${id}`, () => bumpAttempts.get(id)?.attempts ?? 0),
     findBuilds: ({ repo, sha }) => core.read(`find builds of ${repo}@${sha}`, () => withStatus(selectBySha.all(repo, sha))),
     listBuilds: (options = {}) =>
       core.read("list builds", () => {
         const filters: [string, string | number | undefined][] = [
           ["repo = ?", options.repo],
+          ["branch = ?", options.branch],
           ["visibility = ?", options.visibility],
+          // Public only: the (visibility, id) index, newest first. Public or some repositories: the unary
+          // plus keeps SQLite from an OR of two indexes (then a sort of every matching build); walking
+          // the ids down stops after one page.
+          ["visibility = ?", options.publicOr?.length === 0 ? "public" : undefined],
+          ["(+visibility = 'public' OR +repo IN (SELECT value FROM json_each(?)))", options.publicOr && options.publicOr.length > 0 ? JSON.stringify(options.publicOr) : undefined],
           ["id < ?", options.before],
         ];
         const used = filters.filter(([, value]) => value !== undefined);

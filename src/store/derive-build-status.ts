@@ -13,7 +13,7 @@ export interface BuildStatus {
 }
 
 /** Worst first: a build is as bad as its worst job; a test failure (the code's fault) outranks an infrastructure error. */
-const severity: readonly Conclusion[] = ["failure", "timed_out", "error", "cancelled", "success"];
+const severity: readonly Conclusion[] = ["failure", "timed_out", "error", "cancelled", "neutral", "success"];
 
 /**
  * A build's status from its jobs' states and conclusions (grouped, with a

@@ -56,6 +56,8 @@ export interface JobRows {
   getJob(id: string): JobRecord | undefined;
   /** A build's jobs in order. */
   listJobs(buildId: number): JobRecord[];
+  /** The jobs of several builds (a dashboard page), each build's in order. */
+  listJobsOfBuilds(buildIds: readonly number[]): Map<number, JobRecord[]>;
   /**
    * A (new) attempt starts: state running, attempts + 1. The results and log
    * of an earlier attempt are deleted: a job keeps those of its latest
@@ -105,6 +107,7 @@ interface JobRow {
   started_at: number | null;
   finished_at: number | null;
   superseded_by: number | null;
+  outcome_ignored: number;
 }
 
 export function createJobRows(core: StoreCore): JobRows {
@@ -115,14 +118,15 @@ export function createJobRows(core: StoreCore): JobRows {
   );
   const selectOne = db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE id = ?");
   const selectByBuild = db.prepare<[number], JobRow>("SELECT * FROM jobs WHERE build_id = ? ORDER BY seq");
+  const selectByBuilds = db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE build_id IN (SELECT value FROM json_each(?)) ORDER BY build_id, seq");
   const start = db.prepare<[number, string]>(
     `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL,
-       conclusion = NULL, counts_json = NULL, error_json = NULL WHERE id = ?`,
+       conclusion = NULL, counts_json = NULL, error_json = NULL, outcome_ignored = 0 WHERE id = ?`,
   );
   const deleteResults = db.prepare<[string]>("DELETE FROM test_results WHERE job_id = ?");
   const deleteLog = db.prepare<[string]>("DELETE FROM job_logs WHERE job_id = ?");
-  const finish = db.prepare<[string, string, string | null, string | null, number, string]>(
-    `UPDATE jobs SET state = ?, conclusion = ?, counts_json = ?, error_json = ?, finished_at = ? WHERE id = ?`,
+  const finish = db.prepare<[string, string, number, string | null, string | null, number, string]>(
+    `UPDATE jobs SET state = ?, conclusion = ?, outcome_ignored = ?, counts_json = ?, error_json = ?, finished_at = ? WHERE id = ?`,
   );
   const cancel = db.prepare<[number, string]>(
     `UPDATE jobs SET state = 'cancelled', conclusion = 'cancelled', finished_at = ?
@@ -170,6 +174,12 @@ export function createJobRows(core: StoreCore): JobRows {
         return row ? toRecord(row) : undefined;
       }),
     listJobs: (buildId) => core.read(`list the jobs of build #${buildId}`, () => selectByBuild.all(buildId).map(toRecord)),
+    listJobsOfBuilds: (buildIds) =>
+      core.read(`list the jobs of ${buildIds.length} builds`, () => {
+        const byBuild = new Map<number, JobRecord[]>(buildIds.map((id) => [id, []]));
+        for (const row of selectByBuilds.all(JSON.stringify(buildIds))) byBuild.get(row.build_id)?.push(toRecord(row));
+        return byBuild;
+      }),
     recordJobStarted: (jobId, at) =>
       core.transact(`record the start of job ${jobId}`, () => {
         mustChange(start.run(at ?? core.clock.now(), jobId).changes, jobId);
@@ -182,7 +192,8 @@ export function createJobRows(core: StoreCore): JobRows {
         const state: JobState = conclusion === "cancelled" ? "cancelled" : "finished";
         const changes = finish.run(
           state,
-          conclusion,
+          conclusion === "neutral" ? "failure" : conclusion,
+          conclusion === "neutral" ? 1 : 0,
           counts ? JSON.stringify(counts) : null,
           error ? JSON.stringify(error) : null,
           at ?? core.clock.now(),
@@ -221,7 +232,7 @@ function toRecord(row: JobRow): JobRecord {
     external: JSON.parse(row.external_json) as Record<string, unknown>,
     createdAt: row.created_at,
   };
-  if (row.conclusion !== null) record.conclusion = row.conclusion;
+  if (row.conclusion !== null) record.conclusion = row.outcome_ignored ? "neutral" : row.conclusion;
   if (row.check_run_id !== null) record.checkRunId = row.check_run_id;
   if (row.counts_json !== null) record.counts = JSON.parse(row.counts_json) as TestCounts;
   if (row.error_json !== null) record.error = JSON.parse(row.error_json) as JobError;

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { Logger } from "../log/logger.js";
+import type { Logger } from "../domain/logger.js";
 import { migrations as knownMigrations } from "./migrations.js";
 import { StoreError } from "./store-error.js";
 

@@ -119,4 +119,33 @@ export const migrations: readonly string[] = [
   ALTER TABLE builds ADD COLUMN plan_json TEXT NOT NULL DEFAULT '{}';   -- matrix source, notes, config error
   CREATE INDEX builds_plan_state ON builds (plan_state);
   `,
+  // 3: per-test history (issue 15). The results stay in test_results, one row
+  // per test per job (a job is one attempt of one cell at one commit); these
+  // indexes make them answer "this test in this repository, branch, cell":
+  // a virtual column names a job's cell ("py3.13-dj5.2", "py3.13-dj5.2-postgres": cellKey()), and
+  // builds are found by branch or pull request. test_results_test is on
+  // test_id alone: its entries are then in rowid (arrival) order, so "the
+  // newest N runs of a test" walks it backwards and stops after N.
+  `
+  ALTER TABLE jobs ADD COLUMN cell_key TEXT
+    GENERATED ALWAYS AS ('py' || json_extract(cell_json, '$.python') || '-dj' || json_extract(cell_json, '$.django')
+      || CASE WHEN coalesce(json_extract(cell_json, '$.database'), 'sqlite') = 'sqlite' THEN '' ELSE '-' || json_extract(cell_json, '$.database') END) VIRTUAL;
+  CREATE INDEX jobs_build_cell ON jobs (build_id, cell_key);
+  CREATE INDEX builds_branch ON builds (repo, branch, id);
+  CREATE INDEX builds_pr ON builds (repo, pr_number, id);
+  CREATE INDEX test_results_test ON test_results (test_id);
+  `,
+  // 4: tox's ignore_outcome. A neutral job keeps the tests' own verdict in
+  // \`conclusion\` (the CHECK of step 1 cannot change without rebuilding the
+  // table) and is read back as "neutral".
+  `
+  ALTER TABLE jobs ADD COLUMN outcome_ignored INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 5: the dashboards: builds of a branch across repositories (3 has them per
+  // repository),
+  // newest first, and a job's slowest tests.
+  `
+  CREATE INDEX builds_any_repo_branch ON builds (branch, id);
+  CREATE INDEX test_results_job_duration ON test_results (job_id, duration_ms);
+  `,
 ];

@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { silentLogger, type Logger } from "../log/logger.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
 import { createBuildRows } from "./build-rows.js";
 import { systemClock, type Clock } from "./clock.js";
 import { createDeliveryRows } from "./delivery-rows.js";
@@ -11,6 +11,7 @@ import { migrateSchema } from "./migrate-schema.js";
 import type { Store } from "./store.js";
 import type { StoreCore } from "./store-core.js";
 import { toStoreError } from "./store-error.js";
+import { createTestHistoryRows } from "./test-history-rows.js";
 import { createTestResultRows } from "./test-result-rows.js";
 
 /** The database file inside the data directory. */
@@ -44,8 +45,11 @@ export function openStore(options: OpenStoreOptions): Store {
 
   let db: Database.Database;
   try {
-    mkdirSync(options.dataDir, { recursive: true });
+    // The data directory holds repositories' logs and results, private ones too: the server's user only.
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(options.dataDir, 0o700);
     db = new Database(path, { timeout: busyTimeoutMs });
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
   } catch (error) {
     return fail("open the database", error);
   }
@@ -92,6 +96,7 @@ export function openStore(options: OpenStoreOptions): Store {
     ...createBuildRows(core, jobs),
     ...jobs,
     ...createTestResultRows(core),
+    ...createTestHistoryRows(core),
     ...createLogRows(core, { limitBytes: options.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES }),
     close: () => {
       if (db.open) db.close();

@@ -3,6 +3,7 @@ import type { DeliveryRows } from "./delivery-rows.js";
 import type { JobRows } from "./job-rows.js";
 import type { LogRows } from "./log-rows.js";
 import type { StoreCore } from "./store-core.js";
+import type { TestHistoryRows } from "./test-history-rows.js";
 import type { TestResultRows } from "./test-result-rows.js";
 
 /**
@@ -11,7 +12,7 @@ import type { TestResultRows } from "./test-result-rows.js";
  * (after a rollback: nothing is ever half-written). Open with `openStore`,
  * close once at shutdown, after the queue and the outbox have stopped.
  */
-export interface Store extends StoreCore, DeliveryRows, BuildRows, JobRows, TestResultRows, LogRows {
+export interface Store extends StoreCore, DeliveryRows, BuildRows, JobRows, TestResultRows, TestHistoryRows, LogRows {
   /** Closes the connection (checkpointing the WAL). Safe to call twice. */
   close(): void;
 }

@@ -6,6 +6,8 @@ export interface TestResultRows {
   addTestResults(jobId: string, results: readonly TestResult[]): void;
   /** A job's results in the order they arrived, optionally only some outcomes ("failed", "error" for re-run-failed). */
   listTestResults(jobId: string, options?: { outcomes?: readonly TestOutcome[] }): TestResult[];
+  /** A job's `limit` slowest tests, slowest first. */
+  listSlowestTests(jobId: string, limit: number): TestResult[];
 }
 
 interface ResultRow {
@@ -25,6 +27,7 @@ export function createTestResultRows(core: StoreCore): TestResultRows {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const select = db.prepare<[string], ResultRow>("SELECT * FROM test_results WHERE job_id = ? ORDER BY rowid");
+  const selectSlowest = db.prepare<[string, number], ResultRow>("SELECT * FROM test_results WHERE job_id = ? ORDER BY duration_ms DESC LIMIT ?");
   return {
     addTestResults: (jobId, results) =>
       core.transact(`record ${results.length} test results of job ${jobId}`, () => {
@@ -41,6 +44,7 @@ export function createTestResultRows(core: StoreCore): TestResultRows {
           );
         }
       }),
+    listSlowestTests: (jobId, limit) => core.read(`read the slowest tests of job ${jobId}`, () => selectSlowest.all(jobId, limit).map(toResult)),
     listTestResults: (jobId, options = {}) =>
       core.read(`read the test results of job ${jobId}`, () => {
         const rows = select.all(jobId);

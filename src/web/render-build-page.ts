@@ -1,35 +1,68 @@
 import { cellName } from "../domain/cell.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
+import { buildDuration, describeRef, describeTrigger, formatAgo, formatDuration, tileState } from "./format.js";
+import { html } from "./html.js";
+import { renderLayout } from "./render-layout.js";
+import type { Viewer } from "./viewer.js";
 import type { TestResult } from "../domain/events.js";
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+export { escapeHtml } from "./html.js";
+
+export interface BuildPageView {
+  build: BuildRecord;
+  jobs: JobRecord[];
+  /** The first failures of each cell, by job id (at most 5 are shown). */
+  failures: Map<string, TestResult[]>;
+  canAct: boolean;
+  now: number;
+  viewer: Viewer;
+  csrf: string;
 }
 
 /**
- * The build page check runs link to (details_url): the build's cells, their
- * verdicts and failure locations. Server-rendered, no script. Pure.
+ * `/builds/<id>` (check runs' details_url): the matrix grid, Python down and
+ * Django across, one tile per cell with its counts. Pure.
  */
-export function renderBuildPage(build: BuildRecord, jobs: Array<{ job: JobRecord; failures: TestResult[] }>): string {
-  const rows = jobs
-    .map(({ job, failures }) => {
-      const counts = job.counts ? `${job.counts.passed} passed, ${job.counts.failed} failed, ${job.counts.error} errors, ${job.counts.skipped} skipped` : "";
-      const failed = failures
-        .map((t) => `<li><code>${escapeHtml(t.id)}</code>${t.location ? ` at <code>${escapeHtml(`${t.location.path}:${t.location.line}`)}</code>` : ""}${t.message ? `<pre>${escapeHtml(t.message.slice(0, 2000))}</pre>` : ""}</li>`)
-        .join("");
-      const error = job.error ? `<p class="error">${escapeHtml(job.error.message)}</p>` : "";
-      return `<section id="job-${escapeHtml(job.id)}"><h2>${escapeHtml(cellName(job.cell))}: ${escapeHtml(job.conclusion ?? job.state)}</h2><p>${counts}</p>${error}${failed ? `<ul>${failed}</ul>` : ""}</section>`;
-    })
-    .join("\n");
-  const title = `Build #${build.id} · ${build.repo} · ${build.sha.slice(0, 7)}`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font:14px/1.5 system-ui,sans-serif;margin:2em;max-width:60em}pre{background:#f6f8fa;padding:.5em;overflow:auto}.error{color:#b00}</style></head>
-<body><h1>${escapeHtml(title)}</h1>
-<p>${escapeHtml(build.event)}${build.branch ? ` on ${escapeHtml(build.branch)}` : ""}${build.prNumber !== undefined ? ` (pull request #${build.prNumber})` : ""} · status: <strong>${escapeHtml(build.status.conclusion ?? build.status.state)}</strong></p>
-${rows || "<p>No cells (yet).</p>"}
-</body></html>
-`;
+export function renderBuildPage(view: BuildPageView): string {
+  const { build, jobs } = view;
+  const pythons = [...new Set(jobs.map((job) => job.cell.python))].sort(compareVersions);
+  const djangos = [...new Set(jobs.map((job) => job.cell.django))].sort(compareVersions);
+  const cellOf = (python: string, django: string) => jobs.filter((job) => job.cell.python === python && job.cell.django === django);
+  const grid = html`<table class="matrix" data-live="tiles"><thead><tr><th></th>${djangos.map((d) => html`<th>Django ${d}</th>`)}</tr></thead><tbody>
+${pythons.map((p) => html`<tr><th>Python ${p}</th>${djangos.map((d) => html`<td>${cellOf(p, d).map((job) => {
+    const state = tileState(job);
+    const counts = job.counts ? `${job.counts.passed} passed · ${job.counts.failed + job.counts.error} failed · ${job.counts.skipped} skipped` : "";
+    return html`<a class="cell tile t-${state}" data-job="${job.id}" href="/builds/${build.id}/jobs/${job.id}"><strong>${state}</strong><span>${counts}</span>${job.cell.vars ? html`<small>${Object.entries(job.cell.vars).map(([k, v]) => `${k}=${v}`).join(" ")}</small>` : ""}</a>`;
+  })}</td>`)}</tr>`)}
+</tbody></table>`;
+  const configError = build.planState === "config-error" ? html`<p class="error">Configuration error: ${String((build.plan.error as { message?: string } | undefined)?.message ?? "")}</p>` : "";
+  const running = jobs.some((job) => job.state === "queued" || job.state === "running");
+  const actions = view.canAct
+    ? html`<div class="actions">
+<form method="post" action="/builds/${build.id}/rerun"><input type="hidden" name="csrf" value="${view.csrf}"><button type="submit">Re-run build</button></form>
+${running ? html`<form method="post" action="/builds/${build.id}/cancel"><input type="hidden" name="csrf" value="${view.csrf}"><button type="submit" class="danger">Cancel</button></form>` : ""}
+</div>`
+    : "";
+  const body = html`<p class="crumbs"><a href="/">Builds</a> › <a href="/repos/${encodeURIComponent(build.repo)}">${build.repo}</a></p>
+<h1>Build #${build.id} <span class="badge t-${build.status.conclusion ?? build.status.state}">${build.status.conclusion ?? build.status.state}</span></h1>
+<dl class="facts"><dt>Commit</dt><dd><code>${build.sha}</code></dd><dt>Branch / PR</dt><dd>${describeRef(build) || "—"}</dd><dt>Trigger</dt><dd>${describeTrigger(build)}</dd><dt>Duration</dt><dd>${formatDuration(buildDuration(jobs, view.now)) || "—"}</dd><dt>Created</dt><dd>${formatAgo(build.createdAt, view.now)}</dd></dl>
+${actions}
+${configError}
+${jobs.length > 0 ? grid : html`<p class="muted">No cells${build.planState === "pending" ? " yet: planning" : ""}.</p>`}
+<ul class="cells">${jobs.map((job) => {
+    const failures = view.failures.get(job.id) ?? [];
+    return html`<li><a href="/builds/${build.id}/jobs/${job.id}" data-job-state="${job.id}" data-name="${cellName(job.cell)}">${cellName(job.cell)}: ${tileState(job)}</a>${job.error ? html` — <span class="error">${job.error.message.slice(0, 500)}</span>` : ""}${failures.length > 0 ? html`<ul>${failures.slice(0, 5).map((t) => html`<li><code>${t.id}</code>${t.location ? html` at <code>${t.location.path}:${t.location.line}</code>` : ""}</li>`)}${failures.length > 5 ? html`<li class="muted">and ${failures.length - 5} more</li>` : ""}</ul>` : ""}</li>`;
+  })}</ul>`;
+  return renderLayout({ title: `Build #${build.id} · ${build.repo}`, viewer: view.viewer, csrf: view.csrf, body, live: true });
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0 && Number.isFinite(d)) return d;
+  }
+  return a.localeCompare(b);
 }

@@ -31,12 +31,18 @@ describe("matchBranch", () => {
     [["v[0-9].x"], "v2.x", true],
     [["v[!0-9].x"], "v2.x", false],
     [["a.b"], "axb", false],
+    [["release/{1,2}.x"], "release/2.x", true],
+    [["!main"], "develop", false],
+    [["!main"], "!main", true],
+    [["fix+1"], "fix+1", true],
+    [["*"], "feature/x", false],
+    [["**"], "feature/x", true],
   ])("%j matches %s: %s", (patterns, branch, expected) => {
     expect(matchBranch(patterns, branch)).toBe(expected);
   });
 
   it("tells names from patterns", () => {
-    expect([isLiteralBranch("main"), isLiteralBranch("release/*"), isLiteralBranch("v[12]")]).toEqual([true, false, false]);
+    expect([isLiteralBranch("main"), isLiteralBranch("release/*"), isLiteralBranch("v[12]"), isLiteralBranch("fix-1.2"), isLiteralBranch("r/{a,b}")]).toEqual([true, false, false, true, false]);
   });
 });
 
@@ -81,7 +87,7 @@ describe("decideRefBuilds and describePushOutcome", () => {
       { oldSha: ZERO, newSha: A, ref: "refs/heads/scratch" },
     ]);
     expect(decided.builds).toEqual([
-      { ref: "refs/heads/main", branch: "main", sha: B },
+      { ref: "refs/heads/main", branch: "main", sha: B, before: A },
       { ref: "refs/heads/feature/x", branch: "feature/x", sha: A },
     ]);
     expect(decided.ignored.map((i) => i.reason)).toEqual([

@@ -48,7 +48,8 @@ describe("POST /bridge/<name>/post-receive refusals", () => {
     ["no signature at all", () => post(endpoint, body), 401, /^unsigned request: the X-PonyCI-Timestamp and X-PonyCI-Signature headers are required/],
     ["a stale timestamp", () => post(endpoint, body, signed(body, { at: Math.floor(Date.now() / 1000) - 600 })), 401, /^stale request: its timestamp is 60\d s away from the server's clock \(at most 300 s\)/],
     ["a timestamp from the future", () => post(endpoint, body, signed(body, { at: Math.floor(Date.now() / 1000) + 3600 })), 401, /^stale request/],
-    ["an unknown repository", () => post("/bridge/no-such-project/post-receive", body, signed(body)), 404, /^unknown repository "no-such-project": add it to the private repositories file \(PONYCI_PRIVATE_REPOS\)/],
+    // Answered exactly like a bad signature: the endpoint does not tell which repository names exist.
+    ["an unknown repository", () => post("/bridge/no-such-project/post-receive", body, signed(body)), 401, /^bad signature: the hook's secret file does not match this repository's secret on the server\n$/],
     ["an oversized body", () => { const big = `${body}${"x".repeat(64 * 1024)}`; return post(endpoint, big, signed(big)); }, 413, /^body too large: at most 65536 bytes \(64 KiB\)/],
     ["a malformed body", () => post(endpoint, "hello world\n", signed("hello world\n")), 400, /^malformed line 1 "hello world": expected `<old-sha> <new-sha> <ref>`/],
     ["an empty body", () => post(endpoint, "", signed("")), 400, /^empty body/],

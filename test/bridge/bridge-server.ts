@@ -51,7 +51,10 @@ export async function startBridgeServer(options: { repos: PrivateRepo[]; run: bo
   });
   // The trigger hears cells finish (the processor's listeners) and submits through the same service.
   const trigger = createDownstreamTrigger({ projects: options.repos, builds, store, checkout: runner.checkout });
-  if (options.run) queue.start(createJobProcessor({ store, runner: runner.cells, listeners: [trigger] }));
+  if (options.run) {
+    const jobs = createJobProcessor({ store, runner: runner.cells, listeners: [trigger] });
+    queue.start(jobs.process, jobs.hooks);
+  }
   const handler = createBridgeHandler({ repos: options.repos, store, builds, clock: options.clock });
   const server: Server = createServer((req, res) => {
     void handler(req, res).then((handled) => {

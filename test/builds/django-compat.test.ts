@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { compareVersions, isKnownDjango, isSupported, listKnownDjango, listSupportedPython } from "../../src/builds/matrix/django-compat.js";
+import { compareVersions } from "../../src/domain/compare-versions.js";
+import { isKnownDjango, isSupported, listKnownDjango, listSupportedPython } from "../../src/builds/matrix/django-compat.js";
 
 describe("isSupported", () => {
   it.each([
@@ -31,5 +32,7 @@ describe("the table", () => {
 
   it("orders versions numerically", () => {
     expect(["3.11", "3.9", "3.13", "3.10"].sort(compareVersions)).toEqual(["3.9", "3.10", "3.11", "3.13"]);
+    expect(["6.0", "6.0rc1", "5.2.10", "6.0a1", "5.2.9", "6.0b2", "x", "5.2"].sort(compareVersions)).toEqual(["x", "5.2", "5.2.9", "5.2.10", "6.0a1", "6.0b2", "6.0rc1", "6.0"]);
+    expect(compareVersions("4.2", "4.2.0")).toBe(0);
   });
 });

@@ -33,7 +33,7 @@ describe("parseToxFactor", () => {
     ["django42", { kind: "django", version: "4.2" }], ["dj52", { kind: "django", version: "5.2" }], ["django5.0", { kind: "django", version: "5.0" }],
     ["Django32", { kind: "django", version: "3.2" }],
     ["py3", { kind: "other" }], ["pypy310", { kind: "other" }], ["djmain", { kind: "other" }], ["django", { kind: "other" }],
-    ["django5", { kind: "other" }], ["lint", { kind: "other" }], ["postgres", { kind: "other" }],
+    ["django5", { kind: "other" }], ["lint", { kind: "other" }], ["postgres", { kind: "database", database: "postgres" }],
   ])("%s", (factor, meaning) => {
     expect(parseToxFactor(factor)).toEqual(meaning);
   });
@@ -63,10 +63,14 @@ envlist =
 deps = coverage
 `,
       },
-      cells: ["py3.9-dj3.2", "py3.10-dj3.2", "py3.10-dj4.2", "py3.10-dj5.0", "py3.11-dj4.2", "py3.11-dj5.0"],
+      // Database factors are the cells' database axis (issue 13): a PostgreSQL twin per SQLite cell.
+      cells: [
+        "py3.9-dj3.2", "py3.9-dj3.2-postgres", "py3.10-dj3.2", "py3.10-dj3.2-postgres",
+        "py3.10-dj4.2", "py3.10-dj4.2-postgres", "py3.10-dj5.0", "py3.10-dj5.0-postgres",
+        "py3.11-dj4.2", "py3.11-dj4.2-postgres", "py3.11-dj5.0", "py3.11-dj5.0-postgres",
+      ],
       notes: [
         "tox envs docs, packaging, py310-djmain-sqlite, py310-djmain-postgresql, py311-djmain-sqlite, py311-djmain-postgresql name no Django release: not used",
-        "tox factors sqlite, postgresql do not change the Python × Django matrix: ignored",
       ],
       line: 3,
     },

@@ -43,6 +43,31 @@ describe("parseRepoConfig", () => {
       install: ["-r requirements/test.txt", "factory-boy"],
       env: { DJANGO_SETTINGS_MODULE: "mysite.settings", RETRIES: "3" },
       timeout: 600,
+      services: [],
+      tests: { quarantine: [], alreadyFailing: "failure", confirmFailures: true, failedFirst: true },
+    });
+  });
+
+  it("reads how failing tests are judged: quarantine (ids, globs, expiry), already_failing, confirm_failures, failed_first", () => {
+    const text = [
+      "quarantine:",
+      '  - "polls.tests.SlowTests.*"',
+      "  - test: tests/test_net.py::test_fetch",
+      "    until: 2026-12-31",
+      '    reason: "flaky network, #42"',
+      "already_failing: neutral",
+      "confirm_failures: false",
+      "failed_first: false",
+      "",
+    ].join("\n");
+    expect(parseRepoConfig(text).tests).toEqual({
+      quarantine: [
+        { test: "polls.tests.SlowTests.*", line: 2 },
+        { test: "tests/test_net.py::test_fetch", until: "2026-12-31", reason: "flaky network, #42", line: 3 },
+      ],
+      alreadyFailing: "neutral",
+      confirmFailures: false,
+      failedFirst: false,
     });
   });
 
@@ -51,7 +76,7 @@ describe("parseRepoConfig", () => {
     ["only comments", "# nothing here yet\n"],
     ["an explicit null document", "~\n"],
   ])("gives the defaults for %s", (_name, text) => {
-    expect(parseRepoConfig(text)).toEqual({ file: ".github/ponyci.yml", matrix: undefined, test: undefined, install: undefined, env: {}, timeout: 1200 });
+    expect(parseRepoConfig(text)).toEqual({ file: ".github/ponyci.yml", matrix: undefined, test: undefined, install: undefined, env: {}, timeout: 1200, tests: { quarantine: [], alreadyFailing: "failure", confirmFailures: true, failedFirst: true }, services: [] });
   });
 
   it("keeps non-matrix settings without inventing a matrix", () => {
@@ -90,14 +115,14 @@ describe("parseRepoConfig", () => {
     ["an empty list", "python: []\n", 1, 9, '.github/ponyci.yml line 1: `python: []` lists no versions: remove the key or list versions, e.g. `python: ["3.11", "3.13"]`.'],
     ["a key without value", "test: x\npython:\n", 2, 1, '.github/ponyci.yml line 2: `python:` has no value: list versions in quotes, e.g. `python: ["3.11", "3.13"]`.'],
     ["a duplicate version", 'django: ["4.2", "5.2",\n  "4.2"]\n', 2, 3, '.github/ponyci.yml line 2: `django:` lists "4.2" twice: remove the duplicate.'],
-    ["an unknown key", 'python: ["3.11"]\ndjango-versions: ["4.2"]\n', 2, 1, ".github/ponyci.yml line 2: unknown key `django-versions`: did you mean `django`? (known keys: python, django, include, exclude, test, install, env, timeout)."],
+    ["an unknown key", 'python: ["3.11"]\ndjango-versions: ["4.2"]\n', 2, 1, ".github/ponyci.yml line 2: unknown key `django-versions`: did you mean `django`? (known keys: python, django, database, include, exclude, test, install, env, timeout, services, quarantine, already_failing, confirm_failures, failed_first)."],
     ["a GitHub Actions habit", "matrix:\n  python: [\"3.11\"]\n", 1, 1, ".github/ponyci.yml line 1: unknown key `matrix`: put python, django, include and exclude at the top level, not under `matrix:`."],
     ["timeout in minutes", "timeout-minutes: 10\n", 1, 1, ".github/ponyci.yml line 1: unknown key `timeout-minutes`: use `timeout:` in seconds, e.g. `timeout: 600`."],
-    ["a key far from any", "colour: blue\n", 1, 1, ".github/ponyci.yml line 1: unknown key `colour`: known keys: python, django, include, exclude, test, install, env, timeout."],
+    ["a key far from any", "colour: blue\n", 1, 1, ".github/ponyci.yml line 1: unknown key `colour`: known keys: python, django, database, include, exclude, test, install, env, timeout, services, quarantine, already_failing, confirm_failures, failed_first."],
     ["include that is not a list", 'include: {python: "3.13"}\n', 1, 10, '.github/ponyci.yml line 1: `include:` must be a list of {python, django} mappings, e.g. `include: [{python: "3.13", django: "6.0"}]`.'],
     ["include entry that is a string", 'include:\n  - "3.13"\n', 2, 5, '.github/ponyci.yml line 2: each `include` entry must be a mapping, e.g. `include: [{python: "3.13", django: "6.0"}]`.'],
     ["empty exclude entry", 'python: ["3.11"]\nexclude:\n  - {}\n', 3, 5, ".github/ponyci.yml line 3: an empty `exclude` entry removes nothing useful: give python and/or django."],
-    ["exclude on an extra key", 'exclude:\n  - python: "3.11"\n    database: mysql\n', 3, 5, ".github/ponyci.yml line 3: `exclude` entries match only `python` and `django`, not `database`."],
+    ["exclude on an extra key", 'exclude:\n  - python: "3.11"\n    coverage: "1"\n', 3, 5, ".github/ponyci.yml line 3: `exclude` entries match only `python`, `django` and `database`, not `coverage`."],
     ["include value that is a list", 'include:\n  - python: "3.13"\n    extras: [a, b]\n', 3, 13, ".github/ponyci.yml line 3: include value `extras` must be a single string."],
     ["test that is a list", "test:\n  - pytest\n", 2, 3, '.github/ponyci.yml line 2: `test:` must be a shell command string, e.g. `test: "python manage.py test"`.'],
     ["install entry that is a mapping", "install:\n  - pytest\n  - {name: x}\n", 3, 5, '.github/ponyci.yml line 3: `install:` must be a list of pip requirement strings, e.g. `install: ["-r requirements/test.txt", "factory-boy"]`.'],
@@ -108,6 +133,12 @@ describe("parseRepoConfig", () => {
     ["timeout too long", "\ntimeout: 9000\n", 2, 10, ".github/ponyci.yml line 2: timeout 9000 is out of range: `timeout:` is the number of seconds per cell, a whole number from 1 to 7200, e.g. `timeout: 600`."],
     ["timeout as text", 'timeout: "10m"\n', 1, 10, ".github/ponyci.yml line 1: `timeout:` is the number of seconds per cell, a whole number from 1 to 7200, e.g. `timeout: 600`."],
     ["timeout as a fraction", "timeout: 1.5\n", 1, 10, ".github/ponyci.yml line 1: `timeout:` is the number of seconds per cell, a whole number from 1 to 7200, e.g. `timeout: 600`."],
+    ["a quarantine that is a string", 'quarantine: "a.b.*"\n', 1, 13, '.github/ponyci.yml line 1: `quarantine:` must be a list of test ids or globs, e.g. `quarantine: ["polls.tests.SlowTests.*", {test: "tests/test_net.py::test_fetch", until: "2026-12-31", reason: "#42"}]`.'],
+    ["a quarantine date that is no day", "quarantine:\n  - test: a.b\n    until: 2026-02-30\n", 3, 12, '.github/ponyci.yml line 3: quarantine `until:` is a day written YYYY-MM-DD, e.g. "2026-12-31" (got "2026-02-30").'],
+    ["a quarantine entry without test", "quarantine:\n  - until: 2026-01-01\n", 2, 5, ".github/ponyci.yml line 2: this quarantine entry has no `test:`: name the test id or glob it holds."],
+    ["an unknown quarantine key", "quarantine:\n  - test: a\n    expires: 2026-01-01\n", 3, 5, ".github/ponyci.yml line 3: unknown quarantine key `expires`: use `test`, `until` and `reason`."],
+    ["already_failing that is neither", "already_failing: ignore\n", 1, 18, ".github/ponyci.yml line 1: `already_failing:` is `failure` (the default: a test already failing on the base still makes the cell red) or `neutral`."],
+    ["confirm_failures that is text", 'confirm_failures: "no"\n', 1, 19, ".github/ponyci.yml line 1: `confirm_failures:` is `true` or `false`."],
     ["a list at the top", "- python\n", 1, 1, ".github/ponyci.yml line 1: the file must be a mapping of settings such as `python:`, `django:` and `test:`."],
   ])("rejects %s", (_what, text, line, column, message) => {
     const error = errorOf(text);

@@ -33,7 +33,7 @@ describe("planMatrix", () => {
       "tox.ini envlist gives no cell this installation can run: not used",
       "Django 4.2 does not support Python 3.13: left out",
     ]);
-    expect(plan.config).toEqual({ file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: 1200 });
+    expect(plan.config).toEqual({ file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: 1200, tests: { quarantine: [], alreadyFailing: "failure", confirmFailures: true, failedFirst: true }, services: [] });
   });
 
   it("keeps the config's other settings when the matrix comes from elsewhere", () => {
@@ -90,13 +90,39 @@ describe("planMatrix", () => {
 describe("docs/repo-config.md", () => {
   const blocks = [...readFileSync(new URL("../../docs/repo-config.md", import.meta.url), "utf8").matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
 
+  /** The first example whose text contains `marker`: found by content, so sections can move. */
+  const example = (marker: string): string => {
+    const block = blocks.find((b) => b.includes(marker));
+    if (block === undefined) throw new Error(`no yaml example in docs/repo-config.md contains ${marker}`);
+    return block;
+  };
+
   it.each([
     [0, ["py3.11-dj4.2", "py3.13-dj5.2", "py3.13-dj6.0"]],
     [1, ["py3.11-dj5.2", "py3.13-dj5.2", "py3.13-dj6.0"]],
-    [2, ["py3.9-dj4.2", "py3.11-dj4.2", "py3.11-dj5.1", "py3.11-dj5.2", "py3.13-dj5.1", "py3.13-dj5.2", "py3.13-dj6.0"]],
   ])("example %i gives the cells the text promises", (index, cells) => {
     const plan = planMatrix(reader({ ".github/ponyci.yml": blocks[index] }));
     expect(plan.cells.map(cellKey)).toEqual(cells);
+  });
+
+  it("the databases example gives six cells, the SQLite ones keeping their names", () => {
+    const plan = planMatrix(reader({ ".github/ponyci.yml": example("services:") }));
+    expect(plan.cells.map(cellKey)).toEqual(["py3.11-dj5.2", "py3.11-dj5.2-postgres", "py3.11-dj5.2-mariadb", "py3.13-dj5.2", "py3.13-dj5.2-postgres", "py3.13-dj5.2-mariadb"]);
+  });
+
+  it("the exclude example gives the cells the text promises", () => {
+    const plan = planMatrix(reader({ ".github/ponyci.yml": example('python: ["3.9"') }));
+    expect(plan.cells.map(cellKey)).toEqual(["py3.9-dj4.2", "py3.11-dj4.2", "py3.11-dj5.1", "py3.11-dj5.2", "py3.13-dj5.1", "py3.13-dj5.2", "py3.13-dj6.0"]);
+  });
+
+  it("the failing-tests example sets what the text says", () => {
+    const plan = planMatrix(reader({ ".github/ponyci.yml": example("quarantine:") }));
+    expect(plan.config.tests).toEqual({
+      quarantine: [{ test: "polls.tests.NetworkTests.*", line: 2 }, { test: "tests/test_mail.py::test_send", until: "2026-12-31", reason: "SMTP sandbox flaky, #123", line: 3 }],
+      alreadyFailing: "neutral",
+      confirmFailures: true,
+      failedFirst: true,
+    });
   });
 
   it("example 1's include entries attach the variables the text describes", () => {

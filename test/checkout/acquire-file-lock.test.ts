@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { execa } from "execa";
-import { readFile, utimes, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
+import { mkdir, stat, utimes } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { acquireFileLock } from "../../runner/src/checkout/acquire-file-lock.js";
 import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
@@ -29,21 +29,23 @@ describe("acquireFileLock", () => {
     expect(order).toEqual(["first out", "second in"]);
   });
 
-  it("breaks a lock whose holder process is gone", async () => {
+  it("breaks the lock of a holder that was killed, once it is stale", async () => {
     const path = join(dir, "m.lock");
-    const gone = execa("true");
-    const pid = gone.pid;
-    await gone;
-    expect(pid).toEqual(expect.any(Number));
-    await writeFile(path, JSON.stringify({ pid, host: hostname() }));
-    const release = await acquireFileLock(path, { pollMs: 10 });
-    expect(JSON.parse(await readFile(path, "utf8"))).toEqual({ pid: process.pid, host: hostname() });
+    // A real holder in another process, killed while it holds the lock: it never releases.
+    const lockfile = createRequire(import.meta.url).resolve("proper-lockfile");
+    const holder = execa("node", ["-e", `require(${JSON.stringify(lockfile)}).lock(${JSON.stringify(path)}, { lockfilePath: ${JSON.stringify(path)}, realpath: false, stale: 2000 }).then(() => console.log("held")); setInterval(() => {}, 1000);`], { buffer: false });
+    await new Promise<void>((ok) => holder.stdout?.once("data", () => ok()));
+    holder.kill("SIGKILL");
+    await holder.catch(() => undefined);
+    const release = await acquireFileLock(path, { pollMs: 50, staleMs: 2000 });
+    expect((await stat(path)).isDirectory()).toBe(true);
     await release();
+    await expect(stat(path)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("breaks a lock untouched for longer than staleMs (holder on another host)", async () => {
     const path = join(dir, "m.lock");
-    await writeFile(path, JSON.stringify({ pid: 1, host: "elsewhere" }));
+    await mkdir(path);
     const old = new Date(Date.now() - 60_000);
     await utimes(path, old, old);
     const release = await acquireFileLock(path, { pollMs: 10, staleMs: 30_000 });

@@ -10,9 +10,13 @@ import { caughtCheckoutError } from "./caught-checkout-error.js";
 
 const TOKEN = "ghs_TestInstallationToken0123456789abcdef";
 
-/** The environment git gets: trusts the self-signed loopback server, no proxies. */
-function gitBaseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_SSL_NO_VERIFY: "true" };
+/**
+ * The environment git gets: trusts the self-signed loopback server through a CA
+ * file (GIT_SSL_CAINFO: checkouts take CA settings from the environment, not
+ * GIT_SSL_NO_VERIFY), no proxies.
+ */
+function gitBaseEnv(certDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_SSL_CAINFO: join(certDir, "cert.pem") };
   for (const key of Object.keys(env)) if (/_proxy$/i.test(key)) delete env[key];
   return env;
 }
@@ -56,7 +60,7 @@ describe("checkout over https with an installation token", () => {
 
   it("sends the token as basic auth and writes it nowhere on disk", async () => {
     const cacheDir = join(tmp, "cache");
-    const checkout = createCheckout({ cacheDir, env: gitBaseEnv() });
+    const checkout = createCheckout({ cacheDir, env: gitBaseEnv(join(tmp, "certs")) });
     const ws = await checkout.checkout({ url, token: TOKEN, sha, workspaceDir: join(tmp, "ws") });
     expect(await git(ws.path, "rev-parse", "HEAD")).toBe(sha);
     expect(server.authorizations).toContain(`Basic ${encodeBasicAuth(TOKEN)}`);
@@ -69,7 +73,7 @@ describe("checkout over https with an installation token", () => {
   });
 
   it("fails fast on a wrong token, with neither token nor url password in the error", async () => {
-    const checkout = createCheckout({ cacheDir: join(tmp, "cache"), env: gitBaseEnv() });
+    const checkout = createCheckout({ cacheDir: join(tmp, "cache"), env: gitBaseEnv(join(tmp, "certs")) });
     const wrong = "ghs_WrongToken9876543210fedcba";
     const withPassword = url.replace("https://", "https://someone:hunter2secret@");
     const error = await caught(checkout.checkout({ url: withPassword, token: wrong, sha, workspaceDir: join(tmp, "ws") }));
@@ -81,7 +85,7 @@ describe("checkout over https with an installation token", () => {
   });
 
   it("kills git when the signal fires during a hanging fetch", async () => {
-    const checkout = createCheckout({ cacheDir: join(tmp, "cache"), env: gitBaseEnv() });
+    const checkout = createCheckout({ cacheDir: join(tmp, "cache"), env: gitBaseEnv(join(tmp, "certs")) });
     const controller = new AbortController();
     const pending = checkout.checkout({ url: `${server.origin}/hang/polls.git`, token: TOKEN, sha, workspaceDir: join(tmp, "ws") }, { signal: controller.signal });
     await waitFor(() => server.authorizations.length > 0);

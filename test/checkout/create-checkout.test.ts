@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createCheckout } from "../../runner/src/checkout/create-checkout.js";
 import { getMirrorPath } from "../../runner/src/checkout/get-mirror-path.js";
-import type { Logger } from "../../src/log/logger.js";
+import type { Logger } from "../../src/domain/logger.js";
 import { commitFiles, git, makeOrigin, makeTempDir } from "./git-fixture.js";
 import { caughtCheckoutError } from "./caught-checkout-error.js";
 

@@ -24,7 +24,7 @@ export interface GitHttpsServer {
 export async function serveGitHttps(options: { projectRoot: string; certDir: string; password?: string }): Promise<GitHttpsServer> {
   const key = join(options.certDir, "key.pem");
   const cert = join(options.certDir, "cert.pem");
-  await execa("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"]);
+  await execa("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
   const authorizations: (string | undefined)[] = [];
   let hungClosed = 0;
   const hanging = new Set<Socket>();

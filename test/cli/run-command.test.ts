@@ -45,6 +45,14 @@ describe("ponyci run", () => {
     expect(result.stdout).toContain("✗ .github/ponyci.yml line 3: `timeout:` is the number of seconds per cell");
   });
 
+  it("names the line of a pyproject.toml that is not TOML, and exits 2", async () => {
+    const repo = await createFixtureRepo("django-pass");
+    await repo.commit("broken pyproject", { ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\n', "pyproject.toml": '[project]\nname = "x"\nclassifiers = [\n' });
+    const result = await ponyci(["run", repo.dir]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toMatch(/✗ pyproject\.toml line \d+: not valid TOML: /);
+  });
+
   it("refuses unknown flags and settings with a message, not a stack trace", async () => {
     const flags = await ponyci(["run", "--pyton", "3.11"]);
     expect(flags.exitCode).toBe(2);

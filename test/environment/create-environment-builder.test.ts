@@ -77,7 +77,7 @@ describe("createEnvironmentBuilder", () => {
     expect(a.django).toMatch(/^4\.2\.\d+$/);
     expect(a.packages).toContain(`Django==${a.django}`);
     expect(a.packages.some((p) => /^factory[-_]boy==/i.test(p))).toBe(true);
-    expect(a.notes.some((n) => n.includes("editable"))).toBe(true);
+    expect(a.notes.some((n) => n.includes("the checkout itself"))).toBe(true);
     expect(pip.calls).toEqual(["index", "download"]);
     expect(logs.some((l) => l.includes("Saved"))).toBe(true);
 

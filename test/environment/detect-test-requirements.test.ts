@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { detectTestRequirements } from "../../runner/src/environment/detect-test-requirements.js";
+import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
 
 const repo = (files: Record<string, string>) => (path: string) => files[path];
 
@@ -65,21 +66,17 @@ const cases: Case[] = [
     notes: [/deeper than 5/],
   },
   {
-    name: "Django, editable, VCS, URL and local paths are dropped with notes",
+    name: "Django and the project itself (editable) are dropped with notes, hashes are dropped",
     files: {
       "requirements.txt": [
         "Django>=4.2,<5",
         "-e .",
-        "git+https://github.com/x/y.git#egg=y",
-        "pkg @ https://example.com/pkg-1.0.tar.gz",
-        "./libs/thing",
-        "--index-url https://mirror.example/simple",
-        "django-filter==24.1 --hash=sha256:abc",
+        `django-filter==24.1 --hash=sha256:${"ab".repeat(32)}`,
         'pywin32; sys_platform == "win32"',
       ].join("\n"),
     },
     requirements: ["django-filter==24.1", 'pywin32; sys_platform == "win32"'],
-    notes: [/cell.s Django/, /editable/, /"git\+https.*VCS and URL/, /"pkg @ https.*VCS and URL/, /local path/, /pip option/],
+    notes: [/cell.s Django/, /checkout itself/],
   },
   {
     name: "continuations and comments",
@@ -146,6 +143,40 @@ test = ["coverage", {include-group = "lint"}]
 ];
 
 describe("detectTestRequirements", () => {
+  it.each([
+    ["requirements.txt", "ok\ngit+https://github.com/x/y.git#egg=y\n", 2],
+    ["requirements.txt", "a\n\npkg @ https://example.com/pkg-1.0.tar.gz\n", 3],
+    ["requirements.txt", "./libs/thing\n", 1],
+    ["requirements.txt", "--index-url https://mirror.example/simple\nx\n", 1],
+    ["requirements.txt", "x\n--no-binary=:all:\n", 2],
+    ["requirements.txt", "-e git+https://x/y.git#egg=y\n", 1],
+    ["requirements-test.txt", "# fine\nevil>=0\x1c--no-binary=evil\x1c--find-links=http://127.0.0.1:1/\n", 2],
+    ["requirements-test.txt", "evil>=0\x1d--no-binary=evil\n", 1],
+    ["requirements-test.txt", "evil>=0\x1e--no-binary=evil\n", 1],
+    ["requirements-test.txt", "evil>=0\x85--no-binary=evil\n", 1],
+    ["requirements-test.txt", "evil>=0\u2028--no-binary=evil\n", 1],
+    ["requirements-test.txt", "evil>=0\u2029--no-binary=evil\n", 1],
+    ["requirements-test.txt", "# a comment\x1c--no-binary=evil\n", 1],
+  ])("refuses %s %j as a config error naming the line", (file, text, line) => {
+    expect(() => detectTestRequirements({ readFile: repo({ [file]: text }) })).toThrow(RequirementsError);
+    expect(() => detectTestRequirements({ readFile: repo({ [file]: text }) })).toThrow(new RegExp(`^${file.replace(".", "\\.")}, line ${line}: `));
+  });
+
+  it("refuses option lines inside an included constraints file, naming that file", () => {
+    const files = { "requirements-test.txt": "-c constraints.txt\nevil\n", "constraints.txt": "evil>=0\x1c--no-binary=evil\n" };
+    expect(() => detectTestRequirements({ readFile: repo(files) })).toThrow(/^constraints\.txt, line 1: .*U\+001C/);
+  });
+
+  it.each([
+    ["config install", { install: ["ok", "--no-binary=:all:"] }, /^config install, line 2: .*pip options/],
+    ["tox deps", { extraDeps: ["x @ https://evil.example/x.whl"] }, /^tox deps, line 1: .*direct reference/],
+    ["pyproject dependencies", { files: { "pyproject.toml": '[project]\nname = "x"\ndependencies = [\n  "ok",\n  "--no-binary=evil",\n]\n' } }, /^pyproject\.toml, line 5: .*pip options/],
+    ["pyproject extras", { files: { "pyproject.toml": '[project.optional-dependencies]\ntest = ["evil>=0\\u001c--no-binary=evil"]\n' } }, /^pyproject\.toml, line 2: .*U\+001C/],
+    ["setup.cfg", { files: { "setup.cfg": "[options]\ninstall_requires =\n    ok\n    -i https://evil.example/simple\n" } }, /^setup\.cfg, line 4: .*pip options/],
+  ])("refuses a bad %s entry", (_what, options: { install?: string[]; extraDeps?: string[]; files?: Record<string, string> }, message) => {
+    expect(() => detectTestRequirements({ readFile: repo(options.files ?? {}), install: options.install, extraDeps: options.extraDeps })).toThrow(message);
+  });
+
   it.each(cases)("$name", (c) => {
     const got = detectTestRequirements({ readFile: repo(c.files), install: c.install, extraDeps: c.extraDeps });
     expect(got.requirements).toEqual(c.requirements);

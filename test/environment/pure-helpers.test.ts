@@ -4,7 +4,8 @@ import { computeEnvironmentKey, type EnvironmentKeyInput } from "../../runner/sr
 import { parseRequirementLine } from "../../runner/src/environment/parse-requirement-line.js";
 import { parseDjangoSpec, pickDjangoVersion } from "../../runner/src/environment/pick-django-version.js";
 import { pipTargetArgs } from "../../runner/src/environment/pip-target-args.js";
-import { readTomlStringArrays } from "../../runner/src/environment/read-toml-string-arrays.js";
+import { readPyproject } from "../../runner/src/environment/read-pyproject.js";
+import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
 
 describe("parseRequirementLine", () => {
   it.each([
@@ -19,12 +20,18 @@ describe("parseRequirementLine", () => {
     expect(parseRequirementLine(line)).toEqual(expected);
   });
 
-  it.each(["-e .", "--editable=git+https://x/y", "hg+https://x/y", "https://x/y.whl", "./pkg", "/abs/pkg", "pkg.whl", "x @ https://y", "Django==4.2", "--pre", "not a requirement!"])(
-    "skips %s with a note",
+  it.each(["-e .", "Django==4.2"])("skips %s with a note", (line) => {
+    const parsed = parseRequirementLine(line);
+    expect(parsed.type).toBe("skip");
+    expect(parsed.type === "skip" && parsed.note.length > 10).toBe(true);
+  });
+
+  it.each(["--editable=git+https://x/y", "hg+https://x/y", "https://x/y.whl", "./pkg", "/abs/pkg", "pkg.whl", "x @ https://y", "--pre", "not a requirement!"])(
+    "refuses %s with a reason",
     (line) => {
       const parsed = parseRequirementLine(line);
-      expect(parsed.type).toBe("skip");
-      expect(parsed.type === "skip" && parsed.note.length > 10).toBe(true);
+      expect(parsed.type).toBe("invalid");
+      expect(parsed.type === "invalid" && parsed.reason.length > 10).toBe(true);
     },
   );
 });
@@ -118,9 +125,9 @@ describe("computeEnvironmentKey", () => {
   });
 });
 
-describe("readTomlStringArrays", () => {
-  it("reads arrays per table, with quoted keys, literal strings and comments", () => {
-    const toml = readTomlStringArrays(`
+describe("readPyproject", () => {
+  it("reads arrays per table, with quoted keys, literal strings and comments, and where each string is", () => {
+    const toml = readPyproject(`
 title = "x = [1]"
 [project]
 dependencies = [ # runtime
@@ -133,10 +140,15 @@ line = ["not", "this"]
 """
 [build-system]
 requires = ["setuptools>=61", "wheel"]
-`);
-    expect(toml.get("project.dependencies")?.strings).toEqual(["a>=1", "b"]);
-    expect(toml.get("project.optional-dependencies.test")?.strings).toEqual(['c; python_version < "3.11"']);
-    expect(toml.get("build-system.requires")?.strings).toEqual(["setuptools>=61", "wheel"]);
-    expect(toml.has("line")).toBe(false);
+`, "pyproject.toml");
+    expect(toml.array(["project", "dependencies"])?.strings).toEqual([{ text: "a>=1", line: 5 }, { text: "b", line: 5 }]);
+    expect(toml.array(["project", "optional-dependencies", "test"])?.strings.map((s) => s.text)).toEqual(['c; python_version < "3.11"']);
+    expect(toml.array(["build-system", "requires"])?.strings).toEqual([{ text: "setuptools>=61", line: 13 }, { text: "wheel", line: 13 }]);
+    expect(toml.array(["line"])).toBeUndefined();
+  });
+
+  it("reports broken TOML as a config error naming the file and line", () => {
+    expect(() => readPyproject('[project]\ndependencies = ["a",\n= 3\n', "pyproject.toml")).toThrow(RequirementsError);
+    expect(() => readPyproject('[project]\ndependencies = ["a",\n= 3\n', "pyproject.toml")).toThrow(/^pyproject.toml, line \d+: not valid TOML/);
   });
 });

@@ -42,7 +42,7 @@ describe("GitHub App events", () => {
   const patchesOf = (name: string) => github.requests.filter((r) => r.method === "PATCH" && r.path.startsWith(`/repos/pony/${name}/check-runs/`)).map((r) => ({ id: Number(r.path.split("/").pop()), ...(r.body as Body) }));
   const completions = (name: string) => patchesOf(name).filter((p) => p.status === "completed");
 
-  it("a pull request from a fork builds head.sha fetched from refs/pull/N/head, with the run on the base repository", async () => {
+  it("a pull request from a collaborator's fork builds head.sha fetched from refs/pull/N/head, with the run on the base repository", async () => {
     const base = await newRepo("django-pass");
     // The fork's commit exists in the base repository only under refs/pull/7/head.
     const forkSha = await base.repo.commit("fork change", { "polls/extra.py": "X = 1\n" });
@@ -51,7 +51,7 @@ describe("GitHub App events", () => {
     const payload = {
       action: "opened",
       number: 7,
-      pull_request: { number: 7, head: { sha: forkSha, ref: "feature", repo: { full_name: "someone/fork" } }, base: { ref: "main", repo: { full_name: base.full } } },
+      pull_request: { number: 7, author_association: "COLLABORATOR", head: { sha: forkSha, ref: "feature", repo: { full_name: "someone/fork" } }, base: { ref: "main", repo: { full_name: base.full } } },
       repository: { id: 2, full_name: base.full, name: base.name, clone_url: base.repo.dir, private: false, default_branch: "main", owner: { login: "pony" } },
       installation: { id: INSTALLATION_ID },
       sender: { login: "someone", id: 2 },
@@ -96,6 +96,19 @@ describe("GitHub App events", () => {
     expect(run.output?.title).toMatch(/\.github\/ponyci\.yml line 2/);
     expect(run.output?.summary).toMatch(/quote/i);
     expect(run.output?.annotations).toEqual([expect.objectContaining({ path: ".github/ponyci.yml", start_line: 2 })]);
+    expect(server.ponyci.store.listBuilds({ repo: r.full })[0]?.planState).toBe("config-error");
+  });
+
+  it("a cell asking for a database no `services:` entry provides gives a config-error check run at the `database:` line", async () => {
+    const r = await newRepo("django-postgres", 'python: ["3.11"]\ndjango: ["5.2"]\ndatabase: [postgres]\n');
+    await postWebhook(server.port, "push", pushPayload(r.repo, { fullName: r.full }));
+    const run = await waitFor(() => creates(r.name)[0], 30_000, "config error run");
+    expect(run).toMatchObject({ name: "Pony CI · .github/ponyci.yml", status: "completed", conclusion: "failure" });
+    expect(run.output?.title).toMatch(/\.github\/ponyci\.yml line 3/);
+    // The summary is Markdown-escaped: compare its text.
+    expect((run.output?.summary ?? "").replaceAll("\\", "")).toMatch(/PostgreSQL needs a postgres database service, but no `services:` entry provides one\. Add `services: \[postgres\]`/);
+    expect(run.output?.annotations).toEqual([expect.objectContaining({ path: ".github/ponyci.yml", start_line: 3 })]);
+    expect(creates(r.name)).toHaveLength(1);
     expect(server.ponyci.store.listBuilds({ repo: r.full })[0]?.planState).toBe("config-error");
   });
 

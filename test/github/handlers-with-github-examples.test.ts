@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { createRequire } from "node:module";
+import type { Context } from "probot";
 import type { BuildRequest } from "../../src/builds/build-request.js";
 import type { BuildService } from "../../src/builds/create-build-service.js";
 import type { HandlerDeps } from "../../src/github/handlers/handler-deps.js";
@@ -39,14 +40,14 @@ describe("webhook handlers with GitHub's example payloads", () => {
     const { deps, submitted } = recorder();
     for (const example of examplesOf("push")) {
       const payload = example as unknown as PushPayload;
-      const outcome = handlePush({ ...payload, installation: { id: 1 } }, deps);
+      const outcome = handlePush({ ...payload, installation: { id: 1, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" } }, deps);
       if (!payload.ref.startsWith("refs/heads/")) expect(outcome).toBe("ignored: not a branch");
     }
     const tagPushes = examplesOf("push").filter((e) => !(e.ref as string).startsWith("refs/heads/")).length;
     const branch = examplesOf("push").find((e) => (e.ref as string).startsWith("refs/heads/") && !e.deleted) as unknown as PushPayload | undefined;
     const asBranch = branch ?? ({ ...(examplesOf("push")[0] as unknown as PushPayload), ref: "refs/heads/main", deleted: false } as PushPayload);
     submitted.length = 0;
-    handlePush({ ...asBranch, installation: { id: 1 } }, deps, "delivery-1");
+    handlePush({ ...asBranch, installation: { id: 1, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" } }, deps, "delivery-1");
     expect(submitted).toEqual([
       expect.objectContaining({
         source: "github",
@@ -54,6 +55,8 @@ describe("webhook handlers with GitHub's example payloads", () => {
         branch: asBranch.ref.replace("refs/heads/", ""),
         event: "push",
         deliveryId: "delivery-1",
+        // The push's base: the branch's previous head (none for a new branch).
+        base: { sha: /^0{40}$/.test(asBranch.before ?? "") ? undefined : asBranch.before, branch: asBranch.ref.replace("refs/heads/", "") },
         repo: expect.objectContaining({ name: asBranch.repository.full_name, cloneUrl: asBranch.repository.clone_url, installationId: 1 }),
       }),
     ]);
@@ -72,8 +75,19 @@ describe("webhook handlers with GitHub's example payloads", () => {
         prNumber: payload.number,
         fetchRefs: [`refs/pull/${payload.number}/head`],
         repo: { name: payload.repository.full_name },
+        base: { sha: payload.pull_request.base.sha, branch: payload.pull_request.base.ref },
       });
+      expect(payload.pull_request.base.sha).toMatch(/^[0-9a-f]{40}$/);
     }
+  });
+
+  it("push: a new branch (before all zeros) has no base commit; a later push's base is its before", () => {
+    const { deps, submitted } = recorder();
+    const example = examplesOf("push").find((e) => (e.ref as string).startsWith("refs/heads/")) as unknown as PushPayload;
+    const branch = { ...example, ref: "refs/heads/main", deleted: false, installation: { id: 1, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" } };
+    handlePush({ ...branch, before: "0".repeat(40) }, deps);
+    handlePush({ ...branch, after: "b".repeat(40), before: "a".repeat(40) }, deps);
+    expect(submitted.map((r) => r.base)).toEqual([{ sha: undefined, branch: "main" }, { sha: "a".repeat(40), branch: "main" }]);
   });
 
   it.each(["closed", "labeled", "assigned", "ready_for_review"])("pull_request.%s builds nothing", (action) => {
@@ -94,11 +108,11 @@ describe("webhook handlers with GitHub's example payloads", () => {
 
   it("check_run.rerequested of one of our runs re-runs that cell at check_run.head_sha (the payload has no check_suite)", () => {
     const { deps, submitted, store } = recorder();
-    const example = examplesOf("check_run", "rerequested")[0] as unknown as CheckRunPayload;
+    const example = examplesOf("check_run", "rerequested")[0] as unknown as Context<"check_run.rerequested">["payload"];
     expect((example as unknown as Record<string, unknown>).check_suite).toBeUndefined();
     const original: BuildRequest = { source: "github", repo: { name: example.repository.full_name, cloneUrl: example.repository.clone_url, visibility: "public", installationId: 1 }, sha: example.check_run.head_sha, event: "push" };
     const { jobs } = store.createBuild({ repo: original.repo.name, source: "github", visibility: "public", sha: original.sha, event: "push", trigger: { request: original }, jobs: [{ id: "ours-1", cell: { python: "3.11", django: "5.2" } }] });
-    handleCheckRunRerequested({ ...example, check_run: { ...example.check_run, external_id: jobs[0]?.id, app: { id: 4242 } } }, deps);
+    handleCheckRunRerequested({ ...example, check_run: { ...example.check_run, external_id: jobs[0]?.id ?? "", app: { ...(example.check_run.app as NonNullable<typeof example.check_run.app>), id: 4242 } } }, deps);
     expect(submitted).toEqual([expect.objectContaining({ sha: example.check_run.head_sha, event: "rerequested", rerun: { cells: [{ python: "3.11", django: "5.2" }], ofJob: "ours-1" } })]);
   });
 
@@ -108,7 +122,7 @@ describe("webhook handlers with GitHub's example payloads", () => {
     expect(examples.length).toBeGreaterThan(0);
     for (const example of examples) {
       const payload = example as unknown as CheckSuitePayload;
-      handleCheckSuiteRerequested({ ...payload, check_suite: { ...payload.check_suite, app: { id: 4242 } } }, deps);
+      handleCheckSuiteRerequested({ ...payload, check_suite: { ...payload.check_suite, app: { ...payload.check_suite.app, id: 4242 } } }, deps);
       expect(submitted.at(-1)).toMatchObject({ sha: payload.check_suite.head_sha, event: "rerequested", rerun: {} });
     }
   });

@@ -78,12 +78,13 @@ describe("renderCheckOutput: summary", () => {
       testResult("polls.tests.Q.test_future", "failed", { message: "AssertionError: True is not false", durationMs: 5 }),
       ...testResults(3, "skipped"),
     ];
-    const { summary } = render(tests, { truncatedLines: 3 });
+    const { summary } = render(tests, { truncatedLines: 3, notes: ["tox env py313-django52: pass_env *_TOKEN: the host's variables are never passed into the test container"] });
     expect(summary).toContain("**Python 3\\.13 · Django 5\\.2**: 6 passed\\, 1 failed\\, 3 skipped in 4\\.6 s");
     expect(summary).toContain("| 6 | 1 | 0 | 3 | 0 | 0 | 10 |");
     expect(summary).toContain("- 3 tests were skipped.");
     expect(summary).toContain("- 3 lines of output were dropped: the cell went over the log limit.");
     expect(summary).toContain("- The test process exited with code 1.");
+    expect(summary).toContain("- tox env py313\\-django52\\: pass\\_env \\*\\_TOKEN\\: the host\\'s variables are never passed into the test container\\.");
     expect(summary).toContain("### Failed tests (1)");
     expect(summary).toContain("<details>\n<summary><code>polls.tests.Q.test_future</code> (failed): AssertionError: True is not false</summary>\n\nAt polls\\/tests\\.py\\:12");
     expect(splitFences(summary).blocks).toEqual([tests[6]?.traceback]);

@@ -11,6 +11,8 @@ describe("toCheckConclusion", () => {
     ["timed_out", "timed_out"],
     // An infrastructure error must block merging: neutral would count as passing for required checks.
     ["error", "failure"],
+    // tox's ignore_outcome: the project says this cell must not count.
+    ["neutral", "neutral"],
   ])("maps %s to %s, a conclusion GitHub accepts", (conclusion, expected) => {
     const mapped = toCheckConclusion(conclusion);
     expect(mapped).toBe(expected);

@@ -199,4 +199,35 @@ describe.each(DJANGO_VERSIONS)("harness with $label", ({ venv, requirement, majo
     expect(outcomesById(run)).toEqual({ "polls.tests.QuestionTests.test_errors": "error" });
     expect(testEvents(run)).toHaveLength(1);
   });
+
+  it("runs the PONYCI_FIRST tests first, within Django's TestCase / SimpleTestCase groups, with the same verdict", async () => {
+    const plain = await runHarness({ project: "django-pass", venvBin });
+    const run = await runHarness({
+      project: "django-pass",
+      venvBin,
+      env: { PONYCI_FIRST: JSON.stringify(["polls.tests.QuestionModelTests.test_shout", "polls.tests.ArithmeticTests.test_later"]) },
+    });
+    const order = (r: typeof run) => testEvents(r).map((e) => e.id);
+    expect(order(plain)).toEqual([
+      "polls.tests.QuestionModelTests.test_saves_and_reads_back",
+      "polls.tests.QuestionModelTests.test_shout",
+      "polls.tests.ArithmeticTests.test_addition",
+      "polls.tests.ArithmeticTests.test_later",
+    ]);
+    // test_later moves ahead of test_addition but never ahead of the TestCase group.
+    expect(order(run)).toEqual([
+      "polls.tests.QuestionModelTests.test_shout",
+      "polls.tests.QuestionModelTests.test_saves_and_reads_back",
+      "polls.tests.ArithmeticTests.test_later",
+      "polls.tests.ArithmeticTests.test_addition",
+    ]);
+    expect(outcomesById(run)).toEqual(outcomesById(plain));
+    expect(run.exitCode).toBe(plain.exitCode);
+  });
+
+  it("ignores a malformed PONYCI_FIRST: ordering is never a reason to fail", async () => {
+    const run = await runHarness({ project: "django-pass", venvBin, env: { PONYCI_FIRST: "polls.tests" } });
+    expect(run.exitCode).toBe(0);
+    expect(testEvents(run)).toHaveLength(4);
+  });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
-import { ensureVenv, markerLine, outcomesById, runHarness, testEvent, totals } from "./harness-fixture.js";
+import { ensureVenv, markerLine, outcomesById, runHarness, testEvent, testEvents, totals } from "./harness-fixture.js";
 
 describe("harness with pytest", () => {
   let venvBin = "";
@@ -121,6 +121,17 @@ describe("harness with pytest", () => {
 
     expect(run.events[0]?.command).toEqual([expect.any(String), "-m", "pytest", "tests/test_outcomes.py::test_param[2]"]);
     expect(outcomesById(run)).toEqual({ "tests/test_outcomes.py::test_param[2]": "failed" });
+  });
+
+  it("runs the PONYCI_FIRST node ids first, then the rest in their order, with the same outcomes", async () => {
+    const file = "tests/test_outcomes.py";
+    const plain = await runHarness({ project: "pytest-outcomes", venvBin });
+    const run = await runHarness({ project: "pytest-outcomes", venvBin, env: { PONYCI_FIRST: JSON.stringify([`${file}::test_param[2]`, `${file}::test_xfail`]) } });
+    const order = (r: typeof run) => testEvents(r).map((e) => e.id);
+    const rest = order(plain).filter((id) => id !== `${file}::test_param[2]` && id !== `${file}::test_xfail`);
+    expect(order(run)).toEqual([`${file}::test_xfail`, `${file}::test_param[2]`, ...rest]);
+    expect(outcomesById(run)).toEqual(outcomesById(plain));
+    expect(run.exitCode).toBe(plain.exitCode);
   });
 
   it("reports per-test events and applies PONYCI_ONLY_TESTS when PONYCI_TEST_COMMAND runs pytest", async () => {

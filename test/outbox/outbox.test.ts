@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import type { Logger } from "../../src/log/logger.js";
+import type { Logger } from "../../src/domain/logger.js";
 import { classifyHttpFailure } from "../../src/outbox/classify-http-failure.js";
 import { createOutbox } from "../../src/outbox/create-outbox.js";
 import type { Outbox, PendingWrite, SendContext, SendResult } from "../../src/outbox/outbox.js";

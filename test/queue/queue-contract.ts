@@ -4,7 +4,7 @@
  * file with a factory for the implementation under test.
  */
 import { afterEach, describe, expect, it } from "@jest/globals";
-import { CancelledError, InfrastructureError, InterruptedError } from "../../src/queue/errors.js";
+import { CancelledError, InfrastructureError, InterruptedError } from "../../src/domain/errors.js";
 import type { JobFailure, JobQueue } from "../../src/queue/job-queue.js";
 import { aborted, createGate, createProbe, type Gate } from "./probe.js";
 

@@ -4,6 +4,7 @@
  * proxy whose link the test cuts. The multi-process, network-namespace
  * version is test/remote/scale-out-netns.test.ts.
  */
+import { createJobSpec } from "../../src/domain/job-spec.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { Redis } from "ioredis";
 import type { RunnerEvent } from "../../src/domain/events.js";
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 let round = 0;
-const spec = (jobId: string, python = "3.11"): CellSpec => ({ jobId, source: { url: "https://github.com/o/r.git", sha: "a".repeat(40) }, cell: { python, django: "5.2" } });
+const spec = (jobId: string, python = "3.11"): CellSpec => ({ jobId, source: { url: "https://github.com/o/r.git", sha: "a".repeat(40) }, ...createJobSpec({ python, django: "5.2" }) });
 
 async function collect(events: AsyncIterable<RunnerEvent>): Promise<RunnerEvent[]> {
   const out: RunnerEvent[] = [];

@@ -15,6 +15,7 @@
  * cell completes on the other runner; the third commit supersedes the
  * second, and the cancel reaches the cells running on the remote runner.
  */
+import { createJobSpec } from "../../src/domain/job-spec.js";
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { spawn, type ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
@@ -76,7 +77,7 @@ beforeAll(async () => {
   const cells = [...["4.2", "5.0", "5.1", "5.2"].map((django) => ({ python: "3.11", django })), { python: "3.13", django: "5.1" }, { python: "3.13", django: "5.2" }];
   const warmCell = async (cell: { python: string; django: string }): Promise<string | undefined> => {
     let conclusion: string | undefined;
-    for await (const event of warm.cells.runCell({ jobId: `warm-${tag}-${cell.python}-${cell.django}`, source: { url: scenario.repo.dir, sha: scenario.repo.sha }, cell })) {
+    for await (const event of warm.cells.runCell({ jobId: `warm-${tag}-${cell.python}-${cell.django}`, source: { url: scenario.repo.dir, sha: scenario.repo.sha }, ...createJobSpec(cell) })) {
       if (event.type === "finished") conclusion = event.type === "finished" ? `${event.conclusion} ${event.error?.message ?? ""}` : undefined;
     }
     return conclusion;

@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { createFixtureRepo, type FixtureRepo } from "../support/fixture-repo.js";
 import { containersOf, createTestRunner, jobId, runSpec } from "../support/test-runner.js";
 import { DEFAULT_HARNESS_DIR } from "../../runner/src/cell/run-cell.js";
+import { createJobSpec } from "../../src/domain/job-spec.js";
 
 /**
  * Hostile test code: each case asserts the exact verdict, that the host is
@@ -14,7 +15,9 @@ let repo: FixtureRepo;
 
 beforeAll(async () => {
   repo = await createFixtureRepo("hostile");
-}, 60_000);
+  // The cell's deadline covers the environment build too: build it once, untimed, so each case's deadline is the tests'.
+  await runSpec(createTestRunner(), { jobId: jobId("warm"), source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(CELL, { command: "true", timeoutSec: 900 }) });
+}, 900_000);
 
 async function runHostile(module: string, overrides: Parameters<typeof createTestRunner>[0] = {}, timeoutSec?: number) {
   const id = jobId(module);
@@ -22,9 +25,7 @@ async function runHostile(module: string, overrides: Parameters<typeof createTes
   const run = await runSpec(runner, {
     jobId: id,
     source: { url: repo.dir, sha: repo.sha },
-    cell: CELL,
-    testCommand: `python manage.py test hostile.${module}`,
-    timeoutSec,
+    ...createJobSpec(CELL, { command: `python manage.py test hostile.${module}`, timeoutSec }),
   });
   expect(await containersOf(id)).toEqual([]);
   return run;

@@ -8,14 +8,15 @@ import { createCheckout } from "../../runner/src/checkout/create-checkout.js";
 import { createEnvironmentBuilder } from "../../runner/src/environment/create-environment-builder.js";
 import { FIXTURES, createFixtureRepo, lineOf } from "../support/fixture-repo.js";
 import { TEST_LIMITS, collect, containersOf, createTestRunner, jobId, runSpec } from "../support/test-runner.js";
+import { createJobSpec } from "../../src/domain/job-spec.js";
 
 /** runCell against real Docker: exact verdicts, counts and failure locations. */
 const runner = createTestRunner();
 
-async function runFixture(name: string, cell: { python: string; django: string }, extra: { onlyTests?: string[]; testCommand?: string } = {}) {
+async function runFixture(name: string, cell: { python: string; django: string }, extra: { onlyTests?: string[]; firstTests?: string[]; command?: string } = {}) {
   const repo = await createFixtureRepo(name);
   const id = jobId(name);
-  const run = await runSpec(runner, { jobId: id, source: { url: repo.dir, sha: repo.sha }, cell, ...extra });
+  const run = await runSpec(runner, { jobId: id, source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(cell, extra) });
   expect(await containersOf(id)).toEqual([]);
   return run;
 }
@@ -58,6 +59,19 @@ describe("runCell", () => {
     const run = await runFixture("django-fail", { python: "3.11", django: "5.2" }, { onlyTests: ["polls.tests.QuestionTests.test_fails"] });
     expect(run.tests.map((t) => [t.id, t.outcome])).toEqual([["polls.tests.QuestionTests.test_fails", "failed"]]);
     expect(run.finished.counts).toMatchObject({ failed: 1, total: 1 });
+  });
+
+  it("failed first: the tests that failed last time run first in the container, the verdict unchanged", async () => {
+    const plain = await runFixture("django-fail", { python: "3.11", django: "5.2" });
+    const first = ["polls.tests.QuestionTests.test_subtests", "polls.tests.QuestionTests.test_fails"];
+    const run = await runFixture("django-fail", { python: "3.11", django: "5.2" }, { firstTests: first });
+    const ids = (r: typeof run) => r.tests.map((t) => t.id.split(" [")[0]);
+    expect(ids(plain).slice(0, 2)).not.toEqual(["polls.tests.QuestionTests.test_fails", "polls.tests.QuestionTests.test_subtests"]);
+    // unittest runs a class's tests in name order; PONYCI_FIRST puts these two ahead, in that order.
+    expect(ids(run).slice(0, 2)).toEqual(["polls.tests.QuestionTests.test_fails", "polls.tests.QuestionTests.test_subtests"]);
+    expect(outcomes(run.tests)).toEqual(outcomes(plain.tests));
+    expect(run.finished.conclusion).toBe(plain.finished.conclusion);
+    expect(run.finished.counts).toEqual(plain.finished.counts);
   });
 
   it("a settings typo that crashes before any test runs is an error at its file:line", async () => {
@@ -105,7 +119,7 @@ describe("runCell", () => {
     const id = jobId("cancel");
     const abort = new AbortController();
     const events = runner.cells.runCell(
-      { jobId: id, source: { url: repo.dir, sha: repo.sha }, cell: { python: "3.11", django: "5.2" }, testCommand: "python manage.py test hostile.test_endless" },
+      { jobId: id, source: { url: repo.dir, sha: repo.sha }, ...createJobSpec({ python: "3.11", django: "5.2" }, { command: "python manage.py test hostile.test_endless" }) },
       { signal: abort.signal },
     );
     let cancelledAt = 0;
@@ -139,7 +153,7 @@ describe("runCell", () => {
       workDir: path.join(dataDir, "work"),
       limits: TEST_LIMITS,
     });
-    const run = await collect(cells.runCell({ jobId: jobId("nodocker"), source: { url: repo.dir, sha: repo.sha }, cell: { python: "3.11", django: "5.2" } }));
+    const run = await collect(cells.runCell({ jobId: jobId("nodocker"), source: { url: repo.dir, sha: repo.sha }, ...createJobSpec({ python: "3.11", django: "5.2" }) }));
     expect(run.finished.conclusion).toBe("error");
     expect(run.finished.error?.message).toMatch(/^Infrastructure error: /);
     expect(run.finished.infrastructureError).toBeInstanceOf(Error);

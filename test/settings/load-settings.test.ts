@@ -28,6 +28,7 @@ describe("loadSettings", () => {
       logLevel: "info",
       dataDir: "/tmp/pony",
       baseImage: "auto",
+      services: { image: "auto", memoryBytes: 1024 ** 3 },
       maxCells: 24,
       queue: { kind: "embedded" },
       cell: { memoryBytes: 2 * 1024 ** 3, nanoCpus: 1e9, pidsLimit: 512, timeoutSec: 1200, logLimitBytes: 5 * 1024 ** 2 },
@@ -36,7 +37,7 @@ describe("loadSettings", () => {
   });
 
   it("treats empty values (a copied .env.example) as unset", () => {
-    const settings = loadSettings({ PORT: "", PONYCI_CELL_MEMORY: "", DOCKER_HOST: "", PONYCI_REDIS_URL: "" }, "run");
+    const settings = loadSettings({ PORT: "", PONYCI_CELL_MEMORY: "", PONYCI_REDIS_URL: "" }, "run");
     expect(settings.port).toBe(3000);
     expect(settings.cell.memoryBytes).toBe(2 * 1024 ** 3);
   });
@@ -65,8 +66,39 @@ describe("loadSettings", () => {
     expect(loadSettings({ ...github, PRIVATE_KEY: Buffer.from(PEM).toString("base64") }, "serve").github?.privateKey).toBe(PEM);
   });
 
+  it("serves Probot's set-up page instead of refusing when APP_ID is not set (the manifest flow)", () => {
+    const settings = loadSettings({ PRIVATE_KEY: PEM, WEBHOOK_SECRET: "x", WEBHOOK_PROXY_URL: "https://smee.io/abc" }, "serve");
+    expect(settings.github).toBeUndefined();
+    expect(settings.setup).toEqual({ webhookProxyUrl: "https://smee.io/abc" });
+    expect(loadSettings({ ...github }, "serve").setup).toBeUndefined();
+    expect(loadSettings({}, "run").setup).toBeUndefined();
+  });
+
   it.each([
-    [{ PRIVATE_KEY: PEM, WEBHOOK_SECRET: "x" }, "APP_ID", /APP_ID is not set/],
+    [{ GHE_HOST: "github.example.com" }, "https://github.example.com/api/v3"],
+    [{ GHE_HOST: "ghe.internal:8443", GHE_PROTOCOL: "http" }, "http://ghe.internal:8443/api/v3"],
+    [{ PONYCI_GITHUB_API_URL: "http://127.0.0.1:9999/" }, "http://127.0.0.1:9999"],
+    [{ GHE_HOST: "github.example.com", PONYCI_GITHUB_API_URL: "http://127.0.0.1:9999" }, "https://github.example.com/api/v3"],
+    [{}, undefined],
+  ])("talks to GitHub Enterprise Server by Probot's GHE_HOST/GHE_PROTOCOL (PONYCI_GITHUB_API_URL an alias): %j", (env, apiUrl) => {
+    expect(loadSettings({ ...github, ...env }, "serve").github?.apiUrl).toBe(apiUrl);
+  });
+
+  it.each([
+    [{}, "pretty"],
+    [{ NODE_ENV: "production" }, "json"],
+    [{ LOG_FORMAT: "json" }, "json"],
+    [{ NODE_ENV: "production", LOG_FORMAT: "pretty" }, "pretty"],
+  ])("logs the server in Probot's LOG_FORMAT: %j", (env, format) => {
+    expect(loadSettings(env, "run").logFormat).toBe(format);
+  });
+
+  it("reads the shutdown grace and DOCKER_HOST", () => {
+    expect(loadSettings({}, "run")).toMatchObject({ shutdownGraceMs: 30_000 });
+    expect(loadSettings({ PONYCI_SHUTDOWN_GRACE: "5" }, "run")).toMatchObject({ shutdownGraceMs: 5000 });
+  });
+
+  it.each([
     [{ APP_ID: "1", WEBHOOK_SECRET: "x" }, "PRIVATE_KEY", /PRIVATE_KEY_PATH/],
     [{ APP_ID: "1", PRIVATE_KEY: PEM }, "WEBHOOK_SECRET", /WEBHOOK_SECRET is not set/],
     [{ ...github, PRIVATE_KEY_PATH: "/nonexistent/key.pem", PRIVATE_KEY: "" }, "PRIVATE_KEY_PATH", /cannot be read/],
@@ -90,6 +122,10 @@ describe("loadSettings", () => {
     ["PONYCI_RUNNER_PYTHONS", "3.11,latest", /is not allowed/],
     ["PONYCI_PUBLIC_URL", "ci dot example", /not a URL/],
     ["PONYCI_CONCURRENCY", "0", /out of range/],
+    ["GHE_HOST", "https://github.example.com", /not a host name/],
+    ["GHE_PROTOCOL", "ftp", /not one of https, http/],
+    ["LOG_FORMAT", "xml", /not one of pretty, json/],
+    ["PONYCI_SHUTDOWN_GRACE", "soon", /not a whole number/],
   ])("refuses malformed %s=%s with a message that says how to fix it", (name, value, message) => {
     const error = errorOf(() => loadSettings({ ...github, [name]: value }, "serve"));
     expect(error.variable).toBe(name);

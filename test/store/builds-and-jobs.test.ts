@@ -74,6 +74,16 @@ describe("store: deliveries, builds and jobs", () => {
     ]);
   });
 
+  it("hides a repository's earlier public builds once it has a private one (made private on GitHub)", () => {
+    const first = store.createBuild({ repo: "o/flipped", source: "github", visibility: "public", sha: "a", event: "push" }).build;
+    const other = store.createBuild({ repo: "o/other", source: "github", visibility: "public", sha: "a", event: "push" }).build;
+    store.createBuild({ repo: "o/flipped", source: "github", visibility: "private", sha: "b", event: "push" });
+    expect(store.getBuild(first.id)?.visibility).toBe("private");
+    expect(store.getBuild(other.id)?.visibility).toBe("public");
+    expect(store.listBuilds({ publicOr: [] }).map((b) => b.repo)).toEqual(["o/other"]);
+    expect(store.listBuilds({ publicOr: ["o/flipped"] }).map((b) => b.repo)).toEqual(["o/flipped", "o/other", "o/flipped"]);
+  });
+
   it("follows a job through its lifecycle and derives the build's status", () => {
     const { build } = store.createBuild({
       repo: "o/app",
@@ -105,6 +115,20 @@ describe("store: deliveries, builds and jobs", () => {
     expect(store.getJob("1-2")?.error).toEqual({ message: "Docker daemon went away", kind: "infrastructure" });
     expect(store.getBuild(build.id)?.status).toEqual({ state: "finished", conclusion: "failure", jobs: 2 });
     expect(store.listJobs(build.id).map((job) => job.state)).toEqual(["finished", "finished"]);
+  });
+
+  it("keeps a neutral job (tox ignore_outcome) neutral, a fresh attempt clears it, and a failure still outranks it", () => {
+    store.createBuild({ repo: "o/app", source: "cli", visibility: "public", sha: "n", event: "manual", jobs: [{ cell: py311dj52 }, { cell: py313dj52 }] });
+    store.recordJobStarted("1-1");
+    store.recordJobFinished({ jobId: "1-1", conclusion: "neutral", counts: { ...emptyCounts(), failed: 1, total: 1 } });
+    store.recordJobStarted("1-2");
+    store.recordJobFinished({ jobId: "1-2", conclusion: "success" });
+    expect(store.getJob("1-1")).toMatchObject({ state: "finished", conclusion: "neutral" });
+    expect(store.getBuild(1)?.status).toEqual({ state: "finished", conclusion: "neutral", jobs: 2 });
+    store.recordJobStarted("1-1");
+    store.recordJobFinished({ jobId: "1-1", conclusion: "failure" });
+    expect(store.getJob("1-1")?.conclusion).toBe("failure");
+    expect(store.getBuild(1)?.status).toEqual({ state: "finished", conclusion: "failure", jobs: 2 });
   });
 
   it("cancels only jobs that have not ended, and requeues after a crash", () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { silentLogger } from "../../src/log/logger.js";
+import { silentLogger } from "../../src/domain/logger.js";
 import { migrateSchema } from "../../src/store/migrate-schema.js";
 import { migrations } from "../../src/store/migrations.js";
 import { openStore, STORE_FILE } from "../../src/store/open-store.js";

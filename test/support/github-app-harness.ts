@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import nock from "nock";
 import { loadSettings, type Settings } from "../../src/settings/load-settings.js";
-import { silentLogger } from "../../src/log/logger.js";
+import { pino } from "pino";
 import { startServer, type RunningServer, type StartServerOptions } from "../../src/server/start-server.js";
 import { nockGitHub, type GitHubApiFake } from "./github-api-fake.js";
 import { APP_ID, WEBHOOK_SECRET, testPrivateKey } from "./signed-webhooks.js";
@@ -44,7 +44,7 @@ export function testServerSettings(overrides: Record<string, string> = {}): Sett
 export async function startTestServer(options: Partial<StartServerOptions> & { settings?: StartServerOptions["settings"] } = {}): Promise<RunningServer> {
   const settings = options.settings ?? testServerSettings();
   return startServer({
-    log: silentLogger,
+    log: pino({ level: "silent" }),
     runner: createTestRunner(),
     outboxBackoff: () => 50,
     ...options,

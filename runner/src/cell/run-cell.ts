@@ -4,16 +4,23 @@ import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Cell } from "../../../src/domain/cell.js";
+import type { JobSpec } from "../../../src/domain/job-spec.js";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { createEventChannel } from "../util/event-channel.js";
 import { createLineSplitter } from "../container/create-line-splitter.js";
 import { runTestContainer, type ContainerLimits } from "../container/run-test-container.js";
-import { InfrastructureError, describeError } from "../../../src/domain/errors.js";
-import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestResult } from "../../../src/domain/events.js";
+import { InfrastructureError, ProjectError, describeError } from "../../../src/domain/errors.js";
+import { errorFate } from "../../../src/domain/error-fate.js";
+import { EnvironmentError } from "../environment/environment-error.js";
+import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestCounts } from "../../../src/domain/events.js";
 import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
-import { tailFile } from "./tail-file.js";
+import { tailFile, DEFAULT_MAX_EVENTS_BYTES } from "./tail-file.js";
+import { openEventsFile } from "./open-events-file.js";
+import type { FileHandle } from "node:fs/promises";
+import { databaseEnv, type ServiceName } from "../../../src/domain/database.js";
+import { resolveServiceImage } from "../services/resolve-service-image.js";
+import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
 
 /** A repository at an exact commit, as the checkout port takes it. */
 export interface CommitSource {
@@ -23,22 +30,18 @@ export interface CommitSource {
   fetchRefs?: string[];
 }
 
-/** Everything one cell run needs. */
-export interface CellSpec {
+/**
+ * Everything one cell run needs: the planner's job spec (what to run), plus
+ * where the code comes from.
+ */
+export interface CellSpec extends JobSpec {
   jobId: string;
   source: CommitSource;
-  cell: Cell;
-  /** Repo config `test`: replaces the harness's detection. */
-  testCommand?: string;
-  /** Repo config `install`: replaces detected test dependencies. */
-  install?: string[];
-  /** Dependencies from elsewhere (tox factor deps). */
-  extraDeps?: string[];
-  /** Repo config `env`. */
-  env?: Record<string, string>;
-  timeoutSec?: number;
-  /** Run only these test ids (re-run of failed tests). */
-  onlyTests?: string[];
+  /**
+   * Run these test ids first, then the rest (the tests that failed last
+   * time): the first failure is known early; the set of tests run is the same.
+   */
+  firstTests?: string[];
   /**
    * Repositories at exact commits put ahead of site-packages on the Python
    * path: a downstream project tested against its app as it now is.
@@ -57,7 +60,7 @@ export interface CheckoutPort {
 /** The environment port (runner/src/environment). */
 export interface EnvironmentPort {
   ensure(
-    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[] },
+    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[]; database?: ServiceName; cacheScope?: string },
     opts?: { signal?: AbortSignal; onLog?: (line: string) => void },
   ): Promise<{ image: string; built: boolean; django: string }>;
 }
@@ -68,10 +71,13 @@ export interface CellRunnerOptions {
   environments: EnvironmentPort;
   /** Where job workspaces live (one directory per job, removed afterwards). */
   workDir: string;
-  limits: ContainerLimits & { logLimitBytes: number };
+  /** `maxTestEvents` (default 100k) and `maxEventsBytes` (default 64 MiB) bound what one cell's events may cost. */
+  limits: ContainerLimits & { logLimitBytes: number; maxTestEvents?: number; maxEventsBytes?: number };
   harnessDir?: string;
   /** uid:gid test code runs as (default 10001:10001, never root). */
   user?: string;
+  /** Database services (spec.services): image template (PONYCI_SERVICE_IMAGE, default "auto") and limits. */
+  services?: { image?: string; limits?: Partial<ServiceLimits>; readyTimeoutMs?: number };
   log?: Logger;
   now?: () => number;
 }
@@ -92,12 +98,24 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_HARNESS_DIR = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? "../../../../runner/harness" : "../../harness");
 
 const CONTAINER_WORKSPACE = "/workspace";
+/** The events file inside the container: a bind mount of the host's own file (see openEventsFile). */
+const CONTAINER_EVENTS = "/ponyci/out/events.jsonl";
+/** Test results reported per cell at most; more are counted and dropped. */
+export const DEFAULT_MAX_TEST_EVENTS = 100_000;
+/** Lines of the environment tools' output kept for a failed build's log. */
+const TOOL_OUTPUT_LINES = 60;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
 
 export function createCellRunner(options: CellRunnerOptions): CellRunner {
   const log = options.log ?? silentLogger;
   const now = options.now ?? Date.now;
   const harnessDir = options.harnessDir ?? DEFAULT_HARNESS_DIR;
   const user = options.user ?? "10001:10001";
+  const maxTestEvents = options.limits.maxTestEvents ?? DEFAULT_MAX_TEST_EVENTS;
+  const maxEventsBytes = options.limits.maxEventsBytes ?? DEFAULT_MAX_EVENTS_BYTES;
 
   return {
     runCell(spec, { signal } = {}) {
@@ -110,55 +128,131 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     },
   };
 
+  /**
+   * Start the job's database service (at most one: the cell's database) and
+   * return the test container's network mode; undefined without services.
+   * Each service started is handed to `started` at once, so the caller's
+   * `finally` stops it whatever happens next.
+   */
+  async function startServices(spec: CellSpec, jobDir: string, signal: AbortSignal | undefined, started: (service: RunningService) => void, onLog: (line: string) => void): Promise<string | undefined> {
+    const [service, ...more] = spec.services ?? [];
+    if (!service) return undefined;
+    if (more.length > 0) throw new InfrastructureError(`a job runs one database service, this one asks for ${spec.services?.length}`);
+    const image = await resolveServiceImage(options.docker, options.services?.image ?? "auto", service);
+    const running = await startService(options.docker, {
+      jobId: spec.jobId,
+      service,
+      image,
+      scratchDir: path.join(jobDir, "service"),
+      limits: { memoryBytes: 1024 ** 3, nanoCpus: options.limits.nanoCpus, pidsLimit: 512, ...options.services?.limits },
+      readyTimeoutMs: options.services?.readyTimeoutMs,
+      signal,
+    });
+    started(running);
+    onLog(`Service ${service.name} (${image}) ready in ${running.readyMs} ms on 127.0.0.1`);
+    return running.networkMode;
+  }
+
   async function run(spec: CellSpec, signal: AbortSignal | undefined, emit: (event: RunnerEvent) => void): Promise<void> {
     const t0 = now();
     // Unique per run: processes sharing a data directory may run jobs of the same id.
     const jobDir = path.join(options.workDir, "jobs", `${safeName(spec.jobId)}-${randomUUID().slice(0, 8)}`);
-    const tests: TestResult[] = [];
+    // Counted as they stream past, never kept: a container may report millions of tests.
+    const tested = emptyCounts();
+    let droppedTests = 0;
+    let eventsFile: FileHandle | undefined;
+    // One deadline for every phase: checkout, environment and tests share the cell's timeout, and
+    // a repository may ask for less time than the operator allows, never more.
+    const timeoutSec = Math.min(spec.timeoutSec ?? options.limits.timeoutSec, options.limits.timeoutSec);
+    const deadlineAt = t0 + timeoutSec * 1000;
+    const deadline = new AbortController();
+    const deadlineTimer = setTimeout(() => deadline.abort(), timeoutSec * 1000);
+    const phaseSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    let phase = "the checkout";
+    const timedOutBefore = (during: string) =>
+      finish({ conclusion: "timed_out", testDurationMs: 0, error: { message: `Timed out after ${timeoutSec} s during ${during}: the checkout and the environment count towards the cell's timeout.` } });
+    const services: RunningService[] = [];
+    let serviceStart: Promise<string | undefined> | undefined;
     const system = (line: string) => emit({ type: "log", stream: "system", line });
     const finish = (event: Omit<FinishedEvent, "type" | "durationMs" | "counts"> & Partial<Pick<FinishedEvent, "counts">>) =>
-      emit({ type: "finished", counts: event.counts ?? countTests(tests), durationMs: now() - t0, ...event });
+      emit({ type: "finished", counts: event.counts ?? { ...tested }, durationMs: now() - t0, ...event });
 
     try {
       await mkdir(path.join(jobDir, "out"), { recursive: true });
 
+      // 0. The database service starts first and comes up while the checkout and the environment are made ready.
+      serviceStart = startServices(spec, jobDir, phaseSignal, (service) => services.push(service), system);
+      serviceStart.catch(() => undefined); // awaited in step 3; not unhandled if something fails first
+
       // 1. Checkout: the exact commit, plus any upstream repositories.
+      let step = now();
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
-      const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal });
+      const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal: phaseSignal });
+      system(`Checked out in ${seconds(now() - step)}`);
       // The workspace borrows the mirror's objects (git alternates): mounted
       // read-only at the same path, git works inside the container too.
       const upstreamBinds: string[] = (workspace.sharedObjectDirs ?? []).map((dir) => `${dir}:${dir}:ro`);
       const pythonPath: string[] = [];
       for (const [i, upstream] of (spec.upstream ?? []).entries()) {
-        system(`Checking out ${upstream.name} at ${upstream.sha.slice(0, 12)}`);
-        const ws = await options.checkout.checkout({ ...upstream, workspaceDir: path.join(jobDir, `upstream-${i}`) }, { signal });
+        step = now();
+        const ws = await options.checkout.checkout({ ...upstream, workspaceDir: path.join(jobDir, `upstream-${i}`) }, { signal: phaseSignal });
+        system(`Checked out ${upstream.name} at ${upstream.sha.slice(0, 12)} in ${seconds(now() - step)}`);
         const mount = `/upstream/${i}`;
         upstreamBinds.push(`${ws.path}:${mount}:ro`);
         pythonPath.push(mount, `${mount}/src`);
       }
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
+      if (deadline.signal.aborted) return timedOutBefore(phase);
 
-      // 2. Environment: cached image for the cell.
-      const environment = await options.environments.ensure(
-        { python: spec.cell.python, django: spec.cell.django, workspace: workspace.path, install: spec.install, extraDeps: spec.extraDeps },
-        { signal, onLog: system },
-      );
-      system(`Environment ${environment.image} (Django ${environment.django}${environment.built ? ", built now" : ", cached"})`);
+      // 2. Environment: cached image for the cell (then the service must be ready). The tools' own output (pip,
+      // the build container) is kept back and shown only if the build fails:
+      // the log is the project's, with Pony CI's steps as short lines.
+      phase = "the environment build";
+      step = now();
+      const toolOutput: string[] = [];
+      const onLog = (line: string) => {
+        const own = /^ponyci:\s*(.*)$/.exec(line);
+        if (own) return system(own[1] ?? "");
+        toolOutput.push(line);
+        if (toolOutput.length > TOOL_OUTPUT_LINES) toolOutput.shift();
+      };
+      let environment;
+      try {
+        environment = await options.environments.ensure(environmentRequest(spec, workspace.path), { signal: phaseSignal, onLog });
+      } catch (error) {
+        if (!phaseSignal.aborted && toolOutput.length > 0) {
+          system(`Environment build failed; the last ${toolOutput.length} lines of its output:`);
+          for (const line of toolOutput) system(line);
+        }
+        throw error;
+      }
+      system(`Environment ${environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - step)}`);
+      const networkMode = await serviceStart;
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
+      if (deadline.signal.aborted) return timedOutBefore(phase);
+      phase = "the tests";
 
-      // 3. Hand the workspace to the unprivileged test user.
-      await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")]);
+      // 3. The events file, created and opened by the host before the container exists; then hand
+      // the workspace and that file to the unprivileged test user.
+      const eventsPath = path.join(jobDir, "out", "events.jsonl");
+      eventsFile = await openEventsFile(eventsPath);
+      await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")], { extendEnv: false, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
 
       // 4. The test container, with the harness reporting on its own channel.
       let ended = false;
       let testDurationMs = 0;
-      let harnessTotals: ReturnType<typeof countTests> | undefined;
+      let harnessTotals: TestCounts | undefined;
       let crash: { message: string; location?: SourceLocation; traceback?: string } | undefined;
-      const events = tailFile(path.join(jobDir, "out", "events.jsonl"), (line) => {
+      const events = tailFile(eventsFile, (line) => {
         const event = parseHarnessEvent(line);
         if (!event) return;
         if (event.event === "test") {
-          tests.push(event.test);
+          if (tested.total >= maxTestEvents) {
+            droppedTests++;
+            return;
+          }
+          tested[event.test.outcome]++;
+          tested.total++;
           emit({ type: "test", test: event.test });
         } else if (event.event === "error") {
           crash = { message: event.message, location: event.location, traceback: event.traceback };
@@ -169,14 +263,15 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         } else if (event.event === "start") {
           system(`Running tests with ${event.runner}: ${event.command.join(" ")}`);
         }
-      });
+      }, { maxTotalBytes: maxEventsBytes });
       // One output budget for both streams.
       const budget = { left: options.limits.logLimitBytes };
       const splitters = {
         stdout: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stdout", line }), budget }),
         stderr: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stderr", line }), budget }),
       };
-      const timeoutSec = spec.timeoutSec ?? options.limits.timeoutSec;
+      // What is left of the cell's deadline (at least a second, so the container starts and is timed out by Docker's clock).
+      const remainingSec = Math.max(1, Math.ceil((deadlineAt - now()) / 1000));
       let outcome;
       try {
         outcome = await runTestContainer(
@@ -187,13 +282,14 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
             cmd: ["python", "/ponyci/harness/ponyci_harness.py"],
             env: containerEnv(spec, pythonPath),
             workingDir: CONTAINER_WORKSPACE,
-            binds: [`${workspace.path}:${CONTAINER_WORKSPACE}`, `${harnessDir}:/ponyci/harness:ro`, `${path.join(jobDir, "out")}:/ponyci/out`, ...upstreamBinds],
+            binds: [`${workspace.path}:${CONTAINER_WORKSPACE}`, `${harnessDir}:/ponyci/harness:ro`, `${eventsPath}:${CONTAINER_EVENTS}`, ...upstreamBinds],
             user,
-            limits: { ...options.limits, timeoutSec },
+            limits: { ...options.limits, timeoutSec: remainingSec },
+            networkMode,
           },
           {
             signal,
-            onStarted: () => emit({ type: "started", jobId: spec.jobId, cell: spec.cell, image: environment.image, at: now() }),
+            onStarted: () => emit({ type: "started", jobId: spec.jobId, cell: spec.cell, image: environment.image, environmentBuilt: environment.built, at: now() }),
             onOutput: (stream, chunk) => splitters[stream].write(chunk),
           },
         );
@@ -202,54 +298,89 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         splitters.stderr.end();
         await events.stop();
       }
+      system(`Test container ended (exit code ${outcome.exitCode ?? "none"}) after ${seconds(now() - t0)} in all`);
       const truncatedLines = splitters.stdout.dropped + splitters.stderr.dropped;
       if (truncatedLines > 0) system(`${truncatedLines} lines of output were dropped (log limit ${options.limits.logLimitBytes} bytes)`);
-      const counts = countTests(tests);
+      if (droppedTests > 0) system(`${droppedTests} more test results were dropped (at most ${maxTestEvents} per cell)`);
+      if (events.truncated) system(`the events file was read up to its limit (${maxEventsBytes} bytes); the rest was ignored`);
+      const counts = { ...tested };
       if (harnessTotals && harnessTotals.total > counts.total) Object.assign(counts, harnessTotals);
       const verdict = decideConclusion(
         { ...outcome, timeoutSec, memoryBytes: options.limits.memoryBytes },
         { ended, counts, crash },
       );
-      finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined });
+      const outcomeNotes = [...(spec.notes ?? [])];
+      if (spec.ignoreOutcome && (verdict.conclusion === "failure" || verdict.conclusion === "timed_out")) {
+        outcomeNotes.push(`The cell ${verdict.conclusion === "failure" ? "failed" : "timed out"}, but its tox env sets ignore_outcome: reported as neutral`);
+        verdict.conclusion = "neutral";
+      }
+      finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined, notes: outcomeNotes.length > 0 ? outcomeNotes : undefined });
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
-      const projectFault = (error as { kind?: string }).kind === "project";
-      log.warn({ jobId: spec.jobId, err: describeError(error) }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
+      if (deadline.signal.aborted) return timedOutBefore(phase);
+      // At this boundary an error of no known class (Docker, git, the file system) is infrastructure.
+      const domainError = toDomainError(error);
+      const projectFault = errorFate(domainError, "retry") === "fail";
+      log.warn({ jobId: spec.jobId, err: error }, projectFault ? "cell environment could not be built" : "cell failed on infrastructure");
       finish({
+        notes: spec.notes,
         conclusion: projectFault ? "failure" : "error",
         testDurationMs: 0,
         error: { message: projectFault ? describeError(error) : `Infrastructure error: ${describeError(error)}` },
-        infrastructureError: projectFault ? undefined : error instanceof InfrastructureError ? error : new InfrastructureError(describeError(error), { cause: error }),
+        infrastructureError: projectFault ? undefined : domainError instanceof InfrastructureError ? domainError : new InfrastructureError(describeError(error), { cause: error }),
       });
     } finally {
-      await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: describeError(error) }, "could not remove job directory"));
+      clearTimeout(deadlineTimer);
+      await eventsFile?.close().catch(() => undefined);
+      // A start still under way (the environment failed first) settles, then its container is stopped too.
+      await serviceStart?.catch(() => undefined);
+      await Promise.all(services.map((service) => service.stop()));
+      await rm(jobDir, { recursive: true, force: true }).catch((error) => log.warn({ jobDir, err: error }, "could not remove job directory"));
     }
   }
 }
 
+/**
+ * The environment builder's errors as the domain's classes: its `project`
+ * failures are the project's fault, the rest infrastructure. (Goes away when
+ * EnvironmentError extends ProjectError / InfrastructureError itself.)
+ */
+function toDomainError(error: unknown): unknown {
+  if (!(error instanceof EnvironmentError)) return error;
+  return error.kind === "project" ? new ProjectError(error.message, { cause: error }) : new InfrastructureError(error.message, { cause: error });
+}
+
+/** The environment port's request for a job spec (until the planner detects requirements, the runner's builder does). */
+function environmentRequest(spec: CellSpec, workspace: string): Parameters<EnvironmentPort["ensure"]>[0] {
+  const { python, django, requirements, detectRequirements, database } = spec.environment;
+  const request = detectRequirements
+    ? { python, django, workspace, extraDeps: requirements.length > 0 ? requirements : undefined, cacheScope: spec.source.url }
+    : { python, django, workspace, install: requirements, cacheScope: spec.source.url };
+  return database ? { ...request, database } : request;
+}
+
 function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, string> {
-  const env: Record<string, string> = { ...(spec.env ?? {}) };
+  // The database's standard variables first: the repository's `env:` may override them.
+  const service = spec.services?.[0];
+  const database = service?.name ?? (spec.cell.database === "sqlite" ? "sqlite" : undefined);
+  const env: Record<string, string> = { ...(database ? databaseEnv(database) : {}), ...spec.env };
+  if (service) env.PONYCI_DATABASE = service.name;
   Object.assign(env, {
     HOME: "/tmp",
     PONYCI: "1",
     CI: "true",
-    PONYCI_EVENTS: "/ponyci/out/events.jsonl",
+    PONYCI_EVENTS: CONTAINER_EVENTS,
     PONYCI_REPO_ROOT: CONTAINER_WORKSPACE,
   });
-  if (spec.testCommand) env.PONYCI_TEST_COMMAND = spec.testCommand;
+  if (spec.commands) env.PONYCI_COMMANDS = JSON.stringify(spec.commands);
+  else if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
-  if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env?.PYTHONPATH].filter(Boolean).join(":");
+  delete env.PONYCI_FIRST;
+  if (spec.firstTests && spec.firstTests.length > 0) env.PONYCI_FIRST = JSON.stringify(spec.firstTests);
+  if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env.PYTHONPATH].filter(Boolean).join(":");
   return env;
 }
 
-function countTests(tests: TestResult[]) {
-  const counts = emptyCounts();
-  for (const test of tests) {
-    counts[test.outcome]++;
-    counts.total++;
-  }
-  return counts;
-}
 
 function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9_.-]/g, "_");

@@ -10,42 +10,58 @@ export interface BuildGitEnvOptions {
 }
 
 /**
- * Variables that point git at a repository, or configure it, from outside
- * (`git rev-parse --local-env-vars`, plus the quarantine of a receive hook): a
- * bridge running inside a post-receive hook has GIT_DIR set, and it must not leak
- * into our git commands. Interactive helpers are dropped so nothing ever waits
- * for a person.
+ * What git may take from the server's environment: how to reach the network
+ * (PATH, HOME, proxies, CA bundles, the operator's ssh agent and command) and
+ * nothing else. An allowlist, not a denylist: the server's own secrets
+ * (PRIVATE_KEY, WEBHOOK_SECRET), GIT_DIR of a receive hook and whatever
+ * configures git from outside never reach it.
  */
-const DROPPED = new Set([
-  "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
-  "GIT_OBJECT_DIRECTORY", "GIT_DIR", "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE",
-  "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_SHALLOW_FILE",
-  "GIT_COMMON_DIR", "GIT_QUARANTINE_PATH", "GIT_NAMESPACE",
-  "GIT_ASKPASS", "SSH_ASKPASS", "EDITOR", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "PAGER", "GIT_PAGER", "GIT_EXTERNAL_DIFF",
+const KEPT = new Set([
+  "PATH", "HOME", "TMPDIR", "LANG",
+  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+  "GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
+  "SSH_AUTH_SOCK", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSH_VARIANT",
 ]);
 
 /**
- * The environment every git command of the checkout runs with. The token goes
- * in through `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_0=http.<origin>/.extraHeader`
+ * Git configuration every checkout runs with (through GIT_CONFIG_COUNT): Git
+ * LFS never runs its smudge or process filter (a repository's .gitattributes
+ * would otherwise make the server download whatever its LFS pointers name).
+ */
+const FIXED_CONFIG: [string, string][] = [
+  ["filter.lfs.smudge", ""],
+  ["filter.lfs.process", ""],
+  ["filter.lfs.required", "false"],
+];
+
+/**
+ * The environment every git command of the checkout runs with: the allowlist
+ * above from `base`, plus `GIT_LFS_SKIP_SMUDGE=1` and the fixed config. The
+ * token goes in through `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n=http.<origin>/.extraHeader`
  * (git ≥ 2.31): it lives only in this process environment, never in a config
  * file, a url or an argument, and git sends it to the repository's own origin
  * only. `GIT_TERMINAL_PROMPT=0` and ssh's BatchMode make a bad credential fail
  * instead of waiting for a password; `LC_ALL=C` keeps git's messages in English.
+ * Pass with `extendEnv: false`.
  */
 export function buildGitEnv(options: BuildGitEnvOptions): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(options.base)) {
-    if (value === undefined || DROPPED.has(key) || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(key)) continue;
-    env[key] = value;
+    if (value !== undefined && KEPT.has(key)) env[key] = value;
   }
   env.GIT_TERMINAL_PROMPT = "0";
   env.GCM_INTERACTIVE = "never";
   env.LC_ALL = "C";
+  env.GIT_LFS_SKIP_SMUDGE = "1";
   if (env.GIT_SSH === undefined && env.GIT_SSH_COMMAND === undefined) env.GIT_SSH_COMMAND = "ssh -o BatchMode=yes";
+  const config: [string, string][] = [...FIXED_CONFIG];
   if (options.token !== undefined && options.token !== "" && options.httpsOrigin !== undefined) {
-    env.GIT_CONFIG_COUNT = "1";
-    env.GIT_CONFIG_KEY_0 = `http.${options.httpsOrigin}/.extraHeader`;
-    env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${encodeBasicAuth(options.token)}`;
+    config.push([`http.${options.httpsOrigin}/.extraHeader`, `Authorization: Basic ${encodeBasicAuth(options.token)}`]);
+  }
+  env.GIT_CONFIG_COUNT = String(config.length);
+  for (const [i, [key, value]] of config.entries()) {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
   }
   return env;
 }

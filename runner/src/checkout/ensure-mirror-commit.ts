@@ -42,7 +42,7 @@ export async function ensureMirrorCommit(options: EnsureMirrorCommitOptions): Pr
   const refspecs = buildFetchRefspecs(options.fetchRefs);
   await mkdir(dirname(mirrorPath), { recursive: true });
   await options.mutex.runExclusive(mirrorPath, async () => {
-    const release = await acquireFileLock(`${mirrorPath}.lock`, { signal: options.signal });
+    const release = await acquireFileLock(`${mirrorPath}.lock`, { signal: options.signal, log });
     try {
       if (await hasCommit(options)) return; // someone fetched it while we waited
       if (await exists(mirrorPath)) {

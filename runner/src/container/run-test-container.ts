@@ -23,6 +23,11 @@ export interface TestContainerSpec {
   /** uid:gid to run as; never root. */
   user: string;
   limits: ContainerLimits;
+  /**
+   * `container:<id>`: join a database service's network namespace (loopback
+   * only, the service on 127.0.0.1); undefined: `none`.
+   */
+  networkMode?: string;
 }
 
 export interface TestContainerResult {
@@ -40,7 +45,8 @@ export interface RunTestContainerOptions {
 
 
 /**
- * Run untrusted test code: no network, no capabilities, no new privileges,
+ * Run untrusted test code: no network (or only a database service's
+ * loopback, see startService), no capabilities, no new privileges,
  * read-only root file system, memory/CPU/pids limits, a wall-clock timeout,
  * labelled, and always removed. Output is streamed (demuxed) as it comes.
  * Docker failures throw InfrastructureError; a failing test is not an error here.
@@ -60,10 +66,11 @@ export async function runTestContainer(docker: Docker, spec: TestContainerSpec, 
       AttachStdout: true,
       AttachStderr: true,
       OpenStdin: false,
-      NetworkDisabled: true,
+      // Joining a service's namespace needs networking enabled; that namespace has only loopback.
+      NetworkDisabled: spec.networkMode === undefined,
       Labels: { [LABEL_MANAGED]: "1", [LABEL_JOB]: spec.jobId, [LABEL_OWNER]: CONTAINER_OWNER },
       HostConfig: {
-        NetworkMode: "none",
+        NetworkMode: spec.networkMode ?? "none",
         Binds: spec.binds,
         CapDrop: ["ALL"],
         SecurityOpt: ["no-new-privileges"],

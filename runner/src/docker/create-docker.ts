@@ -1,12 +1,13 @@
 import Docker from "dockerode";
 
 /**
- * The one place a Dockerode client is made. DOCKER_HOST (tcp:// or unix://)
- * picks another daemon; default is the local socket.
+ * The one place a Dockerode client is made. Without options, docker-modem
+ * reads the Docker CLI's own variables, as `docker` does: `DOCKER_HOST`
+ * (unix://, tcp://, ssh://, npipe://; unset: the local socket),
+ * `DOCKER_TLS_VERIFY=1` or port 2376 for TLS, `DOCKER_CERT_PATH` for ca.pem,
+ * cert.pem and key.pem. Not read by our settings: the library's handling
+ * (TLS and ssh included) is the convention operators know.
  */
-export function createDocker(dockerHost = process.env.DOCKER_HOST): Docker {
-  if (!dockerHost) return new Docker({ socketPath: "/var/run/docker.sock" });
-  const url = new URL(dockerHost);
-  if (url.protocol === "unix:") return new Docker({ socketPath: url.pathname });
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: url.protocol === "https:" ? "https" : "http" });
+export function createDocker(options?: Docker.DockerOptions): Docker {
+  return options ? new Docker(options) : new Docker();
 }

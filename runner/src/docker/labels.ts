@@ -10,6 +10,8 @@ export const LABEL_MANAGED = "org.ponyci.managed";
 export const LABEL_JOB = "org.ponyci.job";
 /** Which runner process created the container (hostname:pid). */
 export const LABEL_OWNER = "org.ponyci.owner";
+/** On database service containers: which service ("postgres", "mariadb"). */
+export const LABEL_SERVICE = "org.ponyci.service";
 /** On environment images: the hash of everything that went into them. */
 export const LABEL_ENV_KEY = "org.ponyci.env-key";
 

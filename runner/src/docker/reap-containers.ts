@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { hostname } from "node:os";
 import { LABEL_MANAGED, LABEL_OWNER } from "./labels.js";
+import { isProcessAlive } from "../../../src/domain/is-process-alive.js";
 
 /**
  * Remove containers a dead Pony CI process left behind (a crash, `kill -9`):
@@ -10,7 +11,7 @@ import { LABEL_MANAGED, LABEL_OWNER } from "./labels.js";
  * left alone. Returns the ids removed.
  */
 export async function reapContainers(docker: Docker, options: { isAlive?: (pid: number) => boolean } = {}): Promise<string[]> {
-  const isAlive = options.isAlive ?? processIsAlive;
+  const isAlive = options.isAlive ?? isProcessAlive;
   const host = hostname();
   const containers = await docker.listContainers({ all: true, filters: { label: [LABEL_MANAGED] } });
   const removed: string[] = [];
@@ -36,14 +37,4 @@ export async function reapContainers(docker: Docker, options: { isAlive?: (pid: 
 function splitOwner(owner: string): [string, number] {
   const at = owner.lastIndexOf(":");
   return [owner.slice(0, at), Number(owner.slice(at + 1))];
-}
-
-function processIsAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -4,7 +4,7 @@ import { describeError } from "../../../src/domain/errors.js";
 import { ENV_IMAGE_REPO, VENV_PATH } from "./environment.js";
 import { EnvironmentError } from "./environment-error.js";
 import { LABEL_ENV_DJANGO, LABEL_ENV_PACKAGES, LABEL_ENV_PYTHON } from "./environment-labels.js";
-import { runBuildContainer } from "./run-build-container.js";
+import { runBuildContainer, type BuildContainerLimits } from "./run-build-container.js";
 
 const FREEZE_MARK = "::ponyci-freeze::";
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -17,6 +17,8 @@ export interface BuildEnvironmentImageOptions {
   /** Host directory holding exactly the wheels to install (mounted read-only at /wheels). */
   wheelsDir: string;
   files: string[];
+  /** The install imports the installed packages (`pip list` reads their .pth files): limits and a deadline apply. */
+  limits?: BuildContainerLimits;
   signal?: AbortSignal;
   onLine?: (line: string) => void;
 }
@@ -53,9 +55,9 @@ export async function buildEnvironmentImage(docker: Docker, options: BuildEnviro
     [LABEL_ENV_PYTHON]: options.python,
     [LABEL_ENV_DJANGO]: options.django,
   };
-  await runBuildContainer(
+  const { timedOut } = await runBuildContainer(
     docker,
-    { image: options.baseImage, script, env, binds: [`${options.wheelsDir}:/wheels:ro`], labels },
+    { image: options.baseImage, script, env, binds: [`${options.wheelsDir}:/wheels:ro`], labels, limits: options.limits },
     {
       signal: options.signal,
       onLine: (line) => {
@@ -93,6 +95,7 @@ export async function buildEnvironmentImage(docker: Docker, options: BuildEnviro
       },
     },
   );
+  if (timedOut) throw new EnvironmentError("project", `Installing the downloaded wheels into ${VENV_PATH} did not finish within ${options.limits?.timeoutSec ?? "the build deadline"} s.`);
   return installedPackages(frozen ?? []);
 }
 

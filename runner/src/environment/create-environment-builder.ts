@@ -7,6 +7,7 @@ import { CancelledError, describeError } from "../../../src/domain/errors.js";
 import { buildEnvironmentImage } from "./build-environment-image.js";
 import { computeEnvironmentKey } from "./compute-environment-key.js";
 import { detectTestRequirements } from "./detect-test-requirements.js";
+import { addDatabaseDriver } from "../services/add-database-driver.js";
 import { createDjangoVersionCache } from "./django-version-cache.js";
 import { downloadWheels } from "./download-wheels.js";
 import { ENV_IMAGE_REPO, type Environment, type EnvironmentRequest } from "./environment.js";
@@ -19,12 +20,23 @@ import { createBaseImageResolver } from "./resolve-base-image.js";
 import { resolveDjangoVersion } from "./resolve-django-version.js";
 import { createWorkspaceReader } from "./read-workspace-file.js";
 import { createPipRunner, type PipRunner } from "./run-pip.js";
+import { defaultHostPython, type HostPython } from "./host-python.js";
+import { parseRequirement } from "./parse-requirement.js";
+import { DEFAULT_BUILD_LIMITS, type BuildContainerLimits } from "./run-build-container.js";
+import { createHash } from "node:crypto";
 
 export const DEFAULT_RESOLVE_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * The wheel cache every repository shares: only wheels downloaded from the
+ * index (pip checks each against the index's sha256). Renamed from `wheels/`,
+ * which also took every wheel a build container left behind: nothing in it is
+ * trusted any more.
+ */
+export const SHARED_WHEELS_DIR = "index-wheels";
 
 export interface EnvironmentBuilderOptions {
   docker: Docker;
-  /** Holds `wheels/` (shared wheel cache), `django-versions.json`, and scratch space. */
+  /** Holds `index-wheels/` (shared wheel cache), `built-wheels/<scope>/` (per repository), `django-versions.json`, and scratch space. */
   cacheDir: string;
   /** Base image name for a Python version; default: PONYCI_BASE_IMAGE (see createBaseImageResolver). */
   baseImage?: (python: string) => Promise<string>;
@@ -32,7 +44,11 @@ export interface EnvironmentBuilderOptions {
   now?: () => number;
   /** How long "4.2" → "4.2.x" is trusted before asking the index again (default 24 h). */
   resolveTtlMs?: number;
-  /** Host pip; injectable to count calls (the warm path must make none). */
+  /** The host's Python and the operator's index and CA (default: python3, PyPI). */
+  host?: HostPython;
+  /** Limits and deadline of build containers (source distributions, environment installs). */
+  buildLimits?: BuildContainerLimits;
+  /** Host pip; injectable to count calls (the warm path must make none). Default: createPipRunner({ host }). */
   runPip?: PipRunner;
   /** Mixed into every key: a separate key space (tests), or a forced rebuild of everything. */
   keySalt?: string;
@@ -58,7 +74,9 @@ export interface EnvironmentBuilder {
 export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): EnvironmentBuilder {
   const { docker, cacheDir } = options;
   const log = options.log ?? silentLogger;
-  const runPip = options.runPip ?? createPipRunner();
+  const host = options.host ?? defaultHostPython();
+  const buildLimits = options.buildLimits ?? DEFAULT_BUILD_LIMITS;
+  const runPip = options.runPip ?? createPipRunner({ host });
   const baseImageFor = options.baseImage ?? createBaseImageResolver(docker);
   const versions = createDjangoVersionCache({
     file: join(cacheDir, "django-versions.json"),
@@ -92,6 +110,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         throw new EnvironmentError("infrastructure", `The checkout ${request.workspace} cannot be read: ${describeError(error)}`, { cause: error });
       }
       const detected = detectTestRequirements({ readFile, install: request.install, extraDeps: request.extraDeps });
+      detected.requirements = addDatabaseDriver(detected.requirements, request.database);
       // 2. Which Django, 3. which base image: both answered locally when warm.
       const django = await resolveDjango(request.python, request.django, ensure);
       const baseImage = await baseImageFor(request.python);
@@ -140,7 +159,11 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             await writeFile(constraintsFile, detected.constraints.join("\n") + "\n");
           }
           const dest = join(scratch, "wheels");
+          const builtWheelsDir = join(cacheDir, "built-wheels", scopeKey(request.cacheScope));
           const files = await downloadWheels({
+            host,
+            buildLimits,
+            builtWheelsDir,
             runPip,
             docker,
             image: baseImage,
@@ -150,18 +173,18 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             requirements: detected.requirements,
             constraintsFile,
             dest,
-            wheelsDir: join(cacheDir, "wheels"),
+            wheelsDir: join(cacheDir, SHARED_WHEELS_DIR),
             scratchDir: scratch,
             signal: ensure.signal,
             onLine,
           });
           const downloadFor = (requirements: string[], into: string) =>
             downloadWheels({
-              runPip, docker, image: baseImage, python: request.python, targetArgs: pipTargetArgs(interpreter), django,
-              requirements, constraintsFile, dest: into, wheelsDir: join(cacheDir, "wheels"), scratchDir: scratch, signal: ensure.signal, onLine,
+              host, buildLimits, builtWheelsDir, runPip, docker, image: baseImage, python: request.python, targetArgs: pipTargetArgs(interpreter), django,
+              requirements, constraintsFile, dest: into, wheelsDir: join(cacheDir, SHARED_WHEELS_DIR), scratchDir: scratch, signal: ensure.signal, onLine,
             });
           const packages = await installWithMarkerDeps({
-            install: (wheels) => buildEnvironmentImage(docker, { baseImage, key, python: request.python, django, wheelsDir: dest, files: wheels, signal: ensure.signal, onLine }),
+            install: (wheels) => buildEnvironmentImage(docker, { baseImage, key, python: request.python, django, wheelsDir: dest, files: wheels, limits: buildLimits, signal: ensure.signal, onLine }),
             download: async (requirement, round) => {
               const extra = join(scratch, `marker-deps-${round}`);
               await downloadFor([requirement], extra);
@@ -209,12 +232,28 @@ async function installWithMarkerDeps(options: {
     try {
       return await options.install(files);
     } catch (error) {
-      const missing = /No matching distribution found for ([^;\n(]+)/.exec(error instanceof Error ? error.message : "")?.[1]?.trim();
+      const printed = /No matching distribution found for ([^;\n(]+)/.exec(error instanceof Error ? error.message : "")?.[1]?.trim();
+      // pip printed it inside the container: used only when it parses as a plain requirement.
+      const missing = printed ? parsesAsRequirement(printed) : undefined;
       if (!(error instanceof EnvironmentError) || !missing || round > 5) throw error;
       options.onLine?.(`ponyci: ${missing} is needed on this Python only (an environment marker): downloading it`);
       for (const name of await options.download(missing, round)) if (!files.includes(name)) files.push(name);
     }
   }
+}
+
+function parsesAsRequirement(text: string): string | undefined {
+  try {
+    const requirement = parseRequirement(text);
+    return requirement.marker ? undefined : text.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A directory name for a cache scope: a hash, so no repository-chosen text becomes a path. */
+function scopeKey(scope: string | undefined): string {
+  return createHash("sha256").update(scope ?? "").digest("hex").slice(0, 32);
 }
 
 /** The image id of `name`, pulling it once when missing. */

@@ -1,15 +1,18 @@
 import type Docker from "dockerode";
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describeError, CancelledError } from "../../../src/domain/errors.js";
 import { classifyPipFailure } from "./classify-pip-failure.js";
 import { EnvironmentError } from "./environment-error.js";
-import { fetchSdist as defaultFetchSdist } from "./fetch-sdist.js";
+import { fetchSdist as defaultFetchSdist, type FetchedSdist } from "./fetch-sdist.js";
+import type { HostPython } from "./host-python.js";
 import { linkIntoDir } from "./link-into-dir.js";
-import { normalizeName } from "./parse-requirement-line.js";
+import { normalizeName, normalizeRequirement, parseRequirement, RequirementSyntaxError } from "./parse-requirement.js";
+import { readPyproject } from "./read-pyproject.js";
+import { RequirementsError } from "./requirements-error.js";
 import type { PipRunner } from "./run-pip.js";
-import { readTomlStringArrays } from "./read-toml-string-arrays.js";
-import { runBuildContainer } from "./run-build-container.js";
+import { runBuildContainer, type BuildContainerLimits } from "./run-build-container.js";
+import { eq } from "@renovatebot/pep440";
 
 /** Source distributions built per environment before giving up. */
 export const MAX_SDIST_BUILDS = 5;
@@ -29,8 +32,18 @@ export interface DownloadWheelsOptions {
   constraintsFile?: string;
   /** Fresh directory: receives exactly the resolved set of wheels. */
   dest: string;
-  /** Shared wheel cache: looked in first, and fed with every download and build. */
+  /** Shared wheel cache: looked in first, and fed with every wheel downloaded from the index (pip checks each against the index's sha256). */
   wheelsDir: string;
+  /**
+   * This repository's own cache of wheels built from source distributions:
+   * looked in too, and the only place a built wheel goes, so what one
+   * repository's build produced never reaches another repository.
+   */
+  builtWheelsDir: string;
+  /** The operator's index and CA (source distributions are fetched from it). */
+  host: HostPython;
+  /** Limits of the container a source distribution is built in. */
+  buildLimits: BuildContainerLimits;
   /** Scratch space for sdists and build requirements (removed by the caller). */
   scratchDir: string;
   signal?: AbortSignal;
@@ -49,32 +62,39 @@ export interface DownloadWheelsOptions {
 export async function downloadWheels(options: DownloadWheelsOptions): Promise<string[]> {
   const fetchSdist = options.fetchSdist ?? defaultFetchSdist;
   await mkdir(options.wheelsDir, { recursive: true });
+  await mkdir(options.builtWheelsDir, { recursive: true });
   const built = new Set<string>();
+  /** Every spec is re-serialised from a strict parse here, whoever produced it, and goes after "--". */
   const pip = async (dest: string, specs: string[], extra: string[] = []) => {
     await rm(dest, { recursive: true, force: true });
     await mkdir(dest, { recursive: true });
-    const args = ["download", "--dest", dest, "--find-links", options.wheelsDir, "--progress-bar", "off", ...options.targetArgs, ...extra, ...specs];
+    const requirements = specs.map((spec) => normalizeRequirement(spec));
+    const args = ["download", "--dest", dest, "--find-links", options.wheelsDir, "--find-links", options.builtWheelsDir, ...options.targetArgs, ...extra, "--", ...requirements];
     return options.runPip(args, { signal: options.signal, onLine: options.onLine });
   };
   for (;;) {
     const constraints = options.constraintsFile ? ["-c", options.constraintsFile] : [];
     const result = await pip(options.dest, [`django==${options.django}`, ...options.requirements], constraints);
     if (result.exitCode === 0) {
-      await linkIntoDir(options.dest, options.wheelsDir);
+      await linkIntoDir(options.dest, options.wheelsDir, { skip: await builtNames() });
       return (await readdir(options.dest)).filter((n) => !n.endsWith(".part")).sort();
     }
     const failure = classifyPipFailure(result.lines, { python: options.python });
     const missing = failure.missing?.replace(/\s+\(from .*\)$/, "").trim();
-    const name = missing ? normalizeName(/^[A-Za-z0-9._-]+/.exec(missing)?.[0] ?? missing) : undefined;
-    if (failure.kind !== "project" || !missing || !name || built.has(name) || built.size >= MAX_SDIST_BUILDS) {
+    const requirement = missing ? parseOrUndefined(missing) : undefined;
+    if (failure.kind !== "project" || !missing || !requirement || built.has(requirement.name) || built.size >= MAX_SDIST_BUILDS) {
       throw new EnvironmentError(failure.kind, failure.message);
     }
-    built.add(name);
+    built.add(requirement.name);
     options.onLine?.(`ponyci: no wheel of ${missing} for Python ${options.python}; trying its source distribution`);
-    await buildFromSdist(missing, failure.message);
+    await buildFromSdist(requirement, failure.message);
   }
 
-  async function buildFromSdist(requirement: string, notFoundMessage: string): Promise<void> {
+  async function builtNames(): Promise<Set<string>> {
+    return new Set(await readdir(options.builtWheelsDir));
+  }
+
+  async function buildFromSdist(requirement: ReturnType<typeof parseRequirement>, notFoundMessage: string): Promise<void> {
     const sdistDir = await mkdtemp(join(options.scratchDir, "sdist-"));
     const depsDir = join(sdistDir, "build-deps");
     const outDir = join(sdistDir, "out");
@@ -82,45 +102,109 @@ export async function downloadWheels(options: DownloadWheelsOptions): Promise<st
     await Promise.all([mkdir(outDir), mkdir(srcDir)]);
     let sdist;
     try {
-      sdist = await fetchSdist(requirement, { python: options.python, dest: srcDir, signal: options.signal });
+      sdist = await fetchSdist(requirement, { python: options.python, dest: srcDir, host: options.host, signal: options.signal });
     } catch (error) {
       if (error instanceof CancelledError) throw error;
-      throw new EnvironmentError("infrastructure", `Could not fetch the source distribution of ${requirement}: ${describeError(error)}`, { cause: error });
+      throw new EnvironmentError("infrastructure", `Could not fetch the source distribution of ${requirement.name}: ${describeError(error)}`, { cause: error });
     }
     if (!sdist) throw new EnvironmentError("project", notFoundMessage);
-    const declared = sdist.pyproject ? readTomlStringArrays(sdist.pyproject).get("build-system.requires")?.strings : undefined;
-    const buildRequires = [...new Set([...(declared ?? DEFAULT_BUILD_REQUIRES), "wheel"])];
+    const buildRequires = [...new Set([...readBuildRequires(sdist), "wheel"])];
     const deps = await pip(depsDir, buildRequires);
     if (deps.exitCode !== 0) {
       const f = classifyPipFailure(deps.lines, { python: options.python });
       throw new EnvironmentError(f.kind, `${sdist.file} has no wheel, and its build requirements cannot be fetched: ${f.message}`);
     }
-    await linkIntoDir(depsDir, options.wheelsDir);
+    await linkIntoDir(depsDir, options.wheelsDir, { skip: await builtNames() });
     const log: string[] = [];
-    const { exitCode } = await runBuildContainer(
+    // The build runs the sdist's own code: the test container's hardening, as an unprivileged user.
+    await chown(outDir, BUILD_UID, BUILD_UID);
+    const { exitCode, timedOut } = await runBuildContainer(
       options.docker,
       {
         image: options.image,
-        script: `set -e; python3 -m venv /tmp/build; /tmp/build/bin/python -m pip wheel --disable-pip-version-check --progress-bar off --no-index --find-links /build-deps --no-deps --wheel-dir /out '/src/${sdist.file}'`,
+        script: `set -e; python3 -m venv /tmp/build; /tmp/build/bin/python -m pip wheel --disable-pip-version-check --progress-bar off --no-index --find-links /build-deps --no-deps --wheel-dir /out '/src/${sdist.file.replace(/'/g, "")}'`,
         binds: [`${srcDir}:/src:ro`, `${depsDir}:/build-deps:ro`, `${outDir}:/out`],
+        env: ["HOME=/tmp", "PIP_NO_CACHE_DIR=1"],
+        untrusted: { user: `${BUILD_UID}:${BUILD_UID}`, limits: options.buildLimits },
       },
       {
         signal: options.signal,
         onLine: (line) => {
-          log.push(line);
+          if (log.length < 2000) log.push(line);
           options.onLine?.(line);
         },
       },
     );
-    const wheels = (await readdir(outDir)).filter((n) => n.endsWith(".whl"));
-    if (exitCode !== 0 || wheels.length === 0) {
+    const wheel = await keepMatchingWheel(outDir, sdist, options.onLine);
+    if (timedOut) {
+      throw new EnvironmentError("project", `Building ${sdist.file} did not finish within ${options.buildLimits.timeoutSec} s: pin a version of ${requirement.name} that ships wheels.`);
+    }
+    if (exitCode !== 0 || !wheel) {
       throw new EnvironmentError(
         "project",
-        `${requirement} has no wheel for Python ${options.python}, and its source distribution ${sdist.file} did not build ` +
+        `${requirement.name} has no wheel for Python ${options.python}, and its source distribution ${sdist.file} did not build ` +
           `(offline, without compilers): pin a version that ships wheels, or drop it.\n${log.filter((l) => /error/i.test(l)).slice(-8).join("\n") || log.slice(-8).join("\n")}`,
       );
     }
-    await linkIntoDir(outDir, options.wheelsDir);
-    options.onLine?.(`ponyci: built ${wheels.join(", ")} from ${sdist.file}`);
+    await linkIntoDir(outDir, options.builtWheelsDir, { only: [wheel] });
+    options.onLine?.(`ponyci: built ${wheel} from ${sdist.file}`);
   }
+}
+
+/** The uid:gid source distributions are built as (never root). */
+const BUILD_UID = 10001;
+
+function parseOrUndefined(text: string) {
+  try {
+    return parseRequirement(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The sdist's `[build-system] requires`, each parsed strictly: they come from
+ * an archive anyone can upload, so an entry such as "--no-binary=x" is a
+ * config error (naming the file), never a pip option.
+ */
+function readBuildRequires(sdist: FetchedSdist): string[] {
+  if (!sdist.pyproject) return DEFAULT_BUILD_REQUIRES;
+  const file = `${sdist.file}: pyproject.toml`;
+  const declared = readPyproject(sdist.pyproject, file).array(["build-system", "requires"]);
+  if (!declared) return DEFAULT_BUILD_REQUIRES;
+  return declared.strings.map((entry) => {
+    try {
+      return normalizeRequirement(entry.text);
+    } catch (error) {
+      if (!(error instanceof RequirementSyntaxError)) throw error;
+      throw new RequirementsError({ file, line: entry.line }, `build-system.requires: ${error.message}`);
+    }
+  });
+}
+
+/**
+ * The one wheel of `outDir` whose project and version are the sdist's; every
+ * other file the build left there (a `pytest-99.0-py3-none-any.whl`, say) is
+ * deleted and named in the log.
+ */
+export async function keepMatchingWheel(outDir: string, sdist: Pick<FetchedSdist, "project" | "version" | "file">, onLine?: (line: string) => void): Promise<string | undefined> {
+  let kept: string | undefined;
+  for (const entry of await readdir(outDir, { withFileTypes: true })) {
+    const wheel = entry.isFile() ? parseWheelFilename(entry.name) : undefined;
+    const matches = wheel && wheel.project === sdist.project && eq(wheel.version, sdist.version);
+    if (matches && !kept) {
+      kept = entry.name;
+      continue;
+    }
+    onLine?.(`ponyci: ignored ${JSON.stringify(entry.name).slice(0, 200)}: not a wheel of ${sdist.file}`);
+    await rm(join(outDir, entry.name), { recursive: true, force: true });
+  }
+  return kept;
+}
+
+/** "Foo_Bar-1.2-py3-none-any.whl" → { project: "foo-bar", version: "1.2" } (PEP 427). */
+export function parseWheelFilename(filename: string): { project: string; version: string } | undefined {
+  const m = /^([A-Za-z0-9][A-Za-z0-9._]*)-([0-9][A-Za-z0-9.!+_]*)(?:-[0-9][A-Za-z0-9_.]*)?-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+\.whl$/.exec(filename);
+  if (!m || !m[1] || !m[2]) return undefined;
+  return { project: normalizeName(m[1]), version: m[2] };
 }

@@ -13,6 +13,15 @@ export interface EnvironmentRequest {
   install?: string[];
   /** Requirement specs from elsewhere (tox factor deps, matrix vars). */
   extraDeps?: string[];
+  /** The cell's database service: its driver is added unless the requirements name one (runner/src/services/add-database-driver.ts). */
+  database?: "postgres" | "mariadb";
+  /**
+   * Which repository this is for (its clone URL, say): wheels built from
+   * source distributions for it are cached under this scope only, never in
+   * the cache every repository shares. Default: one scope for everything
+   * unscoped (single-repository use: the CLI, tests).
+   */
+  cacheScope?: string;
 }
 
 /** A ready image: run test containers from `image` with `/opt/venv/bin` first on PATH. */

@@ -1,130 +1,163 @@
+import { compare, satisfies, valid } from "@renovatebot/pep440";
 import { execa } from "execa";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { CancelledError } from "../../../src/domain/errors.js";
+import { hostPythonEnv, type HostPython } from "./host-python.js";
+import { normalizeName, type Requirement } from "./parse-requirement.js";
 
-/**
- * Downloads a source distribution WITHOUT building it. `pip download
- * --no-binary` would run the package's setup.py on the host to read its
- * metadata; a repository can name any package, so that would run code the
- * repository chose outside a container. This script only reads the index's
- * HTML simple API (PEP 503, the index pip is configured with via
- * PIP_INDEX_URL, default PyPI) and the archive's pyproject.toml.
- */
-const SCRIPT = String.raw`
-import json, os, ssl, sys, tarfile, zipfile, hashlib, urllib.request, urllib.error
-from html.parser import HTMLParser
-from urllib.parse import urljoin
-from pip._vendor.packaging.requirements import Requirement
-from pip._vendor.packaging.specifiers import SpecifierSet
-from pip._vendor.packaging.version import Version
-from pip._vendor.packaging.utils import canonicalize_name, parse_sdist_filename
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** runner/src/environment/python, from the sources or from dist/ (tsc does not copy .py files). */
+export const PYTHON_HELPERS_DIR = path.resolve(HERE, HERE.includes(`${path.sep}dist${path.sep}`) ? "../../../../runner/src/environment/python" : "python");
 
-req = Requirement(sys.argv[1]); target = Version(sys.argv[2]); dest = sys.argv[3]
-index = (os.environ.get("PIP_INDEX_URL") or "https://pypi.org/simple/").rstrip("/") + "/"
-url = index + canonicalize_name(req.name) + "/"
-cafile = os.environ.get("PIP_CERT")
-ctx = ssl.create_default_context(cafile=cafile) if cafile else ssl.create_default_context()
-def get(u):
-    r = urllib.request.Request(u)
-    return urllib.request.urlopen(r, timeout=60, context=ctx)
-class Links(HTMLParser):
-    def __init__(self):
-        super().__init__(); self.files = []; self._a = None
-    def handle_starttag(self, tag, attrs):
-        if tag == "a": self._a = dict(attrs); self._text = ""
-    def handle_data(self, d):
-        if self._a is not None: self._text += d
-    def handle_endtag(self, tag):
-        if tag == "a" and self._a is not None:
-            href = self._a.get("href", ""); frag = href.split("#", 1)[1] if "#" in href else ""
-            self.files.append({"filename": self._text.strip(), "url": href.split("#", 1)[0],
-                "requires-python": self._a.get("data-requires-python"), "yanked": "data-yanked" in self._a,
-                "hashes": dict([frag.split("=", 1)]) if "=" in frag else {}})
-            self._a = None
-try:
-    page = get(url).read().decode("utf-8", "replace")
-except urllib.error.HTTPError as e:
-    if e.code == 404:
-        print(json.dumps({"error": "not-found"})); sys.exit(0)
-    raise
-links = Links(); links.feed(page)
-data = {"files": links.files}
-best = None
-for f in data.get("files", []):
-    name = f["filename"]
-    if f.get("yanked") or not (name.endswith(".tar.gz") or name.endswith(".zip")):
-        continue
-    try:
-        _, v = parse_sdist_filename(name)
-    except Exception:
-        continue
-    rp = f.get("requires-python")
-    try:
-        if rp and target not in SpecifierSet(rp):
-            continue
-    except Exception:
-        pass
-    if v not in req.specifier:
-        continue
-    if best is None or v > best[0]:
-        best = (v, f)
-if best is None:
-    print(json.dumps({"error": "not-found"})); sys.exit(0)
-f = best[1]
-path = os.path.join(dest, f["filename"])
-body = get(urljoin(url, f["url"])).read()
-want = f.get("hashes", {}).get("sha256")
-if want and hashlib.sha256(body).hexdigest() != want:
-    print(json.dumps({"error": "hash mismatch for " + f["filename"]})); sys.exit(1)
-with open(path + ".part", "wb") as out:
-    out.write(body)
-os.replace(path + ".part", path)
-text = None
-try:
-    if path.endswith(".zip"):
-        with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if n.count("/") == 1 and n.endswith("/pyproject.toml")]
-            text = z.read(names[0]).decode() if names else None
-    else:
-        with tarfile.open(path) as t:
-            members = [m for m in t.getmembers() if m.name.count("/") == 1 and m.name.endswith("/pyproject.toml")]
-            text = t.extractfile(members[0]).read().decode() if members else None
-except Exception:
-    text = None
-print(json.dumps({"file": f["filename"], "version": str(best[0]), "pyproject": text}))
-`;
+/** PEP 691: the JSON form of the simple API. */
+export const SIMPLE_JSON = "application/vnd.pypi.simple.v1+json";
+/** A project page bigger than this is refused (Django's is about 1 MiB). */
+export const MAX_INDEX_PAGE_BYTES = 32 * 1024 * 1024;
+/** A source distribution bigger than this is refused. */
+export const MAX_SDIST_BYTES = 200 * 1024 * 1024;
+const MAX_PYPROJECT_BYTES = 256 * 1024;
+const HTTP_TIMEOUT_SEC = 60;
 
 export interface FetchedSdist {
   /** File name inside `dest`. */
   file: string;
+  /** Normalised project name, as the file name gives it. */
+  project: string;
   version: string;
+  /** The sha256 the index gave, which the file was checked against. */
+  sha256: string;
   /** The archive's top-level pyproject.toml, when it has one. */
   pyproject?: string;
 }
 
+export interface FetchSdistOptions {
+  /** Target Python, "3.11": files whose Requires-Python excludes it are skipped. */
+  python: string;
+  dest: string;
+  host: HostPython;
+  signal?: AbortSignal;
+}
+
+/** One file of a PEP 691 project page, as far as it is used here. */
+interface IndexFile {
+  filename: string;
+  url: string;
+  hashes?: Record<string, string>;
+  "requires-python"?: string | null;
+  yanked?: boolean | string;
+}
+
 /**
- * Fetch the newest source distribution matching `requirement` that supports
- * Python `python` into `dest`. Resolves undefined when the index has none;
- * throws (an Error with pip-like lines in its message) on network failure.
+ * Download, WITHOUT building it, the newest source distribution matching
+ * `requirement` that supports Python `python`. `pip download --no-binary`
+ * would run the package's setup.py on the host to read its metadata; this
+ * reads the index's JSON simple API (PEP 691) instead, picks the file itself
+ * (PEP 440 through @renovatebot/pep440), checks it against the sha256 the
+ * index gives (a file without one is refused), and reads the archive's
+ * pyproject.toml without extracting it. HTTP goes through the host's Python
+ * (python/http_get.py) for the system trust store.
+ * Resolves undefined when the index has no such file; throws an Error on
+ * network trouble or a bad index answer; CancelledError on abort.
  */
-export async function fetchSdist(
-  requirement: string,
-  options: { python: string; dest: string; interpreter?: string; signal?: AbortSignal },
-): Promise<FetchedSdist | undefined> {
-  const interpreter = options.interpreter ?? process.env.PONYCI_PYTHON ?? "python3";
-  const result = await execa(interpreter, ["-c", SCRIPT, requirement, options.python, options.dest], {
+export async function fetchSdist(requirement: Requirement, options: FetchSdistOptions): Promise<FetchedSdist | undefined> {
+  const index = options.host.indexUrl.endsWith("/") ? options.host.indexUrl : `${options.host.indexUrl}/`;
+  const pageUrl = new URL(`${requirement.name}/`, index).toString();
+  const scratch = await mkdtemp(path.join(options.dest, ".index-"));
+  try {
+    const pageFile = path.join(scratch, "page.json");
+    const page = await httpGet(pageUrl, SIMPLE_JSON, pageFile, MAX_INDEX_PAGE_BYTES, options);
+    if (page.status === 404) return undefined;
+    if (page.status !== 200) throw new Error(`the index answered HTTP ${page.status} for ${pageUrl}`);
+    if (!page.contentType?.includes("application/vnd.pypi.simple.v1+json")) {
+      throw new Error(`the index did not answer ${pageUrl} in PEP 691 JSON (Content-Type ${page.contentType || "none"}): use an index that serves ${SIMPLE_JSON}`);
+    }
+    let files: IndexFile[];
+    try {
+      const parsed = JSON.parse(await readFile(pageFile, "utf8")) as { files?: unknown };
+      files = Array.isArray(parsed.files) ? (parsed.files as IndexFile[]) : [];
+    } catch (error) {
+      throw new Error(`the index's page for ${requirement.name} is not JSON`, { cause: error });
+    }
+    const best = pickSdist(files, requirement, options.python);
+    if (!best) return undefined;
+    const sha256 = best.file.hashes?.sha256;
+    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`the index gives no sha256 for ${best.file.filename}: refusing it`);
+    const target = path.join(options.dest, best.file.filename);
+    const fileUrl = new URL(best.file.url, pageUrl).toString();
+    const got = await httpGet(fileUrl, "*/*", target, MAX_SDIST_BYTES, options);
+    if (got.status !== 200) throw new Error(`the index answered HTTP ${got.status} for ${fileUrl}`);
+    if (got.sha256 !== sha256) {
+      await rm(target, { force: true });
+      throw new Error(`${best.file.filename} does not match the sha256 the index gives`);
+    }
+    const pyproject = await readSdistPyproject(target, options);
+    return { file: best.file.filename, project: best.project, version: best.version, sha256, pyproject };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The newest non-yanked sdist of `requirement.name` its specifiers and Requires-Python admit. */
+export function pickSdist(files: IndexFile[], requirement: Requirement, python: string): { file: IndexFile; project: string; version: string } | undefined {
+  const specifier = requirement.specifiers.map((s) => `${s.operator}${s.version}`).join(",");
+  let best: { file: IndexFile; project: string; version: string } | undefined;
+  for (const file of files) {
+    if (!file || typeof file.filename !== "string" || typeof file.url !== "string" || file.yanked) continue;
+    const parsed = parseSdistFilename(file.filename);
+    if (!parsed || parsed.project !== requirement.name) continue;
+    if (specifier && !satisfies(parsed.version, specifier)) continue;
+    const requiresPython = file["requires-python"];
+    if (typeof requiresPython === "string" && requiresPython.trim() && !satisfiesPython(python, requiresPython)) continue;
+    if (!best || compare(parsed.version, best.version) > 0) best = { file, ...parsed };
+  }
+  return best;
+}
+
+/** "Foo_Bar-1.2.tar.gz" → { project: "foo-bar", version: "1.2" } (PEP 625, and the legacy spellings). */
+export function parseSdistFilename(filename: string): { project: string; version: string } | undefined {
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*?)-([0-9][A-Za-z0-9.!+_-]*)\.(tar\.gz|zip)$/.exec(filename);
+  if (!m || !m[1] || !m[2] || valid(m[2]) === null) return undefined;
+  return { project: normalizeName(m[1]), version: m[2] };
+}
+
+function satisfiesPython(python: string, requiresPython: string): boolean {
+  try {
+    // "3.11" stands for every 3.11.x: pip checks the target's full version, "3.11.0" is the closest we know.
+    return satisfies(`${python}.0`, requiresPython) || satisfies(python, requiresPython);
+  } catch {
+    return true; // an unreadable Requires-Python does not exclude (pip ignores it too)
+  }
+}
+
+async function httpGet(url: string, accept: string, dest: string, maxBytes: number, options: FetchSdistOptions) {
+  const result = await runHelper("http_get.py", [url, accept, dest, String(maxBytes), String(HTTP_TIMEOUT_SEC), options.host.certFile ?? ""], options);
+  if (result.error) throw new Error(`fetching ${url} failed: ${result.error}`);
+  return { status: Number(result.status), sha256: result.sha256 as string | undefined, contentType: result.content_type as string | undefined };
+}
+
+async function readSdistPyproject(archive: string, options: FetchSdistOptions): Promise<string | undefined> {
+  const result = await runHelper("read_sdist_pyproject.py", [archive, String(MAX_PYPROJECT_BYTES)], options);
+  if (result.error) throw new Error(`reading ${path.basename(archive)} failed: ${result.error}`);
+  return typeof result.pyproject === "string" ? result.pyproject : undefined;
+}
+
+async function runHelper(script: string, args: string[], options: FetchSdistOptions): Promise<Record<string, unknown>> {
+  const result = await execa(options.host.python, ["-I", path.join(PYTHON_HELPERS_DIR, script), ...args], {
     reject: false,
     stdin: "ignore",
+    extendEnv: false,
+    env: hostPythonEnv(options.host),
     cancelSignal: options.signal,
+    timeout: (HTTP_TIMEOUT_SEC + 30) * 1000 * 4,
+    maxBuffer: 1024 * 1024,
   });
   if (result.isCanceled || options.signal?.aborted) throw new CancelledError();
   const last = String(result.stdout).trim().split("\n").at(-1) ?? "";
-  let parsed: { error?: string; file?: string; version?: string; pyproject?: string | null } = {};
   try {
-    parsed = JSON.parse(last) as typeof parsed;
+    return JSON.parse(last) as Record<string, unknown>;
   } catch {
-    throw new Error(`fetching the source distribution of ${requirement} failed: ${String(result.stderr).trim().split("\n").slice(-3).join(" ")}`);
+    throw new Error(`${script} failed: ${String(result.stderr).trim().split("\n").slice(-3).join(" ") || result.shortMessage}`);
   }
-  if (parsed.error === "not-found") return undefined;
-  if (parsed.error || !parsed.file || !parsed.version) throw new Error(`fetching the source distribution of ${requirement} failed: ${parsed.error}`);
-  return { file: parsed.file, version: parsed.version, pyproject: parsed.pyproject ?? undefined };
 }

@@ -1,29 +1,45 @@
+import { formatRequirement, parseRequirement, RequirementSyntaxError } from "./parse-requirement.js";
+
+export { normalizeName } from "./parse-requirement.js";
+
 /**
- * One logical line of a pip requirements file (comments stripped, `\`
- * continuations joined), classified for an offline install:
- * - `requirement`: a PEP 508 spec from the index, normalised (`spec`) with its
- *   normalised project `name`;
- * - `include` / `constraint`: `-r file` / `-c file`, path as written;
- * - `skip`: something an offline install cannot or must not use (editable,
- *   VCS, URL or local-path installs, index options, Django itself), with the
- *   reason in `note`;
- * - `empty`: nothing on the line.
+ * One logical line of a pip requirements file, classified strictly:
+ * - `requirement`: a PEP 508 requirement, re-serialised (`spec`) from its
+ *   parse (see parseRequirement), with its normalised project `name`;
+ * - `include` / `constraint`: `-r file` / `-c file`: read by Pony CI itself
+ *   (inside the checkout), never handed to pip;
+ * - `skip`: harmless and not installed: the project itself in editable mode
+ *   (`-e .`: the checkout is on the test path) and Django (the cell's
+ *   version is installed instead), with the reason in `note`;
+ * - `invalid`: anything else (pip options, URLs, VCS, paths, bad syntax),
+ *   with the reason: a config error for the repository to fix.
  */
 export type RequirementLine =
   | { type: "requirement"; name: string; spec: string }
   | { type: "include" | "constraint"; path: string }
   | { type: "skip"; note: string }
+  | { type: "invalid"; reason: string }
   | { type: "empty" };
 
-const NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$/s;
-const VCS = /^(git|hg|svn|bzr)\+/i;
-/** Per-requirement options pip allows after a spec; dropped (hash mode would need every pin hashed). */
-const TRAILING_OPTIONS = /\s+--(hash|global-option|install-option|config-settings|config-setting)(=|\s+)\S+/g;
-
-/** PEP 503 name normalisation: "Factory_Boy" → "factory-boy". */
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
+/** A logical line with the number of its first physical line (1-based). */
+export interface NumberedLine {
+  line: number;
+  text: string;
 }
+
+/**
+ * `--hash` options pip-compile writes after a pin: dropped (pip checks the
+ * index's own hashes), and only in exactly this spelling.
+ */
+const HASH_OPTION = /\s+--hash[=\s]\s*sha(?:256|384|512):[0-9a-fA-F]{32,128}/g;
+/** The project itself, editable: `-e .`, `-e .[test]`, `--editable=./`. */
+const EDITABLE_SELF = /^(?:-e|--editable)(?:\s+|=)\.\/?(?:\[[A-Za-z0-9,._ -]*\])?$/;
+/** Characters that end a line for Python's str.splitlines() (what pip uses), other than \n and \r\n. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const PYTHON_LINE_BREAK = /[\x0b\x0c\r\x1c\x1d\x1e\x85\u2028\u2029]/;
+/** Control characters, which never belong in a requirements file. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x08\x0e-\x1f\x7f-\x9f]/;
 
 /** Remove a comment (`#` at the start or after whitespace) from one physical line. */
 export function stripComment(line: string): string {
@@ -31,21 +47,39 @@ export function stripComment(line: string): string {
   return (m ? line.slice(0, m.index) : line).trim();
 }
 
-/** Join `\` continuations and strip comments: the logical lines of a requirements file. */
-export function logicalLines(text: string): string[] {
-  const out: string[] = [];
+/**
+ * The logical lines of a requirements file: `\` continuations joined,
+ * comments stripped, blank lines dropped, each with its line number.
+ * Lines are split at "\n" only (a "\r" before it is dropped); any other
+ * character Python would break a line at, and any control character, make
+ * the line `{ invalid }` (it is reported, never passed on).
+ */
+export function logicalLines(text: string): (NumberedLine & { invalid?: string })[] {
+  const out: (NumberedLine & { invalid?: string })[] = [];
   let pending = "";
-  for (const raw of text.split(/\r?\n/)) {
-    const line = stripComment(raw);
-    if (raw.trimEnd().endsWith("\\") && !/(^|\s)#/.test(raw)) {
-      pending += line.slice(0, -1) + " ";
+  let start = 0;
+  const physical = text.split("\n");
+  for (const [i, rawWithCr] of physical.entries()) {
+    const raw = rawWithCr.endsWith("\r") ? rawWithCr.slice(0, -1) : rawWithCr;
+    const odd = PYTHON_LINE_BREAK.exec(raw) ?? CONTROL.exec(raw);
+    if (odd) {
+      const code = odd[0].codePointAt(0)!.toString(16).padStart(4, "0").toUpperCase();
+      out.push({ line: i + 1, text: "", invalid: `character U+${code} is not allowed (pip would read it as a line break or it is a control character)` });
+      pending = "";
       continue;
     }
-    out.push((pending + line).trim());
+    if (!pending) start = i + 1;
+    const line = stripComment(raw);
+    if (raw.trimEnd().endsWith("\\") && !/(^|\s)#/.test(raw)) {
+      pending += line.slice(0, -1).trimEnd() + " ";
+      continue;
+    }
+    const joined = (pending + line).trim();
     pending = "";
+    if (joined) out.push({ line: start, text: joined });
   }
-  if (pending.trim()) out.push(pending.trim());
-  return out.filter((l) => l.length > 0);
+  if (pending.trim()) out.push({ line: start, text: pending.trim() });
+  return out;
 }
 
 function optionValue(line: string, short: string, long: string): string | undefined {
@@ -59,46 +93,21 @@ export function parseRequirementLine(input: string): RequirementLine {
   const line = input.trim();
   if (!line) return { type: "empty" };
   const include = optionValue(line, "-r", "--requirement");
-  if (include !== undefined) return { type: "include", path: include };
+  if (include !== undefined) return checkedPath(include, "include");
   const constraint = optionValue(line, "-c", "--constraint");
-  if (constraint !== undefined) return { type: "constraint", path: constraint };
-  if (/^(-e|--editable)(\s|=|$)/.test(line)) {
-    return { type: "skip", note: `skipped editable install "${line}": the offline install cannot fetch or build it (the checkout itself is on the test path)` };
+  if (constraint !== undefined) return checkedPath(constraint, "constraint");
+  if (EDITABLE_SELF.test(line)) return { type: "skip", note: `skipped "${line}": the checkout itself is on the test path` };
+  try {
+    const requirement = parseRequirement(line.replace(HASH_OPTION, ""));
+    if (requirement.name === "django") return { type: "skip", note: `dropped "${line}": the cell's Django version is installed instead` };
+    return { type: "requirement", name: requirement.name, spec: formatRequirement(requirement) };
+  } catch (error) {
+    if (!(error instanceof RequirementSyntaxError)) throw error;
+    return { type: "invalid", reason: error.message };
   }
-  if (line.startsWith("-")) return { type: "skip", note: `ignored pip option "${line}": environments are installed from PyPI wheels` };
-  if (VCS.test(line) || line.includes("://") || /^file:/i.test(line)) {
-    return { type: "skip", note: `skipped "${line}": VCS and URL installs cannot be fetched for an offline install; pin a released version instead` };
-  }
-  if (/^[./~]/.test(line) || /\.(whl|zip|tar\.gz|tgz|tar\.bz2)$/i.test(line) || /^[A-Za-z]:\\/.test(line)) {
-    return { type: "skip", note: `skipped local path "${line}": only packages from the index can be installed offline` };
-  }
-  const spec = line.replace(TRAILING_OPTIONS, "").trim();
-  const m = NAME.exec(spec);
-  if (!m || !m[1]) return { type: "skip", note: `skipped "${line}": not a requirement pip understands` };
-  const name = normalizeName(m[1]);
-  const rest = (m[3] ?? "").trim();
-  if (rest.startsWith("@")) {
-    return { type: "skip", note: `skipped "${line}": direct references cannot be fetched for an offline install; pin a released version instead` };
-  }
-  if (name === "django") return { type: "skip", note: `dropped "${line}": the cell's Django version is installed instead` };
-  const extras = m[2]
-    ? `[${m[2]
-        .slice(1, -1)
-        .split(",")
-        .map((e) => normalizeName(e.trim()))
-        .filter(Boolean)
-        .sort()
-        .join(",")}]`
-    : "";
-  if (rest && !/^(;|[<>=!~(])/.test(rest)) return { type: "skip", note: `skipped "${line}": not a requirement pip understands` };
-  return { type: "requirement", name, spec: name + extras + normalizeRest(rest) };
 }
 
-/** Version specifiers without spaces; a marker after "; " kept with single spaces. */
-function normalizeRest(rest: string): string {
-  if (!rest) return "";
-  const semi = rest.indexOf(";");
-  const versions = (semi === -1 ? rest : rest.slice(0, semi)).replace(/[\s()]/g, "");
-  const marker = semi === -1 ? "" : rest.slice(semi + 1).trim().replace(/\s+/g, " ");
-  return versions + (marker ? `; ${marker}` : "");
+function checkedPath(path: string, type: "include" | "constraint"): RequirementLine {
+  if (!/^[A-Za-z0-9._/-]+$/.test(path)) return { type: "invalid", reason: `"${path}": an included file's path may hold only letters, digits, ".", "_", "-" and "/"` };
+  return { type, path };
 }

@@ -17,7 +17,33 @@ export interface BuildContainerSpec {
   /** host:container[:ro] */
   binds?: string[];
   labels?: Record<string, string>;
+  /** Limits and deadline; every build container gets them (default DEFAULT_BUILD_LIMITS). */
+  limits?: BuildContainerLimits;
+  /**
+   * The script runs code a repository chose (a source distribution's
+   * setup.py): also run as `user` (never root) on a read-only root file
+   * system with a tmpfs /tmp, like a test container.
+   */
+  untrusted?: { user: string; limits: BuildContainerLimits };
 }
+
+export interface BuildContainerLimits {
+  memoryBytes: number;
+  nanoCpus: number;
+  pidsLimit: number;
+  /** Wall-clock deadline: the container is killed after it. */
+  timeoutSec: number;
+  /** Output passed on to onLine; the rest is counted and dropped. */
+  logLimitBytes: number;
+}
+
+export const DEFAULT_BUILD_LIMITS: BuildContainerLimits = {
+  memoryBytes: 2 * 1024 ** 3,
+  nanoCpus: 2e9,
+  pidsLimit: 512,
+  timeoutSec: 15 * 60,
+  logLimitBytes: 4 * 1024 * 1024,
+};
 
 export interface BuildContainerOptions {
   signal?: AbortSignal;
@@ -28,15 +54,21 @@ export interface BuildContainerOptions {
 }
 
 /**
- * Run a trusted build script (venv creation, offline pip) in a container from
- * `image`: no network, output streamed line by line, exit code from Docker,
- * the container always removed. Docker failures are EnvironmentError
- * "infrastructure"; an abort kills the container and throws CancelledError.
+ * Run a build script (venv creation and offline pip; a source distribution's
+ * build) in a container from `image`: no network, no capabilities, no new
+ * privileges, memory/CPU/pids limits, a deadline (then killed: `timedOut`),
+ * output streamed line by line within a byte budget, exit code from Docker,
+ * the container always removed. `untrusted` adds a non-root user and a
+ * read-only root. Docker failures are EnvironmentError "infrastructure"; an
+ * abort kills the container and throws CancelledError.
  */
-export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec, options: BuildContainerOptions = {}): Promise<{ exitCode: number }> {
+export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec, options: BuildContainerOptions = {}): Promise<{ exitCode: number; timedOut: boolean }> {
   if (options.signal?.aborted) throw new CancelledError();
+  const limits = spec.untrusted?.limits ?? spec.limits ?? DEFAULT_BUILD_LIMITS;
   let container: Docker.Container | undefined;
-  const kill = () => void container?.kill().catch(() => undefined);
+  let timedOut = false;
+  let deadline: NodeJS.Timeout | undefined;
+  const kill = () => void container?.kill({ signal: "SIGKILL" }).catch(() => undefined);
   try {
     try {
       container = await docker.createContainer({
@@ -48,13 +80,28 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
         AttachStderr: true,
         NetworkDisabled: true,
         Labels: { [LABEL_MANAGED]: "1", [LABEL_OWNER]: CONTAINER_OWNER, [LABEL_ENV_BUILD]: "1", ...spec.labels },
-        HostConfig: { NetworkMode: "none", Binds: spec.binds ?? [], LogConfig: { Type: "none", Config: {} } },
+        User: spec.untrusted?.user,
+        HostConfig: {
+          NetworkMode: "none",
+          Binds: spec.binds ?? [],
+          LogConfig: { Type: "none", Config: {} },
+          CapDrop: ["ALL"],
+          SecurityOpt: ["no-new-privileges"],
+          Memory: limits.memoryBytes,
+          MemorySwap: limits.memoryBytes,
+          NanoCpus: limits.nanoCpus,
+          PidsLimit: limits.pidsLimit,
+          Ulimits: [{ Name: "nofile", Soft: 4096, Hard: 4096 }],
+          ...(spec.untrusted
+            ? { ReadonlyRootfs: true, Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g", "/run": "rw,nosuid,nodev,size=16m" } }
+            : {}),
+        },
       });
     } catch (error) {
       throw new EnvironmentError("infrastructure", `Docker could not create a build container from ${spec.image}: ${describeError(error)}`, { cause: error });
     }
     options.signal?.addEventListener("abort", kill, { once: true });
-    const splitter = createLineSplitter({ onLine: (line) => options.onLine?.(line), maxLineBytes: 4096 });
+    const splitter = createLineSplitter({ onLine: (line) => options.onLine?.(line), maxLineBytes: 4096, budget: { left: limits.logLimitBytes } });
     const out = new PassThrough();
     out.on("data", (chunk: Buffer) => splitter.write(chunk));
     let exitCode: number;
@@ -67,6 +114,10 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
       });
       container.modem.demuxStream(stream, out, out);
       await container.start();
+      deadline = setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, limits.timeoutSec * 1000);
       const waited = (await container.wait()) as { StatusCode: number };
       await Promise.race([ended, delay(2000)]);
       splitter.end();
@@ -76,9 +127,11 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
       throw new EnvironmentError("infrastructure", `Docker failed while running a build container: ${describeError(error)}`, { cause: error });
     }
     if (options.signal?.aborted) throw new CancelledError();
-    await options.afterExit?.(container, exitCode);
-    return { exitCode };
+    if (splitter.dropped > 0) options.onLine?.(`ponyci: ${splitter.dropped} lines of build output were dropped (limit ${limits.logLimitBytes} bytes)`);
+    if (!timedOut) await options.afterExit?.(container, exitCode);
+    return { exitCode, timedOut };
   } finally {
+    if (deadline) clearTimeout(deadline);
     options.signal?.removeEventListener("abort", kill);
     await container?.remove({ force: true }).catch(() => undefined);
   }

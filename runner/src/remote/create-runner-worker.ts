@@ -92,7 +92,7 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
   const connections: Redis[] = [];
   const connect = (): Redis => {
     const connection = new Redis(options.url, { maxRetriesPerRequest: null });
-    connection.on("error", (error: Error) => log.debug({ err: String(error) }, "runner: Redis connection error (reconnecting)"));
+    connection.on("error", (error: Error) => log.debug({ err: error }, "runner: Redis connection error (reconnecting)"));
     connections.push(connection);
     return connection;
   };
@@ -183,7 +183,7 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
           if (ok) return void (renewedAt = Date.now());
           loseLock("BullMQ gave the attempt up (its lock is gone)");
         },
-        (error: unknown) => log.debug({ err: String(error) }, "runner: could not renew a lock (Redis away?); trying again"),
+        (error: unknown) => log.debug({ err: error }, "runner: could not renew a lock (Redis away?); trying again"),
       );
     }, Math.max(200, Math.floor(lockMs / 3)));
     attempt.renew = renew;
@@ -205,7 +205,7 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
         await job.moveToCompleted("done", token, false);
       }
     } catch (error) {
-      log.error({ err: String(error), attemptId: dispatch.attemptId }, "runner: a cell failed outside its verdict");
+      log.error({ err: error, attemptId: dispatch.attemptId }, "runner: a cell failed outside its verdict");
       if (!lockLost) {
         await send({ type: "finished", conclusion: "error", counts: emptyCounts(), durationMs: 0, testDurationMs: 0, error: { message: String(error) }, infrastructure: true }).catch(() => undefined);
         await job.moveToFailed(error instanceof Error ? error : new Error(String(error)), token, false).catch(() => undefined);
@@ -223,7 +223,7 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
       try {
         taken = await takeNext();
       } catch (error) {
-        log.warn({ err: String(error) }, "runner: cannot take cells (Redis away?); trying again");
+        log.warn({ err: error }, "runner: cannot take cells (Redis away?); trying again");
       }
       if (taken) await runAttempt(taken.job, taken.token);
       else await idle();
@@ -245,7 +245,7 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
       await subscriber.subscribe(names.cancelChannel, `${prefix}:cells-wake`);
       workers = queueNames.map((name) => {
         const worker = new Worker(name, undefined, { connection: connect(), prefix, lockDuration: lockMs, maxStalledCount: 0, stalledInterval: Math.max(500, Math.floor(lockMs / 2)), autorun: false });
-        worker.on("error", (error) => log.debug({ err: String(error) }, "runner: worker error"));
+        worker.on("error", (error) => log.debug({ err: error }, "runner: worker error"));
         void worker.startStalledCheckTimer().catch(() => undefined);
         return worker;
       });

@@ -1,7 +1,10 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from "yaml";
 import type { MatrixEntry, MatrixLines, MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultRepoConfig, maxTimeoutSeconds, repoConfigPaths, type RepoConfig } from "./repo-config.js";
 import { RepoConfigError } from "./repo-config-error.js";
+import { readTestPolicyKey, testPolicyKeys, type NodeTools } from "./read-test-policy-keys.js";
+import { checkServiceArgs, serviceNames, type DatabaseName, type ServiceName, type ServiceSpec } from "../../domain/database.js";
+import { parseDatabaseName } from "../matrix/parse-database-name.js";
 
 /** Options for {@link parseRepoConfig}. */
 export interface ParseRepoConfigOptions {
@@ -9,7 +12,7 @@ export interface ParseRepoConfigOptions {
   file?: string;
 }
 
-const knownKeys = ["python", "django", "include", "exclude", "test", "install", "env", "timeout"] as const;
+const knownKeys = ["python", "django", "database", "include", "exclude", "test", "install", "env", "timeout", "services", ...testPolicyKeys] as const;
 
 /** Hints for keys people write by habit from other CI systems. */
 const keyHints: Readonly<Record<string, string>> = {
@@ -23,6 +26,9 @@ const keyHints: Readonly<Record<string, string>> = {
   deps: "use `install:` for test dependencies",
   requirements: "use `install:` for test dependencies",
   environment: "use `env:` for environment variables",
+  databases: "use `database:` for the database axis, e.g. `database: [sqlite, postgres]`",
+  db: "use `database:` for the database axis, e.g. `database: [sqlite, postgres]`",
+  service: "use `services:` (a list), e.g. `services: [postgres]`",
 };
 
 /**
@@ -49,9 +55,18 @@ export function parseRepoConfig(text: string, options: ParseRepoConfigOptions = 
       message: `${file} is not valid YAML: ${what}. Check the indentation and quoting on line ${line}.`,
     });
   }
+  // Each alias is resolved by a walk of the whole document: n aliases cost n^2 (8k ≈ 100 s).
+  let aliases = 0;
+  visit(doc, { Alias: () => (++aliases > MAX_YAML_ALIASES ? visit.BREAK : undefined) });
+  if (aliases > MAX_YAML_ALIASES) {
+    throw new RepoConfigError({ file, message: `${file} uses more than ${MAX_YAML_ALIASES} YAML aliases (*name): write the values out instead.` });
+  }
   const reader = new Reader(file, text, lineCounter, doc);
   return reader.readConfig();
 }
+
+/** Most YAML aliases a config file may use (the `yaml` package's own default for toJS is 100). */
+export const MAX_YAML_ALIASES = 100;
 
 class Reader {
   constructor(
@@ -60,6 +75,13 @@ class Reader {
     private readonly lineCounter: LineCounter,
     private readonly doc: Document.Parsed,
   ) {}
+
+  /** What read-test-policy-keys.ts borrows. */
+  private readonly tools: NodeTools = {
+    fail: (node, problem) => this.fail(node, problem),
+    resolve: (node) => this.resolve(node),
+    line: (node) => this.line(node),
+  };
 
   readConfig(): RepoConfig {
     const config = createDefaultRepoConfig();
@@ -81,6 +103,13 @@ class Reader {
           matrix[key] = this.readVersionList(valueOrNull, keyNode, key);
           lines[key] = this.line(value);
           break;
+        case "database":
+          matrix.database = this.readDatabaseList(valueOrNull, keyNode);
+          lines.database = this.line(value);
+          break;
+        case "services":
+          config.services = this.readServices(valueOrNull, keyNode);
+          break;
         case "include":
         case "exclude": {
           const { entries, entryLines } = this.readEntries(valueOrNull, keyNode, key);
@@ -99,6 +128,12 @@ class Reader {
           break;
         case "timeout":
           config.timeout = this.readTimeout(valueOrNull, keyNode);
+          break;
+        case "quarantine":
+        case "already_failing":
+        case "confirm_failures":
+        case "failed_first":
+          readTestPolicyKey(config.tests, key, valueOrNull, keyNode, this.tools);
           break;
         default:
           this.fail(keyNode, `unknown key \`${key}\`: ${suggestKey(key)}`);
@@ -163,8 +198,10 @@ class Reader {
         if (vNode === null) this.fail(kNode, `\`${k ?? "?"}\` in this \`${key}\` entry has no value`);
         if (k === "python" || k === "django") {
           entry[k] = this.readVersion(vNode, k);
+        } else if (k === "database") {
+          entry[k] = this.readDatabase(vNode);
         } else if (key === "exclude") {
-          this.fail(kNode, `\`exclude\` entries match only \`python\` and \`django\`, not \`${k ?? "?"}\``);
+          this.fail(kNode, `\`exclude\` entries match only \`python\`, \`django\` and \`database\`, not \`${k ?? "?"}\``);
         } else {
           if (k === undefined || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(k)) this.fail(kNode, `include key \`${k ?? "?"}\` is not a valid name: use letters, digits, - and _`);
           entry[k] = this.readScalarText(vNode, `include value \`${k}\``);
@@ -174,6 +211,83 @@ class Reader {
       entryLines.push(this.line(item));
     }
     return { entries, entryLines };
+  }
+
+  private readDatabaseList(node: Node | null, keyNode: Node): DatabaseName[] {
+    const fix = "`database:` lists the databases to test on, e.g. `database: [sqlite, postgres]` (known: sqlite, postgres, mariadb)";
+    if (node === null) this.fail(keyNode, fix);
+    const items = isSeq(node) ? node.items.map((i) => this.resolve(i as Node | null) ?? node) : [node];
+    if (items.length === 0) this.fail(node, fix);
+    const seen = new Set<DatabaseName>();
+    return items.map((item) => {
+      const database = this.readDatabase(item);
+      if (seen.has(database)) this.fail(item, `\`database:\` lists ${database} twice: remove the duplicate`);
+      seen.add(database);
+      return database;
+    });
+  }
+
+  private readDatabase(node: Node): DatabaseName {
+    const text = isScalar(node) && typeof node.value === "string" ? node.value.trim() : undefined;
+    const database = text === undefined ? undefined : parseDatabaseName(text);
+    if (database === undefined) this.fail(node, `database "${text ?? this.sourceOf(node as Scalar)}" is not known: use sqlite, postgres or mariadb`);
+    return database;
+  }
+
+  /**
+   * `services:` items: "postgres", "postgres:16", or a mapping
+   * {name, version, args}; args are server settings, validated here so a bad
+   * one is a config error at its line, never something a shell sees.
+   */
+  private readServices(node: Node | null, keyNode: Node): ServiceSpec[] {
+    const fix = "`services:` lists database services, e.g. `services: [postgres]`, `services: [\"postgres:16\", mariadb]` or `- {name: postgres, args: [\"-c\", \"max_connections=200\"]}`";
+    if (node === null) this.fail(keyNode, fix);
+    const items = isSeq(node) ? node.items.map((i) => this.resolve(i as Node | null) ?? node) : [node];
+    const services: ServiceSpec[] = [];
+    for (const item of items) {
+      let nameText: string;
+      let version: string | undefined;
+      let args: string[] = [];
+      if (isScalar(item) && typeof item.value === "string") {
+        [nameText = "", version] = item.value.trim().split(/:(.*)/s);
+      } else if (isMap(item)) {
+        const fields: Record<string, Node> = {};
+        for (const pair of item.items) {
+          const k = isScalar(pair.key) ? String(pair.key.value) : "";
+          const v = this.resolve(pair.value as Node | null);
+          if (!["name", "version", "args"].includes(k)) this.fail((pair.key as Node | null) ?? item, `a service takes \`name\`, \`version\` and \`args\`, not \`${k}\``);
+          if (v === null) this.fail((pair.key as Node | null) ?? item, `service \`${k}\` has no value`);
+          fields[k] = v;
+        }
+        if (!fields.name) this.fail(item, `a service mapping needs \`name:\`, e.g. \`{name: postgres}\``);
+        nameText = this.readScalarText(fields.name, "service `name`");
+        version = fields.version ? this.readScalarText(fields.version, "service `version`") : undefined;
+        if (fields.args) {
+          const argNodes = isSeq(fields.args) ? fields.args.items.map((i) => this.resolve(i as Node | null) ?? item) : [fields.args];
+          // "-c name=value" written as one item is the two argv items postgres takes.
+          args = argNodes.flatMap((a) => {
+            const text = this.readScalarText(a, "a server argument").trim();
+            const pair = /^-c\s+(\S+)$/.exec(text);
+            return pair?.[1] ? ["-c", pair[1]] : [text];
+          });
+        }
+      } else {
+        this.fail(item, fix);
+      }
+      const database = parseDatabaseName(nameText);
+      if (database === undefined || database === "sqlite") {
+        this.fail(item, `unknown service "${nameText}": Pony CI provides ${serviceNames.join(" and ")} (mysql runs on mariadb)`);
+      }
+      const name: ServiceName = database;
+      if (version !== undefined && !/^\d{1,2}(\.\d{1,2})?$/.test(version)) {
+        this.fail(item, `service version "${version}" is not a major or major.minor version, e.g. "16" or "10.11"`);
+      }
+      if (services.some((s) => s.name === name)) this.fail(item, `\`services:\` lists ${name} twice: list each service once`);
+      const problem = checkServiceArgs(name, args);
+      if (problem) this.fail(item, `server arguments of ${name}: ${problem}`);
+      services.push(version === undefined ? { name, args } : { name, version, args });
+    }
+    return services;
   }
 
   private readCommand(node: Node | null, keyNode: Node): string {

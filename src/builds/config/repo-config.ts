@@ -1,4 +1,6 @@
+import type { ServiceSpec } from "../../domain/database.js";
 import type { MatrixSpec } from "../matrix/expand-matrix.js";
+import { createDefaultTestPolicy, type TestPolicy } from "./test-policy.js";
 
 /** Where Pony CI looks for a repository's settings, first match wins. */
 export const repoConfigPaths: readonly string[] = [".github/ponyci.yml", ".github/ponyci.yaml"];
@@ -26,9 +28,16 @@ export interface RepoConfig {
   env: Record<string, string>;
   /** Seconds each cell may run before it is stopped. */
   timeout: number;
+  /** How failing tests are judged: quarantine, already failing, confirmation re-runs, failed first. */
+  tests: TestPolicy;
+  /**
+   * `services:`: the database services cells may use (at most one per name),
+   * server arguments validated. The `database:` axis picks one per cell.
+   */
+  services: ServiceSpec[];
 }
 
 /** The settings of a repository without a config file. */
 export function createDefaultRepoConfig(): RepoConfig {
-  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds };
+  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds, tests: createDefaultTestPolicy(), services: [] };
 }

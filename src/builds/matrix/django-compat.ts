@@ -1,3 +1,4 @@
+import { compareVersions } from "../../domain/compare-versions.js";
 import type { Cell } from "../../domain/cell.js";
 
 /**
@@ -52,18 +53,4 @@ export function listKnownDjango(): string[] {
 /** Python versions Django `django` supports, oldest first (empty for an unknown release). */
 export function listSupportedPython(django: string): string[] {
   return [...(djangoPythonSupport[django]?.python ?? [])];
-}
-
-/**
- * Order "major.minor" versions numerically ("3.9" before "3.11"); usable as
- * an `Array.prototype.sort` comparator.
- */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }

@@ -1,7 +1,10 @@
 import type { Cell } from "../../domain/cell.js";
+import type { DatabaseName } from "../../domain/database.js";
+import { parseDatabaseName } from "./parse-database-name.js";
 import { RepoConfigError } from "../config/repo-config-error.js";
 import { combineMatrix } from "./combine-matrix.js";
-import { compareVersions, defaultAvailablePython } from "./django-compat.js";
+import { compareVersions } from "../../domain/compare-versions.js";
+import { defaultAvailablePython } from "./django-compat.js";
 import { selectRunnableCells, type CellSelection } from "./select-runnable-cells.js";
 
 /** One `include` or `exclude` entry: python, django and (include only) extra variables. */
@@ -11,6 +14,7 @@ export type MatrixEntry = Readonly<Record<string, string>>;
 export interface MatrixLines {
   python?: number;
   django?: number;
+  database?: number;
   /** Line of each include entry, by index. */
   include?: readonly number[];
   exclude?: readonly number[];
@@ -20,6 +24,8 @@ export interface MatrixLines {
 export interface MatrixSpec {
   python?: readonly string[];
   django?: readonly string[];
+  /** The `database:` axis: "sqlite", "postgres", "mariadb". */
+  database?: readonly DatabaseName[];
   include?: readonly MatrixEntry[];
   exclude?: readonly MatrixEntry[];
   /** Where the keys were written, when the spec came from a file. */
@@ -36,6 +42,9 @@ export interface ExpandMatrixOptions {
   file?: string;
 }
 
+/** Most python × django combinations (and include/exclude entries) a matrix may have before it is expanded. */
+export const MAX_MATRIX_COMBINATIONS = 1024;
+
 /** Default cap on cells per commit. */
 export const defaultMaxCells = 24;
 
@@ -51,12 +60,22 @@ export function expandMatrix(spec: MatrixSpec, options: ExpandMatrixOptions = {}
   const file = options.file ?? ".github/ponyci.yml";
   const lines = spec.lines ?? {};
   const matrixLine = lines.python ?? lines.django ?? lines.include?.[0];
+  // Bounded before combining: the product of two long lists is not built to be refused afterwards.
+  const product = (spec.python?.length ?? 1) * (spec.django?.length ?? 1);
+  const entries = (spec.include?.length ?? 0) + (spec.exclude?.length ?? 0);
+  if (product > MAX_MATRIX_COMBINATIONS || entries > MAX_MATRIX_COMBINATIONS) {
+    throw new RepoConfigError({
+      file, line: matrixLine,
+      message: `${file}: the matrix has ${Math.max(product, entries)} combinations or entries; Pony CI reads at most ${MAX_MATRIX_COMBINATIONS} (and runs at most ${options.maxCells ?? defaultMaxCells} cells). List fewer versions.`,
+    });
+  }
   const axes: Record<string, readonly string[]> = {};
   if (spec.python) axes.python = spec.python;
   if (spec.django) axes.django = spec.django;
+  if (spec.database) axes.database = spec.database;
   const combinations = combineMatrix(axes, { include: spec.include, exclude: spec.exclude });
   const cells = combinations.map(({ values, addedBy }): Cell => {
-    const { python, django, ...vars } = values;
+    const { python, django, database: databaseText, ...vars } = values;
     if (python === undefined || django === undefined) {
       const missing = python === undefined ? "python" : "django";
       const line = addedBy === undefined ? matrixLine : lines.include?.[addedBy];
@@ -66,7 +85,15 @@ export function expandMatrix(spec: MatrixSpec, options: ExpandMatrixOptions = {}
         message: `${file}: ${where} has no ${missing} version: add \`${missing}:\` ${addedBy === undefined ? "to the matrix" : "to that entry"}, e.g. ${missing}: "${missing === "python" ? "3.13" : "5.2"}"`,
       });
     }
-    return Object.keys(vars).length > 0 ? { python, django, vars } : { python, django };
+    const database = databaseText === undefined ? undefined : parseDatabaseName(databaseText);
+    if (databaseText !== undefined && database === undefined) {
+      throw new RepoConfigError({
+        file, line: addedBy === undefined ? lines.database : lines.include?.[addedBy],
+        message: `${file}: database "${databaseText}" is not known: use sqlite, postgres or mariadb`,
+      });
+    }
+    const cell: Cell = database === undefined ? { python, django } : { python, django, database };
+    return Object.keys(vars).length > 0 ? { ...cell, vars } : cell;
   });
   const selection = selectRunnableCells(cells, { availablePython: options.availablePython });
   checkCellCount(selection, { file, line: matrixLine, maxCells: options.maxCells, availablePython: options.availablePython });

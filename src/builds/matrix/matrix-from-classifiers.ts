@@ -1,7 +1,7 @@
 import type { Cell } from "../../domain/cell.js";
-import { compareVersions } from "./django-compat.js";
+import { compareVersions } from "../../domain/compare-versions.js";
 import { findIniSection, parseIni } from "./parse-ini.js";
-import { parseTomlSubset } from "./parse-toml-subset.js";
+import { readPyproject } from "./read-pyproject.js";
 import type { ReadRepoFile } from "./read-repo-file.js";
 
 /** The matrix a package's trove classifiers describe. */
@@ -40,10 +40,9 @@ export function matrixFromClassifiers(readFile: ReadRepoFile): ClassifierMatrix 
 
 function fromPyproject(readFile: ReadRepoFile): { file: string; line: number; classifiers: string[] } | undefined {
   const text = readFile("pyproject.toml");
-  const entry = text === undefined ? undefined : parseTomlSubset(text).get("project.classifiers");
-  if (!entry || !Array.isArray(entry.value)) return undefined;
-  const classifiers = entry.value.filter((v): v is string => typeof v === "string");
-  return { file: "pyproject.toml", line: entry.line, classifiers };
+  const entry = text === undefined ? undefined : readPyproject(text).strings(["project", "classifiers"]);
+  if (!entry) return undefined;
+  return { file: "pyproject.toml", line: entry.line, classifiers: entry.value };
 }
 
 function fromSetupCfg(readFile: ReadRepoFile): { file: string; line: number; classifiers: string[] } | undefined {

@@ -1,5 +1,7 @@
 import { cellKey, type Cell } from "../../domain/cell.js";
-import { compareVersions, defaultAvailablePython, listSupportedPython } from "./django-compat.js";
+import type { DatabaseName } from "../../domain/database.js";
+import { compareVersions } from "../../domain/compare-versions.js";
+import { defaultAvailablePython, listSupportedPython } from "./django-compat.js";
 import { expandToxEnvlist } from "./expand-tox-envlist.js";
 import { parseToxFactor } from "./parse-tox-factor.js";
 import type { ReadRepoFile } from "./read-repo-file.js";
@@ -21,7 +23,7 @@ export interface ToxMatrix {
   /** Line of the envlist setting. */
   line: number;
   envs: ToxEnvCell[];
-  /** One cell per distinct Python × Django pair, in envlist order; not yet filtered for support or images. */
+  /** One cell per distinct Python × Django (× database) combination, in envlist order; not yet filtered for support or images. */
   cells: Cell[];
   notes: string[];
 }
@@ -35,7 +37,8 @@ export interface MatrixFromToxOptions {
 /**
  * Read the Python × Django cells of the repository's tox envlist (tox.ini
  * `[tox]`, setup.cfg `[tox:tox]` or pyproject.toml `legacy_tox_ini`), with
- * brace expansion and factor names such as py311, py3.11, django42, dj42.
+ * brace expansion and factor names such as py311, py3.11, django42, dj42;
+ * database factors (sqlite3, postgresql, mysql…) give the cell's database.
  * An env naming only a Django release runs on the newest available Python
  * that release supports; envs naming no Django release (lint, docs, djmain)
  * and factors with no meaning to the matrix are ignored, with a note.
@@ -52,11 +55,13 @@ export function matrixFromTox(readFile: ReadRepoFile, options: MatrixFromToxOpti
   const envs = expandToxEnvlist(readToxValue(setting)).map((name): ToxEnvCell => {
     let python: string | undefined;
     let django: string | undefined;
+    let database: DatabaseName | undefined;
     const others: string[] = [];
     for (const factor of name.split("-")) {
       const meaning = parseToxFactor(factor);
       if (meaning.kind === "python") python ??= meaning.version;
       else if (meaning.kind === "django") django ??= meaning.version;
+      else if (meaning.kind === "database") database ??= meaning.database;
       else others.push(factor);
     }
     if (django === undefined) {
@@ -73,7 +78,7 @@ export function matrixFromTox(readFile: ReadRepoFile, options: MatrixFromToxOpti
       notes.push(`tox env ${name} names no Python version: using Python ${python}`);
     }
     others.forEach((factor) => ignoredFactors.add(factor));
-    const cell = { python, django };
+    const cell: Cell = database === undefined ? { python, django } : { python, django, database };
     return { name, cell, deps: resolveToxDeps(tox, { name, cell }) };
   });
   if (withoutDjango.length > 0) {

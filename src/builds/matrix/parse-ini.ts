@@ -30,7 +30,14 @@ export interface ParseIniOptions {
  * `=` or `:` splits), indented lines continue the previous value, blank lines
  * inside a value are dropped, whole-line `#`/`;` comments are skipped. A later
  * duplicate key replaces the earlier one. Never throws: unreadable lines are
- * ignored.
+ * ignored. The one INI reader of the planner (tox.ini, setup.cfg, pyproject's
+ * legacy_tox_ini); reuse it rather than writing another.
+ *
+ * Hand-written on purpose (npm readers tried on a tox.ini, 2026-12): `ini`
+ * knows no continuation lines (an indented `    py311` becomes a key of its
+ * own), `js-ini` and `config-ini-parser` reject them as parse errors, and
+ * `configparser` (npm) reads only from files. tox and setuptools depend on
+ * continuation lines, and our messages on line numbers, which none keep.
  */
 export function parseIni(text: string, options: ParseIniOptions = {}): IniSection[] {
   const offset = options.lineOffset ?? 0;

@@ -1,5 +1,5 @@
 import { findIniSection, parseIni, type IniEntry, type IniSection } from "./parse-ini.js";
-import { parseTomlSubset } from "./parse-toml-subset.js";
+import { readPyproject } from "./read-pyproject.js";
 import type { ReadRepoFile } from "./read-repo-file.js";
 
 /** A repository's tox configuration, in INI form wherever it was written. */
@@ -33,8 +33,8 @@ export function readToxConfig(readFile: ReadRepoFile): ToxConfig | undefined {
   }
   const pyproject = readFile("pyproject.toml");
   if (pyproject !== undefined) {
-    const legacy = parseTomlSubset(pyproject).get("tool.tox.legacy_tox_ini");
-    if (typeof legacy?.value === "string") {
+    const legacy = readPyproject(pyproject).string(["tool", "tox", "legacy_tox_ini"]);
+    if (legacy) {
       const sections = parseIni(legacy.value, { lineOffset: legacy.valueLine - 1 });
       return { file: "pyproject.toml", sections, core: findIniSection(sections, "tox") };
     }

@@ -9,7 +9,7 @@ export interface ToxEnvRef {
   /** Env name, e.g. "py311-django42". */
   name: string;
   /** When given, a condition factor naming this Python or Django version matches even if spelled differently (`dj42` for `django42`). */
-  cell?: Pick<Cell, "python" | "django">;
+  cell?: Pick<Cell, "python" | "django" | "database">;
 }
 
 /**
@@ -31,6 +31,7 @@ export function resolveToxDeps(tox: ToxConfig, env: ToxEnvRef): string[] {
     if (factors.has(factor)) return true;
     const meaning = parseToxFactor(factor);
     if (!env.cell || meaning.kind === "other") return false;
+    if (meaning.kind === "database") return env.cell.database !== undefined && meaning.database === env.cell.database;
     return meaning.version === (meaning.kind === "python" ? env.cell.python : env.cell.django);
   };
   const deps: string[] = [];

@@ -1,5 +1,6 @@
 import { cellKey, cellName, type Cell } from "../../domain/cell.js";
-import { compareVersions, defaultAvailablePython, isKnownDjango, isSupported, listKnownDjango } from "./django-compat.js";
+import { compareVersions } from "../../domain/compare-versions.js";
+import { defaultAvailablePython, isKnownDjango, isSupported, listKnownDjango } from "./django-compat.js";
 
 /** Options for {@link selectRunnableCells}. */
 export interface SelectRunnableCellsOptions {

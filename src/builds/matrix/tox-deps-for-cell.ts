@@ -13,11 +13,12 @@ import { resolveToxDeps } from "./resolve-tox-deps.js";
  * version match in any spelling (py311/py3.11, django42/dj42).
  * Undefined when the repository has no tox configuration.
  */
-export function toxDepsForCell(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "django">): string[] | undefined {
+export function toxDepsForCell(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "django" | "database">): string[] | undefined {
   const tox = readToxConfig(readFile);
   if (!tox) return undefined;
   const env = matrixFromTox(readFile)?.envs.find((e) => e.cell && cellKey(e.cell) === cellKey(cell));
   if (env) return env.deps;
-  const name = `py${cell.python.replace(".", "")}-django${cell.django.replace(".", "")}`;
+  const db = cell.database === undefined ? "" : `-${cell.database}`;
+  const name = `py${cell.python.replace(".", "")}-django${cell.django.replace(".", "")}${db}`;
   return resolveToxDeps(tox, { name, cell });
 }

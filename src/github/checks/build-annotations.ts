@@ -2,8 +2,8 @@ import type { SourceLocation, TestResult } from "../../domain/events.js";
 import type { CheckAnnotation } from "./check-run-payload.js";
 import { CHECK_RUN_LIMITS } from "./check-run-limits.js";
 import { DEFAULT_WORKSPACE_PREFIXES, normalizeAnnotationPath } from "./normalize-annotation-path.js";
-import { sanitizeText } from "./sanitize-text.js";
-import { truncateText } from "./truncate-text.js";
+import { sanitizeText } from "./safe-text.js";
+import { truncateText } from "./format.js";
 
 /** Annotations per check run unless configured otherwise. */
 export const DEFAULT_MAX_ANNOTATIONS = 150;
@@ -17,6 +17,8 @@ export interface BuildAnnotationsOptions {
   maxAnnotations?: number;
   /** Container paths of the checkout to strip (default ["/workspace/"]). */
   workspacePrefixes?: readonly string[];
+  /** A failure's bucket (issue 15): prefixes the title ("new: <id>") and sets the level. */
+  tagOf?: (test: TestResult) => { tag: string; level: "failure" | "warning" } | undefined;
 }
 
 const TRUNCATION_MARKER = "\n… {count} characters cut …\n";
@@ -45,7 +47,9 @@ export function buildAnnotations(options: BuildAnnotationsOptions): CheckAnnotat
     if ((test.outcome !== "failed" && test.outcome !== "error") || !test.location) continue;
     const fallback = test.outcome === "error" ? "The test raised an error." : "The test failed.";
     const message = test.message?.trim() ? test.message : lastLine(test.traceback) ?? fallback;
-    const annotation = toAnnotation(test.location, test.id, message, test.traceback, prefixes);
+    const tag = options.tagOf?.(test);
+    const annotation = toAnnotation(test.location, tag ? `${tag.tag}: ${test.id}` : test.id, message, test.traceback, prefixes);
+    if (annotation && tag) annotation.annotation_level = tag.level;
     if (annotation) candidates.push(annotation);
   }
 

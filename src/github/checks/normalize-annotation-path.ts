@@ -1,4 +1,4 @@
-import { sanitizeText } from "./sanitize-text.js";
+import { sanitizeText } from "./safe-text.js";
 
 /** Container directories the runner mounts the repository at. */
 export const DEFAULT_WORKSPACE_PREFIXES: readonly string[] = ["/workspace/"];

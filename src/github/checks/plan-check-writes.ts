@@ -2,7 +2,7 @@ import type { TestCounts } from "../../domain/events.js";
 import { batchAnnotations } from "./batch-annotations.js";
 import { buildCheckActions } from "./build-check-actions.js";
 import type { CheckConclusion, CheckRunUpdate } from "./check-run-payload.js";
-import { formatTimestamp } from "./format-timestamp.js";
+import { formatTimestamp } from "./format.js";
 import type { RenderedCheckOutput } from "./render-check-output.js";
 
 export interface PlanCheckWritesOptions {

@@ -5,6 +5,10 @@ import type { CheckAnnotation } from "./check-run-payload.js";
 import { renderCheckSummary } from "./render-check-summary.js";
 import { renderCheckTitle } from "./render-check-title.js";
 import { renderLogTail } from "./render-log-tail.js";
+import type { FailureReport } from "../../history/classify-failures.js";
+import { annotationTagOf, renderFailureReport } from "./render-failure-report.js";
+import { MAX_TITLE_CHARS } from "./render-check-title.js";
+import { truncateText } from "./format.js";
 
 export interface RenderCheckOutputOptions {
   cell: Cell;
@@ -19,6 +23,8 @@ export interface RenderCheckOutputOptions {
   maxAnnotations?: number;
   /** Container paths of the checkout to strip from locations (default ["/workspace/"]). */
   workspacePrefixes?: readonly string[];
+  /** Why each test failed (issue 15): leads the title and summary, tags the annotations. */
+  failureReport?: FailureReport;
 }
 
 /** A finished cell's check-run output; every field already within GitHub's limits. */
@@ -39,17 +45,21 @@ export interface RenderedCheckOutput {
 export function renderCheckOutput(options: RenderCheckOutputOptions): RenderedCheckOutput {
   const { cell, finished, tests } = options;
   const { workspacePrefixes } = options;
-  const title = renderCheckTitle({ finished, timeoutMs: options.timeoutMs, workspacePrefixes });
+  const { failureReport } = options;
+  const plainTitle = renderCheckTitle({ finished, timeoutMs: options.timeoutMs, workspacePrefixes });
+  const title = failureReport?.headline ? truncateText(`${failureReport.headline} · ${plainTitle}`, { maxChars: MAX_TITLE_CHARS }) : plainTitle;
   const startError = finished.conclusion === "error" ? undefined : finished.error;
+  const report = failureReport ? renderFailureReport(failureReport) : undefined;
   return {
     title,
-    summary: renderCheckSummary({ cell, finished, tests, title, workspacePrefixes }),
+    summary: renderCheckSummary({ cell, finished, tests, title, workspacePrefixes, report }),
     text: renderLogTail({ lines: options.logTail }),
     annotations: buildAnnotations({
       tests,
       startError,
       maxAnnotations: options.maxAnnotations,
       workspacePrefixes,
+      tagOf: failureReport ? annotationTagOf(failureReport) : undefined,
     }),
   };
 }

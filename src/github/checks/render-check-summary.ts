@@ -2,14 +2,9 @@ import type { Cell } from "../../domain/cell.js";
 import { cellName } from "../../domain/cell.js";
 import type { FinishedEvent, TestResult } from "../../domain/events.js";
 import { CHECK_RUN_LIMITS } from "./check-run-limits.js";
-import { escapeHtml } from "./escape-html.js";
-import { escapeMarkdown } from "./escape-markdown.js";
-import { fenceCodeBlock } from "./fence-code-block.js";
-import { firstLine } from "./first-line.js";
-import { formatDuration } from "./format-duration.js";
+import { escapeHtml, escapeMarkdown, fenceCodeBlock, sanitizeText } from "./safe-text.js";
+import { firstLine, formatDuration, truncateText } from "./format.js";
 import { normalizeAnnotationPath } from "./normalize-annotation-path.js";
-import { sanitizeText } from "./sanitize-text.js";
-import { truncateText } from "./truncate-text.js";
 
 export interface RenderCheckSummaryOptions {
   cell: Cell;
@@ -21,6 +16,8 @@ export interface RenderCheckSummaryOptions {
   maxBytes?: number;
   /** Container paths of the checkout to strip from locations (default ["/workspace/"]). */
   workspacePrefixes?: readonly string[];
+  /** A rendered "why it failed" section (render-failure-report.ts), placed right after the headline. */
+  report?: string;
 }
 
 const SLOWEST_COUNT = 5;
@@ -52,11 +49,11 @@ export function renderCheckSummary(options: RenderCheckSummaryOptions): string {
   const slowest = renderSlowest(tests);
   const failed = tests.filter((t) => t.outcome === "failed" || t.outcome === "error");
 
-  const fixed = [head, error, table, notes, slowest].filter(Boolean) as string[];
+  const fixed = [head, options.report, error, table, notes, slowest].filter(Boolean) as string[];
   const fixedBytes = bytes(fixed.join("\n\n")) + 64;
   const failures = renderFailures(failed, maxBytes - fixedBytes, prefixes);
 
-  const sections = [head, error, table, notes, failures, slowest].filter(Boolean) as string[];
+  const sections = [head, options.report, error, table, notes, failures, slowest].filter(Boolean) as string[];
   const summary = `${sections.join("\n\n")}\n`;
   // Unreachable with the budgets above; kept so a future section can never produce a 422.
   return truncateText(summary, { maxBytes });
@@ -96,6 +93,7 @@ function renderNotes(finished: FinishedEvent): string | undefined {
   const dropped = finished.truncatedLines ?? 0;
   if (dropped > 0) notes.push(`${dropped} ${dropped === 1 ? "line" : "lines"} of output ${dropped === 1 ? "was" : "were"} dropped: the cell went over the log limit.`);
   if (finished.exitCode !== undefined && finished.exitCode !== 0) notes.push(`The test process exited with code ${finished.exitCode}.`);
+  for (const note of finished.notes ?? []) notes.push(escapeMarkdown(note.endsWith(".") ? note : `${note}.`));
   return notes.length > 0 ? notes.map((n) => `- ${n}`).join("\n") : undefined;
 }
 

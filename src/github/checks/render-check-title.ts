@@ -1,10 +1,7 @@
 import type { FinishedEvent } from "../../domain/events.js";
-import { firstLine } from "./first-line.js";
-import { formatCounts } from "./format-counts.js";
-import { formatDuration } from "./format-duration.js";
+import { firstLine, formatCounts, formatDuration, truncateText } from "./format.js";
 import { normalizeAnnotationPath } from "./normalize-annotation-path.js";
-import { sanitizeText } from "./sanitize-text.js";
-import { truncateText } from "./truncate-text.js";
+import { sanitizeText } from "./safe-text.js";
 
 /** Titles longer than this are cut: GitHub shows the title on one line. */
 export const MAX_TITLE_CHARS = 255;

@@ -1,7 +1,6 @@
 import { CHECK_RUN_LIMITS } from "./check-run-limits.js";
-import { fenceCodeBlock } from "./fence-code-block.js";
-import { sanitizeText } from "./sanitize-text.js";
-import { truncateText } from "./truncate-text.js";
+import { fenceCodeBlock, sanitizeText } from "./safe-text.js";
+import { truncateText } from "./format.js";
 
 export interface RenderLogTailOptions {
   /** The cell's last lines of output, oldest first (untrusted). */

@@ -1,10 +1,8 @@
 import type { Cell } from "../../domain/cell.js";
 import { cellName } from "../../domain/cell.js";
 import type { TestCounts, TestResult } from "../../domain/events.js";
-import { escapeMarkdown } from "./escape-markdown.js";
-import { formatCounts } from "./format-counts.js";
-import { sanitizeText } from "./sanitize-text.js";
-import { truncateText } from "./truncate-text.js";
+import { escapeMarkdown, sanitizeText } from "./safe-text.js";
+import { formatCounts, truncateText } from "./format.js";
 
 export interface RenderProgressOptions {
   cell: Cell;
@@ -19,8 +17,8 @@ const NAMED_FAILURES = 5;
 /**
  * Output of a running cell: title "Running: 120 passed, 1 failed so far"
  * ("Running: no results yet" before the first test) and a short summary
- * naming the first failures. It holds no clock time, so two updates with
- * the same results are equal and hasCheckChange can skip the second.
+ * naming the first failures. It holds no clock time: two updates with the
+ * same results are equal (the outbox coalesces progress writes of a job).
  */
 export function renderProgress(options: RenderProgressOptions): { title: string; summary: string } {
   const { counts } = options;

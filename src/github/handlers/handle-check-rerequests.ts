@@ -1,21 +1,14 @@
+import type { Context } from "probot";
 import type { BuildRequest } from "../../builds/build-request.js";
+import { rerunCellRequest, rerunFailedRequest } from "../../builds/rerun-requests.js";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";
 
-export interface CheckRunPayload {
-  action: string;
-  check_run: { id: number; external_id?: string | null; head_sha: string; app?: { id: number } | null };
-  requested_action?: { identifier: string } | null;
-  repository: { full_name: string; clone_url: string; private: boolean; default_branch?: string };
-  installation?: { id: number };
-}
+/** GitHub's `check_run` payloads of the two actions that re-run cells, as Probot types them. */
+export type CheckRunPayload = Context<"check_run.rerequested" | "check_run.requested_action">["payload"];
 
-export interface CheckSuitePayload {
-  action: string;
-  check_suite: { head_sha: string; head_branch: string | null; app?: { id: number } | null };
-  repository: { full_name: string; clone_url: string; private: boolean; default_branch?: string };
-  installation?: { id: number };
-}
+/** GitHub's `check_suite.rerequested` payload, as Probot types it. */
+export type CheckSuitePayload = Context<"check_suite.rerequested">["payload"];
 
 /** The job a check run reports, found by its external_id, with its build's request. */
 function jobOf(payload: CheckRunPayload, deps: HandlerDeps) {
@@ -34,32 +27,21 @@ function jobOf(payload: CheckRunPayload, deps: HandlerDeps) {
 export function handleCheckRunRerequested(payload: CheckRunPayload, deps: HandlerDeps, deliveryId?: string): string {
   const found = jobOf(payload, deps);
   if (!found) return "ignored: not a check run of ours";
-  const submitted = deps.builds.submit({
-    ...found.request,
-    repo: repoRefOf(payload.repository, payload.installation?.id ?? found.request.repo.installationId),
-    sha: payload.check_run.head_sha,
-    event: "rerequested",
-    rerun: { cells: [found.job.cell], ofJob: found.job.id },
-    deliveryId,
-  });
+  const request = { ...found.request, repo: repoRefOf(payload.repository, payload.installation?.id ?? found.request.repo.installationId), sha: payload.check_run.head_sha };
+  const submitted = deps.builds.submit({ ...rerunCellRequest(request, found.job), deliveryId });
   return submitted ? `build #${submitted.build.id}` : "ignored";
 }
 
 /** The "Re-run failed" button (`check_run.requested_action`, identifier rerun-failed): only the failed tests of that cell. */
 export function handleRequestedAction(payload: CheckRunPayload, deps: HandlerDeps, deliveryId?: string): string {
-  if (payload.requested_action?.identifier !== "rerun-failed") return `ignored: action ${payload.requested_action?.identifier ?? "none"}`;
+  const identifier = "requested_action" in payload ? payload.requested_action?.identifier : undefined;
+  if (identifier !== "rerun-failed") return `ignored: action ${identifier ?? "none"}`;
   const found = jobOf(payload, deps);
   if (!found) return "ignored: not a check run of ours";
   const failed = deps.store.listTestResults(found.job.id, { outcomes: ["failed", "error"] }).map((t) => t.id);
-  const submitted = deps.builds.submit({
-    ...found.request,
-    repo: repoRefOf(payload.repository, payload.installation?.id ?? found.request.repo.installationId),
-    sha: payload.check_run.head_sha,
-    event: "rerun-failed",
-    // No recorded failures (e.g. the suite crashed before any test): run the whole cell.
-    rerun: { cells: [found.job.cell], onlyTests: failed.length > 0 ? failed : undefined, ofJob: found.job.id },
-    deliveryId,
-  });
+  const request = { ...found.request, repo: repoRefOf(payload.repository, payload.installation?.id ?? found.request.repo.installationId), sha: payload.check_run.head_sha };
+  // No recorded failures (e.g. the suite crashed before any test): the whole cell (rerunFailedRequest).
+  const submitted = deps.builds.submit({ ...rerunFailedRequest(request, found.job, failed), deliveryId });
   return submitted ? `build #${submitted.build.id}` : "ignored";
 }
 

@@ -1,0 +1,32 @@
+import type { ServiceName } from "../../../src/domain/database.js";
+
+/** Distributions that are a driver Django can use for each service (normalised names). */
+export const databaseDrivers: Readonly<Record<ServiceName, readonly string[]>> = {
+  postgres: ["psycopg", "psycopg-binary", "psycopg2", "psycopg2-binary", "psycopg-c"],
+  mariadb: ["mysqlclient", "pymysql", "mysql-connector-python"],
+};
+
+/**
+ * What a cell on `database` installs when the project names no driver:
+ * psycopg 3 with its binary wheel (no compiler or libpq needed), and PyMySQL
+ * for MariaDB (mysqlclient needs a compiler and libmariadb headers and ships
+ * no Linux wheels; the harness's sitecustomize makes PyMySQL importable as
+ * MySQLdb when mysqlclient is absent).
+ */
+export const defaultDrivers: Readonly<Record<ServiceName, string>> = { postgres: "psycopg[binary]", mariadb: "PyMySQL" };
+
+/**
+ * `requirements` plus the default driver for `database`, unless one of them
+ * already names a driver for it. Pure; order kept, driver appended.
+ */
+export function addDatabaseDriver(requirements: readonly string[], database: ServiceName | undefined): string[] {
+  if (database === undefined) return [...requirements];
+  const names = requirements.map((line) => normaliseName(/^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(line)?.[1] ?? ""));
+  if (names.some((name) => databaseDrivers[database].includes(name))) return [...requirements];
+  return [...requirements, defaultDrivers[database]];
+}
+
+/** PEP 503 name normalisation. */
+function normaliseName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, "-");
+}

@@ -1,0 +1,54 @@
+import { usesService, type Cell } from "../domain/cell.js";
+import type { JobSpec } from "../domain/job-spec.js";
+import type { MatrixPlan } from "./plan-matrix.js";
+import { toxDefaultSetenv } from "./tox/resolve-tox-env.js";
+
+/**
+ * The job spec of one planned cell: the one place that turns a repository's
+ * settings and tox configuration into what a runner executes. Pure.
+ * - commands: the config's `test:` when given; else the commands of the
+ *   cell's tox env (pre, main, post, set_env, change_dir); else none (the
+ *   harness detects Django's runner or pytest);
+ * - requirements: the config's `install:`, exactly (it replaces detection and
+ *   tox deps alike, as docs/repo-config.md says), or else the tox deps and
+ *   extras of the cell, with the runner adding what it detects in the
+ *   checkout (not with tox's skip_install: then only deps, as tox does);
+ * - ignoreOutcome and notes: from the tox env;
+ * - timeout: the config's `timeout:` only when the repository has a config
+ *   file, else the runner's default;
+ * - services: the cell's database service (version and server arguments
+ *   from the config), and the environment asks for its driver.
+ */
+export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFor"> & Partial<Pick<MatrixPlan, "services">>, cell: Cell, options: { onlyTests?: string[] } = {}): JobSpec {
+  const { config } = plan;
+  const tox = plan.toxFor?.(cell);
+  const toxDeps = tox ? tox.requirements : plan.depsFor(cell) ?? [];
+  const notes = [...(tox?.notes ?? [])];
+  const useToxCommands = tox?.commands !== undefined && config.test === undefined;
+  if (tox?.commands && config.test !== undefined) notes.push(`${config.file ?? "The repository config"} sets \`test:\`: the commands of tox env ${tox.envName} are not run`);
+  // Without tox commands, the env's own set_env still applies to the detected
+  // command, minus tox's defaults and values only the container can fill in.
+  const defaults = tox ? toxDefaultSetenv(tox.envName) : {};
+  const setenv = tox && !useToxCommands ? Object.fromEntries(Object.entries(tox.env).filter(([k, v]) => !v.includes("{") && defaults[k] !== v)) : {};
+  // The cell's database service (planMatrix checked it is provided; a config-less default otherwise).
+  const service = usesService(cell) ? (plan.services?.find((s) => s.name === cell.database) ?? { name: cell.database, args: [] }) : undefined;
+  const spec: JobSpec = {
+    cell,
+    environment: {
+      python: cell.python,
+      django: cell.django,
+      requirements: config.install ? [...config.install] : toxDeps,
+      detectRequirements: config.install === undefined && (tox?.detectRequirements ?? true),
+      ...(service ? { database: service.name } : {}),
+    },
+    env: { ...setenv, ...config.env },
+    command: config.test,
+    onlyTests: options.onlyTests,
+    timeoutSec: config.file ? config.timeout : undefined,
+  };
+  if (service) spec.services = [service];
+  if (useToxCommands) spec.commands = tox?.commands;
+  if (tox?.ignoreOutcome) spec.ignoreOutcome = true;
+  if (notes.length > 0) spec.notes = notes;
+  return spec;
+}

@@ -1,0 +1,118 @@
+import { cellName, type Cell } from "../../domain/cell.js";
+import type { CommandPlan } from "../../domain/job-spec.js";
+import { findIniSection } from "../matrix/parse-ini.js";
+import { matrixFromTox } from "../matrix/matrix-from-tox.js";
+import type { ReadRepoFile } from "../matrix/read-repo-file.js";
+import { readToxConfig } from "../matrix/read-tox-config.js";
+import { pickToxEnv } from "./pick-tox-env.js";
+import { readPackageExtras } from "./read-package-extras.js";
+import { resolveToxEnv } from "./resolve-tox-env.js";
+
+/** Longest command plan (as JSON) a job spec carries. */
+const MAX_PLAN_CHARS = 64 * 1024;
+
+/** A deps line installing the project itself: `.`, `-e .`, `.[test,db]`. */
+const LOCAL_PROJECT = /^(?:-e\s*)?\.\/?(?:\[([^\]]*)\])?$/;
+
+/** What a cell's tox env adds to its job spec. */
+export interface ToxJobParts {
+  /** The env run, e.g. "py311-django42". */
+  envName: string;
+  /** Undefined when the env has no commands: the harness then detects the test command. */
+  commands?: CommandPlan;
+  /** set_env (minus what the repository config sets), PYTHONPATH extended; values may hold placeholders. */
+  env: Record<string, string>;
+  /** deps and extras' requirements, Django left out. */
+  requirements: string[];
+  /** False with skip_install: tox installs only `deps`, and so does Pony CI. */
+  detectRequirements: boolean;
+  ignoreOutcome: boolean;
+  notes: string[];
+}
+
+/** Options for {@link planToxJob}. */
+export interface PlanToxJobOptions {
+  /** Variables the container has: what `{env:X}` sees besides set_env. */
+  environ?: Readonly<Record<string, string>>;
+  /** Python versions this installation has (envs naming only Django). */
+  availablePython?: readonly string[];
+  /** Variables the repository config sets itself: they win over set_env. */
+  configEnv?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The tox env a cell runs and what it means for the job: commands, set_env,
+ * change_dir, deps, extras, skip_install, ignore_outcome, with every part
+ * that cannot be honoured named in `notes`. The env is the envlist's own
+ * for the cell, else the nearest one (said in a note), else `[testenv]`
+ * under the cell's name (`py313-django52`). tox installs the project
+ * (unless skip_install); Pony CI puts the checkout (and `src/`) at the end
+ * of PYTHONPATH instead, so a change_dir away from the root still imports
+ * it. Undefined without tox configuration or a testenv for the cell. Pure.
+ */
+export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "django" | "database">, options: PlanToxJobOptions = {}): ToxJobParts | undefined {
+  const tox = readToxConfig(readFile);
+  if (!tox) return undefined;
+  const notes: string[] = [];
+  const envs = matrixFromTox(readFile, { availablePython: options.availablePython })?.envs ?? [];
+  const picked = pickToxEnv(envs, cell);
+  let name: string;
+  if (picked) {
+    name = picked.name;
+    if (!picked.exact) notes.push(`The tox envlist has no env for ${cellName({ ...cell })}: running tox env ${name}, the nearest match`);
+  } else {
+    if (!findIniSection(tox.sections, "testenv")) return undefined;
+    name = `py${cell.python.replace(".", "")}-django${cell.django.replace(".", "")}`;
+    notes.push(`No tox env names a Django release: running [testenv] as ${name}`);
+  }
+  const env = resolveToxEnv(tox, name, { environ: { ...options.environ, ...options.configEnv } });
+  notes.push(...env.notes.map((note) => `tox env ${name}: ${note}`));
+
+  // `-e .` / `.[test]` in deps installs the project (and its extras), as the
+  // package install would: common with skip_install.
+  const projectLines = env.deps.map((line) => LOCAL_PROJECT.exec(line)).filter((m): m is RegExpExecArray => m !== null);
+  const installsProject = !env.skipInstall || projectLines.length > 0;
+  const extrasWanted = [...(env.skipInstall ? [] : env.extras), ...projectLines.flatMap((m) => (m[1] ?? "").split(",").map((x) => x.trim()).filter(Boolean))];
+  const requirements = env.deps.filter((line) => !LOCAL_PROJECT.test(line));
+  if (extrasWanted.length > 0) {
+    const extras = readPackageExtras(readFile, extrasWanted);
+    for (const line of extras.requirements) if (!requirements.includes(line)) requirements.push(line);
+    if (extras.missing.length > 0) {
+      notes.push(`tox env ${name}: extras ${extras.missing.join(", ")} are not declared in pyproject.toml or setup.cfg: not installed`);
+    }
+  }
+
+  const configEnv = options.configEnv ?? {};
+  const commandEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env.setenv)) if (configEnv[key] === undefined) commandEnv[key] = value;
+  if (installsProject && configEnv.PYTHONPATH === undefined) {
+    commandEnv.PYTHONPATH = [commandEnv.PYTHONPATH, "{toxinidir}", "{toxinidir}/src"].filter(Boolean).join(":");
+  }
+
+  let commands: CommandPlan | undefined = {
+    pre: env.commandsPre,
+    main: env.commands,
+    post: env.commandsPost,
+    cwd: env.changedir,
+    env: commandEnv,
+    ignoreErrors: env.ignoreErrors,
+    source: `tox env ${name} (${tox.file})`,
+  };
+  if (env.commands.length === 0) {
+    notes.push(`tox env ${name} has no commands: Pony CI detects the test command itself`);
+    commands = undefined;
+  } else if (JSON.stringify(commands).length > MAX_PLAN_CHARS) {
+    // The plan travels in one environment variable (Linux: at most 128 KiB each).
+    notes.push(`tox env ${name}: its commands and set_env are longer than ${MAX_PLAN_CHARS / 1024} KiB: not run; Pony CI detects the test command itself`);
+    commands = undefined;
+  }
+  return {
+    envName: name,
+    commands,
+    env: commandEnv,
+    requirements,
+    detectRequirements: installsProject,
+    ignoreOutcome: env.ignoreOutcome,
+    notes,
+  };
+}

@@ -1,0 +1,65 @@
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+
+/** Webhook bodies larger than this are refused (GitHub caps its payloads at 25 MiB). */
+export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
+
+export interface GuardRequestsOptions {
+  /** Probot's webhook path ("/api/github/webhooks"): bodies there are read here, with a limit. */
+  webhookPath: string;
+  maxBodyBytes?: number;
+  /** Whole request (headers and body) must arrive within this; default 60 s. */
+  requestTimeoutMs?: number;
+  /** Headers must arrive within this; default 20 s. */
+  headersTimeoutMs?: number;
+}
+
+/**
+ * Put a guard in front of every request listener of `server` (Probot's
+ * included): webhook bodies are read here first, at most `maxBodyBytes`
+ * (25 MiB): a larger declared Content-Length is answered 413 before any byte
+ * is read, a larger streamed (chunked) body as soon as it passes the limit;
+ * what was read is handed on as `req.body` (a string), which
+ * @octokit/webhooks' middleware reads instead of the stream. Node's request
+ * and header timeouts are set so a slow client cannot hold a socket open.
+ */
+export function guardRequests(server: Server, options: GuardRequestsOptions): void {
+  const maxBytes = options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
+  server.requestTimeout = options.requestTimeoutMs ?? 60_000;
+  server.headersTimeout = options.headersTimeoutMs ?? 20_000;
+  const inner = server.listeners("request") as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners("request");
+  const pass = (req: IncomingMessage, res: ServerResponse) => {
+    for (const listener of inner) listener.call(server, req, res);
+  };
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "POST" || path !== options.webhookPath) return pass(req, res);
+    const refuse = () => {
+      res.writeHead(413, { "Content-Type": "text/plain", Connection: "close" }).end(`webhook body too large: at most ${maxBytes} bytes\n`);
+      // Drain without keeping, so the answer reaches the client; the socket closes after it.
+      req.resume();
+    };
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > maxBytes) return refuse();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on("data", (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        refused = true;
+        chunks.length = 0;
+        refuse();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (refused) return;
+      (req as IncomingMessage & { body?: string }).body = Buffer.concat(chunks).toString("utf8");
+      pass(req, res);
+    });
+    req.on("error", () => res.destroy());
+  });
+}

@@ -1,0 +1,106 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Session, SessionCodec } from "./session-codec.js";
+import { ANONYMOUS, type Viewer } from "./viewer.js";
+import { checkToken, type WebUsers } from "./web-users.js";
+
+export const SESSION_COOKIE = "ponyci_session";
+const SESSION_MS = 7 * 24 * 3600 * 1000;
+const MAX_FORM_BYTES = 16 * 1024;
+
+export interface WebContext {
+  sessions: SessionCodec;
+  users: WebUsers;
+  /** Secure cookies when the public URL is https. */
+  secureCookies: boolean;
+  now(): number;
+}
+
+/** The request's session: the cookie's when it opens, else a new anonymous one (not yet sent). */
+export function readSession(req: IncomingMessage, ctx: WebContext): { session: Session; fresh: boolean } {
+  const cookie = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+  const session = ctx.sessions.open(cookie, ctx.now());
+  if (session) return { session, fresh: false };
+  return { session: { viewer: ANONYMOUS, csrf: randomBytes(18).toString("base64url"), exp: ctx.now() + SESSION_MS }, fresh: true };
+}
+
+/** The viewer: an admin token (`Authorization: Bearer`) or the session's. */
+export function readViewer(req: IncomingMessage, session: Session, ctx: WebContext): { viewer: Viewer; byToken: boolean } {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith("Bearer ")) {
+    const entry = checkToken(ctx.users, auth.slice(7).trim());
+    return entry ? { viewer: { kind: "local", name: entry.name, role: entry.role }, byToken: true } : { viewer: ANONYMOUS, byToken: false };
+  }
+  return { viewer: session.viewer, byToken: false };
+}
+
+/** Set-Cookie for the session: httpOnly, SameSite=Lax, Secure behind https. */
+export function sessionCookie(session: Session | undefined, ctx: WebContext): string {
+  const base = `${SESSION_COOKIE}=${session ? ctx.sessions.seal(session) : ""}; Path=/; HttpOnly; SameSite=Lax${ctx.secureCookies ? "; Secure" : ""}`;
+  return session ? `${base}; Max-Age=${Math.floor((session.exp - ctx.now()) / 1000)}` : `${base}; Max-Age=0`;
+}
+
+export function newSession(viewer: Viewer, ctx: WebContext): Session {
+  return { viewer, csrf: randomBytes(18).toString("base64url"), exp: ctx.now() + SESSION_MS };
+}
+
+/** True when the form's token equals the session's (constant time). */
+export function checkCsrf(session: Session, token: string | undefined): boolean {
+  if (!token) return false;
+  const a = Buffer.from(session.csrf);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (name && !(name in out)) out[name] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** An url-encoded form body, at most 16 KiB; undefined when larger or of another type. */
+export async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim();
+  if (type && type !== "application/x-www-form-urlencoded") return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}
+
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "same-origin",
+  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+export function sendHtml(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...SECURITY_HEADERS, ...headers }).end(body);
+}
+
+export function sendText(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...SECURITY_HEADERS, ...headers }).end(body);
+}
+
+/** Same answer for "no such build" and "not yours": nothing leaks. */
+export function sendNotFound(res: ServerResponse): void {
+  sendText(res, 404, "Not found\n");
+}
+
+export function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
+  res.writeHead(303, { location, "cache-control": "no-store", ...headers }).end();
+}
+
+/** A same-site path to return to after signing in; anything else becomes "/". */
+export function safeReturnPath(value: string | null | undefined): string {
+  return value && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) ? value : "/";
+}

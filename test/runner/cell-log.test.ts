@@ -1,0 +1,67 @@
+import { describe, expect, it } from "@jest/globals";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { createCellRunner, type EnvironmentPort } from "../../runner/src/cell/run-cell.js";
+import { createCheckout } from "../../runner/src/checkout/create-checkout.js";
+import { createDocker } from "../../runner/src/docker/create-docker.js";
+import { createEnvironmentBuilder } from "../../runner/src/environment/create-environment-builder.js";
+import { EnvironmentError } from "../../runner/src/environment/environment-error.js";
+import { createJobSpec } from "../../src/domain/job-spec.js";
+import { createFixtureRepo } from "../support/fixture-repo.js";
+import { TEST_DATA_DIR, TEST_LIMITS, collect, jobId } from "../support/test-runner.js";
+
+/** The cell log is the project's: an environment's tools speak only when the build fails. */
+const docker = createDocker();
+mkdirSync(TEST_DATA_DIR, { recursive: true });
+const real = createEnvironmentBuilder({ docker, cacheDir: path.join(TEST_DATA_DIR, "env") });
+const noise = ["WARNING: pip index is currently an experimental command.", "Available versions: 5.2.3, 5.2.2, 5.2.1", "Collecting django==5.2.3"];
+
+function runnerWith(environments: EnvironmentPort) {
+  return createCellRunner({
+    docker,
+    checkout: createCheckout({ cacheDir: path.join(TEST_DATA_DIR, "git") }),
+    environments,
+    workDir: path.join(TEST_DATA_DIR, "work"),
+    limits: TEST_LIMITS,
+  });
+}
+
+async function runWith(environments: EnvironmentPort) {
+  const repo = await createFixtureRepo("django-pass");
+  return collect(runnerWith(environments).runCell({ jobId: jobId("cell-log"), source: { url: repo.dir, sha: repo.sha }, ...createJobSpec({ python: "3.11", django: "5.2" }, { notes: ["a planner note"] }) }));
+}
+
+const systemLines = (run: Awaited<ReturnType<typeof runWith>>) => run.events.flatMap((e) => (e.type === "log" && e.stream === "system" ? [e.line] : []));
+
+describe("cell log", () => {
+  it("shows Pony CI's steps as short lines and keeps the tools' output back when the environment builds", async () => {
+    const run = await runWith({
+      ensure: async (request, options) => {
+        for (const line of noise) options?.onLog?.(line);
+        options?.onLog?.("ponyci: building the environment");
+        return real.ensure(request, options);
+      },
+    });
+    expect(run.finished.conclusion).toBe("success");
+    const lines = systemLines(run);
+    for (const line of noise) expect(lines).not.toContain(line);
+    expect(lines).toContain("building the environment");
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^Checked out in \d+\.\d s$/), expect.stringMatching(/^Environment ponyci\/env:\w+ \(Django 5\.2\.\d+, (built|cached)\) in \d+\.\d s$/)]));
+    expect(run.finished.notes).toEqual(["a planner note"]);
+  });
+
+  it("shows the tools' last lines when the environment cannot be built", async () => {
+    const run = await runWith({
+      ensure: async (_request, options) => {
+        for (const line of noise) options?.onLog?.(line);
+        throw new EnvironmentError("project", "No matching distribution found for nopenope");
+      },
+    });
+    expect(run.finished.conclusion).toBe("failure");
+    const lines = systemLines(run);
+    const at = lines.indexOf("Environment build failed; the last 3 lines of its output:");
+    expect(at).toBeGreaterThan(-1);
+    expect(lines.slice(at + 1, at + 4)).toEqual(noise);
+    expect(run.finished.notes).toEqual(["a planner note"]);
+  });
+});
