@@ -12,6 +12,7 @@ import { runMatrixBench } from "./matrix-bench.js";
 import { runWebhookBench } from "./webhook-bench.js";
 import { runPushToDoneBench } from "./push-to-done-bench.js";
 import { runRecoveryBench } from "./recovery-bench.js";
+import { runScaleOutBench } from "./scale-out-bench.js";
 import { runDashboardBench } from "./dashboard-bench.js";
 import { runTestHistoryBench } from "./test-history-bench.js";
 import { runServicesBench } from "./services-bench.js";
@@ -35,6 +36,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: "webhook", run: () => runWebhookBench() },
   { name: "push→done", run: (context) => runPushToDoneBench({ context }) },
   { name: "recovery", run: () => runRecoveryBench() },
+  { name: "scale-out", run: () => runScaleOutBench() },
   { name: "dashboard", run: () => runDashboardBench() },
   { name: "test history", run: () => runTestHistoryBench({ builds: 500 }) },
   { name: "services", run: (context) => runServicesBench({ context, runs: 5 }) },

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepare this machine to run Pony CI: Docker Engine, npm dependencies, the
+# Prepare this machine to run Pony CI: Docker Engine, Redis, npm dependencies, the
 # compiled app, the Python base images and the database service images. Idempotent and quick when done.
 #
 #   runner/host/setup.sh              everything (used by `npm run demo` and `npm test`:
@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 bash runner/host/ensure-docker.sh
+bash runner/host/ensure-redis.sh
 # Debian's Chromium, driven by playwright-core in the dashboard tests.
 bash runner/host/ensure-chromium.sh >/dev/null
 

@@ -13,6 +13,7 @@ import { buildsCommand } from "./builds-command.js";
 import { showCommand } from "./show-command.js";
 import { serveCommand } from "./serve-command.js";
 import { gcCommand } from "./gc-command.js";
+import { runnerCommand } from "./runner-command.js";
 import { hashPasswordCommand } from "./hash-password-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
@@ -21,6 +22,7 @@ Commands:
   run [PATH|URL]    run a project's Python × Django matrix on this machine
   serve             start the GitHub App server (webhooks, bridge, build pages);
                     without APP_ID, the page that registers the app on GitHub
+  runner            run cells for a server on this Docker host (needs PONYCI_REDIS_URL)
   builds            list recorded builds
   show <build>      show a build: cells, results, failure locations
   hook install      install the post-receive hook in a private bare repository
@@ -54,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
       const settings = loadSettings(process.env, "serve");
       showStacks = settings.logLevel === "debug" || settings.logLevel === "trace";
       return serveCommand({ settings, log: await createServerLogger({ level: settings.logLevel, format: settings.logFormat }) });
+    }
+    case "runner": {
+      const settings = loadSettings(process.env, "run");
+      return runnerCommand({ settings, log: createCliLogger({ level: settings.logLevel }) });
     }
     case "hook":
       return hookCommand(rest, { out });

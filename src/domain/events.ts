@@ -76,7 +76,7 @@ export interface FinishedEvent {
   error?: { message: string; location?: SourceLocation; traceback?: string };
   /** Container exit code as Docker reported it, when a container ran. */
   exitCode?: number;
-  /** What was not honoured or changed the verdict (the planner's notes, ignore_outcome), one sentence each. */
+  /** What the reader of the verdict should know, one sentence each: what was not honoured or changed the verdict (the planner's notes, ignore_outcome), earlier attempts ("Retried after runner X was lost."). */
   notes?: string[];
   /** Lines of output dropped because the cell exceeded the log limit. */
   truncatedLines?: number;

@@ -19,6 +19,10 @@ import type { Clock } from "../store/clock.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { meterCellRunner } from "../metrics/meter-cell-runner.js";
 import { createFailureAnalyst } from "../history/create-failure-analyst.js";
+import { createBullmqQueue } from "../queue/create-bullmq-queue.js";
+import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
+import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
+import { detectPythons } from "../../runner/src/remote/detect-pythons.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -40,6 +44,8 @@ export interface PonyCiOptions {
   progressIntervalMs?: number;
   /** Records environment builds and cache hits (the other parts record through listeners and wrappers). */
   metrics?: Metrics;
+  /** With Redis: the lock runners take on a cell (lost-runner detection time). Default 10 s. */
+  runnerLockMs?: number;
 }
 
 export interface PonyCi {
@@ -48,6 +54,8 @@ export interface PonyCi {
   outbox: Outbox;
   builds: BuildService;
   runner: LocalRunner;
+  /** With Redis (PONYCI_REDIS_URL): runners, what they run, queue waits (for /metrics). */
+  scaleOut?: { metrics(): Promise<ScaleOutMetrics> };
   /**
    * Start-up, in order: reap containers of dead processes, take back jobs a
    * dead process was running (they run again), start the queue and the
@@ -64,15 +72,19 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const { settings, log } = options;
   const store = openStore({ dataDir: settings.dataDir, log, logLimitBytes: settings.cell.logLimitBytes, clock: options.clock });
   const runner = options.runner ?? createLocalRunner(settings, log);
-  const queue = createEmbeddedQueue<CellJobPayload>({
-    store,
-    concurrency: settings.concurrency,
-    log,
-    clock: options.clock,
-    leaseMs: options.queueOptions?.leaseMs,
-    maxAttempts: options.queueOptions?.maxAttempts,
-    backoff: options.queueOptions?.backoff,
-  });
+  const redisUrl = settings.queue.kind === "redis" ? settings.queue.url : undefined;
+  // With Redis the server's queue only supervises cells that run on runners: many at once is cheap.
+  const queue: JobQueue<CellJobPayload> = redisUrl
+    ? createBullmqQueue<CellJobPayload>({ url: redisUrl, concurrency: 256, log, lockMs: options.queueOptions?.leaseMs, maxAttempts: options.queueOptions?.maxAttempts, backoff: options.queueOptions?.backoff })
+    : createEmbeddedQueue<CellJobPayload>({
+        store,
+        concurrency: settings.concurrency,
+        log,
+        clock: options.clock,
+        leaseMs: options.queueOptions?.leaseMs,
+        maxAttempts: options.queueOptions?.maxAttempts,
+        backoff: options.queueOptions?.backoff,
+      });
   const outbox = createOutbox({
     store,
     send: options.send ?? (async () => ({ status: "retry", reason: "no GitHub connection configured", retryAfterMs: 60_000 })),
@@ -99,7 +111,21 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   });
   late.builds = builds;
   const analyst = createFailureAnalyst({ store, clock: options.clock });
-  const cells = options.metrics ? meterCellRunner(runner.cells, options.metrics) : runner.cells;
+  const remote: RemoteCellRunner | undefined = redisUrl
+    ? createRemoteCellRunner({
+        url: redisUrl,
+        log,
+        lockMs: options.runnerLockMs,
+        routeOf: (spec) => {
+          const job = store.getJob(spec.jobId);
+          const request = job ? (store.getBuild(job.buildId)?.trigger.request as BuildRequest | undefined) : undefined;
+          return { repo: request?.repo.name ?? "?", pullRequest: request?.prNumber !== undefined, labels: [] };
+        },
+      })
+    : undefined;
+  let localWorker: RunnerWorker | undefined;
+  const cellRunner = remote ?? runner.cells;
+  const cells = options.metrics ? meterCellRunner(cellRunner, options.metrics) : cellRunner;
   const jobs = createJobProcessor({ store, runner: cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock, analyst });
   const notify = fanOut(listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   let started = false;
@@ -110,6 +136,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     outbox,
     builds,
     runner,
+    scaleOut: remote,
     async start() {
       // 1. Containers of dead processes.
       const reaped = await reapContainers(runner.docker).catch((error) => {
@@ -129,12 +156,37 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
           jobs.finishAsInfrastructureError(job.id, "the server stopped while this cell ran, too many times");
         }
       }
-      // 3. Queue and outbox.
-      queue.start(jobs.process, jobs.hooks);
+      // 3. Scale-out (Redis): events from runners, and this host's own runner unless PONYCI_LOCAL_RUNNER=0.
+      if (remote && redisUrl) {
+        await remote.start();
+        if (settings.localRunner) {
+          const pythons = settings.runner.pythons ?? (await detectPythons(runner.docker).catch(() => []));
+          localWorker = createRunnerWorker({ url: redisUrl, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
+          await localWorker.start();
+        }
+      }
+      // 4. Queue and outbox.
+      queue.start(jobs.process, {
+        ...jobs.hooks,
+        // Jobs of a dead process taken back while this one runs (BullMQ's stalled check; the embedded queue's heartbeat).
+        onRecovered: (recovered) => {
+          for (const { id, payload, requeued } of recovered) {
+            const job = store.getJob(payload.jobId ?? id);
+            const build = job ? store.getBuild(job.buildId) : undefined;
+            if (!job || !build || job.state === "finished" || job.state === "cancelled") continue;
+            if (requeued) {
+              store.recordJobRequeued(job.id);
+              notify.restarted(build, job);
+            } else {
+              jobs.finishAsInfrastructureError(job.id, "the process running this cell died too many times");
+            }
+          }
+        },
+      });
       outbox.start();
       stopGc = gc.start();
       started = true;
-      // 4. Builds recorded but not planned.
+      // 5. Builds recorded but not planned.
       builds.planPending().catch((error) => log.error({ err: error }, "could not list the builds left to plan"));
     },
     async stop({ graceMs = 30_000 } = {}) {
@@ -148,6 +200,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
           // Told before the outbox drains below, so the check run does not sit "in progress" while the server is away.
           if (job && build) notify.interrupted(build, job);
         }
+        await localWorker?.stop({ graceMs: 1_000 });
+        await remote?.stop();
         await Promise.race([outbox.drain().catch(() => undefined), delay(5_000)]);
         await outbox.stop();
       }

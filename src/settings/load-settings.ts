@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statfsSync } from "node:fs";
-import { availableParallelism, homedir } from "node:os";
+import { availableParallelism, homedir, hostname } from "node:os";
 import path from "node:path";
 import { SettingsError } from "./settings-error.js";
 import { defaultHostPython, type HostPython } from "../../runner/src/environment/host-python.js";
@@ -48,7 +48,19 @@ export interface Settings {
     logLimitBytes: number;
   };
   maxCells: number;
+  /** PONYCI_REDIS_URL set: BullMQ on that Redis (cells go to `ponyci runner`s); else the embedded queue. */
   queue: { kind: "embedded" } | { kind: "redis"; url: string };
+  /** `serve` runs cells on this host too (PONYCI_LOCAL_RUNNER, default on; only meaningful with Redis). */
+  localRunner: boolean;
+  /** What a `ponyci runner` (or the server's own runner) advertises. */
+  runner: {
+    /** PONYCI_RUNNER_ID; default host name. Shown in check runs ("retried after runner X was lost"). */
+    id: string;
+    /** PONYCI_RUNNER_LABELS: comma-separated, e.g. "gpu,big". */
+    labels: string[];
+    /** PONYCI_RUNNER_PYTHONS: Python versions it takes; default those whose base images it has. */
+    pythons?: string[];
+  };
   /** Config file of the private repositories the bridge accepts (optional). */
   privateReposFile?: string;
   /** The host's Python and pip: interpreter, the operator's package index and its CA. */
@@ -87,7 +99,8 @@ const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"
  */
 export function loadSettings(env: Env = process.env, mode: SettingsMode = "run"): Settings {
   const dataDir = path.resolve(env.PONYCI_DATA_DIR || path.join(homedir(), ".ponyci"));
-  const queueKind = oneOf(env, "PONYCI_QUEUE", ["embedded", "redis"], "embedded");
+  // REDIS_URL: an alias of PONYCI_REDIS_URL (the name most hosting platforms set).
+  const redisUrl = redis(env, env.PONYCI_REDIS_URL ? "PONYCI_REDIS_URL" : "REDIS_URL");
   // Probot's rule: no APP_ID means set-up mode, never a half-configured app.
   const setupMode = mode === "serve" && !env.APP_ID;
   return {
@@ -111,7 +124,13 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
       logLimitBytes: bytes(env, "PONYCI_LOG_LIMIT", "5m"),
     },
     maxCells: integer(env, "PONYCI_MAX_CELLS", 24, 1, 256),
-    queue: queueKind === "redis" ? { kind: "redis", url: required(env, "REDIS_URL", "set REDIS_URL=redis://127.0.0.1:6379 or PONYCI_QUEUE=embedded") } : { kind: "embedded" },
+    queue: redisUrl ? { kind: "redis", url: redisUrl } : { kind: "embedded" },
+    localRunner: flag(env, "PONYCI_LOCAL_RUNNER", true),
+    runner: {
+      id: name(env, "PONYCI_RUNNER_ID") ?? hostname(),
+      labels: list(env, "PONYCI_RUNNER_LABELS", /^[A-Za-z0-9._-]{1,64}$/, "gpu,big"),
+      pythons: env.PONYCI_RUNNER_PYTHONS ? list(env, "PONYCI_RUNNER_PYTHONS", /^3\.\d{1,2}$/, "3.11,3.13") : undefined,
+    },
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
     hostPython: readHostPython(env),
     diskBudgetBytes: diskBudget(env, dataDir),
@@ -219,10 +238,43 @@ function githubApiUrl(env: Env): string | undefined {
   return url(env, "PONYCI_GITHUB_API_URL");
 }
 
-function required(env: Env, name: string, how: string): string {
-  const value = env[name];
-  if (!value) throw new SettingsError(`${name} is not set: ${how}`, name);
-  return value;
+function redis(env: Env, key: string): string | undefined {
+  const raw = env[key];
+  if (!raw) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^rediss?:$/.test(parsed.protocol) || !parsed.hostname) {
+    throw new SettingsError(`${key}=${JSON.stringify(raw)} is not a Redis URL: use e.g. ${key}=redis://127.0.0.1:6379`, key);
+  }
+  return raw;
+}
+
+function flag(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new SettingsError(`${key}=${JSON.stringify(env[key])} is not on or off: use ${key}=1 or ${key}=0`, key);
+}
+
+function name(env: Env, key: string): string | undefined {
+  const raw = env[key];
+  if (!raw) return undefined;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) throw new SettingsError(`${key}=${JSON.stringify(raw)}: use letters, digits, ".", "_" and "-" (at most 64)`, key);
+  return raw;
+}
+
+function list(env: Env, key: string, item: RegExp, example: string): string[] {
+  const raw = env[key];
+  if (!raw) return [];
+  const items = raw.split(",").map((part) => part.trim()).filter((part) => part !== "");
+  const bad = items.find((part) => !item.test(part));
+  if (bad !== undefined) throw new SettingsError(`${key}: ${JSON.stringify(bad)} is not allowed: use e.g. ${key}=${example}`, key);
+  return [...new Set(items)];
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -37,7 +37,7 @@ describe("loadSettings", () => {
   });
 
   it("treats empty values (a copied .env.example) as unset", () => {
-    const settings = loadSettings({ PORT: "", PONYCI_CELL_MEMORY: "", DOCKER_HOST: "", PONYCI_QUEUE: "" }, "run");
+    const settings = loadSettings({ PORT: "", PONYCI_CELL_MEMORY: "", PONYCI_REDIS_URL: "" }, "run");
     expect(settings.port).toBe(3000);
     expect(settings.cell.memoryBytes).toBe(2 * 1024 ** 3);
   });
@@ -116,7 +116,10 @@ describe("loadSettings", () => {
     ["PONYCI_CELL_MEMORY", "lots", /not a size/],
     ["PONYCI_CELL_CPUS", "-1", /not a number/],
     ["LOG_LEVEL", "verbose", /not one of trace, debug/],
-    ["PONYCI_QUEUE", "rabbit", /not one of embedded, redis/],
+    ["PONYCI_REDIS_URL", "http://127.0.0.1:6379", /is not a Redis URL/],
+    ["PONYCI_LOCAL_RUNNER", "maybe", /is not on or off/],
+    ["PONYCI_RUNNER_LABELS", "gpu,$(reboot)", /is not allowed/],
+    ["PONYCI_RUNNER_PYTHONS", "3.11,latest", /is not allowed/],
     ["PONYCI_PUBLIC_URL", "ci dot example", /not a URL/],
     ["PONYCI_CONCURRENCY", "0", /out of range/],
     ["GHE_HOST", "https://github.example.com", /not a host name/],
@@ -129,8 +132,16 @@ describe("loadSettings", () => {
     expect(error.message).toMatch(message);
   });
 
-  it("needs REDIS_URL for the redis queue", () => {
-    expect(errorOf(() => loadSettings({ PONYCI_QUEUE: "redis" })).message).toMatch(/REDIS_URL is not set/);
-    expect(loadSettings({ PONYCI_QUEUE: "redis", REDIS_URL: "redis://127.0.0.1:6379" }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379" });
+  it("uses BullMQ when PONYCI_REDIS_URL (or its alias REDIS_URL) is set, the embedded queue otherwise", () => {
+    expect(loadSettings({}).queue).toEqual({ kind: "embedded" });
+    expect(loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379" }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379" });
+    expect(loadSettings({ REDIS_URL: "redis://10.0.0.5:6380/2" }).queue).toEqual({ kind: "redis", url: "redis://10.0.0.5:6380/2" });
+  });
+
+  it("reads what a runner advertises", () => {
+    const settings = loadSettings({ PONYCI_RUNNER_ID: "ci-host-2", PONYCI_RUNNER_LABELS: "gpu, big,gpu", PONYCI_RUNNER_PYTHONS: "3.11,3.13", PONYCI_LOCAL_RUNNER: "0" });
+    expect(settings.runner).toEqual({ id: "ci-host-2", labels: ["gpu", "big"], pythons: ["3.11", "3.13"] });
+    expect(settings.localRunner).toBe(false);
+    expect(loadSettings({}).localRunner).toBe(true);
   });
 });

@@ -87,7 +87,7 @@ function renderCountsTable(finished: FinishedEvent): string {
 }
 
 function renderNotes(finished: FinishedEvent): string | undefined {
-  const notes: string[] = [];
+  const notes: string[] = (finished.notes ?? []).map((note) => escapeMarkdown(note));
   const { skipped } = finished.counts;
   if (skipped > 0) notes.push(`${skipped} ${skipped === 1 ? "test was" : "tests were"} skipped.`);
   const dropped = finished.truncatedLines ?? 0;
