@@ -59,7 +59,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case "runner": {
       const settings = loadSettings(process.env, "run");
-      return runnerCommand({ settings, log: createCliLogger({ level: settings.logLevel }) });
+      // A daemon like serve (systemd, many hosts): Probot's format, LOG_FORMAT=json for one object per line.
+      return runnerCommand({ settings, log: await createServerLogger({ level: settings.logLevel, format: settings.logFormat }) });
     }
     case "hook":
       return hookCommand(rest, { out });

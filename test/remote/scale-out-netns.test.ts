@@ -114,6 +114,7 @@ function startRunner(space: (typeof spaces)[number]): RunnerProcess {
     PONYCI_CONCURRENCY: "1",
     PONYCI_DATA_DIR: `${scenario.dataDir}-runners`,
     LOG_LEVEL: "info",
+    LOG_FORMAT: "json",
   };
   const child = spawn("ip", ["netns", "exec", space.netns, process.execPath, PONYCI_CLI, "runner"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -133,7 +134,7 @@ async function containersOwnedBy(runner: RunnerProcess, options: { running?: boo
 }
 
 /** Attempt ids a runner took, from its log. */
-const taken = (runner: RunnerProcess): string[] => [...runner.output().matchAll(/runner: took a cell \{"attemptId":"([^"]+)"/g)].map((m) => m[1] as string);
+const taken = (runner: RunnerProcess): string[] => [...runner.output().matchAll(/"attemptId":"([^"]+)"[^\n]*"msg":"runner: took a cell"/g)].map((m) => m[1] as string);
 
 it("spreads a 6-cell matrix over two runners in their own namespaces; kill -9 and a Redis restart mid-build; each check run concludes once", async () => {
   const server = await scenario.start({ PONYCI_REDIS_URL: redis.url, PONYCI_LOCAL_RUNNER: "0" });
