@@ -8,7 +8,7 @@ export type GitHubWriteOutcome = "sent" | "retry" | "rejected";
 /**
  * The metrics port: what parts of the app record, and the registry
  * `/metrics` serves. Every series is named `ponyci_…` with Prometheus
- * conventions (unit suffixes, `_total` counters; docs/operations.md lists
+ * conventions (unit suffixes, `_total` counters; docs/dashboards.md lists
  * them). Recording never throws and costs a few map lookups. Create it with
  * `createMetrics`; parts take it as an optional dependency.
  */
