@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { silentLogger, type Logger } from "../../src/domain/logger.js";
 import { createCheckout, type Checkout } from "./checkout/create-checkout.js";
 import { createEnvironmentBuilder } from "./environment/create-environment-builder.js";
+import type { EnvironmentMetrics } from "./environment/environment-metrics.js";
 import { createDocker } from "./docker/create-docker.js";
 import { createCellRunner, type CellRunner } from "./cell/run-cell.js";
 import { resolveBaseImage } from "./environment/resolve-base-image.js";
@@ -23,6 +24,8 @@ export interface LocalRunnerOptions {
   hostPython?: HostPython;
   /** "uv" or "pip" (see EnvironmentBuilderOptions.resolver); default pip. */
   resolver?: "uv" | "pip";
+  /** Phase timings and outcomes of environment builds (the server wires them to /metrics). */
+  environmentMetrics?: EnvironmentMetrics;
 }
 
 export interface LocalRunner {
@@ -46,6 +49,7 @@ export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = si
     baseImage: (python) => resolveBaseImage(docker, settings.baseImage, python),
     host: settings.hostPython,
     resolver: settings.resolver,
+    metrics: settings.environmentMetrics,
     log,
   }), layout.imageUseDir);
   const cells = createCellRunner({

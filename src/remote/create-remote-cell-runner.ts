@@ -12,6 +12,7 @@ import { cellPriority } from "./cell-priority.js";
 import { compareStreamIds } from "./compare-stream-ids.js";
 import { parseEnvelope } from "./parse-envelope.js";
 import { summariseWaits, type WaitSummary } from "./summarise-waits.js";
+import type { Metrics } from "../metrics/metrics.js";
 
 /** Where a cell goes and who it competes with: from the build it belongs to. */
 export interface CellRoute {
@@ -31,6 +32,8 @@ export interface RemoteCellRunnerOptions {
   lockMs?: number;
   /** After a cancel, how long to wait for the runner's own verdict. Default 10 s. */
   cancelGraceMs?: number;
+  /** Records queue waits and dropped late events as they happen (runners and waiting cells are read on scrape via `metrics()`). */
+  metrics?: Pick<Metrics, "observeRemoteQueueWait" | "countLateEvent">;
 }
 
 export interface ScaleOutMetrics {
@@ -135,6 +138,7 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
             if (verdict === "accept") target?.deliver(envelope);
             else if (verdict === "stale") {
               staleEvents++;
+              options.metrics?.countLateEvent();
               log.info({ attemptId: envelope.attemptId, runner: envelope.runnerId, type: envelope.event.type }, "remote: dropped an event of an attempt given up on");
             }
           }
@@ -160,6 +164,7 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
     samples.push(ms);
     if (samples.length > WAIT_SAMPLES) samples.shift();
     waits.set(queue, samples);
+    options.metrics?.observeRemoteQueueWait(queue, ms / 1000);
   };
 
   async function* runAttempt(spec: CellSpec, signal: AbortSignal | undefined): AsyncGenerator<RunnerEvent> {

@@ -42,7 +42,7 @@ export interface PonyCiOptions {
   /** Default: a runner for this Docker host from the settings. */
   runner?: LocalRunner;
   progressIntervalMs?: number;
-  /** Records environment builds and cache hits (the other parts record through listeners and wrappers). */
+  /** Records environment builds, cache hits and phases, and scale-out queue waits (the other parts record through listeners and wrappers). */
   metrics?: Metrics;
   /** With Redis: the lock runners take on a cell (lost-runner detection time). Default 10 s. */
   runnerLockMs?: number;
@@ -71,7 +71,8 @@ export interface PonyCi {
 export function createPonyCi(options: PonyCiOptions): PonyCi {
   const { settings, log } = options;
   const store = openStore({ dataDir: settings.dataDir, log, logLimitBytes: settings.cell.logLimitBytes, clock: options.clock });
-  const runner = options.runner ?? createLocalRunner(settings, log);
+  // Environment builds on this host report their phases to /metrics (remote runners' builds count only as built/cached).
+  const runner = options.runner ?? createLocalRunner({ ...settings, environmentMetrics: options.metrics?.environment }, log);
   const redisUrl = settings.queue.kind === "redis" ? settings.queue.url : undefined;
   // With Redis the server's queue only supervises cells that run on runners: many at once is cheap.
   const queue: JobQueue<CellJobPayload> = redisUrl
@@ -116,6 +117,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         url: redisUrl,
         log,
         lockMs: options.runnerLockMs,
+        metrics: options.metrics,
         routeOf: (spec) => {
           const job = store.getJob(spec.jobId);
           const request = job ? (store.getBuild(job.buildId)?.trigger.request as BuildRequest | undefined) : undefined;

@@ -104,7 +104,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     app.onAny((context) => metrics.countWebhookDelivery(context.name, "received"));
     app.onError((error) => metrics.countWebhookDelivery(error.event?.name ?? "unknown", "failed"));
   });
-  metrics.setSources({ queueCounts: () => ponyci.queue.counts(), outboxBacklog: () => ponyci.outbox.backlog() });
+  const scaleOut = ponyci.scaleOut;
+  metrics.setSources({ queueCounts: () => ponyci.queue.counts(), outboxBacklog: () => ponyci.outbox.backlog(), scaleOut: scaleOut ? () => scaleOut.metrics() : undefined });
   server.addHandler(
     createOpsHandler({
       metrics,

@@ -8,6 +8,7 @@ import { createEnvironmentBuilder, type EnvironmentBuilderOptions } from "../../
 import { EnvironmentError } from "../../runner/src/environment/environment-error.js";
 import { runBuildContainer } from "../../runner/src/environment/run-build-container.js";
 import { createPipRunner, type PipRunner } from "../../runner/src/environment/run-pip.js";
+import { createMetrics } from "../../src/metrics/create-metrics.js";
 
 // Real Docker, real PyPI through the host's pip. Cold builds are few on purpose (each ~20-40 s).
 const docker = createDocker();
@@ -64,7 +65,9 @@ describe("createEnvironmentBuilder", () => {
   it("builds Python 3.11 × Django 4.2 with the test requirements once, even when asked twice at the same time", async () => {
     ws42 = await workspace({ "requirements-test.txt": "factory-boy\n-e .\nDjango>=3\n" });
     const pip = countingPip();
-    const envs = builder({ runPip: pip.runPip });
+    // The server's registry, fed through the builder's EnvironmentMetrics port (as createLocalRunner wires it).
+    const metrics = createMetrics({ defaultMetrics: false });
+    const envs = builder({ runPip: pip.runPip, metrics: metrics.environment });
     const logs: string[] = [];
     const request = { python: "3.11", django: "4.2", workspace: ws42 };
     // Either call may be the one that builds (the other waits for it): both collect the log.
@@ -80,6 +83,10 @@ describe("createEnvironmentBuilder", () => {
     expect(a.notes.some((n) => n.includes("the checkout itself"))).toBe(true);
     expect(pip.calls).toEqual(["index", "download"]);
     expect(logs.some((l) => l.includes("Saved"))).toBe(true);
+    // One build (the second call waited for it): each of its phases once in /metrics.
+    const text = await metrics.registry.metrics();
+    for (const phase of ["download", "install", "commit"]) expect(text).toMatch(new RegExp(`^ponyci_environment_phase_duration_seconds_count\\{phase="${phase}",resolver="pip"\\} 1$`, "m"));
+    expect(text).toMatch(/^ponyci_environment_build_duration_seconds_count\{outcome="built",resolver="pip"\} 1$/m);
 
     const run = await runIn(a.image, `python -c "import django, factory; print('versions', django.get_version(), factory.__version__)"; echo "venv=$VIRTUAL_ENV"`);
     expect(run.exitCode).toBe(0);
