@@ -1,12 +1,12 @@
 /** A version of the simple PEP 440 shapes Python and Django use: "3.11", "4.2.16", "6.0a1", "5.1rc2". */
-interface ParsedVersion {
+export interface ParsedVersion {
   release: number[];
   /** 0 a, 1 b, 2 rc, 3 final */
   stage: number;
   pre: number;
 }
 
-function parseVersion(v: string): ParsedVersion | undefined {
+export function parseVersion(v: string): ParsedVersion | undefined {
   const m = /^(\d+(?:\.\d+)*)(?:(a|b|rc)(\d+))?$/.exec(v);
   if (!m || !m[1]) return undefined;
   const stage = m[2] === undefined ? 3 : ["a", "b", "rc"].indexOf(m[2]);

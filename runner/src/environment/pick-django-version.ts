@@ -1,3 +1,5 @@
+import { compareVersions, parseVersion } from "../../../src/domain/compare-versions.js";
+
 /**
  * What a cell's Django entry means. "4.2" is a series: the newest final 4.2.x
  * (or, before 4.2.0 is out, the newest 4.2 pre-release). "4.2.16" or "6.0a1"
@@ -12,31 +14,8 @@ export function parseDjangoSpec(django: string): DjangoSpec {
   return { type: "invalid" };
 }
 
-interface ParsedVersion {
-  release: number[];
-  /** 0 a, 1 b, 2 rc, 3 final */
-  stage: number;
-  pre: number;
-}
-
-function parseVersion(v: string): ParsedVersion | undefined {
-  const m = /^(\d+(?:\.\d+)*)(?:(a|b|rc)(\d+))?$/.exec(v);
-  if (!m || !m[1]) return undefined;
-  const stage = m[2] === undefined ? 3 : ["a", "b", "rc"].indexOf(m[2]);
-  return { release: m[1].split(".").map(Number), stage, pre: Number(m[3] ?? 0) };
-}
-
-/** Sort comparator for PEP 440 versions of the simple shapes Django uses. */
-export function compareVersions(a: string, b: string): number {
-  const pa = parseVersion(a);
-  const pb = parseVersion(b);
-  if (!pa || !pb) return pa ? 1 : pb ? -1 : 0;
-  for (let i = 0; i < Math.max(pa.release.length, pb.release.length); i++) {
-    const d = (pa.release[i] ?? 0) - (pb.release[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return pa.stage - pb.stage || pa.pre - pb.pre;
-}
+/** Re-exported: the one version order of app and runner lives in the domain. */
+export { compareVersions };
 
 /**
  * The version a series resolves to among `available` (as PyPI lists them,
