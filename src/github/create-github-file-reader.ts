@@ -1,10 +1,21 @@
 import type { ReadRepoFiles } from "../builds/create-build-service.js";
+import { MAX_PLANNING_FILE_BYTES } from "../builds/create-build-service.js";
+import { RepoConfigError } from "../builds/config/repo-config-error.js";
 import type { OctokitFor } from "./installation-octokit.js";
+
+/** One planning file may take this long to arrive; a slower GitHub is an infrastructure failure (planning is retried). */
+const READ_TIMEOUT_MS = 30_000;
 
 /**
  * Reads planning files of a GitHub repository at a commit through the
  * contents API (a few small GETs, no clone): queued check runs appear before
- * any checkout has started. A 404 means "no such file".
+ * any checkout has started. A 404 means "no such file", and so does a JSON
+ * answer (a directory listing, or a submodule: not a file).
+ *
+ * GitHub serves files of up to 100 MB, and every byte is the repository's
+ * choice: the body is asked for raw and streamed, never buffered whole, and
+ * a file longer than {@link MAX_PLANNING_FILE_BYTES} (declared or counted)
+ * is a config error naming it, with the download cancelled.
  */
 export function createGitHubFileReader(octokitFor: OctokitFor): ReadRepoFiles {
   return async (request, paths) => {
@@ -13,15 +24,55 @@ export function createGitHubFileReader(octokitFor: OctokitFor): ReadRepoFiles {
     const [owner = "", repo = ""] = request.repo.name.split("/");
     const entries = await Promise.all(
       paths.map(async (path): Promise<[string, string | undefined]> => {
+        let response;
         try {
-          const { data } = await octokit.rest.repos.getContent({ owner, repo, path, ref: request.sha, mediaType: { format: "raw" } });
-          return [path, typeof data === "string" ? data : undefined];
+          response = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+            owner,
+            repo,
+            path,
+            ref: request.sha,
+            mediaType: { format: "raw" },
+            // The body stays a stream (Octokit would read it whole into a string).
+            request: { parseSuccessResponseBody: false, signal: AbortSignal.timeout(READ_TIMEOUT_MS) },
+          });
         } catch (error) {
           if ((error as { status?: number }).status === 404) return [path, undefined];
           throw error;
         }
+        const body = response.data as unknown as ReadableStream<Uint8Array> | null;
+        const isJson = /\bjson\b/i.test(String(response.headers["content-type"] ?? ""));
+        const declared = Number(response.headers["content-length"] ?? Number.NaN);
+        if (isJson || declared > MAX_PLANNING_FILE_BYTES) {
+          await body?.cancel().catch(() => undefined);
+          if (isJson) return [path, undefined];
+          throw tooBig(path, `${declared} bytes`);
+        }
+        return [path, await readAtMost(path, body)];
       }),
     );
     return new Map(entries);
   };
+}
+
+/** The body as UTF-8 text, or a config error as soon as it passes the cap (the rest is never downloaded). */
+async function readAtMost(path: string, body: ReadableStream<Uint8Array> | null): Promise<string> {
+  if (!body) return "";
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > MAX_PLANNING_FILE_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooBig(path, `over ${MAX_PLANNING_FILE_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function tooBig(path: string, size: string): RepoConfigError {
+  return new RepoConfigError({ file: path, message: `${path} is ${size}: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
 }

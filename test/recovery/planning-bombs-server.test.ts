@@ -53,4 +53,33 @@ describe("a planning bomb pushed to a real server", () => {
       throw new Error(`${String(error)}\n${s.report()}`, { cause: error });
     }
   }, 180_000);
+
+  it("a 100 MB .github/ponyci.yml is refused after the first 256 KiB; the server answers /ping meanwhile", async () => {
+    scenario = await createRecoveryScenario({ name: "huge" });
+    const s = scenario;
+    try {
+      s.github.setFiles(OWNER, "huge", { ".github/ponyci.yml": { bytes: 100 * 1024 * 1024, declareLength: false } });
+      const server = await s.start();
+      const pings: Array<number | undefined> = [];
+      let polling = true;
+      const poller = (async () => {
+        while (polling) {
+          pings.push((await getLocal(server.port, "/ping", 5_000))?.status);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
+      expect((await s.push(server)).status).toBe(200);
+      const run = await s.waitFor(() => s.github.checkRuns().find((r) => r.fields.conclusion === "failure"), 60_000, "the config error check run");
+      polling = false;
+      await poller;
+      expect(JSON.stringify(run.fields.output)).toMatch(/\.github\/ponyci\.yml is over 262144 bytes/);
+      const sent = s.github.requests.find((r) => r.params.path === ".github/ponyci.yml")?.bytesSent;
+      expect(sent).toBeLessThan(25 * 1024 * 1024);
+      expect(pings.filter((status) => status !== 200)).toEqual([]);
+      expect(server.running()).toBe(true);
+      expect(s.github.violations()).toEqual([]);
+    } catch (error) {
+      throw new Error(`${String(error)}\n${s.report()}`, { cause: error });
+    }
+  }, 180_000);
 });

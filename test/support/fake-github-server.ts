@@ -46,6 +46,19 @@ export interface FakeGitHubRequest {
   dropped?: boolean;
   /** When it arrived (Date.now()). */
   at: number;
+  /** Body bytes written to the socket (for a streamed file: until the client hung up). */
+  bytesSent?: number;
+}
+
+/**
+ * A file too big to keep as a string: `bytes` of "x" lines, generated as
+ * they are sent (64 KiB at a time, with backpressure). With `declareLength`
+ * false it goes chunked, with no Content-Length, so only counting the bytes
+ * received can notice its size.
+ */
+export interface StreamedFile {
+  bytes: number;
+  declareLength?: boolean;
 }
 
 /**
@@ -82,7 +95,7 @@ export interface FakeGitHubServer {
   /** Every request answered, in order. */
   readonly requests: readonly FakeGitHubRequest[];
   /** Files the contents API serves for a repository (replacing earlier ones). */
-  setFiles(owner: string, repo: string, files: Record<string, string>): void;
+  setFiles(owner: string, repo: string, files: Record<string, string | StreamedFile>): void;
   failNext(rule: FailureRule): void;
   clearFailures(): void;
   /** Bodies sent to one operation, in order; `accepted` keeps only those answered 2xx (a dropped answer counts: it took effect). */
@@ -150,12 +163,34 @@ interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  stream?: StreamedFile;
+}
+
+/** Writes a {@link StreamedFile} a chunk at a time, waiting for the socket to drain; stops when the client hangs up. */
+function sendStream(res: http.ServerResponse, status: number, headers: Record<string, string>, file: StreamedFile, record: FakeGitHubRequest): void {
+  const chunk = Buffer.from(`${"x".repeat(1023)}\n`.repeat(64));
+  res.writeHead(status, { ...headers, ...(file.declareLength === false ? {} : { "content-length": String(file.bytes) }) });
+  record.bytesSent = 0;
+  let closed = false;
+  res.on("close", () => (closed = true));
+  const pump = (): void => {
+    while (!closed && (record.bytesSent ?? 0) < file.bytes) {
+      const piece = chunk.subarray(0, Math.min(chunk.length, file.bytes - (record.bytesSent ?? 0)));
+      record.bytesSent = (record.bytesSent ?? 0) + piece.length;
+      if (!res.write(piece)) {
+        res.once("drain", pump);
+        return;
+      }
+    }
+    if (!closed) res.end();
+  };
+  pump();
 }
 
 /** Starts the fake on 127.0.0.1 (port 0 unless given). */
 export async function startFakeGitHubServer(options: { port?: number; firstCheckRunId?: number } = {}): Promise<FakeGitHubServer> {
   const requests: FakeGitHubRequest[] = [];
-  const files = new Map<string, Record<string, string>>();
+  const files = new Map<string, Record<string, string | StreamedFile>>();
   const runs = new Map<number, FakeCheckRun>();
   let rules: Array<FailureRule & { left: number }> = [];
   let nextId = options.firstCheckRunId ?? 1000;
@@ -193,8 +228,10 @@ export async function startFakeGitHubServer(options: { port?: number; firstCheck
           },
         };
       case `GET ${CONTENTS}`: {
-        const text = files.get(`${params.owner}/${params.repo}`)?.[params.path ?? ""];
-        return text === undefined ? { status: 404, body: { message: "Not Found" } } : { status: 200, body: text, headers: { "content-type": "text/plain; charset=utf-8" } };
+        const file = files.get(`${params.owner}/${params.repo}`)?.[params.path ?? ""];
+        if (file === undefined) return { status: 404, body: { message: "Not Found" } };
+        const headers = { "content-type": "text/plain; charset=utf-8" };
+        return typeof file === "string" ? { status: 200, body: file, headers } : { status: 200, stream: file, headers };
       }
       case `POST ${CHECK_RUNS}`: {
         const run: FakeCheckRun = { id: nextId++, owner: params.owner ?? "", repo: params.repo ?? "", fields: { ...(body as Record<string, unknown>) } };
@@ -257,6 +294,10 @@ export async function startFakeGitHubServer(options: { port?: number; firstCheck
     }
     record.status = reply.status;
     requests.push(record);
+    if (reply.stream) {
+      sendStream(res, reply.status, reply.headers ?? {}, reply.stream, record);
+      return;
+    }
     const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body ?? "");
     res.writeHead(reply.status, { "content-type": "application/json; charset=utf-8", ...reply.headers, "content-length": Buffer.byteLength(text) });
     res.end(text);

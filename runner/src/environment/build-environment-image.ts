@@ -1,10 +1,20 @@
 import type Docker from "dockerode";
+import { chmod, readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { LABEL_ENV_KEY, LABEL_MANAGED } from "../docker/labels.js";
 import { describeError } from "../../../src/domain/errors.js";
 import { ENV_IMAGE_REPO, VENV_PATH } from "./environment.js";
 import { EnvironmentError } from "./environment-error.js";
 import { LABEL_ENV_DJANGO, LABEL_ENV_PACKAGES, LABEL_ENV_PYTHON } from "./environment-labels.js";
 import { runBuildContainer, type BuildContainerLimits } from "./run-build-container.js";
+import { ownedDirectoryArchive } from "./owned-directory-archive.js";
+
+/**
+ * The install runs as this uid/gid, not root: the wheels' code (a .pth file
+ * runs at every start of the venv's Python, `pip list` included) can write
+ * only the venv, which is the one thing it owns. See docs/architecture.md.
+ */
+export const ENV_BUILD_UID = 10001;
 
 const FREEZE_MARK = "::ponyci-freeze::";
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -52,6 +62,7 @@ export async function buildEnvironmentImage(docker: Docker, options: BuildEnviro
   const env = [...baseEnv.filter((e) => !e.startsWith("PATH=") && !e.startsWith("VIRTUAL_ENV=")), `PATH=${VENV_PATH}/bin:${basePath}`, `VIRTUAL_ENV=${VENV_PATH}`];
   const quoted = options.files.map((f) => `'/wheels/${f.replace(/'/g, "")}'`).join(" ");
   const script = installScript(quoted, options.uv !== undefined, options.parentImage !== undefined);
+  await letBuildUserRead(options.wheelsDir);
   const lines: string[] = [];
   let frozen: string[] | undefined;
   const labels = {
@@ -62,9 +73,23 @@ export async function buildEnvironmentImage(docker: Docker, options: BuildEnviro
   };
   const { timedOut } = await runBuildContainer(
     docker,
-    { image: options.parentImage ?? options.baseImage, script, env, binds: [`${options.wheelsDir}:/wheels:ro`, ...(options.uv ? [`${options.uv}:${UV_IN_CONTAINER}:ro`] : [])], labels, limits: options.limits },
+    {
+      image: options.parentImage ?? options.baseImage,
+      script,
+      // HOME on the tmpfs: the installers' caches and config never land in the image.
+      env: [...env, "HOME=/tmp"],
+      binds: [`${options.wheelsDir}:/wheels:ro`, ...(options.uv ? [`${options.uv}:${UV_IN_CONTAINER}:ro`] : [])],
+      labels,
+      limits: options.limits,
+      user: `${ENV_BUILD_UID}:${ENV_BUILD_UID}`,
+    },
     {
       signal: options.signal,
+      // The trusted step, from Pony CI's own code and before anything runs: the
+      // (empty, or the Django layer's) venv directory, owned by the install's uid.
+      beforeStart: async (container) => {
+        await container.putArchive(await ownedDirectoryArchive(VENV_PATH, ENV_BUILD_UID), { path: "/" });
+      },
       onLine: (line) => {
         if (frozen) {
           if (line.trim()) frozen.push(line.trim());
@@ -103,6 +128,21 @@ export async function buildEnvironmentImage(docker: Docker, options: BuildEnviro
   );
   if (timedOut) throw new EnvironmentError("project", `Installing the downloaded wheels into ${VENV_PATH} did not finish within ${options.limits?.timeoutSec ?? "the build deadline"} s.`);
   return installedPackages(frozen ?? []);
+}
+
+/**
+ * The wheels directory is Pony CI's own (a scratch directory, 0700, inside
+ * the 0700 cache): the install's uid must read it through the read-only
+ * mount, so it and its regular files become 0755/0644. No host user gains
+ * anything: the directories above stay 0700. Symlinks are left alone.
+ */
+async function letBuildUserRead(dir: string): Promise<void> {
+  try {
+    await chmod(dir, 0o755);
+    for (const entry of await readdir(dir, { withFileTypes: true })) if (entry.isFile()) await chmod(join(dir, entry.name), 0o644);
+  } catch (error) {
+    throw new EnvironmentError("infrastructure", `Could not share ${dir} with the environment build: ${describeError(error)}`, { cause: error });
+  }
 }
 
 /** Where the host's uv binary is mounted (read-only) in the build container. */

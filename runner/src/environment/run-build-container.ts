@@ -25,6 +25,12 @@ export interface BuildContainerSpec {
    * system with a tmpfs /tmp, like a test container.
    */
   untrusted?: { user: string; limits: BuildContainerLimits };
+  /**
+   * Run as this user ("uid:gid", never root) on a root file system that stays
+   * writable (an environment build is committed, so its changes must land
+   * there), with a tmpfs /tmp; the user can write only what it owns.
+   */
+  user?: string;
 }
 
 export interface BuildContainerLimits {
@@ -49,6 +55,8 @@ export interface BuildContainerOptions {
   signal?: AbortSignal;
   /** Every output line (stdout and stderr), as it comes. */
   onLine?: (line: string) => void;
+  /** Runs after the container is created, before it starts (e.g. to put a directory owned by `user` into it). */
+  beforeStart?: (container: Docker.Container) => Promise<void>;
   /** Runs after the script exited, before the container is removed (to commit it). */
   afterExit?: (container: Docker.Container, exitCode: number) => Promise<void>;
 }
@@ -80,7 +88,7 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
         AttachStderr: true,
         NetworkDisabled: true,
         Labels: { [LABEL_MANAGED]: "1", [LABEL_OWNER]: CONTAINER_OWNER, [LABEL_ENV_BUILD]: "1", ...spec.labels },
-        User: spec.untrusted?.user,
+        User: spec.untrusted?.user ?? spec.user,
         HostConfig: {
           NetworkMode: "none",
           Binds: spec.binds ?? [],
@@ -94,11 +102,18 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
           Ulimits: [{ Name: "nofile", Soft: 4096, Hard: 4096 }],
           ...(spec.untrusted
             ? { ReadonlyRootfs: true, Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g", "/run": "rw,nosuid,nodev,size=16m" } }
-            : {}),
+            : spec.user
+              ? { Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g" } }
+              : {}),
         },
       });
     } catch (error) {
       throw new EnvironmentError("infrastructure", `Docker could not create a build container from ${spec.image}: ${describeError(error)}`, { cause: error });
+    }
+    try {
+      await options.beforeStart?.(container);
+    } catch (error) {
+      throw new EnvironmentError("infrastructure", `Docker could not prepare a build container from ${spec.image}: ${describeError(error)}`, { cause: error });
     }
     options.signal?.addEventListener("abort", kill, { once: true });
     const splitter = createLineSplitter({ onLine: (line) => options.onLine?.(line), maxLineBytes: 4096, budget: { left: limits.logLimitBytes } });
