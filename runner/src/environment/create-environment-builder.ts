@@ -123,7 +123,6 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       const detected = {
         requirements: checkRequirementLines(request.requirements, "requirements"),
         constraints: checkRequirementLines(request.constraints ?? [], "constraints"),
-        files: [] as { path: string; content: string }[],
         sources: request.sources ?? [],
         notes: request.notes ?? [],
       };
