@@ -66,7 +66,8 @@ export interface DetectTestRequirementsOptions {
  * Every other line must be a PEP 508 requirement (name, extras, versions,
  * marker): it is parsed strictly and kept only in its re-serialised form, so
  * nothing of the repository's spelling reaches pip. Pure: all reading goes
- * through `readFile`.
+ * through `readFile`. Runs on the host at planning time (planJobSpec), over
+ * the files planning read; the runner never calls it.
  * @throws RequirementsError naming the file and line of the first pip
  *   option, URL, path, control character or malformed requirement.
  */
