@@ -5,6 +5,7 @@ import type { BuildRequest } from "./build-request.js";
 import { fanOut, type BuildListener } from "./build-listener.js";
 import { storeJobPlan } from "./job-plan.js";
 import { planJobSpec } from "./plan-job-spec.js";
+import { planFromRepoFiles } from "./plan-from-repo-files.js";
 import { planMatrix, type MatrixPlan } from "./plan-matrix.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { repoConfigPaths } from "./config/repo-config.js";
@@ -14,9 +15,6 @@ import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord, NewJob } from "../store/job-rows.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
-
-/** What planning reads, fetched at once in parallel (one round trip); planning may ask for more. */
-const FIRST_READS = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg"];
 
 /** Reads files of a repository at a commit (GitHub's contents API, or the git mirror). */
 export type ReadRepoFiles = (request: BuildRequest, paths: string[]) => Promise<Map<string, string | undefined>>;
@@ -29,8 +27,8 @@ const PLAN_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
  * failing) must not be re-planned at every start for ever.
  */
 export const MAX_PLAN_ATTEMPTS = 8;
-/** Planning files (repository config, tox.ini, pyproject.toml, setup.cfg) bigger than this are a config error, never parsed. */
-export const MAX_PLANNING_FILE_BYTES = 256 * 1024;
+/** Re-exported: where planning's size bound lives now. */
+export { MAX_PLANNING_FILE_BYTES } from "./plan-from-repo-files.js";
 
 /** What the queue carries: the job id; everything else is in the store. */
 export interface CellJobPayload {
@@ -194,38 +192,22 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id });
   }
 
-  /**
-   * Plans from the files at the commit: the usual ones are fetched in one
-   * parallel round; should planning ask for another file, it is fetched in a
-   * further round and the plan made again (pure, so that is cheap).
-   */
+  /** Plans from the files at the commit (planFromRepoFiles: one round of reads, more for `-r` includes). */
   async function readAndPlan(request: BuildRequest): Promise<{ plan: MatrixPlan; jobs: NewJob[] }> {
-    const files = new Map<string, string | undefined>();
-    let wanted = FIRST_READS;
-    for (let round = 0; ; round++) {
-      const fetched = await options.readFiles(request, wanted);
-      for (const path of wanted) files.set(path, checkPlanningFileSize(path, fetched.get(path)));
-      const asked = new Set<string>();
-      const read = (path: string) => {
-        if (!files.has(path)) asked.add(path);
-        return files.get(path);
-      };
-      let plan: MatrixPlan;
-      let jobs: NewJob[];
+    return planFromRepoFiles((paths) => options.readFiles(request, paths), (read, files) => {
       try {
-        plan = planMatrix(read, { maxCells: options.maxCells, availablePython: options.availablePython });
-        jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
+        const plan = planMatrix(read, { maxCells: options.maxCells, availablePython: options.availablePython });
+        const jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
           cell,
           external: storeJobPlan(planJobSpec(plan, cell, { onlyTests: request.rerun?.onlyTests }), request.rerun?.ofJob) as Record<string, unknown>,
         }));
+        return { plan, jobs };
       } catch (error) {
         if (!(error instanceof ExpansionLimitError)) throw error;
         const file = ["tox.ini", "setup.cfg", "pyproject.toml"].find((path) => files.get(path)?.includes("tox")) ?? "tox.ini";
         throw new RepoConfigError({ file, message: `${file}: ${error.message}. Write fewer {…} alternatives.`, cause: error });
       }
-      if (asked.size === 0 || round >= 3) return { plan, jobs };
-      wanted = [...asked];
-    }
+    });
   }
 
   async function supersede(request: BuildRequest, byBuildId: number): Promise<void> {
@@ -236,14 +218,6 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     log.info({ repo: request.repo.name, jobs: stale.length, by: byBuildId }, "superseding older commits' jobs");
     await service.cancelJobs(stale, `superseded by ${request.sha.slice(0, 7)}`);
   }
-}
-
-/** A planning file over {@link MAX_PLANNING_FILE_BYTES} is refused before any parser sees it. */
-function checkPlanningFileSize(path: string, text: string | undefined): string | undefined {
-  if (text === undefined || text.length <= MAX_PLANNING_FILE_BYTES / 4) return text;
-  const bytes = Buffer.byteLength(text);
-  if (bytes <= MAX_PLANNING_FILE_BYTES) return text;
-  throw new RepoConfigError({ file: path, message: `${path} is ${bytes} bytes: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
 }
 
 function isRerun(build: BuildRecord): boolean {

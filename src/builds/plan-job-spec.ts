@@ -1,5 +1,8 @@
 import { usesService, type Cell } from "../domain/cell.js";
 import type { JobSpec } from "../domain/job-spec.js";
+import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
+import { RepoConfigError } from "./config/repo-config-error.js";
+import { detectTestRequirements, type DetectedRequirements } from "./detect-test-requirements.js";
 import type { MatrixPlan } from "./plan-matrix.js";
 import { toxDefaultSetenv } from "./tox/resolve-tox-env.js";
 
@@ -9,17 +12,21 @@ import { toxDefaultSetenv } from "./tox/resolve-tox-env.js";
  * - commands: the config's `test:` when given; else the commands of the
  *   cell's tox env (pre, main, post, set_env, change_dir); else none (the
  *   harness detects Django's runner or pytest);
- * - requirements: the config's `install:`, exactly (it replaces detection and
- *   tox deps alike, as docs/repo-config.md says), or else the tox deps and
- *   extras of the cell, with the runner adding what it detects in the
- *   checkout (not with tox's skip_install: then only deps, as tox does);
+ * - requirements: the complete list, decided here (detectTestRequirements over
+ *   the repository's files): the config's `install:`, exactly (it replaces
+ *   detection and tox deps alike, as docs/repo-config.md says), or else the
+ *   tox deps and extras of the cell plus what the checkout's requirement
+ *   files and package metadata name (not with tox's skip_install: then only
+ *   deps, as tox does); `-r` includes expanded, every line re-serialised;
  * - ignoreOutcome and notes: from the tox env;
  * - timeout: the config's `timeout:` only when the repository has a config
  *   file, else the runner's default;
  * - services: the cell's database service (version and server arguments
  *   from the config), and the environment asks for its driver.
+ * @throws RepoConfigError naming the file and line of a requirement Pony CI
+ *   will not install (a pip option, URL, path, malformed line).
  */
-export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFor"> & Partial<Pick<MatrixPlan, "services">>, cell: Cell, options: { onlyTests?: string[] } = {}): JobSpec {
+export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFor"> & Partial<Pick<MatrixPlan, "services" | "readFile">>, cell: Cell, options: { onlyTests?: string[] } = {}): JobSpec {
   const { config } = plan;
   const tox = plan.toxFor?.(cell);
   const toxDeps = tox ? tox.requirements : plan.depsFor(cell) ?? [];
@@ -32,13 +39,20 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
   const setenv = tox && !useToxCommands ? Object.fromEntries(Object.entries(tox.env).filter(([k, v]) => !v.includes("{") && defaults[k] !== v)) : {};
   // The cell's database service (planMatrix checked it is provided; a config-less default otherwise).
   const service = usesService(cell) ? (plan.services?.find((s) => s.name === cell.database) ?? { name: cell.database, args: [] }) : undefined;
+  const detect = config.install === undefined && (tox?.detectRequirements ?? true);
+  const detected = decideRequirements(plan.readFile ?? (() => undefined), config.file ?? ".github/ponyci.yml", {
+    install: config.install ?? (detect ? undefined : toxDeps),
+    extraDeps: detect && toxDeps.length > 0 ? toxDeps : undefined,
+  });
   const spec: JobSpec = {
     cell,
     environment: {
       python: cell.python,
       django: cell.django,
-      requirements: config.install ? [...config.install] : toxDeps,
-      detectRequirements: config.install === undefined && (tox?.detectRequirements ?? true),
+      requirements: detected.requirements,
+      ...(detected.constraints.length ? { constraints: detected.constraints } : {}),
+      ...(detected.sources.length ? { sources: detected.sources } : {}),
+      ...(detected.notes.length ? { requirementNotes: detected.notes } : {}),
       ...(service ? { database: service.name } : {}),
     },
     env: { ...setenv, ...config.env },
@@ -51,4 +65,15 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
   if (tox?.ignoreOutcome) spec.ignoreOutcome = true;
   if (notes.length > 0) spec.notes = notes;
   return spec;
+}
+
+/** detectTestRequirements, its errors as the config errors they are (file and line kept). */
+function decideRequirements(readFile: (path: string) => string | undefined, configFile: string, options: { install?: string[]; extraDeps?: string[] }): DetectedRequirements {
+  try {
+    return detectTestRequirements({ readFile, ...options });
+  } catch (error) {
+    if (!(error instanceof RequirementsError)) throw error;
+    const file = ["config install", "tox deps"].includes(error.file) ? error.file === "tox deps" ? "tox.ini" : configFile : error.file;
+    throw new RepoConfigError({ file, line: error.line, message: error.message, cause: error });
+  }
 }

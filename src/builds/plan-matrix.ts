@@ -43,6 +43,12 @@ export interface MatrixPlan {
    * tox configuration. Optional so plans made by hand (tests, benchmarks) need not say.
    */
   toxFor?: (cell: Pick<Cell, "python" | "django" | "database">) => ToxJobParts | undefined;
+  /**
+   * The repository's files at the commit, for planJobSpec's requirement
+   * detection (requirement files, package metadata, `-r` includes).
+   * Optional so plans made by hand need not say: then nothing is detected.
+   */
+  readFile?: ReadRepoFile;
 }
 
 /** Options for {@link planMatrix}. */
@@ -90,7 +96,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
     const expanded = expandMatrix(spec, { ...select, file: config.file });
     const lines = config.matrix.lines ?? {};
     checkServices(expanded.cells, config.services, { file: config.file, line: lines.database ?? lines.include?.[0] ?? lines.python });
-    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor, services: config.services , toxFor };
+    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor, services: config.services, toxFor, readFile };
   }
 
   const derived = [
@@ -111,7 +117,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
     const services = source === "tox" ? servicesWithToxDefaults(config.services, selection.cells) : config.services;
     for (const service of services.slice(config.services.length)) notes.push(`tox factors ask for ${service.name}: a ${service.name} service runs beside those cells`);
     checkServices(selection.cells, services, { file: config.file ?? found.file });
-    return { source, cells: selection.cells, notes, config, depsFor, services , toxFor };
+    return { source, cells: selection.cells, notes, config, depsFor, services, toxFor, readFile };
   }
 
   const cells = defaultPython.flatMap((python) => defaultDjango.map((django) => ({ python, django })));
@@ -124,7 +130,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
       message: `The default matrix (Python ${defaultPython.join(", ")} × Django ${defaultDjango.join(", ")}) leaves no cell this installation can run (${selection.notes.join("; ")}). Add \`python:\` and \`django:\` lists to ${file}.`,
     });
   }
-  return { source: "default", cells: selection.cells, notes, config, depsFor, services: config.services , toxFor };
+  return { source: "default", cells: selection.cells, notes, config, depsFor, services: config.services, toxFor, readFile };
 }
 
 function readRepoConfig(readFile: ReadRepoFile, notes: string[]): RepoConfig {

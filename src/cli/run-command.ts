@@ -14,6 +14,7 @@ import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
 import { selectCells } from "./select-cells.js";
 import { planJobSpec } from "../builds/plan-job-spec.js";
+import { planFromRepoFiles } from "../builds/plan-from-repo-files.js";
 import type { JobSpec } from "../domain/job-spec.js";
 import { renderJunitReport } from "../reports/render-junit-report.js";
 import { createReportCell, createRunReport } from "../reports/run-report.js";
@@ -73,10 +74,16 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   out.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
 
   // 1. Plan: the repository's config and matrix, narrowed by the flags.
-  const files = await runner.checkout.readFiles({ url: source.url, sha: source.sha }, ["tox.ini", "pyproject.toml", "setup.cfg", ".github/ponyci.yml", ".github/ponyci.yaml"]);
+  // The same reads as the server's planning (requirement files and their `-r` includes too).
   let plan: MatrixPlan;
+  let specs: JobSpec[];
+  let selection: ReturnType<typeof selectCells>;
   try {
-    plan = planMatrix((file) => files.get(file), { maxCells: deps.settings.maxCells });
+    ({ plan, selection, specs } = await planFromRepoFiles((paths) => runner.checkout.readFiles({ url: source.url, sha: source.sha }, paths), (read) => {
+      const plan = planMatrix(read, { maxCells: deps.settings.maxCells });
+      const selection = selectCells(plan, { python: splitList(values.python), django: splitList(values.django) });
+      return { plan, selection, specs: selection.cells.map((cell) => planJobSpec(plan, cell)) };
+    }));
   } catch (error) {
     if (error instanceof RepoConfigError) {
       out.write(`✗ ${error.message}\n`);
@@ -84,23 +91,12 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
     }
     throw error;
   }
-  const selection = selectCells(plan, { python: splitList(values.python), django: splitList(values.django) });
   for (const note of [...plan.notes, ...selection.notes]) out.write(`  note: ${note}\n`);
   if (selection.cells.length === 0) {
     out.write("✗ No cell to run: the flags leave nothing of the matrix\n");
     return 2;
   }
   out.write(`Matrix (${selection.source}): ${selection.cells.map(cellName).join(", ")}\n`);
-  let specs: JobSpec[];
-  try {
-    specs = selection.cells.map((cell) => planJobSpec(plan, cell));
-  } catch (error) {
-    if (error instanceof RepoConfigError) {
-      out.write(`✗ ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
 
   // 2. Run the cells, `jobs` at a time, with live progress.
   const reports: CellReport[] = new Array(selection.cells.length);

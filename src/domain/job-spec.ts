@@ -14,18 +14,19 @@ export interface EnvironmentSpec {
   /** "4.2" → newest 4.2.x on PyPI; "5.2.3" → exactly that (same as `cell.django`). */
   django: string;
   /**
-   * pip requirement lines to install besides Django: specs ("factory-boy>=3")
-   * and "-r path" entries relative to the repository root. Django lines in
-   * here are dropped (the cell's Django wins).
+   * Everything to install besides Django, decided by the planner
+   * (src/builds/detect-test-requirements.ts): PEP 508 requirement lines,
+   * strictly parsed and re-serialised ("factory-boy>=3"), `-r` includes
+   * already expanded, never Django, never a pip option. The runner installs
+   * exactly these.
    */
   requirements: string[];
-  /**
-   * Transitional, until the planner detects requirements itself: true when the
-   * runner should add what it detects in the checkout (requirements files,
-   * package metadata) to `requirements`; false when `requirements` is exactly
-   * what to install (the repository config's `install:` was given).
-   */
-  detectRequirements: boolean;
+  /** Specs of `-c` constraint files, the same form; absent: none. */
+  constraints?: string[];
+  /** Where the requirements came from, for the cell log ("requirements.txt", "pyproject.toml extra [test]"). */
+  sources?: string[];
+  /** What detection skipped and why (editable installs, includes outside the repository), for the cell log. */
+  requirementNotes?: string[];
   /**
    * The cell runs on this database service: unless the requirements already
    * name a driver for it, the runner adds one (psycopg[binary] for
@@ -97,13 +98,13 @@ export interface CommandPlan {
 }
 
 /**
- * A job spec with the defaults of a repository without settings: detected
- * requirements, no extra variables, the harness's own test command.
+ * A job spec with the defaults of a repository without settings: nothing
+ * to install besides Django, no extra variables, the harness's own test command.
  */
 export function createJobSpec(cell: Cell, parts: Partial<Omit<JobSpec, "cell">> = {}): JobSpec {
   return {
     cell,
-    environment: { python: cell.python, django: cell.django, requirements: [], detectRequirements: true },
+    environment: { python: cell.python, django: cell.django, requirements: [] },
     env: {},
     ...parts,
   };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
@@ -9,6 +9,7 @@ import { EnvironmentError } from "../../runner/src/environment/environment-error
 import { runBuildContainer } from "../../runner/src/environment/run-build-container.js";
 import { createPipRunner, type PipRunner } from "../../runner/src/environment/run-pip.js";
 import { createMetrics } from "../../src/metrics/create-metrics.js";
+import { planRequirements } from "../support/plan-requirements.js";
 
 // Real Docker, real PyPI through the host's pip. Cold builds are few on purpose (each ~20-40 s).
 const docker = createDocker();
@@ -36,12 +37,6 @@ function builder(options: Partial<EnvironmentBuilderOptions> = {}) {
   return createEnvironmentBuilder({ docker, cacheDir, keySalt: salt, ...options });
 }
 
-async function workspace(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(root, "ws-"));
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-  return dir;
-}
-
 /** Run a script in a no-network container from `image`; its output lines. */
 async function runIn(image: string, script: string): Promise<{ exitCode: number; lines: string[] }> {
   const lines: string[] = [];
@@ -60,16 +55,16 @@ afterAll(async () => {
 });
 
 describe("createEnvironmentBuilder", () => {
-  let ws42: string;
+  let ws42: ReturnType<typeof planRequirements>;
 
   it("builds Python 3.11 × Django 4.2 with the test requirements once, even when asked twice at the same time", async () => {
-    ws42 = await workspace({ "requirements-test.txt": "factory-boy\n-e .\nDjango>=3\n" });
+    ws42 = planRequirements({ "requirements-test.txt": "factory-boy\n-e .\nDjango>=3\n" });
     const pip = countingPip();
     // The server's registry, fed through the builder's EnvironmentMetrics port (as createLocalRunner wires it).
     const metrics = createMetrics({ defaultMetrics: false });
     const envs = builder({ runPip: pip.runPip, metrics: metrics.environment });
     const logs: string[] = [];
-    const request = { python: "3.11", django: "4.2", workspace: ws42 };
+    const request = { python: "3.11", django: "4.2", ...ws42 };
     // Either call may be the one that builds (the other waits for it): both collect the log.
     const [a, b] = await Promise.all([envs.ensure(request, { onLog: (l) => logs.push(l) }), envs.ensure(request, { onLog: (l) => logs.push(l) })]);
     built.add(a.image);
@@ -95,23 +90,23 @@ describe("createEnvironmentBuilder", () => {
   }, 300_000);
 
   it("finds the image again without pip or the network, and refreshes the Django series only after the TTL", async () => {
-    const warm = await builder({ runPip: failingPip }).ensure({ python: "3.11", django: "4.2", workspace: ws42 });
+    const warm = await builder({ runPip: failingPip }).ensure({ python: "3.11", django: "4.2", ...ws42 });
     expect(warm.built).toBe(false);
     expect(warm.django).toMatch(/^4\.2\.\d+$/);
     expect(warm.packages.some((p) => /^factory[-_]boy==/i.test(p))).toBe(true);
 
     const pip = countingPip();
     const later = builder({ runPip: pip.runPip, now: () => Date.now() + 25 * 60 * 60 * 1000 });
-    const again = await later.ensure({ python: "3.11", django: "4.2", workspace: ws42 });
+    const again = await later.ensure({ python: "3.11", django: "4.2", ...ws42 });
     expect(pip.calls).toEqual(["index"]);
     expect(again.key).toBe(warm.key);
     expect(again.built).toBe(false);
   }, 120_000);
 
   it("a requirement that does not exist on PyPI is the project's error, quoting pip", async () => {
-    const ws = await workspace({ "requirements-test.txt": "factory-boy\nthis-package-does-not-exist-ponyci==1.0\n" });
+    const ws = planRequirements({ "requirements-test.txt": "factory-boy\nthis-package-does-not-exist-ponyci==1.0\n" });
     const error = await builder()
-      .ensure({ python: "3.11", django: "4.2", workspace: ws })
+      .ensure({ python: "3.11", django: "4.2", ...ws })
       .then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as EnvironmentError).kind).toBe("project");
@@ -122,16 +117,16 @@ describe("createEnvironmentBuilder", () => {
 
   it("rejects a Django version it cannot understand as the project's mistake", async () => {
     const error = await builder({ runPip: failingPip })
-      .ensure({ python: "3.11", django: "latest", workspace: ws42 })
+      .ensure({ python: "3.11", django: "latest", ...ws42 })
       .then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as EnvironmentError).kind).toBe("project");
   });
 
   it("builds Python 3.13 × Django 5.2, building a wheel-less package from its source distribution offline", async () => {
-    const ws = await workspace({ "requirements.txt": "docopt==0.6.2\n" });
+    const ws = planRequirements({ "requirements.txt": "docopt==0.6.2\n" });
     const logs: string[] = [];
-    const env = await builder().ensure({ python: "3.13", django: "5.2", workspace: ws }, { onLog: (l) => logs.push(l) });
+    const env = await builder().ensure({ python: "3.13", django: "5.2", ...ws }, { onLog: (l) => logs.push(l) });
     built.add(env.image);
     expect(env.built).toBe(true);
     expect(env.django).toMatch(/^5\.2\.\d+$/);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
@@ -8,6 +8,7 @@ import { createEnvironmentBuilder } from "../../runner/src/environment/create-en
 import { downloadWheels } from "../../runner/src/environment/download-wheels.js";
 import { defaultHostPython, type HostPython } from "../../runner/src/environment/host-python.js";
 import { pipTargetArgs } from "../../runner/src/environment/pip-target-args.js";
+import { planRequirements } from "../support/plan-requirements.js";
 import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
 import { createPipRunner, type PipRunner } from "../../runner/src/environment/run-pip.js";
 import { DEFAULT_BUILD_LIMITS } from "../../runner/src/environment/run-build-container.js";
@@ -55,17 +56,27 @@ describe("host pip takes nothing but requirements from a repository", () => {
     ["\\x1e", "\x1e"],
     ["\\x85", "\x85"],
     ["\\u2028", "\u2028"],
-  ])("a constraints line hiding options behind %s is a config error, and pip never runs", async (_shown, separator) => {
-    const workspace = await mkdtemp(join(root, "ws-"));
-    await writeFile(join(workspace, "requirements-test.txt"), "-c constraints.txt\nevil2\n");
-    await writeFile(join(workspace, "constraints.txt"), `evil2>=0${separator}--no-binary=evil2${separator}--index-url=${index.url}\n`);
+  ])("a constraints line hiding options behind %s is a config error at planning, and the builder refuses it too: pip never runs", async (_shown, separator) => {
+    const hidden = `evil2>=0${separator}--no-binary=evil2${separator}--index-url=${index.url}`;
+    // The planner reads the checkout's files: it refuses the line, naming file and line.
+    expect(() => planRequirements({ "requirements-test.txt": "-c constraints.txt\nevil2\n", "constraints.txt": `${hidden}\n` })).toThrow(RequirementsError);
+    expect(() => planRequirements({ "requirements-test.txt": "-c constraints.txt\nevil2\n", "constraints.txt": `${hidden}\n` })).toThrow(/^constraints\.txt, line 1: character U\+/);
+    // A job spec carrying it anyway (forged, or from another host) is refused by the builder before pip.
     const pip = countingPip();
     const builder = createEnvironmentBuilder({ docker: createDocker(), cacheDir: join(root, "cache"), host, runPip: pip.runPip });
-    const attempt = builder.ensure({ python: "3.11", django: "9.9", workspace });
+    const attempt = builder.ensure({ python: "3.11", django: "9.9", requirements: ["evil2"], constraints: [hidden] });
     await expect(attempt).rejects.toThrow(RequirementsError);
-    await expect(attempt).rejects.toThrow(/^constraints\.txt, line 1: character U\+/);
+    await expect(attempt).rejects.toThrow(/^job spec constraints, line 1: character U\+/);
     expect(pip.calls).toEqual([]);
     expect(existsSync(marker("evil2"))).toBe(false);
+  });
+
+  it("a job spec's include or pip option is refused by the builder: the runner reads no requirement file", async () => {
+    const pip = countingPip();
+    const builder = createEnvironmentBuilder({ docker: createDocker(), cacheDir: join(root, "cache"), host, runPip: pip.runPip });
+    await expect(builder.ensure({ python: "3.11", django: "9.9", requirements: ["-r requirements.txt"] })).rejects.toThrow(/^job spec requirements, line 1: an include is expanded by the planner/);
+    await expect(builder.ensure({ python: "3.11", django: "9.9", requirements: ["pytest", `--index-url=${index.url}`] })).rejects.toThrow(/^job spec requirements, line 2: /);
+    expect(pip.calls).toEqual([]);
   });
 
   it("an sdist whose build requires start with '-' is a config error naming it: no marker, nothing in the wheel cache", async () => {

@@ -1,24 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { createEnvironmentBuilder } from "../../runner/src/environment/create-environment-builder.js";
 import type { EnvironmentPhase } from "../../runner/src/environment/environment-metrics.js";
 import type { PipRunner } from "../../runner/src/environment/run-pip.js";
+import { planRequirements } from "../support/plan-requirements.js";
 
 // Real Docker, real PyPI: one cold build with uv (the default resolver of the server), then the warm path.
 const docker = createDocker();
 const salt = `test-uv-${randomUUID()}`;
 const images = new Set<string>();
 let root: string;
-
-async function workspace(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(root, "ws-"));
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-  return dir;
-}
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "ponyci-uv-builder-"));
@@ -40,7 +35,7 @@ describe("environment builds with uv", () => {
       metrics: { phase: (e) => void phases.push(e.phase), ensured: (e) => void outcomes.push(`${e.outcome}:${e.resolver}`) },
     });
     const files = { "requirements-test.txt": "pytest\ntyping_extensions; python_version < '3.10'\n" };
-    const env = await builder.ensure({ python: "3.11", django: "5.2", workspace: await workspace(files) }, { onLog: (line) => void lines.push(line) });
+    const env = await builder.ensure({ python: "3.11", django: "5.2", ...planRequirements(files) }, { onLog: (line) => void lines.push(line) });
     images.add(env.image);
     expect(env.built).toBe(true);
     expect(env.django).toMatch(/^5\.2\.\d+$/);
@@ -69,13 +64,13 @@ describe("environment builds with uv", () => {
       throw new Error(`pip must not run on the warm path (${args.join(" ")})`);
     };
     const warm = createEnvironmentBuilder({ docker, cacheDir, keySalt: salt, resolver: "uv", runPip: noPip });
-    const again = await warm.ensure({ python: "3.11", django: "5.2", workspace: await workspace(files) });
+    const again = await warm.ensure({ python: "3.11", django: "5.2", ...planRequirements(files) });
     expect(again).toMatchObject({ image: env.image, built: false, packages: env.packages });
 
     // A new requirement rebuilds only the project's layer: the Django layer under both images is the same one.
     const layerLines: string[] = [];
     const more = await builder.ensure(
-      { python: "3.11", django: "5.2", workspace: await workspace({ "requirements-test.txt": "pytest\nsqlparse\niniconfig\npluggy\nfreezegun\n" }) },
+      { python: "3.11", django: "5.2", ...planRequirements({ "requirements-test.txt": "pytest\nsqlparse\niniconfig\npluggy\nfreezegun\n" }) },
       { onLog: (line) => void layerLines.push(line) },
     );
     images.add(more.image);

@@ -35,7 +35,7 @@ describe("GitHub App events", () => {
     const name = `repo${repoCount++}`;
     const repo = await createFixtureRepo(fixture);
     github.installationToken(INSTALLATION_ID, { times: 5 }).createCheckRun("pony", name, { times: 20 }).updateCheckRun("pony", name, undefined, { times: 60 });
-    serveContents(github, "pony", name, { ".github/ponyci.yml": config }, 40);
+    serveContents(github, "pony", name, { ".github/ponyci.yml": config }, 8);
     return { name, full: `pony/${name}`, repo };
   }
   const creates = (name: string) => github.requests.filter((r) => r.method === "POST" && r.path === `/repos/pony/${name}/check-runs`).map((r) => r.body as Body);

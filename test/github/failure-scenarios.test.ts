@@ -74,7 +74,7 @@ describe("failure scenarios (issue 15): every failure explained", () => {
     const repo = `s${id.slice(0, 2)}`;
     const full = `pony/${repo}`;
     github.createCheckRun("pony", repo, { times: 20 }).updateCheckRun("pony", repo, undefined, { times: 60 });
-    serveContents(github, "pony", repo, { ".github/ponyci.yml": scenario.config }, 40);
+    serveContents(github, "pony", repo, { ".github/ponyci.yml": scenario.config }, 8);
     const repository = { id: 10, full_name: full, name: repo, clone_url: "/nonexistent/scripted", private: false, default_branch: "main", owner: { login: "pony" } };
 
     const steps = [];

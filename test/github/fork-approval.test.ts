@@ -64,7 +64,7 @@ describe("fork pull requests by outside contributors wait for approval", () => {
     await execa("git", ["update-ref", "refs/pull/7/head", forkSha], { cwd: base.dir });
     await execa("git", ["reset", "-q", "--hard", base.sha], { cwd: base.dir });
     github.installationToken(INSTALLATION_ID, { times: 10 }).createCheckRun("pony", name, { times: 10 }).updateCheckRun("pony", name, undefined, { times: 30 });
-    serveContents(github, "pony", name, { ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\n' }, 20);
+    serveContents(github, "pony", name, { ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\n' }, 4);
     const repository = { id: 2, full_name: `pony/${name}`, name, clone_url: base.dir, private: false, default_branch: "main", owner: { login: "pony" } };
     const creates = () => github.requests.filter((r) => r.method === "POST" && r.path === `/repos/pony/${name}/check-runs`).map((r) => r.body as Body);
     const patches = () => github.requests.filter((r) => r.method === "PATCH" && r.path.startsWith(`/repos/pony/${name}/check-runs/`)).map((r) => ({ id: Number(r.path.split("/").pop()), ...(r.body as Body) }));

@@ -19,7 +19,7 @@ describe("the cell's deadline", () => {
     const run = await runSpec(createTestRunner(), {
       jobId: id,
       source: { url: repo.dir, sha: repo.sha },
-      ...createJobSpec(cell, { environment: { python: cell.python, django: cell.django, requirements: [requirement], detectRequirements: false }, timeoutSec: 2 }),
+      ...createJobSpec(cell, { environment: { python: cell.python, django: cell.django, requirements: [requirement] }, timeoutSec: 2 }),
     });
     expect(run.finished.conclusion).toBe("timed_out");
     expect(run.finished.error?.message).toMatch(/^Timed out after 2 s during the environment build/);

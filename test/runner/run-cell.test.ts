@@ -9,6 +9,7 @@ import { createEnvironmentBuilder } from "../../runner/src/environment/create-en
 import { FIXTURES, createFixtureRepo, lineOf } from "../support/fixture-repo.js";
 import { TEST_LIMITS, collect, containersOf, createTestRunner, jobId, runSpec } from "../support/test-runner.js";
 import { createJobSpec } from "../../src/domain/job-spec.js";
+import { plannedEnvironment } from "../support/plan-requirements.js";
 
 /** runCell against real Docker: exact verdicts, counts and failure locations. */
 const runner = createTestRunner();
@@ -16,7 +17,7 @@ const runner = createTestRunner();
 async function runFixture(name: string, cell: { python: string; django: string }, extra: { onlyTests?: string[]; firstTests?: string[]; command?: string } = {}) {
   const repo = await createFixtureRepo(name);
   const id = jobId(name);
-  const run = await runSpec(runner, { jobId: id, source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(cell, extra) });
+  const run = await runSpec(runner, { jobId: id, source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(cell, { ...extra, environment: plannedEnvironment(repo.dir, cell) }) });
   expect(await containersOf(id)).toEqual([]);
   return run;
 }

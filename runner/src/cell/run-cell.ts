@@ -62,7 +62,8 @@ export interface CheckoutPort {
 /** The environment port (runner/src/environment). */
 export interface EnvironmentPort {
   ensure(
-    req: { python: string; django: string; workspace: string; install?: string[]; extraDeps?: string[]; database?: ServiceName; cacheScope?: string },
+    /** What to install, as the planner decided it (EnvironmentRequest in runner/src/environment/environment.ts). */
+    req: { python: string; django: string; requirements: string[]; constraints?: string[]; sources?: string[]; notes?: string[]; database?: ServiceName; cacheScope?: string },
     opts?: { signal?: AbortSignal; onLog?: (line: string) => void },
   ): Promise<{ image: string; built: boolean; django: string }>;
 }
@@ -222,7 +223,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       };
       let environment;
       try {
-        environment = await options.environments.ensure(environmentRequest(spec, workspace.path), { signal: phaseSignal, onLog });
+        environment = await options.environments.ensure(environmentRequest(spec), { signal: phaseSignal, onLog });
       } catch (error) {
         if (!phaseSignal.aborted && toolOutput.length > 0) {
           system(`Environment build failed; the last ${toolOutput.length} lines of its output:`);
@@ -354,13 +355,16 @@ function toDomainError(error: unknown): unknown {
   return error.kind === "project" ? new ProjectError(error.message, { cause: error }) : new InfrastructureError(error.message, { cause: error });
 }
 
-/** The environment port's request for a job spec (until the planner detects requirements, the runner's builder does). */
-function environmentRequest(spec: CellSpec, workspace: string): Parameters<EnvironmentPort["ensure"]>[0] {
-  const { python, django, requirements, detectRequirements, database } = spec.environment;
-  const request = detectRequirements
-    ? { python, django, workspace, extraDeps: requirements.length > 0 ? requirements : undefined, cacheScope: spec.source.url }
-    : { python, django, workspace, install: requirements, cacheScope: spec.source.url };
-  return database ? { ...request, database } : request;
+/** The environment port's request for a job spec: exactly what the planner decided to install. */
+function environmentRequest(spec: CellSpec): Parameters<EnvironmentPort["ensure"]>[0] {
+  const { python, django, requirements, constraints, sources, requirementNotes, database } = spec.environment;
+  return {
+    python, django, requirements, cacheScope: spec.source.url,
+    ...(constraints?.length ? { constraints } : {}),
+    ...(sources?.length ? { sources } : {}),
+    ...(requirementNotes?.length ? { notes: requirementNotes } : {}),
+    ...(database ? { database } : {}),
+  };
 }
 
 function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, string> {

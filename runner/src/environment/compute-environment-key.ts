@@ -13,8 +13,13 @@ export interface EnvironmentKeyInput {
   django: string;
   requirements: string[];
   constraints: string[];
-  /** Requirement files read, with their text: a change inside an included file changes the key. */
-  files: { path: string; content: string }[];
+  /**
+   * Requirement files read, with their text. The builder passes none since
+   * the planner expands includes into `requirements` (their lines carry the
+   * change); the empty list stays in the hash so keys of checkouts without
+   * requirement files are the same as before.
+   */
+  files?: { path: string; content: string }[];
   /** Separates key spaces (tests; forcing rebuilds after an incident). */
   salt?: string;
 }
@@ -29,7 +34,7 @@ export function computeEnvironmentKey(input: EnvironmentKeyInput): string {
     django: input.django,
     requirements: [...new Set(input.requirements)].sort(),
     constraints: [...new Set(input.constraints)].sort(),
-    files: [...input.files]
+    files: [...(input.files ?? [])]
       .sort((a, b) => a.path.localeCompare(b.path))
       .map((f) => [f.path, createHash("sha256").update(f.content).digest("hex")]),
   };

@@ -6,7 +6,8 @@ import { LABEL_ENV_KEY } from "../docker/labels.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
 import { buildEnvironmentImage } from "./build-environment-image.js";
 import { computeEnvironmentKey } from "./compute-environment-key.js";
-import { detectTestRequirements } from "./detect-test-requirements.js";
+import { parseRequirementLine } from "./parse-requirement-line.js";
+import { RequirementsError } from "./requirements-error.js";
 import { addDatabaseDriver } from "../services/add-database-driver.js";
 import { createDjangoVersionCache } from "./django-version-cache.js";
 import { downloadWheels } from "./download-wheels.js";
@@ -18,7 +19,6 @@ import { pipTargetArgs, type InterpreterProbe } from "./pip-target-args.js";
 import { probeBaseImage } from "./probe-base-image.js";
 import { createBaseImageResolver } from "./resolve-base-image.js";
 import { resolveDjangoVersion } from "./resolve-django-version.js";
-import { createWorkspaceReader } from "./read-workspace-file.js";
 import { createPipRunner, type PipRunner } from "./run-pip.js";
 import { defaultHostPython, type HostPython } from "./host-python.js";
 import { parseRequirement } from "./parse-requirement.js";
@@ -118,14 +118,14 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       if (!/^\d+\.\d+$/.test(request.python)) {
         throw new EnvironmentError("project", `Python version "${request.python}" is not understood: write it as major.minor, e.g. "3.12".`);
       }
-      // 1. What to install: pure detection over the checkout.
-      let readFile;
-      try {
-        readFile = createWorkspaceReader(request.workspace);
-      } catch (error) {
-        throw new EnvironmentError("infrastructure", `The checkout ${request.workspace} cannot be read: ${describeError(error)}`, { cause: error });
-      }
-      const detected = detectTestRequirements({ readFile, install: request.install, extraDeps: request.extraDeps });
+      // 1. What to install: the planner decided it; checked again here, so
+      // nothing but a re-serialised requirement reaches pip or uv.
+      const detected = {
+        requirements: checkRequirementLines(request.requirements, "requirements"),
+        constraints: checkRequirementLines(request.constraints ?? [], "constraints"),
+        sources: request.sources ?? [],
+        notes: request.notes ?? [],
+      };
       detected.requirements = addDatabaseDriver(detected.requirements, request.database);
       // 2. Which Django, 3. which base image: both answered locally when warm.
       const django = await resolveDjango(request.python, request.django, ensure);
@@ -357,4 +357,22 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
+}
+
+/**
+ * The planner's requirement lines, parsed once more (defence in depth: a job
+ * spec may come from the queue or another host): each must be a plain PEP 508
+ * requirement; Django lines are dropped (the cell's Django wins).
+ * @throws RequirementsError for anything else (a pip option, a URL, a path).
+ */
+function checkRequirementLines(lines: readonly string[], what: string): string[] {
+  const out: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    const parsed = parseRequirementLine(line);
+    if (parsed.type === "requirement") out.push(parsed.spec);
+    else if (parsed.type === "invalid" || parsed.type === "include" || parsed.type === "constraint") {
+      throw new RequirementsError({ file: `job spec ${what}`, line: i + 1 }, parsed.type === "invalid" ? parsed.reason : "an include is expanded by the planner, never by the runner");
+    }
+  }
+  return [...new Set(out)].sort();
 }

@@ -4,15 +4,18 @@ export interface EnvironmentRequest {
   python: string;
   /** "4.2" → newest 4.2.x on PyPI (cached for a day); "5.2.3" → exactly that. */
   django: string;
-  /** Host path of the checkout, read to detect the test dependencies. */
-  workspace: string;
   /**
-   * The repository config's `install`: requirement specs and "-r path" entries
-   * (relative to the repository root). When given, detection is skipped.
+   * What to install besides Django, as the planner decided it: PEP 508
+   * requirement lines, re-serialised (JobSpec.environment.requirements). The
+   * builder checks each again and refuses anything else.
    */
-  install?: string[];
-  /** Requirement specs from elsewhere (tox factor deps, matrix vars). */
-  extraDeps?: string[];
+  requirements: string[];
+  /** Constraint specs (`-c` files), the same form. */
+  constraints?: string[];
+  /** Where the requirements came from, for the build log. */
+  sources?: string[];
+  /** What the planner's detection skipped, passed back in `Environment.notes`. */
+  notes?: string[];
   /** The cell's database service: its driver is added unless the requirements name one (runner/src/services/add-database-driver.ts). */
   database?: "postgres" | "mariadb";
   /**
@@ -36,7 +39,7 @@ export interface Environment {
   django: string;
   /** `pip freeze` of the virtualenv, "name==version", sorted. */
   packages: string[];
-  /** What detection decided and skipped (editable installs, options…), for the cell log. */
+  /** What the planner's detection skipped (editable installs, options…), for the cell log. */
   notes: string[];
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { detectTestRequirements } from "../../runner/src/environment/detect-test-requirements.js";
+import { detectTestRequirements } from "../../src/builds/detect-test-requirements.js";
 import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
 
 const repo = (files: Record<string, string>) => (path: string) => files[path];

@@ -1,8 +1,8 @@
 import { posix } from "node:path";
-import { logicalLines, normalizeName, parseRequirementLine } from "./parse-requirement-line.js";
-import { readPyproject, type PyprojectDocument } from "./read-pyproject.js";
-import { readSetupCfg } from "./read-setup-cfg.js";
-import { RequirementsError } from "./requirements-error.js";
+import { logicalLines, normalizeName, parseRequirementLine } from "../../runner/src/environment/parse-requirement-line.js";
+import { readPyproject, type PyprojectDocument } from "../../runner/src/environment/read-pyproject.js";
+import { readSetupCfg } from "../../runner/src/environment/read-setup-cfg.js";
+import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
 
 /**
  * Runtime requirements, read first: the tests import the project, so what it
@@ -23,6 +23,8 @@ export const TEST_REQUIREMENT_FILES = [
   "test-requirements.txt",
 ];
 export const DEV_REQUIREMENT_FILE = "requirements-dev.txt";
+/** Every requirement file detection may read before any include: what planning fetches up front. */
+export const REQUIREMENT_FILES = [...RUNTIME_REQUIREMENT_FILES, ...TEST_REQUIREMENT_FILES, DEV_REQUIREMENT_FILE];
 /** Extras (and PEP 735 dependency groups) that hold test dependencies. */
 export const TEST_EXTRAS = ["test", "tests", "testing"];
 /** How deep `-r` / `-c` includes are followed. */
@@ -64,7 +66,8 @@ export interface DetectTestRequirementsOptions {
  * Every other line must be a PEP 508 requirement (name, extras, versions,
  * marker): it is parsed strictly and kept only in its re-serialised form, so
  * nothing of the repository's spelling reaches pip. Pure: all reading goes
- * through `readFile`.
+ * through `readFile`. Runs on the host at planning time (planJobSpec), over
+ * the files planning read; the runner never calls it.
  * @throws RequirementsError naming the file and line of the first pip
  *   option, URL, path, control character or malformed requirement.
  */

@@ -1,0 +1,50 @@
+import { RepoConfigError } from "./config/repo-config-error.js";
+import { repoConfigPaths } from "./config/repo-config.js";
+import { MAX_INCLUDE_DEPTH, REQUIREMENT_FILES } from "./detect-test-requirements.js";
+import type { ReadRepoFile } from "./matrix/read-repo-file.js";
+
+/** Planning files (repository config, tox.ini, pyproject.toml, setup.cfg, requirement files) bigger than this are a config error, never parsed. */
+export const MAX_PLANNING_FILE_BYTES = 256 * 1024;
+
+/**
+ * What planning reads, fetched at once in parallel (one round trip): the
+ * config, tox and package metadata, and every requirement file detection
+ * looks for. Planning may ask for more (`-r` includes, one round per level).
+ */
+export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", ...REQUIREMENT_FILES];
+
+/** Rounds of further reads: one per level of `-r` includes. */
+const MAX_READ_ROUNDS = MAX_INCLUDE_DEPTH;
+
+/**
+ * Plans from a repository's files at a commit: {@link FIRST_PLANNING_READS}
+ * are fetched in one round; should `plan` ask for another file (an `-r`
+ * include), it is fetched in a further round and `plan` called again (it is
+ * pure, so that is cheap), at most {@link MAX_READ_ROUNDS} more times; a file
+ * still unread then reads as missing. `readFiles` reads with its own bounds
+ * (the GitHub contents API, the git mirror); every file is size-checked here.
+ * @throws RepoConfigError for a file over {@link MAX_PLANNING_FILE_BYTES}, and whatever `plan` throws.
+ */
+export async function planFromRepoFiles<T>(readFiles: (paths: string[]) => Promise<Map<string, string | undefined>>, plan: (read: ReadRepoFile, files: ReadonlyMap<string, string | undefined>) => T): Promise<T> {
+  const files = new Map<string, string | undefined>();
+  let wanted = [...FIRST_PLANNING_READS];
+  for (let round = 0; ; round++) {
+    const fetched = await readFiles(wanted);
+    for (const path of wanted) files.set(path, checkPlanningFileSize(path, fetched.get(path)));
+    const asked = new Set<string>();
+    const result = plan((path) => {
+      if (!files.has(path)) asked.add(path);
+      return files.get(path);
+    }, files);
+    if (asked.size === 0 || round >= MAX_READ_ROUNDS) return result;
+    wanted = [...asked];
+  }
+}
+
+/** A planning file over {@link MAX_PLANNING_FILE_BYTES} is refused before any parser sees it. */
+function checkPlanningFileSize(path: string, text: string | undefined): string | undefined {
+  if (text === undefined || text.length <= MAX_PLANNING_FILE_BYTES / 4) return text;
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= MAX_PLANNING_FILE_BYTES) return text;
+  throw new RepoConfigError({ file: path, message: `${path} is ${bytes} bytes: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
+}
