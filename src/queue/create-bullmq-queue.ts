@@ -1,8 +1,9 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job, type MinimalJob } from "bullmq";
+import { abortRunning } from "./abort-running.js";
 import { Redis } from "ioredis";
 import { closeRedis } from "../../runner/src/util/close-redis.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
-import { CancelledError, InfrastructureError, InterruptedError } from "../domain/errors.js";
+import { InfrastructureError } from "../domain/errors.js";
 import { errorFate } from "../domain/error-fate.js";
 import { exponentialBackoff, type Backoff } from "./exponential-backoff.js";
 import type { CancelOutcome, JobProcessor, JobQueue, QueueHooks, StopOptions } from "./job-queue.js";
@@ -92,15 +93,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
     const interrupts = Number((await client.hget(interruptsKey, ourId(job))) ?? 0);
     return job.attemptsStarted - interrupts;
   };
-  const abortRunning = (jobId: string, why: "cancel" | "stop"): boolean => {
-    const entry = running.get(jobId);
-    if (!entry) return false;
-    if (entry.aborted === undefined) {
-      entry.aborted = why;
-      entry.controller.abort(why === "cancel" ? new CancelledError() : new InterruptedError());
-    }
-    return true;
-  };
+  const abort = (jobId: string, why: "cancel" | "stop"): boolean => abortRunning(running, jobId, why);
   const forget = async (jobId: string): Promise<void> => {
     await client.multi().hdel(interruptsKey, jobId).del(cancelKey(jobId)).exec();
   };
@@ -117,7 +110,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
     }
     const entry: Running = { controller: new AbortController() };
     running.set(jobId, entry);
-    if (await client.exists(cancelKey(jobId))) abortRunning(jobId, "cancel");
+    if (await client.exists(cancelKey(jobId))) abort(jobId, "cancel");
     let failure: { error: unknown } | undefined;
     try {
       await processor(queued, { signal: entry.controller.signal });
@@ -161,7 +154,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
       return true;
     },
     cancel: async (jobId): Promise<CancelOutcome> => {
-      if (abortRunning(jobId, "cancel")) return "aborted";
+      if (abort(jobId, "cancel")) return "aborted";
       const job = await queue.getJob(bullId(jobId));
       if (!job) return "absent";
       const state = await job.getState();
@@ -186,7 +179,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
       if (stopping) throw new Error("queue: start() after stop(): create a new queue");
       hooks = startHooks ?? {};
       subscriber = connect();
-      subscriber.on("message", (_channel: string, jobId: string) => void abortRunning(jobId, "cancel"));
+      subscriber.on("message", (_channel: string, jobId: string) => void abort(jobId, "cancel"));
       subscriber.subscribe(cancelChannel).catch((error: unknown) => log.error({ err: error }, "queue: cannot subscribe to cancels"));
       worker = new Worker(name, run(processor), {
         connection: connect(),
@@ -240,7 +233,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
           if (first === "timeout") {
             for (const jobId of running.keys()) {
               if (running.get(jobId)?.aborted === "cancel") continue;
-              abortRunning(jobId, "stop");
+              abort(jobId, "stop");
               putBack.push(jobId);
             }
             await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, abortGraceMs).unref())]);

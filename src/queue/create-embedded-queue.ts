@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { abortRunning } from "./abort-running.js";
 import { availableParallelism } from "node:os";
 import type { Logger } from "../domain/logger.js";
 import type { Clock } from "../store/clock.js";
 import type { StoreCore } from "../store/store-core.js";
-import { CancelledError, InterruptedError } from "../domain/errors.js";
 import { errorFate } from "../domain/error-fate.js";
 import { exponentialBackoff, type Backoff } from "./exponential-backoff.js";
 import type { CancelOutcome, JobProcessor, JobQueue, QueueHooks, RecoveredJob, StopOptions } from "./job-queue.js";
@@ -142,7 +142,7 @@ export function createEmbeddedQueue<P = unknown>(options: EmbeddedQueueOptions):
       await clock.sleep(leaseMs / 3, shutdown.signal);
       if (stopping) return;
       try {
-        for (const jobId of rows.heartbeat(owner, clock.now() + leaseMs)) abortRunning(jobId, "cancel");
+        for (const jobId of rows.heartbeat(owner, clock.now() + leaseMs)) abort(jobId, "cancel");
         const stale = rows.takeBackStale({ owner, maxAttempts, isDead: isOwnerDead });
         if (stale.length > 0) {
           log.warn({ jobs: stale.map((item) => item.jobId) }, "queue: took back the jobs of a dead process");
@@ -155,15 +155,7 @@ export function createEmbeddedQueue<P = unknown>(options: EmbeddedQueueOptions):
     }
   };
 
-  const abortRunning = (jobId: string, why: "cancel" | "stop"): boolean => {
-    const entry = running.get(jobId);
-    if (!entry) return false;
-    if (entry.aborted === undefined) {
-      entry.aborted = why;
-      entry.controller.abort(why === "cancel" ? new CancelledError() : new InterruptedError());
-    }
-    return true;
-  };
+  const abort = (jobId: string, why: "cancel" | "stop"): boolean => abortRunning(running, jobId, why);
 
   return {
     enqueue: async (jobId, payload) => {
@@ -173,7 +165,7 @@ export function createEmbeddedQueue<P = unknown>(options: EmbeddedQueueOptions):
     },
     cancel: async (jobId): Promise<CancelOutcome> => {
       if (rows.removeQueued(jobId)) return "removed";
-      if (abortRunning(jobId, "cancel")) return "aborted";
+      if (abort(jobId, "cancel")) return "aborted";
       return rows.requestCancel(jobId) ? "requested" : "absent";
     },
     recover: async () => {
@@ -210,7 +202,7 @@ export function createEmbeddedQueue<P = unknown>(options: EmbeddedQueueOptions):
       const putBack: string[] = [];
       for (const entry of [...running.values()]) {
         if (entry.aborted === "cancel") continue;
-        abortRunning(entry.item.jobId, "stop");
+        abort(entry.item.jobId, "stop");
         try {
           rows.putBack(entry.item.jobId, entry.runToken);
           putBack.push(entry.item.jobId);

@@ -8,6 +8,26 @@ import { createRecoveryScenario, OWNER, type RecoveryScenario } from "./support/
  * is planned again at every start, the server crash-looped. Now: one config
  * error check run, /ping answered all along, and after a restart too.
  */
+
+/** Asks the server's /ping every 50 ms until stopped; the statuses it got (undefined: no answer within 5 s). */
+function pollPing(port: number): { stop(): Promise<Array<number | undefined>> } {
+  const pings: Array<number | undefined> = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      pings.push((await getLocal(port, "/ping", 5_000))?.status);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    async stop() {
+      polling = false;
+      await poller;
+      return pings;
+    },
+  };
+}
+
 describe("a planning bomb pushed to a real server", () => {
   let scenario: RecoveryScenario | undefined;
   afterEach(async () => {
@@ -23,18 +43,10 @@ describe("a planning bomb pushed to a real server", () => {
         "tox.ini": "[tox]\nenvlist = py{0-100}{0-100}{0-100}{0-100}\n",
       });
       const server = await s.start();
-      const pings: Array<number | undefined> = [];
-      let polling = true;
-      const poller = (async () => {
-        while (polling) {
-          pings.push((await getLocal(server.port, "/ping", 5_000))?.status);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      })();
+      const ping = pollPing(server.port);
       expect((await s.push(server)).status).toBe(200);
       const run = await s.waitFor(() => s.github.checkRuns().find((r) => r.fields.conclusion === "failure"), 60_000, "the config error check run");
-      polling = false;
-      await poller;
+      const pings = await ping.stop();
       expect(JSON.stringify(run.fields.output)).toMatch(/expands to 104060401 names/);
       expect(pings.length).toBeGreaterThan(0);
       expect(pings.filter((status) => status !== 200)).toEqual([]);
@@ -60,18 +72,10 @@ describe("a planning bomb pushed to a real server", () => {
     try {
       s.github.setFiles(OWNER, "huge", { ".github/ponyci.yml": { bytes: 100 * 1024 * 1024, declareLength: false } });
       const server = await s.start();
-      const pings: Array<number | undefined> = [];
-      let polling = true;
-      const poller = (async () => {
-        while (polling) {
-          pings.push((await getLocal(server.port, "/ping", 5_000))?.status);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      })();
+      const ping = pollPing(server.port);
       expect((await s.push(server)).status).toBe(200);
       const run = await s.waitFor(() => s.github.checkRuns().find((r) => r.fields.conclusion === "failure"), 60_000, "the config error check run");
-      polling = false;
-      await poller;
+      const pings = await ping.stop();
       expect(JSON.stringify(run.fields.output)).toMatch(/\.github\/ponyci\.yml is over 262144 bytes/);
       const sent = s.github.requests.find((r) => r.params.path === ".github/ponyci.yml")?.bytesSent;
       expect(sent).toBeLessThan(25 * 1024 * 1024);
