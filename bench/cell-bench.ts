@@ -70,7 +70,6 @@ export async function runWarmCellBench(options: CellBenchOptions = {}): Promise<
       const begin = performance.now();
       const run = await collectCellRun(runner.cells.runCell(cellSpec(repo, label), { signal: AbortSignal.timeout(WARM_CELL_BUDGET_MS) }), begin);
       assertCellSucceeded(run, `warm cell (${label})`);
-      if (run.image) context.adoptImage(run.image);
       return run;
     };
     const bareOnce = async (image: string) => {

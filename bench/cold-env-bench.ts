@@ -6,11 +6,15 @@
  *   wheel cache), then warm; per resolver (uv, the default, and pip), side by
  *   side. Target: cold cell wall ≤ 3× warm cell wall (uv).
  * - a second project with the same dependencies, cold on the same data
- *   directory: it builds no new image for them.
+ *   directory: it builds no new environment for them; a third with one more
+ *   requirement: new environments, whose install unpacks only the new wheel.
  *
  * Run after `npm run build`: `node dist/bench/cold-env-bench.js [uv|pip|both]`.
  */
 import { randomUUID } from "node:crypto";
+import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
+import { detectTestRequirements } from "../src/builds/detect-test-requirements.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
@@ -18,9 +22,10 @@ import type { Cell } from "../src/domain/cell.js";
 import { createJobSpec } from "../src/domain/job-spec.js";
 import type { CellSpec } from "../runner/src/cell/run-cell.js";
 import { createEnvironmentBuilder } from "../runner/src/environment/create-environment-builder.js";
+import { createPipRunner } from "../runner/src/environment/run-pip.js";
+import { ensureUv, UV_VERSION } from "../runner/src/environment/uv/ensure-uv.js";
 import type { EnvironmentPhase, Resolver } from "../runner/src/environment/environment-metrics.js";
 import { resolveBaseImage } from "../runner/src/environment/resolve-base-image.js";
-import { LAYER_IMAGE_REPO } from "../runner/src/environment/uv/ensure-django-layer.js";
 import { withBenchContext, type BenchContext } from "./support/bench-context.js";
 import { BENCH_LIMITS } from "./support/bench-limits.js";
 import type { BenchRow } from "./support/bench-row.js";
@@ -39,10 +44,10 @@ const CELLS: Cell[] = [
 const TEST_REQUIREMENTS = ["pytest", "pytest-django", "factory-boy", "freezegun", "coverage"];
 const CELL_BUDGET_MS = 20 * 60_000;
 
-async function makeProject(context: BenchContext, name: string): Promise<ExampleRepo> {
+async function makeProject(context: BenchContext, name: string, more: string[] = []): Promise<ExampleRepo> {
   const dir = path.join(context.dataDir, `repo-${name}-${randomUUID().slice(0, 8)}`);
   await makeExampleRepo("polls", dir);
-  await writeFile(path.join(dir, "requirements-test.txt"), `${TEST_REQUIREMENTS.join("\n")}\n`);
+  await writeFile(path.join(dir, "requirements-test.txt"), `${[...TEST_REQUIREMENTS, ...more].join("\n")}\n`);
   await writeFile(path.join(dir, "PROJECT"), `${name}\n`);
   await execa("git", ["add", "--all"], { cwd: dir });
   await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "--quiet", "-m", name], { cwd: dir });
@@ -59,17 +64,19 @@ interface MatrixRun {
 export async function runColdEnvBench(options: { context?: BenchContext; resolvers?: Resolver[] } = {}): Promise<BenchRow[]> {
   return withBenchContext(options.context, async (context) => {
     const rows: BenchRow[] = [];
-    const images = new Set<string>();
-    try {
-      for (const resolver of options.resolvers ?? ["pip", "uv"]) {
+    {
+      for (const resolver of options.resolvers ?? ["uv", "pip"]) {
         const dataDir = path.join(context.dataDir, `cold-${resolver}-${randomUUID().slice(0, 8)}`);
         await mkdir(dataDir, { recursive: true });
         const salt = `bench-${randomUUID()}`;
         const phases = new Map<EnvironmentPhase, number[]>();
         const counts = { built: 0 };
+        // uv is a tool of the host, like Docker and git: installed once (its first fetch is timed below), not per data directory.
+        const toolsDir = path.join(tmpdir(), "ponyci-bench-tools");
         const environments = createEnvironmentBuilder({
           docker: context.docker,
           cacheDir: path.join(dataDir, "environments"),
+          toolsDir,
           baseImage: (python) => resolveBaseImage(context.docker, "auto", python),
           keySalt: salt,
           resolver,
@@ -84,24 +91,45 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
           counts.built = 0;
           const walls = await Promise.all(
             CELLS.map(async (cell) => {
-              const spec: CellSpec = { jobId: `bench-${label}-${randomUUID().slice(0, 8)}`, source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(cell) };
+              // What the planner would install for this checkout (it reads the same files at planning time).
+              const detected = detectTestRequirements({ readFile: (file) => (existsSync(path.join(repo.dir, file)) ? readFileSync(path.join(repo.dir, file), "utf8") : undefined) });
+              const job = createJobSpec(cell, { environment: { python: cell.python, django: cell.django, requirements: detected.requirements, sources: detected.sources } });
+              const spec: CellSpec = { jobId: `bench-${label}-${randomUUID().slice(0, 8)}`, source: { url: repo.dir, sha: repo.sha }, ...job };
               const begin = performance.now();
               const run = await collectCellRun(runner.cells.runCell(spec, { signal: AbortSignal.timeout(CELL_BUDGET_MS) }), begin);
               assertCellSucceeded(run, `${label} ${cell.python}×${cell.django}`);
-              if (run.image) images.add(run.image);
               return run.wallMs;
             }),
           );
           return { walls, built: counts.built, phases: new Map(phases) };
         };
+        if (resolver === "uv") {
+          const fresh = path.join(dataDir, "tools-first-fetch");
+          const t0 = performance.now();
+          await ensureUv({ toolsDir: fresh, runPip: createPipRunner() });
+          const fetchMs = performance.now() - t0;
+          await ensureUv({ toolsDir, runPip: createPipRunner() });
+          console.log(`uv ${UV_VERSION}: fetched into an empty tools directory in ${formatMs(fetchMs)} (once per host)`);
+          rows.push({ bench: "cold env (uv)", metric: `fetching uv ${UV_VERSION} the first time (once per host)`, value: formatMs(fetchMs) });
+        }
         console.log(`${resolver}: 3-cell matrix (${CELLS.map((c) => `${c.python}×${c.django}`).join(", ")}), polls + ${TEST_REQUIREMENTS.join(", ")}`);
         const project = await makeProject(context, "first");
+        // Both matrices start from a written-back disk (these machines' root is an ext4 without a journal, where
+        // creating files soon after many were deleted is several times slower).
+        await execa("sync");
         const cold = await matrix(project, "cold");
+        // uv's environments are byte-compiled in the background, at the lowest CPU weight: warm means after that.
+        const tIdle = performance.now();
+        await environments.idle();
+        const compileWait = performance.now() - tIdle;
+        const compiled = phases.get("compile") ?? [];
+        if (resolver === "uv") console.log(`  background byte-compile: done ${formatMs(compileWait)} after the cold matrix (${compiled.length} environments, median ${formatMs(summariseSamples(compiled.length ? compiled : [0]).median)} each)`);
+        await execa("sync");
         const warm = await matrix(project, "warm");
         const coldMedian = summariseSamples(cold.walls).median;
         const warmMedian = summariseSamples(warm.walls).median;
         const ratio = coldMedian / warmMedian;
-        const phaseText = [...cold.phases].map(([p, ms]) => `${p} ${formatMs(summariseSamples(ms).median)}`).join(", ");
+        const phaseText = [...cold.phases].filter(([p]) => p !== "compile").map(([p, ms]) => `${p} ${formatMs(summariseSamples(ms).median)}`).join(", ");
         console.log(`  cold: cells ${cold.walls.map(formatMs).join(", ")} (built ${cold.built}); phases (median) ${phaseText}`);
         console.log(`  warm: cells ${warm.walls.map(formatMs).join(", ")} (built ${warm.built})`);
         console.log(`  cold / warm (median cell wall): ${ratio.toFixed(2)}×`);
@@ -110,6 +138,7 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
           { bench, metric: "cold cell wall (median of 3, concurrent)", value: formatMs(coldMedian) },
           { bench, metric: "warm cell wall (median of 3, concurrent)", value: formatMs(warmMedian) },
           { bench, metric: "cold phases (median)", value: phaseText },
+          ...(resolver === "uv" ? [{ bench, metric: "background byte-compile, done after the cold matrix", value: formatMs(compileWait) }] : []),
           {
             bench,
             metric: "cold / warm",
@@ -119,26 +148,24 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
         );
         if (resolver === "uv") {
           const second = await matrix(await makeProject(context, "second"), "second");
-          console.log(`  second project, same dependencies: cells ${second.walls.map(formatMs).join(", ")}, images built ${second.built}`);
-          rows.push({ bench, metric: "second project, same deps: images built", value: String(second.built), target: "0", met: second.built === 0 });
+          console.log(`  second project, same dependencies: cells ${second.walls.map(formatMs).join(", ")}, environments built ${second.built}`);
+          rows.push({ bench, metric: "second project, same deps: environments built", value: String(second.built), target: "0", met: second.built === 0 });
+          // A new requirement: new environments, but only its wheels are unpacked; the rest are links.
+          const third = await matrix(await makeProject(context, "third", ["django-environ"]), "third");
+          const installs = third.phases.get("install") ?? [0];
+          console.log(`  third project, one more requirement: cells ${third.walls.map(formatMs).join(", ")}, environments built ${third.built}, install median ${formatMs(summariseSamples(installs).median)}`);
+          rows.push({ bench, metric: "one more requirement: cell wall (median) / install (median)", value: `${formatMs(summariseSamples(third.walls).median)} / ${formatMs(summariseSamples(installs).median)}` });
+          await environments.idle();
         }
       }
       return rows;
-    } finally {
-      // The environment images, then the Django layers under them (a layer goes only once its children have).
-      const layers = new Set<string>();
-      for (const image of images) {
-        const parent = await context.docker.getImage(image).inspect().then((info) => info.Parent, () => "");
-        if (parent) for (const tag of (await context.docker.getImage(parent).inspect().catch(() => undefined))?.RepoTags ?? []) if (tag.startsWith(`${LAYER_IMAGE_REPO}:`)) layers.add(tag);
-      }
-      for (const image of [...images, ...layers]) await context.docker.getImage(image).remove({ force: true }).catch(() => undefined);
     }
   });
 }
 
 if (isMainModule(import.meta.url)) {
   const which = process.argv[2] ?? "both";
-  const rows = await runColdEnvBench({ resolvers: which === "both" ? ["pip", "uv"] : [which as Resolver] });
+  const rows = await runColdEnvBench({ resolvers: which === "both" ? ["uv", "pip"] : [which as Resolver] });
   const { renderBenchTable } = await import("./support/bench-row.js");
   console.log(`\n${renderBenchTable(rows)}`);
 }

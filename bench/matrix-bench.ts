@@ -57,14 +57,14 @@ export async function runMatrixBench(options: MatrixBenchOptions = {}): Promise<
     console.log(`matrix: examples/polls, ${MATRIX_CELLS.map(cellName).join(", ")}; concurrency ${levels.join(", ")} on ${availableParallelism()} cores`);
 
     // 1. Warm-up: every environment exists before anything is timed.
-    const warmup = await runMatrix(runner, repo, 2, context);
+    const warmup = await runMatrix(runner, repo, 2);
     console.log(`  warm-up (environments built or found): ${formatMs(warmup.wallMs)}`);
 
     // 2. Timed rounds, levels interleaved within each round so drift in the machine's load hits them alike.
     const samples = new Map<number, { total: number[]; sumTest: number[]; sumWall: number[] }>(levels.map((level) => [level, { total: [], sumTest: [], sumWall: [] }]));
     for (let round = 0; round < rounds; round++) {
       for (const level of levels) {
-        const run = await runMatrix(runner, repo, level, context);
+        const run = await runMatrix(runner, repo, level);
         const sumTest = run.cells.reduce((sum, cell) => sum + cell.finished.testDurationMs, 0);
         const sumWall = run.cells.reduce((sum, cell) => sum + cell.wallMs, 0);
         const sample = samples.get(level);
@@ -100,7 +100,7 @@ export async function runMatrixBench(options: MatrixBenchOptions = {}): Promise<
 }
 
 /** The matrix, `concurrency` cells at a time, as the CLI runs it; throws unless every cell succeeds. */
-async function runMatrix(runner: LocalRunner, repo: ExampleRepo, concurrency: number, context: BenchContext): Promise<MatrixRun> {
+async function runMatrix(runner: LocalRunner, repo: ExampleRepo, concurrency: number): Promise<MatrixRun> {
   const signal = AbortSignal.timeout(MATRIX_BUDGET_MS);
   const cells: CellRun[] = new Array(MATRIX_CELLS.length);
   const runId = randomUUID().slice(0, 8);
@@ -112,7 +112,6 @@ async function runMatrix(runner: LocalRunner, repo: ExampleRepo, concurrency: nu
       if (!cell) return;
       const begin = performance.now();
       const run = await collectCellRun(runner.cells.runCell({ jobId: `bench-matrix-${runId}-${index}`, source: { url: repo.dir, sha: repo.sha }, ...createJobSpec(cell) }, { signal }), begin);
-      if (run.image) context.adoptImage(run.image);
       assertCellSucceeded(run, `matrix cell ${cellName(cell)}`);
       cells[index] = run;
     }

@@ -25,7 +25,6 @@ import { createJobProcessor } from "../src/builds/create-job-processor.js";
 import { createEmbeddedQueue } from "../src/queue/create-embedded-queue.js";
 import { openStore } from "../src/store/open-store.js";
 import { createLocalRunner } from "../runner/src/create-local-runner.js";
-import { ENV_IMAGE_REPO } from "../runner/src/environment/environment.js";
 import { withBenchContext, type BenchContext } from "./support/bench-context.js";
 import { BENCH_LIMITS } from "./support/bench-limits.js";
 import type { BenchRow } from "./support/bench-row.js";
@@ -127,9 +126,6 @@ export async function runPushToDoneBench(options: PushToDoneBenchOptions = {}): 
       // 3. Warm-up: environments built or found, mirror cloned.
       const warm = await pushAndWait(clone, "warm-up");
       console.log(`  warm-up: ${formatMs(warm.totalMs)}`);
-      for (const image of await context.docker.listImages({ filters: { reference: [ENV_IMAGE_REPO] } })) {
-        for (const tag of image.RepoTags ?? []) context.adoptImage(tag);
-      }
 
       // 4. Timed pushes.
       const samples: PushSample[] = [];

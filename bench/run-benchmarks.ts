@@ -3,8 +3,7 @@
  * `npm run build && npm run bench`. Numbers are information: a missed target
  * is printed, never a failure; the exit code is 1 only when a benchmark could
  * not run at all. The benchmarks share one scratch data directory, removed at
- * the end with every environment image they caused to be built
- * (PONYCI_BENCH_KEEP_IMAGES=1 keeps those images for a faster next run).
+ * the end with every environment built in it.
  */
 import { runCellBench } from "./cell-bench.js";
 import { runCheckoutBench } from "./checkout-bench.js";

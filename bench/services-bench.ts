@@ -85,7 +85,6 @@ async function benchCells(context: BenchContext, runs: number): Promise<BenchRow
     const spec = { jobId: `bench-db-${randomUUID().slice(0, 8)}`, source: { url: repo.dir, sha: repo.sha }, ...planJobSpec(plan, cell) };
     const run = await collectCellRun(runner.cells.runCell(spec, { signal: AbortSignal.timeout(CELL_BUDGET_MS) }), begin);
     assertCellSucceeded(run, `${cell.database ?? "sqlite"} cell`);
-    if (run.image) context.adoptImage(run.image);
     return run;
   };
   const pg = byDatabase.get("postgres");

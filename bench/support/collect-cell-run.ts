@@ -26,7 +26,10 @@ export async function collectCellRun(events: AsyncIterable<RunnerEvent>, begin: 
   let startedAtMs: number | undefined;
   let finishedAtMs = NaN;
   let django: CellRun["django"];
+  // PONYCI_BENCH_TRACE=1: every system line of the cell, with the time since the call (where a cold cell spends its time).
+  const trace = process.env.PONYCI_BENCH_TRACE === "1";
   for await (const event of events) {
+    if (trace && event.type === "log" && event.stream === "system") console.log(`    +${(performance.now() - begin).toFixed(0).padStart(5)} ms  ${event.line}`);
     if (event.type === "started") {
       image = event.image;
       startedAtMs = performance.now() - begin;

@@ -51,7 +51,7 @@ export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = si
     resolver: settings.resolver,
     metrics: settings.environmentMetrics,
     log,
-  }), layout.imageUseDir);
+  }), layout.environmentUseDir);
   const cells = createCellRunner({
     docker,
     checkout: trackCheckoutUse(checkout, layout.gitDir, layout.mirrorUseDir),

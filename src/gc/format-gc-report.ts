@@ -2,7 +2,7 @@ import { GC_KINDS, type GcKind } from "../../runner/src/gc/gc-item.js";
 import type { GcReport } from "../../runner/src/gc/collect-garbage.js";
 
 const LABELS: Record<GcKind, string> = {
-  image: "environment images",
+  environment: "environments",
   wheel: "wheels",
   mirror: "git mirrors",
   workspace: "workspaces",

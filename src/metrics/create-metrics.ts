@@ -42,7 +42,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const name = (value: string) => (/^[\w.:@-]{1,200}$/.test(value) ? value : "other");
 
   // Environment builds (the runner's EnvironmentMetrics port): phases, whole builds, wheels.
-  const phaseDuration = new Histogram({ name: "ponyci_environment_phase_duration_seconds", help: "Time of one phase of an environment build (resolve, download, layer, install, commit), by resolver.", labelNames: ["phase", "resolver"], buckets: [0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 900], registers: [registry] });
+  const phaseDuration = new Histogram({ name: "ponyci_environment_phase_duration_seconds", help: "Time of one phase of an environment build (resolve, download, install; compile runs after the cell has it), by resolver.", labelNames: ["phase", "resolver"], buckets: [0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 900], registers: [registry] });
   const buildDuration = new Histogram({ name: "ponyci_environment_build_duration_seconds", help: "Wall time of an environment build, by outcome (built, failed) and resolver.", labelNames: ["outcome", "resolver"], buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 900], registers: [registry] });
   const wheels = new Counter({ name: "ponyci_environment_wheels_total", help: "Wheels environment builds needed, by where they came from (downloaded, cached).", labelNames: ["source"], registers: [registry] });
 

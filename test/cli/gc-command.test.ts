@@ -32,8 +32,7 @@ describe("ponyci gc", () => {
       settings: { dataDir, diskBudgetBytes: budget },
       out: { write: (t) => void (text += t) },
       log: silentLogger,
-      // Never other tests' images on the shared daemon: an image repository nobody uses.
-      sources: (store) => [...createRunnerSources({ docker: createDocker(), dataDir, imageRepositories: ["ponyci-gctest/none"] }), ...createStoreSources(store)],
+      sources: (store) => [...createRunnerSources({ docker: createDocker(), dataDir }), ...createStoreSources(store)],
     });
     return { code, text };
   };

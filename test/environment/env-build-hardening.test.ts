@@ -1,92 +1,147 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { LABEL_ENV_KEY } from "../../runner/src/docker/labels.js";
-import { buildEnvironmentImage, ENV_BUILD_UID } from "../../runner/src/environment/build-environment-image.js";
-import { ENV_IMAGE_REPO } from "../../runner/src/environment/environment.js";
-import { runBuildContainer } from "../../runner/src/environment/run-build-container.js";
+import { buildEnvironmentDir, compileEnvironment, ENV_BUILD_UID, ensureEnvironmentStore } from "../../runner/src/environment/build-environment-dir.js";
+import { createPipRunner } from "../../runner/src/environment/run-pip.js";
+import { ensureUv } from "../../runner/src/environment/uv/ensure-uv.js";
 import { makeDistribution } from "../support/package-index.js";
+import { runInEnvironment } from "../support/run-in-environment.js";
 
 /**
- * Issue 10: an environment image is built by `docker commit`, so the build
- * container's root file system stays writable; the install runs as a uid
- * that owns only /opt/venv, without capabilities. A wheel's .pth file runs
- * (here: at the `pip list` after the install) and tries to write outside
- * the venv: only its write into the venv reaches the committed image.
+ * Issues 10 and 12: an environment is a directory of the store, built in a
+ * container as a uid that owns only what it builds, and mounted read-only
+ * into test containers (every project with the same requirements shares it,
+ * and its files are hard links into the store's unpacked wheels).
+ *
+ * The hostile wheel carries a .pth file, which Python runs at every start of
+ * the venv's interpreter; it tries to write the venv, the wheels and the
+ * system.
  */
 const docker = createDocker();
-const key = `hardening-${randomUUID()}`;
+const LIMITS = { memoryBytes: 512 * 1024 ** 2, nanoCpus: 1e9, pidsLimit: 128, timeoutSec: 240, logLimitBytes: 256 * 1024 };
+const BASE = "ponyci/python:3.11";
 let root: string;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "ponyci-env-hardening-"));
-});
-afterAll(async () => {
-  await docker.getImage(`${ENV_IMAGE_REPO}:${key}`).remove({ force: true }).catch(() => undefined);
-  await rm(root, { recursive: true, force: true });
-});
+let wheelsDir: string;
+let wheel: string;
 
 const pth = [
   "import os; open('/opt/venv/pth-ran', 'w').close()",
-  "import os; open('/usr/local/pwned', 'w').close()",
+  "import os; open('/wheels/pth-ran', 'w').close()",
   "import os; open('/etc/pwned', 'w').close()",
-  "import os; os.makedirs('/usr/local/lib/evil', exist_ok=True)",
 ].join("\n");
 
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "ponyci-env-hardening-"));
+  wheelsDir = join(root, "wheels");
+  await mkdir(wheelsDir);
+  wheel = (await makeDistribution("wheel", wheelsDir, "evilpth", "1.0", { "evilpth.pth": `${pth}\n`, "evilpth/__init__.py": "VALUE = 1\n" })).filename;
+}, 60_000);
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** The build container's settings, read from Docker while it runs (polled until it is there). */
+function watchBuildContainer(key: string) {
+  let info: Docker.ContainerInspectInfo | undefined;
+  let busy = false;
+  const poll = setInterval(() => {
+    if (info || busy) return;
+    busy = true;
+    docker
+      .listContainers({ all: true, filters: { label: [`${LABEL_ENV_KEY}=${key}`] } })
+      .then(async ([found]) => {
+        if (found) info = await docker.getContainer(found.Id).inspect();
+      })
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, 25);
+  return {
+    info: () => {
+      clearInterval(poll);
+      return info;
+    },
+  };
+}
+
+function expectHardened(info: Docker.ContainerInspectInfo | undefined) {
+  expect(info).toBeDefined();
+  expect(info?.Config.User).toBe(`${ENV_BUILD_UID}:${ENV_BUILD_UID}`);
+  expect(info?.HostConfig.CapDrop).toEqual(["ALL"]);
+  expect(info?.HostConfig.CapAdd ?? []).toEqual([]);
+  expect(info?.HostConfig.SecurityOpt).toEqual(["no-new-privileges"]);
+  expect(info?.HostConfig.NetworkMode).toBe("none");
+  expect(info?.HostConfig.Privileged).toBe(false);
+  expect(info?.HostConfig.Memory).toBe(LIMITS.memoryBytes);
+  expect(info?.HostConfig.PidsLimit).toBe(LIMITS.pidsLimit);
+  expect(info?.HostConfig.Binds).toContain(`${wheelsDir}:/wheels:ro`);
+}
+
 describe("an environment build", () => {
-  it("runs as a non-root uid owning only the venv: a .pth file cannot write outside it", async () => {
-    const wheel = await makeDistribution("wheel", root, "evilpth", "1.0", { "evilpth.pth": `${pth}\n`, "evilpth/__init__.py": "" });
-    let inspected: Promise<Docker.ContainerInspectInfo | undefined> | undefined;
-    const installed = await buildEnvironmentImage(docker, {
-      baseImage: "ponyci/python:3.11",
-      key,
-      python: "3.11",
-      django: "0",
-      wheelsDir: root,
-      files: [wheel.filename],
-      limits: { memoryBytes: 512 * 1024 ** 2, nanoCpus: 1e9, pidsLimit: 128, timeoutSec: 240, logLimitBytes: 256 * 1024 },
-      onLine: () => {
-        // The first line comes while the build container runs: look at how it was created.
-        inspected ??= docker
-          .listContainers({ filters: { label: [`${LABEL_ENV_KEY}=${key}`] } })
-          .then(([found]) => (found ? docker.getContainer(found.Id).inspect() : undefined));
-      },
+  it("pip: the wheel's .pth runs as a non-root uid in a hardened container and can write only the venv", async () => {
+    const store = await ensureEnvironmentStore(join(root, "pip-cache"));
+    const key = `hardening-pip-${randomUUID()}`;
+    const watch = watchBuildContainer(key);
+    const installed = await buildEnvironmentDir(docker, {
+      baseImage: BASE, key, python: "3.11", django: "0", wheelsDir, files: [wheel], store, buildName: ".build-pip", limits: LIMITS,
     });
     expect(installed).toEqual(["evilpth==1.0"]);
-
-    const lines: string[] = [];
-    const { exitCode } = await runBuildContainer(
-      docker,
-      {
-        image: `${ENV_IMAGE_REPO}:${key}`,
-        script: "for f in /opt/venv/pth-ran /usr/local/pwned /etc/pwned /usr/local/lib/evil; do if [ -e $f ]; then echo present $f; else echo absent $f; fi; done; stat -c 'owner %u %n' /opt/venv /opt/venv/pyvenv.cfg",
-      },
-      { onLine: (line) => lines.push(line) },
-    );
-    expect(exitCode).toBe(0);
-    expect(lines).toEqual([
-      "present /opt/venv/pth-ran",
-      "absent /usr/local/pwned",
-      "absent /etc/pwned",
-      "absent /usr/local/lib/evil",
-      `owner ${ENV_BUILD_UID} /opt/venv`,
-      `owner ${ENV_BUILD_UID} /opt/venv/pyvenv.cfg`,
-    ]);
-
-    const info = await inspected;
-    expect(info).toBeDefined();
-    expect(info?.Config.User).toBe(`${ENV_BUILD_UID}:${ENV_BUILD_UID}`);
-    expect(info?.HostConfig.CapDrop).toEqual(["ALL"]);
-    expect(info?.HostConfig.CapAdd ?? []).toEqual([]);
-    expect(info?.HostConfig.SecurityOpt).toEqual(["no-new-privileges"]);
-    expect(info?.HostConfig.NetworkMode).toBe("none");
-    expect(info?.HostConfig.Privileged).toBe(false);
-    expect(info?.HostConfig.Memory).toBe(512 * 1024 ** 2);
-    expect(info?.HostConfig.PidsLimit).toBe(128);
-    expect(info?.HostConfig.Binds).toContain(`${root}:/wheels:ro`);
+    const venv = join(store.envs, ".build-pip", "venv");
+    // The .pth ran (at `pip list`) and wrote into the venv, the one place it may; the wheels stayed read-only.
+    expect(existsSync(join(venv, "pth-ran"))).toBe(true);
+    expect(existsSync(join(wheelsDir, "pth-ran"))).toBe(false);
+    expect((await stat(venv)).uid).toBe(ENV_BUILD_UID);
+    expectHardened(watch.info());
   }, 300_000);
+
+  describe("uv", () => {
+    let store: Awaited<ReturnType<typeof ensureEnvironmentStore>>;
+    let uv: string;
+    const key = `hardening-uv-${randomUUID()}`;
+    let venv: string;
+
+    beforeAll(async () => {
+      uv = await ensureUv({ toolsDir: join(tmpdir(), "ponyci-test-tools"), runPip: createPipRunner() });
+      store = await ensureEnvironmentStore(join(root, "uv-cache"));
+      venv = join(store.envs, ".build-uv", "venv");
+    }, 180_000);
+
+    it("installs without ever starting the venv's Python: the .pth does not run, in the build or the background compile", async () => {
+      const watch = watchBuildContainer(key);
+      const installed = await buildEnvironmentDir(docker, { baseImage: BASE, key, python: "3.11", django: "0", wheelsDir, files: [wheel], store, buildName: ".build-uv", limits: LIMITS, uv });
+      expect(installed).toEqual(["evilpth==1.0"]);
+      expect(existsSync(join(venv, "lib", "python3.11", "site-packages", "evilpth.pth"))).toBe(true);
+      expect(existsSync(join(venv, "pth-ran"))).toBe(false);
+      expectHardened(watch.info());
+
+      await compileEnvironment(docker, { baseImage: BASE, venvDir: venv, key, limits: LIMITS });
+      expect(existsSync(join(venv, "pth-ran"))).toBe(false);
+      const pycache = await readdir(join(venv, "lib", "python3.11", "site-packages", "evilpth", "__pycache__"));
+      expect(pycache.some((name) => name.startsWith("__init__.cpython-311"))).toBe(true);
+      // The unpacked wheel in the store and the venv's file are one file (a hard link), not two copies.
+      expect((await stat(join(venv, "lib", "python3.11", "site-packages", "evilpth", "__init__.py"))).nlink).toBeGreaterThan(1);
+    }, 300_000);
+
+    it("a test container gets the venv read-only: the .pth runs there but can change nothing another project shares", async () => {
+      const env = { image: BASE, venvDir: venv, containerEnv: { PATH: "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", VIRTUAL_ENV: "/opt/venv" } };
+      const run = await runInEnvironment(
+        docker,
+        env,
+        [
+          "python -c 'import evilpth; print(\"imported\", evilpth.VALUE)'",
+          "echo 'VALUE = 2' > /opt/venv/lib/python3.11/site-packages/evilpth/__init__.py && echo modified || echo read-only",
+          "python -c 'import evilpth; print(\"still\", evilpth.VALUE)'",
+        ].join("; "),
+      );
+      expect(run.lines).toContain("imported 1");
+      expect(run.lines).toContain("read-only");
+      expect(run.lines).toContain("still 1");
+      expect(existsSync(join(venv, "pth-ran"))).toBe(false);
+    }, 120_000);
+  });
 });

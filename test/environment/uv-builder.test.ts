@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
@@ -8,24 +9,22 @@ import { createEnvironmentBuilder } from "../../runner/src/environment/create-en
 import type { EnvironmentPhase } from "../../runner/src/environment/environment-metrics.js";
 import type { PipRunner } from "../../runner/src/environment/run-pip.js";
 import { planRequirements } from "../support/plan-requirements.js";
+import { runInEnvironment } from "../support/run-in-environment.js";
 
 // Real Docker, real PyPI: one cold build with uv (the default resolver of the server), then the warm path.
 const docker = createDocker();
 const salt = `test-uv-${randomUUID()}`;
-const images = new Set<string>();
 let root: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "ponyci-uv-builder-"));
 });
 afterAll(async () => {
-  // Children first: a layer with a child image cannot go before it.
-  for (const image of [...images].sort((a, b) => Number(a.startsWith("ponyci/env-layer")) - Number(b.startsWith("ponyci/env-layer")))) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
   await rm(root, { recursive: true, force: true });
 });
 
 describe("environment builds with uv", () => {
-  it("resolves for the image's Python, installs offline with uv, reports each phase; the next builder finds the image without pip or uv", async () => {
+  it("resolves for the image's Python, installs offline with uv, byte-compiles in the background, reports each phase; the next builder finds it without pip or uv", async () => {
     const cacheDir = join(root, "cache");
     const phases: EnvironmentPhase[] = [];
     const outcomes: string[] = [];
@@ -36,54 +35,62 @@ describe("environment builds with uv", () => {
     });
     const files = { "requirements-test.txt": "pytest\ntyping_extensions; python_version < '3.10'\n" };
     const env = await builder.ensure({ python: "3.11", django: "5.2", ...planRequirements(files) }, { onLog: (line) => void lines.push(line) });
-    images.add(env.image);
     expect(env.built).toBe(true);
     expect(env.django).toMatch(/^5\.2\.\d+$/);
     expect(env.packages).toContain(`django==${env.django}`);
     expect(env.packages.some((p) => p.startsWith("pytest=="))).toBe(true);
     // The marker is evaluated for 3.11, not for the host: typing_extensions is not installed.
     expect(env.packages.some((p) => p.startsWith("typing-extensions=="))).toBe(false);
-    expect(phases).toEqual(["resolve", "download", "layer", "install", "commit"]);
+    expect(phases).toEqual(["resolve", "download", "install"]);
     expect(outcomes).toEqual(["built:uv"]);
-    for (const phase of phases.filter((p) => p !== "layer")) expect(lines.some((l) => new RegExp(`^\\[ponyci\\] ${phase} \\d+\\.\\d s`).test(l))).toBe(true);
+    for (const phase of phases) expect(lines.some((l) => new RegExp(`^\\[ponyci\\] ${phase} \\d+\\.\\d s`).test(l))).toBe(true);
+    // The byte-compile waits until the cell is done with the environment (settle), then runs off its path.
+    const djangoInit = join(env.venvDir, "lib", "python3.11", "site-packages", "django", "__init__.py");
+    const djangoPyc = join(env.venvDir, "lib", "python3.11", "site-packages", "django", "__pycache__", "__init__.cpython-311.pyc");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(existsSync(djangoPyc)).toBe(false);
+    expect(JSON.parse(await readFile(join(env.venvDir, "..", "env.json"), "utf8"))).toMatchObject({ compiled: false });
+    builder.settle(env.key);
+    await builder.idle();
+    expect(phases).toEqual(["resolve", "download", "install", "compile"]);
+    expect((await stat(djangoPyc)).isFile()).toBe(true);
+    expect(JSON.parse(await readFile(join(env.venvDir, "..", "env.json"), "utf8"))).toMatchObject({ compiled: true });
 
-    // The test container sees the venv: Django imports from /opt/venv.
-    const container = await docker.createContainer({ Image: env.image, Cmd: ["python", "-c", "import django, pytest; print(django.__file__)"], HostConfig: { NetworkMode: "none" } });
-    try {
-      const out: Buffer[] = [];
-      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-      stream.on("data", (chunk: Buffer) => out.push(chunk));
-      await container.start();
-      expect(((await container.wait()) as { StatusCode: number }).StatusCode).toBe(0);
-      expect(Buffer.concat(out).toString()).toContain("/opt/venv/");
-    } finally {
-      await container.remove({ force: true });
-    }
+    // The test container sees the venv: Django imports from /opt/venv, pytest's console script runs.
+    const run = await runInEnvironment(docker, env, "python -c 'import django, pytest; print(django.__file__)' && pytest --version");
+    expect(run.exitCode).toBe(0);
+    expect(run.lines.some((l) => l.startsWith("/opt/venv/"))).toBe(true);
+    expect(run.lines.some((l) => /^pytest \d/.test(l))).toBe(true);
 
     const noPip: PipRunner = async (args) => {
       throw new Error(`pip must not run on the warm path (${args.join(" ")})`);
     };
     const warm = createEnvironmentBuilder({ docker, cacheDir, keySalt: salt, resolver: "uv", runPip: noPip });
     const again = await warm.ensure({ python: "3.11", django: "5.2", ...planRequirements(files) });
-    expect(again).toMatchObject({ image: env.image, built: false, packages: env.packages });
+    expect(again).toMatchObject({ image: env.image, venvDir: env.venvDir, built: false, packages: env.packages });
 
-    // A new requirement rebuilds only the project's layer: the Django layer under both images is the same one.
+    // An environment whose compile never finished (the process died first) is compiled by the next builder that hands it out.
+    const record = JSON.parse(await readFile(join(env.venvDir, "..", "env.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(join(env.venvDir, "..", "env.json"), JSON.stringify({ ...record, compiled: false }));
+    await rm(djangoPyc);
+    const afterCrash = createEnvironmentBuilder({ docker, cacheDir, keySalt: salt, resolver: "uv", runPip: noPip });
+    expect((await afterCrash.ensure({ python: "3.11", django: "5.2", ...planRequirements(files) })).built).toBe(false);
+    await afterCrash.idle();
+    expect(existsSync(djangoPyc)).toBe(true);
+
+    // A new requirement unpacks only what is new: Django in both environments is one file (hard links into the store).
     const layerLines: string[] = [];
     const more = await builder.ensure(
       { python: "3.11", django: "5.2", ...planRequirements({ "requirements-test.txt": "pytest\nsqlparse\niniconfig\npluggy\nfreezegun\n" }) },
       { onLog: (line) => void layerLines.push(line) },
     );
-    images.add(more.image);
     expect(more.built).toBe(true);
+    expect(more.venvDir).not.toBe(env.venvDir);
     expect(more.packages.some((p) => p.startsWith("freezegun=="))).toBe(true);
-    expect(lines.some((l) => /^\[ponyci\] layer Django 5\.2\.\d+: built in/.test(l))).toBe(true);
-    expect(layerLines.some((l) => /^\[ponyci\] layer Django 5\.2\.\d+: cached/.test(l))).toBe(true);
-    const parentOf = async (image: string) => (await docker.getImage(image).inspect()).Parent;
-    const layer = await parentOf(env.image);
-    expect(layer).toBeTruthy();
-    expect(await parentOf(more.image)).toBe(layer);
-    const layerInfo = await docker.getImage(layer).inspect();
-    expect(layerInfo.RepoTags?.[0]).toMatch(/^ponyci\/env-layer:[0-9a-f]{64}$/);
-    for (const tag of layerInfo.RepoTags ?? []) images.add(tag);
+    const first = await stat(djangoInit);
+    const second = await stat(join(more.venvDir, "lib", "python3.11", "site-packages", "django", "__init__.py"));
+    expect(second.ino).toBe(first.ino);
+    expect(second.dev).toBe(first.dev);
+    await builder.idle();
   }, 900_000);
 });

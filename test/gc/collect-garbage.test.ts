@@ -1,35 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type Docker from "dockerode";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
-import { LABEL_ENV_KEY, LABEL_MANAGED } from "../../runner/src/docker/labels.js";
 import { collectGarbage, type GcReport } from "../../runner/src/gc/collect-garbage.js";
 import { createRunnerSources, runnerLayout } from "../../runner/src/gc/create-runner-sources.js";
-import { useName } from "../../runner/src/gc/list-image-items.js";
+import { environmentStore } from "../../runner/src/environment/build-environment-dir.js";
 import { recordUse } from "../../runner/src/gc/record-use.js";
 import { createStoreSources } from "../../src/gc/create-store-sources.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 
 const DAY = 24 * 3_600_000;
-/** This test's own image repository: the collector is pointed at it only, never at other tests' ponyci/env images. */
-const REPO = `ponyci-gctest/env-${process.pid}`;
 const BASE = "ponyci/python:3.11";
 
-/** A small environment image of our own: the base plus `kb` KiB of random bytes, labelled like ponyci/env images. */
-async function makeImage(docker: Docker, tag: string, kb: number): Promise<string> {
-  const container = await docker.createContainer({ Image: BASE, Cmd: ["sh", "-c", `head -c ${kb * 1024} /dev/urandom > /blob`], HostConfig: { NetworkMode: "none" } });
-  try {
-    await container.start();
-    await container.wait();
-    await container.commit({ repo: REPO, tag, _body: { Labels: { [LABEL_MANAGED]: "1", [LABEL_ENV_KEY]: tag } } } as never);
-  } finally {
-    await container.remove({ force: true });
-  }
-  return `${REPO}:${tag}`;
+/**
+ * An environment of the store (`<cache>/store/envs/<key>`): a venv holding
+ * `kb` KiB of its own and, when given, a hard link to a file of the store's
+ * unpacked wheels (which removing the environment does not free).
+ */
+function makeEnvironment(cacheDir: string, name: string, kb: number, shared?: string): { key: string; dir: string } {
+  const store = environmentStore(cacheDir);
+  const key = (name.repeat(64)).slice(0, 64);
+  const dir = join(store.envs, key);
+  mkdirSync(join(dir, "venv", "lib"), { recursive: true });
+  writeFileSync(join(dir, "venv", "lib", "own"), randomBytes(kb * 1024));
+  if (shared) linkSync(shared, join(dir, "venv", "lib", "shared"));
+  writeFileSync(join(dir, "env.json"), JSON.stringify({ version: 1, key, python: "3.11", django: "5.2.1", packages: [], resolver: "uv", compiled: true }));
+  return { key, dir };
 }
 
 function touch(path: string, content: string | Buffer, at: number) {
@@ -37,14 +38,14 @@ function touch(path: string, content: string | Buffer, at: number) {
   utimesSync(path, new Date(at), new Date(at));
 }
 
-describe("collectGarbage over a real data directory, Docker images and store", () => {
+describe("collectGarbage over a real data directory, environments, Docker and the store", () => {
   const docker = createDocker();
   const now = Date.now();
   let dataDir: string;
   let store: Store;
   let storeNow = now;
   let busyContainer: Docker.Container;
-  const images: Record<string, string> = {};
+  const envs: Record<string, { key: string; dir: string }> = {};
   const paths: Record<string, string> = {};
   let sources: ReturnType<typeof createRunnerSources>;
   let jobIds: { finished: string; running: string };
@@ -52,15 +53,24 @@ describe("collectGarbage over a real data directory, Docker images and store", (
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "ponyci-gc-"));
     const layout = runnerLayout(dataDir);
-    // Images: A is used by a container (in use), B old, C recent.
-    images.a = await makeImage(docker, "a", 64);
-    images.b = await makeImage(docker, "b", 512);
-    images.c = await makeImage(docker, "c", 64);
-    await recordUse(layout.imageUseDir, useName(images.a), new Date(now - 10 * DAY));
-    await recordUse(layout.imageUseDir, useName(images.b), new Date(now - 9 * DAY));
-    await recordUse(layout.imageUseDir, useName(images.c), new Date(now - 1 * DAY));
-    // The images were created a moment ago: their use marks are what is older. Backdate creation is impossible, so C is "recent" by its mark only.
-    busyContainer = await docker.createContainer({ Image: images.a, Cmd: ["true"], HostConfig: { NetworkMode: "none" } });
+    // Environments: A is mounted by a container (in use), B old (part of it hard links into the unpacked
+    // wheels, which removing B does not free), C recent; a crashed build's directory, an hour and more old.
+    const envStore = environmentStore(layout.environmentsDir);
+    mkdirSync(join(envStore.unpacked, "archive"), { recursive: true });
+    paths.sharedWheelFile = join(envStore.unpacked, "archive", "django.py");
+    writeFileSync(paths.sharedWheelFile, randomBytes(256 * 1024));
+    utimesSync(envStore.unpacked, new Date(now - 3 * DAY), new Date(now - 3 * DAY));
+    envs.a = makeEnvironment(layout.environmentsDir, "a", 64);
+    envs.b = makeEnvironment(layout.environmentsDir, "b", 512, paths.sharedWheelFile);
+    envs.c = makeEnvironment(layout.environmentsDir, "c", 64);
+    await recordUse(layout.environmentUseDir, envs.a.key, new Date(now - 10 * DAY));
+    await recordUse(layout.environmentUseDir, envs.b.key, new Date(now - 9 * DAY));
+    await recordUse(layout.environmentUseDir, envs.c.key, new Date(now - 1 * DAY));
+    paths.crashedBuild = join(envStore.envs, ".build-0123456789ab-cafe");
+    mkdirSync(join(paths.crashedBuild, "venv"), { recursive: true });
+    writeFileSync(join(paths.crashedBuild, "venv", "half"), randomBytes(32 * 1024));
+    utimesSync(paths.crashedBuild, new Date(now - 2 * 3_600_000), new Date(now - 2 * 3_600_000));
+    busyContainer = await docker.createContainer({ Image: BASE, Cmd: ["true"], HostConfig: { NetworkMode: "none", Binds: [`${join(envs.a.dir, "venv")}:/opt/venv:ro`] } });
 
     // Wheels: one old, one younger, one used a minute ago (within the grace period).
     const wheels = join(layout.environmentsDir, "wheels");
@@ -112,26 +122,28 @@ describe("collectGarbage over a real data directory, Docker images and store", (
     store.recordJobStarted(jobIds.running, now);
     store.appendLog(jobIds.running, ["running…"]);
 
-    sources = createRunnerSources({ docker, dataDir, imageRepositories: [REPO] });
+    sources = createRunnerSources({ docker, dataDir, now });
   }, 120_000);
 
   afterAll(async () => {
     await busyContainer?.remove({ force: true }).catch(() => undefined);
-    for (const image of Object.values(images)) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
     store?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   const allSources = () => [...sources, ...createStoreSources(store)];
   const listed = async () => (await Promise.all(allSources().map((s) => s.list()))).flat();
-  const imageExists = (image: string) => docker.getImage(image).inspect().then(() => true, () => false);
+  const envExists = (name: string) => existsSync(join(envs[name]!.dir, "venv"));
 
   it("lists every kind with what is in use marked, and a dry run removes nothing", async () => {
     const items = await listed();
     const byId = new Map(items.map((item) => [item.id, item]));
-    expect(byId.get(images.a!)?.inUse).toBe(true);
-    expect(byId.get(images.b!)?.inUse).toBe(false);
-    expect(byId.get(images.b!)!.bytes).toBeGreaterThanOrEqual(512 * 1024);
+    expect(byId.get(envs.a!.key)?.inUse).toBe(true);
+    expect(byId.get(envs.b!.key)?.inUse).toBe(false);
+    // B's own half megabyte, not the file it shares with the unpacked wheels.
+    expect(byId.get(envs.b!.key)!.bytes).toBeGreaterThanOrEqual(512 * 1024);
+    expect(byId.get(envs.b!.key)!.bytes).toBeLessThan((512 + 256) * 1024);
+    expect(byId.get(paths.crashedBuild!)).toMatchObject({ kind: "environment", garbage: true, inUse: false });
     expect(byId.get(paths.m2!)?.inUse).toBe(true);
     expect(byId.get(paths.m3!)?.inUse).toBe(true);
     expect(byId.get(paths.m1!)?.inUse).toBe(false);
@@ -141,9 +153,9 @@ describe("collectGarbage over a real data directory, Docker images and store", (
     expect(byId.get(jobIds.finished)?.inUse).toBe(false);
 
     const report = await collectGarbage({ sources: allSources(), budgetBytes: 0, dryRun: true, now: () => now });
-    expect(report.kinds.image.removed).toBe(2); // B and C: A is in use
+    expect(report.kinds.environment.removed).toBe(4); // B, C, the crashed build and the unpacked wheels: A is in use
     expect(report.kinds.workspace.removed).toBe(1);
-    for (const image of Object.values(images)) expect(await imageExists(image)).toBe(true);
+    for (const name of ["a", "b", "c"]) expect(envExists(name)).toBe(true);
     for (const path of Object.values(paths)) expect(existsSync(path)).toBe(true);
     expect(store.readLog(jobIds.finished).lines).toHaveLength(200);
   });
@@ -153,13 +165,16 @@ describe("collectGarbage over a real data directory, Docker images and store", (
     const bytesOf = (...ids: string[]) => ids.reduce((sum, id) => sum + items.find((i) => i.id === id)!.bytes, 0);
     const total = items.reduce((sum, item) => sum + item.bytes, 0);
     const garbage = items.filter((i) => i.garbage).reduce((sum, item) => sum + item.bytes, 0);
-    // Just enough to need image B (9 d), wheel w1 (8 d), mirror m1 (7 d) and the finished job's log (5 d) gone.
-    const budget = total - garbage - bytesOf(images.b!, paths.w1!, paths.m1!, jobIds.finished);
+    // Just enough to need environment B (9 d), wheel w1 (8 d), mirror m1 (7 d) and the finished job's log (5 d) gone.
+    const budget = total - garbage - bytesOf(envs.b!.key, paths.w1!, paths.m1!, jobIds.finished);
     const report: GcReport = await collectGarbage({ sources: allSources(), budgetBytes: budget, now: () => now });
 
     expect(report.errors).toEqual([]);
     expect(report.overBudget).toBe(false);
-    expect(await imageExists(images.b!)).toBe(false);
+    expect(envExists("b")).toBe(false);
+    expect(existsSync(paths.crashedBuild!)).toBe(false);
+    // The file B shared is still there for the unpacked wheels (and whoever links it next).
+    expect(existsSync(paths.sharedWheelFile!)).toBe(true);
     expect(existsSync(paths.w1!)).toBe(false);
     expect(existsSync(paths.m1!)).toBe(false);
     expect(store.readLog(jobIds.finished).lines).toEqual([]);
@@ -167,26 +182,27 @@ describe("collectGarbage over a real data directory, Docker images and store", (
     expect(store.recordDelivery("old-delivery", "push")).toBe(true); // forgotten
     expect(store.recordDelivery("new-delivery", "push")).toBe(false); // remembered
 
-    // Kept: in use (image A, the locked and the borrowed mirror, the live workspace, the running job's log), younger (C, w2), fresh (w3).
-    expect(await imageExists(images.a!)).toBe(true);
-    expect(await imageExists(images.c!)).toBe(true);
+    // Kept: in use (environment A, the locked and the borrowed mirror, the live workspace, the running job's log), younger (C, w2), fresh (w3).
+    expect(envExists("a")).toBe(true);
+    expect(envExists("c")).toBe(true);
     for (const kept of [paths.w2!, paths.w3!, paths.m2!, paths.m3!, paths.live!]) expect(existsSync(kept)).toBe(true);
     expect(store.readLog(jobIds.running).lines).toEqual(["running…"]);
 
-    expect(report.kinds.image).toMatchObject({ removed: 1, inUse: 1 });
+    expect(report.kinds.environment).toMatchObject({ removed: 2, inUse: 1 }); // B and the crashed build
     expect(report.kinds.wheel.removed).toBe(1);
     expect(report.kinds.mirror).toMatchObject({ removed: 1, inUse: 2 });
     expect(report.kinds.log).toMatchObject({ removed: 1, inUse: 1 });
     expect(report.kinds.workspace).toMatchObject({ removed: 1, inUse: 1 });
     expect(report.kinds.delivery.removed).toBe(1);
-    expect(report.kinds.image.freedBytes).toBe(bytesOf(images.b!));
+    expect(report.kinds.environment.freedBytes).toBe(bytesOf(envs.b!.key, paths.crashedBuild!));
   });
 
   it("with a budget of nothing, still keeps everything in use and fresh", async () => {
     const report = await collectGarbage({ sources: allSources(), budgetBytes: 0, now: () => now });
     expect(report.overBudget).toBe(true);
-    expect(await imageExists(images.a!)).toBe(true);
-    expect(await imageExists(images.c!)).toBe(false);
+    expect(envExists("a")).toBe(true);
+    expect(envExists("c")).toBe(false);
+    expect(existsSync(environmentStore(runnerLayout(dataDir).environmentsDir).unpacked)).toBe(false);
     expect(existsSync(paths.w2!)).toBe(false);
     for (const kept of [paths.w3!, paths.m2!, paths.m3!, paths.live!]) expect(existsSync(kept)).toBe(true);
   });

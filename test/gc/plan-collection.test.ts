@@ -3,7 +3,7 @@ import { planCollection } from "../../runner/src/gc/plan-collection.js";
 import type { GcItem } from "../../runner/src/gc/gc-item.js";
 
 const item = (id: string, bytes: number, lastUsedMs: number, extra: Partial<GcItem> = {}): GcItem => ({
-  kind: "image",
+  kind: "environment",
   id,
   bytes,
   lastUsedMs,

@@ -20,7 +20,7 @@ describe("createMetrics", () => {
     env.phase?.({ phase: "download", resolver: "uv", seconds: 4 });
     env.phase?.({ phase: "install", resolver: "uv", seconds: 1.5 });
     env.phase?.({ phase: "install", resolver: "uv", seconds: 2.5 });
-    env.phase?.({ phase: "commit", resolver: "pip", seconds: 0.7 });
+    env.phase?.({ phase: "compile", resolver: "uv", seconds: 0.7 });
     env.ensured?.({ outcome: "built", resolver: "uv", seconds: 9 });
     env.ensured?.({ outcome: "failed", resolver: "pip", seconds: 3 });
     env.ensured?.({ outcome: "cached", resolver: "uv", seconds: 0 });
@@ -32,7 +32,7 @@ describe("createMetrics", () => {
     expect(text).toMatch(/^ponyci_environment_phase_duration_seconds_count\{phase="install",resolver="uv"\} 2$/m);
     expect(text).toMatch(/^ponyci_environment_phase_duration_seconds_sum\{phase="install",resolver="uv"\} 4$/m);
     expect(text).toMatch(/^ponyci_environment_phase_duration_seconds_count\{phase="resolve",resolver="uv"\} 1$/m);
-    expect(text).toMatch(/^ponyci_environment_phase_duration_seconds_count\{phase="commit",resolver="pip"\} 1$/m);
+    expect(text).toMatch(/^ponyci_environment_phase_duration_seconds_count\{phase="compile",resolver="uv"\} 1$/m);
     expect(text).not.toMatch(/^ponyci_environment_phase_duration_seconds_count\{phase="layer"/m);
     // Builds by outcome; a cache answer is no build (cache hits have their own counter, per cell).
     expect(text).toMatch(/^ponyci_environment_build_duration_seconds_count\{outcome="built",resolver="uv"\} 1$/m);

@@ -12,6 +12,7 @@ import { runTestContainer, type ContainerLimits } from "../container/run-test-co
 import { InfrastructureError, ProjectError, describeError } from "../../../src/domain/errors.js";
 import { errorFate } from "../../../src/domain/error-fate.js";
 import { EnvironmentError } from "../environment/environment-error.js";
+import { VENV_PATH } from "../environment/environment.js";
 import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestCounts } from "../../../src/domain/events.js";
 import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
@@ -65,7 +66,20 @@ export interface EnvironmentPort {
     /** What to install, as the planner decided it (EnvironmentRequest in runner/src/environment/environment.ts). */
     req: { python: string; django: string; requirements: string[]; constraints?: string[]; sources?: string[]; notes?: string[]; database?: ServiceName; cacheScope?: string },
     opts?: { signal?: AbortSignal; onLog?: (line: string) => void },
-  ): Promise<{ image: string; built: boolean; django: string }>;
+  ): Promise<{
+    /** The image the test container runs. */
+    image: string;
+    built: boolean;
+    django: string;
+    /** The environment's key (for the log). */
+    key?: string;
+    /** Host directory of the virtualenv, mounted read-only at /opt/venv. */
+    venvDir?: string;
+    /** Variables the environment needs (PATH, VIRTUAL_ENV); the cell's own come after them. */
+    containerEnv?: Record<string, string>;
+  }>;
+  /** The cell's tests are done with environment `key` (optional: deferred work such as a byte-compile may start). */
+  settle?(key: string): void;
 }
 
 export interface CellRunnerOptions {
@@ -231,7 +245,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         }
         throw error;
       }
-      system(`Environment ${environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - step)}`);
+      system(`Environment ${environment.key ? `${environment.key.slice(0, 12)} on ${environment.image}` : environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - step)}`);
       const networkMode = await serviceStart;
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       if (deadline.signal.aborted) return timedOutBefore(phase);
@@ -285,9 +299,15 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
             jobId: spec.jobId,
             image: environment.image,
             cmd: ["python", "/ponyci/harness/ponyci_harness.py"],
-            env: containerEnv(spec, pythonPath),
+            env: { ...environment.containerEnv, ...containerEnv(spec, pythonPath) },
             workingDir: CONTAINER_WORKSPACE,
-            binds: [`${workspace.path}:${CONTAINER_WORKSPACE}`, `${harnessDir}:/ponyci/harness:ro`, `${eventsPath}:${CONTAINER_EVENTS}`, ...upstreamBinds],
+            binds: [
+              ...(environment.venvDir ? [`${environment.venvDir}:${VENV_PATH}:ro`] : []),
+              `${workspace.path}:${CONTAINER_WORKSPACE}`,
+              `${harnessDir}:/ponyci/harness:ro`,
+              `${eventsPath}:${CONTAINER_EVENTS}`,
+              ...upstreamBinds,
+            ],
             user,
             limits: { ...options.limits, timeoutSec: remainingSec },
             networkMode,
@@ -302,6 +322,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         splitters.stdout.end();
         splitters.stderr.end();
         await events.stop();
+        // The tests are done with the environment: its deferred work (a byte-compile) may start.
+        if (environment.key) options.environments.settle?.(environment.key);
       }
       system(`Test container ended (exit code ${outcome.exitCode ?? "none"}) after ${seconds(now() - t0)} in all`);
       const truncatedLines = splitters.stdout.dropped + splitters.stderr.dropped;

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
  * Bump when the way images are built changes (install script, venv layout,
  * labels): every cached environment is then rebuilt once.
  */
-export const ENVIRONMENT_BUILDER_VERSION = "3"; // 2: requirements re-serialised strictly; sdists built hardened, their wheels per repository. 3: installs run as uid 10001 owning only the venv (no root-built image is reused)
+export const ENVIRONMENT_BUILDER_VERSION = "4"; // 2: requirements re-serialised strictly; sdists built hardened, their wheels per repository. 3: installs run as uid 10001 owning only the venv (no root-built image is reused). 4: environments are store directories, not images
 
 export interface EnvironmentKeyInput {
   baseImageId: string;

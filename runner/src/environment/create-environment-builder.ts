@@ -1,20 +1,18 @@
 import type Docker from "dockerode";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
-import { LABEL_ENV_KEY } from "../docker/labels.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
-import { buildEnvironmentImage } from "./build-environment-image.js";
+import { BUILD_PREFIX, buildEnvironmentDir, compileEnvironment, ensureEnvironmentStore } from "./build-environment-dir.js";
 import { computeEnvironmentKey } from "./compute-environment-key.js";
 import { parseRequirementLine } from "./parse-requirement-line.js";
 import { RequirementsError } from "./requirements-error.js";
 import { addDatabaseDriver } from "../services/add-database-driver.js";
 import { createDjangoVersionCache } from "./django-version-cache.js";
 import { downloadWheels } from "./download-wheels.js";
-import { ENV_IMAGE_REPO, type Environment, type EnvironmentRequest } from "./environment.js";
+import { VENV_PATH, type Environment, type EnvironmentRequest } from "./environment.js";
 import { linkIntoDir } from "./link-into-dir.js";
 import { EnvironmentError } from "./environment-error.js";
-import { LABEL_ENV_DJANGO, LABEL_ENV_PACKAGES } from "./environment-labels.js";
 import { pipTargetArgs, type InterpreterProbe } from "./pip-target-args.js";
 import { probeBaseImage } from "./probe-base-image.js";
 import { createBaseImageResolver } from "./resolve-base-image.js";
@@ -23,11 +21,9 @@ import { createPipRunner, type PipRunner } from "./run-pip.js";
 import { defaultHostPython, type HostPython } from "./host-python.js";
 import { parseRequirement } from "./parse-requirement.js";
 import { DEFAULT_BUILD_LIMITS, type BuildContainerLimits } from "./run-build-container.js";
-import { createHash } from "node:crypto";
-import { report, type EnvironmentMetrics, type Resolver } from "./environment-metrics.js";
+import { createHash, randomBytes } from "node:crypto";
+import { report, type EnvironmentMetrics, type EnvironmentPhase, type Resolver } from "./environment-metrics.js";
 import { createUvInstaller } from "./uv/create-uv-installer.js";
-import { createDjangoLayers } from "./uv/ensure-django-layer.js";
-import { parseWheelFilename } from "./download-wheels.js";
 
 export const DEFAULT_RESOLVE_TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -65,6 +61,8 @@ export interface EnvironmentBuilderOptions {
   resolver?: Resolver;
   /** Phase timings and outcomes, for /metrics. */
   metrics?: EnvironmentMetrics;
+  /** Where uv is installed (default `<cacheDir>/tools`): a directory several data directories may share. */
+  toolsDir?: string;
 }
 
 export interface EnsureOptions {
@@ -75,14 +73,30 @@ export interface EnsureOptions {
 
 export interface EnvironmentBuilder {
   /**
-   * The image for a cell: detect what to install, resolve Django, and return
-   * `ponyci/env:<key>` at once when it exists (no pip, no network); otherwise
-   * download wheels on the host and build it offline. Concurrent calls for the
-   * same key build once. Throws EnvironmentError ("project": fix the
-   * requirements; "infrastructure": retry) or CancelledError.
+   * The environment for a cell: check what to install, resolve Django, and
+   * return `<cache>/store/envs/<key>` at once when it exists (no pip, no uv,
+   * no network); otherwise resolve and download on the host and build it
+   * offline in a container. Concurrent calls for the same key build once.
+   * A uv environment is returned before it is byte-compiled (that runs in
+   * the background at the lowest CPU weight; see idle()). Throws
+   * EnvironmentError ("project": fix the requirements; "infrastructure":
+   * retry) or CancelledError.
    */
   ensure(request: EnvironmentRequest, options?: EnsureOptions): Promise<Environment>;
+  /**
+   * The cell that got environment `key` from ensure() is done with it: a
+   * byte-compile it deferred starts once no cell that asked is still
+   * running (so the compile never competes with the tests that made it
+   * necessary). Optional for callers: a deferred compile starts on its own
+   * after SETTLE_TIMEOUT_MS.
+   */
+  settle(key: string): void;
+  /** Resolves when no background byte-compile is pending or running (benchmarks, tests, a clean stop). */
+  idle(): Promise<void>;
 }
+
+/** A deferred byte-compile waits at most this long for its cells to settle. */
+export const SETTLE_TIMEOUT_MS = 60_000;
 
 export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): EnvironmentBuilder {
   const { docker, cacheDir } = options;
@@ -100,8 +114,13 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
   const resolving = new Map<string, Promise<string>>();
   const probes = new Map<string, Promise<InterpreterProbe>>();
   const resolver = options.resolver ?? "pip";
-  const djangoLayers = createDjangoLayers();
-  const uvInstaller = createUvInstaller({ host, runPip, toolsDir: join(cacheDir, "tools"), uvCacheDir: join(cacheDir, "uv-cache"), wheelsDir: join(cacheDir, "wheels") });
+  const compiling = new Map<string, Promise<void>>();
+  /** Compiles waiting for their cells to settle: calling one starts it. */
+  const deferred = new Map<string, () => void>();
+  /** Cells holding each environment (ensure() handed it out, settle() not yet called). */
+  const users = new Map<string, number>();
+  let storeReady: ReturnType<typeof ensureEnvironmentStore> | undefined;
+  const uvInstaller = createUvInstaller({ host, runPip, toolsDir: options.toolsDir ?? join(cacheDir, "tools"), uvCacheDir: join(cacheDir, "uv-cache"), wheelsDir: join(cacheDir, "wheels") });
 
   const resolveDjango = (python: string, django: string, ensure: EnsureOptions) => {
     const id = `${python}|${django}`;
@@ -128,11 +147,23 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       };
       detected.requirements = addDatabaseDriver(detected.requirements, request.database);
       // 2. Which Django, 3. which base image: both answered locally when warm.
-      const django = await resolveDjango(request.python, request.django, ensure);
-      const baseImage = await baseImageFor(request.python);
-      const baseImageId = await ensureBaseImage(docker, baseImage, request.python);
-      const key = computeEnvironmentKey({ ...detected, baseImageId, python: request.python, django, salt: resolver === "uv" ? `${options.keySalt ?? ""}|uv` : options.keySalt });
-      const image = `${ENV_IMAGE_REPO}:${key}`;
+      if (resolver === "uv") uvInstaller.warmUp();
+      const [django, { baseImage, base }] = await Promise.all([
+        resolveDjango(request.python, request.django, ensure),
+        baseImageFor(request.python).then(async (baseImage) => ({ baseImage, base: await ensureBaseImage(docker, baseImage, request.python) })),
+      ]);
+      const key = computeEnvironmentKey({ ...detected, baseImageId: base.id, python: request.python, django, salt: resolver === "uv" ? `${options.keySalt ?? ""}|uv` : options.keySalt });
+      const store = await (storeReady ??= ensureEnvironmentStore(cacheDir).catch((error) => {
+        storeReady = undefined;
+        throw new EnvironmentError("infrastructure", `Could not create the environment store in ${cacheDir}: ${describeError(error)}`, { cause: error });
+      }));
+      const envDir = join(store.envs, key);
+      const venvDir = join(envDir, "venv");
+      const containerEnv = { PATH: `${VENV_PATH}/bin:${base.path}`, VIRTUAL_ENV: VENV_PATH };
+      const ready = (record: EnvironmentRecord, built: boolean): Environment => {
+        users.set(key, (users.get(key) ?? 0) + 1);
+        return { image: baseImage, venvDir, containerEnv, key, built, django: record.django, packages: record.packages, notes: detected.notes };
+      };
 
       // 4. One build per key in this process; everyone else waits for it.
       for (;;) {
@@ -140,6 +171,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         if (!inflight) break;
         try {
           const env = await abortable(inflight, ensure.signal);
+          users.set(key, (users.get(key) ?? 0) + 1);
           return { ...env, built: false, notes: detected.notes };
         } catch (error) {
           if (ensure.signal?.aborted) throw new CancelledError();
@@ -148,25 +180,26 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       }
       // Registered before any await, so a concurrent call for the same key waits for this one.
       const build = (async (): Promise<Environment> => {
-        const existing = await inspectEnvironment(docker, image);
+        const existing = await readEnvironment(envDir);
         if (existing) {
           report(options.metrics, "ensured", { outcome: "cached", resolver, seconds: 0 });
-          return { image, key, built: false, django: existing.django ?? django, packages: existing.packages, notes: detected.notes };
+          if (!existing.compiled) compileLater({ key, envDir, baseImage, record: existing });
+          return ready(existing, false);
         }
         const onLine = ensure.onLog;
         const t0 = Date.now();
         let used: Resolver = resolver;
-        const phase = (name: "resolve" | "download" | "install" | "commit", ms: number, detail = "") => {
+        const phase = (name: EnvironmentPhase, ms: number, detail = "") => {
           onLine?.(`[ponyci] ${name} ${(ms / 1000).toFixed(1)} s${detail ? ` (${detail})` : ""}`);
           report(options.metrics, "phase", { phase: name, resolver: used, seconds: ms / 1000 });
         };
-        onLine?.(`ponyci: building ${image} (Python ${request.python}, Django ${django}; from ${detected.sources.join(", ") || "no requirement files"})`);
+        onLine?.(`ponyci: building environment ${key.slice(0, 12)} (Python ${request.python}, Django ${django}; from ${detected.sources.join(", ") || "no requirement files"})`);
         for (const note of detected.notes) onLine?.(`ponyci: ${note}`);
-        let probe = probes.get(baseImageId);
+        let probe = probes.get(base.id);
         if (!probe) {
           probe = probeBaseImage(docker, baseImage, { signal: ensure.signal });
-          probes.set(baseImageId, probe);
-          probe.catch(() => probes.delete(baseImageId));
+          probes.set(base.id, probe);
+          probe.catch(() => probes.delete(base.id));
         }
         const interpreter = await probe;
         if (interpreter.python !== request.python) {
@@ -174,6 +207,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         }
         await mkdir(join(cacheDir, "tmp"), { recursive: true });
         const scratch = await mkdtemp(join(cacheDir, "tmp", `${key.slice(0, 12)}-`));
+        const buildName = `${BUILD_PREFIX}${key.slice(0, 12)}-${randomBytes(6).toString("hex")}`;
         try {
           let constraintsFile: string | undefined;
           if (detected.constraints.length) {
@@ -185,58 +219,25 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
           // uv first (no build, exact target); what it cannot do without building goes to pip.
           const viaUv =
             resolver === "uv"
-              ? await uvInstaller.prepare({ probe: interpreter, django, requirements: detected.requirements, constraints: detected.constraints, dest: join(scratch, "wheels"), scratchDir: scratch, signal: ensure.signal, onLine, onPhase: phase })
+              ? await uvInstaller.prepare({ probe: interpreter, django, requirements: detected.requirements, constraints: detected.constraints, scratchDir: scratch, signal: ensure.signal, onLine, onPhase: phase })
               : undefined;
           if (!viaUv) used = "pip";
           const tDownload = Date.now();
-          const files = viaUv?.files ?? await downloadWheels({
-            host,
-            buildLimits,
-            builtWheelsDir,
-            runPip,
-            docker,
-            image: baseImage,
-            python: request.python,
-            targetArgs: pipTargetArgs(interpreter),
-            django,
-            requirements: detected.requirements,
-            constraintsFile,
-            dest,
-            wheelsDir: join(cacheDir, SHARED_WHEELS_DIR),
-            scratchDir: scratch,
-            signal: ensure.signal,
-            onLine,
-          });
-          if (!viaUv) phase("download", Date.now() - tDownload, "pip: resolve and download");
-          // Layers (uv): base → Django → the project's dependencies; only the last is built per project.
-          const djangoWheel = viaUv?.files.find((file) => parseWheelFilename(file)?.project === "django");
-          let parentImage: string | undefined;
-          if (viaUv && djangoWheel) {
-            const tLayer = Date.now();
-            const layer = await djangoLayers.ensure({
-              docker, baseImage, baseImageId, python: request.python, django, djangoWheel, wheelsDir: join(scratch, "wheels"), uv: viaUv.uv, limits: buildLimits, salt: options.keySalt, signal: ensure.signal, onLine,
-            });
-            parentImage = layer.image;
-            onLine?.(`[ponyci] layer Django ${django}: ${layer.built ? `built in ${((Date.now() - tLayer) / 1000).toFixed(1)} s` : "cached"} (${layer.image.slice(0, 30)}…)`);
-            if (layer.built) report(options.metrics, "phase", { phase: "layer", resolver: "uv", seconds: (Date.now() - tLayer) / 1000 });
-          }
           const downloadFor = (requirements: string[], into: string) =>
             downloadWheels({
               host, buildLimits, builtWheelsDir, runPip, docker, image: baseImage, python: request.python, targetArgs: pipTargetArgs(interpreter), django,
               requirements, constraintsFile, dest: into, wheelsDir: join(cacheDir, SHARED_WHEELS_DIR), scratchDir: scratch, signal: ensure.signal, onLine,
             });
+          const files = viaUv?.files ?? (await downloadFor(detected.requirements, dest));
+          if (!viaUv) phase("download", Date.now() - tDownload, "pip: resolve and download");
           const packages = await installWithMarkerDeps({
             install: async (wheels) => {
               const tInstall = Date.now();
-              let tCommit = 0;
-              const installed = await buildEnvironmentImage(docker, {
-                baseImage, key, python: request.python, django, wheelsDir: dest, files: wheels, limits: buildLimits, signal: ensure.signal, onLine, uv: viaUv?.uv, parentImage,
-                onInstalled: () => {
-                  tCommit = Date.now();
-                  phase("install", tCommit - tInstall, viaUv ? "uv, offline" : "pip, offline");
-                },
+              await rm(join(store.envs, buildName), { recursive: true, force: true });
+              const installed = await buildEnvironmentDir(docker, {
+                baseImage, key, python: request.python, django, wheelsDir: viaUv?.wheelsDir ?? dest, files: wheels, store, buildName, limits: buildLimits, signal: ensure.signal, onLine, uv: viaUv?.uv,
               });
-              if (tCommit) phase("commit", Date.now() - tCommit);
+              phase("install", Date.now() - tInstall, viaUv ? "uv, offline, hard links into the store" : "pip, offline");
               return installed;
             },
             download: async (requirement, round) => {
@@ -247,14 +248,19 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             files,
             onLine,
           });
-          log.info({ image, python: request.python, django, ms: Date.now() - t0, resolver: used }, "built environment image");
+          // pip byte-compiled already; uv's environment is compiled in the background.
+          const record: EnvironmentRecord = { version: 1, key, python: request.python, django, packages, resolver: used, compiled: used === "pip" };
+          const published = await publish(join(store.envs, buildName), envDir, record);
+          log.info({ key, python: request.python, django, ms: Date.now() - t0, resolver: used }, "built environment");
           report(options.metrics, "ensured", { outcome: "built", resolver: used, seconds: (Date.now() - t0) / 1000 });
-          onLine?.(`ponyci: built ${image} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-          return { image, key, built: true, django, packages, notes: detected.notes };
+          onLine?.(`ponyci: built environment ${key.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+          if (!published.compiled) compileLater({ key, envDir, baseImage, record: published });
+          return ready(published, true);
         } catch (error) {
+          await rm(join(store.envs, buildName), { recursive: true, force: true }).catch(() => undefined);
           if (!(error instanceof CancelledError)) report(options.metrics, "ensured", { outcome: "failed", resolver: used, seconds: (Date.now() - t0) / 1000 });
           if (error instanceof EnvironmentError || error instanceof CancelledError) throw error;
-          throw new EnvironmentError("infrastructure", `Building ${image} failed: ${describeError(error)}`, { cause: error });
+          throw new EnvironmentError("infrastructure", `Building environment ${key.slice(0, 12)} failed: ${describeError(error)}`, { cause: error });
         } finally {
           await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
         }
@@ -266,7 +272,101 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         building.delete(key);
       }
     },
+
+    settle(key) {
+      const left = (users.get(key) ?? 1) - 1;
+      if (left > 0) {
+        users.set(key, left);
+        return;
+      }
+      users.delete(key);
+      deferred.get(key)?.();
+    },
+
+    async idle() {
+      for (const start of [...deferred.values()]) start();
+      while (compiling.size > 0) await Promise.allSettled([...compiling.values()]);
+    },
   };
+
+  /**
+   * Byte-compile a uv environment in the background (compileEnvironment),
+   * once per key at a time; then record it. A failure is logged and costs
+   * only speed: the next ensure() tries again.
+   */
+  function compileLater(target: { key: string; envDir: string; baseImage: string; record: EnvironmentRecord }): void {
+    if (compiling.has(target.key) || deferred.has(target.key)) return;
+    let start!: () => void;
+    const started = new Promise<void>((resolve) => (start = resolve));
+    const timer = setTimeout(start, SETTLE_TIMEOUT_MS);
+    timer.unref();
+    deferred.set(target.key, start);
+    const job = started.then(() => {
+      clearTimeout(timer);
+      deferred.delete(target.key);
+      return compileNow(target);
+    });
+    compiling.set(target.key, job.finally(() => compiling.delete(target.key)));
+  }
+
+  function compileNow(target: { key: string; envDir: string; baseImage: string; record: EnvironmentRecord }): Promise<void> {
+    const t0 = Date.now();
+    return compileEnvironment(docker, { baseImage: target.baseImage, venvDir: join(target.envDir, "venv"), key: target.key, limits: buildLimits })
+      .then(async () => {
+        await writeRecord(target.envDir, { ...target.record, compiled: true });
+        report(options.metrics, "phase", { phase: "compile", resolver: target.record.resolver, seconds: (Date.now() - t0) / 1000 });
+        log.info({ key: target.key, ms: Date.now() - t0 }, "byte-compiled environment");
+      })
+      .catch((error: unknown) => log.warn({ err: error, key: target.key }, "byte-compiling an environment failed; it runs uncompiled until the next try"));
+  }
+}
+
+/** `env.json` beside each environment's venv. */
+export interface EnvironmentRecord {
+  version: 1;
+  key: string;
+  python: string;
+  django: string;
+  packages: string[];
+  resolver: Resolver;
+  /** False until the background byte-compile of a uv environment finished. */
+  compiled: boolean;
+}
+
+/** The record of a published environment, or undefined when there is none (or it is unreadable: then it is rebuilt). */
+export async function readEnvironment(envDir: string): Promise<EnvironmentRecord | undefined> {
+  try {
+    const record = JSON.parse(await readFile(join(envDir, "env.json"), "utf8")) as EnvironmentRecord;
+    if (record.version !== 1 || !Array.isArray(record.packages) || typeof record.django !== "string") return undefined;
+    if (!(await stat(join(envDir, "venv"))).isDirectory()) return undefined;
+    return record;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeRecord(envDir: string, record: EnvironmentRecord): Promise<void> {
+  const tmp = join(envDir, `env.json.${randomBytes(4).toString("hex")}`);
+  await writeFile(tmp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
+  await rename(tmp, join(envDir, "env.json"));
+}
+
+/**
+ * Put a finished build in place with one rename. When another process
+ * published the same key first, its environment wins and this build goes.
+ */
+async function publish(buildDir: string, envDir: string, record: EnvironmentRecord): Promise<EnvironmentRecord> {
+  await writeRecord(buildDir, record);
+  try {
+    await rename(buildDir, envDir);
+    return record;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const existing = code === "ENOTEMPTY" || code === "EEXIST" ? await readEnvironment(envDir) : undefined;
+    if (!existing) throw error;
+    await rm(buildDir, { recursive: true, force: true });
+    return existing;
+  }
 }
 
 /**
@@ -312,10 +412,13 @@ function scopeKey(scope: string | undefined): string {
   return createHash("sha256").update(scope ?? "").digest("hex").slice(0, 32);
 }
 
-/** The image id of `name`, pulling it once when missing. */
-async function ensureBaseImage(docker: Docker, name: string, python: string): Promise<string> {
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** The image id and PATH of `name`, pulling it once when missing. */
+async function ensureBaseImage(docker: Docker, name: string, python: string): Promise<{ id: string; path: string }> {
+  const described = (info: Docker.ImageInspectInfo) => ({ id: info.Id, path: info.Config?.Env?.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH });
   try {
-    return (await docker.getImage(name).inspect()).Id;
+    return described(await docker.getImage(name).inspect());
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode !== 404) {
       throw new EnvironmentError("infrastructure", `Docker could not inspect base image ${name}: ${describeError(error)}`, { cause: error });
@@ -324,7 +427,7 @@ async function ensureBaseImage(docker: Docker, name: string, python: string): Pr
   try {
     const stream = await docker.pull(name);
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
-    return (await docker.getImage(name).inspect()).Id;
+    return described(await docker.getImage(name).inspect());
   } catch (error) {
     throw new EnvironmentError(
       "infrastructure",
@@ -332,20 +435,6 @@ async function ensureBaseImage(docker: Docker, name: string, python: string): Pr
       { cause: error },
     );
   }
-}
-
-/** Labels of an existing environment image, or undefined when there is none. */
-async function inspectEnvironment(docker: Docker, image: string): Promise<{ django?: string; packages: string[] } | undefined> {
-  let info: Docker.ImageInspectInfo;
-  try {
-    info = await docker.getImage(image).inspect();
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw new EnvironmentError("infrastructure", `Docker could not inspect ${image}: ${describeError(error)}`, { cause: error });
-  }
-  const labels = info.Config?.Labels ?? {};
-  if (!labels[LABEL_ENV_KEY]) return undefined;
-  return { django: labels[LABEL_ENV_DJANGO], packages: (labels[LABEL_ENV_PACKAGES] ?? "").split(" ").filter(Boolean) };
 }
 
 /** Await `promise`, or reject with CancelledError as soon as `signal` aborts. */

@@ -1,5 +1,5 @@
-/** The phases of an environment build, in order ("layer": building the shared Django layer, uv only, when it is missing). */
-export type EnvironmentPhase = "resolve" | "download" | "layer" | "install" | "commit";
+/** The phases of an environment build, in order ("compile": the background byte-compile of a uv environment, after the cell has it). */
+export type EnvironmentPhase = "resolve" | "download" | "install" | "compile";
 
 /** How requirements were resolved and fetched: uv (default), or host pip (fallback, sdists). */
 export type Resolver = "uv" | "pip";

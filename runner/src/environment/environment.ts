@@ -27,23 +27,28 @@ export interface EnvironmentRequest {
   cacheScope?: string;
 }
 
-/** A ready image: run test containers from `image` with `/opt/venv/bin` first on PATH. */
+/**
+ * A ready environment: run the test container from `image` (the base image)
+ * with `venvDir` mounted read-only at VENV_PATH and `containerEnv` set.
+ */
 export interface Environment {
-  /** "ponyci/env:<key>". */
+  /** The base image the test container runs ("ponyci/python:3.11"). */
   image: string;
-  /** sha256 (hex) of everything that went into the image. */
+  /** Host directory of the virtualenv (`<cache>/store/envs/<key>/venv`), mounted read-only at VENV_PATH. */
+  venvDir: string;
+  /** PATH (the venv first) and VIRTUAL_ENV for the test container. */
+  containerEnv: Record<string, string>;
+  /** sha256 (hex) of everything that went into the environment. */
   key: string;
-  /** True when this call built the image; false when it was already there. */
+  /** True when this call built it; false when it was already there. */
   built: boolean;
   /** The Django version installed, "4.2.16". */
   django: string;
-  /** `pip freeze` of the virtualenv, "name==version", sorted. */
+  /** The virtualenv's packages, "name==version", sorted. */
   packages: string[];
   /** What the planner's detection skipped (editable installs, options…), for the cell log. */
   notes: string[];
 }
 
-/** Where the virtualenv lives inside environment images. */
+/** Where the virtualenv is mounted in test containers (and built, on the pip path). */
 export const VENV_PATH = "/opt/venv";
-/** Repository of environment images: `ponyci/env:<key>`. */
-export const ENV_IMAGE_REPO = "ponyci/env";

@@ -31,6 +31,8 @@ export interface BuildContainerSpec {
    * there), with a tmpfs /tmp; the user can write only what it owns.
    */
   user?: string;
+  /** The lowest CPU weight (cpu.shares 2): work that may wait for every other container (background byte-compiling). */
+  lowPriority?: boolean;
 }
 
 export interface BuildContainerLimits {
@@ -99,6 +101,7 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
           MemorySwap: limits.memoryBytes,
           NanoCpus: limits.nanoCpus,
           PidsLimit: limits.pidsLimit,
+          ...(spec.lowPriority ? { CpuShares: 2 } : {}),
           Ulimits: [{ Name: "nofile", Soft: 4096, Hard: 4096 }],
           ...(spec.untrusted
             ? { ReadonlyRootfs: true, Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g", "/run": "rw,nosuid,nodev,size=16m" } }

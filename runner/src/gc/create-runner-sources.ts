@@ -1,9 +1,7 @@
 import path from "node:path";
 import type Docker from "dockerode";
-import { ENV_IMAGE_REPO } from "../environment/environment.js";
-import { LAYER_IMAGE_REPO } from "../environment/uv/ensure-django-layer.js";
 import type { GcSource } from "./gc-item.js";
-import { createImageSource } from "./list-image-items.js";
+import { createEnvironmentSource } from "./list-environment-items.js";
 import { createMirrorSource } from "./list-mirror-items.js";
 import { createWheelSource, wheelDirsOf } from "./list-wheel-items.js";
 import { createWorkspaceSource } from "./list-workspace-items.js";
@@ -15,7 +13,7 @@ export function runnerLayout(dataDir: string) {
     gitDir: path.join(dataDir, "git"),
     mirrorUseDir: path.join(dataDir, "git", "used"),
     environmentsDir: path.join(dataDir, "environments"),
-    imageUseDir: path.join(dataDir, "environments", "used"),
+    environmentUseDir: path.join(dataDir, "environments", "used"),
     workDir: path.join(dataDir, "work"),
   };
 }
@@ -23,15 +21,13 @@ export function runnerLayout(dataDir: string) {
 export interface RunnerSourcesOptions extends ListJobDirsOptions {
   docker: Docker;
   dataDir: string;
-  /** Image repositories collected; default ponyci/env and ponyci/env-layer (tests use their own). */
-  imageRepositories?: string[];
 }
 
-/** The garbage collector's sources for one runner data directory: images, wheels, mirrors, workspaces. */
+/** The garbage collector's sources for one runner data directory: environments, wheels, mirrors, workspaces. */
 export function createRunnerSources(options: RunnerSourcesOptions): GcSource[] {
   const layout = runnerLayout(options.dataDir);
   return [
-    createImageSource({ docker: options.docker, repositories: options.imageRepositories ?? [ENV_IMAGE_REPO, LAYER_IMAGE_REPO], usedDir: layout.imageUseDir }),
+    createEnvironmentSource({ docker: options.docker, cacheDir: layout.environmentsDir, usedDir: layout.environmentUseDir, now: options.now }),
     createWheelSource({ dirs: () => wheelDirsOf(layout.environmentsDir) }),
     createMirrorSource({ ...options, gitDir: layout.gitDir, workDir: layout.workDir, usedDir: layout.mirrorUseDir }),
     createWorkspaceSource({ ...options, workDir: layout.workDir }),

@@ -1,7 +1,7 @@
 /** What the garbage collector removes, by kind; reported per kind. */
-export type GcKind = "image" | "wheel" | "mirror" | "workspace" | "log" | "delivery";
+export type GcKind = "environment" | "wheel" | "mirror" | "workspace" | "log" | "delivery";
 
-export const GC_KINDS: readonly GcKind[] = ["image", "wheel", "mirror", "workspace", "log", "delivery"];
+export const GC_KINDS: readonly GcKind[] = ["environment", "wheel", "mirror", "workspace", "log", "delivery"];
 
 /**
  * One removable thing on the data disk (or in the store), as a source saw it.
@@ -15,7 +15,7 @@ export const GC_KINDS: readonly GcKind[] = ["image", "wheel", "mirror", "workspa
  */
 export interface GcItem {
   kind: GcKind;
-  /** For people: an image tag, a file name, a path, a job id. */
+  /** For people: an environment key, a file name, a path, a job id. */
   id: string;
   bytes: number;
   lastUsedMs: number;

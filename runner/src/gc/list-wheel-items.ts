@@ -4,7 +4,7 @@ import type { GcItem, GcSource } from "./gc-item.js";
 
 /**
  * Every `.whl` in the shared wheel cache and in each repository's cache of
- * built wheels (`<cacheDir>/wheels`, `<cacheDir>/built-wheels/<scope>`).
+ * built wheels (`<cacheDir>/wheels` of uv, `<cacheDir>/index-wheels` of pip, `<cacheDir>/built-wheels/<scope>`).
  * Last use: the later of the file's access and modification times (resolvers
  * read the wheels they pick; relatime updates atime at least daily). A wheel
  * is never in use in a way its removal could break: the build that picked it
@@ -48,5 +48,5 @@ export function createWheelSource(options: { dirs: () => Promise<string[]> }): G
 export async function wheelDirsOf(cacheDir: string): Promise<string[]> {
   const built = join(cacheDir, "built-wheels");
   const scopes = await readdir(built).catch(() => [] as string[]);
-  return [join(cacheDir, "wheels"), ...scopes.map((scope) => join(built, scope))];
+  return [join(cacheDir, "wheels"), join(cacheDir, "index-wheels"), ...scopes.map((scope) => join(built, scope))];
 }

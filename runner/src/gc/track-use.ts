@@ -1,11 +1,10 @@
 import { basename } from "node:path";
 import { getMirrorPath } from "../checkout/get-mirror-path.js";
 import type { CheckoutPort, EnvironmentPort } from "../cell/run-cell.js";
-import { useName } from "./list-image-items.js";
 import { recordUse } from "./record-use.js";
 
 /**
- * The environment port, recording the last use of every image it hands out
+ * The environment port, recording the last use of every environment it hands out
  * (the garbage collector removes the least recently used first). A mark
  * that cannot be written costs nothing but accuracy.
  */
@@ -13,7 +12,7 @@ export function trackEnvironmentUse<P extends EnvironmentPort>(port: P, usedDir:
   const tracked = Object.create(port) as P;
   tracked.ensure = async (request, options) => {
     const environment = await port.ensure(request, options);
-    await recordUse(usedDir, useName(environment.image)).catch(() => undefined);
+    if (environment.key) await recordUse(usedDir, environment.key).catch(() => undefined);
     return environment;
   };
   return tracked;

@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { link, mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import { CancelledError } from "../../../../src/domain/errors.js";
 import { EnvironmentError } from "../environment-error.js";
 import type { HostPython } from "../host-python.js";
@@ -15,8 +13,6 @@ export interface UvPrepareRequest {
   django: string;
   requirements: string[];
   constraints: string[];
-  /** Fresh directory: receives hard links to exactly the wheels to install. */
-  dest: string;
   scratchDir: string;
   signal?: AbortSignal;
   onLine?: (line: string) => void;
@@ -26,9 +22,11 @@ export interface UvPrepareRequest {
 
 export interface UvInstaller {
   /**
-   * Resolve with uv for the image's exact target and put the wheels in
-   * `dest`. Resolves the files and the uv binary (for the offline install
-   * in the container), or undefined when uv cannot do it without building
+   * Resolve with uv for the image's exact target and download what the
+   * shared wheel cache lacks. Resolves the files, the uv binary and the
+   * cache directory to install from (mounted as it is: no links into a
+   * scratch directory, which would change each wheel's ctime, and uv
+   * unpacks a wheel again whenever its ctime changes), or undefined when uv cannot do it without building
    * (a requirement with only a source distribution, a platform uv cannot
    * target): the caller then takes the pip path, which builds such a
    * requirement in a hardened container. Requests with the same input share
@@ -36,7 +34,9 @@ export interface UvInstaller {
    * EnvironmentError ("project" when the requirements cannot be met) or
    * CancelledError.
    */
-  prepare(request: UvPrepareRequest): Promise<{ files: string[]; uv: string } | undefined>;
+  prepare(request: UvPrepareRequest): Promise<{ files: string[]; uv: string; wheelsDir: string } | undefined>;
+  /** Start fetching uv when it is not there yet (the first build on a new data directory), so it overlaps the other preparations; never throws. */
+  warmUp(): void;
 }
 
 export interface UvInstallerOptions {
@@ -55,7 +55,7 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
   const resolutions = new Map<string, Promise<LockedWheel[]>>();
   const fetcher = createWheelFetcher({ host: options.host, wheelsDir: options.wheelsDir });
   const uv = (signal?: AbortSignal) => {
-    uvBinary ??= ensureUv({ toolsDir: options.toolsDir, runPip: options.runPip, signal }).catch((error) => {
+    uvBinary ??= ensureUv({ toolsDir: options.toolsDir, runPip: options.runPip, host: options.host, signal }).catch((error) => {
       uvBinary = undefined;
       throw error;
     });
@@ -63,6 +63,9 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
   };
 
   return {
+    warmUp() {
+      uv().catch(() => undefined);
+    },
     async prepare(request) {
       let binary: string;
       try {
@@ -103,20 +106,13 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
       const t1 = Date.now();
       const downloaded = await fetcher.ensure(wheels, { signal: request.signal });
       request.onPhase?.("download", Date.now() - t1, `${downloaded} of ${new Set(wheels.map((w) => w.file)).size} wheels downloaded, the rest cached`);
-      const files = [...new Set(wheels.map((w) => w.file))].sort();
-      await mkdir(request.dest, { recursive: true });
-      for (const file of files) {
-        await link(join(options.wheelsDir, file), join(request.dest, file)).catch((error: NodeJS.ErrnoException) => {
-          if (error.code !== "EEXIST") throw error;
-        });
-      }
       // One wheel per project is named to the installer (uv lists every compatible one): a platform wheel over a pure one.
       const chosen = new Map<string, string>();
       for (const wheel of wheels) {
         const current = chosen.get(wheel.name);
         if (!current || (current.endsWith("-none-any.whl") && !wheel.file.endsWith("-none-any.whl"))) chosen.set(wheel.name, wheel.file);
       }
-      return { files: [...chosen.values()].sort(), uv: binary };
+      return { files: [...chosen.values()].sort(), uv: binary, wheelsDir: options.wheelsDir };
     },
   };
 }

@@ -1,0 +1,224 @@
+import type Docker from "dockerode";
+import { chmod, chown, mkdir, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { describeError } from "../../../src/domain/errors.js";
+import { VENV_PATH } from "./environment.js";
+import { EnvironmentError } from "./environment-error.js";
+import { LABEL_ENV_DJANGO, LABEL_ENV_PYTHON } from "./environment-labels.js";
+import { LABEL_ENV_KEY } from "../docker/labels.js";
+import { runBuildContainer, type BuildContainerLimits } from "./run-build-container.js";
+import { parseWheelFilename } from "./download-wheels.js";
+
+/**
+ * Environment builds run as this uid/gid, never root: on the pip path the
+ * wheels' code runs (a .pth file runs at every start of the venv's Python,
+ * `pip list` included) and can write only the venv, the one thing it owns.
+ * See docs/architecture.md.
+ */
+export const ENV_BUILD_UID = 10001;
+
+const FREEZE_MARK = "::ponyci-freeze::";
+/** Where the host's uv binary is mounted (read-only) in build containers. */
+const UV_IN_CONTAINER = "/opt/ponyci-uv/uv";
+/** Where the environment store is mounted in uv build containers (see environmentStore). */
+const STORE_IN_CONTAINER = "/store";
+const UV_ENV = "UV_NO_CONFIG=1 UV_OFFLINE=1 UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1";
+
+/**
+ * The environment store, under the builder's cache directory:
+ * - `unpacked/`: uv's cache of unpacked wheels, one tree per wheel (keyed by
+ *   its hash), shared by every environment and every Python;
+ * - `envs/<key>/venv`: one virtualenv per environment key, its files hard
+ *   links into `unpacked/` (an environment costs its directories and links,
+ *   not another copy of Django), with `env.json` beside it;
+ * - `envs/.build-*`: environments being built (renamed into place when done).
+ * One file system and one bind mount for all of it: hard links cannot cross mounts.
+ */
+export function environmentStore(cacheDir: string) {
+  const root = join(cacheDir, "store");
+  return { root, unpacked: join(root, "unpacked"), envs: join(root, "envs") };
+}
+
+/** Create the store, owned by the build uid (Pony CI's own directories; the cache above stays 0700 and root's). */
+export async function ensureEnvironmentStore(cacheDir: string): Promise<ReturnType<typeof environmentStore>> {
+  const store = environmentStore(cacheDir);
+  for (const dir of [store.root, store.unpacked, store.envs]) {
+    await mkdir(dir, { recursive: true });
+    await chown(dir, ENV_BUILD_UID, ENV_BUILD_UID);
+  }
+  return store;
+}
+
+/** Environments being built, under the store's `envs/`: renamed into place when done, reaped by the garbage collector after a crash. */
+export const BUILD_PREFIX = ".build-";
+
+export interface BuildEnvironmentDirOptions {
+  baseImage: string;
+  key: string;
+  python: string;
+  django: string;
+  /** Host directory holding exactly the wheels to install (mounted read-only at /wheels). */
+  wheelsDir: string;
+  files: string[];
+  /** The store (environmentStore) and the build's directory name under its `envs/` (".build-…", the caller's own). */
+  store: ReturnType<typeof environmentStore>;
+  buildName: string;
+  limits?: BuildContainerLimits;
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+  /**
+   * Host path of a uv binary (mounted read-only): `uv venv --relocatable`
+   * and an offline `uv pip install` that hard-links from the store's
+   * unpacked wheels, with no Python of the venv ever started (see
+   * installScript). Without it: `python3 -m venv` and an offline pip.
+   */
+  uv?: string;
+}
+
+/**
+ * Build `<store>/envs/<buildName>/venv` in a no-network build container
+ * from the base image, as ENV_BUILD_UID, from the given wheels, offline.
+ * Resolves the installed packages as "name==version", sorted. No image is
+ * committed: the test container mounts the directory read-only (a commit
+ * copied every file once more and took 3–15 s here).
+ */
+export async function buildEnvironmentDir(docker: Docker, options: BuildEnvironmentDirOptions): Promise<string[]> {
+  const buildDir = join(options.store.envs, options.buildName);
+  const hostVenv = join(buildDir, "venv");
+  await mkdir(hostVenv, { recursive: true });
+  await chown(buildDir, ENV_BUILD_UID, ENV_BUILD_UID);
+  await chown(hostVenv, ENV_BUILD_UID, ENV_BUILD_UID);
+  await letBuildUserRead(options.wheelsDir);
+  const quoted = options.files.map((f) => `'/wheels/${f.replace(/'/g, "")}'`).join(" ");
+  const uv = options.uv !== undefined;
+  const venvInContainer = uv ? `${STORE_IN_CONTAINER}/envs/${options.buildName}/venv` : VENV_PATH;
+  const lines: string[] = [];
+  let frozen: string[] | undefined;
+  const { exitCode, timedOut } = await runBuildContainer(
+    docker,
+    {
+      image: options.baseImage,
+      script: installScript(quoted, venvInContainer, uv),
+      // HOME on the tmpfs: the installers' config never lands in the venv.
+      env: ["HOME=/tmp", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      binds: [
+        `${options.wheelsDir}:/wheels:ro`,
+        ...(uv ? [`${options.store.root}:${STORE_IN_CONTAINER}`, `${options.uv}:${UV_IN_CONTAINER}:ro`] : [`${hostVenv}:${VENV_PATH}`]),
+      ],
+      labels: { [LABEL_ENV_KEY]: options.key, [LABEL_ENV_PYTHON]: options.python, [LABEL_ENV_DJANGO]: options.django },
+      limits: options.limits,
+      user: `${ENV_BUILD_UID}:${ENV_BUILD_UID}`,
+    },
+    {
+      signal: options.signal,
+      onLine: (line) => {
+        if (frozen) {
+          if (line.trim()) frozen.push(line.trim());
+        } else if (line === FREEZE_MARK) {
+          frozen = [];
+        } else {
+          lines.push(line);
+          options.onLine?.(line);
+        }
+      },
+    },
+  );
+  if (timedOut) throw new EnvironmentError("project", `Installing the downloaded wheels into ${VENV_PATH} did not finish within ${options.limits?.timeoutSec ?? "the build deadline"} s.`);
+  if (exitCode !== 0 || !frozen) {
+    throw new EnvironmentError("infrastructure", `Installing the downloaded wheels into ${VENV_PATH} failed (exit ${exitCode}) in ${options.baseImage}:\n${lines.slice(-10).join("\n")}`);
+  }
+  // uv: the packages are the wheels installed (no Python of the venv runs to list them).
+  return uv ? packagesOfWheels(options.files) : installedPackages(frozen);
+}
+
+/**
+ * Byte-compile an environment built by uv, off the cell's critical path: a
+ * build container at the lowest CPU weight (a test container always wins
+ * the CPU), the venv mounted where test containers see it, `python3 -I -S
+ * -m compileall` (isolated, no site: no .pth of the venv runs, nothing but
+ * the standard library). pyc files are written next to the sources through
+ * an atomic rename, so a test container reading the venv meanwhile sees
+ * either none or a whole one. Sources that do not compile are skipped, as
+ * pip and uv do. Throws EnvironmentError on a Docker failure.
+ */
+export async function compileEnvironment(docker: Docker, options: { baseImage: string; venvDir: string; key: string; limits?: BuildContainerLimits; signal?: AbortSignal }): Promise<void> {
+  const { timedOut } = await runBuildContainer(
+    docker,
+    {
+      image: options.baseImage,
+      script: `python3 -I -S -m compileall -q -j 0 ${VENV_PATH}/lib > /dev/null 2>&1; exit 0`,
+      env: ["HOME=/tmp", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      binds: [`${options.venvDir}:${VENV_PATH}`],
+      labels: { [LABEL_ENV_KEY]: options.key },
+      limits: options.limits,
+      user: `${ENV_BUILD_UID}:${ENV_BUILD_UID}`,
+      lowPriority: true,
+    },
+    { signal: options.signal },
+  );
+  if (timedOut) throw new EnvironmentError("infrastructure", `Byte-compiling the environment ${options.key.slice(0, 12)} did not finish within the build deadline.`);
+}
+
+/**
+ * The wheels directory is Pony CI's own (a scratch directory or the shared
+ * wheel cache, inside the 0700 cache): the install's uid must read it
+ * through the read-only mount, so it and its regular files become
+ * 0755/0644. No host user gains anything: the directories above stay 0700.
+ * Symlinks are left alone. A file already readable is not touched: a chmod
+ * changes its ctime, and uv unpacks a wheel whose ctime changed again.
+ */
+async function letBuildUserRead(dir: string): Promise<void> {
+  const ensureMode = async (path: string, mode: number) => {
+    if (((await stat(path)).mode & 0o777) !== mode) await chmod(path, mode);
+  };
+  try {
+    await ensureMode(dir, 0o755);
+    for (const entry of await readdir(dir, { withFileTypes: true })) if (entry.isFile()) await ensureMode(join(dir, entry.name), 0o644);
+  } catch (error) {
+    throw new EnvironmentError("infrastructure", `Could not share ${dir} with the environment build: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/**
+ * pip: `python3 -m venv` (with ensurepip) at VENV_PATH and an offline `pip
+ * install` (which byte-compiles), then `pip list`.
+ * uv: `uv venv --relocatable` inside the store (so hard links from its
+ * unpacked wheels work; relocatable, so it runs mounted at VENV_PATH) and an
+ * offline `uv pip install` that hard-links; no byte-compiling here
+ * (compileEnvironment does it in the background) and no `pip list`: uv
+ * starts the venv's Python only before anything is installed, so no .pth of
+ * a wheel ever runs in a container that can write the store.
+ */
+function installScript(quoted: string, venv: string, uv: boolean): string {
+  if (!uv) {
+    return [
+      "set -e",
+      `python3 -m venv ${venv}`,
+      `${venv}/bin/python -m pip install --disable-pip-version-check --progress-bar off --no-cache-dir --no-index --find-links /wheels ${quoted}`,
+      `echo '${FREEZE_MARK}'`,
+      `${venv}/bin/python -m pip list --format=freeze --disable-pip-version-check`,
+    ].join("\n");
+  }
+  return [
+    "set -e",
+    `${UV_ENV} UV_NO_CACHE=1 ${UV_IN_CONTAINER} venv --quiet --relocatable --python "$(command -v python3)" ${venv}`,
+    `${UV_ENV} UV_CACHE_DIR=${STORE_IN_CONTAINER}/unpacked UV_LINK_MODE=hardlink ${UV_IN_CONTAINER} pip install --quiet --python ${venv}/bin/python --no-index --no-build --find-links /wheels ${quoted}`,
+    `echo '${FREEZE_MARK}'`,
+  ].join("\n");
+}
+
+/** "name==version" lines, like `pip freeze`: the installer's own packages left out. */
+function installedPackages(lines: string[]): string[] {
+  const tools = new Set(["pip", "setuptools", "wheel", "distribute", "pkg-resources"]);
+  return lines.filter((l) => /^[A-Za-z0-9._-]+==\S+$/.test(l) && !tools.has(l.split("==")[0]!.toLowerCase())).sort();
+}
+
+/** "name==version" of each wheel file (one per project), sorted. */
+function packagesOfWheels(files: string[]): string[] {
+  const out = new Set<string>();
+  for (const file of files) {
+    const wheel = parseWheelFilename(file);
+    if (wheel) out.add(`${wheel.project}==${wheel.version}`);
+  }
+  return [...out].sort();
+}
