@@ -32,6 +32,8 @@ export interface LocalRunner {
   docker: Docker;
   checkout: Checkout;
   cells: CellRunner;
+  /** The environment builder's background work (byte-compiling new environments): idle() waits for it. */
+  environments?: { idle(): Promise<void> };
 }
 
 /**
@@ -61,5 +63,5 @@ export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = si
     services: { image: settings.services?.image ?? "auto", limits: settings.services ? { memoryBytes: settings.services.memoryBytes } : undefined },
     log,
   });
-  return { docker, checkout, cells };
+  return { docker, checkout, cells, environments };
 }

@@ -125,6 +125,8 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
     process.off("SIGTERM", onSignal);
   }
 
+  // New environments are byte-compiled in the background: finish that here, or the next run compiles in memory again.
+  if (!abort.signal.aborted) await runner.environments?.idle().catch((error: unknown) => deps.log.warn({ err: error }, "byte-compiling new environments failed"));
   out.write(`\n${renderRunTable(reports)}\n`);
   if (values.json !== undefined || values.junit !== undefined) {
     const report = createRunReport({ repository: source.label, sha: source.sha, startedAt, cells: reports.map((r) => createReportCell(r.cell, r.finished, r.tests ?? r.failures)) });

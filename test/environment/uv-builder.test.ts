@@ -29,9 +29,10 @@ describe("environment builds with uv", () => {
     const phases: EnvironmentPhase[] = [];
     const outcomes: string[] = [];
     const lines: string[] = [];
+    const wheelCounts: { downloaded: number; cached: number }[] = [];
     const builder = createEnvironmentBuilder({
       docker, cacheDir, keySalt: salt, resolver: "uv",
-      metrics: { phase: (e) => void phases.push(e.phase), ensured: (e) => void outcomes.push(`${e.outcome}:${e.resolver}`) },
+      metrics: { phase: (e) => void phases.push(e.phase), ensured: (e) => void outcomes.push(`${e.outcome}:${e.resolver}`), wheels: (e) => void wheelCounts.push(e) },
     });
     const files = { "requirements-test.txt": "pytest\ntyping_extensions; python_version < '3.10'\n" };
     const env = await builder.ensure({ python: "3.11", django: "5.2", ...planRequirements(files) }, { onLog: (line) => void lines.push(line) });
@@ -43,6 +44,10 @@ describe("environment builds with uv", () => {
     expect(env.packages.some((p) => p.startsWith("typing-extensions=="))).toBe(false);
     expect(phases).toEqual(["resolve", "download", "install"]);
     expect(outcomes).toEqual(["built:uv"]);
+    // A fresh cache: every wheel was downloaded (for /metrics: ponyci_environment_wheels_total).
+    expect(wheelCounts).toHaveLength(1);
+    expect(wheelCounts[0]!.downloaded).toBeGreaterThanOrEqual(env.packages.length);
+    expect(wheelCounts[0]!.cached).toBe(0);
     for (const phase of phases) expect(lines.some((l) => new RegExp(`^\\[ponyci\\] ${phase} \\d+\\.\\d s`).test(l))).toBe(true);
     // The byte-compile waits until the cell is done with the environment (settle), then runs off its path.
     const djangoInit = join(env.venvDir, "lib", "python3.11", "site-packages", "django", "__init__.py");
@@ -85,6 +90,9 @@ describe("environment builds with uv", () => {
       { onLog: (line) => void layerLines.push(line) },
     );
     expect(more.built).toBe(true);
+    // Django, pytest and their dependencies came from the cache; only the new ones were downloaded.
+    expect(wheelCounts).toHaveLength(2);
+    expect(wheelCounts[1]!.cached).toBeGreaterThan(0);
     expect(more.venvDir).not.toBe(env.venvDir);
     expect(more.packages.some((p) => p.startsWith("freezegun=="))).toBe(true);
     const first = await stat(djangoInit);

@@ -219,7 +219,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
           // uv first (no build, exact target); what it cannot do without building goes to pip.
           const viaUv =
             resolver === "uv"
-              ? await uvInstaller.prepare({ probe: interpreter, django, requirements: detected.requirements, constraints: detected.constraints, scratchDir: scratch, signal: ensure.signal, onLine, onPhase: phase })
+              ? await uvInstaller.prepare({ probe: interpreter, django, requirements: detected.requirements, constraints: detected.constraints, scratchDir: scratch, signal: ensure.signal, onLine, onPhase: phase, onWheels: (counts) => report(options.metrics, "wheels", counts) })
               : undefined;
           if (!viaUv) used = "pip";
           const tDownload = Date.now();

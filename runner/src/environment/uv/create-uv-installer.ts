@@ -18,6 +18,8 @@ export interface UvPrepareRequest {
   onLine?: (line: string) => void;
   /** Called as each phase ends, with its duration. */
   onPhase?: (phase: "resolve" | "download", ms: number, detail: string) => void;
+  /** How many of the build's wheels were downloaded and how many the cache had. */
+  onWheels?: (counts: { downloaded: number; cached: number }) => void;
 }
 
 export interface UvInstaller {
@@ -105,7 +107,9 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
       request.onPhase?.("resolve", Date.now() - t0, `uv${shared ? ", shared with another cell" : ""}, ${new Set(wheels.map((w) => w.name)).size} packages`);
       const t1 = Date.now();
       const downloaded = await fetcher.ensure(wheels, { signal: request.signal });
-      request.onPhase?.("download", Date.now() - t1, `${downloaded} of ${new Set(wheels.map((w) => w.file)).size} wheels downloaded, the rest cached`);
+      const distinct = new Set(wheels.map((w) => w.file)).size;
+      request.onPhase?.("download", Date.now() - t1, `${downloaded} of ${distinct} wheels downloaded, the rest cached`);
+      request.onWheels?.({ downloaded, cached: distinct - downloaded });
       // One wheel per project is named to the installer (uv lists every compatible one): a platform wheel over a pure one.
       const chosen = new Map<string, string>();
       for (const wheel of wheels) {
