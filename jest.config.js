@@ -8,6 +8,12 @@
 export default {
   preset: "ts-jest/presets/default-esm",
   testEnvironment: "node",
+  // Jest 30 "soft deletes" what a test file left on shared globals and wraps
+  // it in an accessor whose setter calls itself: signal-exit (execa's and
+  // proper-lockfile's exit hooks) keeps one emitter on `process` for the
+  // whole process, so the next file that bumps its count died with "Maximum
+  // call stack size exceeded". Nothing here relies on the cleanup.
+  testEnvironmentOptions: { globalsCleanup: "off" },
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },

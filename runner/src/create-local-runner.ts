@@ -32,8 +32,8 @@ export interface LocalRunner {
   docker: Docker;
   checkout: Checkout;
   cells: CellRunner;
-  /** The environment builder's background work (byte-compiling new environments): idle() waits for it. */
-  environments?: { idle(): Promise<void> };
+  /** The environment builder's background work (byte-compiling new environments): idle() waits for it, close() stops it. */
+  environments?: { idle(): Promise<void>; close(): Promise<void> };
 }
 
 /**

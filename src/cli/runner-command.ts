@@ -42,5 +42,6 @@ export async function runnerCommand(deps: { settings: Settings; log: Logger }): 
     process.once("SIGTERM", () => drain("SIGTERM"));
     process.once("SIGINT", () => drain("SIGINT"));
   });
+  await local.environments?.close().catch((error: unknown) => log.warn({ err: error }, "could not stop the environment builder's background work"));
   return 0;
 }

@@ -207,6 +207,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         await Promise.race([outbox.drain().catch(() => undefined), delay(5_000)]);
         await outbox.stop();
       }
+      // Background byte-compiles are stopped, not awaited: the next start compiles what is left.
+      await runner.environments?.close().catch((error: unknown) => log.warn({ err: error }, "could not stop the environment builder's background work"));
       store.close();
     },
   };

@@ -99,6 +99,12 @@ describe("environment builds with uv", () => {
     const second = await stat(join(more.venvDir, "lib", "python3.11", "site-packages", "django", "__init__.py"));
     expect(second.ino).toBe(first.ino);
     expect(second.dev).toBe(first.dev);
+
+    // A stop drops the compile still waiting for its cell, and none starts after it.
+    await builder.close();
+    builder.settle(more.key);
     await builder.idle();
+    expect(JSON.parse(await readFile(join(more.venvDir, "..", "env.json"), "utf8"))).toMatchObject({ compiled: false });
+    expect(await docker.listContainers({ all: true, filters: { label: [`org.ponyci.env-key=${more.key}`] } })).toEqual([]);
   }, 900_000);
 });

@@ -91,8 +91,14 @@ export interface EnvironmentBuilder {
    * after SETTLE_TIMEOUT_MS.
    */
   settle(key: string): void;
-  /** Resolves when no background byte-compile is pending or running (benchmarks, tests, a clean stop). */
+  /** Resolves when no background byte-compile is pending or running (benchmarks, tests, the CLI before it exits). */
   idle(): Promise<void>;
+  /**
+   * Stop background work: pending compiles are dropped and running ones
+   * killed (their environments stay uncompiled, and the next process that
+   * hands one out compiles it). Resolves when nothing runs any more.
+   */
+  close(): Promise<void>;
 }
 
 /** A deferred byte-compile waits at most this long for its cells to settle. */
@@ -115,6 +121,8 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
   const probes = new Map<string, Promise<InterpreterProbe>>();
   const resolver = options.resolver ?? "pip";
   const compiling = new Map<string, Promise<void>>();
+  /** Aborted by close(): no compile starts after it, a running one is killed. */
+  const closing = new AbortController();
   /** Compiles waiting for their cells to settle: calling one starts it. */
   const deferred = new Map<string, () => void>();
   /** Cells holding each environment (ensure() handed it out, settle() not yet called). */
@@ -283,11 +291,18 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       deferred.get(key)?.();
     },
 
-    async idle() {
-      for (const start of [...deferred.values()]) start();
-      while (compiling.size > 0) await Promise.allSettled([...compiling.values()]);
+    idle,
+
+    async close() {
+      closing.abort();
+      await idle();
     },
   };
+
+  async function idle(): Promise<void> {
+    for (const start of [...deferred.values()]) start();
+    while (compiling.size > 0) await Promise.allSettled([...compiling.values()]);
+  }
 
   /**
    * Byte-compile a uv environment in the background (compileEnvironment),
@@ -304,20 +319,23 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
     const job = started.then(() => {
       clearTimeout(timer);
       deferred.delete(target.key);
-      return compileNow(target);
+      if (!closing.signal.aborted) return compileNow(target);
     });
     compiling.set(target.key, job.finally(() => compiling.delete(target.key)));
   }
 
   function compileNow(target: { key: string; envDir: string; baseImage: string; record: EnvironmentRecord }): Promise<void> {
     const t0 = Date.now();
-    return compileEnvironment(docker, { baseImage: target.baseImage, venvDir: join(target.envDir, "venv"), key: target.key, limits: buildLimits })
+    return compileEnvironment(docker, { baseImage: target.baseImage, venvDir: join(target.envDir, "venv"), key: target.key, limits: buildLimits, signal: closing.signal })
       .then(async () => {
         await writeRecord(target.envDir, { ...target.record, compiled: true });
         report(options.metrics, "phase", { phase: "compile", resolver: target.record.resolver, seconds: (Date.now() - t0) / 1000 });
         log.info({ key: target.key, ms: Date.now() - t0 }, "byte-compiled environment");
       })
-      .catch((error: unknown) => log.warn({ err: error, key: target.key }, "byte-compiling an environment failed; it runs uncompiled until the next try"));
+      .catch((error: unknown) => {
+        if (error instanceof CancelledError) return; // close(): the next process compiles it
+        log.warn({ err: error, key: target.key }, "byte-compiling an environment failed; it runs uncompiled until the next try");
+      });
   }
 }
 
