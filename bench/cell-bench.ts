@@ -3,11 +3,11 @@
  *
  * - warm: `runCell` wall time minus the test time the harness measured, against
  *   a bare `docker run --rm --network none` of `python manage.py test` on the same
- *   environment image (wall time minus Django's own "Ran N tests in X s"), median
+ *   environment (base image, venv mounted read-only; wall time minus Django's own "Ran N tests in X s"), median
  *   of N interleaved runs of each; then a per-phase profile of the runner.
  * - cold: the first build of a never-seen environment (random key salt, empty
  *   wheel cache), then the same cell again with a fresh builder: `built: false`
- *   and zero pip invocations. The cold image is removed afterwards.
+ *   and zero pip invocations.
  *
  * Run after `npm run build`: `node dist/bench/cell-bench.js [runs]` (default 5, at most 20).
  */
@@ -72,17 +72,19 @@ export async function runWarmCellBench(options: CellBenchOptions = {}): Promise<
       assertCellSucceeded(run, `warm cell (${label})`);
       return run;
     };
-    const bareOnce = async (image: string) => {
-      const bare = await runBareTests({ image, workspace: bareWorkspace, command: ["python", "manage.py", "test"], limits: BENCH_LIMITS, timeoutMs: BARE_BUDGET_MS });
+    const bareOnce = async (env: { image: string; venvDir: string; containerEnv: Record<string, string> }) => {
+      const bare = await runBareTests({ image: env.image, venvDir: env.venvDir, env: env.containerEnv, workspace: bareWorkspace, command: ["python", "manage.py", "test"], limits: BENCH_LIMITS, timeoutMs: BARE_BUDGET_MS });
       if (bare.exitCode !== 0 || !bare.django) throw new Error(`bare docker run failed (exit ${bare.exitCode}):\n${bare.output.slice(-2000)}`);
       return { ...bare, django: bare.django };
     };
 
     // 1. Warm-up (builds the environment when this machine has not yet), untimed.
     console.log(`warm cell: examples/polls, Python ${CELL.python} × Django ${CELL.django}, ${runs} interleaved runs each`);
-    const warmup = await runOnce("warmup");
-    const image = warmup.image;
-    if (!image) throw new Error("warm cell: no started event, so no image to compare against");
+    await runOnce("warmup");
+    // The environment the cells ran on, looked up the way the local runner does (same cache, same resolver): no build.
+    const image = await createEnvironmentBuilder({ docker: context.docker, cacheDir: path.join(context.dataDir, "environments"), baseImage: (python) => resolveBaseImage(context.docker, "auto", python) })
+      .ensure({ python: CELL.python, django: CELL.django, requirements: [] });
+    if (image.built) throw new Error("warm cell: the environment was not there after the warm-up");
     await bareOnce(image);
 
     // 2. Interleaved: cell, bare, cell, bare…
@@ -155,7 +157,7 @@ export async function runWarmCellBench(options: CellBenchOptions = {}): Promise<
 /**
  * A never-seen environment (random key salt, empty wheel cache and Django
  * version cache): first build timed; then a fresh builder on the same cache
- * must find the image (built: false) without a single pip call.
+ * must find the environment (built: false) without a single pip call.
  */
 export async function runColdCellBench(options: Pick<CellBenchOptions, "context"> = {}): Promise<BenchRow[]> {
   return withBenchContext(options.context, async (context) => {
@@ -182,21 +184,19 @@ export async function runColdCellBench(options: Pick<CellBenchOptions, "context"
       const begin = performance.now();
       const run = await collectCellRun(runner.cells.runCell(cellSpec(repo, label), { signal: AbortSignal.timeout(COLD_CELL_BUDGET_MS) }), begin);
       const environment = runner.lastEnvironment();
-      if (environment) coldImages.add(environment.image);
       assertCellSucceeded(run, `cold cell (${label})`);
       if (!environment) throw new Error("cold cell: the environment port was never asked");
       const ensureMs = (runner.marks.get("ensure.end") ?? NaN) - (runner.marks.get("ensure.start") ?? NaN);
       return { run, environment, pipCalls: pipCalls.map((args) => args[0] ?? "?"), ensureMs };
     };
 
-    const coldImages = new Set<string>();
-    try {
+    {
       console.log(`cold cell: examples/polls, Python ${CELL.python} × Django ${CELL.django}, new environment key (salt ${salt.slice(0, 13)}…), empty wheel cache`);
       const first = await runWithFreshBuilder("cold");
       console.log(`  first build: cell ${formatMs(first.run.wallMs)}, environment ${formatMs(first.ensureMs)}, built: ${first.environment.built}, pip invocations: ${first.pipCalls.length} (${first.pipCalls.join(", ")})`);
       const second = await runWithFreshBuilder("rebuild");
       console.log(`  second build (new builder, same cache): cell ${formatMs(second.run.wallMs)}, environment ${formatMs(second.ensureMs)}, built: ${second.environment.built}, pip invocations: ${second.pipCalls.length}`);
-      const installsNothing = !second.environment.built && second.pipCalls.length === 0 && second.environment.image === first.environment.image;
+      const installsNothing = !second.environment.built && second.pipCalls.length === 0 && second.environment.key === first.environment.key;
       const bench = "cold cell";
       return [
         { bench, metric: "first build: cell wall", value: formatMs(first.run.wallMs) },
@@ -204,10 +204,6 @@ export async function runColdCellBench(options: Pick<CellBenchOptions, "context"
         { bench, metric: "second build: cell wall", value: formatMs(second.run.wallMs) },
         { bench, metric: "second build: environment lookup", value: `${formatMs(second.ensureMs)} (built: ${second.environment.built}, ${second.pipCalls.length} pip calls)`, target: "built: false, 0 pip calls", met: installsNothing },
       ];
-    } finally {
-      for (const image of coldImages) {
-        await context.docker.getImage(image).remove({ force: true }).catch((error: unknown) => console.warn(`bench: could not remove ${image}: ${String(error)}`));
-      }
     }
   });
 }

@@ -6,7 +6,7 @@ export interface CellRun {
   /** From just before runCell was called to the end of its event stream. */
   wallMs: number;
   finished: FinishedEvent;
-  /** Environment image the cell ran on (from `started`). */
+  /** The image the cell's container ran (from `started`): the base image, the environment is mounted on it. */
   image?: string;
   /** Django's "Ran N tests in X s", from the cell's own output. */
   django?: { tests: number; ms: number };

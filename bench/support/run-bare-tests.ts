@@ -5,6 +5,10 @@ import { parseDjangoTestTime } from "./parse-django-test-time.js";
 
 export interface BareRunOptions {
   image: string;
+  /** The environment's venv (host directory), mounted read-only at /opt/venv as the cell's container has it. */
+  venvDir?: string;
+  /** Variables the environment needs (PATH, VIRTUAL_ENV). */
+  env?: Record<string, string>;
   /** Host directory with the project, mounted at /workspace. */
   workspace: string;
   command: string[];
@@ -22,7 +26,7 @@ export interface BareRun {
 
 /**
  * The baseline: `docker run --rm --network none` of the test command on the
- * environment image, timed from the CLI call to its exit. The container is
+ * environment (its base image and read-only venv), timed from the CLI call to its exit. The container is
  * labelled and named so it is removed even when the call times out.
  */
 export async function runBareTests(options: BareRunOptions): Promise<BareRun> {
@@ -32,6 +36,8 @@ export async function runBareTests(options: BareRunOptions): Promise<BareRun> {
     "--memory", String(options.limits.memoryBytes), "--memory-swap", String(options.limits.memoryBytes),
     "--cpus", String(options.limits.nanoCpus / 1e9), "--pids-limit", String(options.limits.pidsLimit),
     "-v", `${options.workspace}:/workspace`, "-w", "/workspace",
+    ...(options.venvDir ? ["-v", `${options.venvDir}:/opt/venv:ro`] : []),
+    ...Object.entries(options.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
     options.image, ...options.command,
   ];
   const begin = performance.now();

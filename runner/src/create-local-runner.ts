@@ -38,7 +38,7 @@ export interface LocalRunner {
 
 /**
  * Wire the runner's pieces for this Docker host from the settings: git mirror
- * cache, environment images, test containers. Opens no connection by itself.
+ * cache, environment store, test containers. Opens no connection by itself.
  */
 export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = silentLogger): LocalRunner {
   const docker = createDocker();

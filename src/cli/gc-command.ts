@@ -11,8 +11,8 @@ import type { Store } from "../store/store.js";
 export const GC_USAGE = `ponyci gc [--dry-run]
 
 Removes what is over the disk budget (PONYCI_DISK_BUDGET, default 25% of the
-disk holding PONYCI_DATA_DIR), least recently used first: environment images,
-wheels, git mirrors, job logs; plus, whatever the budget, workspaces of crashed
+disk holding PONYCI_DATA_DIR), least recently used first: environments (and the
+unpacked wheels they link), wheels, git mirrors, job logs; plus, whatever the budget, workspaces of crashed
 jobs and deliveries older than a week. Never what a running job uses, nor
 anything used in the last 15 minutes. Prints what it freed, per kind.
 --dry-run lists and decides but removes nothing.`;

@@ -7,7 +7,7 @@
 import type { Cell } from "./cell.js";
 import type { ServiceName, ServiceSpec } from "./database.js";
 
-/** What the cell's environment image holds. */
+/** What the cell's environment holds. */
 export interface EnvironmentSpec {
   /** "3.11": must match a base image's Python (same as `cell.python`). */
   python: string;

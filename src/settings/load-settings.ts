@@ -66,7 +66,7 @@ export interface Settings {
   /** The host's Python and pip: interpreter, the operator's package index and its CA. */
   hostPython: HostPython;
   /**
-   * What Pony CI's caches and records may take on disk (environment images,
+   * What Pony CI's caches and records may take on disk (environments,
    * wheels, mirrors, workspaces, logs), in bytes: the garbage collector
    * removes the least recently used beyond it.
    */

@@ -80,7 +80,7 @@ describe("createEnvironmentBuilder", () => {
     expect(run.lines.find((l) => l.startsWith("versions"))).toMatch(new RegExp(`^versions ${a.django.replace(/\./g, "\\.")} \\d`));
   }, 300_000);
 
-  it("finds the image again without pip or the network, and refreshes the Django series only after the TTL", async () => {
+  it("finds the environment again without pip or the network, and refreshes the Django series only after the TTL", async () => {
     const warm = await builder({ runPip: failingPip }).ensure({ python: "3.11", django: "4.2", ...ws42 });
     expect(warm.built).toBe(false);
     expect(warm.django).toMatch(/^4\.2\.\d+$/);

@@ -127,8 +127,11 @@ describe("an environment build", () => {
       expect((await stat(join(venv, "lib", "python3.11", "site-packages", "evilpth", "__init__.py"))).nlink).toBeGreaterThan(1);
     }, 300_000);
 
-    it("a test container gets the venv read-only: the .pth runs there but can change nothing another project shares", async () => {
+    it("a test container gets the venv read-only: the .pth runs there but can change nothing another project shares, even as the files' owner", async () => {
       const env = { image: BASE, venvDir: venv, containerEnv: { PATH: "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", VIRTUAL_ENV: "/opt/venv" } };
+      // The test user (10001) does not own the store's files; the build uid does, and the mount refuses it too.
+      expect(ENV_BUILD_UID).not.toBe(10001);
+      expect((await stat(join(venv, "lib", "python3.11", "site-packages", "evilpth", "__init__.py"))).uid).toBe(ENV_BUILD_UID);
       const run = await runInEnvironment(
         docker,
         env,
@@ -137,6 +140,7 @@ describe("an environment build", () => {
           "echo 'VALUE = 2' > /opt/venv/lib/python3.11/site-packages/evilpth/__init__.py && echo modified || echo read-only",
           "python -c 'import evilpth; print(\"still\", evilpth.VALUE)'",
         ].join("; "),
+        `${ENV_BUILD_UID}:${ENV_BUILD_UID}`,
       );
       expect(run.lines).toContain("imported 1");
       expect(run.lines).toContain("read-only");

@@ -29,6 +29,8 @@ function makeEnvironment(cacheDir: string, name: string, kb: number, shared?: st
   mkdirSync(join(dir, "venv", "lib"), { recursive: true });
   writeFileSync(join(dir, "venv", "lib", "own"), randomBytes(kb * 1024));
   if (shared) linkSync(shared, join(dir, "venv", "lib", "shared"));
+  // A second link to its own file (what a hostile .pth could make to hide bytes) still counts, once.
+  linkSync(join(dir, "venv", "lib", "own"), join(dir, "venv", "lib", "own-again"));
   writeFileSync(join(dir, "env.json"), JSON.stringify({ version: 1, key, python: "3.11", django: "5.2.1", packages: [], resolver: "uv", compiled: true }));
   return { key, dir };
 }
@@ -143,6 +145,11 @@ describe("collectGarbage over a real data directory, environments, Docker and th
     // B's own half megabyte, not the file it shares with the unpacked wheels.
     expect(byId.get(envs.b!.key)!.bytes).toBeGreaterThanOrEqual(512 * 1024);
     expect(byId.get(envs.b!.key)!.bytes).toBeLessThan((512 + 256) * 1024);
+    expect(byId.get(envs.c!.key)!.bytes).toBeGreaterThanOrEqual(64 * 1024);
+    expect(byId.get(envs.c!.key)!.bytes).toBeLessThan(2 * 64 * 1024);
+    // The file B shares with the unpacked wheels is counted once, there: the budget sees all the store holds.
+    const unpacked = environmentStore(runnerLayout(dataDir).environmentsDir).unpacked;
+    expect(byId.get(unpacked)!.bytes).toBeGreaterThanOrEqual(256 * 1024);
     expect(byId.get(paths.crashedBuild!)).toMatchObject({ kind: "environment", garbage: true, inUse: false });
     expect(byId.get(paths.m2!)?.inUse).toBe(true);
     expect(byId.get(paths.m3!)?.inUse).toBe(true);

@@ -28,7 +28,7 @@ describe("the Docker daemon restarts in the middle of a cell", () => {
       const server = await s.start();
       expect((await s.push(server)).status).toBe(200);
       const jobId = (await s.waitFor(() => s.creates()[0], 60_000, "the check run's create")).external_id ?? "";
-      // The first run in this daemon builds the cell's environment image first.
+      // The first run in this daemon builds the cell's environment first.
       await s.waitFor(() => s.patches().some((p) => p.status === "in_progress"), 300_000, "the in_progress update");
       // Restart once a test has finished: before its signal handler is set, the harness (pid 1) ignores SIGTERM.
       await s.waitFor(() => s.testsUnderWay(jobId), 30_000, "the first test result inside the container");

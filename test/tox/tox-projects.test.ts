@@ -3,7 +3,7 @@
  * compiled CLI, real git and Docker): each fixture uses one tox feature, and
  * each cell's verdict, counts and failure locations are read back from the
  * --json and --junit reports. All cells are Python 3.11 · Django 5.2 with
- * few requirement sets, so environment images are shared.
+ * few requirement sets, so environments are shared.
  */
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { execa } from "execa";

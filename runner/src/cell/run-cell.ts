@@ -190,6 +190,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       finish({ conclusion: "timed_out", testDurationMs: 0, error: { message: `Timed out after ${timeoutSec} s during ${during}: the checkout and the environment count towards the cell's timeout.` } });
     const services: RunningService[] = [];
     let serviceStart: Promise<string | undefined> | undefined;
+    let settleKey: string | undefined;
     const system = (line: string) => emit({ type: "log", stream: "system", line });
     const finish = (event: Omit<FinishedEvent, "type" | "durationMs" | "counts"> & Partial<Pick<FinishedEvent, "counts">>) =>
       emit({ type: "finished", counts: event.counts ?? { ...tested }, durationMs: now() - t0, ...event });
@@ -238,6 +239,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       let environment;
       try {
         environment = await options.environments.ensure(environmentRequest(spec), { signal: phaseSignal, onLog });
+        settleKey = environment.key;
       } catch (error) {
         if (!phaseSignal.aborted && toolOutput.length > 0) {
           system(`Environment build failed; the last ${toolOutput.length} lines of its output:`);
@@ -322,8 +324,6 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         splitters.stdout.end();
         splitters.stderr.end();
         await events.stop();
-        // The tests are done with the environment: its deferred work (a byte-compile) may start.
-        if (environment.key) options.environments.settle?.(environment.key);
       }
       system(`Test container ended (exit code ${outcome.exitCode ?? "none"}) after ${seconds(now() - t0)} in all`);
       const truncatedLines = splitters.stdout.dropped + splitters.stderr.dropped;
@@ -358,6 +358,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       });
     } finally {
       clearTimeout(deadlineTimer);
+      // Done with the environment, however the cell ended: its deferred work (a byte-compile) may start.
+      if (settleKey) options.environments.settle?.(settleKey);
       await eventsFile?.close().catch(() => undefined);
       // A start still under way (the environment failed first) settles, then its container is stopped too.
       await serviceStart?.catch(() => undefined);

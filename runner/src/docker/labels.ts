@@ -12,7 +12,7 @@ export const LABEL_JOB = "org.ponyci.job";
 export const LABEL_OWNER = "org.ponyci.owner";
 /** On database service containers: which service ("postgres", "mariadb"). */
 export const LABEL_SERVICE = "org.ponyci.service";
-/** On environment images: the hash of everything that went into them. */
+/** On environment build containers: the key (hash of everything that goes into the environment). */
 export const LABEL_ENV_KEY = "org.ponyci.env-key";
 
 /** This process, as written in LABEL_OWNER (hostname:pid). */

@@ -10,12 +10,14 @@ import { runBuildContainer, type BuildContainerLimits } from "./run-build-contai
 import { parseWheelFilename } from "./download-wheels.js";
 
 /**
- * Environment builds run as this uid/gid, never root: on the pip path the
- * wheels' code runs (a .pth file runs at every start of the venv's Python,
- * `pip list` included) and can write only the venv, the one thing it owns.
- * See docs/architecture.md.
+ * Environment builds run as this uid/gid, never root, and never as the uid
+ * of test containers (10001): on the pip path the wheels' code runs (a .pth
+ * file runs at every start of the venv's Python, `pip list` included) and
+ * can write only the venv it builds; the store's files belong to this uid,
+ * so test code, which only ever gets them read-only, would not own them
+ * even through a writable path. See docs/architecture.md.
  */
-export const ENV_BUILD_UID = 10001;
+export const ENV_BUILD_UID = 10002;
 
 const FREEZE_MARK = "::ponyci-freeze::";
 /** Where the host's uv binary is mounted (read-only) in build containers. */
@@ -127,6 +129,8 @@ export async function buildEnvironmentDir(docker: Docker, options: BuildEnvironm
   if (exitCode !== 0 || !frozen) {
     throw new EnvironmentError("infrastructure", `Installing the downloaded wheels into ${VENV_PATH} failed (exit ${exitCode}) in ${options.baseImage}:\n${lines.slice(-10).join("\n")}`);
   }
+  // The environment's own directory (env.json goes there) is the host's again; the venv stays the build uid's, for its compile.
+  await chown(buildDir, 0, 0);
   // uv: the packages are the wheels installed (no Python of the venv runs to list them).
   return uv ? packagesOfWheels(options.files) : installedPackages(frozen);
 }

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 
 /**
- * Bump when the way images are built changes (install script, venv layout,
- * labels): every cached environment is then rebuilt once.
+ * Bump when the way environments are built changes (install script, venv
+ * layout, store layout): every cached environment is then rebuilt once.
  */
 export const ENVIRONMENT_BUILDER_VERSION = "4"; // 2: requirements re-serialised strictly; sdists built hardened, their wheels per repository. 3: installs run as uid 10001 owning only the venv (no root-built image is reused). 4: environments are store directories, not images
 
@@ -24,7 +24,7 @@ export interface EnvironmentKeyInput {
   salt?: string;
 }
 
-/** sha256 (hex) over everything that decides an environment image's content. */
+/** sha256 (hex) over everything that decides an environment's content. */
 export function computeEnvironmentKey(input: EnvironmentKeyInput): string {
   const canonical = {
     builder: ENVIRONMENT_BUILDER_VERSION,

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
 import { BUILD_PREFIX, buildEnvironmentDir, compileEnvironment, ensureEnvironmentStore } from "./build-environment-dir.js";
@@ -238,7 +238,9 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             });
           const files = viaUv?.files ?? (await downloadFor(detected.requirements, dest));
           if (!viaUv) phase("download", Date.now() - tDownload, "pip: resolve and download");
+          // The marker retry is pip's (host pip evaluates markers for the host); uv resolved for the target.
           const packages = await installWithMarkerDeps({
+            retries: viaUv ? 0 : 5,
             install: async (wheels) => {
               const tInstall = Date.now();
               await rm(join(store.envs, buildName), { recursive: true, force: true });
@@ -324,10 +326,13 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
     compiling.set(target.key, job.finally(() => compiling.delete(target.key)));
   }
 
-  function compileNow(target: { key: string; envDir: string; baseImage: string; record: EnvironmentRecord }): Promise<void> {
+  async function compileNow(target: { key: string; envDir: string; baseImage: string; record: EnvironmentRecord }): Promise<void> {
     const t0 = Date.now();
+    // Gone meanwhile (collected)? Then there is nothing to compile, and a bind mount would make an empty venv.
+    if (!(await readEnvironment(target.envDir))) return;
     return compileEnvironment(docker, { baseImage: target.baseImage, venvDir: join(target.envDir, "venv"), key: target.key, limits: buildLimits, signal: closing.signal })
       .then(async () => {
+        if (!(await readEnvironment(target.envDir))) return;
         await writeRecord(target.envDir, { ...target.record, compiled: true });
         report(options.metrics, "phase", { phase: "compile", resolver: target.record.resolver, seconds: (Date.now() - t0) / 1000 });
         log.info({ key: target.key, ms: Date.now() - t0 }, "byte-compiled environment");
@@ -375,15 +380,23 @@ async function writeRecord(envDir: string, record: EnvironmentRecord): Promise<v
  */
 async function publish(buildDir: string, envDir: string, record: EnvironmentRecord): Promise<EnvironmentRecord> {
   await writeRecord(buildDir, record);
-  try {
-    await rename(buildDir, envDir);
-    return record;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const existing = code === "ENOTEMPTY" || code === "EEXIST" ? await readEnvironment(envDir) : undefined;
-    if (!existing) throw error;
-    await rm(buildDir, { recursive: true, force: true });
-    return existing;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await rename(buildDir, envDir);
+      return record;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+      const existing = await readEnvironment(envDir);
+      if (existing) {
+        await rm(buildDir, { recursive: true, force: true });
+        return existing;
+      }
+      // Something without a record is in the way (what a crash or a mount of a removed environment left): moved
+      // aside as a build directory, which the garbage collector reaps, and the rename tried once more.
+      if (attempt > 1) throw error;
+      await rename(envDir, join(dirname(envDir), `${BUILD_PREFIX}stale-${randomBytes(6).toString("hex")}`));
+    }
   }
 }
 
@@ -396,6 +409,8 @@ async function publish(buildDir: string, envDir: string, record: EnvironmentReco
  * https://github.com/pypa/pip/issues/5453
  */
 async function installWithMarkerDeps(options: {
+  /** How many marker rounds at most. */
+  retries: number;
   install: (files: string[]) => Promise<string[]>;
   download: (requirement: string, round: number) => Promise<string[]>;
   files: string[];
@@ -409,7 +424,7 @@ async function installWithMarkerDeps(options: {
       const printed = /No matching distribution found for ([^;\n(]+)/.exec(error instanceof Error ? error.message : "")?.[1]?.trim();
       // pip printed it inside the container: used only when it parses as a plain requirement.
       const missing = printed ? parsesAsRequirement(printed) : undefined;
-      if (!(error instanceof EnvironmentError) || !missing || round > 5) throw error;
+      if (!(error instanceof EnvironmentError) || !missing || round > options.retries) throw error;
       options.onLine?.(`ponyci: ${missing} is needed on this Python only (an environment marker): downloading it`);
       for (const name of await options.download(missing, round)) if (!files.includes(name)) files.push(name);
     }

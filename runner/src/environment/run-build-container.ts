@@ -26,9 +26,9 @@ export interface BuildContainerSpec {
    */
   untrusted?: { user: string; limits: BuildContainerLimits };
   /**
-   * Run as this user ("uid:gid", never root) on a root file system that stays
-   * writable (an environment build is committed, so its changes must land
-   * there), with a tmpfs /tmp; the user can write only what it owns.
+   * Run as this user ("uid:gid", never root) on a read-only root file
+   * system with a tmpfs /tmp (an environment build: it writes only the
+   * directories bind-mounted for it, which that user owns).
    */
   user?: string;
   /** The lowest CPU weight (cpu.shares 2): work that may wait for every other container (background byte-compiling). */
@@ -59,8 +59,6 @@ export interface BuildContainerOptions {
   onLine?: (line: string) => void;
   /** Runs after the container is created, before it starts (e.g. to put a directory owned by `user` into it). */
   beforeStart?: (container: Docker.Container) => Promise<void>;
-  /** Runs after the script exited, before the container is removed (to commit it). */
-  afterExit?: (container: Docker.Container, exitCode: number) => Promise<void>;
 }
 
 /**
@@ -106,7 +104,7 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
           ...(spec.untrusted
             ? { ReadonlyRootfs: true, Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g", "/run": "rw,nosuid,nodev,size=16m" } }
             : spec.user
-              ? { Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g" } }
+              ? { ReadonlyRootfs: true, Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g" } }
               : {}),
         },
       });
@@ -146,7 +144,6 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
     }
     if (options.signal?.aborted) throw new CancelledError();
     if (splitter.dropped > 0) options.onLine?.(`ponyci: ${splitter.dropped} lines of build output were dropped (limit ${limits.logLimitBytes} bytes)`);
-    if (!timedOut) await options.afterExit?.(container, exitCode);
     return { exitCode, timedOut };
   } finally {
     if (deadline) clearTimeout(deadline);

@@ -5,9 +5,8 @@ export interface CollectionPlanOptions {
   budgetBytes: number;
   now: number;
   /**
-   * Items used less than this long ago are kept even over budget: an image
-   * that an environment build just returned may not have its test container
-   * yet, a wheel may be between a resolver's listing and its copy.
+   * Items used less than this long ago are kept even over budget: an
+   * environment a build just returned may not have its test container yet, a wheel may be between a resolver's listing and its copy.
    */
   graceMs: number;
 }
