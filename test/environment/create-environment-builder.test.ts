@@ -7,6 +7,8 @@ import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { createEnvironmentBuilder, type EnvironmentBuilderOptions } from "../../runner/src/environment/create-environment-builder.js";
 import { EnvironmentError } from "../../runner/src/environment/environment-error.js";
 import { createPipRunner, type PipRunner } from "../../runner/src/environment/run-pip.js";
+import { defaultHostPython } from "../../runner/src/environment/host-python.js";
+import { createIndexDjangoVersions } from "../../runner/src/environment/resolve-django-version.js";
 import { createMetrics } from "../../src/metrics/create-metrics.js";
 import { planRequirements } from "../support/plan-requirements.js";
 import { runInEnvironment } from "../support/run-in-environment.js";
@@ -28,6 +30,15 @@ function countingPip(): { runPip: PipRunner; calls: string[] } {
     },
   };
 }
+/** The index's JSON for Django's versions (what the builder asks by default), counting each question. */
+function countingIndex(): { listDjangoVersions: (python: string) => Promise<string[] | undefined>; calls: string[] } {
+  const calls: string[] = [];
+  const real = createIndexDjangoVersions({ host: defaultHostPython(), tmpDir: join(root, "index-tmp") });
+  return { calls, listDjangoVersions: (python) => (calls.push(python), real(python)) };
+}
+const failingIndex = async (): Promise<string[]> => {
+  throw new Error("the index must not be asked on the warm path");
+};
 const failingPip: PipRunner = async (args) => {
   throw new Error(`pip must not run on the warm path (called with ${args.join(" ")})`);
 };
@@ -51,9 +62,10 @@ describe("createEnvironmentBuilder", () => {
   it("builds Python 3.11 × Django 4.2 with the test requirements once, even when asked twice at the same time", async () => {
     ws42 = planRequirements({ "requirements-test.txt": "factory-boy\n-e .\nDjango>=3\n" });
     const pip = countingPip();
+    const index = countingIndex();
     // The server's registry, fed through the builder's EnvironmentMetrics port (as createLocalRunner wires it).
     const metrics = createMetrics({ defaultMetrics: false });
-    const envs = builder({ runPip: pip.runPip, metrics: metrics.environment });
+    const envs = builder({ runPip: pip.runPip, listDjangoVersions: index.listDjangoVersions, metrics: metrics.environment });
     const logs: string[] = [];
     const request = { python: "3.11", django: "4.2", ...ws42 };
     // Either call may be the one that builds (the other waits for it): both collect the log.
@@ -67,7 +79,9 @@ describe("createEnvironmentBuilder", () => {
     expect(a.packages).toContain(`Django==${a.django}`);
     expect(a.packages.some((p) => /^factory[-_]boy==/i.test(p))).toBe(true);
     expect(a.notes.some((n) => n.includes("the checkout itself"))).toBe(true);
-    expect(pip.calls).toEqual(["index", "download"]);
+    // Django's series resolved from the index's JSON once (pip is not started for it), then one pip download.
+    expect(index.calls).toEqual(["3.11"]);
+    expect(pip.calls).toEqual(["download"]);
     expect(logs.some((l) => l.includes("Saved"))).toBe(true);
     // One build (the second call waited for it): each of its phases once in /metrics.
     const text = await metrics.registry.metrics();
@@ -81,15 +95,17 @@ describe("createEnvironmentBuilder", () => {
   }, 300_000);
 
   it("finds the environment again without pip or the network, and refreshes the Django series only after the TTL", async () => {
-    const warm = await builder({ runPip: failingPip }).ensure({ python: "3.11", django: "4.2", ...ws42 });
+    const warm = await builder({ runPip: failingPip, listDjangoVersions: failingIndex }).ensure({ python: "3.11", django: "4.2", ...ws42 });
     expect(warm.built).toBe(false);
     expect(warm.django).toMatch(/^4\.2\.\d+$/);
     expect(warm.packages.some((p) => /^factory[-_]boy==/i.test(p))).toBe(true);
 
     const pip = countingPip();
-    const later = builder({ runPip: pip.runPip, now: () => Date.now() + 25 * 60 * 60 * 1000 });
+    const index = countingIndex();
+    const later = builder({ runPip: pip.runPip, listDjangoVersions: index.listDjangoVersions, now: () => Date.now() + 25 * 60 * 60 * 1000 });
     const again = await later.ensure({ python: "3.11", django: "4.2", ...ws42 });
-    expect(pip.calls).toEqual(["index"]);
+    expect(index.calls).toEqual(["3.11"]);
+    expect(pip.calls).toEqual([]);
     expect(again.key).toBe(warm.key);
     expect(again.built).toBe(false);
   }, 120_000);
@@ -107,7 +123,7 @@ describe("createEnvironmentBuilder", () => {
   }, 120_000);
 
   it("rejects a Django version it cannot understand as the project's mistake", async () => {
-    const error = await builder({ runPip: failingPip })
+    const error = await builder({ runPip: failingPip, listDjangoVersions: failingIndex })
       .ensure({ python: "3.11", django: "latest", ...ws42 })
       .then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(EnvironmentError);

@@ -15,6 +15,9 @@ export interface IndexedFile {
   body: Buffer;
   /** Served as the sha256 (default: the body's real one). */
   sha256?: string;
+  /** PEP 691 `requires-python` and `yanked` (JSON form only). */
+  requiresPython?: string;
+  yanked?: boolean;
 }
 
 export interface PackageIndex {
@@ -47,7 +50,11 @@ export async function startPackageIndex(files: IndexedFile[] = []): Promise<Pack
         const body = JSON.stringify({
           meta: { "api-version": "1.0" },
           name: project,
-          files: mine.map((f) => ({ filename: f.filename, url: `/files/${f.filename}`, hashes: { sha256: sha(f) } })),
+          files: mine.map((f) => ({
+            filename: f.filename, url: `/files/${f.filename}`, hashes: { sha256: sha(f) },
+            ...(f.requiresPython ? { "requires-python": f.requiresPython } : {}),
+            ...(f.yanked ? { yanked: true } : {}),
+          })),
         });
         return void res.writeHead(200, { "Content-Type": "application/vnd.pypi.simple.v1+json" }).end(body);
       }

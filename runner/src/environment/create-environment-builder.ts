@@ -16,7 +16,7 @@ import { EnvironmentError } from "./environment-error.js";
 import { pipTargetArgs, type InterpreterProbe } from "./pip-target-args.js";
 import { probeBaseImage } from "./probe-base-image.js";
 import { createBaseImageResolver } from "./resolve-base-image.js";
-import { resolveDjangoVersion } from "./resolve-django-version.js";
+import { createIndexDjangoVersions, resolveDjangoVersion } from "./resolve-django-version.js";
 import { createPipRunner, type PipRunner } from "./run-pip.js";
 import { defaultHostPython, type HostPython } from "./host-python.js";
 import { parseRequirement } from "./parse-requirement.js";
@@ -63,6 +63,8 @@ export interface EnvironmentBuilderOptions {
   metrics?: EnvironmentMetrics;
   /** Where uv is installed (default `<cacheDir>/tools`): a directory several data directories may share. */
   toolsDir?: string;
+  /** Django's versions with a wheel for a Python, newest first (default: the index's PEP 691 JSON, see listWheelVersions; pip when it fails). */
+  listDjangoVersions?: (python: string) => Promise<string[] | undefined>;
 }
 
 export interface EnsureOptions {
@@ -120,6 +122,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
   const resolving = new Map<string, Promise<string>>();
   const probes = new Map<string, Promise<InterpreterProbe>>();
   const resolver = options.resolver ?? "pip";
+  const listDjangoVersions = options.listDjangoVersions ?? createIndexDjangoVersions({ host, tmpDir: join(cacheDir, "tmp") });
   const compiling = new Map<string, Promise<void>>();
   /** Aborted by close(): no compile starts after it, a running one is killed. */
   const closing = new AbortController();
@@ -134,7 +137,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
     const id = `${python}|${django}`;
     let pending = resolving.get(id);
     if (!pending) {
-      pending = resolveDjangoVersion(python, django, { runPip, cache: versions, log, signal: ensure.signal, onLine: ensure.onLog }).finally(() => resolving.delete(id));
+      pending = resolveDjangoVersion(python, django, { runPip, listVersions: listDjangoVersions, cache: versions, log, signal: ensure.signal, onLine: ensure.onLog }).finally(() => resolving.delete(id));
       resolving.set(id, pending);
     }
     return pending;

@@ -62,30 +62,16 @@ interface IndexFile {
  * network trouble or a bad index answer; CancelledError on abort.
  */
 export async function fetchSdist(requirement: Requirement, options: FetchSdistOptions): Promise<FetchedSdist | undefined> {
-  const index = options.host.indexUrl.endsWith("/") ? options.host.indexUrl : `${options.host.indexUrl}/`;
-  const pageUrl = new URL(`${requirement.name}/`, index).toString();
   const scratch = await mkdtemp(path.join(options.dest, ".index-"));
   try {
-    const pageFile = path.join(scratch, "page.json");
-    const page = await httpGet(pageUrl, SIMPLE_JSON, pageFile, MAX_INDEX_PAGE_BYTES, options);
-    if (page.status === 404) return undefined;
-    if (page.status !== 200) throw new Error(`the index answered HTTP ${page.status} for ${pageUrl}`);
-    if (!page.contentType?.includes("application/vnd.pypi.simple.v1+json")) {
-      throw new Error(`the index did not answer ${pageUrl} in PEP 691 JSON (Content-Type ${page.contentType || "none"}): use an index that serves ${SIMPLE_JSON}`);
-    }
-    let files: IndexFile[];
-    try {
-      const parsed = JSON.parse(await readFile(pageFile, "utf8")) as { files?: unknown };
-      files = Array.isArray(parsed.files) ? (parsed.files as IndexFile[]) : [];
-    } catch (error) {
-      throw new Error(`the index's page for ${requirement.name} is not JSON`, { cause: error });
-    }
-    const best = pickSdist(files, requirement, options.python);
+    const page = await fetchProjectPage(requirement.name, { host: options.host, scratchDir: scratch, signal: options.signal });
+    if (!page) return undefined;
+    const best = pickSdist(page.files, requirement, options.python);
     if (!best) return undefined;
     const sha256 = best.file.hashes?.sha256;
     if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`the index gives no sha256 for ${best.file.filename}: refusing it`);
     const target = path.join(options.dest, best.file.filename);
-    const fileUrl = new URL(best.file.url, pageUrl).toString();
+    const fileUrl = new URL(best.file.url, page.url).toString();
     const got = await httpGet(fileUrl, "*/*", target, MAX_SDIST_BYTES, options);
     if (got.status !== 200) throw new Error(`the index answered HTTP ${got.status} for ${fileUrl}`);
     if (got.sha256 !== sha256) {
@@ -97,6 +83,57 @@ export async function fetchSdist(requirement: Requirement, options: FetchSdistOp
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * A project's page of the index in PEP 691 JSON (at most
+ * MAX_INDEX_PAGE_BYTES), fetched through the host's Python into
+ * `scratchDir`: its files and the page's URL, or undefined when the index
+ * does not know the project. Throws an Error on network trouble or an
+ * answer that is not PEP 691 JSON; CancelledError on abort.
+ */
+export async function fetchProjectPage(project: string, options: { host: HostPython; scratchDir: string; signal?: AbortSignal }): Promise<{ url: string; files: IndexFile[] } | undefined> {
+  const index = options.host.indexUrl.endsWith("/") ? options.host.indexUrl : `${options.host.indexUrl}/`;
+  const pageUrl = new URL(`${project}/`, index).toString();
+  const pageFile = path.join(options.scratchDir, `${project}.page.json`);
+  try {
+    const page = await httpGet(pageUrl, SIMPLE_JSON, pageFile, MAX_INDEX_PAGE_BYTES, options);
+    if (page.status === 404) return undefined;
+    if (page.status !== 200) throw new Error(`the index answered HTTP ${page.status} for ${pageUrl}`);
+    if (!page.contentType?.includes("application/vnd.pypi.simple.v1+json")) {
+      throw new Error(`the index did not answer ${pageUrl} in PEP 691 JSON (Content-Type ${page.contentType || "none"}): use an index that serves ${SIMPLE_JSON}`);
+    }
+    try {
+      const parsed = JSON.parse(await readFile(pageFile, "utf8")) as { files?: unknown };
+      return { url: pageUrl, files: Array.isArray(parsed.files) ? (parsed.files as IndexFile[]) : [] };
+    } catch (error) {
+      throw new Error(`the index's page for ${project} is not JSON`, { cause: error });
+    }
+  } finally {
+    await rm(pageFile, { force: true });
+  }
+}
+
+/**
+ * The versions of `project` that have a wheel for Python `python` (not
+ * yanked, Requires-Python admitting it), newest first, from its PEP 691
+ * page: what `pip index versions --pre --python-version X.Y
+ * --only-binary=:all:` answers, without starting pip (a second on a busy
+ * host, on every cold environment).
+ */
+export async function listWheelVersions(project: string, python: string, options: { host: HostPython; scratchDir: string; signal?: AbortSignal }): Promise<string[] | undefined> {
+  const page = await fetchProjectPage(project, options);
+  if (!page) return undefined;
+  const versions = new Set<string>();
+  for (const file of page.files) {
+    if (!file || typeof file.filename !== "string" || file.yanked || !file.filename.endsWith(".whl")) continue;
+    const version = /^[A-Za-z0-9._]+-([0-9][A-Za-z0-9.!+_]*)-/.exec(file.filename)?.[1];
+    if (!version || valid(version) === null) continue;
+    const requiresPython = file["requires-python"];
+    if (typeof requiresPython === "string" && requiresPython.trim() && !satisfiesPython(python, requiresPython)) continue;
+    versions.add(version);
+  }
+  return [...versions].sort((a, b) => compare(b, a));
 }
 
 /** The newest non-yanked sdist of `requirement.name` its specifiers and Requires-Python admit. */
@@ -131,7 +168,7 @@ function satisfiesPython(python: string, requiresPython: string): boolean {
   }
 }
 
-async function httpGet(url: string, accept: string, dest: string, maxBytes: number, options: FetchSdistOptions) {
+async function httpGet(url: string, accept: string, dest: string, maxBytes: number, options: { host: HostPython; signal?: AbortSignal }) {
   const result = await runHelper("http_get.py", [url, accept, dest, String(maxBytes), String(HTTP_TIMEOUT_SEC), options.host.certFile ?? ""], options);
   if (result.error) throw new Error(`fetching ${url} failed: ${result.error}`);
   return { status: Number(result.status), sha256: result.sha256 as string | undefined, contentType: result.content_type as string | undefined };
@@ -143,7 +180,7 @@ async function readSdistPyproject(archive: string, options: FetchSdistOptions): 
   return typeof result.pyproject === "string" ? result.pyproject : undefined;
 }
 
-async function runHelper(script: string, args: string[], options: FetchSdistOptions): Promise<Record<string, unknown>> {
+async function runHelper(script: string, args: string[], options: { host: HostPython; signal?: AbortSignal }): Promise<Record<string, unknown>> {
   const result = await execa(options.host.python, ["-I", path.join(PYTHON_HELPERS_DIR, script), ...args], {
     reject: false,
     stdin: "ignore",

@@ -4,9 +4,33 @@ import { EnvironmentError } from "./environment-error.js";
 import { parseDjangoSpec, pickDjangoVersion } from "./pick-django-version.js";
 import type { PipRunner } from "./run-pip.js";
 import type { Logger } from "../../../src/domain/logger.js";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { listWheelVersions } from "./fetch-sdist.js";
+import type { HostPython } from "./host-python.js";
+
+/** Django's versions with a wheel for a Python, from the operator's index in PEP 691 JSON (scratch space under `tmpDir`). */
+export function createIndexDjangoVersions(options: { host: HostPython; tmpDir: string }): (python: string) => Promise<string[] | undefined> {
+  return async (python) => {
+    await mkdir(options.tmpDir, { recursive: true });
+    const scratchDir = await mkdtemp(join(options.tmpDir, "django-index-"));
+    try {
+      return await listWheelVersions("django", python, { host: options.host, scratchDir });
+    } finally {
+      await rm(scratchDir, { recursive: true, force: true });
+    }
+  };
+}
 
 export interface ResolveDjangoVersionOptions {
   runPip: PipRunner;
+  /**
+   * Django's versions with a wheel for a Python, newest first (undefined:
+   * the index has no Django), read from the index's JSON (listWheelVersions)
+   * without starting pip. When it throws, `pip index versions` answers
+   * instead, which also decides whether the index is unreachable.
+   */
+  listVersions?: (python: string) => Promise<string[] | undefined>;
   cache: DjangoVersionCache;
   log: Logger;
   signal?: AbortSignal;
@@ -15,7 +39,8 @@ export interface ResolveDjangoVersionOptions {
 
 /**
  * "4.2" → the newest 4.2.x that supports `python` (from the cache while it is
- * fresh, else `pip index versions` on the host); "4.2.16" → itself, no lookup.
+ * fresh, else the index's JSON through `listVersions`, else `pip index
+ * versions` on the host); "4.2.16" → itself, no lookup.
  * When the index cannot be reached, a stale cached answer is used (with a
  * warning). Throws EnvironmentError "project" for a version that does not
  * exist or does not support the cell's Python.
@@ -28,6 +53,16 @@ export async function resolveDjangoVersion(python: string, django: string, optio
   if (spec.type === "exact") return spec.version;
   const cached = await options.cache.get(python, spec.series);
   if (cached) return cached;
+  if (options.listVersions) {
+    let listed: string[] | undefined;
+    try {
+      listed = (await options.listVersions(python)) ?? [];
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      options.log.info({ err: error, python }, "the index's JSON did not answer for Django; asking pip");
+    }
+    if (listed) return pick(listed);
+  }
   const result = await options.runPip(["index", "versions", "django", "--pre", "--python-version", python, "--only-binary=:all:"], {
     signal: options.signal,
     onLine: options.onLine,
@@ -45,12 +80,15 @@ export async function resolveDjangoVersion(python: string, django: string, optio
     throw new EnvironmentError("project", `No Django release supports Python ${python}: ${failure.message}`);
   }
   const listed = result.lines.map((l) => /^Available versions:\s*(.*)$/.exec(l.trim())?.[1]).find((v) => v !== undefined);
-  const versions = (listed ?? "").split(",").map((v) => v.trim()).filter(Boolean);
-  const version = pickDjangoVersion(spec.series, versions);
-  if (!version) {
-    const newest = versions[0] ? ` (the newest release for Python ${python} is ${versions[0]})` : "";
-    throw new EnvironmentError("project", `Django ${django} has no release that supports Python ${python}${newest}: change the matrix.`);
+  return pick((listed ?? "").split(",").map((v) => v.trim()).filter(Boolean));
+
+  async function pick(versions: string[]): Promise<string> {
+    const version = pickDjangoVersion((spec as { series: string }).series, versions);
+    if (!version) {
+      const newest = versions[0] ? ` (the newest release for Python ${python} is ${versions[0]})` : "";
+      throw new EnvironmentError("project", `Django ${django} has no release that supports Python ${python}${newest}: change the matrix.`);
+    }
+    await options.cache.set(python, (spec as { series: string }).series, version);
+    return version;
   }
-  await options.cache.set(python, spec.series, version);
-  return version;
 }
