@@ -86,11 +86,11 @@ export interface EnvironmentBuilder {
    */
   ensure(request: EnvironmentRequest, options?: EnsureOptions): Promise<Environment>;
   /**
-   * The cell that got environment `key` from ensure() is done with it: a
-   * byte-compile it deferred starts once no cell that asked is still
-   * running (so the compile never competes with the tests that made it
-   * necessary). Optional for callers: a deferred compile starts on its own
-   * after SETTLE_TIMEOUT_MS.
+   * The cell that got environment `key` from ensure() is done with it:
+   * deferred byte-compiles start once no build runs and no cell holds an
+   * environment (so a compile never competes with the builds and tests
+   * that made it necessary). Optional for callers: a deferred compile
+   * starts on its own after SETTLE_TIMEOUT_MS.
    */
   settle(key: string): void;
   /** Resolves when no background byte-compile is pending or running (benchmarks, tests, the CLI before it exits). */
@@ -124,6 +124,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
   const resolver = options.resolver ?? "pip";
   const listDjangoVersions = options.listDjangoVersions ?? createIndexDjangoVersions({ host, tmpDir: join(cacheDir, "tmp") });
   const compiling = new Map<string, Promise<void>>();
+  const compiles = createSerialQueue();
   /** Aborted by close(): no compile starts after it, a running one is killed. */
   const closing = new AbortController();
   /** Compiles waiting for their cells to settle: calling one starts it. */
@@ -283,17 +284,15 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         return await build;
       } finally {
         building.delete(key);
+        startCompilesWhenQuiet();
       }
     },
 
     settle(key) {
       const left = (users.get(key) ?? 1) - 1;
-      if (left > 0) {
-        users.set(key, left);
-        return;
-      }
-      users.delete(key);
-      deferred.get(key)?.();
+      if (left > 0) users.set(key, left);
+      else users.delete(key);
+      startCompilesWhenQuiet();
     },
 
     idle,
@@ -314,6 +313,18 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
    * once per key at a time; then record it. A failure is logged and costs
    * only speed: the next ensure() tries again.
    */
+  /**
+   * Deferred compiles start when this builder is quiet: no build running and
+   * no cell holding any of its environments. A compile writes thousands of
+   * files and takes what CPU is left, which slows other builds' unpacking
+   * and cells' tests; on a host that is never quiet, SETTLE_TIMEOUT_MS
+   * starts them anyway.
+   */
+  function startCompilesWhenQuiet(): void {
+    if (building.size > 0 || users.size > 0) return;
+    for (const start of [...deferred.values()]) start();
+  }
+
   function compileLater(target: { key: string; envDir: string; baseImage: string; record: EnvironmentRecord }): void {
     if (compiling.has(target.key) || deferred.has(target.key)) return;
     let start!: () => void;
@@ -324,7 +335,8 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
     const job = started.then(() => {
       clearTimeout(timer);
       deferred.delete(target.key);
-      if (!closing.signal.aborted) return compileNow(target);
+      // One at a time: each already uses every core (compileall -j 0).
+      if (!closing.signal.aborted) return compiles.run(() => compileNow(target));
     });
     compiling.set(target.key, job.finally(() => compiling.delete(target.key)));
   }
@@ -345,6 +357,18 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         log.warn({ err: error, key: target.key }, "byte-compiling an environment failed; it runs uncompiled until the next try");
       });
   }
+}
+
+/** Runs tasks one at a time, in the order given; a failed task does not stop the next. */
+function createSerialQueue(): { run<T>(task: () => Promise<T>): Promise<T> } {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    run(task) {
+      const result = tail.then(task, task);
+      tail = result.catch(() => undefined);
+      return result;
+    },
+  };
 }
 
 /** `env.json` beside each environment's venv. */
