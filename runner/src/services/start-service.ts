@@ -159,7 +159,8 @@ async function waitUntilReady(container: Docker.Container, readiness: string[], 
         `The ${service.name} service exited with code ${state.ExitCode} before it was ready.${hint} Its last log lines:\n${logs}`,
       );
     }
-    if (await execSucceeds(container, readiness)) return;
+    // An exec into a server that exited since the inspect fails ("not running"): the next inspect tells why.
+    if (await execSucceeds(container, readiness).catch(() => false)) return;
     if (Date.now() > deadline) {
       const logs = await readLogTail(container);
       throw serviceError("infrastructure", `The ${service.name} service was not ready after ${Math.round(timeoutMs / 1000)} s. Its last log lines:\n${logs}`);
