@@ -7,10 +7,13 @@ import { renderLayout } from "./render-layout.js";
 import type { Session } from "./session-codec.js";
 import type { Viewer } from "./viewer.js";
 import { checkPassword } from "./web-users.js";
+import type { SignInLimiter } from "./create-sign-in-limiter.js";
 import { checkCsrf, newSession, readForm, redirect, safeReturnPath, sendHtml, sendNotFound, sendText, sessionCookie, type WebContext } from "./web-request.js";
 
 export interface AuthRouteOptions extends WebContext {
   oauth?: GitHubOAuth;
+  /** Bounds failed password sign-ins (createSignInLimiter). */
+  signInLimiter: SignInLimiter;
   publicUrl: string;
   log: Logger;
 }
@@ -39,8 +42,18 @@ export async function handleAuthRoute(name: string, r: AuthRequest, options: Aut
     case "login": {
       const form = await readForm(r.req);
       if (!form || !checkCsrf(r.session, form.get("csrf") ?? undefined)) return sendText(r.res, 403, "Missing or wrong CSRF token: reload the sign-in page and try again\n");
-      const user = checkPassword(options.users, form.get("name") ?? "", form.get("password") ?? "");
-      if (!user) return sendHtml(r.res, 401, renderLoginPage(r, options, "Wrong name or password."), r.cookie);
+      const name = form.get("name") ?? "";
+      const wait = await options.signInLimiter.blockedFor(name);
+      if (wait > 0) {
+        options.log.warn({ user: name.slice(0, 64) }, "dashboard sign-in refused: too many failed attempts");
+        return sendHtml(r.res, 429, renderLoginPage(r, options, `Too many failed sign-ins: try again in ${Math.ceil(wait / 60)} min.`), { ...r.cookie, "retry-after": String(wait) });
+      }
+      const user = checkPassword(options.users, name, form.get("password") ?? "");
+      if (!user) {
+        await options.signInLimiter.failed(name);
+        return sendHtml(r.res, 401, renderLoginPage(r, options, "Wrong name or password."), r.cookie);
+      }
+      await options.signInLimiter.succeeded(name);
       options.log.info({ user: user.name }, "dashboard sign-in");
       return redirect(r.res, safeReturnPath(form.get("return")), { "set-cookie": sessionCookie(newSession({ kind: "local", name: user.name, role: user.role }, options), options) });
     }

@@ -205,4 +205,20 @@ describe("dashboard visibility and sign-in", () => {
     expect((await stranger.post(`/builds/${bridge.id}/rerun`, { csrf: "x" })).status).toBe(403);
     expect(server.ponyci.store.listBuilds({ limit: 100 })).toHaveLength(before);
   });
+
+  // Last in the file: it locks bob out for the rest of the window.
+  it("stops password guessing: after 10 failures a name is refused (429, Retry-After) even with the right password, other names are not", async () => {
+    const web = new WebClient(base);
+    const csrf = WebClient.csrfOf((await web.get("/login")).text);
+    for (let i = 0; i < 10; i++) expect((await web.post("/login", { csrf, name: "bob", password: `guess-${i}` })).status).toBe(401);
+    const locked = await web.post("/login", { csrf, name: "BOB", password: PASSWORD });
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain("Too many failed sign-ins");
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+    // A name that does not exist counts the same (the answer tells nothing of which names exist).
+    for (let i = 0; i < 10; i++) expect((await web.post("/login", { csrf, name: "mallory", password: "x" })).status).toBe(401);
+    expect((await web.post("/login", { csrf, name: "mallory", password: "x" })).status).toBe(429);
+    // alice is untouched, and her earlier failures were forgotten when she signed in.
+    expect((await web.post("/login", { csrf, name: "alice", password: PASSWORD })).status).toBe(303);
+  });
 });
