@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { existsSync, readFileSync } from "node:fs";
 import { detectTestRequirements } from "../src/builds/detect-test-requirements.js";
+import { environmentSpecFor } from "../src/builds/plan-job-spec.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
@@ -93,7 +94,7 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
             CELLS.map(async (cell) => {
               // What the planner would install for this checkout (it reads the same files at planning time).
               const detected = detectTestRequirements({ readFile: (file) => (existsSync(path.join(repo.dir, file)) ? readFileSync(path.join(repo.dir, file), "utf8") : undefined) });
-              const job = createJobSpec(cell, { environment: { python: cell.python, django: cell.django, requirements: detected.requirements, sources: detected.sources } });
+              const job = createJobSpec(cell, { environment: environmentSpecFor(cell, detected) });
               const spec: CellSpec = { jobId: `bench-${label}-${randomUUID().slice(0, 8)}`, source: { url: repo.dir, sha: repo.sha }, ...job };
               const begin = performance.now();
               const run = await collectCellRun(runner.cells.runCell(spec, { signal: AbortSignal.timeout(CELL_BUDGET_MS) }), begin);

@@ -1,5 +1,5 @@
 import { usesService, type Cell } from "../domain/cell.js";
-import type { JobSpec } from "../domain/job-spec.js";
+import type { EnvironmentSpec, JobSpec } from "../domain/job-spec.js";
 import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { detectTestRequirements, type DetectedRequirements } from "./detect-test-requirements.js";
@@ -46,15 +46,7 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
   });
   const spec: JobSpec = {
     cell,
-    environment: {
-      python: cell.python,
-      django: cell.django,
-      requirements: detected.requirements,
-      ...(detected.constraints.length ? { constraints: detected.constraints } : {}),
-      ...(detected.sources.length ? { sources: detected.sources } : {}),
-      ...(detected.notes.length ? { requirementNotes: detected.notes } : {}),
-      ...(service ? { database: service.name } : {}),
-    },
+    environment: { ...environmentSpecFor(cell, detected), ...(service ? { database: service.name } : {}) },
     env: { ...setenv, ...config.env },
     command: config.test,
     onlyTests: options.onlyTests,
@@ -68,6 +60,18 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
 }
 
 /** detectTestRequirements, its errors as the config errors they are (file and line kept). */
+/** A cell's environment spec from what requirement detection found (the empty lists left out). */
+export function environmentSpecFor(cell: Pick<Cell, "python" | "django">, detected: Pick<DetectedRequirements, "requirements" | "constraints" | "sources" | "notes">): EnvironmentSpec {
+  return {
+    python: cell.python,
+    django: cell.django,
+    requirements: detected.requirements,
+    ...(detected.constraints.length ? { constraints: detected.constraints } : {}),
+    ...(detected.sources.length ? { sources: detected.sources } : {}),
+    ...(detected.notes.length ? { requirementNotes: detected.notes } : {}),
+  };
+}
+
 function decideRequirements(readFile: (path: string) => string | undefined, configFile: string, options: { install?: string[]; extraDeps?: string[] }): DetectedRequirements {
   try {
     return detectTestRequirements({ readFile, ...options });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { detectTestRequirements } from "../../src/builds/detect-test-requirements.js";
+import { environmentSpecFor } from "../../src/builds/plan-job-spec.js";
 import type { EnvironmentSpec } from "../../src/domain/job-spec.js";
 
 /**
@@ -31,12 +32,5 @@ export function plannedEnvironment(dir: string, cell: { python: string; django: 
       }
     },
   });
-  return {
-    python: cell.python,
-    django: cell.django,
-    requirements: detected.requirements,
-    ...(detected.constraints.length ? { constraints: detected.constraints } : {}),
-    ...(detected.sources.length ? { sources: detected.sources } : {}),
-    ...(detected.notes.length ? { requirementNotes: detected.notes } : {}),
-  };
+  return environmentSpecFor(cell, detected);
 }

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
-import { chmod, chown, mkdir, readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, chown, lstat, mkdir } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { describeError } from "../../../src/domain/errors.js";
 import { VENV_PATH } from "./environment.js";
 import { EnvironmentError } from "./environment-error.js";
@@ -90,7 +90,7 @@ export async function buildEnvironmentDir(docker: Docker, options: BuildEnvironm
   await mkdir(hostVenv, { recursive: true });
   await chown(buildDir, ENV_BUILD_UID, ENV_BUILD_UID);
   await chown(hostVenv, ENV_BUILD_UID, ENV_BUILD_UID);
-  await letBuildUserRead(options.wheelsDir);
+  await letBuildUserRead(options.wheelsDir, options.files);
   const quoted = options.files.map((f) => `'/wheels/${f.replace(/'/g, "")}'`).join(" ");
   const uv = options.uv !== undefined;
   const venvInContainer = uv ? `${STORE_IN_CONTAINER}/envs/${options.buildName}/venv` : VENV_PATH;
@@ -165,19 +165,21 @@ export async function compileEnvironment(docker: Docker, options: { baseImage: s
 
 /**
  * The wheels directory is Pony CI's own (a scratch directory or the shared
- * wheel cache, inside the 0700 cache): the install's uid must read it
- * through the read-only mount, so it and its regular files become
- * 0755/0644. No host user gains anything: the directories above stay 0700.
- * Symlinks are left alone. A file already readable is not touched: a chmod
- * changes its ctime, and uv unpacks a wheel whose ctime changed again.
+ * wheel cache, inside the 0700 cache): the install's uid must read it and
+ * the wheels it installs through the read-only mount, so those become
+ * 0755/0644 (only those: the shared cache holds every wheel ever fetched).
+ * No host user gains anything: the directories above stay 0700. A file
+ * already readable is not touched: a chmod changes its ctime, and uv
+ * unpacks a wheel whose ctime changed again.
  */
-async function letBuildUserRead(dir: string): Promise<void> {
+async function letBuildUserRead(dir: string, files: string[]): Promise<void> {
   const ensureMode = async (path: string, mode: number) => {
-    if (((await stat(path)).mode & 0o777) !== mode) await chmod(path, mode);
+    const st = await lstat(path); // a symbolic link is left alone, as it is
+    if (st.isFile() || st.isDirectory()) if ((st.mode & 0o777) !== mode) await chmod(path, mode);
   };
   try {
     await ensureMode(dir, 0o755);
-    for (const entry of await readdir(dir, { withFileTypes: true })) if (entry.isFile()) await ensureMode(join(dir, entry.name), 0o644);
+    for (const file of files) await ensureMode(join(dir, basename(file)), 0o644);
   } catch (error) {
     throw new EnvironmentError("infrastructure", `Could not share ${dir} with the environment build: ${describeError(error)}`, { cause: error });
   }

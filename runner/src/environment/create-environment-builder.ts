@@ -173,7 +173,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       const venvDir = join(envDir, "venv");
       const containerEnv = { PATH: `${VENV_PATH}/bin:${base.path}`, VIRTUAL_ENV: VENV_PATH };
       const ready = (record: EnvironmentRecord, built: boolean): Environment => {
-        users.set(key, (users.get(key) ?? 0) + 1);
+        hold(key);
         return { image: baseImage, venvDir, containerEnv, key, built, django: record.django, packages: record.packages, notes: detected.notes };
       };
 
@@ -183,7 +183,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         if (!inflight) break;
         try {
           const env = await abortable(inflight, ensure.signal);
-          users.set(key, (users.get(key) ?? 0) + 1);
+          hold(key);
           return { ...env, built: false, notes: detected.notes };
         } catch (error) {
           if (ensure.signal?.aborted) throw new CancelledError();
@@ -303,16 +303,20 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
     },
   };
 
-  async function idle(): Promise<void> {
+  /** A cell now holds environment `key` (until it settles). */
+  function hold(key: string): void {
+    users.set(key, (users.get(key) ?? 0) + 1);
+  }
+
+  function startDeferred(): void {
     for (const start of [...deferred.values()]) start();
+  }
+
+  async function idle(): Promise<void> {
+    startDeferred();
     while (compiling.size > 0) await Promise.allSettled([...compiling.values()]);
   }
 
-  /**
-   * Byte-compile a uv environment in the background (compileEnvironment),
-   * once per key at a time; then record it. A failure is logged and costs
-   * only speed: the next ensure() tries again.
-   */
   /**
    * Deferred compiles start when this builder is quiet: no build running and
    * no cell holding any of its environments. A compile writes thousands of
@@ -321,10 +325,14 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
    * starts them anyway.
    */
   function startCompilesWhenQuiet(): void {
-    if (building.size > 0 || users.size > 0) return;
-    for (const start of [...deferred.values()]) start();
+    if (building.size === 0 && users.size === 0) startDeferred();
   }
 
+  /**
+   * Byte-compile a uv environment in the background (compileEnvironment),
+   * once per key at a time, when the builder is quiet; then record it. A
+   * failure is logged and costs only speed: the next ensure() tries again.
+   */
   function compileLater(target: { key: string; envDir: string; baseImage: string; record: EnvironmentRecord }): void {
     if (compiling.has(target.key) || deferred.has(target.key)) return;
     let start!: () => void;
