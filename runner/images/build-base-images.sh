@@ -30,6 +30,21 @@ suite_for() {
 
 exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# What the image's interpreter is, as labels (runner/src/environment/probe-base-image.ts reads them, so a
+# cold environment build need not start a container to ask): "org.ponyci.libc=glibc org.ponyci.libc-version=2.36 …".
+PROBE_LABELS='import platform; l = platform.libc_ver(); print("org.ponyci.libc=%s org.ponyci.libc-version=%s org.ponyci.machine=%s" % (l[0], l[1], platform.machine()))'
+
+# Images built before the probe labels existed get them (docker commit of an unchanged container: no new files).
+add_probe_labels() { # image
+  local image=$1 labels cid
+  [ -n "$(docker image inspect --format '{{ index .Config.Labels "org.ponyci.libc" }}' "$image")" ] && return 0
+  labels=$(docker run --rm --network none --user 65534:65534 "$image" python3 -c "$PROBE_LABELS") || return 1
+  cid=$(docker create --network none "$image")
+  docker commit --change "LABEL $labels" "$cid" "$image" >/dev/null
+  docker rm "$cid" >/dev/null
+  log "$image: added labels $labels"
+}
+
 build_local() { # version image
   local version=$1 image=$2 suite root
   if ! suite=$(suite_for "$version"); then
@@ -47,8 +62,9 @@ build_local() { # version image
   # Trim what a test container never needs.
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
          "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/locale/*
-  local got
+  local got labels
   got=$(chroot "$root" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  labels=$(chroot "$root" python3 -c "$PROBE_LABELS")
   if [ "$got" != "$version" ]; then
     log "Debian $suite ships Python $got, not $version"
     return 1
@@ -56,7 +72,7 @@ build_local() { # version image
   tar -C "$root" -c . | docker import \
     --change 'ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1' \
     --change 'CMD ["python3"]' \
-    --change "LABEL org.ponyci.base=1 org.ponyci.python=$version org.ponyci.suite=$suite" \
+    --change "LABEL org.ponyci.base=1 org.ponyci.python=$version org.ponyci.suite=$suite $labels" \
     - "$image" >/dev/null
   log "built $image in $((SECONDS - t0)) s"
 }
@@ -81,6 +97,7 @@ for v in "${versions[@]}"; do
   image=${template//\{python\}/$v}
   if exists "$image"; then
     log "$image exists"
+    if [[ "$image" == ponyci/* ]]; then add_probe_labels "$image" || status=1; fi
     continue
   fi
   if [[ "$image" == ponyci/* ]]; then

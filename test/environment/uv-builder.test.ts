@@ -30,8 +30,17 @@ describe("environment builds with uv", () => {
     const outcomes: string[] = [];
     const lines: string[] = [];
     const wheelCounts: { downloaded: number; cached: number }[] = [];
+    // Every container the cold build creates: the base image's labels answer the probe, so there is only the install.
+    const created: string[] = [];
+    const counting = new Proxy(docker, {
+      get(target, prop) {
+        if (prop === "createContainer") return (options: Parameters<typeof docker.createContainer>[0]) => (created.push((options.Cmd ?? []).join(" ")), target.createContainer(options));
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
     const builder = createEnvironmentBuilder({
-      docker, cacheDir, keySalt: salt, resolver: "uv",
+      docker: counting, cacheDir, keySalt: salt, resolver: "uv",
       metrics: { phase: (e) => void phases.push(e.phase), ensured: (e) => void outcomes.push(`${e.outcome}:${e.resolver}`), wheels: (e) => void wheelCounts.push(e) },
     });
     const files = { "requirements-test.txt": "pytest\ntyping_extensions; python_version < '3.10'\n" };
@@ -48,7 +57,9 @@ describe("environment builds with uv", () => {
     expect(wheelCounts).toHaveLength(1);
     expect(wheelCounts[0]!.downloaded).toBeGreaterThanOrEqual(env.packages.length);
     expect(wheelCounts[0]!.cached).toBe(0);
-    for (const phase of phases) expect(lines.some((l) => new RegExp(`^\\[ponyci\\] ${phase} \\d+\\.\\d s`).test(l))).toBe(true);
+    for (const phase of phases) expect(lines.some((l) => new RegExp(`^ponyci: ${phase} \\d+\\.\\d s`).test(l))).toBe(true);
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatch(/ pip install /);
     // The byte-compile waits until the cell is done with the environment (settle), then runs off its path.
     const djangoInit = join(env.venvDir, "lib", "python3.11", "site-packages", "django", "__init__.py");
     const djangoPyc = join(env.venvDir, "lib", "python3.11", "site-packages", "django", "__pycache__", "__init__.cpython-311.pyc");

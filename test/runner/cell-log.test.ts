@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { createCellRunner, type EnvironmentPort } from "../../runner/src/cell/run-cell.js";
@@ -48,6 +49,21 @@ describe("cell log", () => {
     expect(lines).toContain("building the environment");
     expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^Checked out in \d+\.\d s$/), expect.stringMatching(/^Environment [0-9a-f]{12} on ponyci\/python:3\.11 \(Django 5\.2\.\d+, (built|cached)\) in \d+\.\d s$/)]));
     expect(run.finished.notes).toEqual(["a planner note"]);
+  });
+
+  it("shows each phase of a cold environment build (issue 12: resolve, download, install)", async () => {
+    const cold = createEnvironmentBuilder({ docker, cacheDir: path.join(TEST_DATA_DIR, "env"), resolver: "uv", keySalt: `cell-log-${randomUUID()}` });
+    try {
+      const run = await runWith(cold);
+      expect(run.finished.conclusion).toBe("success");
+      const lines = systemLines(run);
+      const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+      const order = [/^building environment [0-9a-f]{12} \(Python 3\.11, Django 5\.2\.\d+/, /^resolve \d+\.\d s \(uv, \d+ packages\)$/, /^download \d+\.\d s \(/, /^install \d+\.\d s \(uv/, /^built environment [0-9a-f]{12} in \d+\.\d s$/].map(at);
+      expect(order.every((i) => i >= 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+    } finally {
+      await cold.close();
+    }
   });
 
   it("shows the tools' last lines when the environment cannot be built", async () => {

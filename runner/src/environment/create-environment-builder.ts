@@ -14,7 +14,7 @@ import { VENV_PATH, type Environment, type EnvironmentRequest } from "./environm
 import { linkIntoDir } from "./link-into-dir.js";
 import { EnvironmentError } from "./environment-error.js";
 import { pipTargetArgs, type InterpreterProbe } from "./pip-target-args.js";
-import { probeBaseImage } from "./probe-base-image.js";
+import { probeBaseImage, probeFromLabels } from "./probe-base-image.js";
 import { createBaseImageResolver } from "./resolve-base-image.js";
 import { createIndexDjangoVersions, resolveDjangoVersion } from "./resolve-django-version.js";
 import { createPipRunner, type PipRunner } from "./run-pip.js";
@@ -202,14 +202,15 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         const t0 = Date.now();
         let used: Resolver = resolver;
         const phase = (name: EnvironmentPhase, ms: number, detail = "") => {
-          onLine?.(`[ponyci] ${name} ${(ms / 1000).toFixed(1)} s${detail ? ` (${detail})` : ""}`);
+          onLine?.(`ponyci: ${name} ${(ms / 1000).toFixed(1)} s${detail ? ` (${detail})` : ""}`);
           report(options.metrics, "phase", { phase: name, resolver: used, seconds: ms / 1000 });
         };
         onLine?.(`ponyci: building environment ${key.slice(0, 12)} (Python ${request.python}, Django ${django}; from ${detected.sources.join(", ") || "no requirement files"})`);
         for (const note of detected.notes) onLine?.(`ponyci: ${note}`);
         let probe = probes.get(base.id);
         if (!probe) {
-          probe = probeBaseImage(docker, baseImage, { signal: ensure.signal });
+          const labelled = probeFromLabels(base.labels);
+          probe = labelled ? Promise.resolve(labelled) : probeBaseImage(docker, baseImage, { signal: ensure.signal });
           probes.set(base.id, probe);
           probe.catch(() => probes.delete(base.id));
         }
@@ -482,9 +483,13 @@ function scopeKey(scope: string | undefined): string {
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** The image id and PATH of `name`, pulling it once when missing. */
-async function ensureBaseImage(docker: Docker, name: string, python: string): Promise<{ id: string; path: string }> {
-  const described = (info: Docker.ImageInspectInfo) => ({ id: info.Id, path: info.Config?.Env?.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH });
+/** The image id, PATH and labels of `name`, pulling it once when missing. */
+async function ensureBaseImage(docker: Docker, name: string, python: string): Promise<{ id: string; path: string; labels?: Record<string, string> }> {
+  const described = (info: Docker.ImageInspectInfo) => ({
+    id: info.Id,
+    path: info.Config?.Env?.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH,
+    labels: info.Config?.Labels ?? undefined,
+  });
   try {
     return described(await docker.getImage(name).inspect());
   } catch (error) {

@@ -74,7 +74,7 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
         binary = await uv(request.signal);
       } catch (error) {
         if (error instanceof CancelledError || request.signal?.aborted) throw new CancelledError();
-        request.onLine?.(`[ponyci] uv is not available (${error instanceof Error ? error.message.split("\n")[0] : String(error)}): using pip`);
+        request.onLine?.(`ponyci: uv is not available (${error instanceof Error ? error.message.split("\n")[0] : String(error)}): using pip`);
         return undefined;
       }
       const requirements = [`django==${request.django}`, ...request.requirements];
@@ -97,7 +97,7 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
         if (error instanceof CancelledError) throw error;
         if (error instanceof UvResolutionError) {
           if (error.kind === "needs-build") {
-            request.onLine?.("[ponyci] uv: a requirement has no wheel for this Python; pip builds it in a container instead");
+            request.onLine?.("ponyci: uv: a requirement has no wheel for this Python; pip builds it in a container instead");
             return undefined;
           }
           throw new EnvironmentError(error.kind, error.message);
