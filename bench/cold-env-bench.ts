@@ -35,6 +35,7 @@ import { createInstrumentedCellRunner } from "./support/create-instrumented-cell
 import { isMainModule } from "./support/is-main-module.js";
 import { makeExampleRepo, type ExampleRepo } from "./support/make-example-repo.js";
 import { formatMs, summariseSamples } from "./support/summarise-samples.js";
+import { describeHostCpu, hostCpuSnapshot } from "./support/host-cpu.js";
 
 export const COLD_WARM_RATIO_TARGET = 3;
 const CELLS: Cell[] = [
@@ -58,6 +59,8 @@ async function makeProject(context: BenchContext, name: string, more: string[] =
 
 interface MatrixRun {
   walls: number[];
+  /** The host's CPU over the matrix (describeHostCpu). */
+  cpu?: string;
   built: number;
   phases: Map<EnvironmentPhase, number[]>;
 }
@@ -90,6 +93,7 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
         const matrix = async (repo: ExampleRepo, label: string): Promise<MatrixRun> => {
           phases.clear();
           counts.built = 0;
+          const cpu0 = hostCpuSnapshot();
           const walls = await Promise.all(
             CELLS.map(async (cell) => {
               // What the planner would install for this checkout (it reads the same files at planning time).
@@ -102,7 +106,7 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
               return run.wallMs;
             }),
           );
-          return { walls, built: counts.built, phases: new Map(phases) };
+          return { walls, built: counts.built, phases: new Map(phases), cpu: describeHostCpu(cpu0, hostCpuSnapshot()) };
         };
         if (resolver === "uv") {
           const fresh = path.join(dataDir, "tools-first-fetch");
@@ -133,12 +137,14 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
         const phaseText = [...cold.phases].filter(([p]) => p !== "compile").map(([p, ms]) => `${p} ${formatMs(summariseSamples(ms).median)}`).join(", ");
         console.log(`  cold: cells ${cold.walls.map(formatMs).join(", ")} (built ${cold.built}); phases (median) ${phaseText}`);
         console.log(`  warm: cells ${warm.walls.map(formatMs).join(", ")} (built ${warm.built})`);
+        console.log(`  host CPU, cold matrix: ${cold.cpu ?? "n/a"}; warm matrix: ${warm.cpu ?? "n/a"}`);
         console.log(`  cold / warm (median cell wall): ${ratio.toFixed(2)}×`);
         const bench = `cold env (${resolver})`;
         rows.push(
           { bench, metric: "cold cell wall (median of 3, concurrent)", value: formatMs(coldMedian) },
           { bench, metric: "warm cell wall (median of 3, concurrent)", value: formatMs(warmMedian) },
           { bench, metric: "cold phases (median)", value: phaseText },
+          { bench, metric: "host CPU over the cold / warm matrix", value: `${cold.cpu ?? "n/a"} / ${warm.cpu ?? "n/a"}` },
           ...(resolver === "uv" ? [{ bench, metric: "background byte-compile, done after the cold matrix", value: formatMs(compileWait) }] : []),
           {
             bench,

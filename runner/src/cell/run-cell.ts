@@ -190,7 +190,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       finish({ conclusion: "timed_out", testDurationMs: 0, error: { message: `Timed out after ${timeoutSec} s during ${during}: the checkout and the environment count towards the cell's timeout.` } });
     const services: RunningService[] = [];
     let serviceStart: Promise<string | undefined> | undefined;
-    let settleKey: string | undefined;
+    /** The environment, asked for alongside the checkout (it needs only the spec); settled in the finally, however the cell ends. */
+    let environmentPending: ReturnType<EnvironmentPort["ensure"]> | undefined;
     const system = (line: string) => emit({ type: "log", stream: "system", line });
     const finish = (event: Omit<FinishedEvent, "type" | "durationMs" | "counts"> & Partial<Pick<FinishedEvent, "counts">>) =>
       emit({ type: "finished", counts: event.counts ?? { ...tested }, durationMs: now() - t0, ...event });
@@ -204,7 +205,21 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       serviceStart = startServices(spec, jobDir, phaseSignal, (service) => services.push(service), system);
       serviceStart.catch(() => undefined); // awaited in step 3; not unhandled if something fails first
 
-      // 1. Checkout: the exact commit, plus any upstream repositories.
+      // 1. The environment (a cold build takes seconds) starts while the checkout runs. The tools' own
+      // output (pip, uv, the build container) is kept back and shown only if the build fails: the
+      // log is the project's, with Pony CI's steps as short lines.
+      const toolOutput: string[] = [];
+      const onLog = (line: string) => {
+        const own = /^ponyci:\s*(.*)$/.exec(line);
+        if (own) return system(own[1] ?? "");
+        toolOutput.push(line);
+        if (toolOutput.length > TOOL_OUTPUT_LINES) toolOutput.shift();
+      };
+      const environmentStep = now();
+      environmentPending = options.environments.ensure(environmentRequest(spec), { signal: phaseSignal, onLog });
+      environmentPending.catch(() => undefined); // awaited in step 3; not unhandled if the checkout fails first
+
+      // 2. Checkout: the exact commit, plus any upstream repositories.
       let step = now();
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
       const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal: phaseSignal });
@@ -224,22 +239,11 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       if (deadline.signal.aborted) return timedOutBefore(phase);
 
-      // 2. Environment: cached image for the cell (then the service must be ready). The tools' own output (pip,
-      // the build container) is kept back and shown only if the build fails:
-      // the log is the project's, with Pony CI's steps as short lines.
+      // 3. The environment is ready (then the service must be).
       phase = "the environment build";
-      step = now();
-      const toolOutput: string[] = [];
-      const onLog = (line: string) => {
-        const own = /^ponyci:\s*(.*)$/.exec(line);
-        if (own) return system(own[1] ?? "");
-        toolOutput.push(line);
-        if (toolOutput.length > TOOL_OUTPUT_LINES) toolOutput.shift();
-      };
       let environment;
       try {
-        environment = await options.environments.ensure(environmentRequest(spec), { signal: phaseSignal, onLog });
-        settleKey = environment.key;
+        environment = await environmentPending;
       } catch (error) {
         if (!phaseSignal.aborted && toolOutput.length > 0) {
           system(`Environment build failed; the last ${toolOutput.length} lines of its output:`);
@@ -247,19 +251,19 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         }
         throw error;
       }
-      system(`Environment ${environment.key ? `${environment.key.slice(0, 12)} on ${environment.image}` : environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - step)}`);
+      system(`Environment ${environment.key ? `${environment.key.slice(0, 12)} on ${environment.image}` : environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - environmentStep)}`);
       const networkMode = await serviceStart;
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       if (deadline.signal.aborted) return timedOutBefore(phase);
       phase = "the tests";
 
-      // 3. The events file, created and opened by the host before the container exists; then hand
+      // 4. The events file, created and opened by the host before the container exists; then hand
       // the workspace and that file to the unprivileged test user.
       const eventsPath = path.join(jobDir, "out", "events.jsonl");
       eventsFile = await openEventsFile(eventsPath);
       await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")], { extendEnv: false, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
 
-      // 4. The test container, with the harness reporting on its own channel.
+      // 5. The test container, with the harness reporting on its own channel.
       let ended = false;
       let testDurationMs = 0;
       let harnessTotals: TestCounts | undefined;
@@ -358,8 +362,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       });
     } finally {
       clearTimeout(deadlineTimer);
-      // Done with the environment, however the cell ended: its deferred work (a byte-compile) may start.
-      if (settleKey) options.environments.settle?.(settleKey);
+      // Done with the environment, however the cell ended (also when it is ready only after the checkout
+      // failed): its deferred work (a byte-compile) may start.
+      void environmentPending?.then((environment) => environment.key && options.environments.settle?.(environment.key), () => undefined);
       await eventsFile?.close().catch(() => undefined);
       // A start still under way (the environment failed first) settles, then its container is stopped too.
       await serviceStart?.catch(() => undefined);
