@@ -15,6 +15,7 @@ import { emptyCounts, type FinishedEvent, type TestResult } from "../domain/even
 import type { FailureAnalyst } from "../history/create-failure-analyst.js";
 import { cancelStaleConfirmations } from "./run-confirmation.js";
 import { explainFailures } from "./explain-failures.js";
+import { judgeCell } from "../history/judge-cell.js";
 
 export interface JobProcessorOptions {
   store: Store;
@@ -156,7 +157,10 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
     }
     // Confirm never-seen failures by a re-run, then classify every failure against the base.
     const failureReport = options.analyst ? await explainFailures({ analyst: options.analyst, store, runner: options.runner, clock, log, notify, build, job, spec, finished, signal }) : undefined;
-    recordFinished(job.id, { finished, tests: reported, logTail: tail, failureReport });
+    // The judged verdict is the cell's everywhere (the store, so dashboards, badges and the build's status;
+    // the check run; downstream builds): failures that only flaky or quarantined tests account for are red nowhere.
+    const judged = judgeCell(finished, failureReport);
+    recordFinished(job.id, { finished: judged && judged !== finished.conclusion ? { ...finished, conclusion: judged } : finished, tests: reported, logTail: tail, failureReport });
   };
 
   const recordFinished = (jobId: string, report: Pick<CellFinished, "finished" | "tests" | "logTail" | "failureReport">): void => {

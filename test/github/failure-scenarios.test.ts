@@ -10,6 +10,7 @@ import { INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, s
 import type { GitHubApiFake } from "../support/github-api-fake.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import { jobTestPlanOf } from "../../src/history/job-test-plan.js";
+import { toCheckConclusion } from "../../src/github/checks/to-check-conclusion.js";
 
 /**
  * Issue 15's scenarios, each a golden pair in test/fixtures/scenarios:
@@ -110,6 +111,9 @@ describe("failure scenarios (issue 15): every failure explained", () => {
         return found.every(Boolean) ? (found as Body[]) : undefined;
       }, 60_000, `the check runs of ${id} ${step.name}`);
 
+      // The dashboard (the store) and GitHub agree on every cell.
+      const cells = jobs.filter((j) => !jobTestPlanOf(j).confirms);
+      expect(cells.map((j) => toCheckConclusion(j.conclusion!))).toEqual(completions.map((body) => body.conclusion));
       steps.push({
         name: step.name,
         checkRuns: completions.map((body) => ({
