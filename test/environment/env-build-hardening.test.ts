@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { execa } from "execa";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { LABEL_ENV_KEY } from "../../runner/src/docker/labels.js";
-import { buildEnvironmentDir, compileEnvironment, ENV_BUILD_UID, ensureEnvironmentStore } from "../../runner/src/environment/build-environment-dir.js";
+import { buildEnvironmentDir, compileEnvironment, ENV_BUILD_UID, ensureEnvironmentStore, STORE_MARK } from "../../runner/src/environment/build-environment-dir.js";
 import { createPipRunner } from "../../runner/src/environment/run-pip.js";
 import { ensureUv } from "../../runner/src/environment/uv/ensure-uv.js";
 import { makeDistribution } from "../support/package-index.js";
@@ -82,6 +83,31 @@ function expectHardened(info: Docker.ContainerInspectInfo | undefined) {
   expect(info?.HostConfig.Binds).toContain(`${wheelsDir}:/wheels:ro`);
 }
 
+describe("the environment store", () => {
+  it("takes over a store an older Pony CI made as the test uid: every file the build uid's, each environment's own directory the host's", async () => {
+    const cacheDir = join(root, "old-store");
+    const oldEnv = join(cacheDir, "store", "envs", "a".repeat(64));
+    const oldCache = join(cacheDir, "store", "unpacked", "sdists-v11");
+    await mkdir(join(oldEnv, "venv", "lib"), { recursive: true });
+    await mkdir(oldCache, { recursive: true });
+    await writeFile(join(oldCache, ".git"), "", { mode: 0o644 });
+    await writeFile(join(oldEnv, "venv", "lib", "x.py"), "", { mode: 0o644 });
+    await writeFile(join(oldEnv, "env.json"), "{}", { mode: 0o644 });
+    await execa("chown", ["-R", "10001:10001", join(cacheDir, "store")]);
+
+    const store = await ensureEnvironmentStore(cacheDir);
+    for (const path of [join(oldCache, ".git"), oldCache, join(oldEnv, "venv"), join(oldEnv, "venv", "lib", "x.py")]) expect((await stat(path)).uid).toBe(ENV_BUILD_UID);
+    expect((await stat(oldEnv)).uid).toBe(0);
+    expect((await stat(join(oldEnv, "env.json"))).uid).toBe(0);
+    expect(existsSync(join(store.root, STORE_MARK))).toBe(true);
+
+    // Marked: a file that is not the build uid's is left alone from now on (no walk of the store at every start).
+    await execa("chown", ["10001:10001", join(oldCache, ".git")]);
+    await ensureEnvironmentStore(cacheDir);
+    expect((await stat(join(oldCache, ".git"))).uid).toBe(10001);
+  });
+});
+
 describe("an environment build", () => {
   it("pip: the wheel's .pth runs as a non-root uid in a hardened container and can write only the venv", async () => {
     const store = await ensureEnvironmentStore(join(root, "pip-cache"));
@@ -136,13 +162,15 @@ describe("an environment build", () => {
         docker,
         env,
         [
-          "python -c 'import evilpth; print(\"imported\", evilpth.VALUE)'",
+          // The .pth's complaint goes to a file: stderr and stdout share one stream, and a line of one can land inside the other's.
+          "python -c 'import evilpth; print(\"imported\", evilpth.VALUE)' 2>/tmp/err; grep -q 'Read-only file system' /tmp/err && echo pth-refused",
           "echo 'VALUE = 2' > /opt/venv/lib/python3.11/site-packages/evilpth/__init__.py && echo modified || echo read-only",
           "python -c 'import evilpth; print(\"still\", evilpth.VALUE)'",
         ].join("; "),
         `${ENV_BUILD_UID}:${ENV_BUILD_UID}`,
       );
       expect(run.lines).toContain("imported 1");
+      expect(run.lines).toContain("pth-refused");
       expect(run.lines).toContain("read-only");
       expect(run.lines).toContain("still 1");
       expect(existsSync(join(venv, "pth-ran"))).toBe(false);

@@ -1,5 +1,7 @@
 import type Docker from "dockerode";
-import { chmod, chown, lstat, mkdir } from "node:fs/promises";
+import { execa } from "execa";
+import { randomBytes } from "node:crypto";
+import { chmod, chown, lstat, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describeError } from "../../../src/domain/errors.js";
 import { VENV_PATH } from "./environment.js";
@@ -41,13 +43,42 @@ export function environmentStore(cacheDir: string) {
   return { root, unpacked: join(root, "unpacked"), envs: join(root, "envs") };
 }
 
-/** Create the store, owned by the build uid (Pony CI's own directories; the cache above stays 0700 and root's). */
+/**
+ * In the store's root once its files belong to ENV_BUILD_UID. A store
+ * without it was made by an older Pony CI, which built as the test uid
+ * (10001): uv, now running as ENV_BUILD_UID, cannot write that cache
+ * ("Failed to initialize cache … Permission denied"), so ensureEnvironmentStore
+ * hands every file over first.
+ */
+export const STORE_MARK = ".ponyci-store";
+const STORE_LAYOUT = `ponyci environment store, files owned by uid ${ENV_BUILD_UID}\n`;
+
+/**
+ * Create the store, owned by the build uid (Pony CI's own directories; the
+ * cache above stays 0700 and root's), and take over a store an older Pony
+ * CI left (see STORE_MARK): idempotent, so concurrent callers and a crash
+ * halfway are harmless (the mark is written last).
+ */
 export async function ensureEnvironmentStore(cacheDir: string): Promise<ReturnType<typeof environmentStore>> {
   const store = environmentStore(cacheDir);
   for (const dir of [store.root, store.unpacked, store.envs]) {
     await mkdir(dir, { recursive: true });
     await chown(dir, ENV_BUILD_UID, ENV_BUILD_UID);
   }
+  const mark = join(store.root, STORE_MARK);
+  if ((await readFile(mark, "utf8").catch(() => undefined)) === STORE_LAYOUT) return store;
+  // chown(1) -R never follows a symbolic link (-P is its default), and there are none but uv's own.
+  const { exitCode, stderr } = await execa("chown", ["-R", `${ENV_BUILD_UID}:${ENV_BUILD_UID}`, "--", store.unpacked, store.envs], { reject: false, extendEnv: false, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+  if (exitCode !== 0) throw new Error(`could not hand the environment store over to uid ${ENV_BUILD_UID}: ${String(stderr).trim().split("\n").slice(-2).join(" ")}`);
+  // Each environment's own directory and env.json are the host's (see buildEnvironmentDir).
+  for (const entry of await readdir(store.envs, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith(BUILD_PREFIX)) continue;
+    await chown(join(store.envs, entry.name), 0, 0);
+    await chown(join(store.envs, entry.name, "env.json"), 0, 0).catch(() => undefined);
+  }
+  const tmp = `${mark}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  await writeFile(tmp, STORE_LAYOUT);
+  await rename(tmp, mark);
   return store;
 }
 
