@@ -144,6 +144,41 @@ describe("scale-out over Redis (one process)", () => {
     expect(events.at(-1)).toMatchObject({ type: "finished", conclusion: "cancelled" });
   });
 
+  it("drains on stop (SIGTERM): the running cell finishes within the grace, no new cell is taken there, the next goes to another runner", async () => {
+    await startServer();
+    const draining = createScriptedCells();
+    const worker = await runner("draining", draining);
+    const first = collect(server.runCell(spec("in-flight")));
+    await waitFor(() => draining.ran.includes("in-flight"));
+    const stopped = worker.stop({ graceMs: 10_000 });
+    const second = collect(server.runCell(spec("after")));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(draining.ran).toEqual(["in-flight"]);
+    draining.release("in-flight");
+    expect((await first).at(-1)).toMatchObject({ type: "finished", conclusion: "success" });
+    await stopped;
+    expect(draining.aborted).toEqual([]);
+    const other = createScriptedCells();
+    other.releaseAll();
+    await runner("other", other);
+    expect((await second).at(-1)).toMatchObject({ type: "finished", conclusion: "success" });
+    expect(other.ran).toEqual(["after"]);
+    expect(draining.ran).toEqual(["in-flight"]);
+  });
+
+  it("cuts a cell short when the drain's grace runs out: an infrastructure error that names the runner, for the server to retry", async () => {
+    await startServer();
+    const slow = createScriptedCells();
+    const worker = await runner("short", slow);
+    const run = collect(server.runCell(spec("too-long")));
+    await waitFor(() => slow.ran.includes("too-long"));
+    await worker.stop({ graceMs: 200 });
+    expect(slow.aborted).toEqual(["too-long"]);
+    const verdict = (await run).at(-1);
+    expect(verdict).toMatchObject({ type: "finished", conclusion: "error", error: { message: "runner short shut down while running this cell" } });
+    expect((verdict as { infrastructureError?: Error }).infrastructureError?.name).toBe("InfrastructureError");
+  });
+
   it("cancels a cell no runner took yet without waiting for one", async () => {
     await startServer();
     const controller = new AbortController();

@@ -211,3 +211,15 @@ it("cut a runner's link (veth down): its cell completes on the other; a newer co
   expect(conclusions.filter((c) => c === "cancelled").length).toBeGreaterThan(0);
   expect(conclusions.filter((c) => c !== "cancelled" && c !== "success")).toEqual([]);
 }, 600_000);
+
+it("SIGTERM stops an idle runner cleanly: it drains, leaves the fleet and exits 0", async () => {
+  if (!shared) throw new Error("needs the first test's server and runners");
+  const { b } = shared;
+  await scenario.waitFor(async () => (await containersOwnedBy(b, { running: true })).length === 0, 60_000, "runner-b idle");
+  b.child.kill("SIGTERM");
+  const exit = await Promise.race([b.exited.then(() => ({ code: b.child.exitCode, signal: b.child.signalCode })), new Promise((resolve) => setTimeout(() => resolve("still running after 20 s"), 20_000))]);
+  expect(exit).toEqual({ code: 0, signal: null });
+  expect(b.output()).toMatch(/SIGTERM: draining/);
+  expect(b.output()).toMatch(/runner: stopped/);
+  expect(await containersOwnedBy(b)).toEqual([]);
+}, 60_000);
