@@ -71,6 +71,8 @@ export interface RemoteNames {
   /** Set of runner ids ever seen (pruned by readers when their key expired). */
   runners: string;
   fenceKey(jobId: string): string;
+  /** List of notes for a job's next verdict ("Retried after runner X was lost."): in Redis, so a restarted server still says them. */
+  notesKey(jobId: string): string;
   cellQueue(python: string, labels: readonly string[]): string;
 }
 
@@ -82,6 +84,7 @@ export function remoteNames(prefix = "ponyci"): RemoteNames {
     runnerKey: (id) => `${prefix}:runner:${id}`,
     runners: `${prefix}:runners`,
     fenceKey: (jobId) => `${prefix}:fence:${jobId}`,
+    notesKey: (jobId) => `${prefix}:notes:${jobId}`,
     cellQueue: (python, labels) => cellQueueName(python, labels),
   };
 }

@@ -100,8 +100,8 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
   const awaited = new Map<string, Awaited>();
   const waitingByRepo = new Map<string, number>();
   const waits = new Map<string, number[]>();
-  /** Notes for the next verdict of a job (why earlier attempts were retried). */
-  const notes = new Map<string, string[]>();
+  /** Notes for the next verdict of a job (why earlier attempts were retried): kept in Redis (notesKey) for a week at most. */
+  const NOTES_TTL_SEC = 7 * 24 * 3600;
   let staleEvents = 0;
   let lastId = "0-0";
   let stopping = false;
@@ -217,7 +217,7 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
         if (finished || awaited.get(spec.jobId)?.current.attemptId !== attemptId) return;
         const who = runnerId ? `runner ${runnerId}` : "the runner that took it";
         log.warn({ attemptId, runner: runnerId, state }, "remote: a runner was lost while running a cell");
-        notes.set(spec.jobId, [...(notes.get(spec.jobId) ?? []), `Retried after ${who} was lost.`]);
+        await client.multi().rpush(names.notesKey(spec.jobId), `Retried after ${who} was lost.`).expire(names.notesKey(spec.jobId), NOTES_TTL_SEC).exec().catch(() => undefined);
         endWith({ type: "finished", conclusion: "error", counts: emptyCounts(), durationMs: 0, testDurationMs: 0, error: { message: `${who} was lost while running this cell` }, infrastructure: true });
       })().catch((error: unknown) => log.debug({ err: error }, "remote: cannot look at a cell's state (Redis away?)"));
     }, pollMs);
@@ -247,9 +247,9 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
         }
         if (event.type === "finished") {
           finished = true;
-          const earlier = notes.get(spec.jobId);
-          // An infrastructure verdict is retried: the notes wait for the verdict that ends the job.
-          if (!event.infrastructure) notes.delete(spec.jobId);
+          // An infrastructure verdict is retried: the notes wait for the verdict that ends the job. They only inform: Redis away, the verdict goes without.
+          const earlier = await client.lrange(names.notesKey(spec.jobId), 0, -1).catch(() => undefined);
+          if (!event.infrastructure && earlier?.length) await client.del(names.notesKey(spec.jobId)).catch(() => undefined);
           yield fromWire(event, earlier);
           return;
         }

@@ -45,8 +45,9 @@ describe("scale-out over Redis (one process)", () => {
     await worker.start();
     return worker;
   };
-  const startServer = async () => {
-    prefix = `t${++round}`;
+  /** A server on a new prefix; `restart`: a new server process on the same one (the queues and notes stay in Redis). */
+  const startServer = async ({ restart = false } = {}) => {
+    if (!restart) prefix = `t${++round}`;
     server = createRemoteCellRunner({ url: redis.url, prefix, routeOf: () => ({ repo: "o/r", pullRequest: false, labels: [] }), pollMs: 200, lockMs: 1_500, cancelGraceMs: 3_000 });
     await server.start();
   };
@@ -111,6 +112,9 @@ describe("scale-out over Redis (one process)", () => {
     expect(lostVerdict).toMatchObject({ type: "finished", conclusion: "error", error: { message: "runner doomed was lost while running this cell" } });
     expect((lostVerdict as { infrastructureError?: Error }).infrastructureError?.name).toBe("InfrastructureError");
 
+    // The server restarts before the retry (its memory is gone: the note is in Redis).
+    await server.stop();
+    await startServer({ restart: true });
     // The job processor retries: a new attempt, a new fence, on the survivor.
     const retry = server.runCell(spec("lost"));
     const events: RunnerEvent[] = [];
