@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { fakeGitHub, startTestServer, testServerSettings, waitFor } from "../support/github-app-harness.js";
 import { createFixtureRepo } from "../support/fixture-repo.js";
-import { createScriptedRunner } from "../support/scripted-runner.js";
+import { createSteeredRunner } from "../support/steered-runner.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 
@@ -16,7 +16,7 @@ describe("/metrics with scale-out (Redis)", () => {
   let redis: RedisServer;
   let server: RunningServer;
   let base: string;
-  const scripted = createScriptedRunner();
+  const scripted = createSteeredRunner();
 
   beforeAll(async () => {
     redis = await startRedisServer();

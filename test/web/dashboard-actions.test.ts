@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { fakeGitHub, startTestServer, testServerSettings, waitFor } from "../support/github-app-harness.js";
 import { createFixtureRepo, type FixtureRepo } from "../support/fixture-repo.js";
-import { createScriptedRunner } from "../support/scripted-runner.js";
+import { createSteeredRunner } from "../support/steered-runner.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import type { BuildRecord } from "../../src/store/build-rows.js";
 import { PASSWORD, writeUsersFile } from "./dashboard-fixtures.js";
@@ -18,7 +18,7 @@ describe("dashboard actions and the live list stream", () => {
   let base: string;
   let repo: FixtureRepo;
   let adminToken: string;
-  const scripted = createScriptedRunner();
+  const scripted = createSteeredRunner();
 
   const submit = async (name: string, visibility: "public" | "private"): Promise<BuildRecord> => {
     const submitted = server.ponyci.builds.submit({ source: "bridge", repo: { name, cloneUrl: repo.dir, visibility }, sha: repo.sha, branch: "main", event: "post-receive" });

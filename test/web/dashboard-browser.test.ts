@@ -5,7 +5,7 @@ import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { fakeGitHub, startTestServer, testServerSettings, waitFor } from "../support/github-app-harness.js";
 import { createFixtureRepo } from "../support/fixture-repo.js";
-import { createScriptedRunner, type ScriptedCell } from "../support/scripted-runner.js";
+import { createSteeredRunner, type SteeredCell } from "../support/steered-runner.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import type { BuildRecord } from "../../src/store/build-rows.js";
 import { PASSWORD, writeUsersFile } from "./dashboard-fixtures.js";
@@ -24,17 +24,17 @@ function chromiumPath(): string {
 
 /**
  * The dashboards in a real browser against a running server, fed by the
- * real job processor (with a scripted runner standing in for Docker).
+ * real job processor (with a steered runner, test/support/steered-runner.ts, standing in for Docker).
  */
 describe("dashboards in Chromium", () => {
   let server: RunningServer;
   let base: string;
   let browser: Browser;
-  const scripted = createScriptedRunner();
+  const scripted = createSteeredRunner();
   let publicBuild: BuildRecord;
   let privateBuild: BuildRecord;
-  let publicCell: ScriptedCell;
-  let privateCell: ScriptedCell;
+  let publicCell: SteeredCell;
+  let privateCell: SteeredCell;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { fakeGitHub, startTestServer, testServerSettings, waitFor } from "../support/github-app-harness.js";
 import { createFixtureRepo } from "../support/fixture-repo.js";
-import { createScriptedRunner } from "../support/scripted-runner.js";
+import { createSteeredRunner } from "../support/steered-runner.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import { linesOf, readSse } from "./read-sse.js";
 
@@ -13,7 +13,7 @@ import { linesOf, readSse } from "./read-sse.js";
 describe("live cell log", () => {
   let server: RunningServer;
   let base: string;
-  const scripted = createScriptedRunner();
+  const scripted = createSteeredRunner();
 
   beforeAll(async () => {
     fakeGitHub();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { fakeGitHub, postWebhook, startTestServer, testServerSettings, waitFor } from "../support/github-app-harness.js";
 import { createFixtureRepo } from "../support/fixture-repo.js";
-import { createScriptedRunner } from "../support/scripted-runner.js";
+import { createSteeredRunner } from "../support/steered-runner.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import { createOpsHandler } from "../../src/web/create-ops-handler.js";
 import { createMetrics } from "../../src/metrics/create-metrics.js";
@@ -25,7 +25,7 @@ const OURS = [
 describe("/metrics and /healthz", () => {
   let server: RunningServer;
   let base: string;
-  const scripted = createScriptedRunner();
+  const scripted = createSteeredRunner();
 
   beforeAll(async () => {
     fakeGitHub();

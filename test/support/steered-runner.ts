@@ -5,8 +5,8 @@ import { createCheckout } from "../../runner/src/checkout/create-checkout.js";
 import type { LocalRunner } from "../../runner/src/create-local-runner.js";
 import { emptyCounts, type RunnerEvent, type TestResult } from "../../src/domain/events.js";
 
-/** A running cell of the scripted runner, steered by the test. */
-export interface ScriptedCell {
+/** A running cell of the steered runner. */
+export interface SteeredCell {
   jobId: string;
   /** The cell prints a line (a runner "log" event). */
   print(line: string): void;
@@ -23,8 +23,8 @@ export interface ScriptedCell {
  * listeners run around it, so pages see exactly the events a Docker cell
  * would cause. Planning reads the repository with the real git checkout.
  */
-export function createScriptedRunner(): { runner: LocalRunner; cell(jobId: string): ScriptedCell | undefined; running(): ScriptedCell[] } {
-  const cells = new Map<string, ScriptedCell>();
+export function createSteeredRunner(): { runner: LocalRunner; cell(jobId: string): SteeredCell | undefined; running(): SteeredCell[] } {
+  const cells = new Map<string, SteeredCell>();
   const runner: LocalRunner = {
     docker: createDocker(),
     checkout: createCheckout({ cacheDir: path.join(tmpdir(), "ponyci-test-data", "git") }),
@@ -37,7 +37,7 @@ export function createScriptedRunner(): { runner: LocalRunner; cell(jobId: strin
           wake?.();
         };
         const counts = emptyCounts();
-        const cell: ScriptedCell = {
+        const cell: SteeredCell = {
           jobId: spec.jobId,
           print: (line) => push({ type: "log", stream: "stdout", line }),
           report: (test) => {
