@@ -32,18 +32,9 @@ exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
 # What the image's interpreter is, as labels (runner/src/environment/probe-base-image.ts reads them, so a
 # cold environment build need not start a container to ask): "org.ponyci.libc=glibc org.ponyci.libc-version=2.36 …".
+# An image built before they existed keeps working (the builder asks it in a container, once per process);
+# it is not relabelled here, since a new image id would make every environment built on it cold again.
 PROBE_LABELS='import platform; l = platform.libc_ver(); print("org.ponyci.libc=%s org.ponyci.libc-version=%s org.ponyci.machine=%s" % (l[0], l[1], platform.machine()))'
-
-# Images built before the probe labels existed get them (docker commit of an unchanged container: no new files).
-add_probe_labels() { # image
-  local image=$1 labels cid
-  [ -n "$(docker image inspect --format '{{ index .Config.Labels "org.ponyci.libc" }}' "$image")" ] && return 0
-  labels=$(docker run --rm --network none --user 65534:65534 "$image" python3 -c "$PROBE_LABELS") || return 1
-  cid=$(docker create --network none "$image")
-  docker commit --change "LABEL $labels" "$cid" "$image" >/dev/null
-  docker rm "$cid" >/dev/null
-  log "$image: added labels $labels"
-}
 
 build_local() { # version image
   local version=$1 image=$2 suite root
@@ -97,7 +88,6 @@ for v in "${versions[@]}"; do
   image=${template//\{python\}/$v}
   if exists "$image"; then
     log "$image exists"
-    if [[ "$image" == ponyci/* ]]; then add_probe_labels "$image" || status=1; fi
     continue
   fi
   if [[ "$image" == ponyci/* ]]; then

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from "../domain/logger.js";
 import { remoteNames, type CellDispatch, type EventEnvelope, type RunnerStatus, type WireEvent } from "../domain/remote-protocol.js";
 import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
 import { createEventChannel } from "../../runner/src/util/event-channel.js";
+import { delay } from "../../runner/src/util/delay.js";
 import { acceptEnvelope, type CurrentAttempt } from "./accept-envelope.js";
 import { cellPriority } from "./cell-priority.js";
 import { compareStreamIds } from "./compare-stream-ids.js";
@@ -100,8 +101,10 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
   const awaited = new Map<string, Awaited>();
   const waitingByRepo = new Map<string, number>();
   const waits = new Map<string, number[]>();
-  /** Notes for the next verdict of a job (why earlier attempts were retried): kept in Redis (notesKey) for a week at most. */
-  const NOTES_TTL_SEC = 7 * 24 * 3600;
+  /** Notes for the next verdict of a job (why earlier attempts were retried): kept in Redis (notesKey) for a day at most. */
+  const NOTES_TTL_SEC = 24 * 3600;
+  /** The notes only inform: a Redis that does not answer within this long costs them, never the verdict. */
+  const NOTES_WAIT_MS = 2_000;
   let staleEvents = 0;
   let lastId = "0-0";
   let stopping = false;
@@ -217,7 +220,8 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
         if (finished || awaited.get(spec.jobId)?.current.attemptId !== attemptId) return;
         const who = runnerId ? `runner ${runnerId}` : "the runner that took it";
         log.warn({ attemptId, runner: runnerId, state }, "remote: a runner was lost while running a cell");
-        await client.multi().rpush(names.notesKey(spec.jobId), `Retried after ${who} was lost.`).expire(names.notesKey(spec.jobId), NOTES_TTL_SEC).exec().catch(() => undefined);
+        await settleWithin(client.multi().rpush(names.notesKey(spec.jobId), `Retried after ${who} was lost.`).expire(names.notesKey(spec.jobId), NOTES_TTL_SEC).exec(), NOTES_WAIT_MS);
+        if (finished) return; // the real verdict came meanwhile
         endWith({ type: "finished", conclusion: "error", counts: emptyCounts(), durationMs: 0, testDurationMs: 0, error: { message: `${who} was lost while running this cell` }, infrastructure: true });
       })().catch((error: unknown) => log.debug({ err: error }, "remote: cannot look at a cell's state (Redis away?)"));
     }, pollMs);
@@ -247,9 +251,10 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
         }
         if (event.type === "finished") {
           finished = true;
-          // An infrastructure verdict is retried: the notes wait for the verdict that ends the job. They only inform: Redis away, the verdict goes without.
-          const earlier = await client.lrange(names.notesKey(spec.jobId), 0, -1).catch(() => undefined);
-          if (!event.infrastructure && earlier?.length) await client.del(names.notesKey(spec.jobId)).catch(() => undefined);
+          // An infrastructure verdict is retried, and a cancelled attempt may be too (a server shutdown puts the job back):
+          // the notes wait for the verdict that ends the job.
+          const earlier = await Promise.race([client.lrange(names.notesKey(spec.jobId), 0, -1).catch(() => undefined), delay(NOTES_WAIT_MS).then(() => undefined)]);
+          if (!event.infrastructure && event.conclusion !== "cancelled" && earlier?.length) void client.del(names.notesKey(spec.jobId)).catch(() => undefined);
           yield fromWire(event, earlier);
           return;
         }

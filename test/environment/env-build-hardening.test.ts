@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { execa } from "execa";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -93,10 +93,20 @@ describe("the environment store", () => {
     await writeFile(join(oldCache, ".git"), "", { mode: 0o644 });
     await writeFile(join(oldEnv, "venv", "lib", "x.py"), "", { mode: 0o644 });
     await writeFile(join(oldEnv, "env.json"), "{}", { mode: 0o644 });
-    await execa("chown", ["-R", "10001:10001", join(cacheDir, "store")]);
+    // A build under way is left alone, and a link is changed itself, never what it points at.
+    const building = join(cacheDir, "store", "envs", ".build-abc", "venv");
+    await mkdir(building, { recursive: true });
+    const outside = join(root, "outside-the-store");
+    await writeFile(outside, "root's");
+    await symlink(outside, join(oldEnv, "venv", "lib", "link"));
+    await execa("chown", ["-R", "-h", "10001:10001", join(cacheDir, "store")]);
 
-    const store = await ensureEnvironmentStore(cacheDir);
+    // Two builders open it at once: one takeover, both get the store.
+    const [store] = await Promise.all([ensureEnvironmentStore(cacheDir), ensureEnvironmentStore(cacheDir)]);
     for (const path of [join(oldCache, ".git"), oldCache, join(oldEnv, "venv"), join(oldEnv, "venv", "lib", "x.py")]) expect((await stat(path)).uid).toBe(ENV_BUILD_UID);
+    expect((await lstat(join(oldEnv, "venv", "lib", "link"))).uid).toBe(ENV_BUILD_UID);
+    expect((await stat(outside)).uid).toBe(0);
+    expect((await stat(building)).uid).toBe(10001);
     expect((await stat(oldEnv)).uid).toBe(0);
     expect((await stat(join(oldEnv, "env.json"))).uid).toBe(0);
     expect(existsSync(join(store.root, STORE_MARK))).toBe(true);

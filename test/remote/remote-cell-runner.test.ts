@@ -127,6 +127,10 @@ describe("scale-out over Redis (one process)", () => {
         await client.xadd(remoteNames(prefix).events, "*", "e", JSON.stringify(late));
       }
     }
+    // The note is said once: the verdict that ends the job removes it from Redis.
+    const notesKey = remoteNames(prefix).notesKey("lost");
+    for (let i = 0; i < 100 && (await client.exists(notesKey)) === 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await client.exists(notesKey)).toBe(0);
     await client.quit();
     const finished = events.filter((e) => e.type === "finished");
     expect(finished).toHaveLength(1);
@@ -151,7 +155,8 @@ describe("scale-out over Redis (one process)", () => {
   it("drains on stop (SIGTERM): the running cell finishes within the grace, no new cell is taken there, the next goes to another runner", async () => {
     await startServer();
     const draining = createScriptedCells();
-    const worker = await runner("draining", draining);
+    // Two slots: a free one it could take the next cell with, were it not draining.
+    const worker = await runner("draining", draining, { concurrency: 2 });
     const first = collect(server.runCell(spec("in-flight")));
     await waitFor(() => draining.ran.includes("in-flight"));
     const stopped = worker.stop({ graceMs: 10_000 });

@@ -20,6 +20,8 @@ import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { spawn, type ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
 import { execa } from "execa";
+import { Redis } from "ioredis";
+import { remoteNames } from "../../src/domain/remote-protocol.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { LABEL_OWNER } from "../../runner/src/docker/labels.js";
 import { loadSettings } from "../../src/settings/load-settings.js";
@@ -222,4 +224,11 @@ it("SIGTERM stops an idle runner cleanly: it drains, leaves the fleet and exits 
   expect(b.output()).toMatch(/SIGTERM: draining/);
   expect(b.output()).toMatch(/runner: stopped/);
   expect(await containersOwnedBy(b)).toEqual([]);
+  // It left the fleet: its heartbeat key is gone, so the server stops counting it at once.
+  const client = new Redis(redis.url);
+  try {
+    expect(await client.exists(remoteNames().runnerKey(b.id))).toBe(0);
+  } finally {
+    await client.quit();
+  }
 }, 60_000);

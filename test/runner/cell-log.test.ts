@@ -66,6 +66,23 @@ describe("cell log", () => {
     }
   });
 
+  it("stops an environment build still running when the checkout fails: no build outlives its cell", async () => {
+    const repo = await createFixtureRepo("django-pass");
+    let started = false;
+    let abortedWith: unknown;
+    const slow: EnvironmentPort = {
+      ensure: (_request, options) =>
+        new Promise((_resolve, reject) => {
+          started = true;
+          options?.signal?.addEventListener("abort", () => reject((abortedWith = options.signal?.reason ?? new Error("aborted"))), { once: true });
+        }),
+    };
+    const run = await collect(runnerWith(slow).runCell({ jobId: jobId("cell-log"), source: { url: repo.dir, sha: "f".repeat(40) }, ...createJobSpec({ python: "3.11", django: "5.2" }) }));
+    expect(started).toBe(true);
+    expect(run.finished.conclusion).not.toBe("success");
+    expect(abortedWith).toBeDefined();
+  });
+
   it("shows the tools' last lines when the environment cannot be built", async () => {
     const run = await runWith({
       ensure: async (_request, options) => {

@@ -192,6 +192,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     let serviceStart: Promise<string | undefined> | undefined;
     /** The environment, asked for alongside the checkout (it needs only the spec); settled in the finally, however the cell ends. */
     let environmentPending: ReturnType<EnvironmentPort["ensure"]> | undefined;
+    /** Aborts the environment when the cell ends without it (a failed checkout): a build must not outlive its cell. */
+    const environmentAbort = new AbortController();
     const system = (line: string) => emit({ type: "log", stream: "system", line });
     const finish = (event: Omit<FinishedEvent, "type" | "durationMs" | "counts"> & Partial<Pick<FinishedEvent, "counts">>) =>
       emit({ type: "finished", counts: event.counts ?? { ...tested }, durationMs: now() - t0, ...event });
@@ -216,8 +218,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         if (toolOutput.length > TOOL_OUTPUT_LINES) toolOutput.shift();
       };
       const environmentStep = now();
-      environmentPending = options.environments.ensure(environmentRequest(spec), { signal: phaseSignal, onLog });
-      environmentPending.catch(() => undefined); // awaited in step 3; not unhandled if the checkout fails first
+      let environmentReadyAt = environmentStep;
+      environmentPending = options.environments.ensure(environmentRequest(spec), { signal: AbortSignal.any([phaseSignal, environmentAbort.signal]), onLog });
+      environmentPending.then(() => (environmentReadyAt = now()), () => undefined); // awaited in step 3; not unhandled if the checkout fails first
 
       // 2. Checkout: the exact commit, plus any upstream repositories.
       let step = now();
@@ -251,7 +254,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         }
         throw error;
       }
-      system(`Environment ${environment.key ? `${environment.key.slice(0, 12)} on ${environment.image}` : environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(now() - environmentStep)}`);
+      system(`Environment ${environment.key ? `${environment.key.slice(0, 12)} on ${environment.image}` : environment.image} (Django ${environment.django}, ${environment.built ? "built" : "cached"}) in ${seconds(environmentReadyAt - environmentStep)}`);
       const networkMode = await serviceStart;
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       if (deadline.signal.aborted) return timedOutBefore(phase);
@@ -364,6 +367,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       clearTimeout(deadlineTimer);
       // Done with the environment, however the cell ended (also when it is ready only after the checkout
       // failed): its deferred work (a byte-compile) may start.
+      environmentAbort.abort();
       void environmentPending?.then((environment) => environment.key && options.environments.settle?.(environment.key), () => undefined);
       await eventsFile?.close().catch(() => undefined);
       // A start still under way (the environment failed first) settles, then its container is stopped too.

@@ -37,7 +37,7 @@ export async function acquireFileLock(path: string, options: FileLockOptions = {
         stale,
         retries: 0,
         // Someone broke our lock (we stalled past `stale`): say so; the work under it goes on, as git's own locks still guard the mirror.
-        onCompromised: (error) => log.warn({ err: error, path }, "a mirror lock was taken over while held"),
+        onCompromised: (error) => log.warn({ err: error, path }, "a lock was taken over while held (a mirror's, or the environment store's)"),
       });
       let released = false;
       return async () => {

@@ -1,7 +1,8 @@
 import type Docker from "dockerode";
 import { execa } from "execa";
 import { randomBytes } from "node:crypto";
-import { chmod, chown, lstat, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, chown, lchown, lstat, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { acquireFileLock } from "../checkout/acquire-file-lock.js";
 import { basename, join } from "node:path";
 import { describeError } from "../../../src/domain/errors.js";
 import { VENV_PATH } from "./environment.js";
@@ -48,7 +49,7 @@ export function environmentStore(cacheDir: string) {
  * without it was made by an older Pony CI, which built as the test uid
  * (10001): uv, now running as ENV_BUILD_UID, cannot write that cache
  * ("Failed to initialize cache … Permission denied"), so ensureEnvironmentStore
- * hands every file over first.
+ * hands every file over first, once, under a lock (`<cache>/store.lock`).
  */
 export const STORE_MARK = ".ponyci-store";
 const STORE_LAYOUT = `ponyci environment store, files owned by uid ${ENV_BUILD_UID}\n`;
@@ -56,8 +57,9 @@ const STORE_LAYOUT = `ponyci environment store, files owned by uid ${ENV_BUILD_U
 /**
  * Create the store, owned by the build uid (Pony CI's own directories; the
  * cache above stays 0700 and root's), and take over a store an older Pony
- * CI left (see STORE_MARK): idempotent, so concurrent callers and a crash
- * halfway are harmless (the mark is written last).
+ * CI left (see STORE_MARK): once, under a lock, so concurrent callers wait
+ * for one takeover; a crash halfway is harmless (the mark is written last,
+ * and the next start takes over again).
  */
 export async function ensureEnvironmentStore(cacheDir: string): Promise<ReturnType<typeof environmentStore>> {
   const store = environmentStore(cacheDir);
@@ -66,20 +68,45 @@ export async function ensureEnvironmentStore(cacheDir: string): Promise<ReturnTy
     await chown(dir, ENV_BUILD_UID, ENV_BUILD_UID);
   }
   const mark = join(store.root, STORE_MARK);
-  if ((await readFile(mark, "utf8").catch(() => undefined)) === STORE_LAYOUT) return store;
-  // chown(1) -R never follows a symbolic link (-P is its default), and there are none but uv's own.
-  const { exitCode, stderr } = await execa("chown", ["-R", `${ENV_BUILD_UID}:${ENV_BUILD_UID}`, "--", store.unpacked, store.envs], { reject: false, extendEnv: false, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
-  if (exitCode !== 0) throw new Error(`could not hand the environment store over to uid ${ENV_BUILD_UID}: ${String(stderr).trim().split("\n").slice(-2).join(" ")}`);
-  // Each environment's own directory and env.json are the host's (see buildEnvironmentDir).
+  const marked = async () => (await readFile(mark, "utf8").catch(() => undefined)) === STORE_LAYOUT;
+  if (await marked()) return store;
+  // One takeover at a time, across processes: every builder opens the store before it builds, so none builds meanwhile.
+  const release = await acquireFileLock(join(cacheDir, "store.lock"));
+  try {
+    if (await marked()) return store;
+    await handOverStore(store);
+    const tmp = `${mark}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    await writeFile(tmp, STORE_LAYOUT);
+    await rename(tmp, mark);
+  } finally {
+    await release();
+  }
+  return store;
+}
+
+/**
+ * Every file of `unpacked/` and `envs/` to the build uid, never following a
+ * link (find -P, chown -h), builds under way (`.build-*`) left out; then
+ * each environment's own directory and env.json back to root. A file that
+ * vanishes meanwhile (a crashed build's remains being reaped) is no error.
+ */
+async function handOverStore(store: ReturnType<typeof environmentStore>): Promise<void> {
+  const owner = `${ENV_BUILD_UID}:${ENV_BUILD_UID}`;
+  const { exitCode, stderr } = await execa("find", ["-P", store.unpacked, store.envs, "(", "-path", join(store.envs, `${BUILD_PREFIX}*`), "-prune", ")", "-o", "-exec", "chown", "-h", owner, "{}", "+"], {
+    reject: false,
+    extendEnv: false,
+    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+  });
+  const complaints = String(stderr).split("\n").filter((line) => line.trim() && !line.includes("No such file or directory"));
+  if (exitCode !== 0 && complaints.length > 0) throw new Error(`could not hand the environment store over to uid ${ENV_BUILD_UID}: ${complaints.slice(-2).join(" ")}`);
   for (const entry of await readdir(store.envs, { withFileTypes: true })) {
     if (!entry.isDirectory() || entry.name.startsWith(BUILD_PREFIX)) continue;
-    await chown(join(store.envs, entry.name), 0, 0);
-    await chown(join(store.envs, entry.name, "env.json"), 0, 0).catch(() => undefined);
+    for (const path of [join(store.envs, entry.name), join(store.envs, entry.name, "env.json")]) {
+      await lchown(path, 0, 0).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+      });
+    }
   }
-  const tmp = `${mark}.${process.pid}.${randomBytes(4).toString("hex")}`;
-  await writeFile(tmp, STORE_LAYOUT);
-  await rename(tmp, mark);
-  return store;
 }
 
 /** Environments being built, under the store's `envs/`: renamed into place when done, reaped by the garbage collector after a crash. */

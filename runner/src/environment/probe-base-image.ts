@@ -26,7 +26,8 @@ export async function probeBaseImage(docker: Docker, image: string, options: { s
  * the image's labels when it builds (or relabels) it: org.ponyci.python,
  * org.ponyci.libc, org.ponyci.libc-version, org.ponyci.machine. Undefined
  * unless all four are there and well formed (then the container probe
- * runs): saves a container start (about 0.35 s) on every cold build.
+ * runs, once per process and image): saves a container start (about 0.35 s
+ * on a busy host) on the first cold build of each process.
  */
 export function probeFromLabels(labels: Record<string, string> | null | undefined): InterpreterProbe | undefined {
   const python = labels?.["org.ponyci.python"];
