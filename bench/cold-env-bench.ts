@@ -68,105 +68,103 @@ interface MatrixRun {
 export async function runColdEnvBench(options: { context?: BenchContext; resolvers?: Resolver[] } = {}): Promise<BenchRow[]> {
   return withBenchContext(options.context, async (context) => {
     const rows: BenchRow[] = [];
-    {
-      for (const resolver of options.resolvers ?? ["uv", "pip"]) {
-        const dataDir = path.join(context.dataDir, `cold-${resolver}-${randomUUID().slice(0, 8)}`);
-        await mkdir(dataDir, { recursive: true });
-        const salt = `bench-${randomUUID()}`;
-        const phases = new Map<EnvironmentPhase, number[]>();
-        const counts = { built: 0 };
-        // uv is a tool of the host, like Docker and git: installed once (its first fetch is timed below), not per data directory.
-        const toolsDir = path.join(tmpdir(), "ponyci-bench-tools");
-        const environments = createEnvironmentBuilder({
-          docker: context.docker,
-          cacheDir: path.join(dataDir, "environments"),
-          toolsDir,
-          baseImage: (python) => resolveBaseImage(context.docker, "auto", python),
-          keySalt: salt,
-          resolver,
-          metrics: {
-            phase: ({ phase, seconds }) => phases.set(phase, [...(phases.get(phase) ?? []), seconds * 1000]),
-            ensured: ({ outcome }) => void (outcome === "built" && counts.built++),
-          },
-        });
-        const runner = createInstrumentedCellRunner({ docker: context.docker, dataDir, limits: BENCH_LIMITS, environments });
-        const matrix = async (repo: ExampleRepo, label: string): Promise<MatrixRun> => {
-          phases.clear();
-          counts.built = 0;
-          const cpu0 = hostCpuSnapshot();
-          const walls = await Promise.all(
-            CELLS.map(async (cell) => {
-              // What the planner would install for this checkout (it reads the same files at planning time).
-              const detected = detectTestRequirements({ readFile: (file) => (existsSync(path.join(repo.dir, file)) ? readFileSync(path.join(repo.dir, file), "utf8") : undefined) });
-              const job = createJobSpec(cell, { environment: environmentSpecFor(cell, detected) });
-              const spec: CellSpec = { jobId: `bench-${label}-${randomUUID().slice(0, 8)}`, source: { url: repo.dir, sha: repo.sha }, ...job };
-              const begin = performance.now();
-              const run = await collectCellRun(runner.cells.runCell(spec, { signal: AbortSignal.timeout(CELL_BUDGET_MS) }), begin);
-              assertCellSucceeded(run, `${label} ${cell.python}×${cell.django}`);
-              return run.wallMs;
-            }),
-          );
-          return { walls, built: counts.built, phases: new Map(phases), cpu: describeHostCpu(cpu0, hostCpuSnapshot()) };
-        };
-        if (resolver === "uv") {
-          const fresh = path.join(dataDir, "tools-first-fetch");
-          const t0 = performance.now();
-          await ensureUv({ toolsDir: fresh, runPip: createPipRunner() });
-          const fetchMs = performance.now() - t0;
-          await ensureUv({ toolsDir, runPip: createPipRunner() });
-          console.log(`uv ${UV_VERSION}: fetched into an empty tools directory in ${formatMs(fetchMs)} (once per host)`);
-          rows.push({ bench: "cold env (uv)", metric: `fetching uv ${UV_VERSION} the first time (once per host)`, value: formatMs(fetchMs) });
-        }
-        console.log(`${resolver}: 3-cell matrix (${CELLS.map((c) => `${c.python}×${c.django}`).join(", ")}), polls + ${TEST_REQUIREMENTS.join(", ")}`);
-        const project = await makeProject(context, "first");
-        // Both matrices start from a written-back disk (these machines' root is an ext4 without a journal, where
-        // creating files soon after many were deleted is several times slower).
-        await execa("sync");
-        const cold = await matrix(project, "cold");
-        // uv's environments are byte-compiled in the background, at the lowest CPU weight: warm means after that.
-        const tIdle = performance.now();
-        await environments.idle();
-        const compileWait = performance.now() - tIdle;
-        const compiled = phases.get("compile") ?? [];
-        if (resolver === "uv") console.log(`  background byte-compile: done ${formatMs(compileWait)} after the cold matrix (${compiled.length} environments, median ${formatMs(summariseSamples(compiled.length ? compiled : [0]).median)} each)`);
-        await execa("sync");
-        const warm = await matrix(project, "warm");
-        const coldMedian = summariseSamples(cold.walls).median;
-        const warmMedian = summariseSamples(warm.walls).median;
-        const ratio = coldMedian / warmMedian;
-        const phaseText = [...cold.phases].filter(([p]) => p !== "compile").map(([p, ms]) => `${p} ${formatMs(summariseSamples(ms).median)}`).join(", ");
-        console.log(`  cold: cells ${cold.walls.map(formatMs).join(", ")} (built ${cold.built}); phases (median) ${phaseText}`);
-        console.log(`  warm: cells ${warm.walls.map(formatMs).join(", ")} (built ${warm.built})`);
-        console.log(`  host CPU, cold matrix: ${cold.cpu ?? "n/a"}; warm matrix: ${warm.cpu ?? "n/a"}`);
-        console.log(`  cold / warm (median cell wall): ${ratio.toFixed(2)}×`);
-        const bench = `cold env (${resolver})`;
-        rows.push(
-          { bench, metric: "cold cell wall (median of 3, concurrent)", value: formatMs(coldMedian) },
-          { bench, metric: "warm cell wall (median of 3, concurrent)", value: formatMs(warmMedian) },
-          { bench, metric: "cold phases (median)", value: phaseText },
-          { bench, metric: "host CPU over the cold / warm matrix", value: `${cold.cpu ?? "n/a"} / ${warm.cpu ?? "n/a"}` },
-          ...(resolver === "uv" ? [{ bench, metric: "background byte-compile, done after the cold matrix", value: formatMs(compileWait) }] : []),
-          {
-            bench,
-            metric: "cold / warm",
-            value: `${ratio.toFixed(2)}×`,
-            ...(resolver === "uv" ? { target: `≤ ${COLD_WARM_RATIO_TARGET}×`, met: ratio <= COLD_WARM_RATIO_TARGET } : {}),
-          },
+    for (const resolver of options.resolvers ?? ["uv", "pip"]) {
+      const dataDir = path.join(context.dataDir, `cold-${resolver}-${randomUUID().slice(0, 8)}`);
+      await mkdir(dataDir, { recursive: true });
+      const salt = `bench-${randomUUID()}`;
+      const phases = new Map<EnvironmentPhase, number[]>();
+      const counts = { built: 0 };
+      // uv is a tool of the host, like Docker and git: installed once (its first fetch is timed below), not per data directory.
+      const toolsDir = path.join(tmpdir(), "ponyci-bench-tools");
+      const environments = createEnvironmentBuilder({
+        docker: context.docker,
+        cacheDir: path.join(dataDir, "environments"),
+        toolsDir,
+        baseImage: (python) => resolveBaseImage(context.docker, "auto", python),
+        keySalt: salt,
+        resolver,
+        metrics: {
+          phase: ({ phase, seconds }) => phases.set(phase, [...(phases.get(phase) ?? []), seconds * 1000]),
+          ensured: ({ outcome }) => void (outcome === "built" && counts.built++),
+        },
+      });
+      const runner = createInstrumentedCellRunner({ docker: context.docker, dataDir, limits: BENCH_LIMITS, environments });
+      const matrix = async (repo: ExampleRepo, label: string): Promise<MatrixRun> => {
+        phases.clear();
+        counts.built = 0;
+        // What the planner would install for this checkout (it reads the same files at planning time).
+        const detected = detectTestRequirements({ readFile: (file) => (existsSync(path.join(repo.dir, file)) ? readFileSync(path.join(repo.dir, file), "utf8") : undefined) });
+        const cpu0 = hostCpuSnapshot();
+        const walls = await Promise.all(
+          CELLS.map(async (cell) => {
+            const job = createJobSpec(cell, { environment: environmentSpecFor(cell, detected) });
+            const spec: CellSpec = { jobId: `bench-${label}-${randomUUID().slice(0, 8)}`, source: { url: repo.dir, sha: repo.sha }, ...job };
+            const begin = performance.now();
+            const run = await collectCellRun(runner.cells.runCell(spec, { signal: AbortSignal.timeout(CELL_BUDGET_MS) }), begin);
+            assertCellSucceeded(run, `${label} ${cell.python}×${cell.django}`);
+            return run.wallMs;
+          }),
         );
-        if (resolver === "uv") {
-          const second = await matrix(await makeProject(context, "second"), "second");
-          console.log(`  second project, same dependencies: cells ${second.walls.map(formatMs).join(", ")}, environments built ${second.built}`);
-          rows.push({ bench, metric: "second project, same deps: environments built", value: String(second.built), target: "0", met: second.built === 0 });
-          // A new requirement: new environments, but only its wheels are unpacked; the rest are links.
-          const third = await matrix(await makeProject(context, "third", ["django-environ"]), "third");
-          const installs = third.phases.get("install") ?? [0];
-          console.log(`  third project, one more requirement: cells ${third.walls.map(formatMs).join(", ")}, environments built ${third.built}, install median ${formatMs(summariseSamples(installs).median)}`);
-          rows.push({ bench, metric: "one more requirement: cell wall (median) / install (median)", value: `${formatMs(summariseSamples(third.walls).median)} / ${formatMs(summariseSamples(installs).median)}` });
-          await environments.idle();
-        }
+        return { walls, built: counts.built, phases: new Map(phases), cpu: describeHostCpu(cpu0, hostCpuSnapshot()) };
+      };
+      if (resolver === "uv") {
+        const fresh = path.join(dataDir, "tools-first-fetch");
+        const t0 = performance.now();
+        await ensureUv({ toolsDir: fresh, runPip: createPipRunner() });
+        const fetchMs = performance.now() - t0;
+        await ensureUv({ toolsDir, runPip: createPipRunner() });
+        console.log(`uv ${UV_VERSION}: fetched into an empty tools directory in ${formatMs(fetchMs)} (once per host)`);
+        rows.push({ bench: "cold env (uv)", metric: `fetching uv ${UV_VERSION} the first time (once per host)`, value: formatMs(fetchMs) });
       }
-      return rows;
+      console.log(`${resolver}: 3-cell matrix (${CELLS.map((c) => `${c.python}×${c.django}`).join(", ")}), polls + ${TEST_REQUIREMENTS.join(", ")}`);
+      const project = await makeProject(context, "first");
+      // Both matrices start from a written-back disk (these machines' root is an ext4 without a journal, where
+      // creating files soon after many were deleted is several times slower).
+      await execa("sync");
+      const cold = await matrix(project, "cold");
+      // uv's environments are byte-compiled in the background, at the lowest CPU weight: warm means after that.
+      const tIdle = performance.now();
+      await environments.idle();
+      const compileWait = performance.now() - tIdle;
+      const compiled = phases.get("compile") ?? [];
+      if (resolver === "uv") console.log(`  background byte-compile: done ${formatMs(compileWait)} after the cold matrix (${compiled.length} environments, median ${formatMs(summariseSamples(compiled.length ? compiled : [0]).median)} each)`);
+      await execa("sync");
+      const warm = await matrix(project, "warm");
+      const coldMedian = summariseSamples(cold.walls).median;
+      const warmMedian = summariseSamples(warm.walls).median;
+      const ratio = coldMedian / warmMedian;
+      const phaseText = [...cold.phases].filter(([p]) => p !== "compile").map(([p, ms]) => `${p} ${formatMs(summariseSamples(ms).median)}`).join(", ");
+      console.log(`  cold: cells ${cold.walls.map(formatMs).join(", ")} (built ${cold.built}); phases (median) ${phaseText}`);
+      console.log(`  warm: cells ${warm.walls.map(formatMs).join(", ")} (built ${warm.built})`);
+      console.log(`  host CPU, cold matrix: ${cold.cpu ?? "n/a"}; warm matrix: ${warm.cpu ?? "n/a"}`);
+      console.log(`  cold / warm (median cell wall): ${ratio.toFixed(2)}×`);
+      const bench = `cold env (${resolver})`;
+      rows.push(
+        { bench, metric: "cold cell wall (median of 3, concurrent)", value: formatMs(coldMedian) },
+        { bench, metric: "warm cell wall (median of 3, concurrent)", value: formatMs(warmMedian) },
+        { bench, metric: "cold phases (median)", value: phaseText },
+        { bench, metric: "host CPU over the cold / warm matrix", value: `${cold.cpu ?? "n/a"} / ${warm.cpu ?? "n/a"}` },
+        ...(resolver === "uv" ? [{ bench, metric: "background byte-compile, done after the cold matrix", value: formatMs(compileWait) }] : []),
+        {
+          bench,
+          metric: "cold / warm",
+          value: `${ratio.toFixed(2)}×`,
+          ...(resolver === "uv" ? { target: `≤ ${COLD_WARM_RATIO_TARGET}×`, met: ratio <= COLD_WARM_RATIO_TARGET } : {}),
+        },
+      );
+      if (resolver === "uv") {
+        const second = await matrix(await makeProject(context, "second"), "second");
+        console.log(`  second project, same dependencies: cells ${second.walls.map(formatMs).join(", ")}, environments built ${second.built}`);
+        rows.push({ bench, metric: "second project, same deps: environments built", value: String(second.built), target: "0", met: second.built === 0 });
+        // A new requirement: new environments, but only its wheels are unpacked; the rest are links.
+        const third = await matrix(await makeProject(context, "third", ["django-environ"]), "third");
+        const installs = third.phases.get("install") ?? [0];
+        console.log(`  third project, one more requirement: cells ${third.walls.map(formatMs).join(", ")}, environments built ${third.built}, install median ${formatMs(summariseSamples(installs).median)}`);
+        rows.push({ bench, metric: "one more requirement: cell wall (median) / install (median)", value: `${formatMs(summariseSamples(third.walls).median)} / ${formatMs(summariseSamples(installs).median)}` });
+        await environments.idle();
+      }
     }
+    return rows;
   });
 }
 

@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { VENV_PATH } from "../../runner/src/environment/environment.js";
 import { randomUUID } from "node:crypto";
 import { LABEL_BENCH } from "./bench-context.js";
 import { parseDjangoTestTime } from "./parse-django-test-time.js";
@@ -36,7 +37,7 @@ export async function runBareTests(options: BareRunOptions): Promise<BareRun> {
     "--memory", String(options.limits.memoryBytes), "--memory-swap", String(options.limits.memoryBytes),
     "--cpus", String(options.limits.nanoCpus / 1e9), "--pids-limit", String(options.limits.pidsLimit),
     "-v", `${options.workspace}:/workspace`, "-w", "/workspace",
-    ...(options.venvDir ? ["-v", `${options.venvDir}:/opt/venv:ro`] : []),
+    ...(options.venvDir ? ["-v", `${options.venvDir}:${VENV_PATH}:ro`] : []),
     ...Object.entries(options.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
     options.image, ...options.command,
   ];

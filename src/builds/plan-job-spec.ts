@@ -59,7 +59,6 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
   return spec;
 }
 
-/** detectTestRequirements, its errors as the config errors they are (file and line kept). */
 /** A cell's environment spec from what requirement detection found (the empty lists left out). */
 export function environmentSpecFor(cell: Pick<Cell, "python" | "django">, detected: Pick<DetectedRequirements, "requirements" | "constraints" | "sources" | "notes">): EnvironmentSpec {
   return {
@@ -72,6 +71,7 @@ export function environmentSpecFor(cell: Pick<Cell, "python" | "django">, detect
   };
 }
 
+/** detectTestRequirements, its errors as the config errors they are (file and line kept). */
 function decideRequirements(readFile: (path: string) => string | undefined, configFile: string, options: { install?: string[]; extraDeps?: string[] }): DetectedRequirements {
   try {
     return detectTestRequirements({ readFile, ...options });

@@ -12,7 +12,6 @@ import { renderProgress } from "./checks/render-progress.js";
 import { toCheckConclusion } from "./checks/to-check-conclusion.js";
 import { escapeMarkdown } from "./checks/safe-text.js";
 import { checkRunKey, type CheckRunWrite } from "./check-run-write.js";
-import { judgeCell } from "../history/judge-cell.js";
 import { jobTestPlanOf } from "../history/job-test-plan.js";
 
 export interface CheckRunReporterOptions {
@@ -144,7 +143,8 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
       const to = target(build);
       if (!to) return;
       const output = renderCheckOutput({ cell: job.cell, finished, tests, logTail, failureReport });
-      const conclusion = judgeCell(finished, failureReport) ?? toCheckConclusion(finished.conclusion);
+      // Judged already: the job processor records the verdict the failure report gives (judgeCell).
+      const conclusion = toCheckConclusion(finished.conclusion);
       const writes = planCheckWrites({ output, conclusion, counts: finished.counts, completedAt: clock.now() });
       for (const update of writes) send(checkRunKey(job.id), "complete", { ...to, jobId: job.id, update });
     },

@@ -17,7 +17,7 @@ import { renderBadge } from "./render-badge.js";
 import { tileState } from "./format.js";
 import { openEventStream, parseLogCursor } from "./open-event-stream.js";
 import { handleAuthRoute } from "./handle-auth-route.js";
-import { createSignInLimiter, type SignInLimiter } from "./create-sign-in-limiter.js";
+import { createSignInLimiter } from "./create-sign-in-limiter.js";
 import { rerunBuildRequest, rerunCellRequest, rerunFailedRequest } from "../builds/rerun-requests.js";
 import { checkCsrf, readForm, readSession, readViewer, redirect, sendHtml, sendNotFound, sendText, sessionCookie, type WebContext } from "./web-request.js";
 
@@ -27,8 +27,6 @@ export interface DashboardOptions extends WebContext {
   hub: LiveHub;
   access: AccessPolicy;
   oauth?: GitHubOAuth;
-  /** Bounds failed password sign-ins; default createSignInLimiter() (10 per name and 200 per server in 15 min). */
-  signInLimiter?: SignInLimiter;
   /** This server's public URL (OAuth redirect_uri). */
   publicUrl: string;
   log: Logger;
@@ -58,7 +56,8 @@ interface Request {
 export function createDashboardHandler(options: DashboardOptions) {
   const { store, access, hub } = options;
   const pageSize = options.pageSize ?? 50;
-  const signInLimiter = options.signInLimiter ?? createSignInLimiter();
+  // Bounds failed password sign-ins: 10 per name and 200 per server in 15 min.
+  const signInLimiter = createSignInLimiter();
   const maxStreams = options.maxStreams ?? 2_000;
   let streams = 0;
   /** An SSE response, counted against maxStreams; undefined (503 sent) when too many are open. */

@@ -1,9 +1,9 @@
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 
 /** Failed password sign-ins allowed per account name in WINDOW_SEC, and for the whole server (scrypt is CPU: this bounds it). */
-export const FAILURES_PER_NAME = 10;
-export const FAILURES_PER_SERVER = 200;
-export const WINDOW_SEC = 15 * 60;
+const FAILURES_PER_NAME = 10;
+const FAILURES_PER_SERVER = 200;
+const WINDOW_SEC = 15 * 60;
 
 export interface SignInLimiter {
   /** Seconds until sign-in for `name` may be tried again, or 0 when it may now. Costs no password check. */

@@ -13,6 +13,7 @@ import { InfrastructureError, ProjectError, describeError } from "../../../src/d
 import { errorFate } from "../../../src/domain/error-fate.js";
 import { EnvironmentError } from "../environment/environment-error.js";
 import { VENV_PATH } from "../environment/environment.js";
+import { SYSTEM_PATH } from "../environment/host-python.js";
 import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestCounts } from "../../../src/domain/events.js";
 import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
@@ -264,7 +265,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       // the workspace and that file to the unprivileged test user.
       const eventsPath = path.join(jobDir, "out", "events.jsonl");
       eventsFile = await openEventsFile(eventsPath);
-      await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")], { extendEnv: false, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
+      await execa("chown", ["-R", user, workspace.path, path.join(jobDir, "out")], { extendEnv: false, env: { PATH: SYSTEM_PATH } });
 
       // 5. The test container, with the harness reporting on its own channel.
       let ended = false;

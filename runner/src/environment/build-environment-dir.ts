@@ -1,8 +1,9 @@
 import type Docker from "dockerode";
 import { execa } from "execa";
-import { randomBytes } from "node:crypto";
-import { chmod, chown, lchown, lstat, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, chown, lchown, lstat, mkdir, readdir, readFile } from "node:fs/promises";
 import { acquireFileLock } from "../checkout/acquire-file-lock.js";
+import { writeFileAtomic } from "../util/write-file-atomic.js";
+import { DEFAULT_PATH, SYSTEM_PATH } from "./host-python.js";
 import { basename, join } from "node:path";
 import { describeError } from "../../../src/domain/errors.js";
 import { VENV_PATH } from "./environment.js";
@@ -28,6 +29,8 @@ const UV_IN_CONTAINER = "/opt/ponyci-uv/uv";
 /** Where the environment store is mounted in uv build containers (see environmentStore). */
 const STORE_IN_CONTAINER = "/store";
 const UV_ENV = "UV_NO_CONFIG=1 UV_OFFLINE=1 UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1";
+/** HOME on the tmpfs: the installers' config never lands in the venv. */
+const BUILD_ENV = ["HOME=/tmp", `PATH=${DEFAULT_PATH}`];
 
 /**
  * The environment store, under the builder's cache directory:
@@ -75,9 +78,7 @@ export async function ensureEnvironmentStore(cacheDir: string): Promise<ReturnTy
   try {
     if (await marked()) return store;
     await handOverStore(store);
-    const tmp = `${mark}.${process.pid}.${randomBytes(4).toString("hex")}`;
-    await writeFile(tmp, STORE_LAYOUT);
-    await rename(tmp, mark);
+    await writeFileAtomic(mark, STORE_LAYOUT);
   } finally {
     await release();
   }
@@ -95,7 +96,7 @@ async function handOverStore(store: ReturnType<typeof environmentStore>): Promis
   const { exitCode, stderr } = await execa("find", ["-P", store.unpacked, store.envs, "(", "-path", join(store.envs, `${BUILD_PREFIX}*`), "-prune", ")", "-o", "-exec", "chown", "-h", owner, "{}", "+"], {
     reject: false,
     extendEnv: false,
-    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+    env: { PATH: SYSTEM_PATH },
   });
   const complaints = String(stderr).split("\n").filter((line) => line.trim() && !line.includes("No such file or directory"));
   if (exitCode !== 0 && complaints.length > 0) throw new Error(`could not hand the environment store over to uid ${ENV_BUILD_UID}: ${complaints.slice(-2).join(" ")}`);
@@ -159,8 +160,7 @@ export async function buildEnvironmentDir(docker: Docker, options: BuildEnvironm
     {
       image: options.baseImage,
       script: installScript(quoted, venvInContainer, uv),
-      // HOME on the tmpfs: the installers' config never lands in the venv.
-      env: ["HOME=/tmp", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      env: BUILD_ENV,
       binds: [
         `${options.wheelsDir}:/wheels:ro`,
         ...(uv ? [`${options.store.root}:${STORE_IN_CONTAINER}`, `${options.uv}:${UV_IN_CONTAINER}:ro`] : [`${hostVenv}:${VENV_PATH}`]),
@@ -209,7 +209,7 @@ export async function compileEnvironment(docker: Docker, options: { baseImage: s
     {
       image: options.baseImage,
       script: `python3 -I -S -m compileall -q -j 0 ${VENV_PATH}/lib > /dev/null 2>&1; exit 0`,
-      env: ["HOME=/tmp", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      env: BUILD_ENV,
       binds: [`${options.venvDir}:${VENV_PATH}`],
       labels: { [LABEL_ENV_KEY]: options.key },
       limits: options.limits,

@@ -18,12 +18,13 @@ import { probeBaseImage, probeFromLabels } from "./probe-base-image.js";
 import { createBaseImageResolver } from "./resolve-base-image.js";
 import { createIndexDjangoVersions, resolveDjangoVersion } from "./resolve-django-version.js";
 import { createPipRunner, type PipRunner } from "./run-pip.js";
-import { defaultHostPython, type HostPython } from "./host-python.js";
+import { DEFAULT_PATH, defaultHostPython, type HostPython } from "./host-python.js";
 import { parseRequirement } from "./parse-requirement.js";
 import { DEFAULT_BUILD_LIMITS, type BuildContainerLimits } from "./run-build-container.js";
 import { createHash, randomBytes } from "node:crypto";
 import { report, type EnvironmentMetrics, type EnvironmentPhase, type Resolver } from "./environment-metrics.js";
 import { createUvInstaller } from "./uv/create-uv-installer.js";
+import { writeFileAtomic } from "../util/write-file-atomic.js";
 
 export const DEFAULT_RESOLVE_TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -104,7 +105,7 @@ export interface EnvironmentBuilder {
 }
 
 /** A deferred byte-compile waits at most this long for its cells to settle. */
-export const SETTLE_TIMEOUT_MS = 60_000;
+const SETTLE_TIMEOUT_MS = 60_000;
 
 export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): EnvironmentBuilder {
   const { docker, cacheDir } = options;
@@ -381,7 +382,7 @@ function createSerialQueue(): { run<T>(task: () => Promise<T>): Promise<T> } {
 }
 
 /** `env.json` beside each environment's venv. */
-export interface EnvironmentRecord {
+interface EnvironmentRecord {
   version: 1;
   key: string;
   python: string;
@@ -393,7 +394,7 @@ export interface EnvironmentRecord {
 }
 
 /** The record of a published environment, or undefined when there is none (or it is unreadable: then it is rebuilt). */
-export async function readEnvironment(envDir: string): Promise<EnvironmentRecord | undefined> {
+async function readEnvironment(envDir: string): Promise<EnvironmentRecord | undefined> {
   try {
     const record = JSON.parse(await readFile(join(envDir, "env.json"), "utf8")) as EnvironmentRecord;
     if (record.version !== 1 || !Array.isArray(record.packages) || typeof record.django !== "string") return undefined;
@@ -405,9 +406,7 @@ export async function readEnvironment(envDir: string): Promise<EnvironmentRecord
 }
 
 async function writeRecord(envDir: string, record: EnvironmentRecord): Promise<void> {
-  const tmp = join(envDir, `env.json.${randomBytes(4).toString("hex")}`);
-  await writeFile(tmp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
-  await rename(tmp, join(envDir, "env.json"));
+  await writeFileAtomic(join(envDir, "env.json"), `${JSON.stringify(record)}\n`, { mode: 0o644 });
 }
 
 /**
@@ -481,7 +480,6 @@ function scopeKey(scope: string | undefined): string {
   return createHash("sha256").update(scope ?? "").digest("hex").slice(0, 32);
 }
 
-const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The image id, PATH and labels of `name`, pulling it once when missing. */
 async function ensureBaseImage(docker: Docker, name: string, python: string): Promise<{ id: string; path: string; labels?: Record<string, string> }> {

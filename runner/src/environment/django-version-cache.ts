@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../util/write-file-atomic.js";
 import { dirname } from "node:path";
 
 interface Entry {
@@ -42,9 +43,7 @@ export function createDjangoVersionCache(options: { file: string; ttlMs: number;
         const all = await load();
         all[key(python, series)] = { version, at: options.now() };
         await mkdir(dirname(options.file), { recursive: true });
-        const tmp = `${options.file}.${process.pid}.tmp`;
-        await writeFile(tmp, JSON.stringify(all, null, 2));
-        await rename(tmp, options.file);
+        await writeFileAtomic(options.file, JSON.stringify(all, null, 2));
       });
       return writing;
     },

@@ -21,7 +21,10 @@ export interface HostPython {
 }
 
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple/";
-const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/** PATH for a child that must find only the system's own tools. */
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/** The same, for root-only tools run by the host (chown, find): no /usr/local. */
+export const SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
 
 /**
  * The complete environment of a host Python child: no variable of the

@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { EnvironmentError } from "./environment-error.js";
+import { LABEL_ENV_PYTHON } from "./environment-labels.js";
 import type { InterpreterProbe } from "./pip-target-args.js";
 import { runBuildContainer } from "./run-build-container.js";
 
@@ -30,7 +31,7 @@ export async function probeBaseImage(docker: Docker, image: string, options: { s
  * on a busy host) on the first cold build of each process.
  */
 export function probeFromLabels(labels: Record<string, string> | null | undefined): InterpreterProbe | undefined {
-  const python = labels?.["org.ponyci.python"];
+  const python = labels?.[LABEL_ENV_PYTHON];
   const libc = labels?.["org.ponyci.libc"];
   const libcVersion = labels?.["org.ponyci.libc-version"];
   const machine = labels?.["org.ponyci.machine"];

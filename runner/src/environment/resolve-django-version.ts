@@ -51,7 +51,17 @@ export async function resolveDjangoVersion(python: string, django: string, optio
     throw new EnvironmentError("project", `Django version "${django}" is not understood: write a series such as "4.2" or an exact release such as "4.2.16".`);
   }
   if (spec.type === "exact") return spec.version;
-  const cached = await options.cache.get(python, spec.series);
+  const { series } = spec;
+  const pick = async (versions: string[]): Promise<string> => {
+    const version = pickDjangoVersion(series, versions);
+    if (!version) {
+      const newest = versions[0] ? ` (the newest release for Python ${python} is ${versions[0]})` : "";
+      throw new EnvironmentError("project", `Django ${django} has no release that supports Python ${python}${newest}: change the matrix.`);
+    }
+    await options.cache.set(python, series, version);
+    return version;
+  };
+  const cached = await options.cache.get(python, series);
   if (cached) return cached;
   if (options.listVersions) {
     let listed: string[] | undefined;
@@ -70,7 +80,7 @@ export async function resolveDjangoVersion(python: string, django: string, optio
   if (result.exitCode !== 0) {
     const failure = classifyPipFailure(result.lines, { python });
     if (failure.kind === "infrastructure") {
-      const stale = await options.cache.get(python, spec.series, { stale: true });
+      const stale = await options.cache.get(python, series, { stale: true });
       if (stale) {
         options.log.warn({ python, django, stale }, "could not reach the index to resolve Django; using the last known version");
         return stale;
@@ -81,14 +91,4 @@ export async function resolveDjangoVersion(python: string, django: string, optio
   }
   const listed = result.lines.map((l) => /^Available versions:\s*(.*)$/.exec(l.trim())?.[1]).find((v) => v !== undefined);
   return pick((listed ?? "").split(",").map((v) => v.trim()).filter(Boolean));
-
-  async function pick(versions: string[]): Promise<string> {
-    const version = pickDjangoVersion((spec as { series: string }).series, versions);
-    if (!version) {
-      const newest = versions[0] ? ` (the newest release for Python ${python} is ${versions[0]})` : "";
-      throw new EnvironmentError("project", `Django ${django} has no release that supports Python ${python}${newest}: change the matrix.`);
-    }
-    await options.cache.set(python, (spec as { series: string }).series, version);
-    return version;
-  }
 }

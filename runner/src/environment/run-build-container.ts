@@ -57,8 +57,6 @@ export interface BuildContainerOptions {
   signal?: AbortSignal;
   /** Every output line (stdout and stderr), as it comes. */
   onLine?: (line: string) => void;
-  /** Runs after the container is created, before it starts (e.g. to put a directory owned by `user` into it). */
-  beforeStart?: (container: Docker.Container) => Promise<void>;
 }
 
 /**
@@ -110,11 +108,6 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
       });
     } catch (error) {
       throw new EnvironmentError("infrastructure", `Docker could not create a build container from ${spec.image}: ${describeError(error)}`, { cause: error });
-    }
-    try {
-      await options.beforeStart?.(container);
-    } catch (error) {
-      throw new EnvironmentError("infrastructure", `Docker could not prepare a build container from ${spec.image}: ${describeError(error)}`, { cause: error });
     }
     options.signal?.addEventListener("abort", kill, { once: true });
     const splitter = createLineSplitter({ onLine: (line) => options.onLine?.(line), maxLineBytes: 4096, budget: { left: limits.logLimitBytes } });

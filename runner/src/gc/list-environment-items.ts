@@ -6,7 +6,7 @@ import type { GcItem, GcSource } from "./gc-item.js";
 import { readUse } from "./record-use.js";
 
 /** A build directory older than this with no container using it is a crashed build's. */
-export const STALE_BUILD_MS = 60 * 60 * 1000;
+const STALE_BUILD_MS = 60 * 60 * 1000;
 
 export interface EnvironmentSourceOptions {
   docker: Docker;
