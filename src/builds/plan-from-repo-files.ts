@@ -9,9 +9,10 @@ export const MAX_PLANNING_FILE_BYTES = 256 * 1024;
 /**
  * What planning reads, fetched at once in parallel (one round trip): the
  * config, tox and package metadata, and every requirement file detection
- * looks for. Planning may ask for more (`-r` includes, one round per level).
+ * looks for. setup.py is read only to know it exists (its dependencies then
+ * come from the build backend, at run time: project-metadata-spec.ts). Planning may ask for more (`-r` includes, one round per level).
  */
-export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", ...REQUIREMENT_FILES];
+export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", "setup.py", ...REQUIREMENT_FILES];
 
 /** Rounds of further reads: one per level of `-r` includes. */
 const MAX_READ_ROUNDS = MAX_INCLUDE_DEPTH;

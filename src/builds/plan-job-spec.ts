@@ -2,7 +2,8 @@ import { usesService, type Cell } from "../domain/cell.js";
 import type { EnvironmentSpec, JobSpec } from "../domain/job-spec.js";
 import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
-import { detectTestRequirements, type DetectedRequirements } from "./detect-test-requirements.js";
+import { detectTestRequirements, TEST_EXTRAS, type DetectedRequirements } from "./detect-test-requirements.js";
+import { projectMetadataSpec } from "./project-metadata-spec.js";
 import type { MatrixPlan } from "./plan-matrix.js";
 import { toxDefaultSetenv } from "./tox/resolve-tox-env.js";
 
@@ -44,9 +45,11 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
     install: config.install ?? (detect ? undefined : toxDeps),
     extraDeps: detect && toxDeps.length > 0 ? toxDeps : undefined,
   });
+  // Dependencies and extras only the build backend knows: read by the runner, from the checkout (see project-metadata-spec.ts).
+  const projectMetadata = detect ? projectMetadataSpec(plan.readFile ?? (() => undefined), { extras: tox?.extras ?? [], optionalExtras: TEST_EXTRAS }) : undefined;
   const spec: JobSpec = {
     cell,
-    environment: { ...environmentSpecFor(cell, detected), ...(service ? { database: service.name } : {}) },
+    environment: { ...environmentSpecFor(cell, detected), ...(service ? { database: service.name } : {}), ...(projectMetadata ? { projectMetadata } : {}) },
     env: { ...setenv, ...config.env },
     command: config.test,
     onlyTests: options.onlyTests,

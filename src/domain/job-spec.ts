@@ -33,6 +33,24 @@ export interface EnvironmentSpec {
    * postgres, PyMySQL for mariadb, see runner/src/services/add-database-driver.ts).
    */
   database?: ServiceName;
+  /**
+   * The project's dependencies and extras are not static (setup.py, or
+   * `dynamic` in pyproject.toml): the runner reads them from the project's
+   * PEP 517 build backend in a build container once the checkout is there
+   * (runner/src/environment/project-metadata/) and adds them to
+   * `requirements`. Planning never runs repository code and has no checkout.
+   */
+  projectMetadata?: ProjectMetadataSpec;
+}
+
+/** See EnvironmentSpec.projectMetadata. */
+export interface ProjectMetadataSpec {
+  /** Extras the cell installs (tox `extras`, `.[x]` in deps): one the project does not provide is noted. */
+  extras: string[];
+  /** Extras installed only when the project provides them (detection's test extras). */
+  optionalExtras?: string[];
+  /** pyproject.toml `[build-system]`, requirements re-serialised; absent: PEP 517's setuptools fallback. */
+  buildSystem?: { requires?: string[]; backend?: string; backendPath?: string[] };
 }
 
 export interface JobSpec {

@@ -12,7 +12,7 @@ import { runTestContainer, type ContainerLimits } from "../container/run-test-co
 import { InfrastructureError, ProjectError, describeError } from "../../../src/domain/errors.js";
 import { errorFate } from "../../../src/domain/error-fate.js";
 import { EnvironmentError } from "../environment/environment-error.js";
-import { VENV_PATH } from "../environment/environment.js";
+import { VENV_PATH, type ProjectMetadataRequest } from "../environment/environment.js";
 import { SYSTEM_PATH } from "../environment/host-python.js";
 import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestCounts } from "../../../src/domain/events.js";
 import { decideConclusion } from "./decide-conclusion.js";
@@ -65,7 +65,7 @@ export interface CheckoutPort {
 export interface EnvironmentPort {
   ensure(
     /** What to install, as the planner decided it (EnvironmentRequest in runner/src/environment/environment.ts). */
-    req: { python: string; django: string; requirements: string[]; constraints?: string[]; sources?: string[]; notes?: string[]; database?: ServiceName; cacheScope?: string },
+    req: { python: string; django: string; requirements: string[]; constraints?: string[]; sources?: string[]; notes?: string[]; database?: ServiceName; cacheScope?: string; project?: ProjectMetadataRequest },
     opts?: { signal?: AbortSignal; onLog?: (line: string) => void },
   ): Promise<{
     /** The image the test container runs. */
@@ -220,14 +220,26 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       };
       const environmentStep = now();
       let environmentReadyAt = environmentStep;
-      environmentPending = options.environments.ensure(environmentRequest(spec), { signal: AbortSignal.any([phaseSignal, environmentAbort.signal]), onLog });
-      environmentPending.then(() => (environmentReadyAt = now()), () => undefined); // awaited in step 3; not unhandled if the checkout fails first
+      const ensureEnvironment = (project?: ProjectMetadataRequest) => {
+        environmentPending = options.environments.ensure({ ...environmentRequest(spec), ...(project ? { project } : {}) }, { signal: AbortSignal.any([phaseSignal, environmentAbort.signal]), onLog });
+        environmentPending.then(() => (environmentReadyAt = now()), () => undefined); // awaited in step 3; not unhandled if the checkout fails first
+      };
+      // A project whose metadata only its build backend knows needs the checkout first.
+      const projectMetadata = spec.environment.projectMetadata;
+      if (!projectMetadata) ensureEnvironment();
 
       // 2. Checkout: the exact commit, plus any upstream repositories.
       let step = now();
       system(`Checking out ${spec.source.sha.slice(0, 12)}`);
       const workspace = await options.checkout.checkout({ ...spec.source, workspaceDir: path.join(jobDir, "workspace") }, { signal: phaseSignal });
       system(`Checked out in ${seconds(now() - step)}`);
+      if (projectMetadata) {
+        ensureEnvironment({
+          dir: workspace.path, sourceKey: workspace.sha, extras: projectMetadata.extras,
+          ...(projectMetadata.optionalExtras ? { optionalExtras: projectMetadata.optionalExtras } : {}),
+          ...(projectMetadata.buildSystem ? { buildSystem: projectMetadata.buildSystem } : {}),
+        });
+      }
       // The workspace borrows the mirror's objects (git alternates): mounted
       // read-only at the same path, git works inside the container too.
       const upstreamBinds: string[] = (workspace.sharedObjectDirs ?? []).map((dir) => `${dir}:${dir}:ro`);
@@ -245,8 +257,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
 
       // 3. The environment is ready (then the service must be).
       phase = "the environment build";
-      let environment;
+      let environment: Awaited<ReturnType<EnvironmentPort["ensure"]>>;
       try {
+        if (!environmentPending) throw new InfrastructureError("the environment was never asked for");
         environment = await environmentPending;
       } catch (error) {
         if (!phaseSignal.aborted && toolOutput.length > 0) {

@@ -25,6 +25,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { report, type EnvironmentMetrics, type EnvironmentPhase, type Resolver } from "./environment-metrics.js";
 import { createUvInstaller } from "./uv/create-uv-installer.js";
 import { writeFileAtomic } from "../util/write-file-atomic.js";
+import { prepareProjectMetadata } from "./project-metadata/prepare-project-metadata.js";
+import { requirementsForExtras } from "./project-metadata/parse-core-metadata.js";
 
 export const DEFAULT_RESOLVE_TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -165,6 +167,8 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         resolveDjango(request.python, request.django, ensure),
         baseImageFor(request.python).then(async (baseImage) => ({ baseImage, base: await ensureBaseImage(docker, baseImage, request.python) })),
       ]);
+      // 3b. A project whose metadata only its build backend knows: read it (cached by commit) before the key.
+      if (request.project) await addProjectMetadata(request, detected, baseImage, base, ensure);
       const key = computeEnvironmentKey({ ...detected, baseImageId: base.id, python: request.python, django, salt: resolver === "uv" ? `${options.keySalt ?? ""}|uv` : options.keySalt });
       const store = await (storeReady ??= ensureEnvironmentStore(cacheDir).catch((error) => {
         storeReady = undefined;
@@ -208,14 +212,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         };
         onLine?.(`ponyci: building environment ${key.slice(0, 12)} (Python ${request.python}, Django ${django}; from ${detected.sources.join(", ") || "no requirement files"})`);
         for (const note of detected.notes) onLine?.(`ponyci: ${note}`);
-        let probe = probes.get(base.id);
-        if (!probe) {
-          const labelled = probeFromLabels(base.labels);
-          probe = labelled ? Promise.resolve(labelled) : probeBaseImage(docker, baseImage, { signal: ensure.signal });
-          probes.set(base.id, probe);
-          probe.catch(() => probes.delete(base.id));
-        }
-        const interpreter = await probe;
+        const interpreter = await probeFor(base, baseImage, ensure.signal);
         if (interpreter.python !== request.python) {
           throw new EnvironmentError("infrastructure", `Base image ${baseImage} runs Python ${interpreter.python}, not ${request.python}: check PONYCI_BASE_IMAGE.`);
         }
@@ -304,6 +301,47 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       await idle();
     },
   };
+
+  /** What Python, glibc and machine the base image has: from its labels, else asked once per image. */
+  function probeFor(base: { id: string; labels?: Record<string, string> }, baseImage: string, signal?: AbortSignal): Promise<InterpreterProbe> {
+    let probe = probes.get(base.id);
+    if (!probe) {
+      const labelled = probeFromLabels(base.labels);
+      probe = labelled ? Promise.resolve(labelled) : probeBaseImage(docker, baseImage, { signal });
+      probes.set(base.id, probe);
+      probe.catch(() => probes.delete(base.id));
+    }
+    return probe;
+  }
+
+  /**
+   * Add to `detected` the dependencies and extras the project's build
+   * backend declares (prepareProjectMetadata: a hardened build container,
+   * cached by the source's key), each checked again like the planner's.
+   */
+  async function addProjectMetadata(
+    request: EnvironmentRequest,
+    detected: { requirements: string[]; sources: string[]; notes: string[] },
+    baseImage: string,
+    base: { id: string; labels?: Record<string, string> },
+    ensure: EnsureOptions,
+  ): Promise<void> {
+    const project = request.project!;
+    const interpreter = await probeFor(base, baseImage, ensure.signal);
+    await mkdir(join(cacheDir, "tmp"), { recursive: true });
+    const metadata = await prepareProjectMetadata({
+      docker, image: baseImage, python: request.python, sourceDir: project.dir, sourceKey: project.sourceKey, scope: request.cacheScope ?? "",
+      cacheDir, wheelsDir: join(cacheDir, SHARED_WHEELS_DIR), scratchDir: join(cacheDir, "tmp"), runPip, targetArgs: pipTargetArgs(interpreter),
+      limits: buildLimits, signal: ensure.signal, onLine: ensure.onLog, ...project.buildSystem,
+    });
+    const optional = (project.optionalExtras ?? []).filter((extra) => metadata.providesExtra.includes(extra.toLowerCase().replace(/[-_.]+/g, "-")));
+    const extras = [...new Set([...project.extras, ...optional])];
+    const { requirements, missing } = requirementsForExtras(metadata, extras);
+    detected.sources = [...detected.sources, `${metadata.name} metadata from its build backend${extras.length ? ` [${extras.join(",")}]` : ""}`];
+    if (missing.length > 0) detected.notes = [...detected.notes, `extras ${missing.join(", ")} are not provided by ${metadata.name}: not installed`];
+    for (const refused of metadata.refused) detected.notes = [...detected.notes, `${metadata.name} requires ${refused}: not installed`];
+    detected.requirements = checkRequirementLines([...detected.requirements, ...requirements], "project metadata");
+  }
 
   /** A cell now holds environment `key` (until it settles). */
   function hold(key: string): void {

@@ -25,6 +25,26 @@ export interface EnvironmentRequest {
    * unscoped (single-repository use: the CLI, tests).
    */
   cacheScope?: string;
+  /**
+   * The project's dependencies and extras come from its build backend
+   * (JobSpec.environment.projectMetadata): read from the checkout at `dir`
+   * by prepareProjectMetadata, cached by `sourceKey`, and added to
+   * `requirements` before the environment's key is computed.
+   */
+  project?: ProjectMetadataRequest;
+}
+
+/** What the runner passes for JobSpec.environment.projectMetadata, with the checkout. */
+export interface ProjectMetadataRequest {
+  /** The checkout on the host (mounted read-only into the build container). */
+  dir: string;
+  /** The source's content key (its commit). */
+  sourceKey: string;
+  /** Extras the cell installs (tox `extras`, `.[x]` in deps): a missing one is noted. */
+  extras: string[];
+  /** Extras installed when the project provides them (detection's test/tests/testing). */
+  optionalExtras?: string[];
+  buildSystem?: { requires?: string[]; backend?: string; backendPath?: string[] };
 }
 
 /**

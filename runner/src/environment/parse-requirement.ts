@@ -132,7 +132,7 @@ function checkVersion(operator: SpecifierOperator, version: string): void {
 }
 
 /** Every sub-expression parenthesised, every value double-quoted: precedence survives re-serialisation. */
-function formatMarker(node: EnvironmentMarker, top: boolean): string {
+export function formatMarker(node: EnvironmentMarker, top: boolean): string {
   const { operator } = node;
   if (operator === "and" || operator === "or") {
     const branch = node as { left: EnvironmentMarker; right: EnvironmentMarker };

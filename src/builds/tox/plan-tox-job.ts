@@ -1,11 +1,12 @@
 import { cellName, type Cell } from "../../domain/cell.js";
-import type { CommandPlan } from "../../domain/job-spec.js";
+import type { CommandPlan, CommandStep } from "../../domain/job-spec.js";
 import { findIniSection } from "../matrix/parse-ini.js";
 import { matrixFromTox } from "../matrix/matrix-from-tox.js";
 import type { ReadRepoFile } from "../matrix/read-repo-file.js";
 import { readToxConfig } from "../matrix/read-tox-config.js";
 import { pickToxEnv } from "./pick-tox-env.js";
 import { readPackageExtras } from "./read-package-extras.js";
+import { hasDynamicMetadata } from "../project-metadata-spec.js";
 import { resolveToxEnv } from "./resolve-tox-env.js";
 
 /** Longest command plan (as JSON) a job spec carries. */
@@ -24,6 +25,8 @@ export interface ToxJobParts {
   env: Record<string, string>;
   /** deps and extras' requirements, Django left out. */
   requirements: string[];
+  /** The extras the env installs (`extras`, `.[x]` in deps), normalised as written. */
+  extras: string[];
   /** False with skip_install: tox installs only `deps`, and so does Pony CI. */
   detectRequirements: boolean;
   ignoreOutcome: boolean;
@@ -77,7 +80,8 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
   if (extrasWanted.length > 0) {
     const extras = readPackageExtras(readFile, extrasWanted);
     for (const line of extras.requirements) if (!requirements.includes(line)) requirements.push(line);
-    if (extras.missing.length > 0) {
+    // A setup.py or dynamic metadata: the runner asks the build backend for them (projectMetadataSpec).
+    if (extras.missing.length > 0 && !hasDynamicMetadata(readFile)) {
       notes.push(`tox env ${name}: extras ${extras.missing.join(", ")} are not declared in pyproject.toml or setup.cfg: not installed`);
     }
   }
@@ -89,10 +93,18 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
     commandEnv.PYTHONPATH = [commandEnv.PYTHONPATH, "{toxinidir}", "{toxinidir}/src"].filter(Boolean).join(":");
   }
 
+  // `pip install …` steps (upgrading pip, installing the project): the environment is built
+  // offline beforehand and is read-only in the container, so they are left out.
+  const withoutInstalls = (steps: CommandStep[], section: string) =>
+    steps.filter((step) => {
+      if (!isPipInstall(step.argv)) return true;
+      notes.push(`tox env ${name}: ${section} \`${step.argv.join(" ").slice(0, 120)}\` skipped: Pony CI installs the environment before the commands run`);
+      return false;
+    });
   let commands: CommandPlan | undefined = {
-    pre: env.commandsPre,
-    main: env.commands,
-    post: env.commandsPost,
+    pre: withoutInstalls(env.commandsPre, "commands_pre"),
+    main: withoutInstalls(env.commands, "commands"),
+    post: withoutInstalls(env.commandsPost, "commands_post"),
     cwd: env.changedir,
     env: commandEnv,
     ignoreErrors: env.ignoreErrors,
@@ -111,8 +123,19 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
     commands,
     env: commandEnv,
     requirements,
+    extras: [...new Set(extrasWanted)],
     detectRequirements: installsProject,
     ignoreOutcome: env.ignoreOutcome,
     notes,
   };
+}
+
+/** `pip install …`, `python -m pip install …`, `{envpython} -m pip install …`, `uv pip install …`. */
+function isPipInstall(argv: readonly string[]): boolean {
+  const words = argv.map((word) => word.split("/").at(-1) ?? word);
+  let i = 0;
+  if (/^(?:\{envpython\}|python[0-9.]*)$/.test(words[0] ?? "") && words[1] === "-m") i = 2;
+  else if (words[0] === "uv") i = 0;
+  if (words[i] === "uv") i++;
+  return /^pip[0-9.]*$/.test(words[i] ?? "") && words[i + 1] === "install";
 }
