@@ -26,6 +26,7 @@ from ponyci_events import emit, emit_error_once
 from ponyci_first_tests import first_tests_from_env, order_first_within_runs
 from ponyci_locate import error_fields, locate_text_traceback
 from ponyci_only_tests import FAILED_IMPORT_PREFIX, django_labels, django_test_selected, only_tests_from_env
+from ponyci_unittest_hook import mark_run
 
 TARGET_MODULE = "django.test.runner"
 _failed_imports = {}
@@ -86,6 +87,7 @@ def patch_discover_runner(module):
     original_run_tests = runner.run_tests
 
     def run_suite(self, suite, *args, **kwargs):
+        mark_run("django")
         labels = django_labels(only_tests_from_env())
         if labels:
             filter_suite(suite, labels)

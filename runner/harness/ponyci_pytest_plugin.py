@@ -50,6 +50,12 @@ def pytest_configure(config):
     _state["config"] = config
 
 
+def pytest_sessionstart(session):
+    from ponyci_unittest_hook import mark_run
+
+    mark_run("pytest")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_collection(session):
     outcome = yield

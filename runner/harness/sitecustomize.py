@@ -16,9 +16,11 @@ def _ponyci_install_hooks():
     try:
         import ponyci_crash_hook
         import ponyci_django_hook
+        import ponyci_unittest_hook
 
         ponyci_crash_hook.install()
         ponyci_django_hook.install()
+        ponyci_unittest_hook.install()
     except Exception as exc:  # the project's own command must still run
         sys.stderr.write("ponyci: harness hooks not installed: %r\n" % (exc,))
 

@@ -26,7 +26,8 @@ export function formatCellLine(report: CellReport): string {
   if (counts.failed) parts.push(`${counts.failed} failed`);
   if (counts.error) parts.push(`${counts.error} errors`);
   if (counts.skipped) parts.push(`${counts.skipped} skipped`);
-  let line = `${MARK[conclusion]} ${cellName(report.cell)}  ${conclusion === "success" || counts.total > 0 ? parts.join(", ") : conclusion}`;
+  const summary = report.finished.countsUnknown ? `${conclusion}, test counts unknown` : conclusion === "success" || counts.total > 0 ? parts.join(", ") : conclusion;
+  let line = `${MARK[conclusion]} ${cellName(report.cell)}  ${summary}`;
   line += ` in ${formatDuration(testDurationMs)}`;
   if (report.finished.error) line += ` — ${report.finished.error.message.split("\n")[0]}`;
   return line;
@@ -35,13 +36,15 @@ export function formatCellLine(report: CellReport): string {
 /** The final table: one row per cell, then every failure with its location. Pure. */
 export function renderRunTable(reports: CellReport[]): string {
   const header = ["Cell", "Result", "Passed", "Failed", "Errors", "Skipped", "Tests", "Cell time"];
+  // "?" when no runner Pony CI reads ran: never a "0 passed" that means nothing.
+  const count = (finished: FinishedEvent, n: number) => (finished.countsUnknown ? "?" : String(n));
   const rows = reports.map(({ cell, finished }) => [
     cellName(cell),
     finished.conclusion,
-    String(finished.counts.passed),
-    String(finished.counts.failed),
-    String(finished.counts.error),
-    String(finished.counts.skipped),
+    count(finished, finished.counts.passed),
+    count(finished, finished.counts.failed),
+    count(finished, finished.counts.error),
+    count(finished, finished.counts.skipped),
     formatDuration(finished.testDurationMs),
     formatDuration(finished.durationMs),
   ]);

@@ -78,6 +78,13 @@ export interface FinishedEvent {
   exitCode?: number;
   /** What the reader of the verdict should know, one sentence each: what was not honoured or changed the verdict (the planner's notes, ignore_outcome), earlier attempts ("Retried after runner X was lost."). */
   notes?: string[];
+  /**
+   * No runner Pony CI can read ran (no Django, unittest or pytest run, no
+   * JUnit XML written): `counts` are zeros that mean "unknown", never "0
+   * passed". The conclusion is still the command's exit code (see
+   * docs/architecture.md, "Counts unknown").
+   */
+  countsUnknown?: boolean;
   /** Lines of output dropped because the cell exceeded the log limit. */
   truncatedLines?: number;
   /** With conclusion "error": the infrastructure failure, for the caller's retry decision. */

@@ -15,6 +15,8 @@ export interface HarnessOutcome {
   ended: boolean;
   counts: TestCounts;
   crash?: { message: string; location?: SourceLocation; traceback?: string };
+  /** No runner Pony CI reads ran: zero counts mean nothing. */
+  countsUnknown?: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export function decideConclusion(container: ContainerOutcome, harness: HarnessOu
   if (failing > 0) return { conclusion: "failure" };
   if (exitCode !== 0) {
     // unittest counts an unexpected success as a failure of the run; pytest does not (unless strict).
-    const why = harness.counts.xpass > 0 ? `${harness.counts.xpass} unexpected success(es)` : "no test failed";
+    const why = harness.countsUnknown ? "its tests could not be read" : harness.counts.xpass > 0 ? `${harness.counts.xpass} unexpected success(es)` : "no test failed";
     return { conclusion: "failure", error: { message: `The test command exited with code ${exitCode} (${why})` } };
   }
   return { conclusion: "success" };

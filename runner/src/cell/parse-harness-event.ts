@@ -9,7 +9,9 @@ export type HarnessEvent =
   | { event: "start"; runner: string; command: string[]; python?: string; django?: string }
   | { event: "test"; test: TestResult }
   | { event: "error"; message: string; traceback?: string; location?: SourceLocation }
-  | { event: "end"; exitCode: number; durationMs: number; totals?: TestCounts };
+  | { event: "end"; exitCode: number; durationMs: number; totals?: TestCounts }
+  /** A test runner the harness reads ran (Django's, unittest, pytest): its tests are readable, even when none ran. */
+  | { event: "run"; framework: string };
 
 const OUTCOMES: readonly TestOutcome[] = ["passed", "failed", "error", "skipped", "xfail", "xpass"];
 const MAX_TEXT = 64 * 1024;
@@ -49,6 +51,8 @@ export function parseHarnessEvent(line: string): HarnessEvent | undefined {
     }
     case "error":
       return { event: "error", message: text(raw.message) ?? "the test suite crashed", traceback: text(raw.traceback), location: location(raw) };
+    case "run":
+      return { event: "run", framework: (text(raw.framework) ?? "unknown").slice(0, 40) };
     case "end":
       return { event: "end", exitCode: Number.isInteger(raw.exit_code) ? (raw.exit_code as number) : -1, durationMs: seconds(raw.duration), totals: totals(raw.totals) };
     default:

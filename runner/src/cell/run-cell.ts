@@ -19,6 +19,7 @@ import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
 import { tailFile, DEFAULT_MAX_EVENTS_BYTES } from "./tail-file.js";
 import { openEventsFile } from "./open-events-file.js";
+import { readJunitReports } from "./read-junit-reports.js";
 import { JOB_OWNER_FILE } from "../gc/list-job-dirs.js";
 import { CONTAINER_OWNER } from "../docker/labels.js";
 import type { FileHandle } from "node:fs/promises";
@@ -285,6 +286,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       let testDurationMs = 0;
       let harnessTotals: TestCounts | undefined;
       let crash: { message: string; location?: SourceLocation; traceback?: string } | undefined;
+      /** A runner the harness reads ran (even with no tests): the counts are known. */
+      let testsRead = false;
       const events = tailFile(eventsFile, (line) => {
         const event = parseHarnessEvent(line);
         if (!event) return;
@@ -302,6 +305,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
           ended = true;
           testDurationMs = event.durationMs;
           harnessTotals = event.totals;
+        } else if (event.event === "run") {
+          testsRead = true;
         } else if (event.event === "start") {
           system(`Running tests with ${event.runner}: ${event.command.join(" ")}`);
         }
@@ -315,6 +320,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       // What is left of the cell's deadline (at least a second, so the container starts and is timed out by Docker's clock).
       const remainingSec = Math.max(1, Math.ceil((deadlineAt - now()) / 1000));
       let outcome;
+      /** Wall clock (file times are), before the container: what the command writes is newer. */
+      const containerStartedAt = Date.now();
       try {
         outcome = await runTestContainer(
           options.docker,
@@ -351,18 +358,34 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       if (truncatedLines > 0) system(`${truncatedLines} lines of output were dropped (log limit ${options.limits.logLimitBytes} bytes)`);
       if (droppedTests > 0) system(`${droppedTests} more test results were dropped (at most ${maxTestEvents} per cell)`);
       if (events.truncated) system(`the events file was read up to its limit (${maxEventsBytes} bytes); the rest was ignored`);
+      // 6. No runner the harness reads ran: JUnit XML the command wrote, else the counts are unknown.
+      const outcomeNotes = [...(spec.notes ?? [])];
+      let countsUnknown = false;
+      if (!testsRead && tested.total === 0 && ended && !crash && !outcome.timedOut && !outcome.cancelled) {
+        const junit = await readJunitReports(workspace.path, { since: containerStartedAt });
+        for (const note of junit.notes) system(note);
+        for (const test of junit.tests) {
+          tested[test.outcome]++;
+          tested.total++;
+          emit({ type: "test", test });
+        }
+        if (junit.tests.length > 0) system(`Read ${junit.tests.length} test results from JUnit XML: ${junit.files.slice(0, 5).join(", ")}${junit.files.length > 5 ? ", …" : ""}`);
+        else {
+          countsUnknown = true;
+          outcomeNotes.push("Pony CI could not read this run's tests (no Django, unittest or pytest run, no JUnit XML written): the counts are unknown, and the verdict is the command's exit code");
+        }
+      }
       const counts = { ...tested };
       if (harnessTotals && harnessTotals.total > counts.total) Object.assign(counts, harnessTotals);
       const verdict = decideConclusion(
         { ...outcome, timeoutSec, memoryBytes: options.limits.memoryBytes },
-        { ended, counts, crash },
+        { ended, counts, crash, countsUnknown },
       );
-      const outcomeNotes = [...(spec.notes ?? [])];
       if (spec.ignoreOutcome && (verdict.conclusion === "failure" || verdict.conclusion === "timed_out")) {
         outcomeNotes.push(`The cell ${verdict.conclusion === "failure" ? "failed" : "timed out"}, but its tox env sets ignore_outcome: reported as neutral`);
         verdict.conclusion = "neutral";
       }
-      finish({ ...verdict, counts, testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined, notes: outcomeNotes.length > 0 ? outcomeNotes : undefined });
+      finish({ ...verdict, counts, ...(countsUnknown ? { countsUnknown } : {}), testDurationMs, exitCode: outcome.exitCode, truncatedLines: truncatedLines || undefined, notes: outcomeNotes.length > 0 ? outcomeNotes : undefined });
     } catch (error) {
       if (signal?.aborted) return finish({ conclusion: "cancelled", testDurationMs: 0 });
       if (deadline.signal.aborted) return timedOutBefore(phase);

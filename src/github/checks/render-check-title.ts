@@ -17,7 +17,8 @@ export interface RenderCheckTitleOptions {
 /**
  * One-line title of a finished cell, plain text (GitHub does not render
  * Markdown in titles), at most 255 characters:
- * - "212 passed, 1 failed in 4.6 s" (or "No tests ran in 0.3 s")
+ * - "212 passed, 1 failed in 4.6 s" (or "No tests ran in 0.3 s", or "Test counts
+ *   unknown (no runner Pony CI reads) in 2 s" when the tests could not be read)
  * - "Could not start: ModuleNotFoundError: No module named 'x' (mysite/settings.py:7)"
  * - "Timed out after 20 min (120 passed so far)", "Cancelled after 1 min 3 s"
  * - "Infrastructure error: <first line of the runner's message>"
@@ -39,7 +40,8 @@ export function renderCheckTitle(options: RenderCheckTitleOptions): string {
       title = `Cancelled after ${formatDuration(finished.durationMs)}${soFar}`;
       break;
     default: {
-      const took = `${ran ?? "No tests ran"} in ${formatDuration(finished.testDurationMs)}`;
+      const none = finished.countsUnknown ? "Test counts unknown (no runner Pony CI reads)" : "No tests ran";
+      const took = `${ran ?? none} in ${formatDuration(finished.testDurationMs)}`;
       if (error) {
         const message = firstLine(error.message) ?? "the test process failed";
         const path = error.location ? normalizeAnnotationPath(error.location.path, options.workspacePrefixes) : undefined;
