@@ -45,6 +45,8 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
     install: config.install ?? (detect ? undefined : toxDeps),
     extraDeps: detect && toxDeps.length > 0 ? toxDeps : undefined,
   });
+  // tox-uv's lock runner: uv.lock's versions constrain the resolution (re-serialised when read).
+  if (tox?.constraints?.length && config.install === undefined) detected.constraints = [...new Set([...detected.constraints, ...tox.constraints])].sort();
   // Dependencies and extras only the build backend knows: read by the runner, from the checkout (see project-metadata-spec.ts).
   const projectMetadata = detect ? projectMetadataSpec(plan.readFile ?? (() => undefined), { extras: tox?.extras ?? [], optionalExtras: TEST_EXTRAS }) : undefined;
   const spec: JobSpec = {

@@ -13,6 +13,8 @@ export interface PyprojectDocument {
   array(path: string[]): LocatedStrings | undefined;
   /** The string at a dotted key path, when it is one. */
   string(path: string[]): string | undefined;
+  /** The table at a dotted key path, when it is one. */
+  table(path: string[]): Record<string, unknown> | undefined;
 }
 
 /**
@@ -42,6 +44,10 @@ export function readPyproject(text: string, file: string): PyprojectDocument {
     string(path) {
       const value = at(path);
       return typeof value === "string" ? value : undefined;
+    },
+    table(path) {
+      const value = at(path);
+      return isTable(value) ? value : undefined;
     },
   };
 }

@@ -7,6 +7,8 @@ import { readToxConfig } from "../matrix/read-tox-config.js";
 import { pickToxEnv } from "./pick-tox-env.js";
 import { readPackageExtras } from "./read-package-extras.js";
 import { hasDynamicMetadata } from "../project-metadata-spec.js";
+import { readDependencyGroups } from "./read-dependency-groups.js";
+import { readUvLock } from "./read-uv-lock.js";
 import { resolveToxEnv } from "./resolve-tox-env.js";
 
 /** Longest command plan (as JSON) a job spec carries. */
@@ -25,6 +27,8 @@ export interface ToxJobParts {
   env: Record<string, string>;
   /** deps and extras' requirements, Django left out. */
   requirements: string[];
+  /** tox-uv's `uv-venv-lock-runner`: the versions of uv.lock, as constraints (read-uv-lock.ts). */
+  constraints?: string[];
   /** The extras the env installs (`extras`, `.[x]` in deps), normalised as written. */
   extras: string[];
   /** False with skip_install: tox installs only `deps`, and so does Pony CI. */
@@ -86,6 +90,26 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
     }
   }
 
+  // PEP 735 groups (tox `dependency_groups`), installed with or without the project, as tox does.
+  if (env.dependencyGroups.length > 0) {
+    const groups = readDependencyGroups(readFile, env.dependencyGroups);
+    for (const line of groups.requirements) if (!requirements.includes(line)) requirements.push(line);
+    if (groups.missing.length > 0) notes.push(`tox env ${name}: dependency groups ${groups.missing.join(", ")} are not in pyproject.toml [dependency-groups]: not installed`);
+  }
+  // tox-uv: uv-venv-runner installs like tox's own runner; uv-venv-lock-runner installs the lock.
+  let constraints: string[] | undefined;
+  if (env.runner === "uv-venv-lock-runner") {
+    const lock = readUvLock(readFile);
+    if (lock) {
+      constraints = lock.constraints;
+      notes.push(...lock.notes.map((note) => `tox env ${name}: ${note}`));
+    } else {
+      notes.push(`tox env ${name} uses uv-venv-lock-runner, but the repository has no uv.lock: its requirements are resolved afresh`);
+    }
+  } else if (env.runner !== "" && env.runner !== "uv-venv-runner" && env.runner !== "virtualenv") {
+    notes.push(`tox env ${name}: runner ${env.runner} is not known to Pony CI: installed as tox's virtualenv runner would`);
+  }
+
   const configEnv = options.configEnv ?? {};
   const commandEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(env.setenv)) if (configEnv[key] === undefined) commandEnv[key] = value;
@@ -124,6 +148,7 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
     env: commandEnv,
     requirements,
     extras: [...new Set(extrasWanted)],
+    ...(constraints ? { constraints } : {}),
     detectRequirements: installsProject,
     ignoreOutcome: env.ignoreOutcome,
     notes,

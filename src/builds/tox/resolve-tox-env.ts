@@ -23,6 +23,10 @@ export interface ResolvedToxEnv {
   /** pip requirement lines of `deps`, relative to the repository root, Django left out. */
   deps: string[];
   extras: string[];
+  /** tox 4.22+ `dependency_groups`: PEP 735 groups of pyproject.toml to install. */
+  dependencyGroups: string[];
+  /** `runner` (tox-uv: "uv-venv-runner", "uv-venv-lock-runner"); "" when not set. */
+  runner: string;
   /** True when tox would not install the project (`skip_install`, `package = skip`). */
   skipInstall: boolean;
   ignoreOutcome: boolean;
@@ -80,7 +84,7 @@ const UNDERSTOOD = new Set([
   "description", "allowlist_externals", "whitelist_externals", "basepython", "base_python", "recreate", "labels",
   "depends", "parallel_show_output", "skip_missing_interpreters", "envdir", "env_dir", "package_env", "wheel_build_env",
   "download", "sitepackages", "system_site_packages", "suicide_timeout", "interrupt_timeout", "terminate_timeout",
-  "args_are_paths", "fail_fast", "constrain_package_deps", "use_frozen_constraints", "uv_seed", "runner",
+  "args_are_paths", "fail_fast", "constrain_package_deps", "use_frozen_constraints", "uv_seed", "runner", "dependency_groups",
 ]);
 
 /**
@@ -230,6 +234,8 @@ export function resolveToxEnv(tox: ToxConfig, name: string, options: ResolveToxE
   const changedir = resolveChangedir(read(["change_dir", "changedir"]), substitute, notes);
   const deps = readDeps(read(["deps"])?.text ?? "", substitute, notes);
   const extras = splitList(substitute(read(["extras"])?.text ?? "", "extras"));
+  const dependencyGroups = splitList(substitute(read(["dependency_groups"])?.text ?? "", "dependency_groups"));
+  const runner = substitute(read(["runner"])?.text ?? "", "runner").trim();
   const packageKind = substitute(read(["package"])?.text ?? "", "package").trim();
   const skipInstall = readBool(["skip_install"]) || packageKind === "skip";
 
@@ -252,6 +258,8 @@ export function resolveToxEnv(tox: ToxConfig, name: string, options: ResolveToxE
     changedir,
     deps,
     extras,
+    dependencyGroups,
+    runner,
     skipInstall,
     ignoreOutcome: readBool(["ignore_outcome"]),
     ignoreErrors: readBool(["ignore_errors"]),

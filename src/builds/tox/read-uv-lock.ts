@@ -1,0 +1,54 @@
+import { parse as parseToml } from "smol-toml";
+import { parseRequirementLine } from "../../../runner/src/environment/parse-requirement-line.js";
+import type { ReadRepoFile } from "../matrix/read-repo-file.js";
+
+/** Most packages read from a lock file (a hostile one is bounded by planning's 256 KiB per file too). */
+const MAX_LOCKED_PACKAGES = 5000;
+
+/**
+ * The versions a project's `uv.lock` pins, as constraints (`name==version`,
+ * each re-serialised from a strict parse): what tox-uv's
+ * `uv-venv-lock-runner` installs. Used as constraints, not requirements, so
+ * the cell installs what its env needs (the project's dependencies, its
+ * extras and dependency groups, tox deps) at exactly the locked versions,
+ * resolved and downloaded on the host by uv, installed offline in the
+ * container like every environment. Only packages from an index are pinned
+ * (never the project itself, paths, URLs or git); Django is left to the
+ * cell; a package locked at several versions (uv's forks for markers or
+ * conflicting groups) is left free, with a note. Pure; undefined when there
+ * is no uv.lock, a note when it does not parse.
+ */
+export function readUvLock(readFile: ReadRepoFile): { constraints: string[]; notes: string[] } | undefined {
+  const text = readFile("uv.lock");
+  if (text === undefined) return undefined;
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    return { constraints: [], notes: [`uv.lock is not valid TOML (${error instanceof Error ? error.message.split("\n")[0] : "parse error"}): its versions are not used`] };
+  }
+  const packages = Array.isArray(doc.package) ? doc.package.slice(0, MAX_LOCKED_PACKAGES) : [];
+  const versions = new Map<string, Set<string>>();
+  for (const entry of packages) {
+    if (typeof entry !== "object" || entry === null) continue;
+    const { name, version, source } = entry as { name?: unknown; version?: unknown; source?: unknown };
+    if (typeof name !== "string" || typeof version !== "string") continue;
+    if (typeof source !== "object" || source === null || typeof (source as { registry?: unknown }).registry !== "string") continue;
+    const key = name.toLowerCase().replace(/[-_.]+/g, "-");
+    if (!versions.has(key)) versions.set(key, new Set());
+    versions.get(key)!.add(version);
+  }
+  const constraints: string[] = [];
+  const several: string[] = [];
+  for (const [name, found] of [...versions].sort(([a], [b]) => a.localeCompare(b))) {
+    if (name === "django") continue;
+    if (found.size > 1) {
+      several.push(name);
+      continue;
+    }
+    const parsed = parseRequirementLine(`${name}==${[...found][0]}`);
+    if (parsed.type === "requirement") constraints.push(parsed.spec);
+  }
+  const notes = several.length > 0 ? [`uv.lock pins several versions of ${several.join(", ")} (for different markers or groups): those are resolved, not pinned`] : [];
+  return { constraints, notes };
+}
