@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
@@ -26,6 +26,7 @@ import { report, type EnvironmentMetrics, type EnvironmentPhase, type Resolver }
 import { createUvInstaller } from "./uv/create-uv-installer.js";
 import { writeFileAtomic } from "../util/write-file-atomic.js";
 import { prepareProjectMetadata } from "./project-metadata/prepare-project-metadata.js";
+import { createToolchainImages, type ToolchainImages } from "./toolchain/create-toolchain-images.js";
 import { requirementsForExtras } from "./project-metadata/parse-core-metadata.js";
 
 export const DEFAULT_RESOLVE_TTL_MS = 24 * 60 * 60 * 1000;
@@ -66,6 +67,8 @@ export interface EnvironmentBuilderOptions {
   metrics?: EnvironmentMetrics;
   /** Where uv is installed (default `<cacheDir>/tools`): a directory several data directories may share. */
   toolsDir?: string;
+  /** The images source distributions are built in and their wheels run on (default: createToolchainImages, built lazily). */
+  toolchain?: ToolchainImages;
   /** Django's versions with a wheel for a Python, newest first (default: the index's PEP 691 JSON, see listWheelVersions; pip when it fails). */
   listDjangoVersions?: (python: string) => Promise<string[] | undefined>;
 }
@@ -114,6 +117,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
   const log = options.log ?? silentLogger;
   const host = options.host ?? defaultHostPython();
   const buildLimits = options.buildLimits ?? DEFAULT_BUILD_LIMITS;
+  const toolchain = options.toolchain ?? createToolchainImages({ docker });
   const runPip = options.runPip ?? createPipRunner({ host });
   const baseImageFor = options.baseImage ?? createBaseImageResolver(docker);
   const versions = createDjangoVersionCache({
@@ -177,9 +181,11 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       const envDir = join(store.envs, key);
       const venvDir = join(envDir, "venv");
       const containerEnv = { PATH: `${VENV_PATH}/bin:${base.path}`, VIRTUAL_ENV: VENV_PATH };
-      const ready = (record: EnvironmentRecord, built: boolean): Environment => {
+      /** A venv holding wheels built from source runs on the runtime image (the base plus those libraries). */
+      const ready = async (record: EnvironmentRecord, built: boolean): Promise<Environment> => {
+        const image = record.runtime ? await toolchain.runtimeImage(baseImage, { signal: ensure.signal, onLine: ensure.onLog }) : baseImage;
         hold(key);
-        return { image: baseImage, venvDir, containerEnv, key, built, django: record.django, packages: record.packages, notes: detected.notes };
+        return { image, venvDir, containerEnv, key, built, django: record.django, packages: record.packages, notes: detected.notes };
       };
 
       // 4. One build per key in this process; everyone else waits for it.
@@ -201,7 +207,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         if (existing) {
           report(options.metrics, "ensured", { outcome: "cached", resolver, seconds: 0 });
           if (!existing.compiled) compileLater({ key, envDir, baseImage, record: existing });
-          return ready(existing, false);
+          return await ready(existing, false);
         }
         const onLine = ensure.onLog;
         const t0 = Date.now();
@@ -238,6 +244,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             downloadWheels({
               host, buildLimits, builtWheelsDir, runPip, docker, image: baseImage, python: request.python, targetArgs: pipTargetArgs(interpreter), django,
               requirements, constraintsFile, dest: into, wheelsDir: join(cacheDir, SHARED_WHEELS_DIR), scratchDir: scratch, signal: ensure.signal, onLine,
+              sdistImage: () => toolchain.buildImage(baseImage, { signal: ensure.signal, onLine }),
             });
           const files = viaUv?.files ?? (await downloadFor(detected.requirements, dest));
           if (!viaUv) phase("download", Date.now() - tDownload, "pip: resolve and download");
@@ -261,14 +268,17 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
             files,
             onLine,
           });
+          // Wheels this repository built from source need their libraries at run time: the runtime image.
+          const builtHere = new Set(await readdir(builtWheelsDir).catch(() => [] as string[]));
+          const runtime = !viaUv && (await readdir(dest).catch(() => [] as string[])).some((file) => builtHere.has(file));
           // pip byte-compiled already; uv's environment is compiled in the background.
-          const record: EnvironmentRecord = { version: 1, key, python: request.python, django, packages, resolver: used, compiled: used === "pip" };
+          const record: EnvironmentRecord = { version: 1, key, python: request.python, django, packages, resolver: used, compiled: used === "pip", ...(runtime ? { runtime } : {}) };
           const published = await publish(join(store.envs, buildName), envDir, record);
           log.info({ key, python: request.python, django, ms: Date.now() - t0, resolver: used }, "built environment");
           report(options.metrics, "ensured", { outcome: "built", resolver: used, seconds: (Date.now() - t0) / 1000 });
           onLine?.(`ponyci: built environment ${key.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
           if (!published.compiled) compileLater({ key, envDir, baseImage, record: published });
-          return ready(published, true);
+          return await ready(published, true);
         } catch (error) {
           await rm(join(store.envs, buildName), { recursive: true, force: true }).catch(() => undefined);
           if (!(error instanceof CancelledError)) report(options.metrics, "ensured", { outcome: "failed", resolver: used, seconds: (Date.now() - t0) / 1000 });
@@ -429,6 +439,8 @@ interface EnvironmentRecord {
   resolver: Resolver;
   /** False until the background byte-compile of a uv environment finished. */
   compiled: boolean;
+  /** Holds wheels built from source distributions: tests run on the runtime image (toolchain/create-toolchain-images.ts). */
+  runtime?: boolean;
 }
 
 /** The record of a published environment, or undefined when there is none (or it is unreadable: then it is rebuilt). */

@@ -22,8 +22,14 @@ const DEFAULT_BUILD_REQUIRES = ["setuptools>=40.8.0", "wheel"];
 export interface DownloadWheelsOptions {
   runPip: PipRunner;
   docker: Docker;
-  /** Base image: where source distributions are built, offline. */
+  /** Base image: where source distributions are built, offline (unless `sdistImage`). */
   image: string;
+  /**
+   * The image source distributions are built in, asked only when one must
+   * be built (the toolchain image: a compiler and the headers, built once,
+   * lazily; see toolchain/create-toolchain-images.ts). Default: `image`.
+   */
+  sdistImage?: () => Promise<string>;
   python: string;
   /** From pipTargetArgs(). */
   targetArgs: string[];
@@ -118,11 +124,13 @@ export async function downloadWheels(options: DownloadWheelsOptions): Promise<st
     const log: string[] = [];
     // The build runs the sdist's own code: the test container's hardening, as an unprivileged user.
     await chown(outDir, BUILD_UID, BUILD_UID);
+    const image = options.sdistImage ? await options.sdistImage() : options.image;
+    options.onLine?.(`ponyci: building ${sdist.file} (no wheel for Python ${options.python})`);
     const { exitCode, timedOut } = await runBuildContainer(
       options.docker,
       {
-        image: options.image,
-        script: `set -e; python3 -m venv /tmp/build; /tmp/build/bin/python -m pip wheel --disable-pip-version-check --progress-bar off --no-index --find-links /build-deps --no-deps --wheel-dir /out '/src/${sdist.file.replace(/'/g, "")}'`,
+        image,
+        script: `set -e; python3 -m venv /tmp/build; /tmp/build/bin/python -m pip wheel --disable-pip-version-check --progress-bar off --use-pep517 --no-index --find-links /build-deps --no-deps --wheel-dir /out '/src/${sdist.file.replace(/'/g, "")}'`,
         binds: [`${srcDir}:/src:ro`, `${depsDir}:/build-deps:ro`, `${outDir}:/out`],
         env: ["HOME=/tmp", "PIP_NO_CACHE_DIR=1"],
         untrusted: { user: `${BUILD_UID}:${BUILD_UID}`, limits: options.buildLimits },
@@ -130,7 +138,8 @@ export async function downloadWheels(options: DownloadWheelsOptions): Promise<st
       {
         signal: options.signal,
         onLine: (line) => {
-          if (log.length < 2000) log.push(line);
+          log.push(line);
+          if (log.length > 200) log.shift(); // the end names the cause
           options.onLine?.(line);
         },
       },
@@ -143,12 +152,23 @@ export async function downloadWheels(options: DownloadWheelsOptions): Promise<st
       throw new EnvironmentError(
         "project",
         `${requirement.name} has no wheel for Python ${options.python}, and its source distribution ${sdist.file} did not build ` +
-          `(offline, without compilers): pin a version that ships wheels, or drop it.\n${log.filter((l) => /error/i.test(l)).slice(-8).join("\n") || log.slice(-8).join("\n")}`,
+          `(offline, ${options.sdistImage ? "with Pony CI's build toolchain" : "without compilers"}): pin a version that ships wheels, or drop it. The build's last lines:\n${compilerTail(log)}`,
       );
     }
     await linkIntoDir(outDir, options.builtWheelsDir, { only: [wheel] });
     options.onLine?.(`ponyci: built ${wheel} from ${sdist.file}`);
   }
+}
+
+/**
+ * The end of a failed build's output that names the cause: the compiler's
+ * own lines (`error:`, a missing header, the command that failed) and the
+ * last lines, in order, at most 15.
+ */
+function compilerTail(log: string[]): string {
+  const last = log.slice(-40);
+  const telling = last.filter((l) => /error|fatal|not found|No such file|command '.*' failed|exit code/i.test(l));
+  return (telling.length > 0 ? telling.slice(-15) : last.slice(-15)).join("\n");
 }
 
 /** The uid:gid source distributions are built as (never root). */
