@@ -50,6 +50,11 @@ export function decideConclusion(container: ContainerOutcome, harness: HarnessOu
     const why = harness.countsUnknown ? "its tests could not be read" : harness.counts.xpass > 0 ? `${harness.counts.xpass} unexpected success(es)` : "no test failed";
     return { conclusion: "failure", error: { message: `The test command exited with code ${exitCode} (${why})` } };
   }
+  if (harness.countsUnknown) {
+    // A green that says nothing is worse than none: a command that passed without a
+    // test Pony CI could read is neutral (grey), never success; the run's note says why.
+    return { conclusion: "neutral" };
+  }
   return { conclusion: "success" };
 }
 

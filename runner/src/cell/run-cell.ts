@@ -372,7 +372,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         if (junit.tests.length > 0) system(`Read ${junit.tests.length} test results from JUnit XML: ${junit.files.slice(0, 5).join(", ")}${junit.files.length > 5 ? ", …" : ""}`);
         else {
           countsUnknown = true;
-          outcomeNotes.push("Pony CI could not read this run's tests (no Django, unittest or pytest run, no JUnit XML written): the counts are unknown, and the verdict is the command's exit code");
+          outcomeNotes.push("Pony CI could not read this run's tests (no Django, unittest or pytest run, no JUnit XML written): the counts are unknown, and a passing command is neutral, not green");
         }
       }
       const counts = { ...tested };
