@@ -23,6 +23,7 @@ import { createBullmqQueue } from "../queue/create-bullmq-queue.js";
 import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
 import { detectPythons } from "../../runner/src/remote/detect-pythons.js";
+import { djangoSupportFromSettings } from "../builds/versions/django-support-from-settings.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -94,7 +95,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     backoff: options.outboxBackoff,
   });
   // Listeners may submit builds (downstream triggers): they reach the service once it exists.
-  const late: { builds?: BuildService } = {};
+  const late: { builds?: BuildService; remote?: RemoteCellRunner } = {};
   const listeners = options.listeners?.({ outbox, builds: () => late.builds as BuildService, store, runner }) ?? [];
   // Caches stay within PONYCI_DISK_BUDGET: collected periodically and soon after a cell finished.
   const gc = createGarbageCollector({ docker: runner.docker, store, dataDir: settings.dataDir, budgetBytes: settings.diskBudgetBytes, log });
@@ -108,6 +109,16 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     listeners,
     log,
     maxCells: settings.maxCells,
+    djangoSupport: djangoSupportFromSettings(settings, log),
+    // What the installation has: this host's base images, and with Redis every live runner's advertised Pythons.
+    availablePython: async () => {
+      // An operator's image template (a registry) has every version: nothing is left out for its Python.
+      if (settings.baseImage !== "auto" && !late.remote) return [];
+      const versions = new Set<string>(settings.runner.pythons ?? []);
+      if (!late.remote || settings.localRunner) for (const python of await detectPythons(runner.docker).catch(() => [])) versions.add(python);
+      if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
+      return [...versions];
+    },
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;
@@ -125,6 +136,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         },
       })
     : undefined;
+  late.remote = remote;
   let localWorker: RunnerWorker | undefined;
   const cellRunner = remote ?? runner.cells;
   const cells = options.metrics ? meterCellRunner(cellRunner, options.metrics) : cellRunner;

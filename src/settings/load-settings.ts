@@ -73,6 +73,12 @@ export interface Settings {
   diskBudgetBytes: number;
   /** How environments resolve and install requirements: "uv" (default) or "pip" (PONYCI_RESOLVER). */
   resolver: "uv" | "pip";
+  /**
+   * Django's Python support table (src/builds/versions): read from the
+   * package index every `refreshMs` (PONYCI_DJANGO_SUPPORT_REFRESH, hours),
+   * or the operator's own JSON file (PONYCI_DJANGO_SUPPORT) instead.
+   */
+  djangoSupport: { file?: string; refreshMs: number };
   /** Which fork pull requests wait for a maintainer's "Approve and run" (PONYCI_FORK_PR_APPROVAL). */
   forkPrApproval: ForkPrApprovalPolicy;
   /** The dashboards' sign-in (docs/dashboards.md). */
@@ -136,6 +142,10 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     diskBudgetBytes: diskBudget(env, dataDir),
     resolver: oneOf(env, "PONYCI_RESOLVER", ["uv", "pip"] as const, "uv"),
     forkPrApproval: oneOf(env, "PONYCI_FORK_PR_APPROVAL", FORK_PR_APPROVAL_POLICIES, "outside"),
+    djangoSupport: {
+      file: env.PONYCI_DJANGO_SUPPORT ? path.resolve(env.PONYCI_DJANGO_SUPPORT) : undefined,
+      refreshMs: decimal(env, "PONYCI_DJANGO_SUPPORT_REFRESH", 6, 0, 24 * 365) * 3600 * 1000,
+    },
     web: readWeb(env),
   };
 }
