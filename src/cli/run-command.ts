@@ -12,7 +12,7 @@ import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../domain/logger.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
-import { detectPythons } from "../../runner/src/remote/detect-pythons.js";
+import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
 import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
@@ -53,7 +53,7 @@ export interface RunCommandDeps {
   out: Output;
   /** Django's support table; default: the package index, cached in the data directory (djangoSupportFromSettings). */
   djangoSupport?: DjangoSupportSource;
-  /** The Python versions this installation has or can get; default: every Python a Django series supports. */
+  /** The Python versions this installation has or can add on first need; default: listInstallationPythons. */
   availablePython?: () => Promise<readonly string[]>;
 }
 
@@ -97,7 +97,11 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   say.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
   const djangoSupport = await (deps.djangoSupport ?? djangoSupportFromSettings(deps.settings, deps.log)).get();
   // The Pythons this host has images for (an operator's image template has them all).
-  const listed = deps.availablePython ? await deps.availablePython() : deps.settings.baseImage === "auto" ? await detectPythons(runner.docker).catch(() => []) : [];
+  const listed = deps.availablePython
+    ? await deps.availablePython()
+    : deps.settings.baseImage === "auto"
+      ? (await listInstallationPythons({ docker: runner.docker, imagesCache: path.join(deps.settings.dataDir, "images"), pythonImages: deps.settings.pythonImages })).versions
+      : [];
   const planOptions = { maxCells: deps.settings.maxCells, djangoSupport, availablePython: listed.length > 0 ? listed : undefined };
 
   // 1. Plan: the repository's config and matrix, narrowed by the flags.

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { delay } from "../../runner/src/util/delay.js";
 import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../domain/logger.js";
@@ -22,7 +23,7 @@ import { createFailureAnalyst } from "../history/create-failure-analyst.js";
 import { createBullmqQueue } from "../queue/create-bullmq-queue.js";
 import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
-import { detectPythons } from "../../runner/src/remote/detect-pythons.js";
+import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import { djangoSupportFromSettings } from "../builds/versions/django-support-from-settings.js";
 
 export interface PonyCiOptions {
@@ -103,6 +104,9 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   listeners.push({ finished: () => gc.poke() });
   const readMirror: ReadRepoFiles = (request, paths) =>
     runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths);
+  // This host's Pythons: its base images and those it adds on a cell's first need.
+  const installationPythons = () =>
+    listInstallationPythons({ docker: runner.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages }).then((p) => p.versions, () => []);
   const builds = createBuildService({
     store,
     queue,
@@ -115,7 +119,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       // An operator's image template (a registry) has every version: nothing is left out for its Python.
       if (settings.baseImage !== "auto" && !late.remote) return [];
       const versions = new Set<string>(settings.runner.pythons ?? []);
-      if (!late.remote || settings.localRunner) for (const python of await detectPythons(runner.docker).catch(() => [])) versions.add(python);
+      if (!late.remote || settings.localRunner) for (const python of await installationPythons()) versions.add(python);
       if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
       return [...versions];
     },
@@ -174,7 +178,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       if (remote && redisUrl) {
         await remote.start();
         if (settings.localRunner) {
-          const pythons = settings.runner.pythons ?? (await detectPythons(runner.docker).catch(() => []));
+          const pythons = settings.runner.pythons ?? (await installationPythons());
           localWorker = createRunnerWorker({ url: redisUrl, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
           await localWorker.start();
         }
