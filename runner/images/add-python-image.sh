@@ -20,7 +20,8 @@
 # is involved. Exit 0 when the image exists afterwards.
 set -euo pipefail
 
-version=${1:?usage: add-python-image.sh X.Y [--from debian|host] [--prefix DIR]}
+usage="usage: add-python-image.sh X.Y [--from debian|host] [--prefix DIR] | --debian-pythons"
+version=${1:?$usage}
 shift
 from=
 prefix=
@@ -31,9 +32,13 @@ while [ $# -gt 0 ]; do
     *) echo "add-python-image.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-[[ "$version" =~ ^3\.[0-9]{1,2}$ ]] || { echo "add-python-image.sh: \"$version\" is not a Python version such as 3.12" >&2; exit 2; }
+if [ "$version" != --debian-pythons ] && ! [[ "$version" =~ ^3\.[0-9]{1,2}$ ]]; then
+  echo "add-python-image.sh: \"$version\" is not a Python version such as 3.12 ($usage)" >&2
+  exit 2
+fi
 
-image=ponyci/python:$version
+# PONYCI_IMAGE_NAME: another name for the image (tests build one they remove afterwards).
+image=${PONYCI_IMAGE_NAME:-ponyci/python:$version}
 mirror=${PONYCI_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suites=${PONYCI_DEBIAN_SUITES:-bullseye bookworm trixie testing unstable}
 cache=${PONYCI_IMAGES_CACHE:-${PONYCI_DATA_DIR:-$HOME/.ponyci}/images}
@@ -42,13 +47,6 @@ log() { printf 'base-images: %s\n' "$*" >&2; }
 exists() { docker image inspect "$1" >/dev/null 2>&1; }
 image_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 PROBE_LABELS='import platform; l = platform.libc_ver(); print("org.ponyci.libc=%s org.ponyci.libc-version=%s org.ponyci.machine=%s" % (l[0], l[1], platform.machine()))'
-
-if exists "$image"; then
-  log "$image exists"
-  exit 0
-fi
-mkdir -p "$cache"
-command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; exit 1; }
 
 # "suite default X.Y X.Y ..." per suite, from its package list (kept a week).
 suite_pythons() {
@@ -116,7 +114,7 @@ from_debian() {
   fi
   suite=${pick% *}; kind=${pick#* }
   root=$(mktemp -d /var/tmp/ponyci-rootfs.XXXXXX)
-  trap 'rm -rf "$root"' RETURN
+  trap 'rm -rf "${root:-}"; trap - RETURN' RETURN
   if [ "$kind" = default ]; then
     debootstrap_into "$suite" "$root" python3,python3-venv,python3-pip || return 1
   else
@@ -152,7 +150,7 @@ from_host() {
   packages=$(for lib in $libs; do dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null || true; done |
     cut -d: -f1 | sort -u | grep -v -E '^(libc6|libgcc-s1)$' | tr '\n' ',' || true)
   root=$(mktemp -d /var/tmp/ponyci-rootfs.XXXXXX)
-  trap 'rm -rf "$root"' RETURN
+  trap 'rm -rf "${root:-}"; trap - RETURN' RETURN
   debootstrap_into "$suite" "$root" "ca-certificates${packages:+,${packages%,}}" || return 1
   dest=/opt/ponyci/python$version
   log "copying $src into the image at $dest"
@@ -163,17 +161,39 @@ from_host() {
   # Not relocatable by RPATH: the loader finds libpython through ld.so.cache instead.
   echo "$dest/lib" >"$root/etc/ld.so.conf.d/ponyci-python.conf"
   chroot "$root" ldconfig
-  # On PATH by its own bin/ (not a symlink elsewhere): a venv's `home` must be the prefix's bin.
+  # python3 on every PATH is a wrapper, not a symlink: sys.executable stays inside the prefix,
+  # so a venv's `home` is the prefix's bin/ (from a symlink's directory it finds no standard library).
   ln -sf "python$version" "$root$dest/bin/python3"
+  printf '#!/bin/sh\nexec %s "$@"\n' "$dest/bin/python$version" >"$root/usr/local/bin/python3"
+  chmod 755 "$root/usr/local/bin/python3"
+  cp -p "$root/usr/local/bin/python3" "$root/usr/local/bin/python$version"
   image_path=$dest/bin:$image_path
   import_rootfs "$root" "host:$src" && log "built $image from $src on Debian $suite"
 }
 
-t0=$SECONDS
-case "$from" in
-  debian) from_debian ;;
-  host) from_host ;;
-  "") from_debian || from_host ;;
-  *) log "--from $from: use debian or host"; exit 2 ;;
-esac
-log "ready: $image ($((SECONDS - t0)) s)"
+# The whole file is read before anything runs (a script edited while it runs stays whole).
+main() {
+  mkdir -p "$cache"
+  if [ "$version" = --debian-pythons ]; then
+    # "suite default-python3 X.Y…" per suite: what runner/images/debian-pythons.txt holds.
+    local suite
+    for suite in $suites; do suite_pythons "$suite" || true; done
+    return 0
+  fi
+  if exists "$image"; then
+    log "$image exists"
+    return 0
+  fi
+  command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; return 1; }
+  local t0=$SECONDS
+  case "$from" in
+    debian) from_debian ;;
+    host) from_host ;;
+    "") from_debian || from_host ;;
+    *) log "--from $from: use debian or host"; return 2 ;;
+  esac
+  log "ready: $image ($((SECONDS - t0)) s)"
+}
+
+main
+exit $?
