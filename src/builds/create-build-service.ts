@@ -50,6 +50,8 @@ export interface BuildServiceOptions {
    * empty answer): no cell is left out for its Python.
    */
   availablePython?: readonly string[] | (() => Promise<readonly string[] | undefined>);
+  /** Those of them that already have an image (the default matrix uses these); default: all of them. */
+  installedPython?: () => Promise<readonly string[] | undefined>;
   /** Django's support table, asked before each planning (default: the shipped snapshot). */
   djangoSupport?: DjangoSupportSource;
 }
@@ -206,9 +208,10 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     const djangoSupport = await options.djangoSupport?.get();
     const listed = typeof options.availablePython === "function" ? await options.availablePython() : options.availablePython;
     const availablePython = listed && listed.length > 0 ? listed : undefined;
+    const installedPython = availablePython ? await options.installedPython?.() : undefined;
     return planFromRepoFiles((paths) => options.readFiles(request, paths), (read, files) => {
       try {
-        const plan = planMatrix(read, { maxCells: options.maxCells, availablePython, djangoSupport });
+        const plan = planMatrix(read, { maxCells: options.maxCells, availablePython, installedPython, djangoSupport });
         const jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
           cell,
           external: storeJobPlan(planJobSpec(plan, cell, { onlyTests: request.rerun?.onlyTests }), request.rerun?.ofJob) as Record<string, unknown>,

@@ -55,6 +55,12 @@ export interface MatrixPlan {
 export interface PlanMatrixOptions {
   /** Python versions this installation has (or can get) images for; undefined: every Python a Django series supports. */
   availablePython?: readonly string[];
+  /**
+   * The Pythons among `availablePython` that already have an image: the
+   * default matrix and a tox env naming no Python use these, so a project
+   * that names no version never waits for an image to be built. Default: `availablePython`.
+   */
+  installedPython?: readonly string[];
   /** Django's support table (createDjangoSupportSource); default: the snapshot shipped with Pony CI. */
   djangoSupport?: DjangoSupportTable;
   /** The command a note on a missing Python names, "{python}" replaced; default `ponyci images add {python}`. */
@@ -94,17 +100,18 @@ const defaultPythonCount = 2;
 export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = {}): MatrixPlan {
   const table = options.djangoSupport ?? shippedDjangoSupport();
   const available = options.availablePython ? [...options.availablePython].sort(compareVersions) : undefined;
+  const installed = options.installedPython && options.installedPython.length > 0 ? [...options.installedPython].sort(compareVersions) : available;
   const select = { availablePython: available, djangoSupport: table, addPythonCommand: options.addPythonCommand, maxCells: options.maxCells };
   const defaultDjango = defaultDjangoOf(table);
   const notes: string[] = [];
   const config = readRepoConfig(readFile, notes);
   const depsFor = (cell: Pick<Cell, "python" | "django" | "database">) => toxDepsForCell(readFile, cell);
   const toxFor = (cell: Pick<Cell, "python" | "django" | "database">) =>
-    planToxJob(readFile, cell, { availablePython: available, djangoSupport: table, configEnv: config.env, environ: containerEnviron });
+    planToxJob(readFile, cell, { availablePython: installed, djangoSupport: table, configEnv: config.env, environ: containerEnviron });
   const newestLts = listSupportedPython(table, defaultDjango.at(-1) ?? "");
-  const supportedPython = (available ?? newestLts).filter((python) => newestLts.includes(python)).slice(-defaultPythonCount);
+  const supportedPython = (installed ?? newestLts).filter((python) => newestLts.includes(python)).slice(-defaultPythonCount);
   // None of them supported: the newest the installation has, so the error below says what it has.
-  const defaultPython = supportedPython.length > 0 ? supportedPython : (available ?? []).slice(-defaultPythonCount);
+  const defaultPython = supportedPython.length > 0 ? supportedPython : (installed ?? []).slice(-defaultPythonCount);
 
   if (config.matrix && config.file) {
     const spec = fillDatabaseAxis(fillMissingAxis(config.matrix, defaultPython, defaultDjango, config.file, notes), config, notes);
@@ -115,7 +122,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   }
 
   const derived = [
-    { source: "tox" as const, read: () => matrixFromTox(readFile, select), what: "envlist" },
+    { source: "tox" as const, read: () => matrixFromTox(readFile, { ...select, availablePython: installed }), what: "envlist" },
     { source: "classifiers" as const, read: () => matrixFromClassifiers(readFile), what: "classifiers" },
   ];
   for (const { source, read, what } of derived) {

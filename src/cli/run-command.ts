@@ -97,12 +97,12 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   say.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
   const djangoSupport = await (deps.djangoSupport ?? djangoSupportFromSettings(deps.settings, deps.log)).get();
   // The Pythons this host has images for (an operator's image template has them all).
-  const listed = deps.availablePython
-    ? await deps.availablePython()
-    : deps.settings.baseImage === "auto"
-      ? (await listInstallationPythons({ docker: runner.docker, imagesCache: path.join(deps.settings.dataDir, "images"), pythonImages: deps.settings.pythonImages })).versions
-      : [];
-  const planOptions = { maxCells: deps.settings.maxCells, djangoSupport, availablePython: listed.length > 0 ? listed : undefined };
+  const pythons = deps.settings.baseImage === "auto" && !deps.availablePython
+    ? await listInstallationPythons({ docker: runner.docker, imagesCache: path.join(deps.settings.dataDir, "images"), pythonImages: deps.settings.pythonImages })
+    : undefined;
+  const listed = deps.availablePython ? await deps.availablePython() : (pythons?.versions ?? []);
+  const installedPython = pythons?.installed.filter((i) => i.implementation === "cpython").map((i) => i.python);
+  const planOptions = { maxCells: deps.settings.maxCells, djangoSupport, availablePython: listed.length > 0 ? listed : undefined, installedPython };
 
   // 1. Plan: the repository's config and matrix, narrowed by the flags.
   // The same reads as the server's planning (requirement files and their `-r` includes too).

@@ -105,8 +105,12 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const readMirror: ReadRepoFiles = (request, paths) =>
     runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths);
   // This host's Pythons: its base images and those it adds on a cell's first need.
-  const installationPythons = () =>
-    listInstallationPythons({ docker: runner.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages }).then((p) => p.versions, () => []);
+  const listPythons = (which: "versions" | "installed") =>
+    listInstallationPythons({ docker: runner.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages }).then(
+      (p) => (which === "versions" ? p.versions : p.installed.filter((i) => i.implementation === "cpython").map((i) => i.python)),
+      () => [],
+    );
+  const installationPythons = () => listPythons("versions");
   const builds = createBuildService({
     store,
     queue,
@@ -120,6 +124,14 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       if (settings.baseImage !== "auto" && !late.remote) return [];
       const versions = new Set<string>(settings.runner.pythons ?? []);
       if (!late.remote || settings.localRunner) for (const python of await installationPythons()) versions.add(python);
+      if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
+      return [...versions];
+    },
+    // Of those, what has an image already: a repository naming no Python gets these (remote runners' count as such).
+    installedPython: async () => {
+      if (settings.baseImage !== "auto" && !late.remote) return [];
+      const versions = new Set<string>(settings.runner.pythons ?? []);
+      if (!late.remote || settings.localRunner) for (const python of await listPythons("installed")) versions.add(python);
       if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
       return [...versions];
     },

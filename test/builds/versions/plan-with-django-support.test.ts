@@ -50,6 +50,13 @@ describe("planning with Django's support table as data", () => {
     expect(plan.cells.map(cellKey)).toEqual(["py3.14-dj5.2", "py3.14-dj6.2", "py3.15-dj6.2"]);
   });
 
+  it("a project naming no Python gets the Pythons with an image already; one naming a Python the installation can add gets it", () => {
+    const pythons = { djangoSupport: later, availablePython: ["3.10", "3.11", "3.12", "3.13", "3.14"], installedPython: ["3.11", "3.13"] };
+    expect(planMatrix(reader({}), pythons).cells.map(cellKey)).toEqual(["py3.11-dj4.2", "py3.11-dj5.2", "py3.13-dj5.2"]);
+    expect(planMatrix(tox("django61"), pythons).cells.map(cellKey)).toEqual(["py3.13-dj6.1"]);
+    expect(planMatrix(tox("py{310,314}-django52"), pythons).cells.map(cellKey)).toEqual(["py3.10-dj5.2", "py3.14-dj5.2"]);
+  });
+
   it("a missing Python names the version and the one command that adds it", () => {
     const plan = planMatrix(tox("py{312,313}-django61"), { djangoSupport: later, availablePython: ["3.13"] });
     expect(plan.cells.map(cellKey)).toEqual(["py3.13-dj6.1"]);
