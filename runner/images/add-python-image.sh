@@ -9,7 +9,7 @@
 #           "bullseye bookworm trixie testing unstable"), the suite where it is the
 #           default python3 first. The answer is kept in PONYCI_IMAGES_CACHE.
 #   host    a CPython already on this host (an air-gapped site's own): --prefix DIR, else
-#           pyenv's $PYENV_ROOT/versions/X.Y.*, else a uv-managed one (uv python find X.Y).
+#           pyenv's $PYENV_ROOT/versions/X.Y.*, else a uv-managed one (~/.local/share/uv/python).
 #           It is copied into a minimal Debian of the suite the host runs (its libc), with
 #           the runtime libraries its binaries link to (ldd + dpkg -S on the host), and
 #           checked by running it in the image.
@@ -91,7 +91,7 @@ import_rootfs() { # root origin
   tar -C "$root" -c . | docker import \
     --change "ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=$image_path" \
     --change 'CMD ["python3"]' \
-    --change "LABEL org.ponyci.base=1 org.ponyci.python=$version org.ponyci.implementation=cpython org.ponyci.origin=$origin $labels" \
+    --change "LABEL org.ponyci.base=1 org.ponyci.python=$version org.ponyci.implementation=cpython org.ponyci.origin=$origin ${suite_label:-} $labels" \
     - "$image" >/dev/null
 }
 
@@ -122,6 +122,7 @@ from_debian() {
     debootstrap_into "$suite" "$root" "python$version,python$version-venv" || return 1
     ln -sf "/usr/bin/python$version" "$root/usr/local/bin/python3"
   fi
+  suite_label="org.ponyci.suite=$suite"
   import_rootfs "$root" "debian:$suite" && log "built $image from Debian $suite"
 }
 
@@ -130,16 +131,15 @@ find_host_python() {
   local root=${PYENV_ROOT:-$HOME/.pyenv} found
   found=$(ls -d "$root/versions/$version".* 2>/dev/null | sort -V | tail -n 1 || true)
   if [ -n "$found" ] && [ -x "$found/bin/python$version" ]; then echo "$found"; return 0; fi
-  if command -v uv >/dev/null; then
-    found=$(uv python find --system --no-python-downloads "$version" 2>/dev/null || true)
-    [ -n "$found" ] && { dirname "$(dirname "$(readlink -f "$found")")"; return 0; }
-  fi
+  # uv-managed (python-build-standalone): relocatable, few libraries.
+  found=$(ls -d "${UV_PYTHON_INSTALL_DIR:-$HOME/.local/share/uv/python}/cpython-$version".*-linux-* 2>/dev/null | grep -v freethreaded | sort -V | tail -n 1 || true)
+  if [ -n "$found" ] && [ -x "$found/bin/python$version" ]; then echo "$found"; return 0; fi
   return 1
 }
 
 from_host() {
   local src suite root dest libs packages
-  src=$(find_host_python) || { log "no Python $version on this host (pyenv's $HOME/.pyenv/versions, uv, or --prefix DIR)"; return 1; }
+  src=$(find_host_python) || { log "no Python $version on this host (pyenv's $HOME/.pyenv/versions, uv's ~/.local/share/uv/python, or --prefix DIR)"; return 1; }
   [ -x "$src/bin/python$version" ] || { log "$src has no bin/python$version"; return 1; }
   # The host's suite: its glibc and libraries are what the interpreter was built against.
   suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")

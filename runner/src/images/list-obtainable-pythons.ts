@@ -31,8 +31,10 @@ export interface ListPythonsOptions {
   imagesCache: string;
   /** The operator's image per Python version (PONYCI_PYTHON_IMAGES). */
   pythonImages?: Readonly<Record<string, string>>;
-  /** pyenv's root; default $PYENV_ROOT's default, ~/.pyenv. */
+  /** pyenv's root; default ~/.pyenv. */
   pyenvRoot?: string;
+  /** uv's managed Pythons; default ~/.local/share/uv/python. */
+  uvPythonDir?: string;
 }
 
 const PYTHON = /^3\.\d{1,2}$/;
@@ -43,7 +45,7 @@ const PYTHON = /^3\.\d{1,2}$/;
  * add-python-image.sh tries them: an image the operator named, a Debian
  * suite that ships it (from the suites' package lists that script read last,
  * else the list shipped in runner/images/debian-pythons.txt), a CPython under
- * pyenv. Reads only local files and the Docker daemon: cheap enough for
+ * pyenv or uv. Reads only local files and the Docker daemon: cheap enough for
  * every planning.
  */
 export async function listInstallationPythons(options: ListPythonsOptions): Promise<InstallationPythons> {
@@ -59,6 +61,11 @@ export async function listInstallationPythons(options: ListPythonsOptions): Prom
   for (const name of (await readdir(pyenv).catch(() => [])).sort(compareVersions)) {
     const python = /^(3\.\d{1,2})\.\d+$/.exec(name)?.[1];
     if (python) offer(python, `host:${path.join(pyenv, name)}`);
+  }
+  const uvDir = options.uvPythonDir ?? path.join(homedir(), ".local", "share", "uv", "python");
+  for (const name of (await readdir(uvDir).catch(() => [])).sort(compareVersions)) {
+    const python = /^cpython-(3\.\d{1,2})\.\d+-linux-(?!.*freethreaded)/.exec(name)?.[1];
+    if (python) offer(python, `host:${path.join(uvDir, name)}`);
   }
   const versions = [...new Set([...have, ...obtainable.keys()])].sort(compareVersions);
   return { installed, obtainable: [...obtainable.values()].sort((a, b) => compareVersions(a.python, b.python)), versions };
