@@ -21,7 +21,7 @@ export default {
     // The Django/pytest harness against real venvs (pip downloads).
     "<rootDir>/test/harness/harness-(django|pytest)\\.test\\.ts$",
     // The app and the bridge end to end: servers that run cells in Docker.
-    "<rootDir>/test/github/(app-e2e|app-events|infrastructure-retry)\\.test\\.ts$",
+    "<rootDir>/test/github/(app-e2e|app-events|app-versions|infrastructure-retry)\\.test\\.ts$",
     "<rootDir>/test/bridge/(bridge-push|bridge-downstream|serve-wiring)\\.test\\.ts$",
     // The compiled CLI and whole servers in child processes, killed and restarted.
     "<rootDir>/test/cli/",

@@ -18,6 +18,7 @@ import { runServicesBench } from "./services-bench.js";
 import { runToxPlanBench } from "./tox-plan-bench.js";
 import { runPlanningBench } from "./planning-bench.js";
 import { runColdEnvBench } from "./cold-env-bench.js";
+import { runVersionsBench } from "./versions-bench.js";
 import { createBenchContext, disposeBenchContext, type BenchContext } from "./support/bench-context.js";
 import { renderBenchTable, type BenchRow } from "./support/bench-row.js";
 import { isMainModule } from "./support/is-main-module.js";
@@ -42,6 +43,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: "tox-plan", run: async () => runToxPlanBench() },
   { name: "planning", run: () => runPlanningBench() },
   { name: "cold env", run: (context) => runColdEnvBench({ context }) },
+  { name: "versions", run: () => runVersionsBench() },
 ];
 
 /** Run the benchmarks, print the table; resolves the process exit code. */

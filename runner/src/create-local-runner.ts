@@ -6,7 +6,7 @@ import { createEnvironmentBuilder } from "./environment/create-environment-build
 import type { EnvironmentMetrics } from "./environment/environment-metrics.js";
 import { createDocker } from "./docker/create-docker.js";
 import { createCellRunner, type CellRunner } from "./cell/run-cell.js";
-import { resolveBaseImage } from "./environment/resolve-base-image.js";
+import { createBaseImageProvider } from "./images/create-base-image-provider.js";
 import type { HostPython } from "./environment/host-python.js";
 import { runnerLayout } from "./gc/create-runner-sources.js";
 import { trackCheckoutUse, trackEnvironmentUse } from "./gc/track-use.js";
@@ -17,6 +17,10 @@ export interface LocalRunnerOptions {
   dataDir: string;
   /** Image template for a Python version: "auto" or e.g. "ponyci/python:{python}". */
   baseImage: string;
+  /** The operator's image per Python version (PONYCI_PYTHON_IMAGES). */
+  pythonImages?: Readonly<Record<string, string>>;
+  /** Try python:X.Y-slim from a registry before building an image here (PONYCI_REGISTRY, default on). */
+  registry?: boolean;
   /** Database services: image template ("auto" or e.g. "{service}:{version}") and memory per service; default auto, 1 GiB. */
   services?: { image: string; memoryBytes: number };
   cell: { memoryBytes: number; nanoCpus: number; pidsLimit: number; timeoutSec: number; logLimitBytes: number };
@@ -48,7 +52,8 @@ export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = si
   const environments = trackEnvironmentUse(createEnvironmentBuilder({
     docker,
     cacheDir: path.join(settings.dataDir, "environments"),
-    baseImage: (python) => resolveBaseImage(docker, settings.baseImage, python),
+    // A Python without an image is obtained on the first cell that needs it, with progress in that cell's log.
+    baseImage: createBaseImageProvider({ docker, template: settings.baseImage, pythonImages: settings.pythonImages, registry: settings.registry, imagesCache: path.join(settings.dataDir, "images") }),
     host: settings.hostPython,
     resolver: settings.resolver,
     metrics: settings.environmentMetrics,

@@ -15,6 +15,7 @@ import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord, NewJob } from "../store/job-rows.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
+import type { DjangoSupportSource } from "./versions/create-django-support-source.js";
 
 /** Reads files of a repository at a commit (GitHub's contents API, or the git mirror). */
 export type ReadRepoFiles = (request: BuildRequest, paths: string[]) => Promise<Map<string, string | undefined>>;
@@ -42,7 +43,17 @@ export interface BuildServiceOptions {
   listeners: BuildListener[];
   log?: Logger;
   maxCells?: number;
-  availablePython?: readonly string[];
+  /**
+   * Python versions the installation has images for (this host's and what
+   * remote runners advertise), asked before each planning; a cell of
+   * another Python is left out with a note saying so. Undefined (or an
+   * empty answer): no cell is left out for its Python.
+   */
+  availablePython?: readonly string[] | (() => Promise<readonly string[] | undefined>);
+  /** Those of them that already have an image (the default matrix uses these); default: all of them. */
+  installedPython?: () => Promise<readonly string[] | undefined>;
+  /** Django's support table, asked before each planning (default: the shipped snapshot). */
+  djangoSupport?: DjangoSupportSource;
 }
 
 export interface BuildService {
@@ -194,9 +205,13 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
 
   /** Plans from the files at the commit (planFromRepoFiles: one round of reads, more for `-r` includes). */
   async function readAndPlan(request: BuildRequest): Promise<{ plan: MatrixPlan; jobs: NewJob[] }> {
+    const djangoSupport = await options.djangoSupport?.get();
+    const listed = typeof options.availablePython === "function" ? await options.availablePython() : options.availablePython;
+    const availablePython = listed && listed.length > 0 ? listed : undefined;
+    const installedPython = availablePython ? await options.installedPython?.() : undefined;
     return planFromRepoFiles((paths) => options.readFiles(request, paths), (read, files) => {
       try {
-        const plan = planMatrix(read, { maxCells: options.maxCells, availablePython: options.availablePython });
+        const plan = planMatrix(read, { maxCells: options.maxCells, availablePython, installedPython, djangoSupport });
         const jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
           cell,
           external: storeJobPlan(planJobSpec(plan, cell, { onlyTests: request.rerun?.onlyTests }), request.rerun?.ofJob) as Record<string, unknown>,

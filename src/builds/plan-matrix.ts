@@ -3,7 +3,7 @@ import { RepoConfigError } from "./config/repo-config-error.js";
 import { parseRepoConfig } from "./config/parse-repo-config.js";
 import { createDefaultRepoConfig, repoConfigPaths, type RepoConfig } from "./config/repo-config.js";
 import { compareVersions } from "../domain/compare-versions.js";
-import { defaultAvailablePython } from "./matrix/django-compat.js";
+import { listKnownDjango, listSupportedPython, shippedDjangoSupport, type DjangoSupportTable } from "./versions/django-support.js";
 import { checkCellCount, expandMatrix, type MatrixSpec } from "./matrix/expand-matrix.js";
 import { matrixFromClassifiers } from "./matrix/matrix-from-classifiers.js";
 import { matrixFromTox } from "./matrix/matrix-from-tox.js";
@@ -53,8 +53,18 @@ export interface MatrixPlan {
 
 /** Options for {@link planMatrix}. */
 export interface PlanMatrixOptions {
-  /** Python versions this installation has images for; default {@link defaultAvailablePython}. */
+  /** Python versions this installation has (or can get) images for; undefined: every Python a Django series supports. */
   availablePython?: readonly string[];
+  /**
+   * The Pythons among `availablePython` that already have an image: the
+   * default matrix and a tox env naming no Python use these, so a project
+   * that names no version never waits for an image to be built. Default: `availablePython`.
+   */
+  installedPython?: readonly string[];
+  /** Django's support table (createDjangoSupportSource); default: the snapshot shipped with Pony CI. */
+  djangoSupport?: DjangoSupportTable;
+  /** The command a note on a missing Python names, "{python}" replaced; default `ponyci images add {python}`. */
+  addPythonCommand?: string;
   /** Most cells per commit; default 24. */
   maxCells?: number;
 }
@@ -62,8 +72,14 @@ export interface PlanMatrixOptions {
 /** What `{env:X}` of a tox setting sees inside a test container, besides set_env and the config's `env:`. */
 const containerEnviron: Readonly<Record<string, string>> = { CI: "true", PONYCI: "1", HOME: "/tmp" };
 
-/** Django releases of the default matrix: the two newest LTS releases. */
-export const defaultDjango: readonly string[] = ["4.2", "5.2"];
+/**
+ * Django series of the default matrix: the two newest long-term support
+ * series the table knows. Django's release policy makes every X.2 an LTS
+ * (https://www.djangoproject.com/download/#supported-versions): a rule, not a list.
+ */
+export function defaultDjangoOf(table: DjangoSupportTable): string[] {
+  return listKnownDjango(table).filter((series) => series.endsWith(".2")).slice(-2);
+}
 
 /** How many of the newest available Python versions the default matrix uses. */
 const defaultPythonCount = 2;
@@ -74,25 +90,31 @@ const defaultPythonCount = 2;
  * 1. `.github/ponyci.yml` with python/django/include/exclude (a missing axis takes its default);
  * 2. the tox envlist (tox.ini, setup.cfg, pyproject.toml legacy_tox_ini);
  * 3. trove classifiers (pyproject.toml, setup.cfg);
- * 4. the default: Django 4.2 and 5.2 × the two newest Pythons available
- *    (3.11 and 3.13 on a stock installation), unsupported pairs left out.
+ * 4. the default: the two newest Django LTS series × the two newest
+ *    Pythons available that the newer one supports, unsupported pairs left out.
  * A config file without matrix keys still supplies the other settings.
  * Pure: reads files only through `readFile`.
  * @throws RepoConfigError when the config file is broken, or when the chosen
  *   source leaves no cell (config, default) or more than `maxCells`.
  */
 export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = {}): MatrixPlan {
-  const available = [...(options.availablePython ?? defaultAvailablePython)].sort(compareVersions);
-  const select = { availablePython: available, maxCells: options.maxCells };
+  const table = options.djangoSupport ?? shippedDjangoSupport();
+  const available = options.availablePython ? [...options.availablePython].sort(compareVersions) : undefined;
+  const installed = options.installedPython && options.installedPython.length > 0 ? [...options.installedPython].sort(compareVersions) : available;
+  const select = { availablePython: available, djangoSupport: table, addPythonCommand: options.addPythonCommand, maxCells: options.maxCells };
+  const defaultDjango = defaultDjangoOf(table);
   const notes: string[] = [];
   const config = readRepoConfig(readFile, notes);
   const depsFor = (cell: Pick<Cell, "python" | "django" | "database">) => toxDepsForCell(readFile, cell);
   const toxFor = (cell: Pick<Cell, "python" | "django" | "database">) =>
-    planToxJob(readFile, cell, { availablePython: available, configEnv: config.env, environ: containerEnviron });
-  const defaultPython = available.slice(-defaultPythonCount);
+    planToxJob(readFile, cell, { availablePython: installed, djangoSupport: table, configEnv: config.env, environ: containerEnviron });
+  const newestLts = listSupportedPython(table, defaultDjango.at(-1) ?? "");
+  const supportedPython = (installed ?? newestLts).filter((python) => newestLts.includes(python)).slice(-defaultPythonCount);
+  // None of them supported: the newest the installation has, so the error below says what it has.
+  const defaultPython = supportedPython.length > 0 ? supportedPython : (installed ?? []).slice(-defaultPythonCount);
 
   if (config.matrix && config.file) {
-    const spec = fillDatabaseAxis(fillMissingAxis(config.matrix, defaultPython, config.file, notes), config, notes);
+    const spec = fillDatabaseAxis(fillMissingAxis(config.matrix, defaultPython, defaultDjango, config.file, notes), config, notes);
     const expanded = expandMatrix(spec, { ...select, file: config.file });
     const lines = config.matrix.lines ?? {};
     checkServices(expanded.cells, config.services, { file: config.file, line: lines.database ?? lines.include?.[0] ?? lines.python });
@@ -100,7 +122,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   }
 
   const derived = [
-    { source: "tox" as const, read: () => matrixFromTox(readFile, select), what: "envlist" },
+    { source: "tox" as const, read: () => matrixFromTox(readFile, { ...select, availablePython: installed }), what: "envlist" },
     { source: "classifiers" as const, read: () => matrixFromClassifiers(readFile), what: "classifiers" },
   ];
   for (const { source, read, what } of derived) {
@@ -153,7 +175,7 @@ function fillDatabaseAxis(spec: MatrixSpec, config: RepoConfig, notes: string[])
 }
 
 /** A spec naming only python (or only django) gets the default of the other axis; include-only specs stay as they are. */
-function fillMissingAxis(spec: MatrixSpec, defaultPython: readonly string[], file: string, notes: string[]): MatrixSpec {
+function fillMissingAxis(spec: MatrixSpec, defaultPython: readonly string[], defaultDjango: readonly string[], file: string, notes: string[]): MatrixSpec {
   if (spec.python && !spec.django) {
     notes.push(`${file} has no \`django:\` list: using Django ${defaultDjango.join(", ")}`);
     return { ...spec, django: defaultDjango };

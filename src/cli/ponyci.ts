@@ -15,6 +15,7 @@ import { serveCommand } from "./serve-command.js";
 import { gcCommand } from "./gc-command.js";
 import { runnerCommand } from "./runner-command.js";
 import { hashPasswordCommand } from "./hash-password-command.js";
+import { imagesCommand } from "./images-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
 
@@ -26,6 +27,7 @@ Commands:
   builds            list recorded builds
   show <build>      show a build: cells, results, failure locations
   hook install      install the post-receive hook in a private bare repository
+  images [add X.Y]  list the Python base images and where each came from; add one
   gc [--dry-run]    remove caches over the disk budget (PONYCI_DISK_BUDGET), oldest first
   hash-password     read a password on stdin, print its line for PONYCI_WEB_USERS
 
@@ -72,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
       const settings = loadSettings(process.env, "run");
       return gcCommand(rest, { settings, out, log: createCliLogger({ level: runLevel(settings.logLevel) }) });
     }
+    case "images":
+      return imagesCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case "show":
       return showCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case undefined:

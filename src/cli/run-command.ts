@@ -2,13 +2,17 @@ import { randomUUID } from "node:crypto";
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { cellName } from "../domain/cell.js";
+import { cellName, type Cell } from "../domain/cell.js";
+import type { DjangoSupportTable } from "../builds/versions/django-support.js";
+import { djangoSupportFromSettings } from "../builds/versions/django-support-from-settings.js";
+import type { DjangoSupportSource } from "../builds/versions/create-django-support-source.js";
 import { planMatrix, type MatrixPlan } from "../builds/plan-matrix.js";
 import { RepoConfigError } from "../builds/config/repo-config-error.js";
 import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../domain/logger.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
+import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
 import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
@@ -31,6 +35,9 @@ in its own container, and prints a table of results. Exit code 1 when a cell fai
                        a repository matrix they define it; else the default matrix)
   --rev REV            build this commit/branch instead of the working tree
   --jobs N             cells at once (default PONYCI_CONCURRENCY: the core count)
+  --list               print the cells it would run and every note on the cells
+                       it leaves out, and run nothing (as \`tox -l\`)
+  --list --json        the same as JSON on stdout (--json=FILE: into FILE)
   --json FILE          also write every cell's verdict, counts and tests as JSON
   --junit FILE         also write JUnit XML (one testsuite per cell) for Jenkins,
                        GitLab and GitHub test reporters
@@ -40,10 +47,20 @@ interface Output {
   write(text: string): void;
 }
 
+export interface RunCommandDeps {
+  settings: Settings;
+  log: Logger;
+  out: Output;
+  /** Django's support table; default: the package index, cached in the data directory (djangoSupportFromSettings). */
+  djangoSupport?: DjangoSupportSource;
+  /** The Python versions this installation has or can add on first need; default: listInstallationPythons. */
+  availablePython?: () => Promise<readonly string[]>;
+}
+
 /** `ponyci run`: the embedded main job. Returns the process exit code. */
-export async function runCommand(argv: string[], deps: { settings: Settings; log: Logger; out: Output }): Promise<number> {
+export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: listJsonArgs(argv),
     allowPositionals: true,
     options: {
       python: { type: "string", multiple: true },
@@ -51,6 +68,7 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
       rev: { type: "string" },
       jobs: { type: "string" },
       verbose: { type: "boolean", default: false },
+      list: { type: "boolean", default: false },
       json: { type: "string" },
       junit: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -67,11 +85,24 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
 
   const startedAt = Date.now();
   const runner = createLocalRunner(deps.settings, deps.log);
-  // Containers an earlier run left behind when it was killed.
-  await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: error }, "could not look for leftover containers"));
+  const listJson = values.list && values.json !== undefined;
+  // `--list --json` prints JSON alone on stdout: the human lines go nowhere.
+  const say: Output = listJson && values.json === "-" ? { write: () => undefined } : out;
+  if (!values.list) {
+    // Containers an earlier run left behind when it was killed.
+    await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: error }, "could not look for leftover containers"));
+  }
   const target = positionals[0] ?? ".";
   const source = await resolveRunSource(target, { snapshotDir: path.join(deps.settings.dataDir, "snapshots"), rev: values.rev });
-  out.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
+  say.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
+  const djangoSupport = await (deps.djangoSupport ?? djangoSupportFromSettings(deps.settings, deps.log)).get();
+  // The Pythons this host has images for (an operator's image template has them all).
+  const pythons = deps.settings.baseImage === "auto" && !deps.availablePython
+    ? await listInstallationPythons({ docker: runner.docker, imagesCache: path.join(deps.settings.dataDir, "images"), pythonImages: deps.settings.pythonImages })
+    : undefined;
+  const listed = deps.availablePython ? await deps.availablePython() : (pythons?.versions ?? []);
+  const installedPython = pythons?.installed.filter((i) => i.implementation === "cpython").map((i) => i.python);
+  const planOptions = { maxCells: deps.settings.maxCells, djangoSupport, availablePython: listed.length > 0 ? listed : undefined, installedPython };
 
   // 1. Plan: the repository's config and matrix, narrowed by the flags.
   // The same reads as the server's planning (requirement files and their `-r` includes too).
@@ -80,18 +111,30 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
   let selection: ReturnType<typeof selectCells>;
   try {
     ({ plan, selection, specs } = await planFromRepoFiles((paths) => runner.checkout.readFiles({ url: source.url, sha: source.sha }, paths), (read) => {
-      const plan = planMatrix(read, { maxCells: deps.settings.maxCells });
-      const selection = selectCells(plan, { python: splitList(values.python), django: splitList(values.django) });
+      const plan = planMatrix(read, planOptions);
+      const selection = selectCells(plan, { python: splitList(values.python), django: splitList(values.django) }, planOptions);
       return { plan, selection, specs: selection.cells.map((cell) => planJobSpec(plan, cell)) };
     }));
   } catch (error) {
     if (error instanceof RepoConfigError) {
-      out.write(`✗ ${error.message}\n`);
+      if (listJson) await writeListJson(values.json ?? "-", { repository: source.label, sha: source.sha, error: error.message, djangoSupport }, out);
+      else out.write(`✗ ${error.message}\n`);
       return 2;
     }
     throw error;
   }
-  for (const note of [...plan.notes, ...selection.notes]) out.write(`  note: ${note}\n`);
+  const notes = [...plan.notes, ...selection.notes];
+  if (values.list) {
+    if (listJson) {
+      await writeListJson(values.json ?? "-", { repository: source.label, sha: source.sha, source: selection.source, cells: selection.cells.map((cell) => listedCell(cell, djangoSupport)), notes, djangoSupport }, out);
+    } else {
+      out.write(`Matrix (${selection.source}), ${selection.cells.length} cell${selection.cells.length === 1 ? "" : "s"}:\n`);
+      for (const cell of selection.cells) out.write(`${listedCell(cell, djangoSupport).name}\n`);
+      for (const note of notes) out.write(`  note: ${note}\n`);
+    }
+    return selection.cells.length === 0 ? 2 : 0;
+  }
+  for (const note of notes) out.write(`  note: ${note}\n`);
   if (selection.cells.length === 0) {
     out.write("✗ No cell to run: the flags leave nothing of the matrix\n");
     return 2;
@@ -183,6 +226,25 @@ export async function runCommand(argv: string[], deps: { settings: Settings; log
     for (const note of finished.notes ?? []) out.write(`  note: ${name}: ${note}\n`);
     return report;
   }
+}
+
+/** With `--list`, a bare `--json` prints to stdout (as `tox -l` prints): the next word stays the PATH; `--json=FILE` writes a file. */
+function listJsonArgs(argv: string[]): string[] {
+  if (!argv.includes("--list")) return argv;
+  return argv.map((arg) => (arg === "--json" ? "--json=-" : arg));
+}
+
+/** A cell as `--list` shows it: its name and the Django release the index's newest for its series is. */
+function listedCell(cell: Cell, table: DjangoSupportTable): { name: string; python: string; django: string; database?: string; djangoRelease?: string } {
+  const row = Object.hasOwn(table.series, cell.django) ? table.series[cell.django] : undefined;
+  return { name: cellName(cell), python: cell.python, django: cell.django, ...(cell.database ? { database: cell.database } : {}), ...(row ? { djangoRelease: row.latest } : {}) };
+}
+
+async function writeListJson(file: string, body: Record<string, unknown> & { djangoSupport: DjangoSupportTable }, out: Output): Promise<void> {
+  const { djangoSupport, ...rest } = body;
+  const text = `${JSON.stringify({ ...rest, djangoSupport: { source: djangoSupport.source, fetchedAt: djangoSupport.fetchedAt } }, null, 2)}\n`;
+  if (file === "-") out.write(text);
+  else await writeReport(file, text, out);
 }
 
 /** Write a report file whole (a reader never sees half of it). */

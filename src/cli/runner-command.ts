@@ -1,9 +1,10 @@
+import path from "node:path";
 import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../domain/logger.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import { createRunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
-import { detectPythons } from "../../runner/src/remote/detect-pythons.js";
+import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 
 /**
  * `ponyci runner`: run cells for a Pony CI server on this Docker host. Needs
@@ -25,8 +26,9 @@ export async function runnerCommand(deps: { settings: Settings; log: Logger }): 
   const reaped = await reapContainers(local.docker);
   if (reaped.length > 0) log.info({ count: reaped.length }, "removed containers left by a dead runner of this host");
   // 2. Capabilities.
-  const pythons = settings.runner.pythons ?? (await detectPythons(local.docker));
-  if (pythons.length === 0) throw new Error("this host has no Python base image (ponyci/python:X.Y): run runner/images/build-base-images.sh, or set PONYCI_RUNNER_PYTHONS=3.11,3.13");
+  // It advertises the Pythons it has images for and those it adds on a cell's first need.
+  const pythons = settings.runner.pythons ?? (await listInstallationPythons({ docker: local.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages })).versions;
+  if (pythons.length === 0) throw new Error("this host has no Python base image and can add none: run `ponyci images add 3.13`, or set PONYCI_RUNNER_PYTHONS=3.11,3.13");
   // 3. Work.
   const worker = createRunnerWorker({ url: settings.queue.url, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: local.cells, log });
   await worker.start();

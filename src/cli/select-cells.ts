@@ -1,5 +1,5 @@
 import type { Cell } from "../domain/cell.js";
-import { selectRunnableCells } from "../builds/matrix/select-runnable-cells.js";
+import { selectRunnableCells, type SelectRunnableCellsOptions } from "../builds/matrix/select-runnable-cells.js";
 
 export interface CellChoice {
   /** Where the cells came from: the plan's source, or "flags". */
@@ -16,7 +16,7 @@ export interface CellChoice {
  * - the plan is the default matrix: the flags' cross product, a flag that is
  *   not given taking the default matrix's versions.
  */
-export function selectCells(plan: { source: string; cells: Cell[] }, flags: { python?: string[]; django?: string[] }): CellChoice {
+export function selectCells(plan: { source: string; cells: Cell[] }, flags: { python?: string[]; django?: string[] }, select: SelectRunnableCellsOptions = {}): CellChoice {
   if (!flags.python && !flags.django) return { source: plan.source, cells: plan.cells, notes: [] };
   const matches = (cell: Cell) => (!flags.python || flags.python.includes(cell.python)) && (!flags.django || flags.django.includes(cell.django));
   if (plan.source !== "default") {
@@ -26,7 +26,7 @@ export function selectCells(plan: { source: string; cells: Cell[] }, flags: { py
   const pythons = flags.python ?? unique(plan.cells.map((c) => c.python));
   const djangos = flags.django ?? unique(plan.cells.map((c) => c.django));
   const product = pythons.flatMap((python) => djangos.map((django) => ({ python, django })));
-  const selection = selectRunnableCells(product);
+  const selection = selectRunnableCells(product, select);
   return { source: "flags", cells: selection.cells, notes: selection.notes };
 }
 

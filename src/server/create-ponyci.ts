@@ -1,3 +1,4 @@
+import path from "node:path";
 import { delay } from "../../runner/src/util/delay.js";
 import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../domain/logger.js";
@@ -22,7 +23,8 @@ import { createFailureAnalyst } from "../history/create-failure-analyst.js";
 import { createBullmqQueue } from "../queue/create-bullmq-queue.js";
 import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
-import { detectPythons } from "../../runner/src/remote/detect-pythons.js";
+import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
+import { djangoSupportFromSettings } from "../builds/versions/django-support-from-settings.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -94,7 +96,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     backoff: options.outboxBackoff,
   });
   // Listeners may submit builds (downstream triggers): they reach the service once it exists.
-  const late: { builds?: BuildService } = {};
+  const late: { builds?: BuildService; remote?: RemoteCellRunner } = {};
   const listeners = options.listeners?.({ outbox, builds: () => late.builds as BuildService, store, runner }) ?? [];
   // Caches stay within PONYCI_DISK_BUDGET: collected periodically and soon after a cell finished.
   const gc = createGarbageCollector({ docker: runner.docker, store, dataDir: settings.dataDir, budgetBytes: settings.diskBudgetBytes, log });
@@ -102,12 +104,37 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   listeners.push({ finished: () => gc.poke() });
   const readMirror: ReadRepoFiles = (request, paths) =>
     runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths);
+  // This host's Pythons: its base images and those it adds on a cell's first need.
+  const listPythons = (which: "versions" | "installed") =>
+    listInstallationPythons({ docker: runner.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages }).then(
+      (p) => (which === "versions" ? p.versions : p.installed.filter((i) => i.implementation === "cpython").map((i) => i.python)),
+      () => [],
+    );
+  const installationPythons = () => listPythons("versions");
   const builds = createBuildService({
     store,
     queue,
     listeners,
     log,
     maxCells: settings.maxCells,
+    djangoSupport: djangoSupportFromSettings(settings, log),
+    // What the installation has: this host's base images, and with Redis every live runner's advertised Pythons.
+    availablePython: async () => {
+      // An operator's image template (a registry) has every version: nothing is left out for its Python.
+      if (settings.baseImage !== "auto" && !late.remote) return [];
+      const versions = new Set<string>(settings.runner.pythons ?? []);
+      if (!late.remote || settings.localRunner) for (const python of await installationPythons()) versions.add(python);
+      if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
+      return [...versions];
+    },
+    // Of those, what has an image already: a repository naming no Python gets these (remote runners' count as such).
+    installedPython: async () => {
+      if (settings.baseImage !== "auto" && !late.remote) return [];
+      const versions = new Set<string>(settings.runner.pythons ?? []);
+      if (!late.remote || settings.localRunner) for (const python of await listPythons("installed")) versions.add(python);
+      if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
+      return [...versions];
+    },
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;
@@ -125,6 +152,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         },
       })
     : undefined;
+  late.remote = remote;
   let localWorker: RunnerWorker | undefined;
   const cellRunner = remote ?? runner.cells;
   const cells = options.metrics ? meterCellRunner(cellRunner, options.metrics) : cellRunner;
@@ -162,7 +190,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       if (remote && redisUrl) {
         await remote.start();
         if (settings.localRunner) {
-          const pythons = settings.runner.pythons ?? (await detectPythons(runner.docker).catch(() => []));
+          const pythons = settings.runner.pythons ?? (await installationPythons());
           localWorker = createRunnerWorker({ url: redisUrl, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
           await localWorker.start();
         }

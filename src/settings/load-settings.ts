@@ -38,6 +38,10 @@ export interface Settings {
   concurrency: number;
   /** Image template for a Python version: "auto" or e.g. "ponyci/python:{python}". */
   baseImage: string;
+  /** PONYCI_PYTHON_IMAGES: the operator's base image per Python version ("3.12=registry.example/python:3.12,…"), used as given. */
+  pythonImages: Record<string, string>;
+  /** PONYCI_REGISTRY: try python:X.Y-slim from a registry before building a missing Python's image here (default on). */
+  registry: boolean;
   /** Database services: image template ("auto", "ponyci/{service}:{version}", "{service}:{version}") and memory per service container. */
   services: { image: string; memoryBytes: number };
   cell: {
@@ -73,6 +77,12 @@ export interface Settings {
   diskBudgetBytes: number;
   /** How environments resolve and install requirements: "uv" (default) or "pip" (PONYCI_RESOLVER). */
   resolver: "uv" | "pip";
+  /**
+   * Django's Python support table (src/builds/versions): read from the
+   * package index every `refreshMs` (PONYCI_DJANGO_SUPPORT_REFRESH, hours),
+   * or the operator's own JSON file (PONYCI_DJANGO_SUPPORT) instead.
+   */
+  djangoSupport: { file?: string; refreshMs: number };
   /** Which fork pull requests wait for a maintainer's "Approve and run" (PONYCI_FORK_PR_APPROVAL). */
   forkPrApproval: ForkPrApprovalPolicy;
   /** The dashboards' sign-in (docs/dashboards.md). */
@@ -115,6 +125,8 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     dataDir,
     concurrency: integer(env, "PONYCI_CONCURRENCY", availableParallelism(), 1, 256),
     baseImage: env.PONYCI_BASE_IMAGE || "auto",
+    pythonImages: pythonImages(env),
+    registry: flag(env, "PONYCI_REGISTRY", true),
     services: { image: env.PONYCI_SERVICE_IMAGE || "auto", memoryBytes: bytes(env, "PONYCI_SERVICE_MEMORY", "1g") },
     cell: {
       memoryBytes: bytes(env, "PONYCI_CELL_MEMORY", "2g"),
@@ -136,6 +148,10 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     diskBudgetBytes: diskBudget(env, dataDir),
     resolver: oneOf(env, "PONYCI_RESOLVER", ["uv", "pip"] as const, "uv"),
     forkPrApproval: oneOf(env, "PONYCI_FORK_PR_APPROVAL", FORK_PR_APPROVAL_POLICIES, "outside"),
+    djangoSupport: {
+      file: env.PONYCI_DJANGO_SUPPORT ? path.resolve(env.PONYCI_DJANGO_SUPPORT) : undefined,
+      refreshMs: decimal(env, "PONYCI_DJANGO_SUPPORT_REFRESH", 6, 0, 24 * 365) * 3600 * 1000,
+    },
     web: readWeb(env),
   };
 }
@@ -185,6 +201,19 @@ function readHostPython(env: Env): HostPython {
  * PONYCI_DISK_BUDGET: a size ("40g") or a share of the file system holding
  * the data directory ("25%", the default), measured with statfs at boot.
  */
+/** "3.12=registry.example/python:3.12, 3.10=…" → { "3.12": "registry.example/python:3.12", … }. */
+function pythonImages(env: Env): Record<string, string> {
+  const raw = env.PONYCI_PYTHON_IMAGES?.trim();
+  const images: Record<string, string> = {};
+  if (!raw) return images;
+  for (const item of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const match = /^(3\.\d{1,2})=([A-Za-z0-9][A-Za-z0-9._/:@-]{0,254})$/.exec(item);
+    if (!match?.[1] || !match[2]) throw new SettingsError(`PONYCI_PYTHON_IMAGES: "${item}" is not VERSION=IMAGE: use e.g. PONYCI_PYTHON_IMAGES=3.12=registry.example/python:3.12-slim`, "PONYCI_PYTHON_IMAGES");
+    images[match[1]] = match[2];
+  }
+  return images;
+}
+
 function diskBudget(env: Env, dataDir: string): number {
   const raw = (env.PONYCI_DISK_BUDGET || "25%").trim();
   const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import type { Cell } from "../../src/domain/cell.js";
 import { RepoConfigError } from "../../src/builds/config/repo-config-error.js";
 import { expandMatrix, type MatrixSpec } from "../../src/builds/matrix/expand-matrix.js";
+import { stockPlanning, testDjangoSupport } from "../support/django-support-table.js";
 
 const all = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"];
 
@@ -51,7 +52,7 @@ describe("expandMatrix", () => {
       cells: [{ python: "3.13", django: "6.0" }, { python: "3.11", django: "4.2", vars: { SLOW: "yes" } }],
     },
   ])("$name", ({ spec, cells }) => {
-    expect(expandMatrix(spec, { availablePython: all })).toEqual({ cells, notes: [] });
+    expect(expandMatrix(spec, { availablePython: all, djangoSupport: testDjangoSupport })).toEqual({ cells, notes: [] });
   });
 
   it.each<{ name: string; spec: MatrixSpec; cells: Cell[]; notes: string[] }>([
@@ -65,13 +66,13 @@ describe("expandMatrix", () => {
       name: "Python without an image on this installation (one note per version)",
       spec: { python: ["3.11", "3.12"], django: ["4.2", "5.2"] },
       cells: [{ python: "3.11", django: "4.2" }, { python: "3.11", django: "5.2" }],
-      notes: ["No Python 3.12 image on this installation (available: 3.9, 3.11, 3.13): left out"],
+      notes: ["Python 3.12 is missing on this installation (it has 3.9, 3.11, 3.13): left out; add it with `ponyci images add 3.12`"],
     },
     {
       name: "a Django release missing from the table",
       spec: { python: ["3.13"], django: ["5.2", "6.1"] },
       cells: [{ python: "3.13", django: "5.2" }],
-      notes: ["Django 6.1 is not in Pony CI's compatibility table (known: 3.2, 4.0, 4.1, 4.2, 5.0, 5.1, 5.2, 6.0): left out"],
+      notes: ["Django 6.1 has no release on the package index (series known: 3.2, 4.0, 4.1, 4.2, 5.0, 5.1, 5.2, 6.0; from test): left out"],
     },
     {
       name: "the same pair included twice",
@@ -80,18 +81,18 @@ describe("expandMatrix", () => {
       notes: ["Python 3.13 · Django 6.0 is listed twice: kept once"],
     },
   ])("leaves out $name with a note", ({ spec, cells, notes }) => {
-    expect(expandMatrix(spec, { availablePython: ["3.9", "3.11", "3.13"] })).toEqual({ cells, notes });
+    expect(expandMatrix(spec, stockPlanning)).toEqual({ cells, notes });
   });
 
-  it("uses the stock images 3.9, 3.11, 3.13 by default", () => {
-    const { cells } = expandMatrix({ python: ["3.9", "3.10", "3.11", "3.12", "3.13"], django: ["4.2"] });
-    expect(cells.map((c) => c.python)).toEqual(["3.9", "3.11"]);
+  it("leaves no Python out for its image when the installation's list is not given (every image can be built)", () => {
+    const { cells } = expandMatrix({ python: ["3.9", "3.10", "3.11", "3.12", "3.13"], django: ["4.2"] }, { djangoSupport: testDjangoSupport });
+    expect(cells.map((c) => c.python)).toEqual(["3.9", "3.10", "3.11", "3.12"]);
   });
 
   it("refuses more cells than the cap, pointing at the matrix", () => {
     const spec: MatrixSpec = { python: ["3.10", "3.11", "3.12"], django: ["4.2", "5.0", "5.1", "5.2"], lines: { python: 3, django: 4 } };
-    expect(expandMatrix(spec, { availablePython: all, maxCells: 12 }).cells).toHaveLength(12);
-    const error = thrown(() => expandMatrix(spec, { availablePython: all, maxCells: 11 }));
+    expect(expandMatrix(spec, { availablePython: all, djangoSupport: testDjangoSupport, maxCells: 12 }).cells).toHaveLength(12);
+    const error = thrown(() => expandMatrix(spec, { availablePython: all, djangoSupport: testDjangoSupport, maxCells: 11 }));
     expect(error).toMatchObject({ file: ".github/ponyci.yml", line: 3 });
     expect(error.message).toBe(
       ".github/ponyci.yml: the matrix has 12 cells, but Pony CI runs at most 11 per commit. List fewer Python or Django versions, or leave some combinations out with `exclude:`.",
@@ -100,12 +101,12 @@ describe("expandMatrix", () => {
 
   it("has a default cap of 24 cells", () => {
     const spec: MatrixSpec = { python: all, django: ["3.2", "4.0", "4.1", "4.2", "5.0", "5.1", "5.2", "6.0"] };
-    expect(thrown(() => expandMatrix(spec, { availablePython: all })).message).toMatch(/has 26 cells, but Pony CI runs at most 24/);
-    expect(expandMatrix(spec, { availablePython: all, maxCells: 26 }).cells).toHaveLength(26);
+    expect(thrown(() => expandMatrix(spec, { availablePython: all, djangoSupport: testDjangoSupport })).message).toMatch(/has 26 cells, but Pony CI runs at most 24/);
+    expect(expandMatrix(spec, { availablePython: all, djangoSupport: testDjangoSupport, maxCells: 26 }).cells).toHaveLength(26);
   });
 
   it("refuses a matrix that leaves no cell, saying why", () => {
-    const error = thrown(() => expandMatrix({ python: ["3.9"], django: ["6.0"], lines: { python: 2 } }, { file: ".github/ponyci.yaml" }));
+    const error = thrown(() => expandMatrix({ python: ["3.9"], django: ["6.0"], lines: { python: 2 } }, { ...stockPlanning, file: ".github/ponyci.yaml" }));
     expect(error).toMatchObject({ file: ".github/ponyci.yaml", line: 2 });
     expect(error.message).toBe(
       ".github/ponyci.yaml: the matrix leaves no cell to run (Django 6.0 does not support Python 3.9: left out). Pick Django versions that support the Python versions this installation has (3.9, 3.11, 3.13).",
@@ -117,7 +118,7 @@ describe("expandMatrix", () => {
     { spec: { python: ["3.11"], django: ["4.2"], include: [{ python: "3.13" }], lines: { python: 1, include: [7] } }, line: 7, missing: "django", where: "include entry 1 adds a combination that" },
     { spec: { django: ["4.2"], include: [{ django: "4.2", X: "1" }, { django: "5.2" }], lines: { django: 1, include: [3, 4] } }, line: 1, missing: "python", where: "the matrix" },
   ])("refuses a combination without $missing (line $line)", ({ spec, line, missing, where }) => {
-    const error = thrown(() => expandMatrix(spec, { availablePython: all }));
+    const error = thrown(() => expandMatrix(spec, { availablePython: all, djangoSupport: testDjangoSupport }));
     expect(error.line).toBe(line);
     expect(error.message).toContain(`${where} has no ${missing} version`);
   });

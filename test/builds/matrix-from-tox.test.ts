@@ -4,6 +4,7 @@ import { expandBraces, expandToxEnvlist } from "../../src/builds/matrix/expand-t
 import { matrixFromTox } from "../../src/builds/matrix/matrix-from-tox.js";
 import { parseToxFactor } from "../../src/builds/matrix/parse-tox-factor.js";
 import { toxDepsForCell } from "../../src/builds/matrix/tox-deps-for-cell.js";
+import { stockPlanning } from "../support/django-support-table.js";
 
 const reader = (files: Readonly<Record<string, string | undefined>>) => (path: string) => files[path];
 const keys = (cells: { python: string; django: string }[]) => cells.map(cellKey);
@@ -117,7 +118,7 @@ deps = coverage
       line: 2,
     },
   ])("$name", ({ files, cells, notes, line }) => {
-    const tox = matrixFromTox(reader(files));
+    const tox = matrixFromTox(reader(files), stockPlanning);
     expect(tox && keys(tox.cells)).toEqual(cells);
     expect(tox?.notes).toEqual(notes);
     expect(tox?.line).toBe(line);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { execa } from "execa";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FIXTURES, createFixtureRepo, lineOf } from "../support/fixture-repo.js";
@@ -51,6 +52,31 @@ describe("ponyci run", () => {
     const result = await ponyci(["run", repo.dir]);
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toMatch(/✗ pyproject\.toml line \d+: not valid TOML: /);
+  });
+
+  it("--list prints the cells it would run and every note, runs nothing; --list --json says the same as JSON", async () => {
+    const repo = await createFixtureRepo("django-pass");
+    await repo.commit("tox", { "tox.ini": "[tox]\nenvlist = py{39,313}-django{52,61}, lint\n" });
+    const table = path.join(repo.dir, "..", `django-support-${path.basename(repo.dir)}.json`);
+    await writeFile(table, JSON.stringify({ source: "ops", fetchedAt: "2026-12-01T00:00:00Z", series: { "5.2": { python: ["3.10", "3.11", "3.12", "3.13", "3.14"], latest: "5.2.9" }, "6.1": { python: ["3.12", "3.13", "3.14"], latest: "6.1.3" } } }));
+    const text = await ponyci(["run", "--list", repo.dir], { PONYCI_DJANGO_SUPPORT: table });
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toContain("Matrix (tox), 2 cells:\nPython 3.13 · Django 5.2\nPython 3.13 · Django 6.1\n");
+    expect(text.stdout).toContain("  note: Django 5.2 does not support Python 3.9: left out\n");
+    expect(text.stdout).toContain("  note: tox env lint names no Django release: not used\n");
+    expect(text.stdout).not.toMatch(/preparing|running tests|cells passed/);
+
+    const json = await ponyci(["run", "--list", "--json", repo.dir], { PONYCI_DJANGO_SUPPORT: table });
+    expect(json.exitCode).toBe(0);
+    const listed = JSON.parse(json.stdout) as { source: string; cells: unknown[]; notes: string[]; djangoSupport: unknown };
+    expect(listed.source).toBe("tox");
+    expect(listed.cells).toEqual([
+      { name: "Python 3.13 · Django 5.2", python: "3.13", django: "5.2", djangoRelease: "5.2.9" },
+      { name: "Python 3.13 · Django 6.1", python: "3.13", django: "6.1", djangoRelease: "6.1.3" },
+    ]);
+    expect(listed.notes).toContain("Django 6.1 does not support Python 3.9: left out");
+    expect(listed.djangoSupport).toEqual({ source: table, fetchedAt: "2026-12-01T00:00:00Z" });
+    await rm(table, { force: true });
   });
 
   it("refuses unknown flags and settings with a message, not a stack trace", async () => {

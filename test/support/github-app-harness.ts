@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { FIRST_PLANNING_READS } from "../../src/builds/plan-from-repo-files.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,6 +9,8 @@ import { startServer, type RunningServer, type StartServerOptions } from "../../
 import { nockGitHub, type GitHubApiFake } from "./github-api-fake.js";
 import { APP_ID, WEBHOOK_SECRET, testPrivateKey } from "./signed-webhooks.js";
 import { TEST_DATA_DIR, TEST_LIMITS, createTestRunner } from "./test-runner.js";
+import { serializeDjangoSupport } from "../../src/builds/versions/django-support.js";
+import { testDjangoSupport } from "./django-support-table.js";
 
 export { APP_ID, INSTALLATION_ID, WEBHOOK_SECRET, postLocal, postWebhook, pushPayload, testPrivateKey } from "./signed-webhooks.js";
 
@@ -24,8 +26,12 @@ export function fakeGitHub(): GitHubApiFake {
 /** Settings of a test server: port 0, its own data dir (mirrors and environments shared). */
 export function testServerSettings(overrides: Record<string, string> = {}): Settings & { github: NonNullable<Settings["github"]> } {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ponyci-server-"));
+  // A fixed Django support table: server tests plan the same whatever the index says today, without reading it.
+  const djangoSupport = path.join(dataDir, "django-support-test.json");
+  writeFileSync(djangoSupport, serializeDjangoSupport(testDjangoSupport));
   const settings = loadSettings(
     {
+      PONYCI_DJANGO_SUPPORT: djangoSupport,
       APP_ID: String(APP_ID),
       PRIVATE_KEY: testPrivateKey(),
       WEBHOOK_SECRET,

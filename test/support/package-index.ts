@@ -18,6 +18,8 @@ export interface IndexedFile {
   /** PEP 691 `requires-python` and `yanked` (JSON form only). */
   requiresPython?: string;
   yanked?: boolean;
+  /** PEP 658: served at `<file url>.metadata`, and the JSON page says `core-metadata`. */
+  coreMetadata?: string;
 }
 
 export interface PackageIndex {
@@ -25,6 +27,8 @@ export interface PackageIndex {
   url: string;
   /** Every path requested, in order. */
   requests: string[];
+  /** How many file requests asked for a byte range (answered 206, as PyPI's file host does). */
+  rangeRequests: number;
   add(file: IndexedFile): void;
   close(): Promise<void>;
 }
@@ -37,6 +41,13 @@ export interface PackageIndex {
 export async function startPackageIndex(files: IndexedFile[] = []): Promise<PackageIndex> {
   const all = [...files];
   const requests: string[] = [];
+  const index: PackageIndex = {
+    url: "",
+    requests,
+    rangeRequests: 0,
+    add: (file) => void all.push(file),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     requests.push(url.pathname);
@@ -54,6 +65,7 @@ export async function startPackageIndex(files: IndexedFile[] = []): Promise<Pack
             filename: f.filename, url: `/files/${f.filename}`, hashes: { sha256: sha(f) },
             ...(f.requiresPython ? { "requires-python": f.requiresPython } : {}),
             ...(f.yanked ? { yanked: true } : {}),
+            ...(f.coreMetadata ? { "core-metadata": true } : {}),
           })),
         });
         return void res.writeHead(200, { "Content-Type": "application/vnd.pypi.simple.v1+json" }).end(body);
@@ -62,18 +74,25 @@ export async function startPackageIndex(files: IndexedFile[] = []): Promise<Pack
       return void res.writeHead(200, { "Content-Type": "text/html" }).end(`<!DOCTYPE html><html><body>${links}</body></html>`);
     }
     const file = /^\/files\/([^/]+)$/.exec(url.pathname);
-    const found = file ? all.find((f) => f.filename === decodeURIComponent(file[1] ?? "")) : undefined;
+    const name = decodeURIComponent(file?.[1] ?? "");
+    const metadataOf = name.endsWith(".metadata") ? all.find((f) => f.filename === name.slice(0, -".metadata".length) && f.coreMetadata) : undefined;
+    if (metadataOf?.coreMetadata) return void res.writeHead(200, { "Content-Type": "text/plain" }).end(metadataOf.coreMetadata);
+    const found = file ? all.find((f) => f.filename === name) : undefined;
+    const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ""));
+    if (found && range) {
+      index.rangeRequests++;
+      const size = found.body.length;
+      const start = range[1] === "" ? Math.max(0, size - Number(range[2])) : Number(range[1]);
+      const end = range[1] === "" || range[2] === "" ? size - 1 : Math.min(size - 1, Number(range[2]));
+      return void res.writeHead(206, { "Content-Type": "application/octet-stream", "Content-Range": `bytes ${start}-${end}/${size}` }).end(found.body.subarray(start, end + 1));
+    }
     if (found) return void res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(found.body);
     res.writeHead(404).end("not found");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/simple/`,
-    requests,
-    add: (file) => void all.push(file),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  index.url = `http://127.0.0.1:${port}/simple/`;
+  return index;
 }
 
 /** Build an sdist or a pure-Python wheel with make_distribution.py into `dir`; the file, ready to serve. */

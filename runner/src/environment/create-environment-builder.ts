@@ -43,7 +43,7 @@ export interface EnvironmentBuilderOptions {
   /** Holds `index-wheels/` (shared wheel cache), `built-wheels/<scope>/` (per repository), `django-versions.json`, and scratch space. */
   cacheDir: string;
   /** Base image name for a Python version; default: PONYCI_BASE_IMAGE (see createBaseImageResolver). */
-  baseImage?: (python: string) => Promise<string>;
+  baseImage?: (python: string, options?: { onLine?: (line: string) => void; signal?: AbortSignal }) => Promise<string>;
   log?: Logger;
   now?: () => number;
   /** How long "4.2" → "4.2.x" is trusted before asking the index again (default 24 h). */
@@ -169,7 +169,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       if (resolver === "uv") uvInstaller.warmUp();
       const [django, { baseImage, base }] = await Promise.all([
         resolveDjango(request.python, request.django, ensure),
-        baseImageFor(request.python).then(async (baseImage) => ({ baseImage, base: await ensureBaseImage(docker, baseImage, request.python) })),
+        baseImageFor(request.python, { onLine: ensure.onLog, signal: ensure.signal }).then(async (baseImage) => ({ baseImage, base: await ensureBaseImage(docker, baseImage, request.python) })),
       ]);
       // 3b. A project whose metadata only its build backend knows: read it (cached by commit) before the key.
       if (request.project) await addProjectMetadata(request, detected, baseImage, base, ensure);

@@ -92,7 +92,7 @@ export async function fetchSdist(requirement: Requirement, options: FetchSdistOp
  * does not know the project. Throws an Error on network trouble or an
  * answer that is not PEP 691 JSON; CancelledError on abort.
  */
-async function fetchProjectPage(project: string, options: { host: HostPython; scratchDir: string; signal?: AbortSignal }): Promise<{ url: string; files: IndexFile[] } | undefined> {
+export async function fetchProjectPage(project: string, options: { host: HostPython; scratchDir: string; signal?: AbortSignal }): Promise<{ url: string; files: IndexFile[] } | undefined> {
   const index = options.host.indexUrl.endsWith("/") ? options.host.indexUrl : `${options.host.indexUrl}/`;
   const pageUrl = new URL(`${project}/`, index).toString();
   const pageFile = path.join(options.scratchDir, `${project}.page.json`);

@@ -4,7 +4,7 @@ import { parseDatabaseName } from "./parse-database-name.js";
 import { RepoConfigError } from "../config/repo-config-error.js";
 import { combineMatrix } from "./combine-matrix.js";
 import { compareVersions } from "../../domain/compare-versions.js";
-import { defaultAvailablePython } from "./django-compat.js";
+import type { DjangoSupportTable } from "../versions/django-support.js";
 import { selectRunnableCells, type CellSelection } from "./select-runnable-cells.js";
 
 /** One `include` or `exclude` entry: python, django and (include only) extra variables. */
@@ -38,6 +38,8 @@ export interface ExpandMatrixOptions {
   maxCells?: number;
   /** Python versions this installation has images for. */
   availablePython?: readonly string[];
+  /** Django's support table; default: the shipped snapshot. */
+  djangoSupport?: DjangoSupportTable;
   /** File named in errors; default ".github/ponyci.yml". */
   file?: string;
 }
@@ -95,7 +97,7 @@ export function expandMatrix(spec: MatrixSpec, options: ExpandMatrixOptions = {}
     const cell: Cell = database === undefined ? { python, django } : { python, django, database };
     return Object.keys(vars).length > 0 ? { ...cell, vars } : cell;
   });
-  const selection = selectRunnableCells(cells, { availablePython: options.availablePython });
+  const selection = selectRunnableCells(cells, { availablePython: options.availablePython, djangoSupport: options.djangoSupport });
   checkCellCount(selection, { file, line: matrixLine, maxCells: options.maxCells, availablePython: options.availablePython });
   return selection;
 }
@@ -116,11 +118,11 @@ export function checkCellCount(selection: CellSelection, options: CheckCellCount
   const { file, line } = options;
   const maxCells = options.maxCells ?? defaultMaxCells;
   if (selection.cells.length === 0) {
-    const available = [...(options.availablePython ?? defaultAvailablePython)].sort(compareVersions).join(", ");
+    const available = options.availablePython ? ` (${[...options.availablePython].sort(compareVersions).join(", ")})` : "";
     const why = selection.notes.length > 0 ? ` (${selection.notes.join("; ")})` : "";
     throw new RepoConfigError({
       file, line,
-      message: `${file}: the matrix leaves no cell to run${why}. Pick Django versions that support the Python versions this installation has (${available}).`,
+      message: `${file}: the matrix leaves no cell to run${why}. Pick Django versions that support the Python versions this installation has${available}.`,
     });
   }
   if (selection.cells.length > maxCells) {

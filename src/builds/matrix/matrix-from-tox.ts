@@ -1,7 +1,7 @@
 import { cellKey, type Cell } from "../../domain/cell.js";
 import type { DatabaseName } from "../../domain/database.js";
 import { compareVersions } from "../../domain/compare-versions.js";
-import { defaultAvailablePython, listSupportedPython } from "./django-compat.js";
+import { listSupportedPython, shippedDjangoSupport, type DjangoSupportTable } from "../versions/django-support.js";
 import { expandToxEnvlist } from "./expand-tox-envlist.js";
 import { parseToxFactor } from "./parse-tox-factor.js";
 import type { ReadRepoFile } from "./read-repo-file.js";
@@ -32,6 +32,8 @@ export interface ToxMatrix {
 export interface MatrixFromToxOptions {
   /** Python versions this installation has; picks the Python of an env that names only Django. */
   availablePython?: readonly string[];
+  /** Django's support table; default: the shipped snapshot. */
+  djangoSupport?: DjangoSupportTable;
 }
 
 /**
@@ -48,7 +50,8 @@ export function matrixFromTox(readFile: ReadRepoFile, options: MatrixFromToxOpti
   const tox = readToxConfig(readFile);
   const setting = tox?.core?.entries.get("env_list") ?? tox?.core?.entries.get("envlist");
   if (!tox || !setting) return undefined;
-  const available = [...(options.availablePython ?? defaultAvailablePython)].sort(compareVersions);
+  const table = options.djangoSupport ?? shippedDjangoSupport();
+  const available = options.availablePython ? [...options.availablePython].sort(compareVersions) : undefined;
   const withoutDjango: string[] = [];
   const ignoredFactors = new Set<string>();
   const notes: string[] = [];
@@ -69,8 +72,8 @@ export function matrixFromTox(readFile: ReadRepoFile, options: MatrixFromToxOpti
       return { name, cell: undefined, deps: [] };
     }
     if (python === undefined) {
-      const supported = listSupportedPython(django);
-      python = available.filter((v) => supported.includes(v)).at(-1) ?? supported.at(-1);
+      const supported = listSupportedPython(table, django);
+      python = (available ?? supported).filter((v) => supported.includes(v)).at(-1) ?? supported.at(-1);
       if (python === undefined) {
         withoutDjango.push(name);
         return { name, cell: undefined, deps: [] };

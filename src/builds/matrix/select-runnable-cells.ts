@@ -1,11 +1,15 @@
 import { cellKey, cellName, type Cell } from "../../domain/cell.js";
 import { compareVersions } from "../../domain/compare-versions.js";
-import { defaultAvailablePython, isKnownDjango, isSupported, listKnownDjango } from "./django-compat.js";
+import { isKnownDjango, isSupported, listKnownDjango, shippedDjangoSupport, type DjangoSupportTable } from "../versions/django-support.js";
 
 /** Options for {@link selectRunnableCells}. */
 export interface SelectRunnableCellsOptions {
-  /** Python versions this installation has images for; defaults to {@link defaultAvailablePython}. */
+  /** Python versions this installation has (or can get) images for; undefined: no cell is left out for its Python image. */
   availablePython?: readonly string[];
+  /** Django's support table (createDjangoSupportSource); default: the snapshot shipped with Pony CI. */
+  djangoSupport?: DjangoSupportTable;
+  /** What a left-out Python's note tells the operator to run, "{python}" replaced; default `ponyci images add {python}`. */
+  addPythonCommand?: string;
 }
 
 /** Cells that can run, and one note per reason something was left out. */
@@ -16,13 +20,16 @@ export interface CellSelection {
 
 /**
  * Keep the cells this installation can run, in their order: drop repeats,
- * Django releases missing from the compatibility table, Python versions the
- * Django release does not support, and Python versions without an image.
- * Each reason gives one human-readable note ("Django 5.2 does not support
+ * Django series the package index does not know, Python versions the Django
+ * series does not support, and Python versions without an image. A
+ * pre-release series is kept: a cell names its series explicitly. Each
+ * reason gives one human-readable note ("Django 5.2 does not support
  * Python 3.9: left out"); nothing is thrown.
  */
 export function selectRunnableCells(cells: readonly Cell[], options: SelectRunnableCellsOptions = {}): CellSelection {
-  const available = options.availablePython ?? defaultAvailablePython;
+  const table = options.djangoSupport ?? shippedDjangoSupport();
+  const available = options.availablePython;
+  const addCommand = options.addPythonCommand ?? "ponyci images add {python}";
   const notes = new Set<string>();
   const seen = new Set<string>();
   const kept: Cell[] = [];
@@ -33,13 +40,13 @@ export function selectRunnableCells(cells: readonly Cell[], options: SelectRunna
       continue;
     }
     seen.add(key);
-    if (!isKnownDjango(cell.django)) {
-      notes.add(`Django ${cell.django} is not in Pony CI's compatibility table (known: ${listKnownDjango().join(", ")}): left out`);
-    } else if (!isSupported(cell)) {
+    if (!isKnownDjango(table, cell.django)) {
+      notes.add(`Django ${cell.django} has no release on the package index (series known: ${listKnownDjango(table).join(", ")}; from ${table.source}): left out`);
+    } else if (!isSupported(table, cell)) {
       notes.add(`Django ${cell.django} does not support Python ${cell.python}: left out`);
-    } else if (!available.includes(cell.python)) {
-      const list = [...available].sort(compareVersions).join(", ");
-      notes.add(`No Python ${cell.python} image on this installation (available: ${list}): left out`);
+    } else if (available && !available.includes(cell.python)) {
+      const list = [...available].sort(compareVersions).join(", ") || "none";
+      notes.add(`Python ${cell.python} is missing on this installation (it has ${list}): left out; add it with \`${addCommand.replaceAll("{python}", cell.python)}\``);
     } else {
       kept.push(cell);
     }

@@ -10,6 +10,7 @@ import { hasDynamicMetadata } from "../project-metadata-spec.js";
 import { readDependencyGroups } from "./read-dependency-groups.js";
 import { readUvLock } from "./read-uv-lock.js";
 import { resolveToxEnv } from "./resolve-tox-env.js";
+import type { DjangoSupportTable } from "../versions/django-support.js";
 
 /** Longest command plan (as JSON) a job spec carries. */
 const MAX_PLAN_CHARS = 64 * 1024;
@@ -43,6 +44,8 @@ export interface PlanToxJobOptions {
   environ?: Readonly<Record<string, string>>;
   /** Python versions this installation has (envs naming only Django). */
   availablePython?: readonly string[];
+  /** Django's support table; default: the shipped snapshot. */
+  djangoSupport?: DjangoSupportTable;
   /** Variables the repository config sets itself: they win over set_env. */
   configEnv?: Readonly<Record<string, string>>;
 }
@@ -61,7 +64,7 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
   const tox = readToxConfig(readFile);
   if (!tox) return undefined;
   const notes: string[] = [];
-  const envs = matrixFromTox(readFile, { availablePython: options.availablePython })?.envs ?? [];
+  const envs = matrixFromTox(readFile, { availablePython: options.availablePython, djangoSupport: options.djangoSupport })?.envs ?? [];
   const picked = pickToxEnv(envs, cell);
   let name: string;
   if (picked) {

@@ -1,0 +1,143 @@
+import { satisfies } from "@renovatebot/pep440";
+import { compareVersions, parseVersion } from "../../domain/compare-versions.js";
+import type { DjangoSeries, DjangoSupportTable } from "./django-support.js";
+
+/** One file of a PEP 691 project page, as far as it is read here (untrusted shapes: every field checked). */
+export interface IndexFileEntry {
+  filename?: unknown;
+  url?: unknown;
+  yanked?: unknown;
+  "requires-python"?: unknown;
+  /** PEP 714 (`data-dist-info-metadata` before it): the index serves `<url>.metadata`. */
+  "core-metadata"?: unknown;
+  "data-dist-info-metadata"?: unknown;
+}
+
+/** The newest release of a series and the wheel whose metadata describes it. */
+export interface SeriesRelease {
+  series: string;
+  version: string;
+  prerelease: boolean;
+  /** Absolute URL of its wheel. */
+  wheelUrl: string;
+  /** The index serves the wheel's METADATA on its own (PEP 658). */
+  coreMetadata: boolean;
+  requiresPython?: string;
+}
+
+/** What a wheel's METADATA says about Python. */
+export interface WheelPythonMetadata {
+  requiresPython?: string;
+  classifiers: readonly string[];
+}
+
+const WHEEL = /^[A-Za-z0-9._]+-(\d[A-Za-z0-9.]*)-[^-]+-[^-]+-[^-]+\.whl$/;
+
+/**
+ * The newest non-yanked release of every series that has a wheel declaring
+ * Requires-Python (older series predate the Python 3 only era and are not
+ * planned): the newest final release, else (a series still in alpha, beta,
+ * release candidate) its newest pre-release. Versions that are not plain
+ * X.Y[.Z][aN|bN|rcN] (dev, post releases) are ignored. `pageUrl` resolves
+ * relative file URLs. Pure.
+ */
+export function newestSeriesReleases(files: readonly IndexFileEntry[], pageUrl: string): SeriesRelease[] {
+  const bySeries = new Map<string, Map<string, SeriesRelease>>();
+  for (const file of files) {
+    if (typeof file !== "object" || file === null) continue;
+    if (typeof file.filename !== "string" || typeof file.url !== "string" || (file.yanked !== undefined && file.yanked !== false)) continue;
+    const version = WHEEL.exec(file.filename)?.[1];
+    const parsed = version === undefined ? undefined : parseVersion(version);
+    const requiresPython = typeof file["requires-python"] === "string" ? file["requires-python"].trim() : "";
+    if (!version || !parsed || parsed.release.length < 2 || !requiresPython) continue;
+    let wheelUrl: string;
+    try {
+      wheelUrl = new URL(file.url, pageUrl).toString();
+    } catch {
+      continue;
+    }
+    const series = `${parsed.release[0]}.${parsed.release[1]}`;
+    const meta = file["core-metadata"] ?? file["data-dist-info-metadata"];
+    const releases = bySeries.get(series) ?? new Map<string, SeriesRelease>();
+    bySeries.set(series, releases);
+    if (!releases.has(version)) {
+      releases.set(version, { series, version, prerelease: parsed.stage !== 3, wheelUrl, coreMetadata: meta !== undefined && meta !== false, requiresPython });
+    }
+  }
+  const newest: SeriesRelease[] = [];
+  for (const releases of bySeries.values()) {
+    const all = [...releases.values()];
+    const finals = all.filter((r) => !r.prerelease);
+    const pick = (finals.length > 0 ? finals : all).sort((a, b) => compareVersions(a.version, b.version)).at(-1);
+    if (pick) newest.push(pick);
+  }
+  return newest.sort((a, b) => compareVersions(a.series, b.series));
+}
+
+/**
+ * The Python versions a release supports: its `Programming Language ::
+ * Python :: 3.X` classifiers that its Requires-Python admits (a classifier
+ * is a promise of the maintainers, Requires-Python what installers enforce).
+ */
+export function pythonsOfRelease(metadata: WheelPythonMetadata, fallbackRequiresPython?: string): string[] {
+  const requiresPython = metadata.requiresPython?.trim() || fallbackRequiresPython?.trim() || "";
+  const pythons = new Set<string>();
+  for (const classifier of metadata.classifiers) {
+    const python = /^Programming Language\s*::\s*Python\s*::\s*(3\.\d{1,3})$/.exec(classifier.trim())?.[1];
+    if (python && admits(requiresPython, python)) pythons.add(python);
+  }
+  return [...pythons].sort(compareVersions);
+}
+
+/** Options for {@link deriveDjangoSupport}. */
+export interface DeriveDjangoSupportOptions {
+  releases: readonly SeriesRelease[];
+  /** Metadata read for a release's wheel, by wheel URL; a release missing here keeps what `previous` says of it. */
+  metadata: ReadonlyMap<string, WheelPythonMetadata>;
+  /** The table known before (cache or snapshot): a series whose newest release is unchanged is not read again. */
+  previous?: DjangoSupportTable;
+  source: string;
+  fetchedAt: string;
+}
+
+/**
+ * The support table from the index's newest release per series and their
+ * metadata. A series whose newest release is the one `previous` describes
+ * keeps its row (so a refresh reads metadata only for new releases); one
+ * whose metadata could not be read keeps its previous row, if any, and is
+ * read again at the next refresh; one that names no Python is left out. A
+ * series the index no longer lists (every release yanked) is gone. Pure.
+ */
+export function deriveDjangoSupport(options: DeriveDjangoSupportOptions): DjangoSupportTable {
+  const series: Record<string, DjangoSeries> = {};
+  for (const release of options.releases) {
+    const before = options.previous && Object.hasOwn(options.previous.series, release.series) ? options.previous.series[release.series] : undefined;
+    const metadata = options.metadata.get(release.wheelUrl);
+    if (metadata) {
+      const python = pythonsOfRelease(metadata, release.requiresPython);
+      if (python.length > 0) series[release.series] = { python, latest: release.version, ...(release.prerelease ? { prerelease: true } : {}) };
+    } else if (before) {
+      // Unchanged, or unreadable this time: the row stays as it was (and a new release is read again next refresh).
+      series[release.series] = before;
+    }
+  }
+  return { source: options.source, fetchedAt: options.fetchedAt, series };
+}
+
+/** Releases whose metadata must be read: new since `previous`, or not described by it. */
+export function releasesToRead(releases: readonly SeriesRelease[], previous?: DjangoSupportTable): SeriesRelease[] {
+  return releases.filter((r) => {
+    const before = previous && Object.hasOwn(previous.series, r.series) ? previous.series[r.series] : undefined;
+    return before?.latest !== r.version;
+  });
+}
+
+function admits(requiresPython: string, python: string): boolean {
+  if (!requiresPython) return true;
+  try {
+    // "3.12" stands for every 3.12.x; pip checks the full version, "3.12.0" is the closest known.
+    return satisfies(`${python}.0`, requiresPython) || satisfies(python, requiresPython);
+  } catch {
+    return true; // an unreadable Requires-Python excludes nothing (pip ignores it too)
+  }
+}

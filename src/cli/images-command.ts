@@ -1,0 +1,69 @@
+import { execa } from "execa";
+import { homedir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createDocker } from "../../runner/src/docker/create-docker.js";
+import { DEFAULT_PATH } from "../../runner/src/environment/host-python.js";
+import { IMAGES_DIR, listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
+import type { Settings } from "../settings/load-settings.js";
+
+export const IMAGES_USAGE = `ponyci images [--json]
+ponyci images add X.Y [--from debian|host] [--prefix DIR]
+
+Lists the Python base images this installation has (version, implementation,
+libc, where each came from) and the Pythons it can add the first time a cell
+needs one. \`add\` builds ponyci/python:X.Y now: from a Debian suite that ships it,
+else from a CPython on this host (pyenv, uv, or --prefix DIR, e.g. /opt/python3.12).`;
+
+interface Output {
+  write(text: string): void;
+}
+
+/** `ponyci images`: what the installation's Pythons are, and adding one. Returns the exit code. */
+export async function imagesCommand(argv: string[], deps: { settings: Pick<Settings, "dataDir" | "pythonImages">; out: Output; err?: Output }): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: "boolean", default: false }, from: { type: "string" }, prefix: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
+  });
+  const out = deps.out;
+  if (values.help) {
+    out.write(`${IMAGES_USAGE}\n`);
+    return 0;
+  }
+  const imagesCache = path.join(deps.settings.dataDir, "images");
+  const [verb, version, ...extra] = positionals;
+  if (verb === "add") {
+    if (!version || !/^3\.\d{1,2}$/.test(version) || extra.length > 0) throw new Error(`ponyci images add takes one Python version such as 3.12\n\n${IMAGES_USAGE}`);
+    if (values.from !== undefined && values.from !== "debian" && values.from !== "host") throw new Error(`--from is debian or host, not ${values.from}`);
+    const args = [path.join(IMAGES_DIR, "add-python-image.sh"), version];
+    if (values.from) args.push("--from", values.from);
+    if (values.prefix) args.push("--prefix", path.resolve(values.prefix));
+    const build = execa("bash", args, {
+      reject: false,
+      stdin: "ignore",
+      stdout: "ignore",
+      extendEnv: false,
+      env: { PATH: DEFAULT_PATH, HOME: homedir(), PONYCI_IMAGES_CACHE: imagesCache, LANG: "C.UTF-8" },
+    });
+    for await (const line of build.iterable({ from: "stderr" })) out.write(`${String(line)}\n`);
+    const result = await build;
+    return result.exitCode === 0 ? 0 : 1;
+  }
+  if (verb !== undefined) throw new Error(`ponyci images: unknown subcommand ${JSON.stringify(verb)}\n\n${IMAGES_USAGE}`);
+
+  const pythons = await listInstallationPythons({ docker: createDocker(), imagesCache, pythonImages: deps.settings.pythonImages });
+  if (values.json) {
+    out.write(`${JSON.stringify(pythons, null, 2)}\n`);
+    return 0;
+  }
+  out.write("Base images on this host:\n");
+  if (pythons.installed.length === 0) out.write("  none\n");
+  for (const image of pythons.installed) {
+    out.write(`  ${image.implementation === "pypy" ? "PyPy" : "Python"} ${image.python.padEnd(5)} ${(image.libc ?? "libc ?").padEnd(12)} ${image.image.padEnd(24)} ${image.origin ?? ""}\n`);
+  }
+  out.write("Added on a cell's first need (or now with `ponyci images add X.Y`):\n");
+  if (pythons.obtainable.length === 0) out.write("  none\n");
+  for (const python of pythons.obtainable) out.write(`  Python ${python.python.padEnd(5)} from ${python.origin}\n`);
+  return 0;
+}
