@@ -37,6 +37,17 @@ describe("ponyci run", () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it("keeps the database service when --python/--django narrow a matrix that came from `services:` alone (flags narrow, never drop)", async () => {
+    const repo = await createFixtureRepo("django-postgres");
+    // No matrix keys: the default matrix runs on PostgreSQL, and the flags pick one of its cells.
+    await repo.commit("services only", { ".github/ponyci.yml": "services:\n  - name: postgres\n    args: [\"-c\", \"max_connections=42\"]\n" });
+    const result = await ponyci(["run", repo.dir, "--python", "3.11", "--django", "5.2"]);
+    expect(result.stdout).toMatch(/Matrix \(flags\): Python 3\.11 · Django 5\.2 · PostgreSQL\n/);
+    expect(result.stdout).toMatch(/Service postgres \(ponyci\/postgres:15\) ready in \d+ ms/);
+    expect(result.stdout).toMatch(/Python 3\.11 · Django 5\.2 · PostgreSQL\s+success\s+4\s+0\s+0\s+0/);
+    expect(result.exitCode).toBe(0);
+  });
+
   it("says what is wrong with a broken repo config, with its line, and exits 2", async () => {
     const repo = await createFixtureRepo("django-pass");
     await repo.commit("broken config", { ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\ntimeout: soon\n' });
