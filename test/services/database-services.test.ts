@@ -79,6 +79,14 @@ describe("database services", () => {
     expect(() => planMatrix(without)).toThrow(message);
   });
 
+  it("the users, passwords and databases a project's tox set_env names are accepted, on PostgreSQL (via localhost) and MySQL/MariaDB", async () => {
+    const { plan, runs } = await runPlanned("django-db-credentials");
+    expect(plan.cells.map(cellName)).toEqual(["Python 3.11 · Django 5.2 · PostgreSQL", "Python 3.11 · Django 5.2 · MariaDB"]);
+    for (const { run } of runs) expect(summary(run)).toEqual({ conclusion: "success", counts: expect.objectContaining({ passed: 3, total: 3 }), error: undefined, failed: [] });
+    expect(runs[0]!.run.logs.some((l) => /^Service postgres .* ready in \d+ ms on 127\.0\.0\.1 \(users project\)$/.test(l))).toBe(true);
+    expect(runs[1]!.run.logs.some((l) => /^Service mariadb .* ready in \d+ ms on 127\.0\.0\.1 \(users root\)$/.test(l))).toBe(true);
+  });
+
   it("server arguments that stop the server fail the cell with the server's own message, and the service is removed", async () => {
     const repo = await createFixtureRepo("django-db-tox");
     const id = jobId("bad-args");

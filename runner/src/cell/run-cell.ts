@@ -24,6 +24,7 @@ import { CONTAINER_OWNER } from "../docker/labels.js";
 import type { FileHandle } from "node:fs/promises";
 import { databaseEnv, type ServiceName } from "../../../src/domain/database.js";
 import { resolveServiceImage } from "../services/resolve-service-image.js";
+import { databaseLogins } from "../../../src/domain/database-logins.js";
 import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
 
 /** A repository at an exact commit, as the checkout port takes it. */
@@ -157,17 +158,21 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     if (!service) return undefined;
     if (more.length > 0) throw new InfrastructureError(`a job runs one database service, this one asks for ${spec.services?.length}`);
     const image = await resolveServiceImage(options.docker, options.services?.image ?? "auto", service);
+    // The users and databases the project's own settings name (config env, tox set_env over it), as the tests will see them.
+    const projectEnv = { ...spec.env, ...spec.commands?.env };
+    const logins = databaseLogins(service.name, projectEnv, { ...databaseEnv(service.name), ...projectEnv });
     const running = await startService(options.docker, {
       jobId: spec.jobId,
       service,
       image,
+      logins,
       scratchDir: path.join(jobDir, "service"),
       limits: { memoryBytes: 1024 ** 3, nanoCpus: options.limits.nanoCpus, pidsLimit: 512, ...options.services?.limits },
       readyTimeoutMs: options.services?.readyTimeoutMs,
       signal,
     });
     started(running);
-    onLog(`Service ${service.name} (${image}) ready in ${running.readyMs} ms on 127.0.0.1`);
+    onLog(`Service ${service.name} (${image}) ready in ${running.readyMs} ms on 127.0.0.1${logins.length > 0 ? ` (users ${[...new Set(logins.map((l) => l.user))].join(", ")})` : ""}`);
     return running.networkMode;
   }
 
