@@ -1,4 +1,4 @@
-import { serviceCredentials, type ServiceName } from "./database.js";
+import { serviceCredentials, serviceEngine, type ServiceName } from "./database.js";
 
 /** A user (with its password) and a database the cell's tests will connect with. */
 export interface DatabaseLogin {
@@ -12,7 +12,7 @@ export interface DatabaseLogin {
  * Actions' service containers and dj-database-url taught them: each gives a
  * user, a password and a database name.
  */
-const families: ReadonlyArray<{ user: string; password: string; database: string; for?: ServiceName }> = [
+const families: ReadonlyArray<{ user: string; password: string; database: string; for?: "postgres" | "mariadb" }> = [
   { user: "DB_USER", password: "DB_PASSWORD", database: "DB_NAME" },
   { user: "DATABASE_USER", password: "DATABASE_PASSWORD", database: "DATABASE_NAME" },
   { user: "POSTGRES_USER", password: "POSTGRES_PASSWORD", database: "POSTGRES_DB", for: "postgres" },
@@ -44,7 +44,7 @@ export function databaseLogins(service: ServiceName, projectEnv: Readonly<Record
   const found: DatabaseLogin[] = [];
   const pick = (key: string) => projectEnv[key] ?? cellEnv[key];
   for (const family of families) {
-    if (family.for && family.for !== service) continue;
+    if (family.for && family.for !== serviceEngine(service)) continue;
     if (![family.user, family.password, family.database].some((key) => key in projectEnv)) continue;
     found.push({ user: pick(family.user) ?? serviceCredentials.user, password: pick(family.password) ?? "", database: pick(family.database) });
   }

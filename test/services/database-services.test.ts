@@ -87,6 +87,13 @@ describe("database services", () => {
     expect(runs[1]!.run.logs.some((l) => /^Service mariadb .* ready in \d+ ms on 127\.0\.0\.1 \(users root\)$/.test(l))).toBe(true);
   });
 
+  it("a tox postgis factor runs beside PostgreSQL with the PostGIS extension", async () => {
+    const { plan, runs } = await runPlanned("django-postgis-tox");
+    expect(plan.cells.map(cellName)).toEqual(["Python 3.11 · Django 5.2 · PostGIS"]);
+    expect(summary(runs[0]!.run)).toEqual({ conclusion: "success", counts: expect.objectContaining({ passed: 2, total: 2 }), error: undefined, failed: [] });
+    expect(runs[0]!.run.logs.some((l) => /^Service postgis \(ponyci\/postgis:15\) ready in \d+ ms/.test(l))).toBe(true);
+  });
+
   it("server arguments that stop the server fail the cell with the server's own message, and the service is removed", async () => {
     const repo = await createFixtureRepo("django-db-tox");
     const id = jobId("bad-args");

@@ -1,5 +1,5 @@
 import type { DatabaseLogin } from "../../../src/domain/database-logins.js";
-import { serviceCredentials, servicePorts, type ServiceName } from "../../../src/domain/database.js";
+import { serviceCredentials, serviceEngine, servicePorts, type ServiceName } from "../../../src/domain/database.js";
 
 /**
  * The client command (argv for `docker exec`, never a shell) that makes a
@@ -16,7 +16,7 @@ export function loginCommand(service: ServiceName, logins: readonly DatabaseLogi
   if (logins.length === 0) return undefined;
   const { host, user, password } = serviceCredentials;
   const port = String(servicePorts[service]);
-  if (service === "postgres") {
+  if (serviceEngine(service) === "postgres") {
     const statements = logins.flatMap((login) => {
       const role = pgIdentifier(login.user);
       const secret = login.password === "" ? "NULL" : `'${login.password.replaceAll("'", "''")}'`;

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import type { ServiceSpec } from "../../../src/domain/database.js";
 import { describeError } from "../../../src/domain/errors.js";
-import { localServiceVersions, officialServiceVersions } from "./service-profile.js";
+import { localServiceVersions, officialServiceImages, officialServiceVersions } from "./service-profile.js";
 import { serviceError } from "./service-error.js";
 
 /** The image candidates for a service from a PONYCI_SERVICE_IMAGE template, in order of preference. Pure. */
@@ -14,7 +14,7 @@ export function listServiceImageCandidates(template: string, service: Pick<Servi
   // auto: the image built here (runner/images/build-service-images.sh), else the official one.
   return [
     `ponyci/${service.name}:${service.version ?? localServiceVersions[service.name]}`,
-    `${service.name}:${service.version ?? officialServiceVersions[service.name]}`,
+    `${officialServiceImages[service.name]}:${service.version ?? officialServiceVersions[service.name]}`,
   ];
 }
 

@@ -1,4 +1,4 @@
-import { serviceCredentials, servicePorts, type ServiceName } from "../../../src/domain/database.js";
+import { serviceCredentials, serviceEngine, servicePorts, type ServiceName } from "../../../src/domain/database.js";
 
 /**
  * How to run one database service from one kind of image. Pony CI's own
@@ -24,8 +24,10 @@ export interface ServiceProfile {
 }
 
 /** Default versions: what bookworm ships (local images) and what the official images are used at. */
-export const localServiceVersions: Readonly<Record<ServiceName, string>> = { postgres: "15", mariadb: "10.11" };
-export const officialServiceVersions: Readonly<Record<ServiceName, string>> = { postgres: "16", mariadb: "11" };
+export const localServiceVersions: Readonly<Record<ServiceName, string>> = { postgres: "15", mariadb: "10.11", postgis: "15" };
+export const officialServiceVersions: Readonly<Record<ServiceName, string>> = { postgres: "16", mariadb: "11", postgis: "16-3.4" };
+/** The official images' names: PostGIS's image is published by the PostGIS project. */
+export const officialServiceImages: Readonly<Record<ServiceName, string>> = { postgres: "postgres", mariadb: "mariadb", postgis: "postgis/postgis" };
 
 const fast = {
   postgres: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "wal_level=minimal", "-c", "max_wal_senders=0"],
@@ -51,7 +53,7 @@ export function serviceProfile(name: ServiceName, image: string, args: readonly 
   const { user, password, name: db } = serviceCredentials;
   const port = String(servicePorts[name]);
   const tmp = "rw,nosuid,nodev,size=64m";
-  if (name === "postgres") {
+  if (serviceEngine(name) === "postgres") {
     const hba = ["-c", `hba_file=${pgHbaPath}`];
     return {
       cmd: local ? [...hba, ...args] : ["postgres", ...fast.postgres, ...hba, ...args],
