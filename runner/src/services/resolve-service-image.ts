@@ -6,7 +6,8 @@ import { serviceError } from "./service-error.js";
 
 /** The image candidates for a service from a PONYCI_SERVICE_IMAGE template, in order of preference. Pure. */
 export function listServiceImageCandidates(template: string, service: Pick<ServiceSpec, "name" | "version">): string[] {
-  const fill = (t: string, version: string) => t.replaceAll("{service}", service.name).replaceAll("{version}", version);
+  // {service} of a registry's template is the official image's name (postgis → postgis/postgis).
+  const fill = (t: string, version: string) => t.replaceAll("{service}", t.startsWith("ponyci/") ? service.name : officialServiceImages[service.name]).replaceAll("{version}", version);
   if (template !== "auto") {
     const version = service.version ?? (template.startsWith("ponyci/") ? localServiceVersions : officialServiceVersions)[service.name];
     return [fill(template, version)];
