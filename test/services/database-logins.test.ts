@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { databaseLogins } from "../../src/domain/database-logins.js";
 import { databaseEnv } from "../../src/domain/database.js";
-import { loginCommand } from "../../runner/src/services/login-commands.js";
+import { loginCommands } from "../../runner/src/services/login-commands.js";
 
 describe("databaseLogins: the logins a cell's environment names", () => {
   const cell = (service: "postgres" | "mariadb", project: Record<string, string>) => databaseLogins(service, project, { ...databaseEnv(service), ...project });
@@ -27,12 +27,15 @@ describe("databaseLogins: the logins a cell's environment names", () => {
   });
 });
 
-describe("loginCommand", () => {
-  it("quotes passwords as literals for each server, as argv without a shell", () => {
-    const pg = loginCommand("postgres", [{ user: "u", password: "it's", database: "d" }]);
-    expect(pg?.cmd).toEqual(expect.arrayContaining(["-c", "CREATE ROLE \"u\" LOGIN SUPERUSER PASSWORD 'it''s'", "-c", 'CREATE DATABASE "d" OWNER "u"']));
-    const maria = loginCommand("mariadb", [{ user: "root", password: "a\\'b" }]);
+describe("loginCommands", () => {
+  it("quotes passwords as literals for each server, as argv without a shell; PostgreSQL databases in a tolerant command", () => {
+    const [roles, databases, ...more] = loginCommands("postgres", [{ user: "u", password: "it's", database: "d" }]);
+    expect(roles?.cmd).toEqual(expect.arrayContaining(["ON_ERROR_STOP=1", "-c", "ALTER ROLE \"u\" LOGIN SUPERUSER PASSWORD 'it''s'"]));
+    expect(roles?.tolerant).toBeUndefined();
+    expect(databases).toMatchObject({ tolerant: true, cmd: expect.arrayContaining(["-c", 'CREATE DATABASE "d" OWNER "u"']) });
+    expect(more).toEqual([]);
+    const [maria] = loginCommands("mariadb", [{ user: "root", password: "a\\'b" }]);
     expect(maria?.cmd.at(-1)).toContain("CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY 'a\\\\\\'b'");
-    expect(loginCommand("mariadb", [])).toBeUndefined();
+    expect(loginCommands("mariadb", [])).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { checkServiceArgs, type ServiceSpec } from "../../../src/domain/database
 import { describeError } from "../../../src/domain/errors.js";
 import { CONTAINER_OWNER, LABEL_JOB, LABEL_MANAGED, LABEL_OWNER, LABEL_SERVICE } from "../docker/labels.js";
 import type { DatabaseLogin } from "../../../src/domain/database-logins.js";
-import { loginCommand } from "./login-commands.js";
+import { loginCommands } from "./login-commands.js";
 import { serviceProfile } from "./service-profile.js";
 import { isClassified, serviceError } from "./service-error.js";
 
@@ -133,8 +133,8 @@ export async function startService(docker: Docker, options: StartServiceOptions)
     output.on("error", () => undefined);
     await container.start();
     await waitUntilReady(container, profile.readiness, options, nextCue);
-    const logins = loginCommand(service.name, options.logins ?? []);
-    if (logins && !(await execSucceeds(container, logins.cmd, logins.env))) {
+    for (const login of loginCommands(service.name, options.logins ?? [])) {
+      if ((await execSucceeds(container, login.cmd, login.env)) || login.tolerant) continue;
       throw serviceError("infrastructure", `The ${service.name} service could not create the users the cell's environment names (${(options.logins ?? []).map((l) => l.user).join(", ")})`);
     }
     return { id: container.id, networkMode: `container:${container.id}`, readyMs: Date.now() - t0, stop };
