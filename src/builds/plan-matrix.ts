@@ -1,4 +1,5 @@
 import type { Cell } from "../domain/cell.js";
+import { ciEnvironment } from "../domain/ci-environment.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { parseRepoConfig } from "./config/parse-repo-config.js";
 import { createDefaultRepoConfig, repoConfigPaths, type RepoConfig } from "./config/repo-config.js";
@@ -66,7 +67,7 @@ export interface PlanMatrixOptions {
 }
 
 /** What `{env:X}` of a tox setting sees inside a test container, besides set_env and the config's `env:`. */
-const containerEnviron: Readonly<Record<string, string>> = { CI: "true", PONYCI: "1", HOME: "/tmp" };
+const containerEnviron: Readonly<Record<string, string>> = { ...ciEnvironment, CI: "true", PONYCI: "1", HOME: "/tmp" };
 
 /** Django releases of the default matrix: the two newest LTS releases. */
 export const defaultDjango: readonly string[] = ["4.2", "5.2"];

@@ -48,6 +48,13 @@ describe("ponyci run", () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it("gives the tests the environment projects' CI gives: UTF-8 locale and file names, UTC, writable home and temp dir, CI=true", async () => {
+    const repo = await createFixtureRepo("django-encoding");
+    const result = await ponyci(["run", repo.dir, "--python", "3.11", "--django", "5.2"]);
+    expect(result.stdout).toMatch(/Python 3\.11 · Django 5\.2\s+success\s+3\s+0\s+0\s+0/);
+    expect(result.exitCode).toBe(0);
+  });
+
   it("says what is wrong with a broken repo config, with its line, and exits 2", async () => {
     const repo = await createFixtureRepo("django-pass");
     await repo.commit("broken config", { ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\ntimeout: soon\n' });

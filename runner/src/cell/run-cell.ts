@@ -24,6 +24,7 @@ import { CONTAINER_OWNER } from "../docker/labels.js";
 import type { FileHandle } from "node:fs/promises";
 import { databaseEnv, type ServiceName } from "../../../src/domain/database.js";
 import { resolveServiceImage } from "../services/resolve-service-image.js";
+import { ciEnvironment } from "../../../src/domain/ci-environment.js";
 import { databaseLogins } from "../../../src/domain/database-logins.js";
 import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
 
@@ -410,7 +411,7 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
   // The database's standard variables first: the repository's `env:` may override them.
   const service = spec.services?.[0];
   const database = service?.name ?? (spec.cell.database === "sqlite" ? "sqlite" : undefined);
-  const env: Record<string, string> = { ...(database ? databaseEnv(database) : {}), ...spec.env };
+  const env: Record<string, string> = { ...ciEnvironment, ...(database ? databaseEnv(database) : {}), ...spec.env };
   if (service) env.PONYCI_DATABASE = service.name;
   Object.assign(env, {
     HOME: "/tmp",
