@@ -55,6 +55,15 @@ describe("ponyci run", () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it("a failing command says which it was and what it printed (not just \"exited with code 1\")", async () => {
+    const repo = await createFixtureRepo("tox-missing-tool");
+    const result = await ponyci(["run", repo.dir, "--python", "3.11", "--django", "5.2"]);
+    expect(result.exitCode).toBe(1);
+    const failures = result.stdout.slice(result.stdout.indexOf("Failures:"));
+    expect(failures).toMatch(/Python 3\.11 · Django 5\.2: tox commands\[0\] `python -m coverage run manage\.py test` exited with code 1 \(no test failed\)\n {4}Its last line of output:\n {4}\/opt\/venv\/bin\/python: No module named coverage\n/);
+    expect(failures).not.toContain("post ran");
+  });
+
   it("says what is wrong with a broken repo config, with its line, and exits 2", async () => {
     const repo = await createFixtureRepo("django-pass");
     await repo.commit("broken config", { ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\ntimeout: soon\n' });

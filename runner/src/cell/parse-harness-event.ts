@@ -9,6 +9,7 @@ export type HarnessEvent =
   | { event: "start"; runner: string; command: string[]; python?: string; django?: string }
   | { event: "test"; test: TestResult }
   | { event: "error"; message: string; traceback?: string; location?: SourceLocation }
+  | { event: "command"; step: string; command: string[]; exitCode: number }
   | { event: "end"; exitCode: number; durationMs: number; totals?: TestCounts };
 
 const OUTCOMES: readonly TestOutcome[] = ["passed", "failed", "error", "skipped", "xfail", "xpass"];
@@ -49,6 +50,11 @@ export function parseHarnessEvent(line: string): HarnessEvent | undefined {
     }
     case "error":
       return { event: "error", message: text(raw.message) ?? "the test suite crashed", traceback: text(raw.traceback), location: location(raw) };
+    case "command": {
+      const step = text(raw.step);
+      if (!step || step.length > 60 || !Array.isArray(raw.command) || !Number.isInteger(raw.exit_code)) return undefined;
+      return { event: "command", step, command: raw.command.slice(0, 100).map((arg) => String(arg).slice(0, 1000)), exitCode: raw.exit_code as number };
+    }
     case "end":
       return { event: "end", exitCode: Number.isInteger(raw.exit_code) ? (raw.exit_code as number) : -1, durationMs: seconds(raw.duration), totals: totals(raw.totals) };
     default:

@@ -25,6 +25,7 @@ import type { FileHandle } from "node:fs/promises";
 import { databaseEnv, type ServiceName } from "../../../src/domain/database.js";
 import { resolveServiceImage } from "../services/resolve-service-image.js";
 import { ciEnvironment } from "../../../src/domain/ci-environment.js";
+import { createOutputTail } from "./create-output-tail.js";
 import { databaseLogins } from "../../../src/domain/database-logins.js";
 import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
 
@@ -278,6 +279,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       let testDurationMs = 0;
       let harnessTotals: TestCounts | undefined;
       let crash: { message: string; location?: SourceLocation; traceback?: string } | undefined;
+      let failedCommand: { step: string; command: string[]; exitCode: number } | undefined;
+      const outputTail = createOutputTail();
       const events = tailFile(eventsFile, (line) => {
         const event = parseHarnessEvent(line);
         if (!event) return;
@@ -291,6 +294,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
           emit({ type: "test", test: event.test });
         } else if (event.event === "error") {
           crash = { message: event.message, location: event.location, traceback: event.traceback };
+        } else if (event.event === "command") {
+          failedCommand ??= { step: event.step, command: event.command, exitCode: event.exitCode };
         } else if (event.event === "end") {
           ended = true;
           testDurationMs = event.durationMs;
@@ -302,8 +307,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       // One output budget for both streams.
       const budget = { left: options.limits.logLimitBytes };
       const splitters = {
-        stdout: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stdout", line }), budget }),
-        stderr: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stderr", line }), budget }),
+        stdout: createLineSplitter({ onLine: (line) => (outputTail.push(line), emit({ type: "log", stream: "stdout", line })), budget }),
+        stderr: createLineSplitter({ onLine: (line) => (outputTail.push(line), emit({ type: "log", stream: "stderr", line })), budget }),
       };
       // What is left of the cell's deadline (at least a second, so the container starts and is timed out by Docker's clock).
       const remainingSec = Math.max(1, Math.ceil((deadlineAt - now()) / 1000));
@@ -348,7 +353,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       if (harnessTotals && harnessTotals.total > counts.total) Object.assign(counts, harnessTotals);
       const verdict = decideConclusion(
         { ...outcome, timeoutSec, memoryBytes: options.limits.memoryBytes },
-        { ended, counts, crash },
+        { ended, counts, crash, failedCommand: failedCommand && { ...failedCommand, output: outputTail.linesOf(failedCommand.step) } },
       );
       const outcomeNotes = [...(spec.notes ?? [])];
       if (spec.ignoreOutcome && (verdict.conclusion === "failure" || verdict.conclusion === "timed_out")) {
