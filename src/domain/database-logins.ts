@@ -34,8 +34,9 @@ const reservedDatabases = new Set(["template0", "template1", "information_schema
  * `set_env`, a workflow's `env:`), a family's missing parts taken from the
  * cell's whole environment (`cellEnv`, Pony CI's defaults included), so
  * `DB_PASSWORD=postgres` alone means user "ponyci" with password "postgres".
- * Also MYSQL_ROOT_PASSWORD (user root) and the user, password and path of a
- * DATABASE_URL. Values with tox placeholders left in them, names outside
+ * Also the user, password and path of a DATABASE_URL (after DB_*), and
+ * MYSQL_ROOT_PASSWORD / MARIADB_ROOT_PASSWORD (user root). One login per
+ * user, the first in that order. Values with tox placeholders left in them, names outside
  * letters/digits/_/$/-, and non-ASCII passwords are skipped (never passed to
  * a server). Distinct logins in the order found; none equals Pony CI's own
  * default login. Pure.
@@ -43,18 +44,25 @@ const reservedDatabases = new Set(["template0", "template1", "information_schema
 export function databaseLogins(service: ServiceName, projectEnv: Readonly<Record<string, string>>, cellEnv: Readonly<Record<string, string>> = projectEnv): DatabaseLogin[] {
   const found: DatabaseLogin[] = [];
   const pick = (key: string) => projectEnv[key] ?? cellEnv[key];
-  for (const family of families) {
+  for (const [index, family] of families.entries()) {
+    if (index === 1 && projectEnv.DATABASE_URL !== undefined) found.push(...[parseDatabaseUrl(projectEnv.DATABASE_URL)].filter((l) => l !== undefined));
     if (family.for && family.for !== serviceEngine(service)) continue;
     if (![family.user, family.password, family.database].some((key) => key in projectEnv)) continue;
     found.push({ user: pick(family.user) ?? serviceCredentials.user, password: pick(family.password) ?? "", database: pick(family.database) });
   }
-  if (service === "mariadb" && projectEnv.MYSQL_ROOT_PASSWORD !== undefined) found.push({ user: "root", password: projectEnv.MYSQL_ROOT_PASSWORD });
-  const url = projectEnv.DATABASE_URL === undefined ? undefined : parseDatabaseUrl(projectEnv.DATABASE_URL);
-  if (url) found.push(url);
+  for (const key of ["MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD"]) {
+    const password = projectEnv[key];
+    if (service === "mariadb" && password !== undefined) found.push({ user: "root", password });
+  }
+  // One password per user, the first found: a password set twice (tox's DB_PASSWORD, a workflow service's
+  // MARIADB_ROOT_PASSWORD) would otherwise end as whichever statement ran last.
   const seen = new Set<string>();
+  const passwords = new Map<string, string>();
   return found.flatMap((login) => {
-    const clean: DatabaseLogin = { user: login.user, password: login.password, ...(login.database !== undefined && isCreatableDatabase(login.database) ? { database: login.database } : {}) };
-    if (!namePattern.test(clean.user) || !passwordPattern.test(clean.password)) return [];
+    if (!namePattern.test(login.user) || !passwordPattern.test(login.password)) return [];
+    const password = passwords.get(login.user) ?? login.password;
+    passwords.set(login.user, password);
+    const clean: DatabaseLogin = { user: login.user, password, ...(login.database !== undefined && isCreatableDatabase(login.database) ? { database: login.database } : {}) };
     const key = JSON.stringify(clean);
     const isDefault = clean.user === serviceCredentials.user && clean.password === serviceCredentials.password && (clean.database ?? serviceCredentials.name) === serviceCredentials.name;
     if (seen.has(key) || isDefault) return [];

@@ -9,8 +9,16 @@ describe("databaseLogins: the logins a cell's environment names", () => {
   it("reads tox set_env's DB_* (missing parts from Pony CI's defaults), POSTGRES_*, MYSQL_ROOT_PASSWORD and DATABASE_URL", () => {
     expect(cell("postgres", { DB_NAME: "postgres", DB_PASSWORD: "postgres" })).toEqual([{ user: "ponyci", password: "postgres", database: "postgres" }]);
     expect(cell("postgres", { POSTGRES_USER: "postgres", POSTGRES_PASSWORD: "", POSTGRES_DB: "modelutils" })).toEqual([{ user: "postgres", password: "", database: "modelutils" }]);
-    expect(cell("mariadb", { DB_USER: "root", DB_PASSWORD: "mysql", DB_NAME: "mysql", MYSQL_ROOT_PASSWORD: "r" })).toEqual([{ user: "root", password: "mysql", database: "mysql" }, { user: "root", password: "r" }]);
+    expect(cell("mariadb", { DB_USER: "root", DB_PASSWORD: "mysql", DB_NAME: "mysql", MYSQL_ROOT_PASSWORD: "r" })).toEqual([{ user: "root", password: "mysql", database: "mysql" }, { user: "root", password: "mysql" }]);
     expect(cell("postgres", { DATABASE_URL: "postgres://app:p%40ss@localhost:5432/app_db" })).toEqual([{ user: "app", password: "p@ss", database: "app_db" }]);
+  });
+
+  it("keeps the first password a user is given (tox's DB_* over a workflow service's MARIADB_*), and every database", () => {
+    expect(cell("mariadb", { MARIADB_USER: "root", MARIADB_ROOT_PASSWORD: "x", MARIADB_DATABASE: "other", DB_USER: "root", DB_PASSWORD: "mysql", DB_NAME: "mysql" })).toEqual([
+      { user: "root", password: "mysql", database: "mysql" },
+      { user: "root", password: "mysql", database: "other" },
+      { user: "root", password: "mysql" },
+    ]);
   });
 
   it("asks for nothing when the project names nothing, or only Pony CI's own login; MySQL names stay off PostgreSQL", () => {
