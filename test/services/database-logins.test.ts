@@ -40,7 +40,7 @@ describe("loginCommands", () => {
     const [roles, databases, ...more] = loginCommands("postgres", [{ user: "u", password: "it's", database: "d" }]);
     expect(roles?.cmd).toEqual(expect.arrayContaining(["ON_ERROR_STOP=1", "-c", "ALTER ROLE \"u\" LOGIN SUPERUSER PASSWORD 'it''s'"]));
     expect(roles?.tolerant).toBeUndefined();
-    expect(databases).toMatchObject({ tolerant: true, cmd: expect.arrayContaining(["-c", 'CREATE DATABASE "d" OWNER "u"']) });
+    expect(databases).toMatchObject({ tolerant: true, cmd: expect.arrayContaining(["-c", 'CREATE DATABASE "d" OWNER "u" STRATEGY = FILE_COPY', "-c", 'CREATE DATABASE "d" OWNER "u"']) });
     expect(more).toEqual([]);
     const [maria] = loginCommands("mariadb", [{ user: "root", password: "a\\'b" }]);
     expect(maria?.cmd.at(-1)).toContain("CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY 'a\\\\\\'b'");

@@ -36,7 +36,13 @@ export function loginCommands(service: ServiceName, logins: readonly DatabaseLog
         `ALTER ROLE ${role} LOGIN SUPERUSER PASSWORD ${secret}`,
       ];
     });
-    const databases = logins.flatMap((login) => (login.database ? [`CREATE DATABASE ${pgIdentifier(login.database)} OWNER ${pgIdentifier(login.user)}`] : []));
+    // FILE_COPY: PostgreSQL 15's default (WAL_LOG) writes the template into the WAL, about a second here; the
+    // plain statement after it is for servers before 15 (where it fails when the first one worked).
+    const databases = logins.flatMap((login) => {
+      if (!login.database) return [];
+      const create = `CREATE DATABASE ${pgIdentifier(login.database)} OWNER ${pgIdentifier(login.user)}`;
+      return [`${create} STRATEGY = FILE_COPY`, create];
+    });
     return [{ cmd: psql(roles, true), env }, ...(databases.length > 0 ? [{ cmd: psql(databases, false), env, tolerant: true }] : [])];
   }
   const sql = logins
