@@ -48,10 +48,10 @@ describe("ponyci run", () => {
     expect(result.exitCode).toBe(0);
   });
 
-  it("gives the tests the environment projects' CI gives: UTF-8 locale and file names, UTC, writable home and temp dir, CI=true", async () => {
+  it("gives the tests the environment projects' CI gives: UTF-8 locale and file names, UTC, writable home and temp dir, CI=true, localhost", async () => {
     const repo = await createFixtureRepo("django-encoding");
     const result = await ponyci(["run", repo.dir, "--python", "3.11", "--django", "5.2"]);
-    expect(result.stdout).toMatch(/Python 3\.11 · Django 5\.2\s+success\s+3\s+0\s+0\s+0/);
+    expect(result.stdout).toMatch(/Python 3\.11 · Django 5\.2\s+success\s+4\s+0\s+0\s+0/);
     expect(result.exitCode).toBe(0);
   });
 
