@@ -94,8 +94,12 @@ def _say(line):
     sys.stderr.flush()
 
 
-def run_plan(plan, env, run):
-    """Run the plan; `run(argv, env, cwd)` returns an exit code. Returns the run's exit code."""
+def run_plan(plan, env, run, on_failure=None):
+    """Run the plan; `run(argv, env, cwd)` returns an exit code. Returns the run's exit code.
+
+    `on_failure(step, argv, code)` is told about the first step that fails the run
+    ("commands[0]", its argv, its exit code), after the harness's "failed" line.
+    """
     if not os.path.isdir(plan.cwd):
         os.makedirs(plan.cwd, exist_ok=True)  # tox creates change_dir too
     failed = 0
@@ -116,6 +120,8 @@ def run_plan(plan, env, run):
             _say("%s[%d] failed: exit %d in %.1f s" % (phase, index, code, took))
             if not failed:
                 failed = code if code != 0 else 1
+                if on_failure is not None:
+                    on_failure("%s[%d]" % (phase, index), step["argv"], code)
             if phase == "commands" and not plan.ignore_errors:
                 break
             if phase == "commands_pre":

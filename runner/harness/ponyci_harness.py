@@ -90,6 +90,11 @@ def run_command(argv, env, cwd):
     return 128 - code if code < 0 else code
 
 
+def command_failed(step, argv, code):
+    """The `command` event: which command failed the run (the runner shows it with its output's tail)."""
+    emit({"event": "command", "step": step, "command": [str(arg) for arg in argv][:100], "exit_code": code})
+
+
 def start_event(detection, plan=None):
     """The `start` event; `detection` and `plan` are None when deciding the command failed."""
     event = {"event": "start", "runner": "command", "command": [], "python": platform.python_version(),
@@ -123,7 +128,7 @@ def main():
             finally:
                 emit(start_event(None, plan))
                 offset = os.path.getsize(events_path())
-            exit_code = run_plan(plan, child_environment(os.environ, plan.env, root), run_command)
+            exit_code = run_plan(plan, child_environment(os.environ, plan.env, root), run_command, on_failure=command_failed)
             return exit_code
         try:
             detection = detect_command(
@@ -134,6 +139,10 @@ def main():
             emit(start_event(detection))
             offset = os.path.getsize(events_path())
         exit_code = run_command(detection.argv, child_environment(os.environ, detection.env, root), root)
+        if exit_code != 0:
+            sys.stderr.write("[ponyci] test command failed: exit %d\n" % exit_code)
+            sys.stderr.flush()
+            command_failed("test command", detection.argv, exit_code)
     except Exception as exc:
         emit({"event": "error", "message": "ponyci harness: %s" % describe_exception(exc),
               "traceback": format_exception(exc)})

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build (or pull) the database service images cells with a `database:` use.
 #
-#   runner/images/build-service-images.sh [postgres mariadb]
+#   runner/images/build-service-images.sh [postgres mariadb postgis]
 #
 # PONYCI_SERVICE_IMAGE picks the images (see .env.example):
 #   auto (default)               ponyci/{service}:{version} built here from Debian
-#                                bookworm's packages (postgres 15, mariadb 10.11), unless
+#                                bookworm's packages (postgres 15, mariadb 10.11, postgis:
+#                                postgres 15 with PostGIS 3), unless
 #                                a registry answers, then the official images are used
 #   ponyci/{service}:{version}   always build locally
 #   anything else                a template pulled from a registry, e.g. {service}:{version}
@@ -22,19 +23,24 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 services=("$@")
-[ "${#services[@]}" -gt 0 ] || services=(postgres mariadb)
+[ "${#services[@]}" -gt 0 ] || services=(postgres mariadb postgis)
 template=${PONYCI_SERVICE_IMAGE:-auto}
 log() { printf 'service-images: %s\n' "$*" >&2; }
 exists() { docker image inspect "$1" >/dev/null 2>&1; }
 # A local image records the hash of its recipe: a changed recipe rebuilds it.
-recipe() { cat "services/install-$1.sh" "services/entrypoint-$1.sh" | sha256sum | cut -c1-16; }
+recipe() { # postgis is postgres's recipe plus its own lines
+  { cat "services/install-$1.sh" "services/entrypoint-$1.sh"; [ "$1" != postgis ] || cat services/install-postgres.sh; } | sha256sum | cut -c1-16
+}
 current() { # service image
   [ "$(docker image inspect -f '{{ index .Config.Labels "org.ponyci.recipe" }}' "$2" 2>/dev/null)" = "$(recipe "$1")" ]
 }
 
 # The version bookworm ships, and the official image's default version.
-local_version() { case "$1" in postgres) echo 15 ;; mariadb) echo 10.11 ;; *) return 1 ;; esac; }
-official_version() { case "$1" in postgres) echo 16 ;; mariadb) echo 11 ;; *) return 1 ;; esac; }
+# MySQL: Debian ships no MySQL server, so `mysql` cells run on MariaDB (same protocol and client libraries).
+local_version() { case "$1" in postgres | postgis) echo 15 ;; mariadb) echo 10.11 ;; *) return 1 ;; esac; }
+official_version() { case "$1" in postgres) echo 16 ;; mariadb) echo 11 ;; postgis) echo 16-3.4 ;; *) return 1 ;; esac; }
+# The official image's name (PostGIS's is published by the PostGIS project).
+official_name() { case "$1" in postgis) echo postgis/postgis ;; *) echo "$1" ;; esac; }
 
 build_local() { # service image
   local service=$1 image=$2 base=ponyci/python:3.11 container
@@ -84,12 +90,12 @@ fi
 status=0
 for s in "${services[@]}"; do
   if ! local_version "$s" >/dev/null; then
-    log "unknown service $s (known: postgres, mariadb)"
+    log "unknown service $s (known: postgres, mariadb, postgis)"
     status=1
     continue
   fi
   if [[ "$template" == ponyci/* ]]; then version=$(local_version "$s"); else version=$(official_version "$s"); fi
-  image=${template//\{service\}/$s}
+  if [ "$template" = '{service}:{version}' ]; then image="$(official_name "$s"):{version}"; else image=${template//\{service\}/$s}; fi
   image=${image//\{version\}/$version}
   if [[ "$image" == ponyci/* ]] && current "$s" "$image"; then
     log "$image exists"

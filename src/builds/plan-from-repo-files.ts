@@ -2,6 +2,7 @@ import { RepoConfigError } from "./config/repo-config-error.js";
 import { repoConfigPaths } from "./config/repo-config.js";
 import { MAX_INCLUDE_DEPTH, REQUIREMENT_FILES } from "./detect-test-requirements.js";
 import type { ReadRepoFile } from "./matrix/read-repo-file.js";
+import { WORKFLOWS_DIR } from "./matrix/services-from-workflows.js";
 
 /** Planning files (repository config, tox.ini, pyproject.toml, setup.cfg, requirement files) bigger than this are a config error, never parsed. */
 export const MAX_PLANNING_FILE_BYTES = 256 * 1024;
@@ -12,7 +13,7 @@ export const MAX_PLANNING_FILE_BYTES = 256 * 1024;
  * looks for. setup.py is read only to know it exists (its dependencies then
  * come from the build backend, at run time: project-metadata-spec.ts). Planning may ask for more (`-r` includes, one round per level).
  */
-export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", "setup.py", ...REQUIREMENT_FILES];
+export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", "setup.py", ...REQUIREMENT_FILES, WORKFLOWS_DIR];
 
 /** Rounds of further reads: one per level of `-r` includes. */
 const MAX_READ_ROUNDS = MAX_INCLUDE_DEPTH;

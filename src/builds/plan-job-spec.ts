@@ -23,11 +23,13 @@ import { toxDefaultSetenv } from "./tox/resolve-tox-env.js";
  * - timeout: the config's `timeout:` only when the repository has a config
  *   file, else the runner's default;
  * - services: the cell's database service (version and server arguments
- *   from the config), and the environment asks for its driver.
+ *   from the config), and the environment asks for its driver;
+ * - env: the config's `env:` over tox's set_env (when its commands are not
+ *   run) over the variables of the GitHub Actions job the services came from.
  * @throws RepoConfigError naming the file and line of a requirement Pony CI
  *   will not install (a pip option, URL, path, malformed line).
  */
-export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFor"> & Partial<Pick<MatrixPlan, "services" | "readFile">>, cell: Cell, options: { onlyTests?: string[] } = {}): JobSpec {
+export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFor"> & Partial<Pick<MatrixPlan, "services" | "readFile" | "workflowEnv">>, cell: Cell, options: { onlyTests?: string[] } = {}): JobSpec {
   const { config } = plan;
   const tox = plan.toxFor?.(cell);
   const toxDeps = tox ? tox.requirements : plan.depsFor(cell) ?? [];
@@ -52,7 +54,7 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
   const spec: JobSpec = {
     cell,
     environment: { ...environmentSpecFor(cell, detected), ...(service ? { database: service.name } : {}), ...(projectMetadata ? { projectMetadata } : {}) },
-    env: { ...setenv, ...config.env },
+    env: { ...plan.workflowEnv, ...setenv, ...config.env },
     command: config.test,
     onlyTests: options.onlyTests,
     timeoutSec: config.file ? config.timeout : undefined,

@@ -1,4 +1,5 @@
 import type { Cell } from "../domain/cell.js";
+import { ciEnvironment } from "../domain/ci-environment.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { parseRepoConfig } from "./config/parse-repo-config.js";
 import { createDefaultRepoConfig, repoConfigPaths, type RepoConfig } from "./config/repo-config.js";
@@ -13,6 +14,7 @@ import { toxDepsForCell } from "./matrix/tox-deps-for-cell.js";
 import { addDatabaseAxis, checkServices, servicesWithToxDefaults } from "./matrix/check-services.js";
 import type { ServiceSpec } from "../domain/database.js";
 import { planToxJob, type ToxJobParts } from "./tox/plan-tox-job.js";
+import { servicesFromWorkflows } from "./matrix/services-from-workflows.js";
 
 /** Where a build's matrix came from. */
 export type MatrixSource = "config" | "tox" | "classifiers" | "default";
@@ -49,6 +51,11 @@ export interface MatrixPlan {
    * Optional so plans made by hand need not say: then nothing is detected.
    */
   readFile?: ReadRepoFile;
+  /**
+   * Variables of the GitHub Actions job whose database services the plan
+   * took (no `services:` in the config): under tox's set_env and the config's `env:`.
+   */
+  workflowEnv?: Record<string, string>;
 }
 
 /** Options for {@link planMatrix}. */
@@ -70,7 +77,7 @@ export interface PlanMatrixOptions {
 }
 
 /** What `{env:X}` of a tox setting sees inside a test container, besides set_env and the config's `env:`. */
-const containerEnviron: Readonly<Record<string, string>> = { CI: "true", PONYCI: "1", HOME: "/tmp" };
+const containerEnviron: Readonly<Record<string, string>> = { ...ciEnvironment, CI: "true", PONYCI: "1", HOME: "/tmp" };
 
 /**
  * Django series of the default matrix: the two newest long-term support
@@ -104,7 +111,12 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   const select = { availablePython: available, djangoSupport: table, addPythonCommand: options.addPythonCommand, maxCells: options.maxCells };
   const defaultDjango = defaultDjangoOf(table);
   const notes: string[] = [];
-  const config = readRepoConfig(readFile, notes);
+  const ownConfig = readRepoConfig(readFile, notes);
+  // Zero config: the database services the project's own CI starts, when its config names none.
+  const workflow = ownConfig.services.length === 0 ? servicesFromWorkflows(readFile) : undefined;
+  const config = workflow ? { ...ownConfig, services: workflow.services } : ownConfig;
+  const workflowEnv = workflow ? { workflowEnv: workflow.env } : {};
+  if (workflow) notes.push(`${workflow.file} starts ${workflow.services.map((s) => s.name).join(" and ")} for its tests: the cells run beside ${workflow.services.length > 1 ? "them" : "it"}, with that job's env`);
   const depsFor = (cell: Pick<Cell, "python" | "django" | "database">) => toxDepsForCell(readFile, cell);
   const toxFor = (cell: Pick<Cell, "python" | "django" | "database">) =>
     planToxJob(readFile, cell, { availablePython: installed, djangoSupport: table, configEnv: config.env, environ: containerEnviron });
@@ -118,7 +130,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
     const expanded = expandMatrix(spec, { ...select, file: config.file });
     const lines = config.matrix.lines ?? {};
     checkServices(expanded.cells, config.services, { file: config.file, line: lines.database ?? lines.include?.[0] ?? lines.python });
-    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor, services: config.services, toxFor, readFile };
+    return { source: "config", cells: expanded.cells, notes: [...notes, ...expanded.notes], config, depsFor, services: config.services, toxFor, readFile, ...workflowEnv };
   }
 
   const derived = [
@@ -139,7 +151,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
     const services = source === "tox" ? servicesWithToxDefaults(config.services, selection.cells) : config.services;
     for (const service of services.slice(config.services.length)) notes.push(`tox factors ask for ${service.name}: a ${service.name} service runs beside those cells`);
     checkServices(selection.cells, services, { file: config.file ?? found.file });
-    return { source, cells: selection.cells, notes, config, depsFor, services, toxFor, readFile };
+    return { source, cells: selection.cells, notes, config, depsFor, services, toxFor, readFile, ...workflowEnv };
   }
 
   const cells = defaultPython.flatMap((python) => defaultDjango.map((django) => ({ python, django })));
@@ -152,7 +164,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
       message: `The default matrix (Python ${defaultPython.join(", ")} × Django ${defaultDjango.join(", ")}) leaves no cell this installation can run (${selection.notes.join("; ")}). Add \`python:\` and \`django:\` lists to ${file}.`,
     });
   }
-  return { source: "default", cells: selection.cells, notes, config, depsFor, services: config.services, toxFor, readFile };
+  return { source: "default", cells: selection.cells, notes, config, depsFor, services: config.services, toxFor, readFile, ...workflowEnv };
 }
 
 function readRepoConfig(readFile: ReadRepoFile, notes: string[]): RepoConfig {

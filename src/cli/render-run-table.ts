@@ -57,7 +57,10 @@ export function renderRunTable(reports: CellReport[]): string {
     const name = cellName(report.cell);
     if (report.finished.error) {
       const where = report.finished.error.location ? ` (${report.finished.error.location.path}:${report.finished.error.location.line})` : "";
-      problems.push(`${name}: ${report.finished.error.message.split("\n")[0]}${where}`);
+      // A failing command's last output lines (the error's details after its message), a few of them.
+      const { message, traceback } = report.finished.error;
+      const output = traceback?.startsWith(message) ? traceback.slice(message.length).split("\n").filter((l) => l.trim() !== "").slice(-12) : [];
+      problems.push(`${name}: ${message.split("\n")[0]}${where}${output.map((l) => `\n    ${l.slice(0, 300)}`).join("")}`);
     }
     for (const test of report.failures) {
       const where = test.location ? `${test.location.path}:${test.location.line}` : "location unknown";

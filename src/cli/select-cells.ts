@@ -10,11 +10,15 @@ export interface CellChoice {
 
 /**
  * Narrow a planned matrix by `ponyci run`'s --python / --django flags. Pure.
+ * Flags narrow, they never drop: the database axis (and so the services the
+ * plan gives those cells) is kept whatever the flags say.
  * - no flags: the plan as it is;
  * - the plan came from the repository (config, tox, classifiers): its cells
  *   matching the flags; when none match, the flags' own cross product;
  * - the plan is the default matrix: the flags' cross product, a flag that is
  *   not given taking the default matrix's versions.
+ * A cross product runs on every database of the plan (`services: [postgres]`
+ * with no matrix plans a default matrix on PostgreSQL: `--python 3.11` keeps it).
  */
 export function selectCells(plan: { source: string; cells: Cell[] }, flags: { python?: string[]; django?: string[] }, select: SelectRunnableCellsOptions = {}): CellChoice {
   if (!flags.python && !flags.django) return { source: plan.source, cells: plan.cells, notes: [] };
@@ -25,11 +29,12 @@ export function selectCells(plan: { source: string; cells: Cell[] }, flags: { py
   }
   const pythons = flags.python ?? unique(plan.cells.map((c) => c.python));
   const djangos = flags.django ?? unique(plan.cells.map((c) => c.django));
-  const product = pythons.flatMap((python) => djangos.map((django) => ({ python, django })));
+  const databases = unique(plan.cells.map((c) => c.database));
+  const product = pythons.flatMap((python) => djangos.flatMap((django) => databases.map((database) => (database === undefined ? { python, django } : { python, django, database }))));
   const selection = selectRunnableCells(product, select);
   return { source: "flags", cells: selection.cells, notes: selection.notes };
 }
 
-function unique(values: string[]): string[] {
+function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }

@@ -36,4 +36,4 @@ export function cellKey(cell: Cell): string {
   return usesService(cell) ? `${base}-${cell.database}` : base;
 }
 
-const databaseTitles: Readonly<Record<Exclude<DatabaseName, "sqlite">, string>> = { postgres: "PostgreSQL", mariadb: "MariaDB" };
+const databaseTitles: Readonly<Record<Exclude<DatabaseName, "sqlite">, string>> = { postgres: "PostgreSQL", mariadb: "MariaDB", postgis: "PostGIS" };

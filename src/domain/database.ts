@@ -4,13 +4,22 @@
  * runner (which container it starts).
  */
 
-/** Values of the `database:` matrix axis. MySQL cells run on MariaDB. */
-export type DatabaseName = "sqlite" | "postgres" | "mariadb";
+/**
+ * Values of the `database:` matrix axis. MySQL cells run on MariaDB (Debian
+ * ships no MySQL server; MariaDB speaks its protocol). PostGIS is PostgreSQL
+ * with the PostGIS extension installed (GeoDjango's `postgis` backend).
+ */
+export type DatabaseName = "sqlite" | "postgres" | "mariadb" | "postgis";
 
 /** The databases that need a service container. */
 export type ServiceName = Exclude<DatabaseName, "sqlite">;
 
-export const serviceNames: readonly ServiceName[] = ["postgres", "mariadb"];
+export const serviceNames: readonly ServiceName[] = ["postgres", "mariadb", "postgis"];
+
+/** The server a service runs, for what does not depend on extensions (protocol, client, arguments). */
+export function serviceEngine(name: ServiceName): "postgres" | "mariadb" {
+  return name === "postgis" ? "postgres" : name;
+}
 
 /** One database service a job starts before its tests, and stops after. */
 export interface ServiceSpec {
@@ -39,7 +48,7 @@ export function checkServiceArgs(name: ServiceName, args: readonly string[]): st
   if (args.length > 64) return "at most 64 server arguments";
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? "";
-    if (name === "postgres" && arg === "-c") {
+    if (serviceEngine(name) === "postgres" && arg === "-c") {
       const pair = args[i + 1];
       if (pair === undefined) return "`-c` must be followed by name=value";
       const problem = checkSetting(pair);
@@ -48,7 +57,7 @@ export function checkServiceArgs(name: ServiceName, args: readonly string[]): st
       continue;
     }
     const long = /^--(.*)$/.exec(arg);
-    if (!long) return `"${clip(arg)}" is not a server setting: write ${name === "postgres" ? "`-c name=value`" : "`--name=value`"}`;
+    if (!long) return `"${clip(arg)}" is not a server setting: write ${serviceEngine(name) === "postgres" ? "`-c name=value`" : "`--name=value`"}`;
     const body = long[1] ?? "";
     if (name === "mariadb" && !body.includes("=")) {
       if (!settingName.test(body)) return `"${clip(arg)}" is not a valid option name`;
@@ -77,7 +86,7 @@ function clip(text: string): string {
 export const serviceCredentials = { host: "127.0.0.1", user: "ponyci", password: "ponyci", name: "ponyci" } as const;
 
 /** The port each service listens on inside the pod. */
-export const servicePorts: Readonly<Record<ServiceName, number>> = { postgres: 5432, mariadb: 3306 };
+export const servicePorts: Readonly<Record<ServiceName, number>> = { postgres: 5432, mariadb: 3306, postgis: 5432 };
 
 /**
  * The standard variables the test container gets for a cell's database
@@ -90,10 +99,11 @@ export function databaseEnv(database: DatabaseName): Record<string, string> {
   const { host, user, password, name } = serviceCredentials;
   const port = String(servicePorts[database]);
   const common = { DB_HOST: host, DB_PORT: port, DB_NAME: name, DB_USER: user, DB_PASSWORD: password };
-  if (database === "postgres") {
+  if (serviceEngine(database) === "postgres") {
+    // dj-database-url reads the postgis:// scheme as GeoDjango's backend.
     return {
-      DATABASE_URL: `postgres://${user}:${password}@${host}:${port}/${name}`,
-      DB_ENGINE: "postgresql",
+      DATABASE_URL: `${database}://${user}:${password}@${host}:${port}/${name}`,
+      DB_ENGINE: database === "postgis" ? "postgis" : "postgresql",
       ...common,
       POSTGRES_HOST: host, POSTGRES_PORT: port, POSTGRES_DB: name, POSTGRES_USER: user, POSTGRES_PASSWORD: password,
       PGHOST: host, PGPORT: port, PGDATABASE: name, PGUSER: user, PGPASSWORD: password,

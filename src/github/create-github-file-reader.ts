@@ -10,7 +10,8 @@ const READ_TIMEOUT_MS = 30_000;
  * Reads planning files of a GitHub repository at a commit through the
  * contents API (a few small GETs, no clone): queued check runs appear before
  * any checkout has started. A 404 means "no such file", and so does a JSON
- * answer (a directory listing, or a submodule: not a file).
+ * answer (a directory listing, or a submodule: not a file), except for a
+ * path ending in `/`: that asks for the directory's file names, one per line.
  *
  * GitHub serves files of up to 100 MB, and every byte is the repository's
  * choice: the body is asked for raw and streamed, never buffered whole, and
@@ -29,7 +30,7 @@ export function createGitHubFileReader(octokitFor: OctokitFor): ReadRepoFiles {
           response = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
             owner,
             repo,
-            path,
+            path: path.replace(/\/+$/, ""),
             ref: request.sha,
             mediaType: { format: "raw" },
             // The body stays a stream (Octokit would read it whole into a string).
@@ -42,6 +43,8 @@ export function createGitHubFileReader(octokitFor: OctokitFor): ReadRepoFiles {
         const body = response.data as unknown as ReadableStream<Uint8Array> | null;
         const isJson = /\bjson\b/i.test(String(response.headers["content-type"] ?? ""));
         const declared = Number(response.headers["content-length"] ?? Number.NaN);
+        // A directory asked for as `dir/`: its listing (JSON), bounded like a file, as one file name per line.
+        if (path.endsWith("/")) return [path, isJson ? listFiles(await readAtMost(path, body)) : (await body?.cancel().catch(() => undefined), undefined)];
         if (isJson || declared > MAX_PLANNING_FILE_BYTES) {
           await body?.cancel().catch(() => undefined);
           if (isJson) return [path, undefined];
@@ -52,6 +55,20 @@ export function createGitHubFileReader(octokitFor: OctokitFor): ReadRepoFiles {
     );
     return new Map(entries);
   };
+}
+
+/** The names of the files in a contents API directory listing; undefined when it is not one. */
+function listFiles(json: string): string | undefined {
+  let entries: unknown;
+  try {
+    entries = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(entries)) return undefined;
+  return entries
+    .flatMap((entry: { type?: unknown; name?: unknown }) => (entry?.type === "file" && typeof entry.name === "string" && !entry.name.includes("\n") ? [entry.name] : []))
+    .join("\n");
 }
 
 /** The body as UTF-8 text, or a config error as soon as it passes the cap (the rest is never downloaded). */

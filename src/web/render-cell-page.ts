@@ -39,7 +39,7 @@ ${t.message ? html`<pre class="message">${t.message.slice(0, 4000)}</pre>` : ""}
 <p class="counts" id="counts">${c ? `${c.passed} passed · ${c.failed} failed · ${c.error} errors · ${c.skipped} skipped · ${c.total} in all` : "No results yet."}</p>
 <p class="muted">Attempt ${job.attempts}${job.startedAt && job.finishedAt ? ` · ${formatDuration(job.finishedAt - job.startedAt)}` : ""}${job.supersededBy ? ` · superseded by build #${job.supersededBy}` : ""}</p>
 ${actions}
-${job.error ? html`<p class="error">${job.error.message.slice(0, 4000)}${job.error.location ? html` (<code>${job.error.location.path}:${job.error.location.line}</code>)` : ""}</p>` : ""}
+${job.error ? html`<p class="error">${job.error.message.slice(0, 4000)}${job.error.location ? html` (<code>${job.error.location.path}:${job.error.location.line}</code>)` : ""}</p>${job.error.traceback ? html`<details open><summary>Details</summary><pre class="error-details">${job.error.traceback.slice(0, 20_000)}</pre></details>` : ""}` : ""}
 <h2>Failures</h2>
 <ul class="failures" id="failures">${view.failures.map(failure)}</ul>${view.failures.length === 0 ? html`<p class="muted" id="no-failures">None.</p>` : ""}
 <h2>Slowest tests</h2>

@@ -47,7 +47,7 @@ describe("the database axis", () => {
 
 describe("services: in .github/ponyci.yml", () => {
   it.each([
-    { yml: "services: [redis]", error: /line 1: unknown service "redis": Pony CI provides postgres and mariadb/ },
+    { yml: "services: [redis]", error: /line 1: unknown service "redis": Pony CI provides postgres, mariadb and postgis \(mysql runs on mariadb\)/ },
     { yml: "services: [postgres, postgresql]", error: /lists postgres twice/ },
     { yml: 'services: ["postgres:latest"]', error: /service version "latest" is not a major or major\.minor version/ },
     { yml: 'services:\n  - name: postgres\n    args: ["-c", "shared_preload_libraries=x; rm -rf /"]\n', error: /line 2: server arguments of postgres: the value of shared_preload_libraries may use only/ },
@@ -55,7 +55,7 @@ describe("services: in .github/ponyci.yml", () => {
     { yml: 'services:\n  - name: mariadb\n    args: ["--init-file=/x y"]\n', error: /the value of init-file may use only/ },
     { yml: 'services:\n  - name: mariadb\n    args: ["-e", "select 1"]\n', error: /"-e" is not a server setting: write `--name=value`/ },
     { yml: "services:\n  - name: postgres\n    image: evil/postgres\n", error: /a service takes `name`, `version` and `args`, not `image`/ },
-    { yml: "database: [oracle]", error: /database "oracle" is not known: use sqlite, postgres or mariadb/ },
+    { yml: "database: [oracle]", error: /database "oracle" is not known: use sqlite, postgres, mariadb or postgis/ },
     { yml: "db: [postgres]", error: /use `database:` for the database axis/ },
   ])("$yml is refused", ({ yml, error }) => {
     expect(() => parseRepoConfig(yml)).toThrow(error);
@@ -77,6 +77,9 @@ describe("tox database factors", () => {
     ["postgres", { kind: "database", database: "postgres" }],
     ["mysql", { kind: "database", database: "mariadb" }],
     ["mariadb", { kind: "database", database: "mariadb" }],
+    ["psycopg3", { kind: "database", database: "postgres" }],
+    ["psycopg2", { kind: "database", database: "postgres" }],
+    ["postgis", { kind: "database", database: "postgis" }],
     ["lint", { kind: "other" }],
   ])("%s", (factor, meaning) => {
     expect(parseToxFactor(factor)).toEqual(meaning);

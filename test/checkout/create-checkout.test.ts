@@ -146,9 +146,13 @@ describe("createCheckout with real git", () => {
       ["pyproject.toml", undefined],
       [".github", undefined],
     ]);
-    const atSecond = await checkout.readFiles({ url, sha: second }, ["tox.ini", "setup.cfg"]);
+    const atSecond = await checkout.readFiles({ url, sha: second }, ["tox.ini", "setup.cfg", ".github/", "nothing/", "tox.ini/"]);
     expect(atSecond.get("tox.ini")).toBe("[tox]\nenvlist = py313\n");
     expect(atSecond.get("setup.cfg")).toBe("[metadata]\nname = polls\n");
+    // A directory asked for as `dir/`: its files' names (not its subdirectories'), one per line.
+    expect(atSecond.get(".github/")).toBe("ponyci.yml");
+    expect(atSecond.get("nothing/")).toBeUndefined();
+    expect(atSecond.get("tox.ini/")).toBeUndefined();
   });
 
   it("resolves branches and tags in the remote", async () => {

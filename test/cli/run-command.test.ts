@@ -38,6 +38,33 @@ describe("ponyci run", () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it("keeps the database service when --python/--django narrow a matrix that came from `services:` alone (flags narrow, never drop)", async () => {
+    const repo = await createFixtureRepo("django-postgres");
+    // No matrix keys: the default matrix runs on PostgreSQL, and the flags pick one of its cells.
+    await repo.commit("services only", { ".github/ponyci.yml": "services:\n  - name: postgres\n    args: [\"-c\", \"max_connections=42\"]\n" });
+    const result = await ponyci(["run", repo.dir, "--python", "3.11", "--django", "5.2"]);
+    expect(result.stdout).toMatch(/Matrix \(flags\): Python 3\.11 · Django 5\.2 · PostgreSQL\n/);
+    expect(result.stdout).toMatch(/Service postgres \(ponyci\/postgres:15\) ready in \d+ ms/);
+    expect(result.stdout).toMatch(/Python 3\.11 · Django 5\.2 · PostgreSQL\s+success\s+4\s+0\s+0\s+0/);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("gives the tests the environment projects' CI gives: UTF-8 locale and file names, UTC, writable home and temp dir, CI=true, localhost", async () => {
+    const repo = await createFixtureRepo("django-encoding");
+    const result = await ponyci(["run", repo.dir, "--python", "3.11", "--django", "5.2"]);
+    expect(result.stdout).toMatch(/Python 3\.11 · Django 5\.2\s+success\s+4\s+0\s+0\s+0/);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("a failing command says which it was and what it printed (not just \"exited with code 1\")", async () => {
+    const repo = await createFixtureRepo("tox-missing-tool");
+    const result = await ponyci(["run", repo.dir, "--python", "3.11", "--django", "5.2"]);
+    expect(result.exitCode).toBe(1);
+    const failures = result.stdout.slice(result.stdout.indexOf("Failures:"));
+    expect(failures).toMatch(/Python 3\.11 · Django 5\.2: tox commands\[0\] `python -m coverage run manage\.py test` exited with code 1 \(no test failed\)\n {4}Its last line of output:\n {4}\/opt\/venv\/bin\/python: No module named coverage\n/);
+    expect(failures).not.toContain("post ran");
+  });
+
   it("says what is wrong with a broken repo config, with its line, and exits 2", async () => {
     const repo = await createFixtureRepo("django-pass");
     await repo.commit("broken config", { ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\ntimeout: soon\n' });

@@ -49,6 +49,15 @@ describe("the GitHub planning-file reader", () => {
     expect(github.violations()).toEqual([]);
   });
 
+  it("reads a directory asked for as `dir/` as its file names, one per line", async () => {
+    github.setFiles("pony", "big", { ".github/workflows/test.yml": "on: push\n", ".github/workflows/sub/x.yml": "", ".github/ponyci.yml": "" });
+    const files = await read(request, [".github/workflows/", ".github/nothing/", ".github/workflows"]);
+    expect(files.get(".github/workflows/")).toBe("test.yml");
+    expect(files.get(".github/nothing/")).toBeUndefined();
+    expect(files.get(".github/workflows")).toBeUndefined();
+    expect(github.violations()).toEqual([]);
+  });
+
   it.each([
     ["with a declared length", true, /^\.github\/ponyci\.yml is 104857600 bytes: Pony CI reads planning files of at most 256 KiB/],
     ["sent chunked, length unknown", false, /^\.github\/ponyci\.yml is over 262144 bytes: Pony CI reads planning files of at most 256 KiB/],

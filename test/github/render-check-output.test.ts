@@ -120,6 +120,14 @@ describe("renderCheckOutput: summary", () => {
     expect(output.annotations).toEqual([expect.objectContaining({ path: "mysite/settings.py", start_line: 7, title: "Could not start the test suite" })]);
   });
 
+  it("shows a failing command and its last output lines (issue 22: `coverage: not found`), fenced", () => {
+    const message = "tox commands[0] `coverage run -m pytest` exited with code 127 (no test failed)";
+    const traceback = `${message}\n\nIts last line of output:\nsh: 1: coverage: not found`;
+    const output = render([], { conclusion: "failure", error: { message, traceback }, exitCode: 127 });
+    expect(output.title).toBe(`Could not start: ${message}`);
+    expect(splitFences(output.summary).blocks).toEqual([traceback]);
+  });
+
   it("tells an infrastructure error apart from the project's failures, and annotates nothing", () => {
     const output = render([], { conclusion: "error", error: { message: "environment build failed: pip exited with 1", location: { path: "requirements.txt", line: 3 } } });
     expect(output.summary).toContain("**Infrastructure error.** The runner could not run this cell; this is not a problem in your code.");

@@ -28,6 +28,12 @@ describe("harness with a command plan", () => {
     expect(result.events.at(-1)).toMatchObject({ event: "end", exit_code: exit });
   });
 
+  it("names the first command that failed the run, after its own output and the harness's `failed` line", async () => {
+    const result = await run(plan({ main: [say("M1", 2), say("M2")], post: [say("Z", 5)] }));
+    expect(result.events.filter((e) => e.event === "command")).toEqual([{ event: "command", step: "commands[0]", command: [expect.stringMatching(/python/), "-c", 'import sys; print("M1"); sys.exit(2)'], exit_code: 2 }]);
+    expect(result.stderr).toMatch(/\[ponyci\] commands\[0\] failed: exit 2/);
+  });
+
   it("fills in the container's directories, sets the plan's env, runs in cwd, and still reports Django's tests", async () => {
     const result = await run(plan({
       pre: [{ argv: ["{envpython}", "-c", "import os; print('CWD', os.getcwd().endswith('/repo/notes_app'), os.environ['MODE'], os.environ['WHERE'].endswith('/repo/x'))"] }],

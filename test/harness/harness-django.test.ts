@@ -84,7 +84,7 @@ describe.each(DJANGO_VERSIONS)("harness with $label", ({ venv, requirement, majo
     const run = await runHarness({ project: "django-import-error", venvBin });
 
     expect(run.exitCode).toBe(1);
-    expect(run.events.map((event) => event.event)).toEqual(["start", "error", "end"]);
+    expect(run.events.map((event) => event.event)).toEqual(["start", "error", "command", "end"]);
     expect(run.events[1]).toMatchObject({
       message: "ModuleNotFoundError: No module named 'pollz'",
       path: "mysite/settings.py",

@@ -81,7 +81,7 @@ describe("harness with pytest", () => {
       files: { "conftest.py": "import os\n\nraise RuntimeError('conftest broke')\n" },
     });
 
-    expect(run.events.map((event) => event.event)).toEqual(["start", "error", "end"]);
+    expect(run.events.map((event) => event.event)).toEqual(["start", "error", "command", "end"]);
     expect(run.events[1]).toMatchObject({ message: "RuntimeError: conftest broke", path: "conftest.py", line: 3 });
     expect(run.exitCode).toBe(4);
   });
@@ -103,7 +103,7 @@ describe("harness with pytest", () => {
       },
     });
 
-    expect(run.events.map((event) => event.event)).toEqual(["start", "error", "end"]);
+    expect(run.events.map((event) => event.event)).toEqual(["start", "error", "command", "end"]);
     expect(run.events[1]).toMatchObject({
       message: "ModuleNotFoundError: No module named 'pollz'",
       path: "mysite/settings.py",
@@ -162,8 +162,10 @@ describe("harness process", () => {
 
     expect(run.exitCode).toBe(3);
     expect(run.stdout).toContain("hello");
-    expect(run.events.map((event) => event.event)).toEqual(["start", "end"]);
-    expect(run.events[1]).toMatchObject({ exit_code: 3, totals: { total: 0 } });
+    // The failing command is named (issue 22: the runner shows it with its last output lines).
+    expect(run.events.map((event) => event.event)).toEqual(["start", "command", "end"]);
+    expect(run.events[1]).toMatchObject({ step: "test command", command: ["/bin/sh", "-c", "echo hello; exit 3"], exit_code: 3 });
+    expect(run.events[2]).toMatchObject({ exit_code: 3, totals: { total: 0 } });
   });
 
   it("reports a malformed PONYCI_ONLY_TESTS as an error, then end", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { execa } from "execa";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { planMatrix } from "../../src/builds/plan-matrix.js";
 import { planJobSpec } from "../../src/builds/plan-job-spec.js";
@@ -17,9 +17,12 @@ import { containersOf, createTestRunner, jobId, runSpec } from "../support/test-
  */
 const runner = createTestRunner();
 
+/** A fixture's files as planning reads them (`dir/`: the names of the files in it, one per line). */
 const readFixture = (name: string) => (file: string) => {
   const full = path.join(FIXTURES, name, file);
-  return existsSync(full) ? readFileSync(full, "utf8") : undefined;
+  if (!existsSync(full)) return undefined;
+  if (file.endsWith("/")) return readdirSync(full, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name).join("\n");
+  return statSync(full).isFile() ? readFileSync(full, "utf8") : undefined;
 };
 
 /** Plan the fixture as the build service would, then run every cell of it at once. */
@@ -77,6 +80,33 @@ describe("database services", () => {
     const without = (file: string) => (file === ".github/ponyci.yml" ? withService(file)!.replace(/^services:[\s\S]*$/m, "") : withService(file));
     expect(withService(".github/ponyci.yml")).toMatch(/^services:/m);
     expect(() => planMatrix(without)).toThrow(message);
+  });
+
+  it("the users, passwords and databases a project's tox set_env names are accepted, on PostgreSQL (via localhost) and MySQL/MariaDB", async () => {
+    const { plan, runs } = await runPlanned("django-db-credentials");
+    expect(plan.cells.map(cellName)).toEqual(["Python 3.11 · Django 5.2 · PostgreSQL", "Python 3.11 · Django 5.2 · MariaDB"]);
+    for (const { run } of runs) expect(summary(run)).toEqual({ conclusion: "success", counts: expect.objectContaining({ passed: 3, total: 3 }), error: undefined, failed: [] });
+    expect(runs[0]!.run.logs.some((l) => /^Service postgres .* ready in \d+ ms on 127\.0\.0\.1 \(users project\)$/.test(l))).toBe(true);
+    expect(runs[1]!.run.logs.some((l) => /^Service mariadb .* ready in \d+ ms on 127\.0\.0\.1 \(users root\)$/.test(l))).toBe(true);
+  });
+
+  it("a tox postgis factor runs beside PostgreSQL with the PostGIS extension", async () => {
+    const { plan, runs } = await runPlanned("django-postgis-tox");
+    expect(plan.cells.map(cellName)).toEqual(["Python 3.11 · Django 5.2 · PostGIS"]);
+    expect(summary(runs[0]!.run)).toEqual({ conclusion: "success", counts: expect.objectContaining({ passed: 2, total: 2 }), error: undefined, failed: [] });
+    expect(runs[0]!.run.logs.some((l) => /^Service postgis \(ponyci\/postgis:15\) ready in \d+ ms/.test(l))).toBe(true);
+  });
+
+  it("zero config: the PostgreSQL service and credentials of the project's GitHub Actions workflow, reached as localhost", async () => {
+    const name = "django-workflow-postgres";
+    const plan = planMatrix(readFixture(name), { availablePython: ["3.11"] });
+    expect(plan.cells.map(cellName)).toEqual(["Python 3.11 · Django 4.2 · PostgreSQL", "Python 3.11 · Django 5.2 · PostgreSQL"]);
+    const repo = await createFixtureRepo(name);
+    const id = jobId(name);
+    const run = await runSpec(runner, { jobId: id, source: { url: repo.dir, sha: repo.sha }, ...planJobSpec(plan, plan.cells[1]!) });
+    expect(summary(run)).toEqual({ conclusion: "success", counts: expect.objectContaining({ passed: 2, total: 2 }), error: undefined, failed: [] });
+    expect(run.logs.some((l) => /^Service postgres .* ready in \d+ ms on 127\.0\.0\.1 \(users postgres\)$/.test(l))).toBe(true);
+    expect(await containersOf(id)).toEqual([]);
   });
 
   it("server arguments that stop the server fail the cell with the server's own message, and the service is removed", async () => {

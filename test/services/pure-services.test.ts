@@ -11,6 +11,7 @@ describe("cell names and keys", () => {
     [{ python: "3.11", django: "5.2", database: "sqlite" as const }, "Python 3.11 · Django 5.2", "py3.11-dj5.2"],
     [{ python: "3.11", django: "5.2", database: "postgres" as const }, "Python 3.11 · Django 5.2 · PostgreSQL", "py3.11-dj5.2-postgres"],
     [{ python: "3.13", django: "6.0", database: "mariadb" as const }, "Python 3.13 · Django 6.0 · MariaDB", "py3.13-dj6.0-mariadb"],
+    [{ python: "3.13", django: "5.2", database: "postgis" as const }, "Python 3.13 · Django 5.2 · PostGIS", "py3.13-dj5.2-postgis"],
   ])("%j", (cell, name, key) => {
     expect(cellName(cell)).toBe(name);
     expect(cellKey(cell)).toBe(key);
@@ -70,6 +71,8 @@ describe("service images", () => {
     ["auto", { name: "mariadb" as const, version: "11" }, ["ponyci/mariadb:11", "mariadb:11"]],
     ["{service}:{version}", { name: "postgres" as const }, ["postgres:16"]],
     ["ponyci/{service}:{version}", { name: "mariadb" as const }, ["ponyci/mariadb:10.11"]],
+    ["auto", { name: "postgis" as const }, ["ponyci/postgis:15", "postgis/postgis:16-3.4"]],
+    ["{service}:{version}", { name: "postgis" as const }, ["postgis/postgis:16-3.4"]],
     ["registry.example.com/{service}:{version}-alpine", { name: "postgres" as const, version: "14" }, ["registry.example.com/postgres:14-alpine"]],
   ])("%s %j", (template, service, candidates) => {
     expect(listServiceImageCandidates(template, service)).toEqual(candidates);

@@ -228,7 +228,14 @@ export async function startFakeGitHubServer(options: { port?: number; firstCheck
           },
         };
       case `GET ${CONTENTS}`: {
-        const file = files.get(`${params.owner}/${params.repo}`)?.[params.path ?? ""];
+        const tree = files.get(`${params.owner}/${params.repo}`) ?? {};
+        const file = tree[params.path ?? ""];
+        // A directory: GitHub's JSON listing of its entries (whatever media type was asked for).
+        const prefix = `${params.path ?? ""}/`;
+        const children = [...new Set(Object.keys(tree).filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length).split("/")[0] ?? ""))];
+        if (file === undefined && children.length > 0) {
+          return { status: 200, body: children.map((name) => ({ name, path: `${prefix}${name}`, type: `${prefix}${name}` in tree ? "file" : "dir" })) };
+        }
         if (file === undefined) return { status: 404, body: { message: "Not Found" } };
         const headers = { "content-type": "text/plain; charset=utf-8" };
         return typeof file === "string" ? { status: 200, body: file, headers } : { status: 200, stream: file, headers };

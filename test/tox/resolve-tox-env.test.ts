@@ -128,6 +128,8 @@ describe("pickToxEnv", () => {
     [{ python: "3.13", django: "5.2" }, { name: "py312-django51", exact: false }],
     [{ python: "3.11", django: "4.2" }, { name: "py310-django42", exact: false }],
     [{ python: "3.12", django: "4.0" }, { name: "py310-django42", exact: false }],
+    // A database the services give (a workflow's, `services:`): an env naming none is the cell's own.
+    [{ python: "3.10", django: "4.2", database: "postgres" as const }, { name: "py310-django42", exact: true }],
   ])("%j", (cell, picked) => {
     expect(pickToxEnv(envs, cell)).toEqual(picked);
   });

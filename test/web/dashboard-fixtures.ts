@@ -35,7 +35,9 @@ export function recordFinishedBuild(store: Store, build: Pick<NewBuild, "repo" |
       { id: `app.tests.Test.test_${HOSTILE}`, outcome: "failed", durationMs: 30, message: `AssertionError: ${HOSTILE}`, traceback: `Traceback ${HOSTILE}`, location: { path: "app/tests.py", line: 42 } },
     ]);
     store.appendLog(job.id, [`log of ${build.repo} line 1`, `printed ${HOSTILE}`]);
-    store.recordJobFinished({ jobId: job.id, conclusion: i === 0 ? "failure" : "success", counts: { passed: 1, failed: i === 0 ? 1 : 0, error: 0, skipped: 0, xfail: 0, xpass: 0, total: i === 0 ? 2 : 1 }, at: 5_000 });
+    // The failing cell's command failed too: its message and last output lines (issue 22 item 5), hostile as well.
+    const error = i === 0 ? { message: "tox commands[0] `coverage run` exited with code 127 (no test failed)", traceback: `tox commands[0] \`coverage run\` exited with code 127\n\nIts last line of output:\ncoverage: not found ${HOSTILE}` } : undefined;
+    store.recordJobFinished({ jobId: job.id, conclusion: i === 0 ? "failure" : "success", counts: { passed: 1, failed: i === 0 ? 1 : 0, error: 0, skipped: 0, xfail: 0, xpass: 0, total: i === 0 ? 2 : 1 }, at: 5_000, ...(error ? { error } : {}) });
   }
   return store.getBuild(record.id) as BuildRecord;
 }

@@ -58,6 +58,8 @@ describe("dashboard visibility and sign-in", () => {
     expect(cell.text).toContain("app/tests.py:42");
     expect(cell.text).toContain("log of octo/app line 1");
     expect(cell.text).toContain("AssertionError: &lt;script&gt;");
+    expect(cell.text).toContain("exited with code 127 (no test failed)");
+    expect(cell.text).toContain("coverage: not found &lt;script&gt;");
     expect(cell.text).not.toContain("<script>alert");
 
     const badge = await web.get(`/badge/octo/app.svg?branch=${encodeURIComponent(`feature/${HOSTILE}`)}`);

@@ -1,4 +1,5 @@
 import type { Conclusion, FinishedEvent, SourceLocation, TestCounts } from "../../../src/domain/events.js";
+import { visible } from "./create-output-tail.js";
 
 export interface ContainerOutcome {
   /** Exit code Docker reported; undefined when the container never finished. */
@@ -13,6 +14,8 @@ export interface ContainerOutcome {
 export interface HarnessOutcome {
   /** The harness wrote its `end` event. */
   ended: boolean;
+  /** The command that failed the run (the harness's `command` event) and the last lines it printed. */
+  failedCommand?: { step: string; command: string[]; exitCode: number; output: string[] };
   counts: TestCounts;
   crash?: { message: string; location?: SourceLocation; traceback?: string };
   /** No runner Pony CI reads ran: zero counts mean nothing. */
@@ -48,7 +51,13 @@ export function decideConclusion(container: ContainerOutcome, harness: HarnessOu
   if (exitCode !== 0) {
     // unittest counts an unexpected success as a failure of the run; pytest does not (unless strict).
     const why = harness.countsUnknown ? "its tests could not be read" : harness.counts.xpass > 0 ? `${harness.counts.xpass} unexpected success(es)` : "no test failed";
-    return { conclusion: "failure", error: { message: `The test command exited with code ${exitCode} (${why})` } };
+    const failed = harness.failedCommand;
+    if (!failed) return { conclusion: "failure", error: { message: `The test command exited with code ${exitCode} (${why})` } };
+    // The command and its last output lines say why (`coverage: not found`), bounded and made visible.
+    const command = visible(failed.command.join(" "), 300);
+    const message = `${failed.step === "test command" ? "The test command" : `tox ${failed.step}`} \`${command}\` exited with code ${failed.exitCode} (${why})`;
+    const output = failed.output.length > 0 ? `\n\nIts last ${failed.output.length === 1 ? "line" : `${failed.output.length} lines`} of output:\n${failed.output.join("\n")}` : "\n\nIt printed nothing.";
+    return { conclusion: "failure", error: { message, traceback: `${message}${output}` } };
   }
   if (harness.countsUnknown) {
     // A green that says nothing is worse than none: a command that passed without a

@@ -9,6 +9,7 @@ export type HarnessEvent =
   | { event: "start"; runner: string; command: string[]; python?: string; django?: string }
   | { event: "test"; test: TestResult }
   | { event: "error"; message: string; traceback?: string; location?: SourceLocation }
+  | { event: "command"; step: string; command: string[]; exitCode: number }
   | { event: "end"; exitCode: number; durationMs: number; totals?: TestCounts }
   /** A test runner the harness reads ran (Django's, unittest, pytest): its tests are readable, even when none ran. */
   | { event: "run"; framework: string };
@@ -53,6 +54,11 @@ export function parseHarnessEvent(line: string): HarnessEvent | undefined {
       return { event: "error", message: text(raw.message) ?? "the test suite crashed", traceback: text(raw.traceback), location: location(raw) };
     case "run":
       return { event: "run", framework: (text(raw.framework) ?? "unknown").slice(0, 40) };
+    case "command": {
+      const step = text(raw.step);
+      if (!step || step.length > 60 || !Array.isArray(raw.command) || !Number.isInteger(raw.exit_code)) return undefined;
+      return { event: "command", step, command: raw.command.slice(0, 100).map((arg) => String(arg).slice(0, 1000)), exitCode: raw.exit_code as number };
+    }
     case "end":
       return { event: "end", exitCode: Number.isInteger(raw.exit_code) ? (raw.exit_code as number) : -1, durationMs: seconds(raw.duration), totals: totals(raw.totals) };
     default:

@@ -25,6 +25,9 @@ import { CONTAINER_OWNER } from "../docker/labels.js";
 import type { FileHandle } from "node:fs/promises";
 import { databaseEnv, type ServiceName } from "../../../src/domain/database.js";
 import { resolveServiceImage } from "../services/resolve-service-image.js";
+import { ciEnvironment } from "../../../src/domain/ci-environment.js";
+import { createOutputTail } from "./create-output-tail.js";
+import { databaseLogins } from "../../../src/domain/database-logins.js";
 import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
 
 /** A repository at an exact commit, as the checkout port takes it. */
@@ -158,17 +161,21 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     if (!service) return undefined;
     if (more.length > 0) throw new InfrastructureError(`a job runs one database service, this one asks for ${spec.services?.length}`);
     const image = await resolveServiceImage(options.docker, options.services?.image ?? "auto", service);
+    // The users and databases the project's own settings name (config env, tox set_env over it), as the tests will see them.
+    const projectEnv = { ...spec.env, ...spec.commands?.env };
+    const logins = databaseLogins(service.name, projectEnv, { ...databaseEnv(service.name), ...projectEnv });
     const running = await startService(options.docker, {
       jobId: spec.jobId,
       service,
       image,
+      logins,
       scratchDir: path.join(jobDir, "service"),
       limits: { memoryBytes: 1024 ** 3, nanoCpus: options.limits.nanoCpus, pidsLimit: 512, ...options.services?.limits },
       readyTimeoutMs: options.services?.readyTimeoutMs,
       signal,
     });
     started(running);
-    onLog(`Service ${service.name} (${image}) ready in ${running.readyMs} ms on 127.0.0.1`);
+    onLog(`Service ${service.name} (${image}) ready in ${running.readyMs} ms on 127.0.0.1${logins.length > 0 ? ` (users ${[...new Set(logins.map((l) => l.user))].join(", ")})` : ""}`);
     return running.networkMode;
   }
 
@@ -288,6 +295,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       let crash: { message: string; location?: SourceLocation; traceback?: string } | undefined;
       /** A runner the harness reads ran (even with no tests): the counts are known. */
       let testsRead = false;
+      let failedCommand: { step: string; command: string[]; exitCode: number } | undefined;
+      const outputTail = createOutputTail();
       const events = tailFile(eventsFile, (line) => {
         const event = parseHarnessEvent(line);
         if (!event) return;
@@ -301,6 +310,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
           emit({ type: "test", test: event.test });
         } else if (event.event === "error") {
           crash = { message: event.message, location: event.location, traceback: event.traceback };
+        } else if (event.event === "command") {
+          failedCommand ??= { step: event.step, command: event.command, exitCode: event.exitCode };
         } else if (event.event === "end") {
           ended = true;
           testDurationMs = event.durationMs;
@@ -314,8 +325,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       // One output budget for both streams.
       const budget = { left: options.limits.logLimitBytes };
       const splitters = {
-        stdout: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stdout", line }), budget }),
-        stderr: createLineSplitter({ onLine: (line) => emit({ type: "log", stream: "stderr", line }), budget }),
+        stdout: createLineSplitter({ onLine: (line) => (outputTail.push(line), emit({ type: "log", stream: "stdout", line })), budget }),
+        stderr: createLineSplitter({ onLine: (line) => (outputTail.push(line), emit({ type: "log", stream: "stderr", line })), budget }),
       };
       // What is left of the cell's deadline (at least a second, so the container starts and is timed out by Docker's clock).
       const remainingSec = Math.max(1, Math.ceil((deadlineAt - now()) / 1000));
@@ -379,7 +390,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       if (harnessTotals && harnessTotals.total > counts.total) Object.assign(counts, harnessTotals);
       const verdict = decideConclusion(
         { ...outcome, timeoutSec, memoryBytes: options.limits.memoryBytes },
-        { ended, counts, crash, countsUnknown },
+        { ended, counts, crash, countsUnknown, failedCommand: failedCommand && { ...failedCommand, output: outputTail.linesOf(failedCommand.step) } },
       );
       if (spec.ignoreOutcome && (verdict.conclusion === "failure" || verdict.conclusion === "timed_out")) {
         outcomeNotes.push(`The cell ${verdict.conclusion === "failure" ? "failed" : "timed out"}, but its tox env sets ignore_outcome: reported as neutral`);
@@ -441,7 +452,7 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
   // The database's standard variables first: the repository's `env:` may override them.
   const service = spec.services?.[0];
   const database = service?.name ?? (spec.cell.database === "sqlite" ? "sqlite" : undefined);
-  const env: Record<string, string> = { ...(database ? databaseEnv(database) : {}), ...spec.env };
+  const env: Record<string, string> = { ...ciEnvironment, ...(database ? databaseEnv(database) : {}), ...spec.env };
   if (service) env.PONYCI_DATABASE = service.name;
   Object.assign(env, {
     HOME: "/tmp",

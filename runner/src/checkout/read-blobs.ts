@@ -14,8 +14,10 @@ export interface ReadBlobsOptions {
 
 /**
  * Reads files at a commit with one `git cat-file --batch` (plain git: simple-git
- * cannot feed stdin nor return bytes). Missing paths, directories, submodules and
- * names git cannot be asked about (holding a newline) map to `undefined`.
+ * cannot feed stdin nor return bytes). A path ending in `/` reads a directory
+ * as the names of its files, one per line. Missing paths, directories asked
+ * for as files, submodules and names git cannot be asked about (holding a
+ * newline) map to `undefined`.
  */
 export async function readBlobs(options: ReadBlobsOptions): Promise<Map<string, string | undefined>> {
   const result = new Map<string, string | undefined>();
@@ -33,7 +35,28 @@ export async function readBlobs(options: ReadBlobsOptions): Promise<Map<string, 
   const answers = parseCatFileBatch(Buffer.from(stdout), asked.length);
   asked.forEach((path, i) => {
     const answer = answers[i];
-    result.set(path, answer?.type === "blob" ? answer.content.toString("utf8") : undefined);
+    if (answer?.type === "blob" && !path.endsWith("/")) result.set(path, answer.content.toString("utf8"));
+    else if (answer?.type === "tree" && path.endsWith("/")) result.set(path, listTreeFiles(answer.content, options.sha.length === 64 ? 32 : 20).join("\n"));
   });
   return result;
+}
+
+/**
+ * The names of the regular files in a raw git tree object (entries
+ * `<mode> <name>\0<object id>`), for a directory asked for as `dir/`.
+ * Names holding a newline are left out (the listing is one name per line).
+ */
+function listTreeFiles(tree: Buffer, idBytes: number): string[] {
+  const names: string[] = [];
+  let at = 0;
+  while (at < tree.length) {
+    const space = tree.indexOf(0x20, at);
+    const nul = tree.indexOf(0, space + 1);
+    if (space < 0 || nul < 0) break;
+    const mode = tree.subarray(at, space).toString("latin1");
+    const name = tree.subarray(space + 1, nul).toString("utf8");
+    if ((mode === "100644" || mode === "100755") && !name.includes("\n")) names.push(name);
+    at = nul + 1 + idBytes;
+  }
+  return names;
 }

@@ -66,8 +66,9 @@ export async function runTestContainer(docker: Docker, spec: TestContainerSpec, 
       AttachStdout: true,
       AttachStderr: true,
       OpenStdin: false,
-      // Joining a service's namespace needs networking enabled; that namespace has only loopback.
-      NetworkDisabled: spec.networkMode === undefined,
+      // No NetworkDisabled: `NetworkMode: none` already gives a namespace with only loopback, and with
+      // networking disabled Docker leaves /etc/hosts empty, so `localhost` did not resolve
+      // (django-model-utils' default HOST). A service's namespace (`container:<id>`) has only loopback too.
       Labels: { [LABEL_MANAGED]: "1", [LABEL_JOB]: spec.jobId, [LABEL_OWNER]: CONTAINER_OWNER },
       HostConfig: {
         NetworkMode: spec.networkMode ?? "none",

@@ -1,3 +1,5 @@
+import type { ServiceName } from "../../../src/domain/database.js";
+
 /** What a cell needs installed: the runner asks for it before starting tests. */
 export interface EnvironmentRequest {
   /** "3.11": must match the base image's Python. */
@@ -17,7 +19,7 @@ export interface EnvironmentRequest {
   /** What the planner's detection skipped, passed back in `Environment.notes`. */
   notes?: string[];
   /** The cell's database service: its driver is added unless the requirements name one (runner/src/services/add-database-driver.ts). */
-  database?: "postgres" | "mariadb";
+  database?: ServiceName;
   /**
    * Which repository this is for (its clone URL, say): wheels built from
    * source distributions for it are cached under this scope only, never in

@@ -4,6 +4,7 @@ import type { ServiceName } from "../../../src/domain/database.js";
 export const databaseDrivers: Readonly<Record<ServiceName, readonly string[]>> = {
   postgres: ["psycopg", "psycopg-binary", "psycopg2", "psycopg2-binary", "psycopg-c"],
   mariadb: ["mysqlclient", "pymysql", "mysql-connector-python"],
+  postgis: ["psycopg", "psycopg-binary", "psycopg2", "psycopg2-binary", "psycopg-c"],
 };
 
 /**
@@ -13,7 +14,7 @@ export const databaseDrivers: Readonly<Record<ServiceName, readonly string[]>> =
  * no Linux wheels; the harness's sitecustomize makes PyMySQL importable as
  * MySQLdb when mysqlclient is absent).
  */
-export const defaultDrivers: Readonly<Record<ServiceName, string>> = { postgres: "psycopg[binary]", mariadb: "PyMySQL" };
+export const defaultDrivers: Readonly<Record<ServiceName, string>> = { postgres: "psycopg[binary]", mariadb: "PyMySQL", postgis: "psycopg[binary]" };
 
 /**
  * `requirements` plus the default driver for `database`, unless one of them

@@ -1,12 +1,13 @@
 import type Docker from "dockerode";
 import type { ServiceSpec } from "../../../src/domain/database.js";
 import { describeError } from "../../../src/domain/errors.js";
-import { localServiceVersions, officialServiceVersions } from "./service-profile.js";
+import { localServiceVersions, officialServiceImages, officialServiceVersions } from "./service-profile.js";
 import { serviceError } from "./service-error.js";
 
 /** The image candidates for a service from a PONYCI_SERVICE_IMAGE template, in order of preference. Pure. */
 export function listServiceImageCandidates(template: string, service: Pick<ServiceSpec, "name" | "version">): string[] {
-  const fill = (t: string, version: string) => t.replaceAll("{service}", service.name).replaceAll("{version}", version);
+  // {service} of a registry's template is the official image's name (postgis → postgis/postgis).
+  const fill = (t: string, version: string) => t.replaceAll("{service}", t.startsWith("ponyci/") ? service.name : officialServiceImages[service.name]).replaceAll("{version}", version);
   if (template !== "auto") {
     const version = service.version ?? (template.startsWith("ponyci/") ? localServiceVersions : officialServiceVersions)[service.name];
     return [fill(template, version)];
@@ -14,7 +15,7 @@ export function listServiceImageCandidates(template: string, service: Pick<Servi
   // auto: the image built here (runner/images/build-service-images.sh), else the official one.
   return [
     `ponyci/${service.name}:${service.version ?? localServiceVersions[service.name]}`,
-    `${service.name}:${service.version ?? officialServiceVersions[service.name]}`,
+    `${officialServiceImages[service.name]}:${service.version ?? officialServiceVersions[service.name]}`,
   ];
 }
 

@@ -4,6 +4,8 @@ import path from "node:path";
 import { checkServiceArgs, type ServiceSpec } from "../../../src/domain/database.js";
 import { describeError } from "../../../src/domain/errors.js";
 import { CONTAINER_OWNER, LABEL_JOB, LABEL_MANAGED, LABEL_OWNER, LABEL_SERVICE } from "../docker/labels.js";
+import type { DatabaseLogin } from "../../../src/domain/database-logins.js";
+import { loginCommands } from "./login-commands.js";
 import { serviceProfile } from "./service-profile.js";
 import { isClassified, serviceError } from "./service-error.js";
 
@@ -22,6 +24,8 @@ export interface StartServiceOptions {
   limits: ServiceLimits;
   /** Where files the service mounts are written (inside the job directory). */
   scratchDir: string;
+  /** Users and databases the cell's environment names (databaseLogins): created once the server is ready. */
+  logins?: DatabaseLogin[];
   /** Readiness deadline; default 60 s (a loaded 2-core host; a warm start takes well under 1 s). */
   readyTimeoutMs?: number;
   signal?: AbortSignal;
@@ -129,6 +133,10 @@ export async function startService(docker: Docker, options: StartServiceOptions)
     output.on("error", () => undefined);
     await container.start();
     await waitUntilReady(container, profile.readiness, options, nextCue);
+    for (const login of loginCommands(service.name, options.logins ?? [])) {
+      if ((await execSucceeds(container, login.cmd, login.env)) || login.tolerant) continue;
+      throw serviceError("infrastructure", `The ${service.name} service could not create the users the cell's environment names (${(options.logins ?? []).map((l) => l.user).join(", ")})`);
+    }
     return { id: container.id, networkMode: `container:${container.id}`, readyMs: Date.now() - t0, stop };
   } catch (error) {
     await stop();
@@ -170,8 +178,8 @@ async function waitUntilReady(container: Docker.Container, readiness: string[], 
 }
 
 /** Run a command in the container; true when it exits 0. */
-async function execSucceeds(container: Docker.Container, cmd: string[]): Promise<boolean> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+async function execSucceeds(container: Docker.Container, cmd: string[], env: string[] = []): Promise<boolean> {
+  const exec = await container.exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   await new Promise<void>((resolve) => {
     stream.on("end", resolve);
@@ -179,7 +187,7 @@ async function execSucceeds(container: Docker.Container, cmd: string[]): Promise
     stream.on("error", () => resolve());
     stream.resume();
   });
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 200; i++) {
     const info = await exec.inspect();
     if (!info.Running) return info.ExitCode === 0;
     await sleep(10);

@@ -230,7 +230,7 @@ class Reader {
   private readDatabase(node: Node): DatabaseName {
     const text = isScalar(node) && typeof node.value === "string" ? node.value.trim() : undefined;
     const database = text === undefined ? undefined : parseDatabaseName(text);
-    if (database === undefined) this.fail(node, `database "${text ?? this.sourceOf(node as Scalar)}" is not known: use sqlite, postgres or mariadb`);
+    if (database === undefined) this.fail(node, `database "${text ?? this.sourceOf(node as Scalar)}" is not known: use sqlite, postgres, mariadb or postgis (mysql runs on mariadb)`);
     return database;
   }
 
@@ -276,7 +276,7 @@ class Reader {
       }
       const database = parseDatabaseName(nameText);
       if (database === undefined || database === "sqlite") {
-        this.fail(item, `unknown service "${nameText}": Pony CI provides ${serviceNames.join(" and ")} (mysql runs on mariadb)`);
+        this.fail(item, `unknown service "${nameText}": Pony CI provides ${serviceNames.slice(0, -1).join(", ")} and ${serviceNames.at(-1)} (mysql runs on mariadb)`);
       }
       const name: ServiceName = database;
       if (version !== undefined && !/^\d{1,2}(\.\d{1,2})?$/.test(version)) {

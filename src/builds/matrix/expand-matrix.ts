@@ -91,7 +91,7 @@ export function expandMatrix(spec: MatrixSpec, options: ExpandMatrixOptions = {}
     if (databaseText !== undefined && database === undefined) {
       throw new RepoConfigError({
         file, line: addedBy === undefined ? lines.database : lines.include?.[addedBy],
-        message: `${file}: database "${databaseText}" is not known: use sqlite, postgres or mariadb`,
+        message: `${file}: database "${databaseText}" is not known: use sqlite, postgres, mariadb or postgis (mysql runs on mariadb)`,
       });
     }
     const cell: Cell = database === undefined ? { python, django } : { python, django, database };

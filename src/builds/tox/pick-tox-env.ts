@@ -16,7 +16,9 @@ export interface PickedToxEnv {
  */
 export function pickToxEnv(envs: readonly ToxEnvCell[], cell: Pick<Cell, "python" | "django" | "database">): PickedToxEnv | undefined {
   const candidates = envs.filter((env): env is ToxEnvCell & { cell: Cell } => env.cell !== undefined);
-  const exact = candidates.find((env) => cellKey(env.cell) === cellKey(cell));
+  // An env naming no database is the cell's own for any database its services give (a workflow's or `services:`).
+  const exact = candidates.find((env) => cellKey(env.cell) === cellKey(cell))
+    ?? candidates.find((env) => env.cell.database === undefined && env.cell.python === cell.python && env.cell.django === cell.django);
   if (exact) return { name: exact.name, exact: true };
   let best: { name: string; score: number[] } | undefined;
   for (const [index, env] of candidates.entries()) {

@@ -1,0 +1,1 @@
+entrypoint-postgres.sh
