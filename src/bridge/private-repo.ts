@@ -1,3 +1,4 @@
+import type { NotifyConfig } from "../notify/notify-config.js";
 import type { Visibility } from "../store/build-rows.js";
 
 /**
@@ -17,6 +18,8 @@ export interface PrivateRepo {
   visibility: Visibility;
   /** GitHub repositories ("owner/repo") this project is rebuilt after, against their new commit. */
   after: string[];
+  /** `notify:`: who hears about this repository's failed and recovered builds (src/notify). */
+  notify?: NotifyConfig;
   /** Line of the entry in the file, for messages. */
   line?: number;
 }

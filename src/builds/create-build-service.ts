@@ -186,7 +186,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     // are check runs' external_id, which outlive a reinstalled server.
     const salt = randomBytes(3).toString("hex");
     jobs = jobs.map((job, i) => ({ ...job, id: `${build.id}-${i + 1}-${salt}` }));
-    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests }, jobs });
+    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests, ...(plan.config.notify ? { notify: plan.config.notify } : {}) }, jobs });
     if (!recorded) return;
     notify.planned(recorded.build, recorded.jobs, plan.notes);
     for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id });

@@ -21,6 +21,9 @@ import { createMetrics } from "../metrics/create-metrics.js";
 import { createMetricsListener } from "../metrics/create-metrics-listener.js";
 import { meterGitHubSend } from "../metrics/meter-github-send.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { createNotifier, type Notifier } from "../notify/create-notifier.js";
+import { createNotificationSender } from "../notify/create-notification-sender.js";
+import type { BuildRequest } from "../builds/build-request.js";
 
 export interface RunningServer {
   ponyci: PonyCi;
@@ -56,6 +59,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (!probot) throw new Error("the GitHub App is not loaded yet");
     return probot.auth(installationId);
   };
+  let notifier: Notifier | undefined;
   const ponyci = createPonyCi({
     settings,
     log,
@@ -64,6 +68,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     runner: options.runner,
     progressIntervalMs: options.progressIntervalMs,
     metrics,
+    notifySend: createNotificationSender({ ...settings.notify, log }),
     send: meterGitHubSend((write, context) => createCheckRunSender({ octokitFor, store: ponyci.store, log })(write, context), metrics),
     readGitHubFiles: createGitHubFileReader(octokitFor),
     tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
@@ -72,6 +77,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (privateRepos.some((repo) => repo.after.length > 0)) {
         listeners.push(createDownstreamTrigger({ projects: privateRepos, builds: { submit: (request) => parts.builds().submit(request) }, store: parts.store, checkout: parts.runner.checkout, log }));
       }
+      notifier = createNotifier({
+        store: parts.store,
+        outbox: parts.notifications,
+        publicUrl: settings.publicUrl,
+        privateRepos,
+        allowedHosts: settings.notify.allowedHosts,
+        authorOf: settings.notify.authors ? async (build) => (await parts.runner.checkout.readCommit({ url: (build.trigger.request as BuildRequest).repo.cloneUrl, sha: build.sha })).authorEmail : undefined,
+        log,
+      });
+      listeners.push(notifier);
       return [...listeners, dashboard.hub, createMetricsListener(metrics), ...(options.extraListeners?.(parts) ?? [])];
     },
   });
@@ -126,6 +141,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
   }
   await ponyci.start();
+  // Builds that ended just before a crash, their news not yet queued.
+  notifier?.sweep().catch((error: unknown) => log.error({ err: error }, "notify: could not look for builds left undecided"));
   const http = await server.start();
   guardRequests(http, { webhookPath: "/api/github/webhooks" });
   const address = http.address();

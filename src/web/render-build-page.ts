@@ -6,6 +6,7 @@ import { html } from "./html.js";
 import { renderLayout } from "./render-layout.js";
 import type { Viewer } from "./viewer.js";
 import type { TestResult } from "../domain/events.js";
+import type { Delivery } from "../notify/list-deliveries.js";
 
 export { escapeHtml } from "./html.js";
 
@@ -18,6 +19,8 @@ export interface BuildPageView {
   now: number;
   viewer: Viewer;
   csrf: string;
+  /** Its notifications (email, chat, webhooks, forge statuses) and how their delivery went. */
+  deliveries?: Delivery[];
 }
 
 /**
@@ -53,8 +56,18 @@ ${jobs.length > 0 ? grid : html`<p class="muted">No cells${build.planState === "
 <ul class="cells">${jobs.map((job) => {
     const failures = view.failures.get(job.id) ?? [];
     return html`<li><a href="/builds/${build.id}/jobs/${job.id}" data-job-state="${job.id}" data-name="${cellName(job.cell)}">${cellName(job.cell)}: ${tileState(job)}</a>${job.error ? html` — <span class="error">${job.error.message.slice(0, 500)}</span>` : ""}${failures.length > 0 ? html`<ul>${failures.slice(0, 5).map((t) => html`<li><code>${t.id}</code>${t.location ? html` at <code>${t.location.path}:${t.location.line}</code>` : ""}</li>`)}${failures.length > 5 ? html`<li class="muted">and ${failures.length - 5} more</li>` : ""}</ul>` : ""}</li>`;
-  })}</ul>`;
+  })}</ul>
+${view.deliveries && view.deliveries.length > 0 ? renderDeliveries(view.deliveries) : ""}`;
   return renderLayout({ title: `Build #${build.id} · ${build.repo}`, viewer: view.viewer, csrf: view.csrf, body, live: true });
+}
+
+/** Where the build's news went: a failed delivery says why, so the operator can fix the address or the server. */
+function renderDeliveries(deliveries: Delivery[]) {
+  const label = (d: Delivery) => (d.state === "sent" ? (d.refused ? "sent, some refused" : "sent") : d.state === "failed" ? "failed" : d.state === "superseded" ? "dropped" : d.attempts > 0 ? "retrying" : "pending");
+  return html`<h2>Notifications</h2>
+<table class="deliveries"><thead><tr><th>channel</th><th>to</th><th>delivery</th><th>tries</th><th>last error</th></tr></thead><tbody>
+${deliveries.map((d) => html`<tr data-delivery="${d.channel}" data-state="${d.state}"><td>${d.channel}</td><td>${d.target}</td><td class="${d.state === "failed" ? "error" : ""}">${label(d)}</td><td>${d.attempts}</td><td>${d.refused ? `refused: ${d.refused.join(", ")}` : ""}${d.state === "sent" ? "" : (d.lastError ?? "")}</td></tr>`)}
+</tbody></table>`;
 }
 
 function compareVersions(a: string, b: string): number {
