@@ -34,6 +34,7 @@ export interface NotifierOptions {
 }
 
 export interface Notifier extends BuildListener {
+  finished(event: CellFinished): void;
   /**
    * Decides for builds that finished within `withinMs` (default a day) and
    * have no notification recorded: what a crash between a build's end and the
@@ -197,10 +198,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
     },
     async sweep(withinMs = 24 * 3_600_000) {
       const since = now() - withinMs;
-      for (const build of store.listBuilds({ limit: 500 })) {
-        if (build.createdAt < since) break;
-        if (build.status.state === "finished") await decide(build.id);
-      }
+      const recent = store.listBuilds({ limit: 500 }).filter((build) => build.createdAt >= since && build.status.state === "finished");
+      // Oldest first: news in the order it happened.
+      for (const build of recent.reverse()) await decide(build.id);
     },
   };
 }

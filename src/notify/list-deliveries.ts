@@ -28,7 +28,7 @@ export function listDeliveries(store: StoreCore, buildId: number): Delivery[] {
         target,
         state: record.state,
         attempts: record.attempts,
-        ...(record.lastError ? { lastError: record.lastError } : {}),
+        ...(record.lastError && record.state !== "sent" ? { lastError: record.lastError } : {}),
         ...(refused && refused.length > 0 ? { refused } : {}),
       };
     });
