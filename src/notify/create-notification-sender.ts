@@ -19,8 +19,6 @@ export interface NotificationSenderOptions {
   perRepoPerHour?: number;
   /** Connection, greeting and HTTP deadlines. Default 10 s (SMTP socket inactivity: 3×). */
   timeoutMs?: number;
-  /** Sends forge commit statuses (src/forge); without it they are rejected. */
-  sendForgeStatus?: (write: Extract<NotificationWrite, { channel: "forge-status" }>) => Promise<SendResult>;
   log?: Logger;
   now?: () => number;
 }
@@ -101,10 +99,8 @@ export function createNotificationSender(options: NotificationSenderOptions): Se
   return async (write) => {
     const w = write.payload as NotificationWrite;
     const bucket = `${w.repo} ${w.channel}`;
-    if (w.channel !== "forge-status") {
-      const wait = waitFor(bucket);
-      if (wait !== undefined) return { status: "retry", reason: `rate limit: ${limit} messages per hour for ${w.repo}`, retryAfterMs: wait };
-    }
+    const wait = waitFor(bucket);
+    if (wait !== undefined) return { status: "retry", reason: `rate limit: ${limit} messages per hour for ${w.repo}`, retryAfterMs: wait };
     let result: SendResult;
     switch (w.channel) {
       case "email":
@@ -120,9 +116,6 @@ export function createNotificationSender(options: NotificationSenderOptions): Se
       case "mattermost":
         result = await post(w.url, JSON.stringify({ text: w.text }), {});
         break;
-      case "forge-status":
-        if (!options.sendForgeStatus) return { status: "rejected", reason: "no forge client configured" };
-        return options.sendForgeStatus(w);
       default:
         return { status: "rejected", reason: `unknown notification channel ${String((w as { channel?: unknown }).channel)}` };
     }

@@ -7,8 +7,7 @@
 export type NotificationWrite =
   | { channel: "email"; repo: string; to: string[]; subject: string; text: string; html: string; messageId: string }
   | { channel: "webhook"; repo: string; url: string; body: string; deliveryId: string }
-  | { channel: "slack" | "mattermost"; repo: string; url: string; text: string }
-  | { channel: "forge-status"; repo: string; forge: string; url: string; body: Record<string, unknown> };
+  | { channel: "slack" | "mattermost"; repo: string; url: string; text: string };
 
 export const NOTIFY_KEY_PREFIX = "notify:";
 

@@ -8,6 +8,7 @@ import type { JobQueue } from "../queue/job-queue.js";
 import { createOutbox } from "../outbox/create-outbox.js";
 import type { Outbox, SendWrite } from "../outbox/outbox.js";
 import { NOTIFY_KEY_PREFIX } from "../notify/notification-write.js";
+import { FORGE_KEY_PREFIX } from "../forge/forge-status-write.js";
 import { createBuildService, type BuildService, type CellJobPayload, type ReadRepoFiles } from "../builds/create-build-service.js";
 import { createJobProcessor } from "../builds/create-job-processor.js";
 import { fanOut, type BuildListener } from "../builds/build-listener.js";
@@ -32,12 +33,14 @@ export interface PonyCiOptions {
   send?: SendWrite;
   /** Sends notifications (email, chat, webhooks, forge statuses): the `notify:` lane's outbox send. */
   notifySend?: SendWrite;
+  /** Sets commit statuses on private repositories' forges (Gitea, Forgejo, GitLab): the `forge:` lane's send. */
+  forgeSend?: SendWrite;
   /** Reads planning files for GitHub builds (contents API); bridge/CLI builds read the git mirror. */
   readGitHubFiles?: ReadRepoFiles;
   /** Installation token for cloning a GitHub repository over https. */
   tokenFor?: (build: BuildRecord, request: BuildRequest) => Promise<string | undefined>;
   /** Reporters and triggers (check runs, downstream builds, dashboards). */
-  listeners?: (parts: { outbox: Outbox; notifications: Outbox; builds: () => BuildService; store: Store; runner: LocalRunner }) => BuildListener[];
+  listeners?: (parts: { outbox: Outbox; notifications: Outbox; forges: Outbox; builds: () => BuildService; store: Store; runner: LocalRunner }) => BuildListener[];
   /** Tests use a smaller lease and faster retries. */
   queueOptions?: { leaseMs?: number; maxAttempts?: number; backoff?: (attempt: number) => number };
   outboxBackoff?: (attempt: number) => number;
@@ -57,6 +60,8 @@ export interface PonyCi {
   outbox: Outbox;
   /** The notifications' outbox (keys `notify:…`): its own dispatcher, so a mail server that hangs never delays GitHub. */
   notifications: Outbox;
+  /** The forges' outbox (keys `forge:…`): commit statuses on Gitea, Forgejo, GitLab. */
+  forges: Outbox;
   builds: BuildService;
   runner: LocalRunner;
   /** With Redis (PONYCI_REDIS_URL): runners, what they run, queue waits (for /metrics). */
@@ -97,7 +102,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     log,
     clock: options.clock,
     backoff: options.outboxBackoff,
-    lane: { except: [NOTIFY_KEY_PREFIX] },
+    lane: { except: [NOTIFY_KEY_PREFIX, FORGE_KEY_PREFIX] },
   });
   const notifications = createOutbox({
     store,
@@ -108,9 +113,17 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     maxAttempts: 12,
     lane: { only: NOTIFY_KEY_PREFIX },
   });
+  const forges = createOutbox({
+    store,
+    send: options.forgeSend ?? (async () => ({ status: "rejected", reason: "no forge is configured on this server" })),
+    log,
+    clock: options.clock,
+    backoff: options.outboxBackoff,
+    lane: { only: FORGE_KEY_PREFIX },
+  });
   // Listeners may submit builds (downstream triggers): they reach the service once it exists.
   const late: { builds?: BuildService } = {};
-  const listeners = options.listeners?.({ outbox, notifications, builds: () => late.builds as BuildService, store, runner }) ?? [];
+  const listeners = options.listeners?.({ outbox, notifications, forges, builds: () => late.builds as BuildService, store, runner }) ?? [];
   // Caches stay within PONYCI_DISK_BUDGET: collected periodically and soon after a cell finished.
   const gc = createGarbageCollector({ docker: runner.docker, store, dataDir: settings.dataDir, budgetBytes: settings.diskBudgetBytes, log });
   let stopGc: (() => void) | undefined;
@@ -152,6 +165,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     queue,
     outbox,
     notifications,
+    forges,
     builds,
     runner,
     scaleOut: remote,
@@ -203,6 +217,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       });
       outbox.start();
       notifications.start();
+      forges.start();
       stopGc = gc.start();
       started = true;
       // 5. Builds recorded but not planned.
@@ -224,6 +239,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         await Promise.race([outbox.drain().catch(() => undefined), delay(5_000)]);
         await outbox.stop();
         await notifications.stop();
+        await forges.stop();
       }
       // Background byte-compiles are stopped, not awaited: the next start compiles what is left.
       await runner.environments?.close().catch((error: unknown) => log.warn({ err: error }, "could not stop the environment builder's background work"));

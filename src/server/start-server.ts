@@ -23,6 +23,8 @@ import { meterGitHubSend } from "../metrics/meter-github-send.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createNotifier, type Notifier } from "../notify/create-notifier.js";
 import { createNotificationSender } from "../notify/create-notification-sender.js";
+import { createForgeStatusSender } from "../forge/create-forge-status-sender.js";
+import { createForgeStatusReporter } from "../forge/create-forge-status-reporter.js";
 import type { BuildRequest } from "../builds/build-request.js";
 
 export interface RunningServer {
@@ -69,6 +71,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     progressIntervalMs: options.progressIntervalMs,
     metrics,
     notifySend: createNotificationSender({ ...settings.notify, log }),
+    forgeSend: createForgeStatusSender({ repos: privateRepos }),
     send: meterGitHubSend((write, context) => createCheckRunSender({ octokitFor, store: ponyci.store, log })(write, context), metrics),
     readGitHubFiles: createGitHubFileReader(octokitFor),
     tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
@@ -87,6 +90,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         log,
       });
       listeners.push(notifier);
+      if (privateRepos.some((repo) => repo.forge?.token)) listeners.push(createForgeStatusReporter({ outbox: parts.forges, store: parts.store, repos: privateRepos, publicUrl: settings.publicUrl }));
       return [...listeners, dashboard.hub, createMetricsListener(metrics), ...(options.extraListeners?.(parts) ?? [])];
     },
   });

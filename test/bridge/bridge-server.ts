@@ -24,6 +24,10 @@ import { createNotificationSender, type NotificationSenderOptions } from "../../
 import { NOTIFY_KEY_PREFIX } from "../../src/notify/notification-write.js";
 import { createFailureAnalyst } from "../../src/history/create-failure-analyst.js";
 import type { BuildRequest } from "../../src/builds/build-request.js";
+import type { BuildListener } from "../../src/builds/build-listener.js";
+import { createForgeStatusReporter } from "../../src/forge/create-forge-status-reporter.js";
+import { createForgeStatusSender } from "../../src/forge/create-forge-status-sender.js";
+import { FORGE_KEY_PREFIX } from "../../src/forge/forge-status-write.js";
 import { TEST_DATA_DIR, TEST_LIMITS } from "../support/test-runner.js";
 
 export interface BridgeTestServer {
@@ -36,6 +40,8 @@ export interface BridgeTestServer {
   /** With `notify`: the notifications' outbox (lane notify:, started) and the notifier listening to cells. */
   notifications?: Outbox;
   notifier?: Notifier;
+  /** With `forges`: the forges' outbox (lane forge:, started). */
+  forges?: Outbox;
   /** Polls the store until the build has finished (every cell ended). */
   waitForBuild(id: number, timeoutMs?: number): Promise<BuildRecord>;
   close(): Promise<void>;
@@ -54,16 +60,26 @@ export async function startBridgeServer(options: {
   clock?: Clock;
   /** Notifications as `ponyci serve` wires them (sender, outbox lane, notifier), with the failure analyst's buckets. */
   notify?: { sender: NotificationSenderOptions; publicUrl: string; backoff?: (attempt: number) => number; authors?: boolean };
+  /** Commit statuses on the repositories' forges (`forge:` with a token), as serve wires them. */
+  forges?: { publicUrl: string; backoff?: (attempt: number) => number };
 }): Promise<BridgeTestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ponyci-bridge-test-"));
   const store = openStore({ dataDir, clock: options.clock });
   const runner = createIsolatedRunner(dataDir);
   const queue = createEmbeddedQueue<CellJobPayload>({ store, concurrency: 2 });
+  // Reporters hear planning (the build service) and cells (the job processor).
+  const reporters: BuildListener[] = [];
+  let forges: Outbox | undefined;
+  if (options.forges) {
+    forges = createOutbox({ store, send: createForgeStatusSender({ repos: options.repos, timeoutMs: 2_000 }), backoff: options.forges.backoff, lane: { only: FORGE_KEY_PREFIX } });
+    reporters.push(createForgeStatusReporter({ outbox: forges, store, repos: options.repos, publicUrl: options.forges.publicUrl }));
+    forges.start();
+  }
   const builds = createBuildService({
     store,
     queue,
     readFiles: (request, paths) => runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths),
-    listeners: [],
+    listeners: reporters,
   });
   // The trigger hears cells finish (the processor's listeners) and submits through the same service.
   const trigger = createDownstreamTrigger({ projects: options.repos, builds, store, checkout: runner.checkout });
@@ -82,7 +98,7 @@ export async function startBridgeServer(options: {
   }
   if (options.run) {
     const analyst = options.notify ? createFailureAnalyst({ store }) : undefined;
-    const jobs = createJobProcessor({ store, runner: runner.cells, listeners: notifier ? [trigger, notifier] : [trigger], analyst });
+    const jobs = createJobProcessor({ store, runner: runner.cells, listeners: [trigger, ...(notifier ? [notifier] : []), ...reporters], analyst });
     queue.start(jobs.process, jobs.hooks);
   }
   const handler = createBridgeHandler({ repos: options.repos, store, builds, clock: options.clock });
@@ -106,6 +122,7 @@ export async function startBridgeServer(options: {
     trigger,
     notifications,
     notifier,
+    forges,
     async waitForBuild(id, timeoutMs = 240_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -120,6 +137,7 @@ export async function startBridgeServer(options: {
       await queue.stop({ graceMs: 1_000, abortGraceMs: 5_000 });
       await trigger.idle();
       await notifications?.stop();
+      await forges?.stop();
       store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
