@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { createHmac } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,13 +32,26 @@ const BROKEN_TEST = [
  * server that hangs or refuses never touches a build, and the build page
  * says what happened to the message.
  */
-describe("email about a private repository's builds", () => {
+describe("email, chat and webhooks about a private repository's builds", () => {
   const SECRET = "0123456789abcdef0123456789abcdef";
   let smtp: SmtpTestServer;
   let server: BridgeTestServer;
   let clone: FixtureRepo;
+  let hooks: Server;
+  const hookHits: { path: string; signature?: string; body: string }[] = [];
 
   beforeAll(async () => {
+    // A chat server that takes messages, and a webhook receiver that answers 500 to everything.
+    hooks = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      req.on("end", () => {
+        hookHits.push({ path: req.url ?? "", signature: req.headers["x-ponyci-signature-256"] as string | undefined, body });
+        res.writeHead(req.url === "/broken-hook" ? 500 : 200).end();
+      });
+    });
+    await new Promise<void>((resolve) => hooks.listen(0, "127.0.0.1", resolve));
+    const hooksUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
     smtp = await startSmtpTestServer();
     smtp.refuse.add("gone@example.com");
     const config = mkdtempSync(path.join(tmpdir(), "ponyci-notify-config-"));
@@ -44,12 +60,12 @@ describe("email about a private repository's builds", () => {
     const reposFile = path.join(config, "private-repos.yml");
     writeFileSync(
       reposFile,
-      ["repositories:", "  - name: mail-project", `    url: ${bare}`, "    branches: [main]", "    secret_file: mail-project.secret", "    notify:", "      email: [team@example.com, gone@example.com]", "      on: [failure, recovery]", ""].join("\n"),
+      ["repositories:", "  - name: mail-project", `    url: ${bare}`, "    branches: [main]", "    secret_file: mail-project.secret", "    notify:", "      email: [team@example.com, gone@example.com]", "      on: [failure, recovery]", `      webhook: [${hooksUrl}/broken-hook]`, `      mattermost: [${hooksUrl}/mattermost]`, ""].join("\n"),
     );
     server = await startBridgeServer({
       repos: loadPrivateRepos(reposFile),
       run: true,
-      notify: { sender: { smtpUrl: smtp.url, smtpCaFile: smtp.caFile, from: "Pony CI <ci@ci.example.test>", timeoutMs: 1_000 }, publicUrl: PUBLIC_URL, backoff: () => 300 },
+      notify: { sender: { smtpUrl: smtp.url, smtpCaFile: smtp.caFile, from: "Pony CI <ci@ci.example.test>", timeoutMs: 1_000, webhookSecret: "notify-secret-0123456789" }, publicUrl: PUBLIC_URL, backoff: () => 100 },
     });
     await installHookWithCli(bare, { repo: "mail-project", url: server.url, secretFile });
     clone = await createFixtureRepo("bridge-project");
@@ -59,6 +75,7 @@ describe("email about a private repository's builds", () => {
   afterAll(async () => {
     await server?.close();
     await smtp?.close();
+    await new Promise<void>((resolve) => (hooks ? hooks.close(() => resolve()) : resolve()));
   });
 
   /** Pushes main, waits for its build and for the notifications' outbox to settle. */
@@ -97,7 +114,17 @@ describe("email about a private repository's builds", () => {
     expect(text).toMatch(/AssertionError: 2 != 3/);
     expect(mail?.mail.html).toContain(`href="${PUBLIC_URL}/builds/${failed.id}"`);
     // The refused address is recorded, and shown: the other recipient got the message.
-    expect(listDeliveries(server.store, failed.id)).toEqual([{ channel: "email", target: "team@example.com, gone@example.com", state: "sent", attempts: 1, refused: ["gone@example.com"] }]);
+    const deliveries = listDeliveries(server.store, failed.id);
+    expect(deliveries.find((d) => d.channel === "email")).toEqual({ channel: "email", target: "team@example.com, gone@example.com", state: "sent", attempts: 1, refused: ["gone@example.com"] });
+    // The webhook endpoint answered 500 every time: retried with backoff, then given up; the build did not wait for it.
+    const port = (hooks.address() as AddressInfo).port;
+    expect(deliveries.find((d) => d.channel === "webhook")).toEqual({ channel: "webhook", target: `127.0.0.1:${port}`, state: "failed", attempts: 12, lastError: `HTTP 500 from 127.0.0.1:${port}` });
+    expect(deliveries.find((d) => d.channel === "mattermost")).toMatchObject({ state: "sent", attempts: 1 });
+    expect(page(failed.id)).toMatch(new RegExp(`<td>webhook</td><td>127.0.0.1:${port}</td><td class="error">failed</td><td>12</td><td>HTTP 500 from 127.0.0.1:${port}</td>`));
+    const webhookHit = hookHits.find((h) => h.path === "/broken-hook");
+    expect(JSON.parse(webhookHit?.body ?? "{}")).toMatchObject({ type: "ponyci.build.failure", build: { buildId: failed.id, repo: "mail-project", conclusion: "failure", failures: [{ test: "notes.test_broken.BrokenTests.test_arithmetic", bucket: "new", location: "notes/test_broken.py:6" }] } });
+    expect(webhookHit?.signature).toBe(`sha256=${createHmac("sha256", "notify-secret-0123456789").update(webhookHit?.body ?? "").digest("hex")}`);
+    expect(JSON.parse(hookHits.find((h) => h.path === "/mattermost")?.body ?? "{}").text).toContain(`[build #${failed.id} failed](${PUBLIC_URL}/builds/${failed.id})`);
     expect(page(failed.id)).toMatch(/<td>email<\/td><td>team@example.com, gone@example.com<\/td><td class="">sent, some refused<\/td><td>1<\/td><td>refused: gone@example.com<\/td>/);
 
     await clone.commit("fix the test", { "notes/test_broken.py": BROKEN_TEST.replace("1 + 1, 3", "1 + 1, 2") });
@@ -111,6 +138,7 @@ describe("email about a private repository's builds", () => {
     expect(again.status.conclusion).toBe("success");
     expect(smtp.received).toHaveLength(2);
     expect(listDeliveries(server.store, again.id)).toEqual([]);
+    expect(hookHits.filter((h) => h.path === "/mattermost")).toHaveLength(2);
   }, 600_000);
 
   it("a mail server that hangs, then refuses: the build ends as it would, and its page shows the delivery retrying, then failed", async () => {
@@ -127,12 +155,13 @@ describe("email about a private repository's builds", () => {
       }
       throw new Error(`timed out waiting for ${what}: ${JSON.stringify(listDeliveries(server.store, build.id))}`);
     };
-    await waitFor("a failed try", () => (listDeliveries(server.store, build.id)[0]?.lastError ?? "") !== "");
-    expect(listDeliveries(server.store, build.id)[0]).toMatchObject({ channel: "email", state: expect.stringMatching(/pending|sending/) });
+    const mail = () => listDeliveries(server.store, build.id).find((d) => d.channel === "email");
+    await waitFor("a failed try", () => (mail()?.lastError ?? "") !== "");
+    expect(mail()).toMatchObject({ channel: "email", state: expect.stringMatching(/pending|sending/) });
     expect(page(build.id)).toMatch(/<td class="">retrying<\/td><td>\d+<\/td><td>[^<]*(Greeting never received|ETIMEDOUT)/);
 
     smtp.mode = "refuse";
-    await waitFor("the refusal", () => listDeliveries(server.store, build.id)[0]?.state === "failed");
+    await waitFor("the refusal", () => mail()?.state === "failed");
     expect(page(build.id)).toMatch(/<td class="error">failed<\/td><td>\d+<\/td><td>[^<]*Service refused: no mail from you/);
     expect(smtp.received).toHaveLength(2);
     smtp.mode = "accept";
