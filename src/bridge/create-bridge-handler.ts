@@ -30,6 +30,8 @@ export interface BridgeHandlerOptions {
   builds: Pick<BuildService, "submit">;
   clock?: Clock;
   log?: Logger;
+  /** The dashboard's base URL (PONYCI_PUBLIC_URL): each queued build's page is in the answer, and the hook prints it. */
+  publicUrl?: string;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
   /** Default 300 s. */
@@ -41,7 +43,7 @@ export type BridgeHandler = (req: IncomingMessage, res: ServerResponse) => Promi
 
 /** The 202 answer: what was queued, what was not and why, and the hook's line. */
 export interface BridgeAccepted {
-  builds: { id: number; ref: string; sha: string }[];
+  builds: { id: number; ref: string; sha: string; url?: string }[];
   ignored: IgnoredRef[];
   /** What the hook prints after "Pony CI: ". */
   summary: string;
@@ -68,6 +70,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BRIDGE_BODY_BYTES;
   const maxSkewSec = options.maxSkewSec ?? MAX_CLOCK_SKEW_SEC;
   const repos = new Map(options.repos.map((repo) => [repo.name, repo]));
+  const dashboard = options.publicUrl?.replace(/\/+$/, "");
   // What a name no repository has is checked against: nobody knows it, so its answer is a bad signature's.
   const unknownRepoSecret = randomBytes(32).toString("hex");
 
@@ -128,7 +131,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
         }
         const { build, planned } = submitted;
         planned.catch((error: unknown) => log.error({ build: build.id, err: error }, "planning a bridge build failed: it is retried at the next start"));
-        accepted.builds.push({ id: build.id, ref: update.ref, sha: update.sha });
+        accepted.builds.push({ id: build.id, ref: update.ref, sha: update.sha, ...(dashboard ? { url: `${dashboard}/builds/${build.id}` } : {}) });
       }
       accepted.summary = describePushOutcome(accepted.builds, accepted.ignored);
       log.info({ repo: repo.name, builds: accepted.builds.map((b) => b.id), ignored: accepted.ignored.length }, "post-receive accepted");

@@ -137,7 +137,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   );
   server.addHandler(dashboard.handler({ store: ponyci.store, builds: ponyci.builds }));
   if (privateRepos.length > 0) {
-    const bridge = createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log });
+    const bridge = createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log, publicUrl: settings.publicUrl });
     server.addHandler(async (req, res) => {
       const handled = await bridge(req, res);
       if (handled) metrics.countBridgeDelivery(res.statusCode < 300 ? "accepted" : res.statusCode < 500 ? "rejected" : "error");

@@ -30,7 +30,7 @@ describe("git push to a private repository with the hook installed", () => {
       reposFile,
       ["repositories:", "  - name: bridge-project", `    url: ${bare}`, '    branches: [main, "feature/*"]', "    secret_file: bridge-project.secret", ""].join("\n"),
     );
-    server = await startBridgeServer({ repos: loadPrivateRepos(reposFile), run: true });
+    server = await startBridgeServer({ repos: loadPrivateRepos(reposFile), run: true, publicUrl: "http://ci.example.test/" });
     await installHookWithCli(bare, { repo: "bridge-project", url: server.url, secretFile });
     clone = await createFixtureRepo("bridge-project");
     await git(clone.dir, ["remote", "add", "origin", bare]);
@@ -46,6 +46,8 @@ describe("git push to a private repository with the hook installed", () => {
     const line = hookLine(push.all);
     expect(line).toMatch(/^Pony CI: build #\d+ queued$/);
     const [id] = queuedBuildIds(line);
+    // Then each queued build's dashboard page (issue 26).
+    expect(push.all).toMatch(new RegExp(`^remote: Pony CI: build #${id}: http://ci\\.example\\.test/builds/${id}\\s*$`, "m"));
 
     const build = await server.waitForBuild(id as number);
     expect(build).toMatchObject({ repo: "bridge-project", source: "bridge", visibility: "private", sha: clone.sha, branch: "main", event: "post-receive" });

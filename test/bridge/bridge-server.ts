@@ -62,6 +62,8 @@ export async function startBridgeServer(options: {
   notify?: { sender: NotificationSenderOptions; publicUrl: string; backoff?: (attempt: number) => number; authors?: boolean };
   /** Commit statuses on the repositories' forges (`forge:` with a token), as serve wires them. */
   forges?: { publicUrl: string; backoff?: (attempt: number) => number };
+  /** The dashboard's base URL the bridge answers with (each queued build's page). */
+  publicUrl?: string;
 }): Promise<BridgeTestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ponyci-bridge-test-"));
   const store = openStore({ dataDir, clock: options.clock });
@@ -101,7 +103,7 @@ export async function startBridgeServer(options: {
     const jobs = createJobProcessor({ store, runner: runner.cells, listeners: [trigger, ...(notifier ? [notifier] : []), ...reporters], analyst });
     queue.start(jobs.process, jobs.hooks);
   }
-  const handler = createBridgeHandler({ repos: options.repos, store, builds, clock: options.clock });
+  const handler = createBridgeHandler({ repos: options.repos, store, builds, clock: options.clock, publicUrl: options.publicUrl });
   const server: Server = createServer((req, res) => {
     void handler(req, res).then((handled) => {
       if (!handled) {
