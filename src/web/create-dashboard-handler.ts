@@ -13,6 +13,8 @@ import { DASHBOARD_CSS, LIVE_JS } from "./dashboard-assets.js";
 import { renderBuildsList } from "./render-builds-list.js";
 import { renderBuildPage } from "./render-build-page.js";
 import { listDeliveries } from "../notify/list-deliveries.js";
+import { readRepoGlance } from "./read-repo-glance.js";
+import { renderRepoGlance } from "./render-repo-glance.js";
 import { renderCellPage } from "./render-cell-page.js";
 import { renderBadge } from "./render-badge.js";
 import { tileState } from "./format.js";
@@ -106,6 +108,8 @@ export function createDashboardHandler(options: DashboardOptions) {
       filters: { repo: filterRepo, branch },
       repos,
       nextBefore: builds.length > pageSize ? shown.at(-1)?.id : undefined,
+      // A repository's first page opens with its state at a glance (issue 26).
+      glance: repo !== undefined && before === undefined && branch === undefined ? renderRepoGlance(readRepoGlance(store, repo), options.now()) : undefined,
       now: options.now(),
       viewer: r.viewer,
       csrf: r.session.csrf,
