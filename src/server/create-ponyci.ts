@@ -136,6 +136,11 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     listeners,
     log,
     maxCells: settings.maxCells,
+    readCommit: async (request) => {
+      if (request.source === "github") return undefined;
+      const commit = await runner.checkout.readCommit({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs });
+      return { message: commit.message, author: commit.authorName };
+    },
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;

@@ -28,7 +28,7 @@ pre.log{background:#0d1117;color:#e6edf3;max-height:40em;font:12px/1.45 ui-monos
 .glance .branches td{white-space:nowrap}.console{width:auto}.console th,.console td{padding:.25em .4em}.console thead th{vertical-align:bottom;font-weight:400;font-size:12px}
 .console thead th span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}.console .tile{width:18px;height:18px;color:#fff;text-align:center;font-size:10px;line-height:18px;text-decoration:none}
 .trends{display:flex;flex-wrap:wrap;gap:1em}.trends figure{margin:0;background:#fff;border:1px solid var(--line);padding:.5em;border-radius:6px}.trends svg{display:block;max-width:100%;height:auto}
-.trends figcaption{font-size:12px;color:var(--muted)}.deliveries td{font-size:13px}
+.trends figcaption{font-size:12px;color:var(--muted)}.deliveries td{font-size:13px}.commit pre.message{margin:.3em 0 0;white-space:pre-wrap;font-size:12px}
 `;
 
 export const LIVE_JS = `"use strict";

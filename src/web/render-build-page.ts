@@ -7,6 +7,7 @@ import { renderLayout } from "./render-layout.js";
 import type { Viewer } from "./viewer.js";
 import type { TestResult } from "../domain/events.js";
 import type { Delivery } from "../notify/list-deliveries.js";
+import type { CommitSummary } from "../builds/build-request.js";
 
 export { escapeHtml } from "./html.js";
 
@@ -29,6 +30,8 @@ export interface BuildPageView {
  */
 export function renderBuildPage(view: BuildPageView): string {
   const { build } = view;
+  // The commit's message and author: from the event (GitHub's push) or read from the mirror at planning (the bridge).
+  const commit = (build.plan.commit ?? (build.trigger.request as { commit?: unknown } | undefined)?.commit) as CommitSummary | undefined;
   // A confirmation re-run is an attempt of its cell: shown inside the cell's tile and entry, never as a cell of its own.
   const attemptsOf = (job: JobRecord) => view.jobs.filter((other) => other.external.confirms === job.id);
   const jobs = view.jobs.filter((job) => typeof job.external.confirms !== "string");
@@ -54,7 +57,7 @@ ${running ? html`<form method="post" action="/builds/${build.id}/cancel"><input 
     : "";
   const body = html`<p class="crumbs"><a href="/">Builds</a> › <a href="/repos/${encodeURIComponent(build.repo)}">${build.repo}</a></p>
 <h1>Build #${build.id} <span class="badge t-${build.status.conclusion ?? build.status.state}">${build.status.conclusion ?? build.status.state}</span></h1>
-<dl class="facts"><dt>Commit</dt><dd><code>${build.sha}</code></dd><dt>Branch / PR</dt><dd>${describeRef(build) || "—"}</dd><dt>Trigger</dt><dd>${describeTrigger(build)}</dd><dt>Duration</dt><dd>${formatDuration(buildDuration(view.jobs, view.now)) || "—"}</dd><dt>Created</dt><dd>${formatAgo(build.createdAt, view.now)}</dd></dl>
+<dl class="facts"><dt>Commit</dt><dd><code>${build.sha}</code>${commit ? html`<div class="commit" data-commit><strong>${commit.message.split("\n")[0]}</strong>${commit.author ? html` <span class="muted">by ${commit.author}</span>` : ""}${commit.message.includes("\n") ? html`<pre class="message">${commit.message.split("\n").slice(1).join("\n").trim()}</pre>` : ""}</div>` : ""}</dd><dt>Branch / PR</dt><dd>${describeRef(build) || "—"}</dd><dt>Trigger</dt><dd>${describeTrigger(build)}</dd><dt>Duration</dt><dd>${formatDuration(buildDuration(view.jobs, view.now)) || "—"}</dd><dt>Created</dt><dd>${formatAgo(build.createdAt, view.now)}</dd></dl>
 ${actions}
 ${configError}
 ${jobs.length > 0 ? grid : html`<p class="muted">No cells${build.planState === "pending" ? " yet: planning" : ""}.</p>`}

@@ -52,6 +52,8 @@ describe("git push to a private repository with the hook installed", () => {
     const build = await server.waitForBuild(id as number);
     expect(build).toMatchObject({ repo: "bridge-project", source: "bridge", visibility: "private", sha: clone.sha, branch: "main", event: "post-receive" });
     expect(build.status).toEqual({ state: "finished", conclusion: "success", jobs: 1 });
+    // The commit's message and author, read from the mirror at planning, for the dashboards (issue 26).
+    expect(build.plan.commit).toEqual({ message: "fixture", author: "Fixture" });
     const [job] = server.store.listJobs(build.id);
     expect(job?.cell).toEqual({ python: "3.11", django: "5.2" });
     expect(job?.counts).toMatchObject({ passed: 3, failed: 0, total: 3 });

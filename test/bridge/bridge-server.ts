@@ -82,6 +82,10 @@ export async function startBridgeServer(options: {
     queue,
     readFiles: (request, paths) => runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths),
     listeners: reporters,
+    readCommit: async (request) => {
+      const commit = await runner.checkout.readCommit({ url: request.repo.cloneUrl, sha: request.sha });
+      return { message: commit.message, author: commit.authorName };
+    },
   });
   // The trigger hears cells finish (the processor's listeners) and submits through the same service.
   const trigger = createDownstreamTrigger({ projects: options.repos, builds, store, checkout: runner.checkout });

@@ -40,7 +40,7 @@ describe("the repository page at a glance, in Chromium", () => {
   const record = (name: string, branch: string, verdicts: Conclusion[], options: { at: number; failing?: string[]; confirm?: boolean }) => {
     const sha = name.padEnd(40, "0").replace(/[^0-9a-f]/g, "a");
     const { build } = store.createBuild({ repo: REPO, source: "bridge", visibility: "public", sha, branch, event: "post-receive", planState: "pending" });
-    const planned = store.recordBuildPlan(build.id, { state: "planned", details: { testPolicy: { quarantine: [{ test: "app.tests.Slow*", until: "2027-01-31", reason: "#42 slow on CI" }] } }, jobs: CELLS.map((cell) => ({ cell })) });
+    const planned = store.recordBuildPlan(build.id, { state: "planned", details: { commit: { message: `Commit ${name}: <b>not bold</b>\n\nWhy it changed.`, author: "Ada Lovelace" }, testPolicy: { quarantine: [{ test: "app.tests.Slow*", until: "2027-01-31", reason: "#42 slow on CI" }] } }, jobs: CELLS.map((cell) => ({ cell })) });
     verdicts.forEach((conclusion, i) => {
       const job = planned?.jobs[i];
       if (!job) return;
@@ -129,6 +129,10 @@ describe("the repository page at a glance, in Chromium", () => {
     expect(await page.locator('table.matrix [data-attempt="2"]').innerText()).toBe("attempt 2 (confirmation): 1 passed · 0 failed · 0 skipped");
     expect(await page.locator("ul.cells > li").count()).toBe(2);
     expect(await page.locator("ul.cells [data-attempt-of]").innerText()).toBe("attempt 2: success");
+    // The commit's message (escaped: a commit message is untrusted) and author.
+    expect(await page.locator("[data-commit] strong").innerText()).toBe("Commit b3: <b>not bold</b>");
+    expect(await page.locator("[data-commit] .muted").innerText()).toBe("by Ada Lovelace");
+    expect(await page.locator("[data-commit] pre.message").innerText()).toBe("Why it changed.");
     await page.screenshot({ path: path.join(ARTIFACTS, "build-attempts.png"), fullPage: true });
     await page.close();
   });
