@@ -31,7 +31,7 @@ export interface PonyCiOptions {
   log: Logger;
   /** Sends GitHub writes (the outbox's send); without it GitHub writes wait in the outbox. */
   send?: SendWrite;
-  /** Sends notifications (email, chat, webhooks, forge statuses): the `notify:` lane's outbox send. */
+  /** Sends notifications (email, chat, webhooks): the `notify:` lane's outbox send. */
   notifySend?: SendWrite;
   /** Sets commit statuses on private repositories' forges (Gitea, Forgejo, GitLab): the `forge:` lane's send. */
   forgeSend?: SendWrite;
