@@ -9,13 +9,15 @@ import {
   BRIDGE_TIMESTAMP_HEADER,
   MAX_BRIDGE_BODY_BYTES,
   MAX_CLOCK_SKEW_SEC,
+  MAX_FORGE_BODY_BYTES,
   bridgePath,
   parseBridgePath,
 } from "./bridge-protocol.js";
 import { BridgeRequestError } from "./bridge-request-error.js";
 import { decideRefBuilds, type IgnoredRef } from "./decide-ref-builds.js";
 import { describePushOutcome } from "./describe-push-outcome.js";
-import { parseRefUpdates } from "./parse-ref-updates.js";
+import { parseRefUpdates, type RefUpdate } from "./parse-ref-updates.js";
+import { readForgePush } from "../forge/read-forge-push.js";
 import type { PrivateRepo } from "./private-repo.js";
 import { readRequestBody } from "./read-request-body.js";
 import { verifyBridgeSignature } from "./verify-bridge-signature.js";
@@ -28,6 +30,8 @@ export interface BridgeHandlerOptions {
   builds: Pick<BuildService, "submit">;
   clock?: Clock;
   log?: Logger;
+  /** The dashboard's base URL (PONYCI_PUBLIC_URL): each queued build's page is in the answer, and the hook prints it. */
+  publicUrl?: string;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
   /** Default 300 s. */
@@ -39,7 +43,7 @@ export type BridgeHandler = (req: IncomingMessage, res: ServerResponse) => Promi
 
 /** The 202 answer: what was queued, what was not and why, and the hook's line. */
 export interface BridgeAccepted {
-  builds: { id: number; ref: string; sha: string }[];
+  builds: { id: number; ref: string; sha: string; url?: string }[];
   ignored: IgnoredRef[];
   /** What the hook prints after "Pony CI: ". */
   summary: string;
@@ -56,6 +60,9 @@ export interface BridgeAccepted {
  * 5. the lines git fed the hook (400);
  * 6. replay: the same signature seen before (409);
  * 7. each branch update becomes `builds.submit` (which returns at once); 202.
+ * `POST /bridge/<name>/forge` takes a Gitea, Forgejo or GitLab push webhook
+ * instead (read-forge-push.ts: HMAC or token against the same secret, the
+ * delivery id for replays); other events are answered 202 and ignored.
  */
 export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandler {
   const clock = options.clock ?? systemClock;
@@ -63,6 +70,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BRIDGE_BODY_BYTES;
   const maxSkewSec = options.maxSkewSec ?? MAX_CLOCK_SKEW_SEC;
   const repos = new Map(options.repos.map((repo) => [repo.name, repo]));
+  const dashboard = options.publicUrl?.replace(/\/+$/, "");
   // What a name no repository has is checked against: nobody knows it, so its answer is a bad signature's.
   const unknownRepoSecret = randomBytes(32).toString("hex");
 
@@ -78,13 +86,31 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
       }
       // 2–6. Repository, body, signature, lines, replay.
       const repo = repos.get(route.name);
-      const body = await readRequestBody(req, maxBodyBytes);
-      const signature = header(req, BRIDGE_SIGNATURE_HEADER);
-      verifyBridgeSignature({ secret: repo?.secret ?? unknownRepoSecret, timestamp: header(req, BRIDGE_TIMESTAMP_HEADER), signature, body, nowMs: clock.now(), maxSkewSec });
-      if (!repo) throw new BridgeRequestError(401, "bad signature: the hook's secret file does not match this repository's secret on the server");
-      const updates = parseRefUpdates(body.toString("utf8"));
-      if (!options.store.recordDelivery(`bridge:${signature?.slice("sha256=".length) ?? ""}`, `post-receive:${repo.name}`)) {
-        throw new BridgeRequestError(409, "replayed request: this signed notification was already received (the hook signs every push anew)");
+      // A forge's push payload lists its commits: larger than the hook's lines.
+      const body = await readRequestBody(req, route.kind === "forge" ? Math.max(maxBodyBytes, MAX_FORGE_BODY_BYTES) : maxBodyBytes);
+      let updates: RefUpdate[];
+      let event = "post-receive";
+      if (route.kind === "forge") {
+        // A forge's push webhook (Gitea, Forgejo, GitLab), checked against the repository's secret.
+        const push = readForgePush(req.headers, body, repo?.secret ?? unknownRepoSecret);
+        if (!repo) throw new BridgeRequestError(401, "bad signature: the webhook's secret does not match this repository's secret on the server");
+        if (push.kind === "other") {
+          send(res, 202, "application/json", JSON.stringify({ builds: [], ignored: [], summary: `${push.forge} event ${JSON.stringify(push.event)} ignored: only pushes are built` }));
+          return true;
+        }
+        if (!options.store.recordDelivery(`forge:${push.delivery}`, `push:${repo.name}`)) {
+          throw new BridgeRequestError(409, "replayed request: this webhook delivery was already received");
+        }
+        updates = push.updates;
+        event = "push";
+      } else {
+        const signature = header(req, BRIDGE_SIGNATURE_HEADER);
+        verifyBridgeSignature({ secret: repo?.secret ?? unknownRepoSecret, timestamp: header(req, BRIDGE_TIMESTAMP_HEADER), signature, body, nowMs: clock.now(), maxSkewSec });
+        if (!repo) throw new BridgeRequestError(401, "bad signature: the hook's secret file does not match this repository's secret on the server");
+        updates = parseRefUpdates(body.toString("utf8"));
+        if (!options.store.recordDelivery(`bridge:${signature?.slice("sha256=".length) ?? ""}`, `post-receive:${repo.name}`)) {
+          throw new BridgeRequestError(409, "replayed request: this signed notification was already received (the hook signs every push anew)");
+        }
       }
       // 7. Submit.
       const decided = decideRefBuilds(repo, updates);
@@ -95,7 +121,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
           repo: { name: repo.name, cloneUrl: repo.url, visibility: repo.visibility },
           sha: update.sha,
           branch: update.branch,
-          event: "post-receive",
+          event,
           base: { sha: update.before, branch: update.branch },
         });
         if (!submitted) {
@@ -105,7 +131,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
         }
         const { build, planned } = submitted;
         planned.catch((error: unknown) => log.error({ build: build.id, err: error }, "planning a bridge build failed: it is retried at the next start"));
-        accepted.builds.push({ id: build.id, ref: update.ref, sha: update.sha });
+        accepted.builds.push({ id: build.id, ref: update.ref, sha: update.sha, ...(dashboard ? { url: `${dashboard}/builds/${build.id}` } : {}) });
       }
       accepted.summary = describePushOutcome(accepted.builds, accepted.ignored);
       log.info({ repo: repo.name, builds: accepted.builds.map((b) => b.id), ignored: accepted.ignored.length }, "post-receive accepted");

@@ -1,6 +1,8 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from "yaml";
 import { parseRepoUrl } from "../../runner/src/checkout/parse-repo-url.js";
 import type { Visibility } from "../store/build-rows.js";
+import { FORGE_KINDS, type ForgeConfig, type ForgeKind } from "../forge/forge-config.js";
+import { readNotifyKey } from "../notify/read-notify-key.js";
 import { isLiteralBranch } from "./match-branch.js";
 import type { PrivateRepo } from "./private-repo.js";
 import { PrivateReposError } from "./private-repos-error.js";
@@ -16,7 +18,7 @@ export interface ParsePrivateReposOptions {
 export const PRIVATE_REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const MIN_SECRET_LENGTH = 16;
-const KEYS = ["name", "url", "branches", "secret", "secret_file", "visibility", "after"] as const;
+const KEYS = ["name", "url", "branches", "secret", "secret_file", "visibility", "after", "notify", "forge"] as const;
 const KEY_HINTS: Readonly<Record<string, string>> = {
   branch: "use `branches:` (a list), e.g. `branches: [main]`",
   clone_url: "use `url:`",
@@ -113,8 +115,52 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
       secret: readSecret(values.get("secret"), values.get("secret_file"), name, map),
       visibility: readVisibility(values.get("visibility")),
       after: readAfter(values.get("after"), values.get("branches")),
+      ...(values.has("notify") ? { notify: readNotifyKey(values.get("notify")?.value ?? null, values.get("notify")?.key as Node, { fail, resolve: (node) => node ?? null }) } : {}),
+      ...(values.has("forge") ? { forge: readForge(values.get("forge") as { key: Node; value: Node | null }, name) } : {}),
       line,
     };
+  }
+
+  /** `forge: {type: gitea, api: https://git.example.com/api/v1, project: owner/repo, token_file: /etc/ponyci/gitea.token}` */
+  function readForge(entry: { key: Node; value: Node | null }, name: string): ForgeConfig {
+    const example = `\`forge: {type: gitea, api: https://git.example.com/api/v1, project: owner/${name}, token_file: /etc/ponyci/${name}.token}\``;
+    const map = entry.value;
+    if (map === null || !isMap(map)) return fail(map ?? entry.key, `\`forge:\` must be a mapping, e.g. ${example}`);
+    const values = new Map<string, { key: Node; value: Node | null }>();
+    for (const pair of map.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : "";
+      if (!["type", "api", "project", "token", "token_file"].includes(key)) fail(pair.key as Node, `unknown key \`${key}\` in \`forge:\`: the keys are type, api, project, token_file (or token)`);
+      values.set(key, { key: pair.key as Node, value: pair.value as Node | null });
+    }
+    const kind = readString(values.get("type"), "type", `\`forge:\` needs \`type:\` (${FORGE_KINDS.join(", ")})`, map);
+    if (!(FORGE_KINDS as readonly string[]).includes(kind)) fail(values.get("type")?.value, `forge type "${kind}" is not known: use ${FORGE_KINDS.join(", ")}`);
+    const api = readString(values.get("api"), "api", `\`forge:\` needs \`api:\`, the API's base URL, e.g. ${example}`, map);
+    let apiUrl: URL | undefined;
+    try {
+      apiUrl = new URL(api);
+    } catch {
+      apiUrl = undefined;
+    }
+    if (!apiUrl || (apiUrl.protocol !== "https:" && apiUrl.protocol !== "http:") || apiUrl.username || apiUrl.password) {
+      fail(values.get("api")?.value, `\`api:\` must be an http(s) URL without credentials, e.g. https://git.example.com/api/v1`);
+    }
+    const project = readString(values.get("project"), "project", `\`forge:\` needs \`project:\`, e.g. ${example}`, map);
+    if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(project) || (kind !== "gitlab" && !/^[^/]+\/[^/]+$/.test(project))) {
+      fail(values.get("project")?.value, kind === "gitlab" ? `project "${project}" is not a GitLab project path or id, e.g. group/${name}` : `project "${project}" is not owner/repo`);
+    }
+    let token: string | undefined;
+    if (values.has("token") && values.has("token_file")) fail(values.get("token_file")?.key, "give either `token:` or `token_file:`, not both");
+    if (values.has("token")) token = readString(values.get("token"), "token", "");
+    if (values.has("token_file")) {
+      const file = readString(values.get("token_file"), "token_file", "");
+      try {
+        token = options.readSecretFile(file).trim();
+      } catch (error) {
+        fail(values.get("token_file")?.value, `token_file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+      if (!token) fail(values.get("token_file")?.value, `token_file ${file} is empty`);
+    }
+    return { kind: kind as ForgeKind, api: api.replace(/\/+$/, ""), project, ...(token ? { token } : {}) };
   }
 
   function readString(entry: { key: Node; value: Node | null } | undefined, key: string, missing: string, owner?: Node): string {

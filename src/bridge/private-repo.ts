@@ -1,3 +1,5 @@
+import type { ForgeConfig } from "../forge/forge-config.js";
+import type { NotifyConfig } from "../notify/notify-config.js";
 import type { Visibility } from "../store/build-rows.js";
 
 /**
@@ -17,6 +19,10 @@ export interface PrivateRepo {
   visibility: Visibility;
   /** GitHub repositories ("owner/repo") this project is rebuilt after, against their new commit. */
   after: string[];
+  /** `notify:`: who hears about this repository's failed and recovered builds (src/notify). */
+  notify?: NotifyConfig;
+  /** `forge:`: a Gitea, Forgejo or GitLab that sends push webhooks and gets commit statuses (src/forge). */
+  forge?: ForgeConfig;
   /** Line of the entry in the file, for messages. */
   line?: number;
 }

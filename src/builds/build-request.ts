@@ -13,6 +13,12 @@ export interface RepoRef {
   defaultBranch?: string;
 }
 
+/** A commit as the dashboards show it: untrusted text, bounded (message 4 KiB, author 200 characters). */
+export interface CommitSummary {
+  message: string;
+  author: string;
+}
+
 /** The upstream app a downstream project is tested against (issue: private projects after their app). */
 export interface UpstreamRef {
   repo: string;
@@ -48,4 +54,6 @@ export interface BuildRequest {
   base?: { sha?: string; branch?: string };
   /** The webhook delivery or push that asked for it. */
   deliveryId?: string;
+  /** The commit's message and author, when the event carries them (GitHub's push). Untrusted text. */
+  commit?: CommitSummary;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Cell } from "../domain/cell.js";
 import { cellKey } from "../domain/cell.js";
+import type { CommitSummary } from "./build-request.js";
 import type { BuildRequest } from "./build-request.js";
 import { fanOut, type BuildListener } from "./build-listener.js";
 import { storeJobPlan } from "./job-plan.js";
@@ -40,6 +41,12 @@ export interface BuildServiceOptions {
   store: Store;
   queue: JobQueue<CellJobPayload>;
   readFiles: ReadRepoFiles;
+  /**
+   * The commit's message and author for builds whose request has none (bridge
+   * and CLI builds: from the git mirror planning just read). Shown by the
+   * dashboards; a failure only leaves them out.
+   */
+  readCommit?: (request: BuildRequest) => Promise<CommitSummary | undefined>;
   listeners: BuildListener[];
   log?: Logger;
   maxCells?: number;
@@ -197,7 +204,8 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     // are check runs' external_id, which outlive a reinstalled server.
     const salt = randomBytes(3).toString("hex");
     jobs = jobs.map((job, i) => ({ ...job, id: `${build.id}-${i + 1}-${salt}` }));
-    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests }, jobs });
+    const commit = request.commit ?? (await options.readCommit?.(request).catch(() => undefined));
+    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests, ...(plan.config.notify ? { notify: plan.config.notify } : {}), ...(commit ? { commit } : {}) }, jobs });
     if (!recorded) return;
     notify.planned(recorded.build, recorded.jobs, plan.notes);
     for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id });

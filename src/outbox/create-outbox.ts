@@ -4,7 +4,7 @@ import type { Clock } from "../store/clock.js";
 import type { StoreCore } from "../store/store-core.js";
 import { classifyHttpFailure } from "./classify-http-failure.js";
 import type { Outbox, SendResult, SendWrite } from "./outbox.js";
-import { createOutboxRows, type DueWrite } from "./outbox-rows.js";
+import { createOutboxRows, type DueWrite, type OutboxLane } from "./outbox-rows.js";
 
 export interface OutboxOptions {
   /** The store whose database holds the outbox. The outbox never closes it. */
@@ -17,6 +17,8 @@ export interface OutboxOptions {
   backoff?: Backoff;
   /** Tries of one write before it is marked failed. Default 30 (over two hours with the default backoff). */
   maxAttempts?: number;
+  /** The keys this dispatcher sends (one dispatcher per lane and database). Default: every key. */
+  lane?: OutboxLane;
   /** Sent, failed and superseded writes are kept this long (pruned at start). Default 7 days. */
   keepDoneMs?: number;
 }
@@ -30,7 +32,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const log = options.log ?? options.store.log;
   const backoff = options.backoff ?? exponentialBackoff({ baseMs: 1_000, maxMs: 5 * 60_000 });
   const maxAttempts = options.maxAttempts ?? 30;
-  const rows = createOutboxRows(options.store, clock);
+  const rows = createOutboxRows(options.store, clock, options.lane);
 
   let state: "new" | "running" | "stopped" = "new";
   let loop: Promise<void> | undefined;

@@ -31,6 +31,8 @@ export interface OutboxRows {
   /** Counts writes pending or being sent. */
   unsent(): number;
   list(key?: string): OutboxRecord[];
+  /** Writes whose key starts with `prefix`, of any lane, oldest first. */
+  listByPrefix(prefix: string): OutboxRecord[];
   /** Deletes sent, failed and superseded writes older than `olderThanMs`. */
   prune(olderThanMs: number): number;
 }
@@ -52,8 +54,25 @@ interface Row {
 /** Not superseded by an earlier unsent write of the same key. */
 const IS_HEAD = `NOT EXISTS (SELECT 1 FROM outbox p WHERE p.key = o.key AND p.state IN ('pending', 'sending') AND p.id < o.id)`;
 
-export function createOutboxRows(core: StoreCore, clock: Clock = core.clock): OutboxRows {
+/**
+ * Which keys a dispatcher owns, by prefix: one lane per dispatcher, so a slow
+ * channel (a mail server that hangs) never delays another's writes (GitHub's).
+ */
+export type OutboxLane = { only: string } | { except: readonly string[] };
+
+/** The lane as SQL on `o.key`; prefixes are the code's own constants, checked here, never input. */
+function laneSql(lane: OutboxLane | undefined): string {
+  if (!lane) return "1";
+  const prefixes = "only" in lane ? [lane.only] : lane.except;
+  for (const prefix of prefixes) if (!/^[a-z-]+:$/.test(prefix)) throw new Error(`outbox: bad lane prefix ${JSON.stringify(prefix)}`);
+  const likes = prefixes.map((prefix) => `o.key LIKE '${prefix}%'`);
+  if ("only" in lane) return likes.join(" OR ");
+  return likes.length === 0 ? "1" : `NOT (${likes.join(" OR ")})`;
+}
+
+export function createOutboxRows(core: StoreCore, clock: Clock = core.clock, lane?: OutboxLane): OutboxRows {
   const db = core.sqlite;
+  const inLane = `(${laneSql(lane)})`;
   const now = (): number => clock.now();
   const supersedeCoalescable = db.prepare<[number, string]>(
     `UPDATE outbox SET state = 'superseded', done_at = ? WHERE key = ? AND state = 'pending' AND coalesce = 1`,
@@ -63,11 +82,11 @@ export function createOutboxRows(core: StoreCore, clock: Clock = core.clock): Ou
      VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
   );
   const nextDue = db.prepare<[number], Row>(
-    `SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND ${IS_HEAD}
+    `SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND ${inLane} AND ${IS_HEAD}
      ORDER BY o.priority DESC, o.id LIMIT 1`,
   );
   const nextDueAt = db.prepare<[], { at: number | null }>(
-    `SELECT min(o.next_attempt_at) AS at FROM outbox o WHERE o.state = 'pending' AND ${IS_HEAD}`,
+    `SELECT min(o.next_attempt_at) AS at FROM outbox o WHERE o.state = 'pending' AND ${inLane} AND ${IS_HEAD}`,
   );
   const markSending = db.prepare<[number]>("UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?");
   const markSent = db.prepare<[number, string | null, number]>(
@@ -83,12 +102,13 @@ export function createOutboxRows(core: StoreCore, clock: Clock = core.clock): Ou
     "SELECT response_json FROM outbox WHERE key = ? AND kind = 'create' AND state = 'sent' ORDER BY id DESC LIMIT 1",
   );
   const resetInFlight = db.prepare(
-    "UPDATE outbox SET state = 'pending', in_doubt = 1, last_error = 'in flight when the process stopped' WHERE state = 'sending'",
+    `UPDATE outbox AS o SET state = 'pending', in_doubt = 1, last_error = 'in flight when the process stopped' WHERE o.state = 'sending' AND ${inLane}`,
   );
-  const unsent = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sending')");
-  const listAll = db.prepare<[], Row>("SELECT * FROM outbox ORDER BY id");
+  const unsent = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM outbox o WHERE o.state IN ('pending', 'sending') AND ${inLane}`);
+  const listAll = db.prepare<[], Row>(`SELECT * FROM outbox o WHERE ${inLane} ORDER BY id`);
+  const listPrefix = db.prepare<[string], Row>("SELECT * FROM outbox WHERE key LIKE ? ESCAPE '\\' ORDER BY id");
   const listKey = db.prepare<[string], Row>("SELECT * FROM outbox WHERE key = ? ORDER BY id");
-  const prune = db.prepare<[number]>("DELETE FROM outbox WHERE state IN ('sent', 'failed', 'superseded') AND done_at < ?");
+  const prune = db.prepare<[number]>(`DELETE FROM outbox AS o WHERE o.state IN ('sent', 'failed', 'superseded') AND o.done_at < ? AND ${inLane}`);
 
   return {
     insert: ({ key, kind, payload, coalesce }) =>
@@ -118,6 +138,7 @@ export function createOutboxRows(core: StoreCore, clock: Clock = core.clock): Ou
     resetInFlight: () => core.transact("resume writes in flight", () => resetInFlight.run().changes),
     unsent: () => core.read("count unsent writes", () => (unsent.get() as { n: number }).n),
     list: (key) => core.read("list the outbox", () => (key === undefined ? listAll.all() : listKey.all(key)).map(toRecord)),
+    listByPrefix: (prefix) => core.read("list the outbox", () => listPrefix.all(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`).map(toRecord)),
     prune: (olderThanMs) => core.transact("prune the outbox", () => prune.run(now() - olderThanMs).changes),
   };
 }

@@ -8,6 +8,8 @@ import { createEmbeddedQueue } from "../queue/create-embedded-queue.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { createOutbox } from "../outbox/create-outbox.js";
 import type { Outbox, SendWrite } from "../outbox/outbox.js";
+import { NOTIFY_KEY_PREFIX } from "../notify/notification-write.js";
+import { FORGE_KEY_PREFIX } from "../forge/forge-status-write.js";
 import { createBuildService, type BuildService, type CellJobPayload, type ReadRepoFiles } from "../builds/create-build-service.js";
 import { createJobProcessor } from "../builds/create-job-processor.js";
 import { fanOut, type BuildListener } from "../builds/build-listener.js";
@@ -31,12 +33,16 @@ export interface PonyCiOptions {
   log: Logger;
   /** Sends GitHub writes (the outbox's send); without it GitHub writes wait in the outbox. */
   send?: SendWrite;
+  /** Sends notifications (email, chat, webhooks): the `notify:` lane's outbox send. */
+  notifySend?: SendWrite;
+  /** Sets commit statuses on private repositories' forges (Gitea, Forgejo, GitLab): the `forge:` lane's send. */
+  forgeSend?: SendWrite;
   /** Reads planning files for GitHub builds (contents API); bridge/CLI builds read the git mirror. */
   readGitHubFiles?: ReadRepoFiles;
   /** Installation token for cloning a GitHub repository over https. */
   tokenFor?: (build: BuildRecord, request: BuildRequest) => Promise<string | undefined>;
   /** Reporters and triggers (check runs, downstream builds, dashboards). */
-  listeners?: (parts: { outbox: Outbox; builds: () => BuildService; store: Store; runner: LocalRunner }) => BuildListener[];
+  listeners?: (parts: { outbox: Outbox; notifications: Outbox; forges: Outbox; builds: () => BuildService; store: Store; runner: LocalRunner }) => BuildListener[];
   /** Tests use a smaller lease and faster retries. */
   queueOptions?: { leaseMs?: number; maxAttempts?: number; backoff?: (attempt: number) => number };
   outboxBackoff?: (attempt: number) => number;
@@ -54,6 +60,10 @@ export interface PonyCi {
   store: Store;
   queue: JobQueue<CellJobPayload>;
   outbox: Outbox;
+  /** The notifications' outbox (keys `notify:…`): its own dispatcher, so a mail server that hangs never delays GitHub. */
+  notifications: Outbox;
+  /** The forges' outbox (keys `forge:…`): commit statuses on Gitea, Forgejo, GitLab. */
+  forges: Outbox;
   builds: BuildService;
   runner: LocalRunner;
   /** With Redis (PONYCI_REDIS_URL): runners, what they run, queue waits (for /metrics). */
@@ -94,10 +104,28 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     log,
     clock: options.clock,
     backoff: options.outboxBackoff,
+    lane: { except: [NOTIFY_KEY_PREFIX, FORGE_KEY_PREFIX] },
+  });
+  const notifications = createOutbox({
+    store,
+    send: options.notifySend ?? (async () => ({ status: "rejected", reason: "notifications are not configured on this server" })),
+    log,
+    clock: options.clock,
+    backoff: options.outboxBackoff,
+    maxAttempts: 12,
+    lane: { only: NOTIFY_KEY_PREFIX },
+  });
+  const forges = createOutbox({
+    store,
+    send: options.forgeSend ?? (async () => ({ status: "rejected", reason: "no forge is configured on this server" })),
+    log,
+    clock: options.clock,
+    backoff: options.outboxBackoff,
+    lane: { only: FORGE_KEY_PREFIX },
   });
   // Listeners may submit builds (downstream triggers): they reach the service once it exists.
   const late: { builds?: BuildService; remote?: RemoteCellRunner } = {};
-  const listeners = options.listeners?.({ outbox, builds: () => late.builds as BuildService, store, runner }) ?? [];
+  const listeners = options.listeners?.({ outbox, notifications, forges, builds: () => late.builds as BuildService, store, runner }) ?? [];
   // Caches stay within PONYCI_DISK_BUDGET: collected periodically and soon after a cell finished.
   const gc = createGarbageCollector({ docker: runner.docker, store, dataDir: settings.dataDir, budgetBytes: settings.diskBudgetBytes, log });
   let stopGc: (() => void) | undefined;
@@ -135,6 +163,11 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
       return [...versions];
     },
+    readCommit: async (request) => {
+      if (request.source === "github") return undefined;
+      const commit = await runner.checkout.readCommit({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs });
+      return { message: commit.message, author: commit.authorName };
+    },
     readFiles: (request, paths) => (request.source === "github" && options.readGitHubFiles ? options.readGitHubFiles(request, paths) : readMirror(request, paths)),
   });
   late.builds = builds;
@@ -164,6 +197,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     store,
     queue,
     outbox,
+    notifications,
+    forges,
     builds,
     runner,
     scaleOut: remote,
@@ -214,6 +249,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         },
       });
       outbox.start();
+      notifications.start();
+      forges.start();
       stopGc = gc.start();
       started = true;
       // 5. Builds recorded but not planned.
@@ -234,6 +271,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         await remote?.stop();
         await Promise.race([outbox.drain().catch(() => undefined), delay(5_000)]);
         await outbox.stop();
+        await notifications.stop();
+        await forges.stop();
       }
       // Background byte-compiles are stopped, not awaited: the next start compiles what is left.
       await runner.environments?.close().catch((error: unknown) => log.warn({ err: error }, "could not stop the environment builder's background work"));

@@ -21,6 +21,11 @@ import { createMetrics } from "../metrics/create-metrics.js";
 import { createMetricsListener } from "../metrics/create-metrics-listener.js";
 import { meterGitHubSend } from "../metrics/meter-github-send.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { createNotifier, type Notifier } from "../notify/create-notifier.js";
+import { createNotificationSender } from "../notify/create-notification-sender.js";
+import { createForgeStatusSender } from "../forge/create-forge-status-sender.js";
+import { createForgeStatusReporter } from "../forge/create-forge-status-reporter.js";
+import type { BuildRequest } from "../builds/build-request.js";
 
 export interface RunningServer {
   ponyci: PonyCi;
@@ -56,6 +61,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (!probot) throw new Error("the GitHub App is not loaded yet");
     return probot.auth(installationId);
   };
+  let notifier: Notifier | undefined;
   const ponyci = createPonyCi({
     settings,
     log,
@@ -64,6 +70,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     runner: options.runner,
     progressIntervalMs: options.progressIntervalMs,
     metrics,
+    notifySend: createNotificationSender({ ...settings.notify, log }),
+    forgeSend: createForgeStatusSender({ repos: privateRepos }),
     send: meterGitHubSend((write, context) => createCheckRunSender({ octokitFor, store: ponyci.store, log })(write, context), metrics),
     readGitHubFiles: createGitHubFileReader(octokitFor),
     tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
@@ -72,6 +80,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (privateRepos.some((repo) => repo.after.length > 0)) {
         listeners.push(createDownstreamTrigger({ projects: privateRepos, builds: { submit: (request) => parts.builds().submit(request) }, store: parts.store, checkout: parts.runner.checkout, log }));
       }
+      notifier = createNotifier({
+        store: parts.store,
+        outbox: parts.notifications,
+        publicUrl: settings.publicUrl,
+        privateRepos,
+        allowedHosts: settings.notify.allowedHosts,
+        authorOf: settings.notify.authors ? async (build) => (await parts.runner.checkout.readCommit({ url: (build.trigger.request as BuildRequest).repo.cloneUrl, sha: build.sha })).authorEmail : undefined,
+        log,
+      });
+      listeners.push(notifier);
+      if (privateRepos.some((repo) => repo.forge?.token)) listeners.push(createForgeStatusReporter({ outbox: parts.forges, store: parts.store, repos: privateRepos, publicUrl: settings.publicUrl }));
       return [...listeners, dashboard.hub, createMetricsListener(metrics), ...(options.extraListeners?.(parts) ?? [])];
     },
   });
@@ -118,7 +137,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   );
   server.addHandler(dashboard.handler({ store: ponyci.store, builds: ponyci.builds }));
   if (privateRepos.length > 0) {
-    const bridge = createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log });
+    const bridge = createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log, publicUrl: settings.publicUrl });
     server.addHandler(async (req, res) => {
       const handled = await bridge(req, res);
       if (handled) metrics.countBridgeDelivery(res.statusCode < 300 ? "accepted" : res.statusCode < 500 ? "rejected" : "error");
@@ -126,6 +145,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
   }
   await ponyci.start();
+  // Builds that ended just before a crash, their news not yet queued.
+  notifier?.sweep().catch((error: unknown) => log.error({ err: error }, "notify: could not look for builds left undecided"));
   const http = await server.start();
   guardRequests(http, { webhookPath: "/api/github/webhooks" });
   const address = http.address();

@@ -94,6 +94,25 @@ export interface Settings {
     /** GitHub OAuth with the App's client id and secret (Probot's names). */
     oauth?: { clientId: string; clientSecret: string; webUrl: string };
   };
+  /** Email, chat and webhook notifications (docs/notifications.md). */
+  notify: NotifySettings;
+}
+
+export interface NotifySettings {
+  /** PONYCI_SMTP_URL: smtp://user:pass@host:port (STARTTLS when offered; `?requireTLS=true` to insist) or smtps://. */
+  smtpUrl?: string;
+  /** PONYCI_SMTP_CA: PEM file of the CA the SMTP server's certificate is checked against (default: the system's). */
+  smtpCaFile?: string;
+  /** PONYCI_MAIL_FROM: the From header. */
+  from: string;
+  /** PONYCI_NOTIFY_AUTHORS: also mail the commit's author, for private repositories. */
+  authors: boolean;
+  /** PONYCI_NOTIFY_HOSTS: hosts a repository's own config may name in webhook:, slack:, mattermost:. */
+  allowedHosts: string[];
+  /** PONYCI_NOTIFY_RATE: messages per repository and hour, each channel; more wait. */
+  perRepoPerHour: number;
+  /** PONYCI_NOTIFY_SECRET: HMAC key of the `webhook:` deliveries' signature header. */
+  webhookSecret?: string;
 }
 
 export type SettingsMode = "run" | "serve";
@@ -153,6 +172,26 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
       refreshMs: decimal(env, "PONYCI_DJANGO_SUPPORT_REFRESH", 6, 0, 24 * 365) * 3600 * 1000,
     },
     web: readWeb(env),
+    notify: readNotify(env),
+  };
+}
+
+function readNotify(env: Env): NotifySettings {
+  const smtpUrl = env.PONYCI_SMTP_URL || undefined;
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/\s]+/.test(smtpUrl)) {
+    throw new SettingsError("PONYCI_SMTP_URL is not an smtp:// or smtps:// URL: use e.g. PONYCI_SMTP_URL=smtp://user:password@mail.example.com:587", "PONYCI_SMTP_URL");
+  }
+  const host = new URL(url(env, "PONYCI_PUBLIC_URL") ?? "http://localhost").hostname || "localhost";
+  const secret = env.PONYCI_NOTIFY_SECRET || undefined;
+  if (secret !== undefined && secret.length < 16) throw new SettingsError("PONYCI_NOTIFY_SECRET is shorter than 16 characters: generate one with `openssl rand -hex 32`", "PONYCI_NOTIFY_SECRET");
+  return {
+    smtpUrl,
+    smtpCaFile: env.PONYCI_SMTP_CA ? path.resolve(env.PONYCI_SMTP_CA) : undefined,
+    from: env.PONYCI_MAIL_FROM || `Pony CI <ponyci@${host}>`,
+    authors: flag(env, "PONYCI_NOTIFY_AUTHORS", false),
+    allowedHosts: env.PONYCI_NOTIFY_HOSTS === undefined ? ["hooks.slack.com"] : list(env, "PONYCI_NOTIFY_HOSTS", /^[A-Za-z0-9.-]{1,253}$/, "hooks.slack.com,chat.example.com"),
+    perRepoPerHour: integer(env, "PONYCI_NOTIFY_RATE", 30, 1, 10_000),
+    webhookSecret: secret,
   };
 }
 

@@ -12,6 +12,9 @@ import type { Viewer } from "./viewer.js";
 import { DASHBOARD_CSS, LIVE_JS } from "./dashboard-assets.js";
 import { renderBuildsList } from "./render-builds-list.js";
 import { renderBuildPage } from "./render-build-page.js";
+import { listDeliveries } from "../notify/list-deliveries.js";
+import { readRepoGlance } from "./read-repo-glance.js";
+import { renderRepoGlance } from "./render-repo-glance.js";
 import { renderCellPage } from "./render-cell-page.js";
 import { renderBadge } from "./render-badge.js";
 import { tileState } from "./format.js";
@@ -105,6 +108,8 @@ export function createDashboardHandler(options: DashboardOptions) {
       filters: { repo: filterRepo, branch },
       repos,
       nextBefore: builds.length > pageSize ? shown.at(-1)?.id : undefined,
+      // A repository's first page opens with its state at a glance (issue 26).
+      glance: repo !== undefined && before === undefined && branch === undefined ? renderRepoGlance(readRepoGlance(store, repo), options.now()) : undefined,
       now: options.now(),
       viewer: r.viewer,
       csrf: r.session.csrf,
@@ -116,7 +121,7 @@ export function createDashboardHandler(options: DashboardOptions) {
     if (!build) return sendNotFound(r.res);
     const jobs = store.listJobs(build.id);
     const failures = new Map(jobs.map((job) => [job.id, store.listTestResults(job.id, { outcomes: ["failed", "error"] }).slice(0, 6)]));
-    sendHtml(r.res, 200, renderBuildPage({ build, jobs, failures, canAct: await access.canAct(r.viewer, build), now: options.now(), viewer: r.viewer, csrf: r.session.csrf }), r.cookie);
+    sendHtml(r.res, 200, renderBuildPage({ build, jobs, failures, canAct: await access.canAct(r.viewer, build), now: options.now(), viewer: r.viewer, csrf: r.session.csrf, deliveries: listDeliveries(store, build.id) }), r.cookie);
   };
 
   const cellPage = async (r: Request, buildId: string | undefined, jobId: string | undefined) => {

@@ -25,6 +25,10 @@ input,select,button{font:inherit;padding:.3em .6em;border:1px solid var(--line);
 pre.log{background:#0d1117;color:#e6edf3;max-height:40em;font:12px/1.45 ui-monospace,monospace;white-space:pre-wrap;word-break:break-all}
 .pages{margin:1em 0}.notice{background:#ddf4ff;padding:.5em 1em;border-radius:6px}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .login{max-width:22em;background:#fff;border:1px solid var(--line);padding:1.5em;border-radius:6px}.login label{display:block;margin:.6em 0}.login input{width:100%}
+.glance .branches td{white-space:nowrap}.console{width:auto}.console th,.console td{padding:.25em .4em}.console thead th{vertical-align:bottom;font-weight:400;font-size:12px}
+.console thead th span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}.console .tile{width:18px;height:18px;color:#fff;text-align:center;font-size:10px;line-height:18px;text-decoration:none}
+.trends{display:flex;flex-wrap:wrap;gap:1em}.trends figure{margin:0;background:#fff;border:1px solid var(--line);padding:.5em;border-radius:6px}.trends svg{display:block;max-width:100%;height:auto}
+.trends figcaption{font-size:12px;color:var(--muted)}.deliveries td{font-size:13px}.commit pre.message{margin:.3em 0 0;white-space:pre-wrap;font-size:12px}
 `;
 
 export const LIVE_JS = `"use strict";

@@ -1,7 +1,7 @@
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import { buildDuration, describeRef, describeTrigger, formatAgo, formatDuration } from "./format.js";
-import { html } from "./html.js";
+import { html, type SafeHtml } from "./html.js";
 import { renderLayout } from "./render-layout.js";
 import { renderTiles } from "./render-tiles.js";
 import type { Viewer } from "./viewer.js";
@@ -16,6 +16,8 @@ export interface BuildsListView {
   repos: readonly string[];
   /** The `before` of the next (older) page, when there is one. */
   nextBefore?: number;
+  /** A repository page's overview (render-repo-glance.ts), above its builds. */
+  glance?: SafeHtml;
   now: number;
   viewer: Viewer;
   csrf: string;
@@ -40,6 +42,8 @@ export function renderBuildsList(view: BuildsListView): string {
 <td title="${new Date(build.createdAt).toISOString()}">${formatAgo(build.createdAt, view.now)}</td>
 </tr>`);
   const body = html`<h1>${view.title}</h1>
+${view.glance ?? ""}
+${view.glance ? html`<h2>Builds</h2>` : ""}
 <form method="get" action="${view.basePath}" class="filters">
 ${view.basePath === "/" ? html`<label>Repository <select name="repo"><option value="">all</option>${view.repos.map((repo) => html`<option${repo === view.filters.repo ? " selected" : ""}>${repo}</option>`)}</select></label>` : ""}
 <label>Branch <input name="branch" value="${view.filters.branch ?? ""}" maxlength="255"></label>

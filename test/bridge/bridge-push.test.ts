@@ -30,7 +30,7 @@ describe("git push to a private repository with the hook installed", () => {
       reposFile,
       ["repositories:", "  - name: bridge-project", `    url: ${bare}`, '    branches: [main, "feature/*"]', "    secret_file: bridge-project.secret", ""].join("\n"),
     );
-    server = await startBridgeServer({ repos: loadPrivateRepos(reposFile), run: true });
+    server = await startBridgeServer({ repos: loadPrivateRepos(reposFile), run: true, publicUrl: "http://ci.example.test/" });
     await installHookWithCli(bare, { repo: "bridge-project", url: server.url, secretFile });
     clone = await createFixtureRepo("bridge-project");
     await git(clone.dir, ["remote", "add", "origin", bare]);
@@ -46,10 +46,14 @@ describe("git push to a private repository with the hook installed", () => {
     const line = hookLine(push.all);
     expect(line).toMatch(/^Pony CI: build #\d+ queued$/);
     const [id] = queuedBuildIds(line);
+    // Then each queued build's dashboard page (issue 26).
+    expect(push.all).toMatch(new RegExp(`^remote: Pony CI: build #${id}: http://ci\\.example\\.test/builds/${id}\\s*$`, "m"));
 
     const build = await server.waitForBuild(id as number);
     expect(build).toMatchObject({ repo: "bridge-project", source: "bridge", visibility: "private", sha: clone.sha, branch: "main", event: "post-receive" });
     expect(build.status).toEqual({ state: "finished", conclusion: "success", jobs: 1 });
+    // The commit's message and author, read from the mirror at planning, for the dashboards (issue 26).
+    expect(build.plan.commit).toEqual({ message: "fixture", author: "Fixture" });
     const [job] = server.store.listJobs(build.id);
     expect(job?.cell).toEqual({ python: "3.11", django: "5.2" });
     expect(job?.counts).toMatchObject({ passed: 3, failed: 0, total: 3 });

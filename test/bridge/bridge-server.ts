@@ -17,6 +17,17 @@ import { createCheckout } from "../../runner/src/checkout/create-checkout.js";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { createEnvironmentBuilder } from "../../runner/src/environment/create-environment-builder.js";
 import { resolveBaseImage } from "../../runner/src/environment/resolve-base-image.js";
+import { createOutbox } from "../../src/outbox/create-outbox.js";
+import type { Outbox } from "../../src/outbox/outbox.js";
+import { createNotifier, type Notifier } from "../../src/notify/create-notifier.js";
+import { createNotificationSender, type NotificationSenderOptions } from "../../src/notify/create-notification-sender.js";
+import { NOTIFY_KEY_PREFIX } from "../../src/notify/notification-write.js";
+import { createFailureAnalyst } from "../../src/history/create-failure-analyst.js";
+import type { BuildRequest } from "../../src/builds/build-request.js";
+import type { BuildListener } from "../../src/builds/build-listener.js";
+import { createForgeStatusReporter } from "../../src/forge/create-forge-status-reporter.js";
+import { createForgeStatusSender } from "../../src/forge/create-forge-status-sender.js";
+import { FORGE_KEY_PREFIX } from "../../src/forge/forge-status-write.js";
 import { TEST_DATA_DIR, TEST_LIMITS } from "../support/test-runner.js";
 
 export interface BridgeTestServer {
@@ -26,6 +37,11 @@ export interface BridgeTestServer {
   store: Store;
   builds: BuildService;
   trigger: DownstreamTrigger;
+  /** With `notify`: the notifications' outbox (lane notify:, started) and the notifier listening to cells. */
+  notifications?: Outbox;
+  notifier?: Notifier;
+  /** With `forges`: the forges' outbox (lane forge:, started). */
+  forges?: Outbox;
   /** Polls the store until the build has finished (every cell ended). */
   waitForBuild(id: number, timeoutMs?: number): Promise<BuildRecord>;
   close(): Promise<void>;
@@ -38,24 +54,60 @@ export interface BridgeTestServer {
  * running cells in Docker through the real runner, with the downstream
  * trigger listening. Without `run` jobs are queued and never taken.
  */
-export async function startBridgeServer(options: { repos: PrivateRepo[]; run: boolean; clock?: Clock }): Promise<BridgeTestServer> {
+export async function startBridgeServer(options: {
+  repos: PrivateRepo[];
+  run: boolean;
+  clock?: Clock;
+  /** Notifications as `ponyci serve` wires them (sender, outbox lane, notifier), with the failure analyst's buckets. */
+  notify?: { sender: NotificationSenderOptions; publicUrl: string; backoff?: (attempt: number) => number; authors?: boolean };
+  /** Commit statuses on the repositories' forges (`forge:` with a token), as serve wires them. */
+  forges?: { publicUrl: string; backoff?: (attempt: number) => number };
+  /** The dashboard's base URL the bridge answers with (each queued build's page). */
+  publicUrl?: string;
+}): Promise<BridgeTestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ponyci-bridge-test-"));
   const store = openStore({ dataDir, clock: options.clock });
   const runner = createIsolatedRunner(dataDir);
   const queue = createEmbeddedQueue<CellJobPayload>({ store, concurrency: 2 });
+  // Reporters hear planning (the build service) and cells (the job processor).
+  const reporters: BuildListener[] = [];
+  let forges: Outbox | undefined;
+  if (options.forges) {
+    forges = createOutbox({ store, send: createForgeStatusSender({ repos: options.repos, timeoutMs: 2_000 }), backoff: options.forges.backoff, lane: { only: FORGE_KEY_PREFIX } });
+    reporters.push(createForgeStatusReporter({ outbox: forges, store, repos: options.repos, publicUrl: options.forges.publicUrl }));
+    forges.start();
+  }
   const builds = createBuildService({
     store,
     queue,
     readFiles: (request, paths) => runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths),
-    listeners: [],
+    listeners: reporters,
+    readCommit: async (request) => {
+      const commit = await runner.checkout.readCommit({ url: request.repo.cloneUrl, sha: request.sha });
+      return { message: commit.message, author: commit.authorName };
+    },
   });
   // The trigger hears cells finish (the processor's listeners) and submits through the same service.
   const trigger = createDownstreamTrigger({ projects: options.repos, builds, store, checkout: runner.checkout });
+  let notifications: Outbox | undefined;
+  let notifier: Notifier | undefined;
+  if (options.notify) {
+    notifications = createOutbox({ store, send: createNotificationSender(options.notify.sender), backoff: options.notify.backoff, maxAttempts: 12, lane: { only: NOTIFY_KEY_PREFIX } });
+    notifier = createNotifier({
+      store,
+      outbox: notifications,
+      publicUrl: options.notify.publicUrl,
+      privateRepos: options.repos,
+      authorOf: options.notify.authors ? async (build) => (await runner.checkout.readCommit({ url: (build.trigger.request as BuildRequest).repo.cloneUrl, sha: build.sha })).authorEmail : undefined,
+    });
+    notifications.start();
+  }
   if (options.run) {
-    const jobs = createJobProcessor({ store, runner: runner.cells, listeners: [trigger] });
+    const analyst = options.notify ? createFailureAnalyst({ store }) : undefined;
+    const jobs = createJobProcessor({ store, runner: runner.cells, listeners: [trigger, ...(notifier ? [notifier] : []), ...reporters], analyst });
     queue.start(jobs.process, jobs.hooks);
   }
-  const handler = createBridgeHandler({ repos: options.repos, store, builds, clock: options.clock });
+  const handler = createBridgeHandler({ repos: options.repos, store, builds, clock: options.clock, publicUrl: options.publicUrl });
   const server: Server = createServer((req, res) => {
     void handler(req, res).then((handled) => {
       if (!handled) {
@@ -74,6 +126,9 @@ export async function startBridgeServer(options: { repos: PrivateRepo[]; run: bo
     store,
     builds,
     trigger,
+    notifications,
+    notifier,
+    forges,
     async waitForBuild(id, timeoutMs = 240_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -87,6 +142,8 @@ export async function startBridgeServer(options: { repos: PrivateRepo[]; run: bo
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.stop({ graceMs: 1_000, abortGraceMs: 5_000 });
       await trigger.idle();
+      await notifications?.stop();
+      await forges?.stop();
       store.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -229,4 +229,35 @@ describe("outbox", () => {
     await box.stop();
     await expect(box.drain()).rejects.toThrow(/needs a running outbox \(it is stopped\)/);
   });
+  it("lanes: two dispatchers on one database each send only their keys, and one that hangs never holds up the other", async () => {
+    const githubSend = createScriptedSend(clock);
+    let release: () => void = () => undefined;
+    const notifySent: string[] = [];
+    const notify = createOutbox({
+      store,
+      clock,
+      lane: { only: "notify:" },
+      send: async (write) => {
+        notifySent.push(write.key);
+        await new Promise<void>((resolve) => (release = resolve));
+        return { status: "sent" };
+      },
+    });
+    // The GitHub outbox of create-ponyci: every key but the notifications'.
+    const gh = createOutbox({ store, clock, send: githubSend.send, lane: { except: ["notify:"] } });
+    gh.enqueue({ key: "notify:7:email", kind: "email", payload: {} });
+    gh.enqueue({ key: "check-run:7-1", kind: "create", payload: {} });
+    notify.start();
+    gh.start();
+    await gh.drain();
+    expect(githubSend.labels()).toEqual(["create check-run:7-1"]);
+    expect(gh.backlog()).toBe(0);
+    expect(notify.backlog()).toBe(1);
+    expect(notifySent).toEqual(["notify:7:email"]);
+    release();
+    await notify.drain();
+    expect(notify.list().map((w) => [w.key, w.state])).toEqual([["notify:7:email", "sent"]]);
+    await notify.stop();
+    await gh.stop();
+  });
 });

@@ -57,6 +57,17 @@ export interface Checkout {
    * @throws CheckoutError `ref-not-found`
    */
   resolveRef(source: RepoSource, ref: string): Promise<string>;
+  /**
+   * The commit's author and message, from the mirror (fetching if needed).
+   * Untrusted text: bounded (message 4 KiB), for display and notifications only.
+   */
+  readCommit(source: RepoSource & { sha: string; fetchRefs?: string[] }): Promise<CommitInfo>;
+}
+
+export interface CommitInfo {
+  authorName: string;
+  authorEmail: string;
+  message: string;
 }
 
 /**
@@ -96,6 +107,13 @@ export function createCheckout(options: CheckoutOptions): Checkout {
     async readFiles(source, paths) {
       const { mirrorPath, env, sha } = await ensure(source);
       return readBlobs({ gitDir: mirrorPath, sha, paths, env });
+    },
+
+    async readCommit(source) {
+      const { mirrorPath, env, secrets, sha } = await ensure(source);
+      const output = await runGit({ cwd: mirrorPath, env, secrets, args: ["--git-dir", mirrorPath, "show", "-s", "--no-show-signature", "--format=%an%x00%ae%x00%B", sha, "--"] });
+      const [authorName = "", authorEmail = "", message = ""] = output.split("\0");
+      return { authorName: authorName.slice(0, 200), authorEmail: authorEmail.slice(0, 254), message: message.trim().slice(0, 4096) };
     },
 
     async resolveRef(source, ref) {

@@ -1,3 +1,4 @@
+import { readNotifyKey } from "../../notify/read-notify-key.js";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from "yaml";
 import type { MatrixEntry, MatrixLines, MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultRepoConfig, maxTimeoutSeconds, repoConfigPaths, type RepoConfig } from "./repo-config.js";
@@ -12,7 +13,7 @@ export interface ParseRepoConfigOptions {
   file?: string;
 }
 
-const knownKeys = ["python", "django", "database", "include", "exclude", "test", "install", "env", "timeout", "services", ...testPolicyKeys] as const;
+const knownKeys = ["python", "django", "database", "include", "exclude", "test", "install", "env", "timeout", "services", ...testPolicyKeys, "notify"] as const;
 
 /** Hints for keys people write by habit from other CI systems. */
 const keyHints: Readonly<Record<string, string>> = {
@@ -128,6 +129,9 @@ class Reader {
           break;
         case "timeout":
           config.timeout = this.readTimeout(valueOrNull, keyNode);
+          break;
+        case "notify":
+          config.notify = readNotifyKey(valueOrNull, keyNode, this.tools);
           break;
         case "quarantine":
         case "already_failing":

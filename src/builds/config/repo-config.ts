@@ -1,3 +1,4 @@
+import type { NotifyConfig } from "../../notify/notify-config.js";
 import type { ServiceSpec } from "../../domain/database.js";
 import type { MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultTestPolicy, type TestPolicy } from "./test-policy.js";
@@ -35,6 +36,8 @@ export interface RepoConfig {
    * server arguments validated. The `database:` axis picks one per cell.
    */
   services: ServiceSpec[];
+  /** `notify:`: who hears about failed and recovered builds (src/notify); undefined: nobody. */
+  notify?: NotifyConfig;
 }
 
 /** The settings of a repository without a config file. */

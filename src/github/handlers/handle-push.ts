@@ -21,6 +21,7 @@ export function handlePush(payload: PushPayload, deps: HandlerDeps, deliveryId?:
     event: "push",
     base: { sha: before, branch },
     deliveryId,
+    ...(payload.head_commit ? { commit: { message: payload.head_commit.message.slice(0, 4096), author: (payload.head_commit.author.name ?? "").slice(0, 200) } } : {}),
   });
   return submitted ? `build #${submitted.build.id}` : "ignored: commit already built";
 }

@@ -1,0 +1,16 @@
+/**
+ * What the notifications' outbox carries: one write per channel and build,
+ * keyed `notify:<buildId>:<channel>[:<n>]`, everything the sender needs
+ * already rendered (a restart sends what was decided, not a new rendering).
+ * Secrets are never stored here: the sender holds them.
+ */
+export type NotificationWrite =
+  | { channel: "email"; repo: string; to: string[]; subject: string; text: string; html: string; messageId: string }
+  | { channel: "webhook"; repo: string; url: string; body: string; deliveryId: string }
+  | { channel: "slack" | "mattermost"; repo: string; url: string; text: string };
+
+export const NOTIFY_KEY_PREFIX = "notify:";
+
+export function notifyKey(buildId: number, channel: string): string {
+  return `${NOTIFY_KEY_PREFIX}${buildId}:${channel}`;
+}
