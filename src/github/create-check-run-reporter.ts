@@ -5,7 +5,7 @@ import type { JobRecord } from "../store/job-rows.js";
 import type { Outbox } from "../outbox/outbox.js";
 import type { Clock } from "../store/clock.js";
 import { systemClock } from "../store/clock.js";
-import { checkRunName, configErrorCheckRunName, formatTimestamp } from "./checks/format.js";
+import { checkRunName, formatTimestamp } from "./checks/format.js";
 import { planCheckWrites } from "./checks/plan-check-writes.js";
 import { renderCheckOutput } from "./checks/render-check-output.js";
 import { renderProgress } from "./checks/render-progress.js";
@@ -22,7 +22,9 @@ export interface CheckRunReporterOptions {
 }
 
 /**
- * Reports GitHub builds as check runs, one per cell, through the outbox. Write
+ * Reports GitHub builds as check runs, one per cell, through the outbox (a
+ * configuration error, and the commit's verdict, are the aggregate "Pony CI"
+ * run's: create-aggregate-reporter.ts). Write
  * economy: a passing cell costs three writes (queued on planning, in_progress
  * when its container starts, completed with its output); a failing one adds a
  * write per 50 annotations beyond the first 50. Progress writes are coalesced
@@ -58,28 +60,6 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
           },
         });
       }
-    },
-
-    configError(build, error) {
-      const to = target(build);
-      if (!to) return;
-      const file = error.file ?? ".github/ponyci.yml";
-      send(`config:${build.id}`, "complete", {
-        ...to,
-        create: {
-          name: configErrorCheckRunName(file),
-          head_sha: build.sha,
-          status: "completed",
-          conclusion: "failure",
-          completed_at: formatTimestamp(clock.now()),
-          details_url: detailsUrl(build),
-          output: {
-            title: `Broken configuration: ${file}${error.line ? ` line ${error.line}` : ""}`,
-            summary: `Pony CI could not plan this commit: **${escapeMarkdown(error.message)}**\n\nFix the file and push again; see the reference of \`.github/ponyci.yml\` in Pony CI's docs/repo-config.md.`,
-            annotations: [{ path: file, start_line: error.line ?? 1, end_line: error.line ?? 1, annotation_level: "failure", message: error.message.slice(0, 60_000), title: "Pony CI configuration" }],
-          },
-        },
-      });
     },
 
     started(build, job) {

@@ -7,6 +7,7 @@ import { guardRequests } from "./guard-requests.js";
 import { createPonyCi, type PonyCi, type PonyCiOptions } from "./create-ponyci.js";
 import { createCheckRunSender } from "../github/create-check-run-sender.js";
 import { createCheckRunReporter } from "../github/create-check-run-reporter.js";
+import { createAggregateReporter } from "../github/create-aggregate-reporter.js";
 import { createGitHubFileReader } from "../github/create-github-file-reader.js";
 import { createForkApprovals } from "../github/create-fork-approvals.js";
 import { requestCloneToken } from "../github/request-clone-token.js";
@@ -68,7 +69,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     readGitHubFiles: createGitHubFileReader(octokitFor),
     tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
     listeners: (parts) => {
-      const listeners: BuildListener[] = [createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl })];
+      const listeners: BuildListener[] = [
+        createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl }),
+        createAggregateReporter({ outbox: parts.outbox, store: parts.store, publicUrl: settings.publicUrl }),
+      ];
       if (privateRepos.some((repo) => repo.after.length > 0)) {
         listeners.push(createDownstreamTrigger({ projects: privateRepos, builds: { submit: (request) => parts.builds().submit(request) }, store: parts.store, checkout: parts.runner.checkout, log }));
       }
