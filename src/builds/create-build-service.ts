@@ -189,7 +189,8 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests }, jobs });
     if (!recorded) return;
     notify.planned(recorded.build, recorded.jobs, plan.notes);
-    for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id });
+    // A merge group's cells go first: GitHub's merge queue, and every pull request in it, waits on them.
+    for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id }, { first: request.event === "merge_group" });
   }
 
   /** Plans from the files at the commit (planFromRepoFiles: one round of reads, more for `-r` includes). */
