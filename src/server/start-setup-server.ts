@@ -42,8 +42,8 @@ export async function startSetupServer(options: { settings: Settings; log: Probo
     const url: unknown = parseDocument(readFileSync(manifestPath, "utf8")).getIn(["hook_attributes", "url"]);
     if (url !== webhookUrl) log.warn({ path: manifestPath, url, expected: webhookUrl }, "app.yml sends GitHub's webhooks somewhere else than this server: edit hook_attributes.url before registering");
   }
-  // Probot's set-up page reads GH_ORG from the process environment only (the CLI loaded .env into it already).
-  if (settings.setup?.org) process.env.GH_ORG = settings.setup.org;
+  // GH_ORG: Probot's set-up page reads it from the process environment itself (where the CLI
+  // loaded .env); loadSettings only checked it (settings.setup.org).
   const port = settings.port === 0 ? await findFreePort(settings.host) : settings.port;
   // Probot's `run` enters set-up mode because the env it is given has no APP_ID.
   const server = await run(() => undefined, { env: { HOST: settings.host, PORT: String(port), LOG_LEVEL: settings.logLevel }, log });
