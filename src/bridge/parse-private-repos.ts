@@ -2,6 +2,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAM
 import { parseRepoUrl } from "../../runner/src/checkout/parse-repo-url.js";
 import type { Visibility } from "../store/build-rows.js";
 import { isLiteralBranch } from "./match-branch.js";
+import { readSchedule } from "../schedules/read-schedule.js";
 import type { PrivateRepo } from "./private-repo.js";
 import { PrivateReposError } from "./private-repos-error.js";
 
@@ -16,7 +17,7 @@ export interface ParsePrivateReposOptions {
 export const PRIVATE_REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const MIN_SECRET_LENGTH = 16;
-const KEYS = ["name", "url", "branches", "secret", "secret_file", "visibility", "after"] as const;
+const KEYS = ["name", "url", "branches", "secret", "secret_file", "visibility", "after", "schedule"] as const;
 const KEY_HINTS: Readonly<Record<string, string>> = {
   branch: "use `branches:` (a list), e.g. `branches: [main]`",
   clone_url: "use `url:`",
@@ -113,6 +114,7 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
       secret: readSecret(values.get("secret"), values.get("secret_file"), name, map),
       visibility: readVisibility(values.get("visibility")),
       after: readAfter(values.get("after"), values.get("branches")),
+      ...(values.has("schedule") ? { schedule: readSchedule(values.get("schedule")?.value ?? null, values.get("schedule")?.key as Node, { fail, resolve: (node) => node ?? null }) } : {}),
       line,
     };
   }

@@ -1,4 +1,5 @@
 import type { Visibility } from "../store/build-rows.js";
+import type { ScheduleEntry } from "../schedules/read-schedule.js";
 
 /**
  * A repository on a private git server (no GitHub) whose pushes the bridge
@@ -17,6 +18,8 @@ export interface PrivateRepo {
   visibility: Visibility;
   /** GitHub repositories ("owner/repo") this project is rebuilt after, against their new commit. */
   after: string[];
+  /** `schedule:` cron entries (UTC); a branch-less entry builds the first of `branches:` (a name), else main. */
+  schedule?: ScheduleEntry[];
   /** Line of the entry in the file, for messages. */
   line?: number;
 }

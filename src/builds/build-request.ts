@@ -48,4 +48,6 @@ export interface BuildRequest {
   base?: { sha?: string; branch?: string };
   /** The webhook delivery or push that asked for it. */
   deliveryId?: string;
+  /** A scheduled build (event "schedule"): its cron entry and the tick's time (the scheduler's record of it). */
+  schedule?: { cron: string; at: number };
 }

@@ -186,7 +186,9 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     // are check runs' external_id, which outlive a reinstalled server.
     const salt = randomBytes(3).toString("hex");
     jobs = jobs.map((job, i) => ({ ...job, id: `${build.id}-${i + 1}-${salt}` }));
-    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests }, jobs });
+    // `schedule`: what the scheduler reads, from the default branch's latest build (src/schedules).
+    const schedule = plan.config.schedule.length > 0 ? { schedule: plan.config.schedule } : {};
+    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests, ...schedule }, jobs });
     if (!recorded) return;
     notify.planned(recorded.build, recorded.jobs, plan.notes);
     // A merge group's cells go first: GitHub's merge queue, and every pull request in it, waits on them.

@@ -24,7 +24,10 @@ export interface AggregateReporterOptions {
 /** Why a build ran, when it was not an ordinary push or pull request: the aggregate's first line. */
 function reasonOf(build: BuildRecord): string | undefined {
   if (build.event === "merge_group") return `Merge queue: this is the merge group of ${build.branch ?? "the queue"}.`;
-  if (build.event === "schedule") return `Scheduled build of ${build.branch ?? "the default branch"}.`;
+  if (build.event === "schedule") {
+    const cron = (build.trigger.request as BuildRequest | undefined)?.schedule?.cron;
+    return `Scheduled build of ${build.branch ?? "the default branch"}${cron ? ` (cron "${cron}", UTC)` : ""}: the branch's head as it was at the tick.`;
+  }
   if (build.event === "rerequested" || build.event === "rerun-failed") return "Re-run: cells not re-run keep their earlier result.";
   return undefined;
 }

@@ -22,6 +22,9 @@ import { createMetrics } from "../metrics/create-metrics.js";
 import { createMetricsListener } from "../metrics/create-metrics-listener.js";
 import { meterGitHubSend } from "../metrics/meter-github-send.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { Clock } from "../store/clock.js";
+import { createScheduler, type Scheduler } from "../schedules/create-scheduler.js";
+import { createScheduleRows } from "../schedules/schedule-rows.js";
 
 export interface RunningServer {
   ponyci: PonyCi;
@@ -29,6 +32,8 @@ export interface RunningServer {
   server: Server;
   /** The port it listens on (useful with PORT=0). */
   port: number;
+  /** Scheduled builds (`schedule:`): it ticks every minute by itself; `tick()` for tests. */
+  scheduler: Scheduler;
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -38,6 +43,8 @@ export interface StartServerOptions extends Pick<PonyCiOptions, "queueOptions" |
   log: PinoLogger;
   /** More listeners (e.g. downstream triggers), besides the check-run reporter. */
   extraListeners?: PonyCiOptions["listeners"];
+  /** The scheduler's time (tests move it to a cron tick); default the system clock. */
+  scheduleClock?: Clock;
 }
 
 /**
@@ -130,6 +137,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
   }
   await ponyci.start();
+  const scheduler = createScheduler({
+    rows: createScheduleRows(ponyci.store, (id) => ponyci.store.getBuild(id)),
+    privateRepos,
+    builds: ponyci.builds,
+    clock: options.scheduleClock,
+    log,
+    resolveHead: async ({ source, repo }, branch) => {
+      if (source !== "github") return ponyci.runner.checkout.resolveRef({ url: repo.cloneUrl }, `refs/heads/${branch}`);
+      const [owner = "", name = ""] = repo.name.split("/");
+      if (repo.installationId === undefined) throw new Error(`no installation of the GitHub App for ${repo.name}`);
+      const { data } = await (await octokitFor(repo.installationId)).rest.repos.getBranch({ owner, repo: name, branch });
+      return data.commit.sha;
+    },
+  });
+  const stopScheduler = scheduler.start();
   const http = await server.start();
   guardRequests(http, { webhookPath: "/api/github/webhooks" });
   const address = http.address();
@@ -140,8 +162,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     metrics,
     server,
     port,
+    scheduler,
     stop(stopOptions) {
       stopping ??= (async () => {
+        stopScheduler();
         await server.stop();
         await ponyci.stop(stopOptions);
       })();

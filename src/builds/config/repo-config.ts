@@ -1,6 +1,7 @@
 import type { ServiceSpec } from "../../domain/database.js";
 import type { MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultTestPolicy, type TestPolicy } from "./test-policy.js";
+import type { ScheduleEntry } from "../../schedules/read-schedule.js";
 
 /** Where Pony CI looks for a repository's settings, first match wins. */
 export const repoConfigPaths: readonly string[] = [".github/ponyci.yml", ".github/ponyci.yaml"];
@@ -35,9 +36,11 @@ export interface RepoConfig {
    * server arguments validated. The `database:` axis picks one per cell.
    */
   services: ServiceSpec[];
+  /** `schedule:` (read on the default branch only): cron entries in UTC that build branches' heads. */
+  schedule: ScheduleEntry[];
 }
 
 /** The settings of a repository without a config file. */
 export function createDefaultRepoConfig(): RepoConfig {
-  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds, tests: createDefaultTestPolicy(), services: [] };
+  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds, tests: createDefaultTestPolicy(), services: [], schedule: [] };
 }
