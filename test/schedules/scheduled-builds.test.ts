@@ -9,6 +9,8 @@ import { parseRepoConfig } from "../../src/builds/config/parse-repo-config.js";
 import { RepoConfigError } from "../../src/builds/config/repo-config-error.js";
 import { parsePrivateRepos } from "../../src/bridge/parse-private-repos.js";
 import type { Clock } from "../../src/store/clock.js";
+import type { BuildRecord } from "../../src/store/build-rows.js";
+import { describeTrigger } from "../../src/web/format.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import { createScriptedRunner, type CommitScript } from "../support/create-scripted-runner.js";
 import { createFixtureRepo } from "../support/fixture-repo.js";
@@ -157,6 +159,8 @@ describe("scheduled builds through the server", () => {
     expect(submitted).toEqual(expect.arrayContaining([expect.stringMatching(/^nightly-project@main #\d+$/)]));
     const [build] = server.ponyci.store.findBuilds({ repo: "nightly-project", sha: privateHead });
     expect(build).toMatchObject({ event: "schedule", source: "bridge", branch: "main" });
+    // The dashboards say why it ran.
+    expect(describeTrigger(build as BuildRecord)).toBe("scheduled (0 3 * * *)");
     await waitFor(() => (server.ponyci.store.listJobs(build?.id ?? 0).some((j) => j.state === "finished") ? true : undefined), 60_000, "the private scheduled build's cell");
   });
 });
