@@ -7,6 +7,7 @@ import { guardRequests } from "./guard-requests.js";
 import { createPonyCi, type PonyCi, type PonyCiOptions } from "./create-ponyci.js";
 import { createCheckRunSender } from "../github/create-check-run-sender.js";
 import { createCheckRunReporter } from "../github/create-check-run-reporter.js";
+import { createWriteLimiter } from "../github/create-write-limiter.js";
 import { createAggregateReporter } from "../github/create-aggregate-reporter.js";
 import { createGitHubFileReader } from "../github/create-github-file-reader.js";
 import { createForkApprovals } from "../github/create-fork-approvals.js";
@@ -77,7 +78,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
     listeners: (parts) => {
       const listeners: BuildListener[] = [
-        createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl }),
+        createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl, cellSlots: settings.concurrency }),
         createAggregateReporter({ outbox: parts.outbox, store: parts.store, publicUrl: settings.publicUrl }),
       ];
       if (privateRepos.some((repo) => repo.after.length > 0)) {
@@ -87,6 +88,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
   });
 
+  const writeLimiter = createWriteLimiter();
   const server = new Server({
     log,
     host: settings.host,
@@ -99,7 +101,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       log,
       baseUrl: settings.github.apiUrl,
       // The outbox owns retries (durably, with backoff); Octokit's in-memory retry would double them.
-      Octokit: ProbotOctokit.defaults({ retry: { enabled: false } }),
+      // Writes are paced to GitHub's per-minute limit rather than Octokit's one a second (createWriteLimiter).
+      Octokit: ProbotOctokit.defaults((octokitOptions: Record<string, unknown>) => ({
+        ...octokitOptions,
+        retry: { enabled: false },
+        throttle: { ...(octokitOptions.throttle as object | undefined), write: writeLimiter },
+      })),
     }),
   });
   await server.load((app) => {

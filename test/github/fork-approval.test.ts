@@ -118,8 +118,8 @@ describe("fork pull requests by outside contributors wait for approval", () => {
     const completions = () => patches().filter((p) => p.status === "completed");
     await waitFor(() => (completions().length >= 2 ? true : undefined), 180_000, "the cell's and the new aggregate's completions");
     expect(completions().map((p) => p.conclusion)).toEqual(["success", "success"]);
-    // The approval run, then the build's cell and its own "Pony CI", which supersedes the approval run.
-    expect(creates().map((c) => c.name)).toEqual(["Pony CI", "Python 3.11 · Django 5.2", "Pony CI"]);
+    // The approval run, then the build's own "Pony CI" (when planned; it supersedes the approval run) and its cell (when it starts).
+    expect(creates().map((c) => c.name)).toEqual(["Pony CI", "Pony CI", "Python 3.11 · Django 5.2"]);
     expect(completions().every((p) => p.id !== approvalId)).toBe(true);
     expect(server.ponyci.store.findBuilds({ repo: `pony/${name}`, sha: forkSha })[0]).toMatchObject({ prNumber: 7, event: "pull_request" });
     const approved = await waitFor(() => patches().find((p) => p.id === approvalId), 30_000, "the approval run's update");
