@@ -78,7 +78,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
     listeners: (parts) => {
       const listeners: BuildListener[] = [
-        createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl, cellSlots: settings.concurrency }),
+        // With Redis, runners elsewhere decide what starts when: every cell shows queued at once.
+        createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl, cellSlots: settings.queue.kind === "embedded" ? settings.concurrency : undefined }),
         createAggregateReporter({ outbox: parts.outbox, store: parts.store, publicUrl: settings.publicUrl }),
       ];
       if (privateRepos.some((repo) => repo.after.length > 0)) {
