@@ -4,6 +4,7 @@ import type { Visibility } from "../store/build-rows.js";
 import { FORGE_KINDS, type ForgeConfig, type ForgeKind } from "../forge/forge-config.js";
 import { readNotifyKey } from "../notify/read-notify-key.js";
 import { isLiteralBranch } from "./match-branch.js";
+import { readSchedule } from "../schedules/read-schedule.js";
 import type { PrivateRepo } from "./private-repo.js";
 import { PrivateReposError } from "./private-repos-error.js";
 
@@ -18,7 +19,7 @@ export interface ParsePrivateReposOptions {
 export const PRIVATE_REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const MIN_SECRET_LENGTH = 16;
-const KEYS = ["name", "url", "branches", "secret", "secret_file", "visibility", "after", "notify", "forge"] as const;
+const KEYS = ["name", "url", "branches", "secret", "secret_file", "visibility", "after", "notify", "forge", "schedule"] as const;
 const KEY_HINTS: Readonly<Record<string, string>> = {
   branch: "use `branches:` (a list), e.g. `branches: [main]`",
   clone_url: "use `url:`",
@@ -117,6 +118,7 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
       after: readAfter(values.get("after"), values.get("branches")),
       ...(values.has("notify") ? { notify: readNotifyKey(values.get("notify")?.value ?? null, values.get("notify")?.key as Node, { fail, resolve: (node) => node ?? null }) } : {}),
       ...(values.has("forge") ? { forge: readForge(values.get("forge") as { key: Node; value: Node | null }, name) } : {}),
+      ...(values.has("schedule") ? { schedule: readSchedule(values.get("schedule")?.value ?? null, values.get("schedule")?.key as Node, { fail, resolve: (node) => node ?? null }) } : {}),
       line,
     };
   }

@@ -1,6 +1,7 @@
 import type { ForgeConfig } from "../forge/forge-config.js";
 import type { NotifyConfig } from "../notify/notify-config.js";
 import type { Visibility } from "../store/build-rows.js";
+import type { ScheduleEntry } from "../schedules/read-schedule.js";
 
 /**
  * A repository on a private git server (no GitHub) whose pushes the bridge
@@ -23,6 +24,8 @@ export interface PrivateRepo {
   notify?: NotifyConfig;
   /** `forge:`: a Gitea, Forgejo or GitLab that sends push webhooks and gets commit statuses (src/forge). */
   forge?: ForgeConfig;
+  /** `schedule:` cron entries (UTC); a branch-less entry builds the first of `branches:` (a name), else main. */
+  schedule?: ScheduleEntry[];
   /** Line of the entry in the file, for messages. */
   line?: number;
 }

@@ -56,4 +56,6 @@ export interface BuildRequest {
   deliveryId?: string;
   /** The commit's message and author, when the event carries them (GitHub's push). Untrusted text. */
   commit?: CommitSummary;
+  /** A scheduled build (event "schedule"): its cron entry and the tick's time (the scheduler's record of it). */
+  schedule?: { cron: string; at: number };
 }

@@ -205,10 +205,13 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     const salt = randomBytes(3).toString("hex");
     jobs = jobs.map((job, i) => ({ ...job, id: `${build.id}-${i + 1}-${salt}` }));
     const commit = request.commit ?? (await options.readCommit?.(request).catch(() => undefined));
-    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests, ...(plan.config.notify ? { notify: plan.config.notify } : {}), ...(commit ? { commit } : {}) }, jobs });
+    // `schedule`: what the scheduler reads, from the default branch's latest build (src/schedules).
+    const schedule = plan.config.schedule.length > 0 ? { schedule: plan.config.schedule } : {};
+    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests, ...(plan.config.notify ? { notify: plan.config.notify } : {}), ...(commit ? { commit } : {}), ...schedule }, jobs });
     if (!recorded) return;
     notify.planned(recorded.build, recorded.jobs, plan.notes);
-    for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id });
+    // A merge group's cells go first: GitHub's merge queue, and every pull request in it, waits on them.
+    for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id }, { first: request.event === "merge_group" });
   }
 
   /** Plans from the files at the commit (planFromRepoFiles: one round of reads, more for `-r` includes). */

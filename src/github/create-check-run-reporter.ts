@@ -5,7 +5,7 @@ import type { JobRecord } from "../store/job-rows.js";
 import type { Outbox } from "../outbox/outbox.js";
 import type { Clock } from "../store/clock.js";
 import { systemClock } from "../store/clock.js";
-import { checkRunName, configErrorCheckRunName, formatTimestamp } from "./checks/format.js";
+import { checkRunName, formatTimestamp } from "./checks/format.js";
 import { planCheckWrites } from "./checks/plan-check-writes.js";
 import { renderCheckOutput } from "./checks/render-check-output.js";
 import { renderProgress } from "./checks/render-progress.js";
@@ -15,18 +15,33 @@ import { checkRunKey, type CheckRunWrite } from "./check-run-write.js";
 import { jobTestPlanOf } from "../history/job-test-plan.js";
 
 export interface CheckRunReporterOptions {
-  outbox: Pick<Outbox, "enqueue">;
+  outbox: Pick<Outbox, "enqueue" | "list">;
   /** Base URL of the build pages: details_url = `${publicUrl}/builds/<id>#<job>`. */
   publicUrl: string;
   clock?: Clock;
+  /**
+   * Cells that run at once (PONYCI_CONCURRENCY). A planned cell that will
+   * start at once gets no "queued" create: its run is created in progress
+   * when it starts, so a passing cell costs two writes. Undefined: every
+   * cell is created queued.
+   */
+  cellSlots?: number;
+  /** At most one progress update per cell this often. Default 10 s. */
+  progressEveryMs?: number;
 }
 
 /**
- * Reports GitHub builds as check runs, one per cell, through the outbox. Write
- * economy: a passing cell costs three writes (queued on planning, in_progress
- * when its container starts, completed with its output); a failing one adds a
- * write per 50 annotations beyond the first 50. Progress writes are coalesced
- * by the outbox (at most one pending per run) and never delay a completion.
+ * Reports GitHub builds as check runs, one per cell, through the outbox (a
+ * configuration error, and the commit's verdict, are the aggregate "Pony CI"
+ * run's: create-aggregate-reporter.ts). Write economy: a passing cell that
+ * starts at once costs two writes (created in progress when its container
+ * starts, completed with its output); one that waits for a free slot is
+ * created queued when planned, so it shows at once, and costs three (unless
+ * its start folds into a create still waiting in the outbox). A failing cell
+ * adds a write per 50 annotations beyond the first 50. Progress is at most
+ * one write per cell per `progressEveryMs`, coalesced by the outbox (at most
+ * one pending per run), and never delays a completion. A cell cancelled
+ * before its run was created costs nothing.
  */
 export function createCheckRunReporter(options: CheckRunReporterOptions): BuildListener {
   const clock = options.clock ?? systemClock;
@@ -38,12 +53,25 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
   };
   const detailsUrl = (build: BuildRecord, job?: JobRecord) => `${options.publicUrl}/builds/${build.id}${job ? `#job-${job.id}` : ""}`;
   const send = (key: string, kind: string, write: CheckRunWrite) => options.outbox.enqueue({ key, kind, payload: write });
+  /** Whether the cell's run was (or is about to be) created: only then can it be updated. */
+  const hasRun = (jobId: string) => options.outbox.list(checkRunKey(jobId)).some((w) => w.kind === "create");
+  /** Cells planned and not ended, across every build: what decides whether a new cell starts at once. */
+  const active = new Set<string>();
+  const lastProgress = new Map<string, number>();
+  const progressEveryMs = options.progressEveryMs ?? 10_000;
+  const ended = (jobId: string) => {
+    active.delete(jobId);
+    lastProgress.delete(jobId);
+  };
 
   return {
     planned(build, jobs, notes) {
+      const free = options.cellSlots === undefined ? 0 : Math.max(0, options.cellSlots - active.size);
+      for (const job of jobs) active.add(job.id);
       const to = target(build);
       if (!to) return;
-      for (const job of jobs) {
+      // The first `free` cells start at once (the queue is FIFO): created in progress when they start.
+      for (const job of jobs.slice(free)) {
         const summary = [`Queued: ${escapeMarkdown(checkRunName(job.cell))} of ${build.sha.slice(0, 7)}.`, ...notes.map((n) => `- ${escapeMarkdown(n)}`)].join("\n");
         send(checkRunKey(job.id), "create", {
           ...to,
@@ -60,47 +88,35 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
       }
     },
 
-    configError(build, error) {
-      const to = target(build);
-      if (!to) return;
-      const file = error.file ?? ".github/ponyci.yml";
-      send(`config:${build.id}`, "complete", {
-        ...to,
-        create: {
-          name: configErrorCheckRunName(file),
-          head_sha: build.sha,
-          status: "completed",
-          conclusion: "failure",
-          completed_at: formatTimestamp(clock.now()),
-          details_url: detailsUrl(build),
-          output: {
-            title: `Broken configuration: ${file}${error.line ? ` line ${error.line}` : ""}`,
-            summary: `Pony CI could not plan this commit: **${escapeMarkdown(error.message)}**\n\nFix the file and push again; see the reference of \`.github/ponyci.yml\` in Pony CI's docs/repo-config.md.`,
-            annotations: [{ path: file, start_line: error.line ?? 1, end_line: error.line ?? 1, annotation_level: "failure", message: error.message.slice(0, 60_000), title: "Pony CI configuration" }],
-          },
-        },
-      });
-    },
-
     started(build, job) {
+      active.add(job.id);
+      lastProgress.set(job.id, clock.now());
       const to = target(build);
       if (!to) return;
-      send(checkRunKey(job.id), "progress", {
+      const running = { status: "in_progress" as const, started_at: formatTimestamp(job.startedAt ?? clock.now()), output: { ...renderProgress({ cell: job.cell, counts: emptyish() }) } };
+      if (hasRun(job.id)) {
+        send(checkRunKey(job.id), "progress", { ...to, jobId: job.id, update: running });
+        return;
+      }
+      send(checkRunKey(job.id), "create", {
         ...to,
         jobId: job.id,
-        update: { status: "in_progress", started_at: formatTimestamp(job.startedAt ?? clock.now()), output: { ...renderProgress({ cell: job.cell, counts: emptyish() }) } },
+        create: { name: checkRunName(job.cell), head_sha: build.sha, external_id: job.id, details_url: detailsUrl(build, job), ...running },
       });
     },
 
     progress(build, job, counts, failures) {
       const to = target(build);
-      if (!to) return;
+      if (!to || !hasRun(job.id)) return;
+      const now = clock.now();
+      if (now - (lastProgress.get(job.id) ?? 0) < progressEveryMs) return;
+      lastProgress.set(job.id, now);
       send(checkRunKey(job.id), "progress", { ...to, jobId: job.id, update: { status: "in_progress", output: renderProgress({ cell: job.cell, counts, failures }) } });
     },
 
     retrying(build, job, reason, attempt) {
       const to = target(build);
-      if (!to) return;
+      if (!to || !hasRun(job.id)) return;
       send(checkRunKey(job.id), "progress", {
         ...to,
         jobId: job.id,
@@ -110,7 +126,7 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
 
     restarted(build, job) {
       const to = target(build);
-      if (!to) return;
+      if (!to || !hasRun(job.id)) return;
       send(checkRunKey(job.id), "progress", {
         ...to,
         jobId: job.id,
@@ -120,7 +136,7 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
 
     interrupted(build, job) {
       const to = target(build);
-      if (!to) return;
+      if (!to || !hasRun(job.id)) return;
       send(checkRunKey(job.id), "progress", {
         ...to,
         jobId: job.id,
@@ -130,7 +146,7 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
 
     confirming(build, job, testIds) {
       const to = target(build);
-      if (!to) return;
+      if (!to || !hasRun(job.id)) return;
       const what = testIds.length === 1 ? "1 test that never failed before" : `${testIds.length} tests that never failed before`;
       send(checkRunKey(job.id), "progress", {
         ...to,
@@ -140,19 +156,25 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
     },
 
     finished({ build, job, finished, tests, logTail, failureReport }) {
+      ended(job.id);
       const to = target(build);
       if (!to) return;
       const output = renderCheckOutput({ cell: job.cell, finished, tests, logTail, failureReport });
       // Judged already: the job processor records the verdict the failure report gives (judgeCell).
       const conclusion = toCheckConclusion(finished.conclusion);
       const writes = planCheckWrites({ output, conclusion, counts: finished.counts, completedAt: clock.now() });
-      for (const update of writes) send(checkRunKey(job.id), "complete", { ...to, jobId: job.id, update });
+      // A cell that ended without starting (given up after crashes) has no run yet: its completion creates it.
+      const [first, ...rest] = hasRun(job.id) ? [undefined, ...writes] : writes;
+      if (first) send(checkRunKey(job.id), "complete", { ...to, jobId: job.id, create: { name: checkRunName(job.cell), head_sha: build.sha, external_id: job.id, details_url: detailsUrl(build, job), ...first } });
+      for (const update of rest) if (update) send(checkRunKey(job.id), "complete", { ...to, jobId: job.id, update });
     },
 
     cancelled(build, job, reason) {
+      ended(job.id);
       const to = target(build);
       // A confirmation re-run has no check run of its own: its original's run reports it.
-      if (!to || jobTestPlanOf(job).confirms) return;
+      // A cell cancelled before its run was created never showed: nothing to write.
+      if (!to || jobTestPlanOf(job).confirms || !hasRun(job.id)) return;
       send(checkRunKey(job.id), "complete", {
         ...to,
         jobId: job.id,

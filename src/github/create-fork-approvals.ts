@@ -4,6 +4,7 @@ import { systemClock } from "../store/clock.js";
 import type { CheckRunWrite } from "./check-run-write.js";
 import { escapeMarkdown } from "./checks/safe-text.js";
 import { formatTimestamp } from "./checks/format.js";
+import { AGGREGATE_CHECK_NAME } from "./checks/decide-aggregate.js";
 
 /** Where an approval check run lives: the base repository of the pull request, at its head commit. */
 export interface ApprovalTarget {
@@ -27,7 +28,13 @@ export interface ForkApprovals {
 
 /** The button's identifier (≤ 20 characters), and how the run's external_id names the pull request. */
 export const APPROVE_ACTION = "approve-run";
-export const APPROVAL_CHECK_NAME = "Pony CI · approval";
+/**
+ * The approval run is the commit's aggregate "Pony CI" (required by branch
+ * protection) while the pull request waits: `action_required` until someone
+ * approves; the build's own "Pony CI" run then supersedes it (GitHub judges
+ * the latest run of a name).
+ */
+export const APPROVAL_CHECK_NAME = AGGREGATE_CHECK_NAME;
 const EXTERNAL_ID_PREFIX = "ponyci-approve:";
 
 /** "ponyci-approve:7" for pull request 7: what a click's check_run.external_id carries back (forks' check runs list no pull requests). */
@@ -73,9 +80,9 @@ export function createForkApprovals(options: { outbox: Pick<Outbox, "enqueue">; 
       send(target, "complete", {
         ...base(target),
         checkRunId,
+        // Not `success`: a required "Pony CI" must not pass, even for a moment, before the cells ran.
         update: {
-          conclusion: "success",
-          output: { title: `Approved by @${approver}`, summary: `@${escapeMarkdown(approver)} approved running this commit; its check runs follow.` },
+          output: { title: `Approved by @${approver}`, summary: `@${escapeMarkdown(approver)} approved running this commit; its check runs follow, with a new Pony CI run.` },
           actions: [],
         },
       });

@@ -3,6 +3,7 @@ import type { HandlerDeps } from "./handlers/handler-deps.js";
 import { handlePush } from "./handlers/handle-push.js";
 import { handlePullRequest, PULL_REQUEST_BUILD_EVENTS } from "./handlers/handle-pull-request.js";
 import { handleCheckRunRerequested, handleCheckSuiteRerequested, handleRequestedAction } from "./handlers/handle-check-rerequests.js";
+import { handleMergeGroup } from "./handlers/handle-merge-group.js";
 import { handleApproveAndRun } from "./handlers/handle-approve-and-run.js";
 import { mayApprove } from "./handlers/needs-fork-approval.js";
 import { APPROVE_ACTION } from "./create-fork-approvals.js";
@@ -46,6 +47,7 @@ export function routeWebhooks(deps: HandlerDeps) {
         : false;
       once(context, () => (approving ? handleApproveAndRun(context.payload, deps, canApprove, context.id) : handleRequestedAction(context.payload, deps, context.id)));
     });
+    app.on(["merge_group.checks_requested", "merge_group.destroyed"], async (context) => once(context, () => handleMergeGroup(context.payload, deps, context.id)));
     app.on("check_suite.rerequested", async (context) => once(context, () => handleCheckSuiteRerequested(context.payload, deps, context.id)));
   };
 }

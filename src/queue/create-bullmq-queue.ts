@@ -141,10 +141,12 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
   };
 
   return {
-    enqueue: async (jobId, payload) => {
+    enqueue: async (jobId, payload, enqueueOptions) => {
       if (await queue.getJob(bullId(jobId))) return false;
       await queue.add("job", payload, {
         jobId: bullId(jobId),
+        // `first`: the head of the wait list (LIFO among such jobs).
+        ...(enqueueOptions?.first ? { lifo: true } : {}),
         // Retries are decided in run(); BullMQ only carries them out.
         attempts: 1_000_000,
         backoff: { type: "ponyci" },

@@ -158,8 +158,8 @@ export function createEmbeddedQueue<P = unknown>(options: EmbeddedQueueOptions):
   const abort = (jobId: string, why: "cancel" | "stop"): boolean => abortRunning(running, jobId, why);
 
   return {
-    enqueue: async (jobId, payload) => {
-      const added = rows.insert(jobId, payload);
+    enqueue: async (jobId, payload, enqueueOptions) => {
+      const added = rows.insert(jobId, payload, enqueueOptions?.first);
       if (added) wake();
       return added;
     },

@@ -78,12 +78,21 @@ export interface StopOptions {
   abortGraceMs?: number;
 }
 
+export interface EnqueueOptions {
+  /**
+   * Ahead of every job waiting that was not enqueued `first` (a merge
+   * queue's group: GitHub's queue, and every pull request in it, waits on
+   * it). The order among `first` jobs is the implementation's.
+   */
+  first?: boolean;
+}
+
 export interface JobQueue<P = unknown> {
   /**
    * Adds a job; false (and nothing changes) when that id is already queued or
    * running. The payload must survive JSON (it is stored, not kept in memory).
    */
-  enqueue(jobId: string, payload: P): Promise<boolean>;
+  enqueue(jobId: string, payload: P, options?: EnqueueOptions): Promise<boolean>;
   /** Cancels a job wherever it is. Never throws for unknown ids. */
   cancel(jobId: string): Promise<CancelOutcome>;
   /**

@@ -17,7 +17,8 @@ export interface StaleItem extends QueueItem {
 /** The embedded queue's SQL: every function is one statement or one transaction. */
 export interface QueueRows {
   /** Inserts a queued item; false when the id is already there. */
-  insert(jobId: string, payload: unknown): boolean;
+  /** `first`: ahead of every queued job not inserted first (a negative seq; FIFO among them). */
+  insert(jobId: string, payload: unknown, first?: boolean): boolean;
   /** Marks the oldest available queued item as running for `owner`; undefined when none. */
   claim(claim: { owner: string; runToken: string; leaseUntil: number }): QueueItem | undefined;
   /** The earliest `available_at` of a queued item. */
@@ -68,6 +69,13 @@ export function createQueueRows(core: StoreCore, clock: Clock = core.clock): Que
     `INSERT INTO queue_items (job_id, payload_json, state, available_at, enqueued_at) VALUES (?, ?, 'queued', ?, ?)
      ON CONFLICT (job_id) DO NOTHING`,
   );
+  // Jobs enqueued first take seqs below zero, counting up from far below (AUTOINCREMENT only
+  // hands out positive ones): ahead of every other job, in their own enqueue order.
+  const insertFirst = db.prepare<[string, string, number, number]>(
+    `INSERT INTO queue_items (seq, job_id, payload_json, state, available_at, enqueued_at)
+     VALUES ((SELECT coalesce(max(seq), -1000000000000000) + 1 FROM queue_items WHERE seq < 0), ?, ?, 'queued', ?, ?)
+     ON CONFLICT (job_id) DO NOTHING`,
+  );
   const oldest = db.prepare<[number], Row>(
     "SELECT * FROM queue_items WHERE state = 'queued' AND available_at <= ? ORDER BY seq LIMIT 1",
   );
@@ -109,8 +117,8 @@ export function createQueueRows(core: StoreCore, clock: Clock = core.clock): Que
   );
 
   return {
-    insert: (jobId, payload) =>
-      core.transact(`enqueue job ${jobId}`, () => insert.run(jobId, JSON.stringify(payload ?? null), now(), now()).changes === 1),
+    insert: (jobId, payload, first) =>
+      core.transact(`enqueue job ${jobId}`, () => (first ? insertFirst : insert).run(jobId, JSON.stringify(payload ?? null), now(), now()).changes === 1),
     claim: ({ owner, runToken, leaseUntil }) =>
       core.transact("take a job from the queue", () => {
         const row = oldest.get(now());

@@ -7,6 +7,8 @@ import { guardRequests } from "./guard-requests.js";
 import { createPonyCi, type PonyCi, type PonyCiOptions } from "./create-ponyci.js";
 import { createCheckRunSender } from "../github/create-check-run-sender.js";
 import { createCheckRunReporter } from "../github/create-check-run-reporter.js";
+import { createWriteLimiter } from "../github/create-write-limiter.js";
+import { createAggregateReporter } from "../github/create-aggregate-reporter.js";
 import { createGitHubFileReader } from "../github/create-github-file-reader.js";
 import { createForkApprovals } from "../github/create-fork-approvals.js";
 import { requestCloneToken } from "../github/request-clone-token.js";
@@ -26,6 +28,9 @@ import { createNotificationSender } from "../notify/create-notification-sender.j
 import { createForgeStatusSender } from "../forge/create-forge-status-sender.js";
 import { createForgeStatusReporter } from "../forge/create-forge-status-reporter.js";
 import type { BuildRequest } from "../builds/build-request.js";
+import type { Clock } from "../store/clock.js";
+import { createScheduler, type Scheduler } from "../schedules/create-scheduler.js";
+import { createScheduleRows } from "../schedules/schedule-rows.js";
 
 export interface RunningServer {
   ponyci: PonyCi;
@@ -33,6 +38,8 @@ export interface RunningServer {
   server: Server;
   /** The port it listens on (useful with PORT=0). */
   port: number;
+  /** Scheduled builds (`schedule:`): it ticks every minute by itself; `tick()` for tests. */
+  scheduler: Scheduler;
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -42,6 +49,8 @@ export interface StartServerOptions extends Pick<PonyCiOptions, "queueOptions" |
   log: PinoLogger;
   /** More listeners (e.g. downstream triggers), besides the check-run reporter. */
   extraListeners?: PonyCiOptions["listeners"];
+  /** The scheduler's time (tests move it to a cron tick); default the system clock. */
+  scheduleClock?: Clock;
 }
 
 /**
@@ -76,7 +85,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     readGitHubFiles: createGitHubFileReader(octokitFor),
     tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
     listeners: (parts) => {
-      const listeners: BuildListener[] = [createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl })];
+      const listeners: BuildListener[] = [
+        // With Redis, runners elsewhere decide what starts when: every cell shows queued at once.
+        createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl, cellSlots: settings.queue.kind === "embedded" ? settings.concurrency : undefined }),
+        createAggregateReporter({ outbox: parts.outbox, store: parts.store, publicUrl: settings.publicUrl }),
+      ];
       if (privateRepos.some((repo) => repo.after.length > 0)) {
         listeners.push(createDownstreamTrigger({ projects: privateRepos, builds: { submit: (request) => parts.builds().submit(request) }, store: parts.store, checkout: parts.runner.checkout, log }));
       }
@@ -95,6 +108,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
   });
 
+  const writeLimiter = createWriteLimiter();
   const server = new Server({
     log,
     host: settings.host,
@@ -107,7 +121,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       log,
       baseUrl: settings.github.apiUrl,
       // The outbox owns retries (durably, with backoff); Octokit's in-memory retry would double them.
-      Octokit: ProbotOctokit.defaults({ retry: { enabled: false } }),
+      // Writes are paced to GitHub's per-minute limit rather than Octokit's one a second (createWriteLimiter).
+      Octokit: ProbotOctokit.defaults((octokitOptions: Record<string, unknown>) => ({
+        ...octokitOptions,
+        retry: { enabled: false },
+        throttle: { ...(octokitOptions.throttle as object | undefined), write: writeLimiter },
+      })),
     }),
   });
   await server.load((app) => {
@@ -147,6 +166,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await ponyci.start();
   // Builds that ended just before a crash, their news not yet queued.
   notifier?.sweep().catch((error: unknown) => log.error({ err: error }, "notify: could not look for builds left undecided"));
+  const scheduler = createScheduler({
+    rows: createScheduleRows(ponyci.store, (id) => ponyci.store.getBuild(id)),
+    privateRepos,
+    builds: ponyci.builds,
+    clock: options.scheduleClock,
+    log,
+    resolveHead: async ({ source, repo }, branch) => {
+      if (source !== "github") return ponyci.runner.checkout.resolveRef({ url: repo.cloneUrl }, `refs/heads/${branch}`);
+      const [owner = "", name = ""] = repo.name.split("/");
+      if (repo.installationId === undefined) throw new Error(`no installation of the GitHub App for ${repo.name}`);
+      const { data } = await (await octokitFor(repo.installationId)).rest.repos.getBranch({ owner, repo: name, branch });
+      return data.commit.sha;
+    },
+  });
+  const stopScheduler = scheduler.start();
   const http = await server.start();
   guardRequests(http, { webhookPath: "/api/github/webhooks" });
   const address = http.address();
@@ -157,8 +191,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     metrics,
     server,
     port,
+    scheduler,
     stop(stopOptions) {
       stopping ??= (async () => {
+        stopScheduler();
         await server.stop();
         await ponyci.stop(stopOptions);
       })();

@@ -24,7 +24,10 @@ export interface SetupServer {
  * Probot reads the manifest from `app.yml` in the working directory, where it
  * also writes .env; when there is none, the packaged app.yml is written there
  * first, its webhook URL pointed at WEBHOOK_PROXY_URL or
- * PONYCI_PUBLIC_URL/api/github/webhooks (GitHub needs a URL it can reach).
+ * PONYCI_PUBLIC_URL/api/github/webhooks (GitHub needs a URL it can reach),
+ * its sign-in callback at PONYCI_PUBLIC_URL/login/github/callback. With
+ * GH_ORG, Probot registers the app under that organisation (it reads the
+ * variable from the environment itself).
  */
 export async function startSetupServer(options: { settings: Settings; log: ProbotLogger; cwd?: string }): Promise<SetupServer> {
   const { settings, log } = options;
@@ -39,6 +42,8 @@ export async function startSetupServer(options: { settings: Settings; log: Probo
     const url: unknown = parseDocument(readFileSync(manifestPath, "utf8")).getIn(["hook_attributes", "url"]);
     if (url !== webhookUrl) log.warn({ path: manifestPath, url, expected: webhookUrl }, "app.yml sends GitHub's webhooks somewhere else than this server: edit hook_attributes.url before registering");
   }
+  // GH_ORG: Probot's set-up page reads it from the process environment itself (where the CLI
+  // loaded .env); loadSettings only checked it (settings.setup.org).
   const port = settings.port === 0 ? await findFreePort(settings.host) : settings.port;
   // Probot's `run` enters set-up mode because the env it is given has no APP_ID.
   const server = await run(() => undefined, { env: { HOST: settings.host, PORT: String(port), LOG_LEVEL: settings.logLevel }, log });
@@ -49,6 +54,8 @@ export async function startSetupServer(options: { settings: Settings; log: Probo
 export function renderManifest(template: string, settings: Pick<Settings, "publicUrl" | "setup">): string {
   const document = parseDocument(template);
   document.setIn(["hook_attributes", "url"], webhookUrlOf(settings));
+  // Dashboard sign-in (GitHub OAuth with the app's client id, which the set-up flow writes into .env).
+  document.setIn(["callback_urls"], document.createNode([`${settings.publicUrl}/login/github/callback`]));
   return document.toString();
 }
 

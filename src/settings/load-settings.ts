@@ -24,7 +24,11 @@ export interface Settings {
    * `serve` without APP_ID: Probot's set-up mode, which registers the app
    * from app.yml in the browser (the manifest flow) and writes .env.
    */
-  setup?: { webhookProxyUrl?: string };
+  setup?: {
+    webhookProxyUrl?: string;
+    /** GH_ORG (Probot's): register the app under this organisation, not the signed-in user. */
+    org?: string;
+  };
   host: string;
   port: number;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -134,7 +138,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
   const setupMode = mode === "serve" && !env.APP_ID;
   return {
     github: mode === "serve" && !setupMode ? readGitHub(env) : undefined,
-    setup: setupMode ? { webhookProxyUrl: url(env, "WEBHOOK_PROXY_URL") } : undefined,
+    setup: setupMode ? { webhookProxyUrl: url(env, "WEBHOOK_PROXY_URL"), org: githubOrg(env) } : undefined,
     host: env.HOST || "localhost",
     port: integer(env, "PORT", 3000, 0, 65535),
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
@@ -378,6 +382,21 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   if (raw === undefined || raw === "") return fallback;
   if (!(allowed as readonly string[]).includes(raw)) throw new SettingsError(`${name}=${JSON.stringify(raw)} is not one of ${allowed.join(", ")}`, name);
   return raw as T;
+}
+
+/**
+ * GH_ORG: an organisation's login (letters, digits, single hyphens, ≤ 39).
+ * Probot's set-up page reads it from the environment and registers the app
+ * at /organizations/<org>/settings/apps/new, so the organisation owns it
+ * and can install it; checked here so a typo fails at start, not on GitHub.
+ */
+function githubOrg(env: Env): string | undefined {
+  const raw = env.GH_ORG?.trim();
+  if (!raw) return undefined;
+  if (!/^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$/.test(raw)) {
+    throw new SettingsError(`GH_ORG=${JSON.stringify(raw)} is not an organisation's login: use the name in https://github.com/<org>, e.g. GH_ORG=pony-org`, "GH_ORG");
+  }
+  return raw;
 }
 
 function url(env: Env, name: string): string | undefined {

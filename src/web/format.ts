@@ -38,10 +38,12 @@ export function buildDuration(jobs: readonly JobRecord[], now: number): number |
   return (running ? now : Math.max(...ends, ...starts)) - Math.min(...starts);
 }
 
-/** "push", "pull request", "bridge", "downstream ← app@abc1234", "re-run". */
+/** "push", "pull request", "bridge", "downstream ← app@abc1234", "re-run", "scheduled (0 3 * * *)", "merge queue". */
 export function describeTrigger(build: BuildRecord): string {
-  const request = build.trigger.request as { upstream?: { repo: string; sha: string } } | undefined;
+  const request = build.trigger.request as { upstream?: { repo: string; sha: string }; schedule?: { cron: string } } | undefined;
   if (request?.upstream) return `downstream ← ${request.upstream.repo}@${request.upstream.sha.slice(0, 7)}`;
+  if (build.event === "schedule") return request?.schedule ? `scheduled (${request.schedule.cron})` : "scheduled";
+  if (build.event === "merge_group") return "merge queue";
   if (build.source === "bridge") return "bridge push";
   switch (build.event) {
     case "pull_request":

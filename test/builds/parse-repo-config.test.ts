@@ -44,6 +44,7 @@ describe("parseRepoConfig", () => {
       env: { DJANGO_SETTINGS_MODULE: "mysite.settings", RETRIES: "3" },
       timeout: 600,
       services: [],
+      schedule: [],
       tests: { quarantine: [], alreadyFailing: "failure", confirmFailures: true, failedFirst: true },
     });
   });
@@ -76,7 +77,7 @@ describe("parseRepoConfig", () => {
     ["only comments", "# nothing here yet\n"],
     ["an explicit null document", "~\n"],
   ])("gives the defaults for %s", (_name, text) => {
-    expect(parseRepoConfig(text)).toEqual({ file: ".github/ponyci.yml", matrix: undefined, test: undefined, install: undefined, env: {}, timeout: 1200, tests: { quarantine: [], alreadyFailing: "failure", confirmFailures: true, failedFirst: true }, services: [] });
+    expect(parseRepoConfig(text)).toEqual({ file: ".github/ponyci.yml", matrix: undefined, test: undefined, install: undefined, env: {}, timeout: 1200, tests: { quarantine: [], alreadyFailing: "failure", confirmFailures: true, failedFirst: true }, services: [], schedule: [] });
   });
 
   it("keeps non-matrix settings without inventing a matrix", () => {
@@ -115,10 +116,10 @@ describe("parseRepoConfig", () => {
     ["an empty list", "python: []\n", 1, 9, '.github/ponyci.yml line 1: `python: []` lists no versions: remove the key or list versions, e.g. `python: ["3.11", "3.13"]`.'],
     ["a key without value", "test: x\npython:\n", 2, 1, '.github/ponyci.yml line 2: `python:` has no value: list versions in quotes, e.g. `python: ["3.11", "3.13"]`.'],
     ["a duplicate version", 'django: ["4.2", "5.2",\n  "4.2"]\n', 2, 3, '.github/ponyci.yml line 2: `django:` lists "4.2" twice: remove the duplicate.'],
-    ["an unknown key", 'python: ["3.11"]\ndjango-versions: ["4.2"]\n', 2, 1, ".github/ponyci.yml line 2: unknown key `django-versions`: did you mean `django`? (known keys: python, django, database, include, exclude, test, install, env, timeout, services, quarantine, already_failing, confirm_failures, failed_first, notify)."],
+    ["an unknown key", 'python: ["3.11"]\ndjango-versions: ["4.2"]\n', 2, 1, ".github/ponyci.yml line 2: unknown key `django-versions`: did you mean `django`? (known keys: python, django, database, include, exclude, test, install, env, timeout, services, quarantine, already_failing, confirm_failures, failed_first, notify, schedule)."],
     ["a GitHub Actions habit", "matrix:\n  python: [\"3.11\"]\n", 1, 1, ".github/ponyci.yml line 1: unknown key `matrix`: put python, django, include and exclude at the top level, not under `matrix:`."],
     ["timeout in minutes", "timeout-minutes: 10\n", 1, 1, ".github/ponyci.yml line 1: unknown key `timeout-minutes`: use `timeout:` in seconds, e.g. `timeout: 600`."],
-    ["a key far from any", "colour: blue\n", 1, 1, ".github/ponyci.yml line 1: unknown key `colour`: known keys: python, django, database, include, exclude, test, install, env, timeout, services, quarantine, already_failing, confirm_failures, failed_first, notify."],
+    ["a key far from any", "colour: blue\n", 1, 1, ".github/ponyci.yml line 1: unknown key `colour`: known keys: python, django, database, include, exclude, test, install, env, timeout, services, quarantine, already_failing, confirm_failures, failed_first, notify, schedule."],
     ["include that is not a list", 'include: {python: "3.13"}\n', 1, 10, '.github/ponyci.yml line 1: `include:` must be a list of {python, django} mappings, e.g. `include: [{python: "3.13", django: "6.0"}]`.'],
     ["include entry that is a string", 'include:\n  - "3.13"\n', 2, 5, '.github/ponyci.yml line 2: each `include` entry must be a mapping, e.g. `include: [{python: "3.13", django: "6.0"}]`.'],
     ["empty exclude entry", 'python: ["3.11"]\nexclude:\n  - {}\n', 3, 5, ".github/ponyci.yml line 3: an empty `exclude` entry removes nothing useful: give python and/or django."],

@@ -34,7 +34,7 @@ describe("planMatrix", () => {
       "tox.ini envlist gives no cell this installation can run: not used",
       "Django 4.2 does not support Python 3.13: left out",
     ]);
-    expect(plan.config).toEqual({ file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: 1200, tests: { quarantine: [], alreadyFailing: "failure", confirmFailures: true, failedFirst: true }, services: [] });
+    expect(plan.config).toEqual({ file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: 1200, tests: { quarantine: [], alreadyFailing: "failure", confirmFailures: true, failedFirst: true }, services: [], schedule: [] });
   });
 
   it("keeps the config's other settings when the matrix comes from elsewhere", () => {

@@ -65,7 +65,8 @@ describe("ponyci serve without APP_ID", () => {
       cwd,
       reject: false,
       // NO_SMEE_SETUP: Probot's set-up would otherwise create a smee.io channel (network).
-      env: { HOME: cwd, HOST: "127.0.0.1", PORT: String(port), PONYCI_DATA_DIR: path.join(cwd, "data"), PONYCI_PUBLIC_URL: "https://ci.example.test", NO_SMEE_SETUP: "true", NODE_ENV: "", APP_ID: "" },
+      // GH_ORG: registered under the organisation, which can then install it (a user's private app cannot be).
+      env: { HOME: cwd, HOST: "127.0.0.1", PORT: String(port), PONYCI_DATA_DIR: path.join(cwd, "data"), PONYCI_PUBLIC_URL: "https://ci.example.test", NO_SMEE_SETUP: "true", NODE_ENV: "", APP_ID: "", GH_ORG: "pony-org" },
       extendEnv: false,
     });
     const until = Date.now() + 60_000;
@@ -77,15 +78,17 @@ describe("ponyci serve without APP_ID", () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain("Register GitHub App");
+    expect(html).toContain('action="https://github.com/organizations/pony-org/settings/apps/new"');
     // The manifest posted to GitHub: app.yml's name, events and permissions, and this server's webhook URL.
     const field = /name="manifest"[^>]*value='([^']*)'/.exec(html);
     expect(field).not.toBeNull();
     const manifest = JSON.parse(field?.[1] ?? "") as Record<string, unknown>;
     expect(manifest).toMatchObject({
       name: "Pony CI",
-      default_events: ["push", "pull_request", "check_run", "check_suite"],
-      default_permissions: { checks: "write", contents: "read", metadata: "read", pull_requests: "read" },
+      default_events: ["push", "pull_request", "check_run", "check_suite", "merge_group"],
+      default_permissions: { checks: "write", contents: "read", metadata: "read", pull_requests: "read", merge_queues: "read" },
       hook_attributes: { url: "https://ci.example.test/api/github/webhooks" },
+      callback_urls: ["https://ci.example.test/login/github/callback"],
       redirect_url: `http://127.0.0.1:${port}/probot/setup`,
     });
 

@@ -5,7 +5,6 @@ import { INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, s
 import type { RunningServer } from "../../src/server/start-server.js";
 import type { GitHubApiFake } from "../support/github-api-fake.js";
 
-const CHECK_RUNS = "/repos/{owner}/{repo}/check-runs";
 const CHECK_RUN = "/repos/{owner}/{repo}/check-runs/{check_run_id}";
 const CONFIG = 'python: ["3.11"]\ndjango: ["5.2"]\n';
 
@@ -32,28 +31,31 @@ describe("GitHub App end to end", () => {
   });
 
   it("a push runs the failing fixture and completes its check run as failure, annotated at the failing line", async () => {
-    github.installationToken(INSTALLATION_ID).createCheckRun("pony", "app").updateCheckRun("pony", "app", undefined, { times: 10 });
+    github.installationToken(INSTALLATION_ID).createCheckRun("pony", "app", { times: 2 }).updateCheckRun("pony", "app", undefined, { times: 10 });
     // The confirmation re-run of never-seen failures is its own scenario (failure-scenarios.test.ts); here, the plain write economy.
     serveContents(github, "pony", "app", { ".github/ponyci.yml": `${CONFIG}confirm_failures: false\n` });
 
     const response = await postWebhook(server.port, "push", pushPayload(failing));
     expect(response.status).toBe(200);
 
-    const patches = () => github.bodies("PATCH", CHECK_RUN) as Array<{ status?: string; conclusion?: string; output?: { title: string; annotations?: Array<{ path: string; start_line: number }> } }>;
-    const completion = await waitFor(() => patches().find((b) => b.status === "completed"), 180_000, "the completion");
+    type Body = { name: string; head_sha: string; status?: string; conclusion?: string; external_id: string; details_url: string; output?: { title: string; annotations?: Array<{ path: string; start_line: number }> } };
+    // The cell's run (the aggregate "Pony CI" is aggregate-check.test.ts's).
+    const cellRun = () => github.checkRuns("pony", "app").find((run) => run.create.name !== "Pony CI");
+    const completion = await waitFor(() => cellRun()?.updates.find((b) => b.status === "completed") as Body | undefined, 180_000, "the completion");
 
-    const [create] = github.bodies("POST", CHECK_RUNS) as Array<{ name: string; head_sha: string; status: string; external_id: string; details_url: string }>;
-    expect(create).toMatchObject({ name: "Python 3.11 · Django 5.2", head_sha: failing.sha, status: "queued" });
+    const create = cellRun()?.create as Body | undefined;
+    // The cell started at once: created in progress when its container started, no "queued" write.
+    expect(create).toMatchObject({ name: "Python 3.11 · Django 5.2", head_sha: failing.sha, status: "in_progress" });
     expect(create?.details_url).toMatch(/^http:\/\/ci\.example\.test\/builds\/\d+/);
-    // in_progress comes first, unless the cell finished before it could be sent (then the completion replaces it).
-    expect(patches().map((p) => p.status).filter((status) => status !== undefined)).toEqual(patches().length === 1 ? ["completed"] : ["in_progress", "completed"]);
+    expect(cellRun()?.updates.map((p) => p.status)).toEqual(["completed"]);
     expect(completion.conclusion).toBe("failure");
     // The first build of main has no base: the title says so before the counts.
     expect(completion.output?.title).toMatch(/^3 failures with no base to compare · 1 passed, 2 failed, 1 error in \d/);
     const line = lineOf(path.join(FIXTURES, "django-fail/polls/tests.py"), "ponyci-expect-fail");
     expect(completion.output?.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: "polls/tests.py", start_line: line, end_line: line, annotation_level: "failure" })]));
-    // Write economy: create + in_progress + completion (annotations fit in one request): at most 3.
-    expect(github.requests.filter((r) => r.method !== "GET" && !r.path.includes("access_tokens")).length).toBeLessThanOrEqual(3);
+    // Write economy: the cell's create (in progress) + completion (annotations fit in one request); Pony CI's create + completion.
+    await waitFor(() => (server.ponyci.outbox.backlog() === 0 ? true : undefined), 30_000, "the outbox to drain");
+    expect(github.requests.filter((r) => r.method !== "GET" && !r.path.includes("access_tokens")).length).toBe(4);
 
     // details_url leads to the build's page, with the failure's location.
     const page = await fetch(create?.details_url.replace("http://ci.example.test", `http://127.0.0.1:${server.port}`) ?? "", { headers: { connection: "close" } });
@@ -75,7 +77,7 @@ describe("GitHub App end to end", () => {
   it("the same delivery twice builds once", async () => {
     // A re-run request is never deduplicated by commit: only the delivery id can stop the second one.
     const repo = await createFixtureRepo("django-pass");
-    github.installationToken(INSTALLATION_ID).createCheckRun("pony", "twice", { times: 2 }).updateCheckRun("pony", "twice", undefined, { times: 10 });
+    github.installationToken(INSTALLATION_ID).createCheckRun("pony", "twice", { times: 4 }).updateCheckRun("pony", "twice", undefined, { times: 10 });
     serveContents(github, "pony", "twice", { ".github/ponyci.yml": CONFIG });
     const payload = {
       action: "rerequested",
@@ -90,7 +92,7 @@ describe("GitHub App end to end", () => {
     // A new delivery of the same request is a new re-run.
     expect((await postWebhook(server.port, "check_suite", payload, { delivery: "another-delivery" })).status).toBe(200);
     expect(server.ponyci.store.listBuilds({ repo: "pony/twice" })).toHaveLength(2);
-    await waitFor(() => ((github.bodies("PATCH", CHECK_RUN) as Array<{ conclusion?: string }>).filter((b) => b.conclusion === "success").length >= 2 ? true : undefined), 180_000, "both completions");
+    await waitFor(() => ((github.bodies("PATCH", CHECK_RUN) as Array<{ conclusion?: string }>).filter((b) => b.conclusion === "success").length >= 4 ? true : undefined), 180_000, "both completions");
   });
 
 });

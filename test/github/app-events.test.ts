@@ -38,8 +38,11 @@ describe("GitHub App events", () => {
     serveContents(github, "pony", name, { ".github/ponyci.yml": config }, 8);
     return { name, full: `pony/${name}`, repo };
   }
-  const creates = (name: string) => github.requests.filter((r) => r.method === "POST" && r.path === `/repos/pony/${name}/check-runs`).map((r) => r.body as Body);
-  const patchesOf = (name: string) => github.requests.filter((r) => r.method === "PATCH" && r.path.startsWith(`/repos/pony/${name}/check-runs/`)).map((r) => ({ id: Number(r.path.split("/").pop()), ...(r.body as Body) }));
+  const allCreates = (name: string) => github.requests.filter((r) => r.method === "POST" && r.path === `/repos/pony/${name}/check-runs`).map((r) => r.body as Body);
+  /** The cells' check runs (the aggregate "Pony CI" is tested in aggregate-check.test.ts). */
+  const creates = (name: string) => allCreates(name).filter((c) => c.name !== "Pony CI");
+  const isAggregate = (p: Body) => Boolean(p.output?.summary?.includes("| Cell | Result | Tests |"));
+  const patchesOf = (name: string) => github.requests.filter((r) => r.method === "PATCH" && r.path.startsWith(`/repos/pony/${name}/check-runs/`)).map((r) => ({ id: Number(r.path.split("/").pop()), ...(r.body as Body) })).filter((p) => !isAggregate(p));
   const completions = (name: string) => patchesOf(name).filter((p) => p.status === "completed");
 
   it("a pull request from a collaborator's fork builds head.sha fetched from refs/pull/N/head, with the run on the base repository", async () => {
@@ -91,8 +94,8 @@ describe("GitHub App events", () => {
   it("a broken config gives one failing check run that names the file and line", async () => {
     const r = await newRepo("django-pass", 'python: ["3.11"]\ndjango: [5.0]\n');
     await postWebhook(server.port, "push", pushPayload(r.repo, { fullName: r.full }));
-    const run = await waitFor(() => creates(r.name)[0], 30_000, "config error run");
-    expect(run).toMatchObject({ name: "Pony CI · .github/ponyci.yml", status: "completed", conclusion: "failure" });
+    const run = await waitFor(() => allCreates(r.name)[0], 30_000, "config error run");
+    expect(run).toMatchObject({ name: "Pony CI", status: "completed", conclusion: "failure" });
     expect(run.output?.title).toMatch(/\.github\/ponyci\.yml line 2/);
     expect(run.output?.summary).toMatch(/quote/i);
     expect(run.output?.annotations).toEqual([expect.objectContaining({ path: ".github/ponyci.yml", start_line: 2 })]);
@@ -102,13 +105,13 @@ describe("GitHub App events", () => {
   it("a cell asking for a database no `services:` entry provides gives a config-error check run at the `database:` line", async () => {
     const r = await newRepo("django-postgres", 'python: ["3.11"]\ndjango: ["5.2"]\ndatabase: [postgres]\n');
     await postWebhook(server.port, "push", pushPayload(r.repo, { fullName: r.full }));
-    const run = await waitFor(() => creates(r.name)[0], 30_000, "config error run");
-    expect(run).toMatchObject({ name: "Pony CI · .github/ponyci.yml", status: "completed", conclusion: "failure" });
+    const run = await waitFor(() => allCreates(r.name)[0], 30_000, "config error run");
+    expect(run).toMatchObject({ name: "Pony CI", status: "completed", conclusion: "failure" });
     expect(run.output?.title).toMatch(/\.github\/ponyci\.yml line 3/);
     // The summary is Markdown-escaped: compare its text.
     expect((run.output?.summary ?? "").replaceAll("\\", "")).toMatch(/PostgreSQL needs a postgres database service, but no `services:` entry provides one\. Add `services: \[postgres\]`/);
     expect(run.output?.annotations).toEqual([expect.objectContaining({ path: ".github/ponyci.yml", start_line: 3 })]);
-    expect(creates(r.name)).toHaveLength(1);
+    expect(allCreates(r.name)).toHaveLength(1);
     expect(server.ponyci.store.listBuilds({ repo: r.full })[0]?.planState).toBe("config-error");
   });
 
@@ -125,7 +128,8 @@ describe("GitHub App events", () => {
     // 1. "Re-run" on one check run: that cell again.
     await postWebhook(server.port, "check_run", { action: "rerequested", check_run: checkRun(jobId, checkRunId), repository, installation: { id: INSTALLATION_ID }, sender: { login: "u", id: 1 } });
     await waitFor(() => (completions(r.name).length >= 3 ? true : undefined), 180_000, "re-run of one cell");
-    expect(creates(r.name).map((c) => c.name)).toEqual(["Python 3.11 · Django 5.2", "Python 3.13 · Django 5.2", "Python 3.11 · Django 5.2"]);
+    // Cells' runs are created as they start: in either order.
+    expect(creates(r.name).map((c) => c.name).sort()).toEqual(["Python 3.11 · Django 5.2", "Python 3.11 · Django 5.2", "Python 3.13 · Django 5.2"]);
 
     // 2. "Re-run failed": only the failed tests of that cell.
     await postWebhook(server.port, "check_run", { action: "requested_action", requested_action: { identifier: "rerun-failed" }, check_run: checkRun(jobId, checkRunId), repository, installation: { id: INSTALLATION_ID }, sender: { login: "u", id: 1 } });
@@ -148,7 +152,7 @@ describe("GitHub App events", () => {
     const slow = 'python: ["3.11"]\ndjango: ["5.2"]\ntest: "python manage.py test hostile.test_endless"\ntimeout: 120\n';
     const r = await newRepo("hostile", slow);
     await postWebhook(server.port, "push", pushPayload(r.repo, { fullName: r.full }));
-    await waitFor(() => patchesOf(r.name).find((p) => p.status === "in_progress"), 120_000, "the first cell to start");
+    await waitFor(() => [...creates(r.name), ...patchesOf(r.name)].find((p) => p.status === "in_progress"), 120_000, "the first cell to start");
     const second = await r.repo.commit("newer", { "hostileproj/newer.py": "NEWER = True\n" });
     await postWebhook(server.port, "push", pushPayload({ dir: r.repo.dir, sha: second }, { fullName: r.full }));
     const cancelled = await waitFor(() => completions(r.name).find((p) => p.conclusion === "cancelled"), 120_000, "the cancelled completion");

@@ -80,8 +80,9 @@ describe("fork pull requests by outside contributors wait for approval", () => {
     };
     expect((await postWebhook(server.port, "pull_request", opened)).status).toBe(200);
     const approval = await waitFor(() => creates()[0], 30_000, "the approval check run");
+    // The approval run is the required aggregate "Pony CI": action_required while the pull request waits.
     expect(approval).toMatchObject({
-      name: "Pony CI · approval",
+      name: "Pony CI",
       head_sha: forkSha,
       status: "completed",
       conclusion: "action_required",
@@ -114,11 +115,16 @@ describe("fork pull requests by outside contributors wait for approval", () => {
     // 3. A maintainer clicks: the matrix runs, and the approval run says who approved.
     permission("keeper", "write");
     expect((await postWebhook(server.port, "check_run", click("keeper"))).status).toBe(200);
-    const done = await waitFor(() => patches().find((p) => p.status === "completed"), 180_000, "the cell's completion");
-    expect(done.conclusion).toBe("success");
-    expect(creates().map((c) => c.name)).toEqual(["Pony CI · approval", "Python 3.11 · Django 5.2"]);
+    const completions = () => patches().filter((p) => p.status === "completed");
+    await waitFor(() => (completions().length >= 2 ? true : undefined), 180_000, "the cell's and the new aggregate's completions");
+    expect(completions().map((p) => p.conclusion)).toEqual(["success", "success"]);
+    // The approval run, then the build's own "Pony CI" (when planned; it supersedes the approval run) and its cell (when it starts).
+    expect(creates().map((c) => c.name)).toEqual(["Pony CI", "Pony CI", "Python 3.11 · Django 5.2"]);
+    expect(completions().every((p) => p.id !== approvalId)).toBe(true);
     expect(server.ponyci.store.findBuilds({ repo: `pony/${name}`, sha: forkSha })[0]).toMatchObject({ prNumber: 7, event: "pull_request" });
-    await waitFor(() => patches().find((p) => p.id === approvalId && p.conclusion === "success"), 30_000, "the approval run's update");
-    expect(patches().find((p) => p.id === approvalId)?.output?.title).toBe("Approved by @keeper");
+    const approved = await waitFor(() => patches().find((p) => p.id === approvalId), 30_000, "the approval run's update");
+    // It stays action_required (never a passing "Pony CI" before the cells ran); only its text and button change.
+    expect(approved).toMatchObject({ output: { title: "Approved by @keeper" }, actions: [] });
+    expect(approved.conclusion).toBeUndefined();
   }, 240_000);
 });

@@ -52,6 +52,19 @@ export function describeQueueContract(name: string, makeQueue: MakeQueue): void 
       expect(await queue.counts()).toEqual({ queued: 0, running: 0 });
     });
 
+    it("runs a job enqueued `first` ahead of the jobs waiting (a merge group's cells)", async () => {
+      const { queue } = await make();
+      const probe = createProbe();
+      for (const label of ["a", "b"]) await queue.enqueue(`job-${label}`, { label });
+      expect(await queue.enqueue("job-urgent", { label: "urgent" }, { first: true })).toBe(true);
+      expect(await queue.enqueue("job-urgent", { label: "again" }, { first: true })).toBe(false);
+      await queue.enqueue("job-c", { label: "c" });
+      queue.start(async (job) => probe.record(job.payload.label));
+      await probe.until((events) => events.length === 4);
+      expect(probe.events).toEqual(["urgent", "a", "b", "c"]);
+      await queue.stop();
+    });
+
     it("ignores a second enqueue of a job that is still waiting", async () => {
       const { queue } = await make();
       const probe = createProbe();

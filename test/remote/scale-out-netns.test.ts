@@ -156,7 +156,10 @@ it("spreads a 6-cell matrix over two runners in their own namespaces; kill -9 an
   // Redis restarts while the build runs; AOF keeps the queues, the stream and the locks.
   await redis.restart();
 
-  const completions = () => scenario.github.requests.filter((r) => r.method === "PATCH" && r.pathTemplate === CHECK_RUN && (r.body as { conclusion?: string }).conclusion !== undefined);
+  const concluded = () => scenario.github.requests.filter((r) => r.method === "PATCH" && r.pathTemplate === CHECK_RUN && (r.body as { conclusion?: string }).conclusion !== undefined);
+  // The aggregate "Pony CI" run (its summary is the cell table) apart from the cells' runs.
+  const isAggregate = (r: { body: unknown }) => Boolean((r.body as { output?: { summary?: string } }).output?.summary?.includes("| Cell | Result | Tests |"));
+  const completions = () => concluded().filter((r) => !isAggregate(r));
   await scenario.waitFor(() => new Set(completions().map((r) => r.params.check_run_id)).size === 6, 240_000, `six completed check runs\n--- runner-b ---\n${b.output().slice(-4000)}`);
   await new Promise((resolve) => setTimeout(resolve, 2_000)); // nothing more may arrive
 
@@ -165,6 +168,9 @@ it("spreads a 6-cell matrix over two runners in their own namespaces; kill -9 an
   // One conclusion per check run, all green.
   expect(done).toHaveLength(6);
   expect(done.map((r) => (r.body as { conclusion: string }).conclusion)).toEqual(Array(6).fill("success"));
+  // And "Pony CI" concluded once, green, after the last cell.
+  await scenario.waitFor(() => concluded().some(isAggregate), 30_000, "Pony CI's completion");
+  expect(concluded().filter(isAggregate).map((r) => (r.body as { conclusion: string }).conclusion)).toEqual(["success"]);
   // The killed runner's cell ran again on the other and says so.
   const jobOfDoomed = doomed.split("#")[0] as string;
   expect(taken(b).some((attempt) => attempt.startsWith(`${jobOfDoomed}#`))).toBe(true);
@@ -183,8 +189,11 @@ it("cut a runner's link (veth down): its cell completes on the other; a newer co
   if (!shared) throw new Error("needs the first test's server and runners");
   const { server, a, b } = shared;
   const before = { a: taken(a).length, b: taken(b).length };
-  const completions = () => scenario.github.requests.filter((r) => r.method === "PATCH" && r.pathTemplate === CHECK_RUN && (r.body as { conclusion?: string }).conclusion !== undefined);
-  const creates = () => scenario.github.requests.filter((r) => r.method === "POST" && r.pathTemplate === CHECK_RUNS && r.status === 201);
+  const concluded = () => scenario.github.requests.filter((r) => r.method === "PATCH" && r.pathTemplate === CHECK_RUN && (r.body as { conclusion?: string }).conclusion !== undefined);
+  // The aggregate "Pony CI" run (its summary is the cell table) apart from the cells' runs.
+  const isAggregate = (r: { body: unknown }) => Boolean((r.body as { output?: { summary?: string } }).output?.summary?.includes("| Cell | Result | Tests |"));
+  const completions = () => concluded().filter((r) => !isAggregate(r));
+  const creates = () => scenario.github.requests.filter((r) => r.method === "POST" && r.pathTemplate === CHECK_RUNS && r.status === 201 && (r.body as { name?: string }).name !== "Pony CI");
   const second = await scenario.repo.commit("second");
   expect((await postWebhook(server.port, "push", pushPayload({ dir: scenario.repo.dir, sha: second }, { fullName: scenario.fullName, before: scenario.repo.sha }))).status).toBe(200);
   await scenario.waitFor(() => taken(a).length > before.a && taken(b).length > before.b, 120_000, "a cell of the second build on each runner");

@@ -32,6 +32,12 @@ const LIBRARY_VARIABLES = ["DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH
 const SYSTEM_VARIABLES = ["PATH", "HOME", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
 
 describe(".env.example", () => {
+  it("declares every variable once: with two, the later (often empty) one wins in dotenv and Node's loadEnvFile", () => {
+    const names = [...readFileSync(path.join(ROOT, ".env.example"), "utf8").matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1] as string);
+    expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([]);
+    expect(names.length).toBeGreaterThan(20);
+  });
+
   it("lists exactly the variables loadSettings reads, in every mode and branch", () => {
     const keyFile = path.join(mkdtempSync(path.join(tmpdir(), "ponyci-env-")), "app.pem");
     writeFileSync(keyFile, PEM);

@@ -132,6 +132,15 @@ describe("loadSettings", () => {
     expect(error.message).toMatch(message);
   });
 
+  it("reads GH_ORG for the set-up page (Probot's manifest flow), and refuses what is not an organisation's login", () => {
+    expect(loadSettings({ GH_ORG: "pony-org" }, "serve").setup).toEqual({ org: "pony-org" });
+    expect(loadSettings({}, "serve").setup).toEqual({});
+    const error = errorOf(() => loadSettings({ GH_ORG: "https://github.com/pony-org" }, "serve"));
+    expect(error.variable).toBe("GH_ORG");
+    expect(error.message).toMatch(/not an organisation's login.*GH_ORG=pony-org/);
+    expect(errorOf(() => loadSettings({ GH_ORG: "pony--org-" }, "serve")).variable).toBe("GH_ORG");
+  });
+
   it("uses BullMQ when PONYCI_REDIS_URL (or its alias REDIS_URL) is set, the embedded queue otherwise", () => {
     expect(loadSettings({}).queue).toEqual({ kind: "embedded" });
     expect(loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379" }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379" });

@@ -11,6 +11,9 @@ import { emptyCounts, type RunnerEvent, type TestOutcome, type TestResult } from
  */
 export type CommitScript = Record<string, TestOutcome | TestOutcome[]>;
 
+/** A script under this key holds its cell running until it is cancelled (merge groups destroyed, supersede). */
+export const HOLD = "hold";
+
 /** One run the scripted runner was asked for. */
 export interface ScriptedRun {
   sha: string;
@@ -29,6 +32,9 @@ export interface ScriptedRun {
  * honouring onlyTests (only those run) and firstTests (those first, as the
  * harness does). Failing tests get a message and a location in
  * polls/tests.py; durations are fixed so check-run output is stable.
+ * Scripts are looked up as "<sha>/<cellKey>" first (cells that differ),
+ * then "<sha>"; a script with the key HOLD keeps the cell running until
+ * its signal aborts (then it ends cancelled).
  */
 export function createScriptedRunner(dataDir: string, scripts: () => ReadonlyMap<string, CommitScript>): LocalRunner & { runs: ScriptedRun[] } {
   const runs: ScriptedRun[] = [];
@@ -38,14 +44,20 @@ export function createScriptedRunner(dataDir: string, scripts: () => ReadonlyMap
     docker: createDocker(),
     checkout: createCheckout({ cacheDir: `${dataDir}/git` }),
     cells: {
-      runCell(spec: CellSpec) {
+      runCell(spec: CellSpec, { signal }: { signal?: AbortSignal } = {}) {
         return (async function* (): AsyncGenerator<RunnerEvent> {
           const key = `${spec.source.sha}/${cellKey(spec.cell)}`;
           const attempt = (attempts.get(key) ?? 0) + 1;
           attempts.set(key, attempt);
-          const script = scripts().get(spec.source.sha);
+          const script = scripts().get(`${spec.source.sha}/${cellKey(spec.cell)}`) ?? scripts().get(spec.source.sha);
           if (!script) throw new Error(`the scenario has no outcomes for commit ${spec.source.sha}`);
           yield { type: "started", jobId: spec.jobId, cell: spec.cell, image: "scripted", at: Date.now() };
+          if (HOLD in script) {
+            runs.push({ sha: spec.source.sha, cellKey: cellKey(spec.cell), attempt, order: [] });
+            if (!signal?.aborted) await new Promise((resolve) => signal?.addEventListener("abort", resolve, { once: true }));
+            yield { type: "finished", conclusion: "cancelled", counts: emptyCounts(), durationMs: 40, testDurationMs: 0 };
+            return;
+          }
           let ids = Object.keys(script);
           if (spec.onlyTests) ids = ids.filter((id) => spec.onlyTests?.includes(id));
           if (spec.firstTests) ids = [...ids.filter((id) => spec.firstTests?.includes(id)), ...ids.filter((id) => !spec.firstTests?.includes(id))];

@@ -33,6 +33,8 @@ export interface RecordedGitHubRequest {
   body: unknown;
   /** Schema violations; empty when the body is valid. */
   errors: string[];
+  /** What the fake answered (e.g. the created check run, with its id). */
+  response?: unknown;
 }
 
 /** What a fake endpoint answers with a valid body. */
@@ -120,6 +122,7 @@ export class GitHubApiFake {
           return [422, { message: `Invalid request.\n\n${request.errors.join("\n")}`, documentation_url: "https://docs.github.com/rest", status: "422" }];
         }
         const answer = typeof reply === "function" ? reply(request) : reply;
+        request.response = answer.body;
         return [answer.status, (answer.body ?? "") as nock.ReplyBody, { "content-type": "application/json; charset=utf-8", ...answer.headers }];
       });
     return this;
@@ -165,6 +168,21 @@ export class GitHubApiFake {
   bodies(method: string, pathTemplate: string): unknown[] {
     const upper = method.toUpperCase();
     return this.requests.filter((r) => r.method === upper && r.pathTemplate === pathTemplate).map((r) => r.body);
+  }
+
+  /**
+   * Check runs as GitHub would show them: each create with its id, and the
+   * PATCHes sent to that id after it, in order.
+   */
+  checkRuns(owner: string, repo: string): Array<{ id: number; create: Record<string, unknown>; updates: Array<Record<string, unknown>> }> {
+    const runs = this.requests
+      .filter((r) => r.method === "POST" && r.path === `/repos/${owner}/${repo}/check-runs` && r.errors.length === 0)
+      .map((r) => ({ id: (r.response as { id: number }).id, create: r.body as Record<string, unknown>, updates: [] as Array<Record<string, unknown>> }));
+    for (const r of this.requests) {
+      const id = r.method === "PATCH" ? Number(new RegExp(`^/repos/${owner}/${repo}/check-runs/(\\d+)$`).exec(r.path)?.[1]) : NaN;
+      runs.find((run) => run.id === id)?.updates.push(r.body as Record<string, unknown>);
+    }
+    return runs;
   }
 
   /** Requests whose body broke GitHub's schema. */

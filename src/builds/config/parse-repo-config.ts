@@ -6,6 +6,7 @@ import { RepoConfigError } from "./repo-config-error.js";
 import { readTestPolicyKey, testPolicyKeys, type NodeTools } from "./read-test-policy-keys.js";
 import { checkServiceArgs, serviceNames, type DatabaseName, type ServiceName, type ServiceSpec } from "../../domain/database.js";
 import { parseDatabaseName } from "../matrix/parse-database-name.js";
+import { readSchedule } from "../../schedules/read-schedule.js";
 
 /** Options for {@link parseRepoConfig}. */
 export interface ParseRepoConfigOptions {
@@ -13,7 +14,7 @@ export interface ParseRepoConfigOptions {
   file?: string;
 }
 
-const knownKeys = ["python", "django", "database", "include", "exclude", "test", "install", "env", "timeout", "services", ...testPolicyKeys, "notify"] as const;
+const knownKeys = ["python", "django", "database", "include", "exclude", "test", "install", "env", "timeout", "services", ...testPolicyKeys, "notify", "schedule"] as const;
 
 /** Hints for keys people write by habit from other CI systems. */
 const keyHints: Readonly<Record<string, string>> = {
@@ -132,6 +133,9 @@ class Reader {
           break;
         case "notify":
           config.notify = readNotifyKey(valueOrNull, keyNode, this.tools);
+          break;
+        case "schedule":
+          config.schedule = readSchedule(pair.value as Node | null, keyNode, this.tools);
           break;
         case "quarantine":
         case "already_failing":

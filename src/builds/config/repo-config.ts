@@ -2,6 +2,7 @@ import type { NotifyConfig } from "../../notify/notify-config.js";
 import type { ServiceSpec } from "../../domain/database.js";
 import type { MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultTestPolicy, type TestPolicy } from "./test-policy.js";
+import type { ScheduleEntry } from "../../schedules/read-schedule.js";
 
 /** Where Pony CI looks for a repository's settings, first match wins. */
 export const repoConfigPaths: readonly string[] = [".github/ponyci.yml", ".github/ponyci.yaml"];
@@ -38,9 +39,11 @@ export interface RepoConfig {
   services: ServiceSpec[];
   /** `notify:`: who hears about failed and recovered builds (src/notify); undefined: nobody. */
   notify?: NotifyConfig;
+  /** `schedule:` (read on the default branch only): cron entries in UTC that build branches' heads. */
+  schedule: ScheduleEntry[];
 }
 
 /** The settings of a repository without a config file. */
 export function createDefaultRepoConfig(): RepoConfig {
-  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds, tests: createDefaultTestPolicy(), services: [] };
+  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds, tests: createDefaultTestPolicy(), services: [], schedule: [] };
 }

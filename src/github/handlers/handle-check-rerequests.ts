@@ -3,6 +3,7 @@ import type { BuildRequest } from "../../builds/build-request.js";
 import { rerunCellRequest, rerunFailedRequest } from "../../builds/rerun-requests.js";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";
+import { handleAggregateRerun } from "./handle-aggregate-rerun.js";
 
 /** GitHub's `check_run` payloads of the two actions that re-run cells, as Probot types them. */
 export type CheckRunPayload = Context<"check_run.rerequested" | "check_run.requested_action">["payload"];
@@ -25,6 +26,8 @@ function jobOf(payload: CheckRunPayload, deps: HandlerDeps) {
  * check_suite: the commit is check_run.head_sha.
  */
 export function handleCheckRunRerequested(payload: CheckRunPayload, deps: HandlerDeps, deliveryId?: string): string {
+  const aggregate = handleAggregateRerun(payload, deps, deliveryId);
+  if (aggregate !== undefined) return aggregate;
   const found = jobOf(payload, deps);
   if (!found) return "ignored: not a check run of ours";
   const request = { ...found.request, repo: repoRefOf(payload.repository, payload.installation?.id ?? found.request.repo.installationId), sha: payload.check_run.head_sha };
@@ -36,6 +39,8 @@ export function handleCheckRunRerequested(payload: CheckRunPayload, deps: Handle
 export function handleRequestedAction(payload: CheckRunPayload, deps: HandlerDeps, deliveryId?: string): string {
   const identifier = "requested_action" in payload ? payload.requested_action?.identifier : undefined;
   if (identifier !== "rerun-failed") return `ignored: action ${identifier ?? "none"}`;
+  const aggregate = handleAggregateRerun(payload, deps, deliveryId);
+  if (aggregate !== undefined) return aggregate;
   const found = jobOf(payload, deps);
   if (!found) return "ignored: not a check run of ours";
   const failed = deps.store.listTestResults(found.job.id, { outcomes: ["failed", "error"] }).map((t) => t.id);
