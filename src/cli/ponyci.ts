@@ -42,9 +42,9 @@ let showStacks = false;
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // Probot's convention: the server's settings may come from .env in its working directory. Only
-  // `serve` reads it: `ponyci run` is typically started inside a checkout, whose .env is the
-  // repository's (PONYCI_PYTHON, PIP_*, DOCKER_HOST...), not the operator's.
-  if (command === "serve" && existsSync(".env")) process.loadEnvFile(".env");
+  // the daemons (`serve`, `runner`) read it: `ponyci run` is typically started inside a checkout,
+  // whose .env is the repository's (PONYCI_PYTHON, PIP_*, DOCKER_HOST...), not the operator's.
+  if ((command === "serve" || command === "runner") && existsSync(".env")) process.loadEnvFile(".env");
   const out = { write: (text: string) => void process.stdout.write(text) };
   switch (command) {
     case "run": {

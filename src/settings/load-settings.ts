@@ -60,6 +60,8 @@ export interface Settings {
     labels: string[];
     /** PONYCI_RUNNER_PYTHONS: Python versions it takes; default those whose base images it has. */
     pythons?: string[];
+    /** PONYCI_RUNNER_PORT: where `ponyci runner` serves /healthz and /metrics (on HOST); unset: not served. */
+    port?: number;
   };
   /** Config file of the private repositories the bridge accepts (optional). */
   privateReposFile?: string;
@@ -130,6 +132,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
       id: name(env, "PONYCI_RUNNER_ID") ?? hostname(),
       labels: list(env, "PONYCI_RUNNER_LABELS", /^[A-Za-z0-9._-]{1,64}$/, "gpu,big"),
       pythons: env.PONYCI_RUNNER_PYTHONS ? list(env, "PONYCI_RUNNER_PYTHONS", /^3\.\d{1,2}$/, "3.11,3.13") : undefined,
+      port: env.PONYCI_RUNNER_PORT ? integer(env, "PONYCI_RUNNER_PORT", 9465, 0, 65535) : undefined,
     },
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
     hostPython: readHostPython(env),

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 
 /**
@@ -17,3 +18,28 @@ export const LABEL_ENV_KEY = "org.ponyci.env-key";
 
 /** This process, as written in LABEL_OWNER (hostname:pid). */
 export const CONTAINER_OWNER = `${hostname()}:${process.pid}`;
+
+/** On containers of a `ponyci runner`: its PONYCI_RUNNER_ID (unique among the live runners of a server). */
+export const LABEL_RUNNER = "org.ponyci.runner";
+/** On containers of a `ponyci runner`: which start of that runner made them (random per process). */
+export const LABEL_INSTANCE = "org.ponyci.instance";
+/** This process's instance, as written in LABEL_INSTANCE. */
+export const CONTAINER_INSTANCE = randomUUID();
+
+/**
+ * The runner id this process writes on its containers, once `claimRunnerId`
+ * was called (by `ponyci runner` only). A process-wide fact like its pid: in
+ * a container the host name and pid change or repeat across restarts, so
+ * only the runner's id tells a restarted runner what its predecessor left.
+ */
+let runnerId: string | undefined;
+
+/** `ponyci runner` at start: label its containers with its id, so that its next start can reap them. */
+export function claimRunnerId(id: string): void {
+  runnerId = id;
+}
+
+/** The owner labels of every container this process creates. */
+export function ownerLabels(): Record<string, string> {
+  return { [LABEL_OWNER]: CONTAINER_OWNER, ...(runnerId === undefined ? {} : { [LABEL_RUNNER]: runnerId, [LABEL_INSTANCE]: CONTAINER_INSTANCE }) };
+}

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { hostname } from "node:os";
-import { LABEL_MANAGED, LABEL_OWNER } from "./labels.js";
+import { CONTAINER_INSTANCE, LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER } from "./labels.js";
 import { isProcessAlive } from "../../../src/domain/is-process-alive.js";
 
 /**
@@ -8,9 +8,12 @@ import { isProcessAlive } from "../../../src/domain/is-process-alive.js";
  * every container labelled as ours whose owner (host:pid) is a process of
  * this host that no longer runs, or that has no owner and has stopped.
  * Containers of live processes, and of other hosts sharing the daemon, are
- * left alone. Returns the ids removed.
+ * left alone. With `runnerId` (`ponyci runner`, whose id is unique among
+ * live runners), also every container of that runner id made by another
+ * instance: in a container the host name changes and the pid repeats across
+ * restarts, so host:pid cannot tell. Returns the ids removed.
  */
-export async function reapContainers(docker: Docker, options: { isAlive?: (pid: number) => boolean } = {}): Promise<string[]> {
+export async function reapContainers(docker: Docker, options: { isAlive?: (pid: number) => boolean; runnerId?: string } = {}): Promise<string[]> {
   const isAlive = options.isAlive ?? isProcessAlive;
   const host = hostname();
   const containers = await docker.listContainers({ all: true, filters: { label: [LABEL_MANAGED] } });
@@ -18,7 +21,10 @@ export async function reapContainers(docker: Docker, options: { isAlive?: (pid: 
   for (const info of containers) {
     const owner = info.Labels[LABEL_OWNER];
     let dead: boolean;
-    if (owner) {
+    const runner = info.Labels[LABEL_RUNNER];
+    if (runner !== undefined && options.runnerId !== undefined && runner === options.runnerId) {
+      dead = info.Labels[LABEL_INSTANCE] !== CONTAINER_INSTANCE;
+    } else if (owner) {
       const [ownerHost, pid] = splitOwner(owner);
       dead = ownerHost === host && !isAlive(pid);
     } else {
