@@ -67,7 +67,7 @@ export async function startRunnerHost(deps: { settings: Settings; log: Logger; h
     },
   };
   // 4. Work.
-  const worker = createRunnerWorker({ url: redisUrl, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells, log, accepting: health.accepting });
+  const worker = createRunnerWorker({ url: redisUrl, prefix: settings.queue.prefix, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells, log, accepting: health.accepting });
   await worker.start();
   // 6. Ops endpoint.
   registerRunnerGauges(metrics.registry, { id: settings.runner.id, health: health.last, accepting: () => health.accepting() && !worker.status().draining, running: () => worker.status().running.length, concurrency: settings.concurrency });

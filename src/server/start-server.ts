@@ -125,7 +125,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return handled;
     });
   }
-  await ponyci.start();
+  try {
+    await ponyci.start();
+  } catch (error) {
+    await ponyci.stop({ graceMs: 0 }).catch(() => undefined);
+    throw error;
+  }
   const http = await server.start();
   guardRequests(http, { webhookPath: "/api/github/webhooks" });
   const address = http.address();

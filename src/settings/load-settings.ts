@@ -49,7 +49,8 @@ export interface Settings {
   };
   maxCells: number;
   /** PONYCI_REDIS_URL set: BullMQ on that Redis (cells go to `ponyci runner`s); else the embedded queue. */
-  queue: { kind: "embedded" } | { kind: "redis"; url: string };
+  /** With Redis, `prefix` (PONYCI_REDIS_PREFIX, default "ponyci") starts every key: installations sharing one Redis use different ones. */
+  queue: { kind: "embedded" } | { kind: "redis"; url: string; prefix: string };
   /** `serve` runs cells on this host too (PONYCI_LOCAL_RUNNER, default on; only meaningful with Redis). */
   localRunner: boolean;
   /** What a `ponyci runner` (or the server's own runner) advertises. */
@@ -126,7 +127,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
       logLimitBytes: bytes(env, "PONYCI_LOG_LIMIT", "5m"),
     },
     maxCells: integer(env, "PONYCI_MAX_CELLS", 24, 1, 256),
-    queue: redisUrl ? { kind: "redis", url: redisUrl } : { kind: "embedded" },
+    queue: redisUrl ? { kind: "redis", url: redisUrl, prefix: name(env, "PONYCI_REDIS_PREFIX") ?? "ponyci" } : { kind: "embedded" },
     localRunner: flag(env, "PONYCI_LOCAL_RUNNER", true),
     runner: {
       id: name(env, "PONYCI_RUNNER_ID") ?? hostname(),
