@@ -13,6 +13,7 @@ import { requestCloneToken } from "../github/request-clone-token.js";
 import type { OctokitFor } from "../github/installation-octokit.js";
 import type { BuildListener } from "../builds/build-listener.js";
 import { loadPrivateRepos } from "../bridge/load-private-repos.js";
+import type { PrivateRepo } from "../bridge/private-repo.js";
 import { createBridgeHandler } from "../bridge/create-bridge-handler.js";
 import { createDownstreamTrigger } from "../builds/create-downstream-trigger.js";
 import { createDashboard } from "../web/create-dashboard.js";
@@ -28,6 +29,12 @@ export interface RunningServer {
   server: Server;
   /** The port it listens on (useful with PORT=0). */
   port: number;
+  /**
+   * SIGHUP: read the users file and the private repositories file again.
+   * Nothing else changes: no job is re-queued, no connection dropped. A bad
+   * file is reported (thrown) and the old list kept.
+   */
+  reload(): { users: number; privateRepos: number };
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -47,7 +54,8 @@ export interface StartServerOptions extends Pick<PonyCiOptions, "queueOptions" |
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { settings, log } = options;
   // Private repositories of the post-receive bridge (and the projects built after their apps).
-  const privateRepos = settings.privateReposFile ? loadPrivateRepos(settings.privateReposFile) : [];
+  // Its contents are replaced in place on reload(): the bridge and the downstream trigger read it at each use.
+  const privateRepos: PrivateRepo[] = settings.privateReposFile ? loadPrivateRepos(settings.privateReposFile) : [];
   // Dashboards: a build listener (live pages) and a server handler.
   const dashboard = createDashboard({ settings, log });
   const metrics = createMetrics();
@@ -69,7 +77,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
     listeners: (parts) => {
       const listeners: BuildListener[] = [createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl })];
-      if (privateRepos.some((repo) => repo.after.length > 0)) {
+      if (settings.privateReposFile) {
         listeners.push(createDownstreamTrigger({ projects: privateRepos, builds: { submit: (request) => parts.builds().submit(request) }, store: parts.store, checkout: parts.runner.checkout, log }));
       }
       return [...listeners, dashboard.hub, createMetricsListener(metrics), ...(options.extraListeners?.(parts) ?? [])];
@@ -117,7 +125,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }),
   );
   server.addHandler(dashboard.handler({ store: ponyci.store, builds: ponyci.builds }));
-  if (privateRepos.length > 0) {
+  if (settings.privateReposFile) {
     const bridge = createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log });
     server.addHandler(async (req, res) => {
       const handled = await bridge(req, res);
@@ -141,6 +149,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     metrics,
     server,
     port,
+    reload() {
+      const repos = settings.privateReposFile ? loadPrivateRepos(settings.privateReposFile) : [];
+      // Both files are read before either list changes: a bad one changes nothing.
+      const users = dashboard.reloadUsers();
+      privateRepos.splice(0, privateRepos.length, ...repos);
+      return { users, privateRepos: privateRepos.length };
+    },
     stop(stopOptions) {
       stopping ??= (async () => {
         await server.stop();
