@@ -15,6 +15,7 @@ import { serveCommand } from "./serve-command.js";
 import { gcCommand } from "./gc-command.js";
 import { runnerCommand } from "./runner-command.js";
 import { hashPasswordCommand } from "./hash-password-command.js";
+import { backupCommand } from "./backup-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
 
@@ -28,6 +29,7 @@ Commands:
   hook install      install the post-receive hook in a private bare repository
   gc [--dry-run]    remove caches over the disk budget (PONYCI_DISK_BUDGET), oldest first
   hash-password     read a password on stdin, print its line for PONYCI_WEB_USERS
+  backup FILE       write a consistent copy of the store to FILE (safe while builds run)
 
 ${RUN_USAGE}`;
 
@@ -72,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
       const settings = loadSettings(process.env, "run");
       return gcCommand(rest, { settings, out, log: createCliLogger({ level: runLevel(settings.logLevel) }) });
     }
+    case "backup":
+      return backupCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case "show":
       return showCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case undefined:
