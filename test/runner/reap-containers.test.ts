@@ -7,7 +7,8 @@
  */
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
-import { CONTAINER_INSTANCE, LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER, LABEL_RUNNER, claimRunnerId, ownerLabels } from "../../runner/src/docker/labels.js";
+import { hostname } from "node:os";
+import { CONTAINER_INSTANCE, LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER, LABEL_PIDNS, LABEL_RUNNER, PID_NAMESPACE, claimRunnerId, ownerLabels } from "../../runner/src/docker/labels.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 
 const docker = createDocker();
@@ -32,7 +33,8 @@ describe("reapContainers with a runner id", () => {
     const runnerId = `reap-${process.pid}`;
     expect(ownerLabels()[LABEL_RUNNER]).toBeUndefined();
     claimRunnerId(runnerId);
-    expect(ownerLabels()).toEqual({ [LABEL_OWNER]: expect.any(String), [LABEL_RUNNER]: runnerId, [LABEL_INSTANCE]: CONTAINER_INSTANCE });
+    expect(ownerLabels()).toEqual({ [LABEL_OWNER]: expect.any(String), [LABEL_PIDNS]: PID_NAMESPACE, [LABEL_RUNNER]: runnerId, [LABEL_INSTANCE]: CONTAINER_INSTANCE });
+    expect(PID_NAMESPACE).toMatch(/^pid:\[\d+\]$/);
   });
 
   it("removes its predecessor's containers (another host name, a live pid), keeps its own and other runners'", async () => {
@@ -51,5 +53,24 @@ describe("reapContainers with a runner id", () => {
     // Without the id (the server, `ponyci run`), the owner rule alone: another host's containers are not ours.
     const again = await container({ [LABEL_OWNER]: "3f2a9c0d1e7b:1", [LABEL_RUNNER]: runnerId, [LABEL_INSTANCE]: "an-older-instance" });
     expect(await reapContainers(docker)).not.toContain(again);
+  });
+
+  it("judges host:pid only in the pid namespace that made the container (a container with host networking has the host's name)", async () => {
+    // Owned by this (live) process, so other tests' reapers leave them alone; this test's reaper takes its pid
+    // for dead, as a process in another pid namespace does (it cannot see the host's pids).
+    const owner = `${hostname()}:${process.pid}`;
+    const seenDead = (pid: number) => pid === process.pid;
+    const sameNamespace = await container({ [LABEL_OWNER]: owner, [LABEL_PIDNS]: PID_NAMESPACE });
+    const otherNamespace = await container({ [LABEL_OWNER]: owner, [LABEL_PIDNS]: "pid:[1]" });
+    const unlabelled = await container({ [LABEL_OWNER]: owner });
+    // A process in a container (pid namespace "pid:[1]", the host's name): only its own namespace's.
+    await reapContainers(docker, { pidNamespace: "pid:[1]", inContainer: true, isAlive: (pid) => !seenDead(pid) });
+    expect(await exists(otherNamespace)).toBe(false);
+    expect(await exists(sameNamespace)).toBe(true);
+    expect(await exists(unlabelled)).toBe(true);
+    // On the host: its own namespace's, and unlabelled ones (made by older versions, on the host).
+    await reapContainers(docker, { isAlive: (pid) => !seenDead(pid) });
+    expect(await exists(sameNamespace)).toBe(false);
+    expect(await exists(unlabelled)).toBe(false);
   });
 });
