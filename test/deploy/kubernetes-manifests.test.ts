@@ -4,7 +4,8 @@
  * @kubernetes-models/keda: the OpenAPI schemas of the API and of KEDA's
  * CRDs, compiled with ajv), plus the rules a runner pod must keep: the
  * Docker socket and the data directory at the node's paths, a stable runner
- * id, /healthz as readiness, explicit requests and limits, non-root.
+ * id, /healthz as readiness, explicit requests and limits, no more
+ * privilege than changing file owners needs.
  */
 import { describe, expect, it } from "@jest/globals";
 import { readFileSync, readdirSync } from "node:fs";
@@ -63,10 +64,10 @@ describe("Kubernetes manifests (docs/deploy/kubernetes)", () => {
 
   it.each(["DaemonSet", "Deployment"])("the %s's runner keeps the rules of a runner pod", (kind) => {
     const doc = all.find((m) => m.doc.kind === kind)?.doc as unknown as {
-      spec: { template: { spec: { securityContext: { runAsNonRoot: boolean }; containers: Array<Record<string, never>>; volumes: Array<{ name: string; hostPath?: { path: string } }> } } };
+      spec: { template: { spec: { securityContext: { runAsUser: number }; containers: unknown[]; volumes: Array<{ name: string; hostPath?: { path: string } }> } } };
     };
     const pod = doc.spec.template.spec;
-    const [runner] = pod.containers as Array<{ args: string[]; env: Array<{ name: string; value?: string; valueFrom?: unknown }>; volumeMounts: Array<{ name: string; mountPath: string }>; readinessProbe: { httpGet: { path: string } }; resources: { requests: object; limits: object } }>;
+    const [runner] = pod.containers as unknown as Array<{ args: string[]; env: Array<{ name: string; value?: string; valueFrom?: unknown }>; volumeMounts: Array<{ name: string; mountPath: string }>; readinessProbe: { httpGet: { path: string } }; resources: { requests: object; limits: object } }>;
     expect(runner?.args).toEqual(["runner"]);
     // Same paths inside as on the node: cells' bind mounts are resolved by the node's Docker Engine.
     for (const mount of runner?.volumeMounts ?? []) {
@@ -81,7 +82,10 @@ describe("Kubernetes manifests (docs/deploy/kubernetes)", () => {
     expect(runner?.readinessProbe.httpGet.path).toBe("/healthz");
     expect(runner?.resources.requests).toBeDefined();
     expect(runner?.resources.limits).toBeDefined();
-    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    // Root (environment directories change owner), with only the capabilities that needs and no escalation.
+    expect(pod.securityContext.runAsUser).toBe(0);
+    const hardening = (runner as unknown as { securityContext: { allowPrivilegeEscalation: boolean; readOnlyRootFilesystem: boolean; capabilities: { drop: string[]; add: string[] } } }).securityContext;
+    expect(hardening).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER"] } });
   });
 
   it("KEDA scales the runner Deployment on the waiting cells, to zero", () => {
