@@ -10,6 +10,7 @@ import { createBaseImageProvider } from "./images/create-base-image-provider.js"
 import type { HostPython } from "./environment/host-python.js";
 import { runnerLayout } from "./gc/create-runner-sources.js";
 import { trackCheckoutUse, trackEnvironmentUse } from "./gc/track-use.js";
+import { harnessDirFor } from "./cell/stage-harness.js";
 
 /** Plain options: the runner knows nothing of the app's settings, so it can run on any Docker host. */
 export interface LocalRunnerOptions {
@@ -60,6 +61,8 @@ export function createLocalRunner(settings: LocalRunnerOptions, log: Logger = si
     log,
   }), layout.environmentUseDir);
   const cells = createCellRunner({
+    // In a container, a copy in the data directory: the host's Docker Engine resolves the bind mount on the host.
+    harnessDir: harnessDirFor(settings.dataDir),
     docker,
     checkout: trackCheckoutUse(checkout, layout.gitDir, layout.mirrorUseDir),
     environments,

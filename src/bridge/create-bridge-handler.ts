@@ -23,7 +23,7 @@ import { readRequestBody } from "./read-request-body.js";
 import { verifyBridgeSignature } from "./verify-bridge-signature.js";
 
 export interface BridgeHandlerOptions {
-  /** The private repositories (from `loadPrivateRepos`). */
+  /** The private repositories (from `loadPrivateRepos`), read at each request: the server replaces the list's contents on SIGHUP. */
   repos: readonly PrivateRepo[];
   /** Deliveries (replay protection) and builds of a commit (to name the build a duplicate push already has). */
   store: Pick<Store, "recordDelivery" | "findBuilds">;
@@ -69,7 +69,6 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
   const log = options.log ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BRIDGE_BODY_BYTES;
   const maxSkewSec = options.maxSkewSec ?? MAX_CLOCK_SKEW_SEC;
-  const repos = new Map(options.repos.map((repo) => [repo.name, repo]));
   const dashboard = options.publicUrl?.replace(/\/+$/, "");
   // What a name no repository has is checked against: nobody knows it, so its answer is a bad signature's.
   const unknownRepoSecret = randomBytes(32).toString("hex");
@@ -85,7 +84,7 @@ export function createBridgeHandler(options: BridgeHandlerOptions): BridgeHandle
         throw new BridgeRequestError(405, `${req.method ?? "?"} is not allowed: the hook POSTs to ${bridgePath(route.name)}`);
       }
       // 2–6. Repository, body, signature, lines, replay.
-      const repo = repos.get(route.name);
+      const repo = options.repos.find((candidate) => candidate.name === route.name);
       // A forge's push payload lists its commits: larger than the hook's lines.
       const body = await readRequestBody(req, route.kind === "forge" ? Math.max(maxBodyBytes, MAX_FORGE_BODY_BYTES) : maxBodyBytes);
       let updates: RefUpdate[];

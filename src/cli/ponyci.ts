@@ -16,6 +16,7 @@ import { gcCommand } from "./gc-command.js";
 import { runnerCommand } from "./runner-command.js";
 import { hashPasswordCommand } from "./hash-password-command.js";
 import { imagesCommand } from "./images-command.js";
+import { backupCommand } from "./backup-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
 
@@ -30,6 +31,7 @@ Commands:
   images [add X.Y]  list the Python base images and where each came from; add one
   gc [--dry-run]    remove caches over the disk budget (PONYCI_DISK_BUDGET), oldest first
   hash-password     read a password on stdin, print its line for PONYCI_WEB_USERS
+  backup FILE       write a consistent copy of the store to FILE (safe while builds run)
 
 ${RUN_USAGE}`;
 
@@ -44,9 +46,9 @@ let showStacks = false;
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // Probot's convention: the server's settings may come from .env in its working directory. Only
-  // `serve` reads it: `ponyci run` is typically started inside a checkout, whose .env is the
-  // repository's (PONYCI_PYTHON, PIP_*, DOCKER_HOST...), not the operator's.
-  if (command === "serve" && existsSync(".env")) process.loadEnvFile(".env");
+  // the daemons (`serve`, `runner`) read it: `ponyci run` is typically started inside a checkout,
+  // whose .env is the repository's (PONYCI_PYTHON, PIP_*, DOCKER_HOST...), not the operator's.
+  if ((command === "serve" || command === "runner") && existsSync(".env")) process.loadEnvFile(".env");
   const out = { write: (text: string) => void process.stdout.write(text) };
   switch (command) {
     case "run": {
@@ -76,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case "images":
       return imagesCommand(rest, { settings: loadSettings(process.env, "run"), out });
+    case "backup":
+      return backupCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case "show":
       return showCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case undefined:

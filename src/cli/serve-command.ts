@@ -1,6 +1,6 @@
 import type { Logger as PinoLogger } from "pino";
 import type { Settings } from "../settings/load-settings.js";
-import { startServer } from "../server/start-server.js";
+import { startServer, type RunningServer } from "../server/start-server.js";
 import { startSetupServer } from "../server/start-setup-server.js";
 
 /**
@@ -20,7 +20,11 @@ export async function serveCommand(deps: { settings: Settings; log: PinoLogger }
   if (settings.github) {
     const running = await startServer({ settings: { ...settings, github: settings.github }, log });
     log.info(`Pony CI listening on http://${settings.host}:${running.port} (webhooks at /api/github/webhooks)`);
-    stop = () => running.stop({ graceMs: settings.shutdownGraceMs });
+    const stopReloading = reloadOnHangup(running, log);
+    stop = () => {
+      stopReloading();
+      return running.stop({ graceMs: settings.shutdownGraceMs });
+    };
     stopping = ` (running cells get ${settings.shutdownGraceMs / 1000} s)`;
   } else {
     const setup = await startSetupServer({ settings, log });
@@ -39,4 +43,23 @@ export async function serveCommand(deps: { settings: Settings; log: PinoLogger }
     process.once("SIGINT", () => shutdown("SIGINT"));
   });
   return 0;
+}
+
+/**
+ * SIGHUP (`systemctl reload ponyci`, the daemon convention): read the users
+ * file and the private repositories file again, without a restart (which
+ * would put running cells back in the queue). A bad file is logged and the
+ * old lists kept. Returns a function that removes the handler.
+ */
+export function reloadOnHangup(running: Pick<RunningServer, "reload">, log: Pick<PinoLogger, "info" | "error">): () => void {
+  const onHangup = (): void => {
+    try {
+      const counts = running.reload();
+      log.info(counts, `SIGHUP: reloaded ${counts.users} users and tokens, ${counts.privateRepos} private repositories`);
+    } catch (error) {
+      log.error({ err: error }, "SIGHUP: a file is invalid; nothing was changed (fix it and send SIGHUP again)");
+    }
+  };
+  process.on("SIGHUP", onHangup);
+  return () => void process.off("SIGHUP", onHangup);
 }

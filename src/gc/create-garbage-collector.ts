@@ -8,7 +8,8 @@ import { createStoreSources } from "./create-store-sources.js";
 
 export interface GarbageCollectorOptions {
   docker: Docker;
-  store: Store;
+  /** The server's store (job logs, deliveries); a `ponyci runner` host has none. */
+  store?: Store;
   dataDir: string;
   budgetBytes: number;
   log: Logger;
@@ -30,9 +31,9 @@ export interface GarbageCollector {
   poke(): void;
 }
 
-/** Wires collectGarbage to the data directory and the store of this server or CLI. */
+/** Wires collectGarbage to the data directory (and the store, on a server or the CLI) of this host. */
 export function createGarbageCollector(options: GarbageCollectorOptions): GarbageCollector {
-  const sources = options.sources ?? [...createRunnerSources({ docker: options.docker, dataDir: options.dataDir }), ...createStoreSources(options.store)];
+  const sources = options.sources ?? [...createRunnerSources({ docker: options.docker, dataDir: options.dataDir }), ...(options.store ? createStoreSources(options.store) : [])];
   let running: Promise<GcReport> | undefined;
   let pokeTimer: NodeJS.Timeout | undefined;
   let afterPokeMs = 30_000;

@@ -27,6 +27,8 @@ export interface BullmqQueueOptions {
    */
   lockMs?: number;
   log?: Logger;
+  /** How often the queue looks for its sentinel key (a Redis that lost its data has none). Default 2 s. */
+  dataLossCheckMs?: number;
 }
 
 interface Running {
@@ -72,6 +74,11 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
   const interruptsKey = `${prefix}-queue:${name}:interrupts`;
   const cancelKey = (jobId: string): string => `${prefix}-queue:${name}:cancel:${jobId}`;
   const cancelChannel = `${prefix}-queue:${name}:cancel`;
+  // Written at start, never expiring: when it is gone, so is everything else (FLUSHALL, a restart without persistence).
+  const sentinelKey = `${prefix}-queue:${name}:sentinel`;
+  /** Jobs this process ran when Redis lost its data: their BullMQ jobs are gone, their processors were stopped. */
+  const lost = new Set<string>();
+  let dataWatch: NodeJS.Timeout | undefined;
   /** Failure hooks wait for BullMQ's "failed" event: by then the job has left the active list. */
   const pendingFailures = new Map<string, Parameters<NonNullable<QueueHooks<P>["onFailed"]>>[0]>();
   const running = new Map<string, Running>();
@@ -119,6 +126,8 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
     } finally {
       running.delete(jobId);
     }
+    // Redis lost the job: nothing to move; onDataLost re-queues it from the store.
+    if (lost.delete(jobId)) throw new WaitingError();
     if (entry.aborted === "stop") {
       // Back to the front of the queue, same attempt (a stop is not an attempt).
       await client.hincrby(interruptsKey, jobId, 1);
@@ -215,6 +224,29 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
           await callHook("onRecovered", async () => hooks.onRecovered?.([{ id: jobId, payload: job.data as P, attempt: (await attemptOf(job)) + 1, requeued: true }]));
         })();
       });
+      // Redis as a recoverable dependency: see onDataLost (QueueHooks).
+      const checkData = async (): Promise<void> => {
+        if (stopping || client.status !== "ready") return;
+        if ((await client.set(sentinelKey, String(Date.now()), "NX")) !== "OK") return; // still there
+        const interrupted = [...running.keys()];
+        log.error({ interrupted }, "queue: Redis lost its data (the queue's sentinel key is gone): stopping the jobs running here; every unfinished job is queued again from the store");
+        for (const jobId of interrupted) {
+          lost.add(jobId);
+          abort(jobId, "stop");
+        }
+        for (let waited = 0; interrupted.some((jobId) => running.has(jobId)) && waited < 15_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+        await callHook("onDataLost", () => hooks.onDataLost?.(interrupted));
+      };
+      void client.set(sentinelKey, String(Date.now()), "NX").catch(() => undefined);
+      let checking = false;
+      dataWatch = setInterval(() => {
+        if (checking) return;
+        checking = true;
+        void checkData()
+          .catch(() => undefined) // Redis away: looked at again next time
+          .finally(() => (checking = false));
+      }, options.dataLossCheckMs ?? 2_000);
+      dataWatch.unref();
       log.info({ name, concurrency }, "queue: started (BullMQ)");
     },
     stop: async ({ graceMs = 30_000, abortGraceMs = 10_000 }: StopOptions = {}) => {
@@ -224,6 +256,7 @@ export function createBullmqQueue<P = unknown>(options: BullmqQueueOptions): Job
       }
       stopped = (async () => {
         stopping = true;
+        clearInterval(dataWatch);
         const putBack: string[] = [];
         if (worker) {
           // No new jobs; the running ones get graceMs, then are interrupted.

@@ -62,6 +62,14 @@ export interface QueueHooks<P = unknown> {
   onFailed?(failure: JobFailure<P>): void | Promise<void>;
   /** Jobs of a process that died (lease expired) were taken back while running. */
   onRecovered?(jobs: RecoveredJob<P>[]): void | Promise<void>;
+  /**
+   * BullMQ only: Redis lost its data (FLUSHALL, a restart without
+   * persistence, a failover to an empty replica). The jobs this process ran
+   * (`interrupted`) were stopped like a shutdown stops them, and every queued
+   * job is gone: the caller enqueues its unfinished jobs again from its own
+   * record (the store). Called once per loss, by every process that sees it.
+   */
+  onDataLost?(interrupted: string[]): void | Promise<void>;
 }
 
 /**

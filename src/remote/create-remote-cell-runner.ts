@@ -99,6 +99,8 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
   const queues = new Map<string, Queue>();
   const watchers: Worker[] = [];
   const awaited = new Map<string, Awaited>();
+  /** The last fence this server gave each job (the newest 10,000 jobs): fences keep growing after Redis lost its data. */
+  const lastFence = new Map<string, number>();
   const waitingByRepo = new Map<string, number>();
   const waits = new Map<string, number[]>();
   /** Notes for the next verdict of a job (why earlier attempts were retried): kept in Redis (notesKey) for a day at most. */
@@ -173,7 +175,16 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
   async function* runAttempt(spec: CellSpec, signal: AbortSignal | undefined): AsyncGenerator<RunnerEvent> {
     const route = options.routeOf(spec);
     // 1. Fence.
-    const fence = await client.incr(names.fenceKey(spec.jobId));
+    let fence = await client.incr(names.fenceKey(spec.jobId));
+    // A Redis that lost its data counts from 1 again: fences must still grow, or an old attempt's id comes back.
+    const floor = lastFence.get(spec.jobId) ?? 0;
+    if (fence <= floor) {
+      fence = floor + 1;
+      await client.set(names.fenceKey(spec.jobId), String(fence));
+    }
+    lastFence.delete(spec.jobId);
+    lastFence.set(spec.jobId, fence);
+    if (lastFence.size > 10_000) lastFence.delete(lastFence.keys().next().value as string);
     await client.expire(names.fenceKey(spec.jobId), 30 * 24 * 3600);
     const attemptId = `${spec.jobId}#${fence}`;
     const channel = createEventChannel<EventEnvelope>();

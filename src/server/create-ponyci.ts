@@ -27,6 +27,7 @@ import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } f
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import { djangoSupportFromSettings } from "../builds/versions/django-support-from-settings.js";
+import { checkEvictionPolicy } from "../queue/check-eviction-policy.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -86,9 +87,10 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   // Environment builds on this host report their phases to /metrics (remote runners' builds count only as built/cached).
   const runner = options.runner ?? createLocalRunner({ ...settings, environmentMetrics: options.metrics?.environment }, log);
   const redisUrl = settings.queue.kind === "redis" ? settings.queue.url : undefined;
+  const redisPrefix = settings.queue.kind === "redis" ? settings.queue.prefix : undefined;
   // With Redis the server's queue only supervises cells that run on runners: many at once is cheap.
   const queue: JobQueue<CellJobPayload> = redisUrl
-    ? createBullmqQueue<CellJobPayload>({ url: redisUrl, concurrency: 256, log, lockMs: options.queueOptions?.leaseMs, maxAttempts: options.queueOptions?.maxAttempts, backoff: options.queueOptions?.backoff })
+    ? createBullmqQueue<CellJobPayload>({ url: redisUrl, prefix: redisPrefix, concurrency: 256, log, lockMs: options.queueOptions?.leaseMs, maxAttempts: options.queueOptions?.maxAttempts, backoff: options.queueOptions?.backoff })
     : createEmbeddedQueue<CellJobPayload>({
         store,
         concurrency: settings.concurrency,
@@ -175,6 +177,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const remote: RemoteCellRunner | undefined = redisUrl
     ? createRemoteCellRunner({
         url: redisUrl,
+        prefix: redisPrefix,
         log,
         lockMs: options.runnerLockMs,
         metrics: options.metrics,
@@ -203,6 +206,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     runner,
     scaleOut: remote,
     async start() {
+      // 0. A Redis that evicts any key would drop queued cells: refused (allkeys-*), or a warning.
+      if (redisUrl) await checkEvictionPolicy({ url: redisUrl, log });
       // 1. Containers of dead processes.
       const reaped = await reapContainers(runner.docker).catch((error) => {
         log.warn({ err: error }, "could not list leftover containers (is Docker running?)");
@@ -226,7 +231,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         await remote.start();
         if (settings.localRunner) {
           const pythons = settings.runner.pythons ?? (await installationPythons());
-          localWorker = createRunnerWorker({ url: redisUrl, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
+          localWorker = createRunnerWorker({ url: redisUrl, prefix: redisPrefix, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
           await localWorker.start();
         }
       }
@@ -246,6 +251,20 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
               jobs.finishAsInfrastructureError(job.id, "the process running this cell died too many times");
             }
           }
+        },
+        // Redis lost its data: the store is the record; every unfinished cell is queued again (its check run says so).
+        onDataLost: async () => {
+          const unfinished = store.listUnfinishedJobs();
+          for (const job of unfinished) {
+            const build = store.getBuild(job.buildId);
+            if (!build) continue;
+            if (job.state === "running") {
+              store.recordJobRequeued(job.id);
+              notify.restarted(build, job);
+            }
+            await queue.enqueue(job.id, { jobId: job.id });
+          }
+          log.warn({ count: unfinished.length }, "Redis lost its data: queued the unfinished cells again from the store");
         },
       });
       outbox.start();
@@ -273,6 +292,10 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         await outbox.stop();
         await notifications.stop();
         await forges.stop();
+      } else {
+        // start() failed or never ran (a refused Redis): close the connections made at creation, or the process would not exit.
+        await queue.stop({ graceMs: 0 }).catch(() => undefined);
+        await remote?.stop().catch(() => undefined);
       }
       // Background byte-compiles are stopped, not awaited: the next start compiles what is left.
       await runner.environments?.close().catch((error: unknown) => log.warn({ err: error }, "could not stop the environment builder's background work"));

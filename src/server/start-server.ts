@@ -15,6 +15,7 @@ import { requestCloneToken } from "../github/request-clone-token.js";
 import type { OctokitFor } from "../github/installation-octokit.js";
 import type { BuildListener } from "../builds/build-listener.js";
 import { loadPrivateRepos } from "../bridge/load-private-repos.js";
+import type { PrivateRepo } from "../bridge/private-repo.js";
 import { createBridgeHandler } from "../bridge/create-bridge-handler.js";
 import { createDownstreamTrigger } from "../builds/create-downstream-trigger.js";
 import { createDashboard } from "../web/create-dashboard.js";
@@ -40,6 +41,12 @@ export interface RunningServer {
   port: number;
   /** Scheduled builds (`schedule:`): it ticks every minute by itself; `tick()` for tests. */
   scheduler: Scheduler;
+  /**
+   * SIGHUP: read the users file and the private repositories file again.
+   * Nothing else changes: no job is re-queued, no connection dropped. A bad
+   * file is reported (thrown) and the old list kept.
+   */
+  reload(): { users: number; privateRepos: number };
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -61,7 +68,8 @@ export interface StartServerOptions extends Pick<PonyCiOptions, "queueOptions" |
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { settings, log } = options;
   // Private repositories of the post-receive bridge (and the projects built after their apps).
-  const privateRepos = settings.privateReposFile ? loadPrivateRepos(settings.privateReposFile) : [];
+  // Its contents are replaced in place on reload(): the bridge and the downstream trigger read it at each use.
+  const privateRepos: PrivateRepo[] = settings.privateReposFile ? loadPrivateRepos(settings.privateReposFile) : [];
   // Dashboards: a build listener (live pages) and a server handler.
   const dashboard = createDashboard({ settings, log });
   const metrics = createMetrics();
@@ -90,7 +98,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         createCheckRunReporter({ outbox: parts.outbox, publicUrl: settings.publicUrl, cellSlots: settings.queue.kind === "embedded" ? settings.concurrency : undefined }),
         createAggregateReporter({ outbox: parts.outbox, store: parts.store, publicUrl: settings.publicUrl }),
       ];
-      if (privateRepos.some((repo) => repo.after.length > 0)) {
+      // Wired whenever there is a private repositories file: SIGHUP may add `after:` entries.
+      if (settings.privateReposFile) {
         listeners.push(createDownstreamTrigger({ projects: privateRepos, builds: { submit: (request) => parts.builds().submit(request) }, store: parts.store, checkout: parts.runner.checkout, log }));
       }
       notifier = createNotifier({
@@ -103,7 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         log,
       });
       listeners.push(notifier);
-      if (privateRepos.some((repo) => repo.forge?.token)) listeners.push(createForgeStatusReporter({ outbox: parts.forges, store: parts.store, repos: privateRepos, publicUrl: settings.publicUrl }));
+      if (settings.privateReposFile) listeners.push(createForgeStatusReporter({ outbox: parts.forges, store: parts.store, repos: privateRepos, publicUrl: settings.publicUrl }));
       return [...listeners, dashboard.hub, createMetricsListener(metrics), ...(options.extraListeners?.(parts) ?? [])];
     },
   });
@@ -155,7 +164,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }),
   );
   server.addHandler(dashboard.handler({ store: ponyci.store, builds: ponyci.builds }));
-  if (privateRepos.length > 0) {
+  if (settings.privateReposFile) {
     const bridge = createBridgeHandler({ repos: privateRepos, store: ponyci.store, builds: ponyci.builds, log, publicUrl: settings.publicUrl });
     server.addHandler(async (req, res) => {
       const handled = await bridge(req, res);
@@ -163,7 +172,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return handled;
     });
   }
-  await ponyci.start();
+  try {
+    await ponyci.start();
+  } catch (error) {
+    await ponyci.stop({ graceMs: 0 }).catch(() => undefined);
+    throw error;
+  }
   // Builds that ended just before a crash, their news not yet queued.
   notifier?.sweep().catch((error: unknown) => log.error({ err: error }, "notify: could not look for builds left undecided"));
   const scheduler = createScheduler({
@@ -192,6 +206,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     server,
     port,
     scheduler,
+    reload() {
+      const repos = settings.privateReposFile ? loadPrivateRepos(settings.privateReposFile) : [];
+      // Both files are read before either list changes: a bad one changes nothing.
+      const users = dashboard.reloadUsers();
+      privateRepos.splice(0, privateRepos.length, ...repos);
+      return { users, privateRepos: privateRepos.length };
+    },
     stop(stopOptions) {
       stopping ??= (async () => {
         stopScheduler();

@@ -57,7 +57,8 @@ export interface Settings {
   };
   maxCells: number;
   /** PONYCI_REDIS_URL set: BullMQ on that Redis (cells go to `ponyci runner`s); else the embedded queue. */
-  queue: { kind: "embedded" } | { kind: "redis"; url: string };
+  /** With Redis, `prefix` (PONYCI_REDIS_PREFIX, default "ponyci") starts every key: installations sharing one Redis use different ones. */
+  queue: { kind: "embedded" } | { kind: "redis"; url: string; prefix: string };
   /** `serve` runs cells on this host too (PONYCI_LOCAL_RUNNER, default on; only meaningful with Redis). */
   localRunner: boolean;
   /** What a `ponyci runner` (or the server's own runner) advertises. */
@@ -68,6 +69,8 @@ export interface Settings {
     labels: string[];
     /** PONYCI_RUNNER_PYTHONS: Python versions it takes; default those whose base images it has. */
     pythons?: string[];
+    /** PONYCI_RUNNER_PORT: where `ponyci runner` serves /healthz and /metrics (on HOST); unset: not served. */
+    port?: number;
   };
   /** Config file of the private repositories the bridge accepts (optional). */
   privateReposFile?: string;
@@ -159,12 +162,13 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
       logLimitBytes: bytes(env, "PONYCI_LOG_LIMIT", "5m"),
     },
     maxCells: integer(env, "PONYCI_MAX_CELLS", 24, 1, 256),
-    queue: redisUrl ? { kind: "redis", url: redisUrl } : { kind: "embedded" },
+    queue: redisUrl ? { kind: "redis", url: redisUrl, prefix: name(env, "PONYCI_REDIS_PREFIX") ?? "ponyci" } : { kind: "embedded" },
     localRunner: flag(env, "PONYCI_LOCAL_RUNNER", true),
     runner: {
       id: name(env, "PONYCI_RUNNER_ID") ?? hostname(),
       labels: list(env, "PONYCI_RUNNER_LABELS", /^[A-Za-z0-9._-]{1,64}$/, "gpu,big"),
       pythons: env.PONYCI_RUNNER_PYTHONS ? list(env, "PONYCI_RUNNER_PYTHONS", /^3\.\d{1,2}$/, "3.11,3.13") : undefined,
+      port: env.PONYCI_RUNNER_PORT ? integer(env, "PONYCI_RUNNER_PORT", 9465, 0, 65535) : undefined,
     },
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
     hostPython: readHostPython(env),

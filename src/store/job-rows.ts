@@ -89,6 +89,8 @@ export interface JobRows {
   findJobsToSupersede(query: SupersedeQuery): JobRecord[];
   /** Marks jobs as made obsolete by `byBuildId` (cancelling them is the caller's part). */
   markJobsSuperseded(jobIds: readonly string[], byBuildId: number): void;
+  /** Every job still queued or running, oldest build first: what a queue that lost its data must run again. */
+  listUnfinishedJobs(): JobRecord[];
 }
 
 interface JobRow {
@@ -117,6 +119,7 @@ export function createJobRows(core: StoreCore): JobRows {
     `INSERT INTO jobs (id, build_id, seq, cell_json, state, external_json, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
   );
   const selectOne = db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE id = ?");
+  const selectUnfinished = db.prepare<[], JobRow>("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY build_id, seq");
   const selectByBuild = db.prepare<[number], JobRow>("SELECT * FROM jobs WHERE build_id = ? ORDER BY seq");
   const selectByBuilds = db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE build_id IN (SELECT value FROM json_each(?)) ORDER BY build_id, seq");
   const start = db.prepare<[number, string]>(
@@ -168,6 +171,7 @@ export function createJobRows(core: StoreCore): JobRows {
           return mustGet(id);
         });
       }),
+    listUnfinishedJobs: () => core.read("list the unfinished jobs", () => selectUnfinished.all().map(toRecord)),
     getJob: (id) =>
       core.read(`read job ${id}`, () => {
         const row = selectOne.get(id);

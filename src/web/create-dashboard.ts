@@ -16,13 +16,16 @@ export interface Dashboard {
   hub: LiveHub;
   /** The Probot server handler, once the store and build service exist. */
   handler(parts: { store: Store; builds: Pick<BuildService, "submit" | "cancelJobs"> }): ReturnType<typeof createDashboardHandler>;
+  /** Reads the users file again (SIGHUP): throws WebUsersError and keeps the old list when the new one is bad. Returns how many users, tokens, GitHub logins. */
+  reloadUsers(): number;
 }
 
 /** The dashboards wired from the settings: users file, session key, GitHub OAuth. Reads the users file now (a bad one stops the start). */
 export function createDashboard(options: { settings: Settings; log: Logger; clock?: Clock }): Dashboard {
   const { settings, log } = options;
   const clock = options.clock ?? systemClock;
-  const users = settings.web.usersFile ? loadWebUsers(settings.web.usersFile) : NO_WEB_USERS;
+  // One object for the whole server: the access policy and the handlers read its lists at each request, so a reload replaces them in place.
+  const users = { ...(settings.web.usersFile ? loadWebUsers(settings.web.usersFile) : NO_WEB_USERS) };
   if (!settings.web.sessionSecret && (users.users.length > 0 || settings.web.oauth)) log.warn("PONYCI_SESSION_SECRET is not set: sign-ins end when the server restarts");
   const oauth = settings.web.oauth
     ? createGitHubOAuth({ ...settings.web.oauth, apiUrl: settings.github?.apiUrl ?? "https://api.github.com" })
@@ -34,5 +37,10 @@ export function createDashboard(options: { settings: Settings; log: Logger; cloc
     hub,
     handler: ({ store, builds }) =>
       createDashboardHandler({ store, builds, hub, access, oauth, users, sessions, publicUrl: settings.publicUrl, secureCookies: settings.publicUrl.startsWith("https:"), now: () => clock.now(), log }),
+    reloadUsers() {
+      if (!settings.web.usersFile) return 0;
+      Object.assign(users, loadWebUsers(settings.web.usersFile));
+      return users.users.length + users.tokens.length + users.github.length;
+    },
   };
 }

@@ -31,6 +31,18 @@ describe(".env", () => {
     expect(result.stdout).toMatch(/^ponyci run \[PATH \| GIT-URL\]/m);
   });
 
+  it("ponyci runner does read it (a daemon like serve)", async () => {
+    const runnerDir = mkdtempSync(path.join(tmpdir(), "ponyci-dotenv-runner-"));
+    try {
+      writeFileSync(path.join(runnerDir, ".env"), "PONYCI_REDIS_URL=redis://127.0.0.1:1\nPONYCI_RUNNER_PORT=not-a-port\n");
+      const result = await execa("node", [CLI, "runner"], { cwd: runnerDir, reject: false, extendEnv: false, env: env(), timeout: 30_000 });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toMatch(/PONYCI_RUNNER_PORT="not-a-port"/);
+    } finally {
+      rmSync(runnerDir, { recursive: true, force: true });
+    }
+  });
+
   it("ponyci serve does read it", async () => {
     const serveDir = mkdtempSync(path.join(tmpdir(), "ponyci-dotenv-serve-"));
     try {

@@ -143,8 +143,19 @@ describe("loadSettings", () => {
 
   it("uses BullMQ when PONYCI_REDIS_URL (or its alias REDIS_URL) is set, the embedded queue otherwise", () => {
     expect(loadSettings({}).queue).toEqual({ kind: "embedded" });
-    expect(loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379" }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379" });
-    expect(loadSettings({ REDIS_URL: "redis://10.0.0.5:6380/2" }).queue).toEqual({ kind: "redis", url: "redis://10.0.0.5:6380/2" });
+    expect(loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379" }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379", prefix: "ponyci" });
+    expect(loadSettings({ REDIS_URL: "redis://10.0.0.5:6380/2" }).queue).toEqual({ kind: "redis", url: "redis://10.0.0.5:6380/2", prefix: "ponyci" });
+  });
+
+  it("reads the Redis key prefix (two installations on one Redis) and refuses one that would break key names", () => {
+    expect(loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379", PONYCI_REDIS_PREFIX: "ci-b" }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379", prefix: "ci-b" });
+    expect(() => loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379", PONYCI_REDIS_PREFIX: "a:b" })).toThrow(/PONYCI_REDIS_PREFIX="a:b"/);
+  });
+
+  it("reads the runner's health port", () => {
+    expect(loadSettings({}).runner.port).toBeUndefined();
+    expect(loadSettings({ PONYCI_RUNNER_PORT: "9465" }).runner.port).toBe(9465);
+    expect(() => loadSettings({ PONYCI_RUNNER_PORT: "70000" })).toThrow(/PONYCI_RUNNER_PORT=70000 is out of range/);
   });
 
   it("reads what a runner advertises", () => {

@@ -2,7 +2,7 @@ import { delay } from "../util/delay.js";
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { InfrastructureError, describeError } from "../../../src/domain/errors.js";
-import { CONTAINER_OWNER, LABEL_JOB, LABEL_MANAGED, LABEL_OWNER } from "../docker/labels.js";
+import { LABEL_JOB, LABEL_MANAGED, ownerLabels } from "../docker/labels.js";
 import { wasStoppedFromOutside } from "./was-stopped-from-outside.js";
 
 export interface ContainerLimits {
@@ -69,7 +69,7 @@ export async function runTestContainer(docker: Docker, spec: TestContainerSpec, 
       // No NetworkDisabled: `NetworkMode: none` already gives a namespace with only loopback, and with
       // networking disabled Docker leaves /etc/hosts empty, so `localhost` did not resolve
       // (django-model-utils' default HOST). A service's namespace (`container:<id>`) has only loopback too.
-      Labels: { [LABEL_MANAGED]: "1", [LABEL_JOB]: spec.jobId, [LABEL_OWNER]: CONTAINER_OWNER },
+      Labels: { [LABEL_MANAGED]: "1", [LABEL_JOB]: spec.jobId, ...ownerLabels() },
       HostConfig: {
         NetworkMode: spec.networkMode ?? "none",
         Binds: spec.binds,

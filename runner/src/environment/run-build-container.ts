@@ -2,7 +2,7 @@ import { delay } from "../util/delay.js";
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { createLineSplitter } from "../container/create-line-splitter.js";
-import { CONTAINER_OWNER, LABEL_MANAGED, LABEL_OWNER } from "../docker/labels.js";
+import { LABEL_MANAGED, ownerLabels } from "../docker/labels.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
 import { EnvironmentError } from "./environment-error.js";
 
@@ -85,7 +85,7 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
         AttachStdout: true,
         AttachStderr: true,
         NetworkDisabled: true,
-        Labels: { [LABEL_MANAGED]: "1", [LABEL_OWNER]: CONTAINER_OWNER, [LABEL_ENV_BUILD]: "1", ...spec.labels },
+        Labels: { [LABEL_MANAGED]: "1", ...ownerLabels(), [LABEL_ENV_BUILD]: "1", ...spec.labels },
         User: spec.untrusted?.user ?? spec.user,
         HostConfig: {
           NetworkMode: "none",

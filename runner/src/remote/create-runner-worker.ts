@@ -45,6 +45,12 @@ export interface RunnerWorkerOptions {
   ttlMs?: number;
   /** How often an idle slot looks at the queues when no wake-up came. Default 1 s. */
   pollMs?: number;
+  /**
+   * Asked before each take: false while this host cannot run cells (its
+   * Docker Engine does not answer, its base images are gone). The worker
+   * then takes nothing and keeps its heartbeat; cells wait for other runners.
+   */
+  accepting?: () => boolean;
 }
 
 export interface RunnerWorker {
@@ -220,6 +226,10 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
   const slot = async (): Promise<void> => {
     while (!stopping) {
       let taken: { job: Job; token: string } | undefined;
+      if (options.accepting && !options.accepting()) {
+        await idle();
+        continue;
+      }
       try {
         taken = await takeNext();
       } catch (error) {

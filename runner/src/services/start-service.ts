@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { checkServiceArgs, type ServiceSpec } from "../../../src/domain/database.js";
 import { describeError } from "../../../src/domain/errors.js";
-import { CONTAINER_OWNER, LABEL_JOB, LABEL_MANAGED, LABEL_OWNER, LABEL_SERVICE } from "../docker/labels.js";
+import { LABEL_JOB, LABEL_MANAGED, LABEL_SERVICE, ownerLabels } from "../docker/labels.js";
 import type { DatabaseLogin } from "../../../src/domain/database-logins.js";
 import { loginCommands } from "./login-commands.js";
 import { serviceProfile } from "./service-profile.js";
@@ -75,7 +75,7 @@ export async function startService(docker: Docker, options: StartServiceOptions)
       Cmd: profile.cmd,
       Env: Object.entries(profile.env).map(([k, v]) => `${k}=${v}`),
       User: profile.user,
-      Labels: { [LABEL_MANAGED]: "1", [LABEL_JOB]: options.jobId, [LABEL_OWNER]: CONTAINER_OWNER, [LABEL_SERVICE]: service.name },
+      Labels: { [LABEL_MANAGED]: "1", [LABEL_JOB]: options.jobId, ...ownerLabels(), [LABEL_SERVICE]: service.name },
       HostConfig: {
         NetworkMode: "none",
         Binds: binds,
