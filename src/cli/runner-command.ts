@@ -4,6 +4,8 @@ import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import { createRunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
 import { detectPythons } from "../../runner/src/remote/detect-pythons.js";
+import { createRedisSeal } from "../domain/redis-seal.js";
+import { allowRepoUrls } from "../../runner/src/checkout/parse-repo-url.js";
 
 /**
  * `ponyci runner`: run cells for a Pony CI server on this Docker host. Needs
@@ -28,7 +30,7 @@ export async function runnerCommand(deps: { settings: Settings; log: Logger }): 
   const pythons = settings.runner.pythons ?? (await detectPythons(local.docker));
   if (pythons.length === 0) throw new Error("this host has no Python base image (ponyci/python:X.Y): run runner/images/build-base-images.sh, or set PONYCI_RUNNER_PYTHONS=3.11,3.13");
   // 3. Work.
-  const worker = createRunnerWorker({ url: settings.queue.url, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: local.cells, log });
+  const worker = createRunnerWorker({ url: settings.queue.url, seal: createRedisSeal(settings.redisSigningKey ?? ""), allowUrl: allowRepoUrls(settings.runner.repoUrls), id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: local.cells, log });
   await worker.start();
   log.info(`Pony CI runner ${settings.runner.id}: Python ${pythons.join(", ")}${settings.runner.labels.length > 0 ? `, labels ${settings.runner.labels.join(", ")}` : ""}, ${settings.concurrency} at once`);
   await new Promise<void>((resolve) => {

@@ -23,6 +23,8 @@ import { createBullmqQueue } from "../queue/create-bullmq-queue.js";
 import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
 import { detectPythons } from "../../runner/src/remote/detect-pythons.js";
+import { createRedisSeal } from "../domain/redis-seal.js";
+import { allowRepoUrls } from "../../runner/src/checkout/parse-repo-url.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -46,6 +48,8 @@ export interface PonyCiOptions {
   metrics?: Metrics;
   /** With Redis: the lock runners take on a cell (lost-runner detection time). Default 10 s. */
   runnerLockMs?: number;
+  /** With Redis: local repository urls (the bridge's) this host's own runner may check out besides network urls. */
+  localRepoUrls?: readonly string[];
 }
 
 export interface PonyCi {
@@ -115,6 +119,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const remote: RemoteCellRunner | undefined = redisUrl
     ? createRemoteCellRunner({
         url: redisUrl,
+        seal: createRedisSeal(settings.redisSigningKey ?? ""),
         log,
         lockMs: options.runnerLockMs,
         metrics: options.metrics,
@@ -163,7 +168,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         await remote.start();
         if (settings.localRunner) {
           const pythons = settings.runner.pythons ?? (await detectPythons(runner.docker).catch(() => []));
-          localWorker = createRunnerWorker({ url: redisUrl, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
+          localWorker = createRunnerWorker({ url: redisUrl, seal: createRedisSeal(settings.redisSigningKey ?? ""), allowUrl: allowRepoUrls([...settings.runner.repoUrls, ...(options.localRepoUrls ?? [])]), id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
           await localWorker.start();
         }
       }
@@ -213,3 +218,4 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     },
   };
 }
+

@@ -64,6 +64,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     runner: options.runner,
     progressIntervalMs: options.progressIntervalMs,
     metrics,
+    // With Redis, this host's own runner checks out the bridge's repositories (local paths among them), nothing else local.
+    localRepoUrls: privateRepos.map((repo) => repo.url),
     send: meterGitHubSend((write, context) => createCheckRunSender({ octokitFor, store: ponyci.store, log })(write, context), metrics),
     readGitHubFiles: createGitHubFileReader(octokitFor),
     tokenFor: (_build, request) => requestCloneToken(octokitFor, request),
