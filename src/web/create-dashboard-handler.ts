@@ -17,7 +17,9 @@ import { renderBadge } from "./render-badge.js";
 import { tileState } from "./format.js";
 import { openEventStream, parseLogCursor } from "./open-event-stream.js";
 import { handleAuthRoute } from "./handle-auth-route.js";
-import { createSignInLimiter } from "./create-sign-in-limiter.js";
+import { createSignInLimiter, type SignInLimiter } from "./create-sign-in-limiter.js";
+import { createDeviceCookies, type DeviceCookies } from "./device-cookies.js";
+import { randomBytes } from "node:crypto";
 import { rerunBuildRequest, rerunCellRequest, rerunFailedRequest } from "../builds/rerun-requests.js";
 import { checkCsrf, readForm, readSession, readViewer, redirect, sendHtml, sendNotFound, sendText, sessionCookie, type WebContext } from "./web-request.js";
 
@@ -34,6 +36,12 @@ export interface DashboardOptions extends WebContext {
   pageSize?: number;
   /** Open SSE streams at most (default 2,000); beyond, 503 and the browser retries. */
   maxStreams?: number;
+  /** Called before every request: re-reads the users file when it changed (createLiveWebUsers). */
+  refreshUsers?: () => void;
+  /** Device cookies for sign-in limits; default: a key of this process. */
+  devices?: DeviceCookies;
+  /** Default: createSignInLimiter(). */
+  signInLimiter?: SignInLimiter;
 }
 
 interface Request {
@@ -56,8 +64,9 @@ interface Request {
 export function createDashboardHandler(options: DashboardOptions) {
   const { store, access, hub } = options;
   const pageSize = options.pageSize ?? 50;
-  // Bounds failed password sign-ins: 10 per name and 200 per server in 15 min.
-  const signInLimiter = createSignInLimiter();
+  // Bounds failed password sign-ins per name, client and trusted browser, never for everyone at once.
+  const signInLimiter = options.signInLimiter ?? createSignInLimiter();
+  const devices = options.devices ?? createDeviceCookies(randomBytes(32).toString("hex"));
   const maxStreams = options.maxStreams ?? 2_000;
   let streams = 0;
   /** An SSE response, counted against maxStreams; undefined (503 sent) when too many are open. */
@@ -269,6 +278,7 @@ export function createDashboardHandler(options: DashboardOptions) {
     if (get && path === "/assets/live.js") return asset(res, "text/javascript; charset=utf-8", LIVE_JS);
     const routed = route(req.method ?? "GET", path);
     if (!routed) return false;
+    options.refreshUsers?.();
     const { session, fresh } = readSession(req, options);
     const { viewer, byToken } = readViewer(req, session, options);
     const r: Request = { req, res, url, session, viewer, byToken, cookie: fresh ? { "set-cookie": sessionCookie(session, options) } : {} };
@@ -283,7 +293,7 @@ export function createDashboardHandler(options: DashboardOptions) {
       case "list-events": return done(tileEvents(r, undefined));
       case "badge": return done(badge(r, a ?? ""));
       case "action": return done(action(r, a, b, c as string));
-      default: return done(handleAuthRoute(name, r, { ...options, signInLimiter }));
+      default: return done(handleAuthRoute(name, r, { ...options, signInLimiter, devices }));
     }
   };
 }
