@@ -4,6 +4,7 @@ import { MAX_INCLUDE_DEPTH, MAX_REQUIREMENT_FILES, REQUIREMENT_FILES } from "./d
 import type { ReadRepoFile } from "./matrix/read-repo-file.js";
 import { posix } from "node:path";
 import { logicalLines, parseRequirementLine } from "../../runner/src/environment/parse-requirement-line.js";
+import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
 
 /** Planning files (repository config, tox.ini, pyproject.toml, setup.cfg, requirement files) bigger than this are a config error, never parsed. */
 export const MAX_PLANNING_FILE_BYTES = 256 * 1024;
@@ -34,7 +35,11 @@ export async function planFromRepoFiles<T>(readFiles: (paths: string[]) => Promi
     // Fetch, then follow the fetched files' own `-r`/`-c` includes (reads only, no planning): a chain of
     // includes costs read rounds, not one planning each (issue 23: planning ran once per level).
     for (let level = 0; wanted.length > 0 && level <= MAX_READ_ROUNDS; level++) {
-      const fetched = await readFiles(wanted);
+      const fetched = await readFiles(wanted).catch((error: unknown) => {
+        // A mirror reader refuses a file over the cap before reading it (readBlobs' maxBytes): the same config error.
+        if (error instanceof CheckoutError && error.file) throw tooLarge(error.file.path, error.file.size);
+        throw error;
+      });
       for (const path of wanted) files.set(path, checkPlanningFileSize(path, fetched.get(path)));
       // Bounded like planning's own reading (MAX_REQUIREMENT_FILES): a file of 10,000 `-r` lines is not 10,000 reads.
       wanted = [...new Set(wanted.flatMap((path) => includesOf(path, files.get(path))))].filter((path) => !files.has(path)).slice(0, Math.max(0, MAX_REQUIREMENT_FILES - files.size));
@@ -68,5 +73,9 @@ function checkPlanningFileSize(path: string, text: string | undefined): string |
   if (text === undefined || text.length <= MAX_PLANNING_FILE_BYTES / 4) return text;
   const bytes = Buffer.byteLength(text);
   if (bytes <= MAX_PLANNING_FILE_BYTES) return text;
-  throw new RepoConfigError({ file: path, message: `${path} is ${bytes} bytes: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
+  throw tooLarge(path, bytes);
+}
+
+function tooLarge(path: string, bytes: number): RepoConfigError {
+  return new RepoConfigError({ file: path, message: `${path} is ${bytes} bytes: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
 }

@@ -7,6 +7,7 @@ import { createEmbeddedQueue } from "../queue/create-embedded-queue.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { createOutbox } from "../outbox/create-outbox.js";
 import type { Outbox, SendWrite } from "../outbox/outbox.js";
+import { MAX_PLANNING_FILE_BYTES } from "../builds/plan-from-repo-files.js";
 import { createBuildService, type BuildService, type CellJobPayload, type ReadRepoFiles } from "../builds/create-build-service.js";
 import { createJobProcessor } from "../builds/create-job-processor.js";
 import { fanOut, type BuildListener } from "../builds/build-listener.js";
@@ -105,7 +106,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   let stopGc: (() => void) | undefined;
   listeners.push({ finished: () => gc.poke() });
   const readMirror: ReadRepoFiles = (request, paths) =>
-    runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths);
+    runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths, { maxBytes: MAX_PLANNING_FILE_BYTES });
   const builds = createBuildService({
     store,
     queue,
