@@ -15,6 +15,7 @@
  * Run after `npm run build`: `node dist/bench/scale-out-bench.js [runs] [holdMs]` (default 30 and 200).
  */
 import { createJobSpec } from "../src/domain/job-spec.js";
+import { createRedisSeal } from "../src/domain/redis-seal.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -68,6 +69,7 @@ export async function runScaleOutBench(options: { runs?: number; holdMs?: number
   const holdMs = options.holdMs ?? 200;
   const dir = mkdtempSync(path.join(tmpdir(), "ponyci-scale-bench-"));
   const redis: RedisServer = await startRedisServer();
+  const seal = createRedisSeal("scale-out-bench-signing-key-0123456789");
   const rows: BenchRow[] = [];
   try {
     const instant = createDummyRunner(dir).cells;
@@ -76,9 +78,9 @@ export async function runScaleOutBench(options: { runs?: number; holdMs?: number
     const store = openStore({ dataDir: dir });
     const embedded = await timeSequential(createEmbeddedQueue<Payload>({ store, concurrency: 1, pollMs: 1_000 }), instant, runs, "emb");
     store.close();
-    const remote = createRemoteCellRunner({ url: redis.url, prefix: "bench1", routeOf: () => ({ repo: "o/r", pullRequest: false, labels: [] }) });
+    const remote = createRemoteCellRunner({ url: redis.url, seal, prefix: "bench1", routeOf: () => ({ repo: "o/r", pullRequest: false, labels: [] }) });
     await remote.start();
-    const worker = createRunnerWorker({ url: redis.url, prefix: "bench1", id: "bench-runner", labels: [], pythons: ["3.11"], concurrency: 1, cells: instant });
+    const worker = createRunnerWorker({ url: redis.url, seal, prefix: "bench1", id: "bench-runner", labels: [], pythons: ["3.11"], concurrency: 1, cells: instant });
     await worker.start();
     const viaRedis = await timeSequential(createBullmqQueue<Payload>({ url: redis.url, name: "bench-jobs", prefix: "bench1", concurrency: 8 }), remote, runs, "red");
     await worker.stop({ graceMs: 1_000 });
@@ -95,13 +97,14 @@ export async function runScaleOutBench(options: { runs?: number; holdMs?: number
       const hold = createDummyRunner(dir, { holdMs, passes: 3 }).cells;
       const server: RemoteCellRunner = createRemoteCellRunner({
         url: redis.url,
+        seal,
         prefix,
         routeOf: (s) => ({ repo: `o/repo-${Number(s.jobId.split("-")[1]) % 10}`, pullRequest: false, labels: [] }),
       });
       await server.start();
       const workers: RunnerWorker[] = [];
       for (let i = 0; i < runnerCount; i++) {
-        const w = createRunnerWorker({ url: redis.url, prefix, id: `runner-${i}`, labels: [], pythons: ["3.11"], concurrency: 2, cells: hold });
+        const w = createRunnerWorker({ url: redis.url, seal, prefix, id: `runner-${i}`, labels: [], pythons: ["3.11"], concurrency: 2, cells: hold });
         await w.start();
         workers.push(w);
       }

@@ -1,8 +1,11 @@
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { repoConfigPaths } from "./config/repo-config.js";
-import { MAX_INCLUDE_DEPTH, REQUIREMENT_FILES } from "./detect-test-requirements.js";
+import { MAX_INCLUDE_DEPTH, MAX_REQUIREMENT_FILES, REQUIREMENT_FILES } from "./detect-test-requirements.js";
 import type { ReadRepoFile } from "./matrix/read-repo-file.js";
 import { WORKFLOWS_DIR } from "./matrix/services-from-workflows.js";
+import { posix } from "node:path";
+import { logicalLines, parseRequirementLine } from "../../runner/src/environment/parse-requirement-line.js";
+import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
 
 /** Planning files (repository config, tox.ini, pyproject.toml, setup.cfg, requirement files) bigger than this are a config error, never parsed. */
 export const MAX_PLANNING_FILE_BYTES = 256 * 1024;
@@ -31,8 +34,18 @@ export async function planFromRepoFiles<T>(readFiles: (paths: string[]) => Promi
   const files = new Map<string, string | undefined>();
   let wanted = [...FIRST_PLANNING_READS];
   for (let round = 0; ; round++) {
-    const fetched = await readFiles(wanted);
-    for (const path of wanted) files.set(path, checkPlanningFileSize(path, fetched.get(path)));
+    // Fetch, then follow the fetched files' own `-r`/`-c` includes (reads only, no planning): a chain of
+    // includes costs read rounds, not one planning each (issue 23: planning ran once per level).
+    for (let level = 0; wanted.length > 0 && level <= MAX_READ_ROUNDS; level++) {
+      const fetched = await readFiles(wanted).catch((error: unknown) => {
+        // A mirror reader refuses a file over the cap before reading it (readBlobs' maxBytes): the same config error.
+        if (error instanceof CheckoutError && error.file) throw tooLarge(error.file.path, error.file.size);
+        throw error;
+      });
+      for (const path of wanted) files.set(path, checkPlanningFileSize(path, fetched.get(path)));
+      // Bounded like planning's own reading (MAX_REQUIREMENT_FILES): a file of 10,000 `-r` lines is not 10,000 reads.
+      wanted = [...new Set(wanted.flatMap((path) => includesOf(path, files.get(path))))].filter((path) => !files.has(path)).slice(0, Math.max(0, MAX_REQUIREMENT_FILES - files.size));
+    }
     const asked = new Set<string>();
     const result = plan((path) => {
       if (!files.has(path)) asked.add(path);
@@ -43,10 +56,28 @@ export async function planFromRepoFiles<T>(readFiles: (paths: string[]) => Promi
   }
 }
 
+/** The files a requirement file includes (`-r`, `-c`), as planning resolves them; none for other files. */
+function includesOf(path: string, text: string | undefined): string[] {
+  if (text === undefined || !/\.(txt|in)$/.test(path)) return [];
+  const out: string[] = [];
+  for (const line of logicalLines(text)) {
+    const parsed = parseRequirementLine(line.text);
+    if (parsed.type !== "include" && parsed.type !== "constraint") continue;
+    if (posix.isAbsolute(parsed.path)) continue;
+    const joined = posix.normalize(posix.join(posix.dirname(path), parsed.path));
+    if (joined !== ".." && !joined.startsWith("../")) out.push(joined);
+  }
+  return out;
+}
+
 /** A planning file over {@link MAX_PLANNING_FILE_BYTES} is refused before any parser sees it. */
 function checkPlanningFileSize(path: string, text: string | undefined): string | undefined {
   if (text === undefined || text.length <= MAX_PLANNING_FILE_BYTES / 4) return text;
   const bytes = Buffer.byteLength(text);
   if (bytes <= MAX_PLANNING_FILE_BYTES) return text;
-  throw new RepoConfigError({ file: path, message: `${path} is ${bytes} bytes: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
+  throw tooLarge(path, bytes);
+}
+
+function tooLarge(path: string, bytes: number): RepoConfigError {
+  return new RepoConfigError({ file: path, message: `${path} is ${bytes} bytes: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
 }

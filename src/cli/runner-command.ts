@@ -8,6 +8,8 @@ import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { claimRunnerId } from "../../runner/src/docker/labels.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
+import { createRedisSeal } from "../domain/redis-seal.js";
+import { allowRepoUrls } from "../../runner/src/checkout/parse-repo-url.js";
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import { createRunnerHealth, type RunnerHealth } from "../../runner/src/remote/create-runner-health.js";
 import type { CellRunner } from "../../runner/src/cell/run-cell.js";
@@ -72,7 +74,7 @@ export async function startRunnerHost(deps: { settings: Settings; log: Logger; h
     },
   };
   // 4. Work.
-  const worker = createRunnerWorker({ url: redisUrl, prefix: settings.queue.prefix, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells, log, accepting: health.accepting });
+  const worker = createRunnerWorker({ url: redisUrl, prefix: settings.queue.prefix, seal: createRedisSeal(settings.redisSigningKey ?? ""), allowUrl: allowRepoUrls(settings.runner.repoUrls), id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells, log, accepting: health.accepting });
   await worker.start();
   // 6. Ops endpoint.
   registerRunnerGauges(metrics.registry, { id: settings.runner.id, health: health.last, accepting: () => health.accepting() && !worker.status().draining, running: () => worker.status().running.length, concurrency: settings.concurrency });

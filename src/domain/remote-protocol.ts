@@ -14,6 +14,11 @@
  *    it gave up on (its runner was lost) are dropped, so a cell is reported
  *    once.
  * 4. Cancels travel on `channels.cancel` as `CancelMessage`s.
+ * 6. Everything is signed with the key server and runners share
+ *    (PONYCI_REDIS_SIGNING_KEY, `src/domain/redis-seal.ts`): dispatches
+ *    (`SignedDispatch`), events (stream fields `e` = envelope, `s` =
+ *    signature) and cancels (`<signature> <json>`); the clone token travels
+ *    sealed. Unsigned or mis-signed entries are dropped by both sides.
  * 5. Every runner refreshes `runnerKey(id)` (a JSON `RunnerStatus`, expiring
  *    after `ttlMs`): a runner whose key expired while it ran an attempt is lost.
  */
@@ -33,6 +38,18 @@ export interface CellDispatch<S = unknown> {
   labels: string[];
   /** When it was queued (ms since epoch): queue wait. */
   queuedAt: number;
+  /** The spec's clone token, sealed with the shared key (`RedisSeal.seal`): Redis never holds it in clear. */
+  sealedToken?: string;
+}
+
+/**
+ * What a cells queue's BullMQ job holds: the dispatch as JSON text and its
+ * signature (`RedisSeal.sign("dispatch", body)`). A runner runs nothing whose
+ * signature does not verify: a job injected into Redis is refused.
+ */
+export interface SignedDispatch {
+  body: string;
+  sig: string;
 }
 
 /** Runner events as JSON (an infrastructure error travels as its message), and "taken": a runner took the attempt. */

@@ -4,7 +4,8 @@ import { closeRedis, settleWithin } from "../../runner/src/util/close-redis.js";
 import { InfrastructureError } from "../domain/errors.js";
 import { emptyCounts, type FinishedEvent, type RunnerEvent } from "../domain/events.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
-import { remoteNames, type CellDispatch, type EventEnvelope, type RunnerStatus, type WireEvent } from "../domain/remote-protocol.js";
+import { remoteNames, type CellDispatch, type EventEnvelope, type RunnerStatus, type SignedDispatch, type WireEvent } from "../domain/remote-protocol.js";
+import type { RedisSeal } from "../domain/redis-seal.js";
 import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
 import { createEventChannel } from "../../runner/src/util/event-channel.js";
 import { delay } from "../../runner/src/util/delay.js";
@@ -24,6 +25,8 @@ export interface CellRoute {
 
 export interface RemoteCellRunnerOptions {
   url: string;
+  /** Signs dispatches and cancels, verifies runners' events, seals clone tokens (PONYCI_REDIS_SIGNING_KEY). */
+  seal: RedisSeal;
   prefix?: string;
   routeOf(spec: CellSpec): CellRoute;
   log?: Logger;
@@ -108,6 +111,11 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
   /** The notes only inform: a Redis that does not answer within this long costs them, never the verdict. */
   const NOTES_WAIT_MS = 2_000;
   let staleEvents = 0;
+  let forgedEvents = 0;
+  const publishCancel = (message: object): Promise<number> => {
+    const text = JSON.stringify(message);
+    return client.publish(names.cancelChannel, `${options.seal.sign("cancel", text)} ${text}`);
+  };
   let lastId = "0-0";
   let stopping = false;
   let reading: Promise<void> | undefined;
@@ -136,7 +144,14 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
         for (const [, entries] of result ?? []) {
           for (const [id, fields] of entries) {
             lastId = id;
-            const envelope = parseEnvelope(fields[1] ?? "");
+            const text = fieldOf(fields, "e");
+            // Whoever can write to Redis cannot speak for a runner: no valid signature, no event.
+            if (text === undefined || !options.seal.verify("event", text, fieldOf(fields, "s"))) {
+              forgedEvents++;
+              if (forgedEvents === 1 || forgedEvents % 1000 === 0) log.warn({ id, count: forgedEvents }, "remote: dropped an unsigned or mis-signed runner event (is PONYCI_REDIS_SIGNING_KEY the same on every runner?)");
+              continue;
+            }
+            const envelope = parseEnvelope(text);
             if (!envelope) continue;
             const target = awaited.get(envelope.jobId);
             const verdict = acceptEnvelope(target?.current, envelope);
@@ -189,7 +204,7 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
     const attemptId = `${spec.jobId}#${fence}`;
     const channel = createEventChannel<EventEnvelope>();
     awaited.set(spec.jobId, { current: { attemptId, fence }, deliver: (envelope) => channel.push(envelope) });
-    await client.publish(names.cancelChannel, JSON.stringify({ jobId: spec.jobId, belowFence: fence }));
+    await publishCancel({ jobId: spec.jobId, belowFence: fence });
 
     // 2. Dispatch.
     const queueName = names.cellQueue(spec.cell.python, route.labels);
@@ -204,9 +219,22 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
       if (left <= 0) waitingByRepo.delete(route.repo);
       else waitingByRepo.set(route.repo, left);
     };
-    const dispatch: CellDispatch<CellSpec> = { attemptId, jobId: spec.jobId, fence, spec, repo: route.repo, labels: route.labels, queuedAt: Date.now() };
+    // The clone token never sits in Redis in clear: sealed for the runners.
+    const { token, ...source } = spec.source;
+    const dispatch: CellDispatch<CellSpec> = {
+      attemptId,
+      jobId: spec.jobId,
+      fence,
+      spec: { ...spec, source },
+      repo: route.repo,
+      labels: route.labels,
+      queuedAt: Date.now(),
+      ...(token ? { sealedToken: options.seal.seal(token) } : {}),
+    };
+    const body = JSON.stringify(dispatch);
+    const signed: SignedDispatch = { body, sig: options.seal.sign("dispatch", body) };
     const bullId = `a.${spec.jobId}.${fence}`;
-    await queue.add("cell", dispatch, {
+    await queue.add("cell", signed, {
       jobId: bullId,
       priority: cellPriority({ waitingOfRepo: waiting, pullRequest: route.pullRequest }),
       attempts: 1,
@@ -240,7 +268,7 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
       if (cancelled || finished) return;
       cancelled = true;
       void (async () => {
-        await client.publish(names.cancelChannel, JSON.stringify({ attemptId }));
+        await publishCancel({ attemptId });
         const job = await queue.getJob(bullId);
         const removed = job ? await job.remove().then(() => true, () => false) : false;
         if (removed || !job) return endWith(cancelledVerdict("cancelled before a runner took it"));
@@ -317,6 +345,12 @@ export function createRemoteCellRunner(options: RemoteCellRunnerOptions): Remote
       return { runners, waiting, queueWait, staleEvents };
     },
   };
+}
+
+/** The value of a stream entry's field (fields come as [name, value, name, value, …]). */
+function fieldOf(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
 }
 
 function cancelledVerdict(message: string): WireEvent {

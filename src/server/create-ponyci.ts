@@ -10,6 +10,7 @@ import { createOutbox } from "../outbox/create-outbox.js";
 import type { Outbox, SendWrite } from "../outbox/outbox.js";
 import { NOTIFY_KEY_PREFIX } from "../notify/notification-write.js";
 import { FORGE_KEY_PREFIX } from "../forge/forge-status-write.js";
+import { MAX_PLANNING_FILE_BYTES } from "../builds/plan-from-repo-files.js";
 import { createBuildService, type BuildService, type CellJobPayload, type ReadRepoFiles } from "../builds/create-build-service.js";
 import { createJobProcessor } from "../builds/create-job-processor.js";
 import { fanOut, type BuildListener } from "../builds/build-listener.js";
@@ -28,6 +29,8 @@ import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/c
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import { djangoSupportFromSettings } from "../builds/versions/django-support-from-settings.js";
 import { checkEvictionPolicy } from "../queue/check-eviction-policy.js";
+import { createRedisSeal } from "../domain/redis-seal.js";
+import { allowRepoUrls } from "../../runner/src/checkout/parse-repo-url.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -55,6 +58,8 @@ export interface PonyCiOptions {
   metrics?: Metrics;
   /** With Redis: the lock runners take on a cell (lost-runner detection time). Default 10 s. */
   runnerLockMs?: number;
+  /** With Redis: local repository urls (the bridge's) this host's own runner may check out besides network urls. */
+  localRepoUrls?: readonly string[];
 }
 
 export interface PonyCi {
@@ -133,7 +138,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   let stopGc: (() => void) | undefined;
   listeners.push({ finished: () => gc.poke() });
   const readMirror: ReadRepoFiles = (request, paths) =>
-    runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths);
+    runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths, { maxBytes: MAX_PLANNING_FILE_BYTES });
   // This host's Pythons: its base images and those it adds on a cell's first need.
   const listPythons = (which: "versions" | "installed") =>
     listInstallationPythons({ docker: runner.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages }).then(
@@ -178,6 +183,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     ? createRemoteCellRunner({
         url: redisUrl,
         prefix: redisPrefix,
+        seal: createRedisSeal(settings.redisSigningKey ?? ""),
         log,
         lockMs: options.runnerLockMs,
         metrics: options.metrics,
@@ -231,7 +237,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         await remote.start();
         if (settings.localRunner) {
           const pythons = settings.runner.pythons ?? (await installationPythons());
-          localWorker = createRunnerWorker({ url: redisUrl, prefix: redisPrefix, id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
+          localWorker = createRunnerWorker({ url: redisUrl, prefix: redisPrefix, seal: createRedisSeal(settings.redisSigningKey ?? ""), allowUrl: allowRepoUrls([...settings.runner.repoUrls, ...(options.localRepoUrls ?? [])]), id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
           await localWorker.start();
         }
       }
@@ -303,3 +309,4 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     },
   };
 }
+

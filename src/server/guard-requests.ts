@@ -31,9 +31,10 @@ export function guardRequests(server: Server, options: GuardRequestsOptions): vo
   const pass = (req: IncomingMessage, res: ServerResponse) => {
     for (const listener of inner) listener.call(server, req, res);
   };
+  const webhookPath = normalizeTrailingSlashes(options.webhookPath);
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (req.method !== "POST" || path !== options.webhookPath) return pass(req, res);
+    // The path as the webhook middleware sees it: "/api/github/webhooks/" and "/x/../api/github/webhooks" are the webhook too.
+    if (req.method !== "POST" || webhookPathname(req.url ?? "/") !== webhookPath) return pass(req, res);
     const refuse = () => {
       res.writeHead(413, { "Content-Type": "text/plain", Connection: "close" }).end(`webhook body too large: at most ${maxBytes} bytes\n`);
       // Drain without keeping, so the answer reaches the client; the socket closes after it.
@@ -62,4 +63,26 @@ export function guardRequests(server: Server, options: GuardRequestsOptions): vo
     });
     req.on("error", () => res.destroy());
   });
+}
+
+/**
+ * The pathname exactly as @octokit/webhooks' node middleware (v14,
+ * `create-middleware.js`) computes it before comparing with its path:
+ * trailing slashes trimmed from the raw url, then WHATWG URL parsing (which
+ * resolves `.`, `..` and their %2e spellings). Any other normalisation here
+ * would let a body reach the middleware, which holds it whole, unchecked.
+ * Undefined when the url does not parse (the middleware answers 422 then).
+ */
+export function webhookPathname(url: string): string | undefined {
+  try {
+    return new URL(normalizeTrailingSlashes(url), "http://localhost").pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** @octokit/webhooks' `normalizeTrailingSlashes` (not exported by the package): "/a//" → "/a", "" and "///" → "/". */
+function normalizeTrailingSlashes(path: string): string {
+  const trimmed = path.replace(/\/+$/, "");
+  return trimmed === "" ? "/" : trimmed;
 }

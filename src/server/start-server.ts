@@ -89,6 +89,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     metrics,
     notifySend: createNotificationSender({ ...settings.notify, log }),
     forgeSend: createForgeStatusSender({ repos: privateRepos }),
+    // With Redis, this host's own runner checks out the bridge's repositories (local paths among them), nothing else local.
+    localRepoUrls: privateRepos.map((repo) => repo.url),
     send: meterGitHubSend((write, context) => createCheckRunSender({ octokitFor, store: ponyci.store, log })(write, context), metrics),
     readGitHubFiles: createGitHubFileReader(octokitFor),
     tokenFor: (_build, request) => requestCloneToken(octokitFor, request),

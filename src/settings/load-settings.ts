@@ -59,6 +59,8 @@ export interface Settings {
   /** PONYCI_REDIS_URL set: BullMQ on that Redis (cells go to `ponyci runner`s); else the embedded queue. */
   /** With Redis, `prefix` (PONYCI_REDIS_PREFIX, default "ponyci") starts every key: installations sharing one Redis use different ones. */
   queue: { kind: "embedded" } | { kind: "redis"; url: string; prefix: string };
+  /** PONYCI_REDIS_SIGNING_KEY: shared by the server and its runners; required with Redis (signs cells and events, seals clone tokens). */
+  redisSigningKey?: string;
   /** `serve` runs cells on this host too (PONYCI_LOCAL_RUNNER, default on; only meaningful with Redis). */
   localRunner: boolean;
   /** What a `ponyci runner` (or the server's own runner) advertises. */
@@ -71,6 +73,8 @@ export interface Settings {
     pythons?: string[];
     /** PONYCI_RUNNER_PORT: where `ponyci runner` serves /healthz and /metrics (on HOST); unset: not served. */
     port?: number;
+    /** PONYCI_RUNNER_REPO_URLS: local repository urls (absolute paths, file://) this runner may check out besides network urls; default none. */
+    repoUrls: string[];
   };
   /** Config file of the private repositories the bridge accepts (optional). */
   privateReposFile?: string;
@@ -163,12 +167,14 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     },
     maxCells: integer(env, "PONYCI_MAX_CELLS", 24, 1, 256),
     queue: redisUrl ? { kind: "redis", url: redisUrl, prefix: name(env, "PONYCI_REDIS_PREFIX") ?? "ponyci" } : { kind: "embedded" },
+    redisSigningKey: redisUrl ? redisSigningKey(env) : undefined,
     localRunner: flag(env, "PONYCI_LOCAL_RUNNER", true),
     runner: {
       id: name(env, "PONYCI_RUNNER_ID") ?? hostname(),
       labels: list(env, "PONYCI_RUNNER_LABELS", /^[A-Za-z0-9._-]{1,64}$/, "gpu,big"),
       pythons: env.PONYCI_RUNNER_PYTHONS ? list(env, "PONYCI_RUNNER_PYTHONS", /^3\.\d{1,2}$/, "3.11,3.13") : undefined,
       port: env.PONYCI_RUNNER_PORT ? integer(env, "PONYCI_RUNNER_PORT", 9465, 0, 65535) : undefined,
+      repoUrls: list(env, "PONYCI_RUNNER_REPO_URLS", /^(\/|file:\/\/\/)[^,\s]*$/, "/srv/git/project.git"),
     },
     privateReposFile: env.PONYCI_PRIVATE_REPOS ? path.resolve(env.PONYCI_PRIVATE_REPOS) : undefined,
     hostPython: readHostPython(env),
@@ -327,6 +333,17 @@ function redis(env: Env, key: string): string | undefined {
     throw new SettingsError(`${key}=${JSON.stringify(raw)} is not a Redis URL: use e.g. ${key}=redis://127.0.0.1:6379`, key);
   }
   return raw;
+}
+
+function redisSigningKey(env: Env): string {
+  const key = env.PONYCI_REDIS_SIGNING_KEY?.trim() ?? "";
+  if (key.length < 32) {
+    throw new SettingsError(
+      `PONYCI_REDIS_SIGNING_KEY is ${key ? "shorter than 32 characters" : "not set"}: with Redis the server and its runners sign what they exchange; generate one with \`openssl rand -hex 32\` and give every runner the same`,
+      "PONYCI_REDIS_SIGNING_KEY",
+    );
+  }
+  return key;
 }
 
 function flag(env: Env, key: string, fallback: boolean): boolean {

@@ -20,7 +20,9 @@ import { renderBadge } from "./render-badge.js";
 import { tileState } from "./format.js";
 import { openEventStream, parseLogCursor } from "./open-event-stream.js";
 import { handleAuthRoute } from "./handle-auth-route.js";
-import { createSignInLimiter } from "./create-sign-in-limiter.js";
+import { createSignInLimiter, type SignInLimiter } from "./create-sign-in-limiter.js";
+import { createDeviceCookies, type DeviceCookies } from "./device-cookies.js";
+import { randomBytes } from "node:crypto";
 import { rerunBuildRequest, rerunCellRequest, rerunFailedRequest } from "../builds/rerun-requests.js";
 import { checkCsrf, readForm, readSession, readViewer, redirect, sendHtml, sendNotFound, sendText, sessionCookie, type WebContext } from "./web-request.js";
 
@@ -37,6 +39,14 @@ export interface DashboardOptions extends WebContext {
   pageSize?: number;
   /** Open SSE streams at most (default 2,000); beyond, 503 and the browser retries. */
   maxStreams?: number;
+  /** Open SSE streams per client address at most (default 200): one client cannot take every place. Behind a reverse proxy, limit per client there too. */
+  maxStreamsPerClient?: number;
+  /** Called before every request: re-reads the users file when it changed (createLiveWebUsers). */
+  refreshUsers?: () => void;
+  /** Device cookies for sign-in limits; default: a key of this process. */
+  devices?: DeviceCookies;
+  /** Default: createSignInLimiter(). */
+  signInLimiter?: SignInLimiter;
 }
 
 interface Request {
@@ -59,19 +69,30 @@ interface Request {
 export function createDashboardHandler(options: DashboardOptions) {
   const { store, access, hub } = options;
   const pageSize = options.pageSize ?? 50;
-  // Bounds failed password sign-ins: 10 per name and 200 per server in 15 min.
-  const signInLimiter = createSignInLimiter();
+  // Bounds failed password sign-ins per name, client and trusted browser, never for everyone at once.
+  const signInLimiter = options.signInLimiter ?? createSignInLimiter();
+  const devices = options.devices ?? createDeviceCookies(randomBytes(32).toString("hex"));
   const maxStreams = options.maxStreams ?? 2_000;
+  const maxPerClient = options.maxStreamsPerClient ?? 200;
   let streams = 0;
-  /** An SSE response, counted against maxStreams; undefined (503 sent) when too many are open. */
+  const perClient = new Map<string, number>();
+  /** An SSE response, counted against maxStreams and maxStreamsPerClient; undefined (503 sent) when too many are open. */
   const openStream = (r: Request) => {
-    if (streams >= maxStreams) {
+    const client = r.req.socket.remoteAddress ?? "?";
+    const mine = perClient.get(client) ?? 0;
+    if (streams >= maxStreams || mine >= maxPerClient) {
       sendText(r.res, 503, "Too many open streams: try again later\n", { "retry-after": "10" });
       return undefined;
     }
     streams++;
+    perClient.set(client, mine + 1);
     const stream = openEventStream(r.req, r.res);
-    void stream.closed.then(() => streams--);
+    void stream.closed.then(() => {
+      streams--;
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left <= 0) perClient.delete(client);
+      else perClient.set(client, left);
+    });
     return stream;
   };
 
@@ -197,14 +218,19 @@ export function createDashboardHandler(options: DashboardOptions) {
     if (buildId !== undefined && !only) return sendNotFound(r.res);
     const stream = openStream(r);
     if (!stream) return;
-    const seen = new Map<string, Promise<boolean>>();
+    // Asked once per repository, visibility and minute: a repository that turned private (its new builds
+    // are private) or a GitHub permission taken back stops the tiles (issue 23: cached per repo for the stream's life).
+    const seen = new Map<string, { allowed: Promise<boolean>; at: number }>();
     const stop = hub.watchTiles((event) => {
       if (only && event.build.id !== only.id) return;
-      let allowed = seen.get(event.build.repo);
-      if (!allowed) {
-        allowed = access.canSee(r.viewer, event.build);
-        seen.set(event.build.repo, allowed);
+      const key = `${event.build.repo}\0${event.build.visibility}`;
+      const now = options.now();
+      let cached = seen.get(key);
+      if (!cached || now - cached.at > 60_000) {
+        cached = { allowed: access.canSee(r.viewer, event.build), at: now };
+        seen.set(key, cached);
       }
+      const allowed = cached.allowed;
       void allowed.then((ok) => ok && stream.send("tile", { buildId: event.build.id, jobId: event.jobId, state: event.state, buildState: event.buildState }));
     });
     void stream.closed.then(stop);
@@ -274,6 +300,7 @@ export function createDashboardHandler(options: DashboardOptions) {
     if (get && path === "/assets/live.js") return asset(res, "text/javascript; charset=utf-8", LIVE_JS);
     const routed = route(req.method ?? "GET", path);
     if (!routed) return false;
+    options.refreshUsers?.();
     const { session, fresh } = readSession(req, options);
     const { viewer, byToken } = readViewer(req, session, options);
     const r: Request = { req, res, url, session, viewer, byToken, cookie: fresh ? { "set-cookie": sessionCookie(session, options) } : {} };
@@ -288,7 +315,7 @@ export function createDashboardHandler(options: DashboardOptions) {
       case "list-events": return done(tileEvents(r, undefined));
       case "badge": return done(badge(r, a ?? ""));
       case "action": return done(action(r, a, b, c as string));
-      default: return done(handleAuthRoute(name, r, { ...options, signInLimiter }));
+      default: return done(handleAuthRoute(name, r, { ...options, signInLimiter, devices }));
     }
   };
 }

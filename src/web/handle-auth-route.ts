@@ -6,14 +6,17 @@ import { html } from "./html.js";
 import { renderLayout } from "./render-layout.js";
 import type { Session } from "./session-codec.js";
 import type { Viewer } from "./viewer.js";
-import { checkPassword } from "./web-users.js";
-import type { SignInLimiter } from "./create-sign-in-limiter.js";
-import { checkCsrf, newSession, readForm, redirect, safeReturnPath, sendHtml, sendNotFound, sendText, sessionCookie, type WebContext } from "./web-request.js";
+import { checkPassword, userStamp } from "./web-users.js";
+import type { SignInAttempt, SignInLimiter } from "./create-sign-in-limiter.js";
+import { DEVICE_COOKIE, DEVICE_MS, type DeviceCookies } from "./device-cookies.js";
+import { checkCsrf, newSession, parseCookies, readForm, redirect, safeReturnPath, sendHtml, sendNotFound, sendText, sessionCookie, type WebContext } from "./web-request.js";
 
 export interface AuthRouteOptions extends WebContext {
   oauth?: GitHubOAuth;
   /** Bounds failed password sign-ins (createSignInLimiter). */
   signInLimiter: SignInLimiter;
+  /** Browsers that signed in as a name before are limited on their own (createDeviceCookies). */
+  devices: DeviceCookies;
   publicUrl: string;
   log: Logger;
 }
@@ -43,23 +46,32 @@ export async function handleAuthRoute(name: string, r: AuthRequest, options: Aut
       const form = await readForm(r.req);
       if (!form || !checkCsrf(r.session, form.get("csrf") ?? undefined)) return sendText(r.res, 403, "Missing or wrong CSRF token: reload the sign-in page and try again\n");
       const name = form.get("name") ?? "";
-      const wait = await options.signInLimiter.blockedFor(name);
+      const attempt: SignInAttempt = {
+        name,
+        client: r.req.socket.remoteAddress ?? "?",
+        device: options.devices.verify(parseCookies(r.req.headers.cookie)[DEVICE_COOKIE], name, options.now()),
+      };
+      const wait = await options.signInLimiter.blockedFor(attempt);
       if (wait > 0) {
         options.log.warn({ user: name.slice(0, 64) }, "dashboard sign-in refused: too many failed attempts");
         return sendHtml(r.res, 429, renderLoginPage(r, options, `Too many failed sign-ins: try again in ${Math.ceil(wait / 60)} min.`), { ...r.cookie, "retry-after": String(wait) });
       }
-      const user = checkPassword(options.users, name, form.get("password") ?? "");
+      const user = await checkPassword(options.users, name, form.get("password") ?? "");
       if (!user) {
-        await options.signInLimiter.failed(name);
+        await options.signInLimiter.failed(attempt);
         return sendHtml(r.res, 401, renderLoginPage(r, options, "Wrong name or password."), r.cookie);
       }
-      await options.signInLimiter.succeeded(name);
+      await options.signInLimiter.succeeded(attempt);
       options.log.info({ user: user.name }, "dashboard sign-in");
-      return redirect(r.res, safeReturnPath(form.get("return")), { "set-cookie": sessionCookie(newSession({ kind: "local", name: user.name, role: user.role }, options), options) });
+      const device = `${DEVICE_COOKIE}=${options.devices.issue(user.name, options.now())}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=${DEVICE_MS / 1000}${options.secureCookies ? "; Secure" : ""}`;
+      r.res.setHeader("set-cookie", [sessionCookie(newSession({ kind: "local", name: user.name, role: user.role }, options, userStamp(user)), options), device]);
+      return redirect(r.res, safeReturnPath(form.get("return")));
     }
     case "logout": {
       const form = await readForm(r.req);
       if (!form || !checkCsrf(r.session, form.get("csrf") ?? undefined)) return sendText(r.res, 403, "Missing or wrong CSRF token\n");
+      // Revoked server-side: a copy of this cookie (a stolen one) opens no more either.
+      if (r.session.sid) await options.revocations?.revoke(r.session.sid, r.session.exp, options.now());
       return redirect(r.res, "/", { "set-cookie": sessionCookie(undefined, options) });
     }
     case "github-start": {

@@ -11,6 +11,10 @@ export interface Session {
   returnTo?: string;
   /** Expiry, ms since the epoch. */
   exp: number;
+  /** The session's id, which /logout revokes server-side (createSessionRevocations). Set once signed in. */
+  sid?: string;
+  /** A local user's `userStamp` when the session began: a changed password ends it. */
+  stamp?: string;
 }
 
 export interface SessionCodec {

@@ -2,7 +2,8 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Session, SessionCodec } from "./session-codec.js";
 import { ANONYMOUS, type Viewer } from "./viewer.js";
-import { checkToken, type WebUsers } from "./web-users.js";
+import { checkToken, userStamp, type WebUsers } from "./web-users.js";
+import type { SessionRevocations } from "./create-session-revocations.js";
 
 export const SESSION_COOKIE = "ponyci_session";
 const SESSION_MS = 7 * 24 * 3600 * 1000;
@@ -14,14 +15,36 @@ export interface WebContext {
   /** Secure cookies when the public URL is https. */
   secureCookies: boolean;
   now(): number;
+  /** Sessions signed out server-side (/logout); default: none kept (only the browser's cookie is dropped). */
+  revocations?: SessionRevocations;
 }
 
-/** The request's session: the cookie's when it opens, else a new anonymous one (not yet sent). */
+/**
+ * The request's session: the cookie's when it opens and still stands, else
+ * a new anonymous one (not yet sent). A signed-in session stands while it is
+ * not revoked and its user is still in the users file as they were (same
+ * password entry); the role is the file's now, never the one the cookie
+ * was made with.
+ */
 export function readSession(req: IncomingMessage, ctx: WebContext): { session: Session; fresh: boolean } {
   const cookie = parseCookies(req.headers.cookie)[SESSION_COOKIE];
-  const session = ctx.sessions.open(cookie, ctx.now());
+  const opened = ctx.sessions.open(cookie, ctx.now());
+  const session = opened ? current(opened, ctx) : undefined;
   if (session) return { session, fresh: false };
   return { session: { viewer: ANONYMOUS, csrf: randomBytes(18).toString("base64url"), exp: ctx.now() + SESSION_MS }, fresh: true };
+}
+
+function current(session: Session, ctx: WebContext): Session | undefined {
+  const viewer = session.viewer;
+  if (viewer.kind === "anonymous") return session;
+  if (!session.sid || ctx.revocations?.isRevoked(session.sid)) return undefined;
+  if (viewer.kind === "local") {
+    const user = ctx.users.users.find((u) => u.name === viewer.name);
+    if (!user || session.stamp !== userStamp(user)) return undefined;
+    return { ...session, viewer: { ...viewer, role: user.role } };
+  }
+  const listed = ctx.users.github.find((g) => g.login === viewer.login.toLowerCase());
+  return { ...session, viewer: { ...viewer, role: listed?.role } };
 }
 
 /** The viewer: an admin token (`Authorization: Bearer`) or the session's. */
@@ -40,8 +63,9 @@ export function sessionCookie(session: Session | undefined, ctx: WebContext): st
   return session ? `${base}; Max-Age=${Math.floor((session.exp - ctx.now()) / 1000)}` : `${base}; Max-Age=0`;
 }
 
-export function newSession(viewer: Viewer, ctx: WebContext): Session {
-  return { viewer, csrf: randomBytes(18).toString("base64url"), exp: ctx.now() + SESSION_MS };
+/** A signed-in session: a new id (revocable) and CSRF token; `stamp` for a local user (userStamp). */
+export function newSession(viewer: Viewer, ctx: WebContext, stamp?: string): Session {
+  return { viewer, csrf: randomBytes(18).toString("base64url"), exp: ctx.now() + SESSION_MS, sid: randomBytes(18).toString("base64url"), ...(stamp ? { stamp } : {}) };
 }
 
 /** True when the form's token equals the session's (constant time). */

@@ -1,4 +1,4 @@
-import { createHash, scryptSync, timingSafeEqual } from "node:crypto";
+import { createHash, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import type { Role } from "./viewer.js";
@@ -85,14 +85,25 @@ export function hashPassword(password: string, salt: Buffer): string {
   return `scrypt:${salt.toString("base64")}:${scryptSync(password, salt, 32).toString("base64")}`;
 }
 
-/** The user whose name and password match, compared in constant time. */
-export function checkPassword(users: WebUsers, name: string, password: string): WebUsers["users"][number] | undefined {
+/** Hashed for a name nobody has: an unknown name costs the same scrypt as a known one, so timing does not tell which exist. */
+const DUMMY_ENTRY = hashPassword("no such user", Buffer.from("ponyci-dummy-salt"));
+
+/**
+ * The user whose name and password match, compared in constant time. The
+ * scrypt runs on libuv's thread pool (not the event loop), and runs for an
+ * unknown name too (against a dummy hash).
+ */
+export async function checkPassword(users: WebUsers, name: string, password: string): Promise<WebUsers["users"][number] | undefined> {
   const user = users.users.find((u) => u.name === name);
-  if (!user) return undefined;
-  const [, salt = "", hash = ""] = user.password.split(":");
+  const [, salt = "", hash = ""] = (user?.password ?? DUMMY_ENTRY).split(":");
   const expected = Buffer.from(hash, "base64");
-  const actual = scryptSync(password, Buffer.from(salt, "base64"), expected.length || 32);
-  return expected.length === actual.length && timingSafeEqual(expected, actual) ? user : undefined;
+  const actual = await new Promise<Buffer>((resolve, reject) => scrypt(password, Buffer.from(salt, "base64"), expected.length || 32, (error, key) => (error ? reject(error) : resolve(key))));
+  return user && expected.length === actual.length && timingSafeEqual(expected, actual) ? user : undefined;
+}
+
+/** Changes when the user's password entry changes: a session made before a password change opens no more. */
+export function userStamp(user: WebUsers["users"][number]): string {
+  return createHash("sha256").update(user.password).digest("base64url").slice(0, 22);
 }
 
 /** The admin token's entry, compared by its SHA-256 in constant time. */

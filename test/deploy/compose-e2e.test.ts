@@ -87,6 +87,9 @@ describe("compose: server + Redis + runner", () => {
       PONYCI_RUNNER_PORT: String(runnerPort),
       PONYCI_RUNNER_ID: runnerId,
       PONYCI_REDIS_IMAGE: "ponyci/redis:latest",
+      PONYCI_REDIS_SIGNING_KEY: "compose-e2e-signing-key-0123456789abcdef",
+      // The bridge's repository is a local path: the runner may check it out (issue 23: nothing else local).
+      PONYCI_RUNNER_REPO_URLS: bare,
       SHA: sha,
     };
     await run(["up", "-d"]);

@@ -79,6 +79,8 @@ describe("Kubernetes manifests (docs/deploy/kubernetes)", () => {
     expect(runner?.volumeMounts.map((m) => m.mountPath)).toContain("/var/run/docker.sock");
     expect(env.PONYCI_RUNNER_ID).toEqual({ fieldRef: { fieldPath: kind === "DaemonSet" ? "spec.nodeName" : "metadata.name" } });
     expect(env.PONYCI_REDIS_URL).toEqual({ secretKeyRef: { name: "ponyci-runner", key: "redis-url" } });
+    // Cells and runner events are signed with the key the server holds too (issue 23).
+    expect(env.PONYCI_REDIS_SIGNING_KEY).toEqual({ secretKeyRef: { name: "ponyci-runner", key: "redis-signing-key" } });
     expect(runner?.readinessProbe.httpGet.path).toBe("/healthz");
     expect(runner?.resources.requests).toBeDefined();
     expect(runner?.resources.limits).toBeDefined();

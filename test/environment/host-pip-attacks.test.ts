@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
@@ -10,6 +10,7 @@ import { defaultHostPython, type HostPython } from "../../runner/src/environment
 import { pipTargetArgs } from "../../runner/src/environment/pip-target-args.js";
 import { planRequirements } from "../support/plan-requirements.js";
 import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
+import { normalizeRequirement, RequirementSyntaxError } from "../../runner/src/environment/parse-requirement.js";
 import { createPipRunner, type PipRunner } from "../../runner/src/environment/run-pip.js";
 import { DEFAULT_BUILD_LIMITS } from "../../runner/src/environment/run-build-container.js";
 import { makeDistribution, markerSdistFiles, markerSetupPy, startPackageIndex, type PackageIndex } from "../support/package-index.js";
@@ -123,6 +124,34 @@ describe("host pip takes nothing but requirements from a repository", () => {
     expect(sdistOnly.lines.join("\n")).toMatch(/No matching distribution found for evil2/);
     expect(existsSync(marker("evil2"))).toBe(false);
     expect(await readdir(dest)).toEqual([]);
+  });
+
+  // Issue 23: pip expands ${VAR} in the constraints file it reads; a marker comparing a version with the expansion
+  // made pip fail with the host's HTTPS_PROXY (and its password) in the message, into the cell's public log.
+  it.each([
+    'django; python_version ~= "${HTTPS_PROXY}"',
+    'django; python_version ~= "x${HTTPS_PROXY}y"',
+    'django; os_name == "{HTTPS_PROXY}"',
+    'django; "$HTTPS_PROXY" == os_name',
+  ])("no host variable reaches pip's output through the constraint %s", async (line) => {
+    const secret = "http://proxy-user:hunter2-proxy-secret@127.0.0.1:9";
+    const output: string[] = [];
+    let refused = false;
+    try {
+      // What planning and the environment builder let through is what the constraints file would hold.
+      const normalised = normalizeRequirement(line);
+      const dir = await mkdtemp(join(root, "expand-"));
+      await writeFile(join(dir, "constraints.txt"), `${normalised}\n`);
+      const pip = createPipRunner({ host: { ...host, proxy: { HTTPS_PROXY: secret, https_proxy: secret } } });
+      const result = await pip(["download", "--dest", join(dir, "dest"), ...targetArgs, "-c", join(dir, "constraints.txt"), "--", "django"], { onLine: (l) => output.push(l) });
+      output.push(...result.lines);
+    } catch (error) {
+      expect(error).toBeInstanceOf(RequirementSyntaxError);
+      expect((error as Error).message).toMatch(/not accepted|would expand/);
+      refused = true;
+    }
+    expect(output.join("\n")).not.toContain("hunter2");
+    expect(refused).toBe(true);
   });
 
   it("a wheel that does not match the index's sha256 is refused by host pip", async () => {

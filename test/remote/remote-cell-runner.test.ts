@@ -5,6 +5,7 @@
  * version is test/remote/scale-out-netns.test.ts.
  */
 import { createJobSpec } from "../../src/domain/job-spec.js";
+import { createRedisSeal } from "../../src/domain/redis-seal.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { Redis } from "ioredis";
 import type { RunnerEvent } from "../../src/domain/events.js";
@@ -25,6 +26,7 @@ afterAll(async () => {
 });
 
 let round = 0;
+const seal = createRedisSeal("remote-cell-runner-test-key-0123456789");
 const spec = (jobId: string, python = "3.11"): CellSpec => ({ jobId, source: { url: "https://github.com/o/r.git", sha: "a".repeat(40) }, ...createJobSpec({ python, django: "5.2" }) });
 
 async function collect(events: AsyncIterable<RunnerEvent>): Promise<RunnerEvent[]> {
@@ -40,7 +42,7 @@ describe("scale-out over Redis (one process)", () => {
   const proxies: TcpProxy[] = [];
   const runner = async (id: string, cells: ScriptedCells, options: { pythons?: string[]; via?: TcpProxy; concurrency?: number } = {}) => {
     const url = options.via ? `redis://127.0.0.1:${options.via.port}` : redis.url;
-    const worker = createRunnerWorker({ url, prefix, id, labels: [], pythons: options.pythons ?? ["3.11"], concurrency: options.concurrency ?? 1, cells: cells.cells, lockMs: 1_500, pollMs: 200 });
+    const worker = createRunnerWorker({ url, seal, prefix, id, labels: [], pythons: options.pythons ?? ["3.11"], concurrency: options.concurrency ?? 1, cells: cells.cells, lockMs: 1_500, pollMs: 200 });
     workers.push(worker);
     await worker.start();
     return worker;
@@ -48,7 +50,7 @@ describe("scale-out over Redis (one process)", () => {
   /** A server on a new prefix; `restart`: a new server process on the same one (the queues and notes stay in Redis). */
   const startServer = async ({ restart = false } = {}) => {
     if (!restart) prefix = `t${++round}`;
-    server = createRemoteCellRunner({ url: redis.url, prefix, routeOf: () => ({ repo: "o/r", pullRequest: false, labels: [] }), pollMs: 200, lockMs: 1_500, cancelGraceMs: 3_000 });
+    server = createRemoteCellRunner({ url: redis.url, seal, prefix, routeOf: () => ({ repo: "o/r", pullRequest: false, labels: [] }), pollMs: 200, lockMs: 1_500, cancelGraceMs: 3_000 });
     await server.start();
   };
   afterEach(async () => {
@@ -122,9 +124,10 @@ describe("scale-out over Redis (one process)", () => {
     for await (const event of retry) {
       events.push(event);
       if (event.type === "started") {
-        // A late event of the lost attempt (fence 1) arrives now: it must not be heard.
+        // A late event of the lost attempt (fence 1, signed: its runner holds the key) arrives now: it must not be heard.
         const late: EventEnvelope = { attemptId: "lost#1", jobId: "lost", fence: 1, runnerId: "doomed", event: { type: "finished", conclusion: "failure", counts: { passed: 0, failed: 1, error: 0, skipped: 0, xfail: 0, xpass: 0, total: 1 }, durationMs: 1, testDurationMs: 1 } };
-        await client.xadd(remoteNames(prefix).events, "*", "e", JSON.stringify(late));
+        const text = JSON.stringify(late);
+        await client.xadd(remoteNames(prefix).events, "*", "e", text, "s", seal.sign("event", text));
       }
     }
     // The note is said once: the verdict that ends the job removes it from Redis.

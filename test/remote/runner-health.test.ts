@@ -15,6 +15,8 @@ import type { Logger } from "../../src/domain/logger.js";
 import { remoteNames } from "../../src/domain/remote-protocol.js";
 import { createRemoteCellRunner, type RemoteCellRunner } from "../../src/remote/create-remote-cell-runner.js";
 import { loadSettings } from "../../src/settings/load-settings.js";
+import { createRedisSeal } from "../../src/domain/redis-seal.js";
+import { TEST_REDIS_SIGNING_KEY } from "../support/github-app-harness.js";
 import { startRunnerHost, type RunnerHost } from "../../src/cli/runner-command.js";
 import { startDockerSocketProxy, type DockerSocketProxy } from "../support/docker-socket-proxy.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
@@ -75,7 +77,7 @@ describe("ponyci runner looks after itself", () => {
   it("fails /healthz, takes no cells and says so while Docker is down; takes them again when it is back", async () => {
     // The runner's Docker client (docker-modem) reads DOCKER_HOST as the docker CLI does.
     process.env.DOCKER_HOST = proxy.url;
-    const settings = loadSettings({ PONYCI_REDIS_URL: redis.url, PONYCI_DATA_DIR: dataDir, PONYCI_RUNNER_ID: "health-1", PONYCI_RUNNER_PORT: "0", PONYCI_RUNNER_PYTHONS: "3.13", HOST: "127.0.0.1", PONYCI_CONCURRENCY: "1", PONYCI_DISK_BUDGET: "1g" }, "run");
+    const settings = loadSettings({ PONYCI_REDIS_URL: redis.url, PONYCI_REDIS_SIGNING_KEY: TEST_REDIS_SIGNING_KEY, PONYCI_DATA_DIR: dataDir, PONYCI_RUNNER_ID: "health-1", PONYCI_RUNNER_PORT: "0", PONYCI_RUNNER_PYTHONS: "3.13", HOST: "127.0.0.1", PONYCI_CONCURRENCY: "1", PONYCI_DISK_BUDGET: "1g" }, "run");
     host = await startRunnerHost({ settings, log, healthIntervalMs: 200 });
     const port = host.port as number;
 
@@ -96,7 +98,7 @@ describe("ponyci runner looks after itself", () => {
     expect(said.filter((line) => /Docker Engine does not answer.*taking no cells/.test(line))).toHaveLength(1);
 
     // A cell dispatched now waits: this runner is the only one, and it takes nothing.
-    server = createRemoteCellRunner({ url: redis.url, routeOf: () => ({ repo: "o/r", pullRequest: false, labels: [] }), pollMs: 200 });
+    server = createRemoteCellRunner({ url: redis.url, seal: createRedisSeal(TEST_REDIS_SIGNING_KEY), routeOf: () => ({ repo: "o/r", pullRequest: false, labels: [] }), pollMs: 200 });
     await server.start();
     const controller = new AbortController();
     const spec = { jobId: "health-cell", source: { url: path.join(dataDir, "no-such-repository.git"), sha: "a".repeat(40) }, ...createJobSpec({ python: "3.13", django: "5.2" }) };

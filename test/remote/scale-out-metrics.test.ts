@@ -11,19 +11,27 @@ import { createFixtureRepo } from "../support/fixture-repo.js";
 import { createSteeredRunner } from "../support/steered-runner.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 import type { RunningServer } from "../../src/server/start-server.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 describe("/metrics with scale-out (Redis)", () => {
   let redis: RedisServer;
   let server: RunningServer;
   let base: string;
   const scripted = createSteeredRunner();
+  let repo: Awaited<ReturnType<typeof createFixtureRepo>>;
 
   beforeAll(async () => {
     redis = await startRedisServer();
     fakeGitHub();
+    // The server's own runner checks out a local path only when it is a configured bridge repository.
+    repo = await createFixtureRepo("django-pass");
+    const config = path.join(mkdtempSync(path.join(tmpdir(), "ponyci-metrics-")), "private-repos.yml");
+    writeFileSync(config, `repositories:\n  - name: metered-remote\n    url: ${repo.dir}\n    secret: metrics-bridge-secret\n`);
     server = await startTestServer({
       runner: scripted.runner,
-      settings: testServerSettings({ PONYCI_REDIS_URL: redis.url, PONYCI_RUNNER_ID: "metrics-host", PONYCI_RUNNER_PYTHONS: "3.9,3.10,3.11,3.12,3.13,3.14", PONYCI_CONCURRENCY: "1" }),
+      settings: testServerSettings({ PONYCI_PRIVATE_REPOS: config, PONYCI_REDIS_URL: redis.url, PONYCI_REDIS_SIGNING_KEY: "scale-out-test-signing-key-0123456789", PONYCI_RUNNER_ID: "metrics-host", PONYCI_RUNNER_PYTHONS: "3.9,3.10,3.11,3.12,3.13,3.14", PONYCI_CONCURRENCY: "1" }),
     });
     base = `http://127.0.0.1:${server.port}`;
   });
@@ -44,7 +52,6 @@ describe("/metrics with scale-out (Redis)", () => {
 
   it("shows the runner's heartbeat and running cell, then the queue wait of its cells queue", async () => {
     const before = Date.now();
-    const repo = await createFixtureRepo("django-pass");
     const submitted = server.ponyci.builds.submit({ source: "bridge", repo: { name: "metered-remote", cloneUrl: repo.dir, visibility: "public" }, sha: repo.sha, branch: "main", event: "post-receive" });
     await submitted?.planned;
     const first = await waitFor(() => scripted.running()[0], 60_000, "a cell running on the server's own runner");

@@ -111,6 +111,9 @@ function startRunner(space: (typeof spaces)[number]): RunnerProcess {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/root",
     PONYCI_REDIS_URL: `redis://${space.hostIp}:${redis.port}`,
+    PONYCI_REDIS_SIGNING_KEY: "scale-out-test-signing-key-0123456789",
+    // GitHub is faked here: its clone url is the fixture's directory, which a runner checks out only when told to.
+    PONYCI_RUNNER_REPO_URLS: scenario.repo.dir,
     PONYCI_RUNNER_ID: id,
     PONYCI_RUNNER_PYTHONS: "3.11,3.13",
     PONYCI_CONCURRENCY: "1",
@@ -139,7 +142,7 @@ async function containersOwnedBy(runner: RunnerProcess, options: { running?: boo
 const taken = (runner: RunnerProcess): string[] => [...runner.output().matchAll(/"attemptId":"([^"]+)"[^\n]*"msg":"runner: took a cell"/g)].map((m) => m[1] as string);
 
 it("spreads a 6-cell matrix over two runners in their own namespaces; kill -9 and a Redis restart mid-build; each check run concludes once", async () => {
-  const server = await scenario.start({ PONYCI_REDIS_URL: redis.url, PONYCI_LOCAL_RUNNER: "0" });
+  const server = await scenario.start({ PONYCI_REDIS_URL: redis.url, PONYCI_REDIS_SIGNING_KEY: "scale-out-test-signing-key-0123456789", PONYCI_LOCAL_RUNNER: "0" });
   const [a, b] = spaces.map(startRunner) as [RunnerProcess, RunnerProcess];
   await scenario.waitFor(() => /taking cells/.test(a.output()) && /taking cells/.test(b.output()), 30_000, "both runners up");
   expect((await scenario.push(server)).status).toBe(200);

@@ -47,7 +47,7 @@ describe(".env.example", () => {
       ...variablesRead({}, "serve"),
       ...variablesRead({ APP_ID: "1", PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: "x", GHE_HOST: "github.example.com" }, "serve"),
       ...variablesRead({ APP_ID: "1", PRIVATE_KEY: PEM, WEBHOOK_SECRET: "x" }, "serve"),
-      ...variablesRead({ REDIS_URL: "redis://127.0.0.1:6379" }, "run"),
+      ...variablesRead({ REDIS_URL: "redis://127.0.0.1:6379", PONYCI_REDIS_SIGNING_KEY: "k".repeat(32) }, "run"),
     ]);
     // The Docker CLI's own variables are read by docker-modem (runner/src/docker/create-docker.ts),
     // as operators know them from `docker`: documented, never re-parsed by us.

@@ -141,15 +141,17 @@ describe("loadSettings", () => {
     expect(errorOf(() => loadSettings({ GH_ORG: "pony--org-" }, "serve")).variable).toBe("GH_ORG");
   });
 
+  const KEY = "0123456789abcdef0123456789abcdef";
   it("uses BullMQ when PONYCI_REDIS_URL (or its alias REDIS_URL) is set, the embedded queue otherwise", () => {
     expect(loadSettings({}).queue).toEqual({ kind: "embedded" });
-    expect(loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379" }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379", prefix: "ponyci" });
-    expect(loadSettings({ REDIS_URL: "redis://10.0.0.5:6380/2" }).queue).toEqual({ kind: "redis", url: "redis://10.0.0.5:6380/2", prefix: "ponyci" });
+    expect(loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379", PONYCI_REDIS_SIGNING_KEY: KEY }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379", prefix: "ponyci" });
+    expect(loadSettings({ REDIS_URL: "redis://10.0.0.5:6380/2", PONYCI_REDIS_SIGNING_KEY: KEY }).queue).toEqual({ kind: "redis", url: "redis://10.0.0.5:6380/2", prefix: "ponyci" });
+    expect(loadSettings({ REDIS_URL: "rediss://:pw@10.0.0.5:6380/2", PONYCI_REDIS_SIGNING_KEY: KEY }).redisSigningKey).toBe(KEY);
   });
 
   it("reads the Redis key prefix (two installations on one Redis) and refuses one that would break key names", () => {
-    expect(loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379", PONYCI_REDIS_PREFIX: "ci-b" }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379", prefix: "ci-b" });
-    expect(() => loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379", PONYCI_REDIS_PREFIX: "a:b" })).toThrow(/PONYCI_REDIS_PREFIX="a:b"/);
+    expect(loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379", PONYCI_REDIS_SIGNING_KEY: KEY, PONYCI_REDIS_PREFIX: "ci-b" }).queue).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379", prefix: "ci-b" });
+    expect(() => loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379", PONYCI_REDIS_SIGNING_KEY: KEY, PONYCI_REDIS_PREFIX: "a:b" })).toThrow(/PONYCI_REDIS_PREFIX="a:b"/);
   });
 
   it("reads the runner's health port", () => {
@@ -158,9 +160,20 @@ describe("loadSettings", () => {
     expect(() => loadSettings({ PONYCI_RUNNER_PORT: "70000" })).toThrow(/PONYCI_RUNNER_PORT=70000 is out of range/);
   });
 
+  it("refuses Redis without a signing key of 32 characters or more: server and runners sign what they exchange", () => {
+    for (const key of [undefined, "short"]) {
+      const error = errorOf(() => loadSettings({ PONYCI_REDIS_URL: "redis://127.0.0.1:6379", ...(key ? { PONYCI_REDIS_SIGNING_KEY: key } : {}) }));
+      expect(error.variable).toBe("PONYCI_REDIS_SIGNING_KEY");
+      expect(error.message).toMatch(/openssl rand -hex 32/);
+    }
+    expect(loadSettings({}).redisSigningKey).toBeUndefined();
+  });
+
   it("reads what a runner advertises", () => {
     const settings = loadSettings({ PONYCI_RUNNER_ID: "ci-host-2", PONYCI_RUNNER_LABELS: "gpu, big,gpu", PONYCI_RUNNER_PYTHONS: "3.11,3.13", PONYCI_LOCAL_RUNNER: "0" });
-    expect(settings.runner).toEqual({ id: "ci-host-2", labels: ["gpu", "big"], pythons: ["3.11", "3.13"] });
+    expect(settings.runner).toEqual({ id: "ci-host-2", labels: ["gpu", "big"], pythons: ["3.11", "3.13"], repoUrls: [] });
+    expect(loadSettings({ PONYCI_RUNNER_REPO_URLS: "/srv/git/a.git,file:///srv/git/b.git" }).runner.repoUrls).toEqual(["/srv/git/a.git", "file:///srv/git/b.git"]);
+    expect(() => loadSettings({ PONYCI_RUNNER_REPO_URLS: "srv/relative.git" })).toThrow(/PONYCI_RUNNER_REPO_URLS/);
     expect(settings.localRunner).toBe(false);
     expect(loadSettings({}).localRunner).toBe(true);
   });

@@ -23,6 +23,9 @@ export function fakeGitHub(): GitHubApiFake {
   return nockGitHub();
 }
 
+/** The key test servers and their runners sign what they exchange over Redis with. */
+export const TEST_REDIS_SIGNING_KEY = "test-redis-signing-key-0123456789abcdef";
+
 /** Settings of a test server: port 0, its own data dir (mirrors and environments shared). */
 export function testServerSettings(overrides: Record<string, string> = {}): Settings & { github: NonNullable<Settings["github"]> } {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ponyci-server-"));
@@ -41,6 +44,8 @@ export function testServerSettings(overrides: Record<string, string> = {}): Sett
       PONYCI_CONCURRENCY: "2",
       PONYCI_PUBLIC_URL: "http://ci.example.test",
       LOG_LEVEL: "silent",
+      // With Redis the server and its runners share a signing key (issue 23).
+      ...(overrides.PONYCI_REDIS_URL ? { PONYCI_REDIS_SIGNING_KEY: TEST_REDIS_SIGNING_KEY } : {}),
       ...overrides,
     },
     "serve",

@@ -46,14 +46,15 @@ function answers(host: string, port: number): Promise<boolean> {
       reply += chunk.toString();
       if (reply.includes("\r\n")) {
         socket.end();
-        resolve(reply.startsWith("+PONG"));
+        // -NOAUTH: up, with a password.
+        resolve(reply.startsWith("+PONG") || reply.startsWith("-NOAUTH"));
       }
     });
   });
 }
 
-/** `bind`: the address to listen on (default 127.0.0.1; a test's own veth address for netns tests). */
-export async function startRedisServer(options: { bind?: string[] } = {}): Promise<RedisServer> {
+/** `bind`: the address to listen on (default 127.0.0.1; a test's own veth address for netns tests). `password`: requirepass (then in `url`). */
+export async function startRedisServer(options: { bind?: string[]; password?: string } = {}): Promise<RedisServer> {
   const binds = options.bind ?? ["127.0.0.1"];
   const host = binds[0] as string;
   const port = await freePort("127.0.0.1");
@@ -63,7 +64,7 @@ export async function startRedisServer(options: { bind?: string[] } = {}): Promi
   let log = "";
 
   const start = async (): Promise<void> => {
-    const args = ["--port", String(port), "--bind", ...binds, "--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--protected-mode", "no"];
+    const args = ["--port", String(port), "--bind", ...binds, "--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--protected-mode", "no", ...(options.password ? ["--requirepass", options.password] : [])];
     const started = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     child = started;
     started.stdout?.on("data", (chunk: Buffer) => (log += chunk.toString()));
@@ -84,7 +85,7 @@ export async function startRedisServer(options: { bind?: string[] } = {}): Promi
   };
   await start();
   return {
-    url: `redis://${host}:${port}`,
+    url: options.password ? `redis://:${encodeURIComponent(options.password)}@${host}:${port}` : `redis://${host}:${port}`,
     port,
     host,
     pid: () => child?.pid,

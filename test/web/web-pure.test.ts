@@ -52,13 +52,13 @@ describe("session cookies", () => {
 
 describe("the users file", () => {
   const good = `users:\n  - name: alice\n    password: "${hashPassword("secret pass", Buffer.from("salt"))}"\n    role: operator\ntokens:\n  - name: bot\n    sha256: ${"ab".repeat(32)}\ngithub:\n  - login: OctoCat\n`;
-  it("reads users, tokens and GitHub logins; checks passwords and tokens", () => {
+  it("reads users, tokens and GitHub logins; checks passwords and tokens", async () => {
     const users = parseWebUsers(good);
     expect(users.users.map((u) => [u.name, u.role])).toEqual([["alice", "operator"]]);
     expect(users.github).toEqual([{ login: "octocat", role: "viewer" }]);
-    expect(checkPassword(users, "alice", "secret pass")?.name).toBe("alice");
-    expect(checkPassword(users, "alice", "secret pasS")).toBeUndefined();
-    expect(checkPassword(users, "mallory", "secret pass")).toBeUndefined();
+    expect((await checkPassword(users, "alice", "secret pass"))?.name).toBe("alice");
+    expect(await checkPassword(users, "alice", "secret pasS")).toBeUndefined();
+    expect(await checkPassword(users, "mallory", "secret pass")).toBeUndefined();
     expect(checkToken(users, "anything")).toBeUndefined();
   });
   it.each([
@@ -78,7 +78,7 @@ describe("the users file", () => {
     const code = await hashPasswordCommand({ stdin: Readable.from(["hunter2 hunter2\n"]), out: { write: (t) => void (out += t) }, err: { write: () => undefined } });
     expect(code).toBe(0);
     const users = parseWebUsers(`users:\n  - name: carol\n    password: "${out.trim()}"\n`);
-    expect(checkPassword(users, "carol", "hunter2 hunter2")?.name).toBe("carol");
+    expect((await checkPassword(users, "carol", "hunter2 hunter2"))?.name).toBe("carol");
   });
 });
 

@@ -2,7 +2,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { create } from "xmlbuilder2";
 import type { TestOutcome, TestResult } from "../../../src/domain/events.js";
-import { readUntrustedFile } from "../util/read-untrusted-file.js";
+import { readUntrustedBytes } from "../util/read-untrusted-file.js";
 
 /** Bounds of the search: a workspace is untrusted and may be huge. */
 export const JUNIT_LIMITS = { maxDepth: 4, maxEntries: 20_000, maxFiles: 200, maxFileBytes: 8 * 1024 * 1024, maxTotalBytes: 32 * 1024 * 1024, maxTests: 100_000 };
@@ -55,7 +55,7 @@ export async function readJunitReports(root: string, options: { since: number })
       }
       let text: string;
       try {
-        const data = await readUntrustedFile(path, JUNIT_LIMITS.maxFileBytes);
+        const data = await readUntrustedBytes(path, { maxBytes: JUNIT_LIMITS.maxFileBytes });
         if (!data) continue;
         totalBytes += data.length;
         text = data.toString("utf8");

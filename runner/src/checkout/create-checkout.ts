@@ -50,7 +50,8 @@ export interface Checkout {
    * Reads files at a commit straight from the mirror (no workspace), fetching if
    * needed. Missing files (and directories) → undefined. Keys are the paths as given.
    */
-  readFiles(source: RepoSource & { sha: string; fetchRefs?: string[] }, paths: string[]): Promise<Map<string, string | undefined>>;
+  /** `maxBytes`: a file over it is not read (CheckoutError `file-too-large`). */
+  readFiles(source: RepoSource & { sha: string; fetchRefs?: string[] }, paths: string[], options?: { maxBytes?: number }): Promise<Map<string, string | undefined>>;
   /**
    * The commit a branch (or tag, or full ref) points to in the remote, asked with
    * `git ls-remote`; annotated tags are peeled.
@@ -104,9 +105,9 @@ export function createCheckout(options: CheckoutOptions): Checkout {
       return workspace;
     },
 
-    async readFiles(source, paths) {
+    async readFiles(source, paths, readOptions = {}) {
       const { mirrorPath, env, sha } = await ensure(source);
-      return readBlobs({ gitDir: mirrorPath, sha, paths, env });
+      return readBlobs({ gitDir: mirrorPath, sha, paths, env, maxBytes: readOptions.maxBytes });
     },
 
     async readCommit(source) {

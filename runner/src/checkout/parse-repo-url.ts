@@ -48,3 +48,23 @@ export function parseRepoUrl(url: string): ParsedRepoUrl {
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, "$1:***@");
 }
+
+/**
+ * A url a runner may fetch for a job from Redis: https, ssh or git@host:path.
+ * Never a local path or file:// (it would read the host's own repositories),
+ * nor plain http (a token would travel in clear).
+ */
+export function isNetworkRepoUrl(url: string): boolean {
+  try {
+    const kind = parseRepoUrl(url).kind;
+    return kind === "https" || kind === "ssh" || kind === "scp";
+  } catch {
+    return false;
+  }
+}
+
+/** Network urls, plus exactly these (the operator's: the bridge's repositories, PONYCI_RUNNER_REPO_URLS): nothing else of the host. */
+export function allowRepoUrls(urls: readonly string[]): (url: string) => boolean {
+  const configured = new Set(urls);
+  return (url) => configured.has(url) || isNetworkRepoUrl(url);
+}

@@ -10,6 +10,8 @@ export interface ReadBlobsOptions {
   /** Paths from the repository root; a leading `./` or `/` is ignored. */
   paths: readonly string[];
   env: Record<string, string>;
+  /** Files larger than this are not read: CheckoutError `file-too-large` naming the first (its `file`: path and size). */
+  maxBytes?: number;
 }
 
 /**
@@ -25,6 +27,17 @@ export async function readBlobs(options: ReadBlobsOptions): Promise<Map<string, 
   for (const path of options.paths) result.set(path, undefined);
   if (asked.length === 0) return result;
   const input = asked.map((path) => `${options.sha}:${path.replace(/^(\.\/|\/)+/, "")}\n`).join("");
+  if (options.maxBytes !== undefined) {
+    // Sizes first (`--batch-check`): a repository's 2 GB tox.ini is refused without being read into memory.
+    const { stdout: sizes } = await execa("git", ["--git-dir", options.gitDir, "cat-file", "--batch-check=%(objecttype) %(objectsize)"], { input, env: options.env, extendEnv: false, reject: false });
+    sizes.split("\n").forEach((line, i) => {
+      const [type, size] = line.split(" ");
+      const path = asked[i];
+      if (type === "blob" && path !== undefined && Number(size) > (options.maxBytes as number)) {
+        throw new CheckoutError("file-too-large", `${path} is ${Number(size)} bytes`, { file: { path, size: Number(size) } });
+      }
+    });
+  }
   let stdout: Uint8Array;
   try {
     ({ stdout } = await execa("git", ["--git-dir", options.gitDir, "cat-file", "--batch"], { input, encoding: "buffer", stripFinalNewline: false, env: options.env, extendEnv: false }));

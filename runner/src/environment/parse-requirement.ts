@@ -48,8 +48,16 @@ const MARKER_VARIABLES: ReadonlySet<string> = new Set([
   "extra",
 ]);
 const MARKER_OPERATORS: ReadonlySet<string> = new Set(["<", "<=", "==", "!=", ">=", ">", "~=", "===", "in", "not in"]);
-/** A marker's string value: printable ASCII without quotes or backslashes. */
-const MARKER_VALUE = /^[\x20-\x21\x23-\x26\x28-\x5b\x5d-\x7e]*$/;
+/**
+ * A marker's string value: printable ASCII without quotes, backslashes, `$`,
+ * `{` or `}`. PEP 508 allows the last three, but pip and uv expand `${VAR}`
+ * in the requirement and constraint files they read: a value holding one
+ * would make host pip print the host's variable (HTTPS_PROXY and its
+ * password) in its error, into the cell's public log.
+ */
+const MARKER_VALUE = /^[\x20\x21\x23\x25\x26\x28-\x5b\x5d-\x7a\x7c\x7e]*$/;
+/** What a tool reading a requirement line might expand: never in a line written for it. */
+const EXPANDABLE = /[${}]/;
 
 /** PEP 503 name normalisation: "Factory_Boy" → "factory-boy". */
 export function normalizeName(name: string): string {
@@ -112,7 +120,10 @@ export function parseRequirement(text: string): Requirement {
 export function formatRequirement(requirement: Requirement): string {
   const extras = requirement.extras.length ? `[${requirement.extras.join(",")}]` : "";
   const specifiers = requirement.specifiers.map((s) => `${s.operator}${s.version}`).join(",");
-  return `${requirement.name}${extras}${specifiers}${requirement.marker ? `; ${requirement.marker}` : ""}`;
+  const line = `${requirement.name}${extras}${specifiers}${requirement.marker ? `; ${requirement.marker}` : ""}`;
+  // Every part was checked on its own; this is the last word for whatever builds a Requirement by hand.
+  if (EXPANDABLE.test(line)) throw new RequirementSyntaxError(`"${line}" holds $, { or }, which pip and uv would expand from the host's environment`);
+  return line;
 }
 
 /** parseRequirement then formatRequirement. */

@@ -12,6 +12,8 @@ export interface CollectGarbageOptions {
   /** See CollectionPlanOptions.graceMs (default 15 min). */
   graceMs?: number;
   log?: Logger;
+  /** A source that has not listed within this long is reported and skipped (a stuck file system must not stop collection for good). Default 5 min. */
+  listTimeoutMs?: number;
 }
 
 export interface GcKindReport {
@@ -50,7 +52,7 @@ export async function collectGarbage(options: CollectGarbageOptions): Promise<Gc
   const items: GcItem[] = [];
   for (const source of options.sources) {
     try {
-      items.push(...(await source.list()));
+      items.push(...(await withinDeadline(source.list(), options.listTimeoutMs ?? 5 * 60_000)));
     } catch (error) {
       errors.push(`could not list ${source.kind}s: ${describeError(error)}`);
     }
@@ -78,4 +80,17 @@ export async function collectGarbage(options: CollectGarbageOptions): Promise<Gc
     afterBytes -= item.bytes;
   }
   return { dryRun: options.dryRun ?? false, budgetBytes: options.budgetBytes, totalBytes: plan.totalBytes, afterBytes, overBudget: afterBytes > options.budgetBytes, kinds, errors };
+}
+
+async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(ms / 1000)} s (skipped this time)`)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

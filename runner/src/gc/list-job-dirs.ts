@@ -1,7 +1,8 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { isProcessAlive } from "../../../src/domain/is-process-alive.js";
+import { readUntrustedFile } from "../util/read-untrusted-file.js";
 
 /** The file in a job directory naming the process that runs the job ("host:pid"). */
 export const JOB_OWNER_FILE = "owner";
@@ -47,7 +48,7 @@ export async function listJobDirs(workDir: string, options: ListJobDirsOptions =
       continue;
     }
     if (!st.isDirectory()) continue;
-    const owner = await readFile(join(path, JOB_OWNER_FILE), "utf8").catch(() => undefined);
+    const owner = await readUntrustedFile(join(path, JOB_OWNER_FILE), { maxBytes: 1024 });
     let live: boolean;
     const at = owner?.lastIndexOf(":") ?? -1;
     if (owner === undefined || at < 0) {

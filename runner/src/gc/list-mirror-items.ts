@@ -1,10 +1,11 @@
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { lock } from "proper-lockfile";
 import type { GcItem, GcSource } from "./gc-item.js";
 import { listJobDirs, type ListJobDirsOptions } from "./list-job-dirs.js";
 import { measureTree } from "./measure-tree.js";
 import { readUse } from "./record-use.js";
+import { readUntrustedFile } from "../util/read-untrusted-file.js";
 
 export interface MirrorSourceOptions extends ListJobDirsOptions {
   /** The checkout cache directory (holds `mirrors/`). */
@@ -70,9 +71,10 @@ async function borrowedObjectDirs(options: MirrorSourceOptions): Promise<Set<str
     if (!job.live) continue;
     const trees = await readdir(job.path).catch(() => [] as string[]);
     for (const tree of trees) {
-      const alternates = await readFile(join(job.path, tree, ".git", "objects", "info", "alternates"), "utf8").catch(() => "");
-      // Bounded: a workspace is the repository's files; only the first lines are ours (git clone --shared writes one).
-      for (const line of alternates.slice(0, 64 * 1024).split("\n").slice(0, 16)) {
+      // The workspace is the test user's: the file may be a FIFO, a symlink or huge (readUntrustedFile).
+      // Only the first lines are ours (git clone --shared writes one).
+      const alternates = (await readUntrustedFile(join(job.path, tree, ".git", "objects", "info", "alternates"), { maxBytes: 64 * 1024 })) ?? "";
+      for (const line of alternates.split("\n").slice(0, 16)) {
         if (line.trim()) dirs.add(resolve(job.path, tree, ".git", "objects", line.trim()));
       }
     }

@@ -14,14 +14,26 @@ import {
   type CellDispatch,
   type EventEnvelope,
   type RunnerStatus,
+  type SignedDispatch,
   type WireEvent,
 } from "../../../src/domain/remote-protocol.js";
+import type { RedisSeal } from "../../../src/domain/redis-seal.js";
+import { isNetworkRepoUrl, parseRepoUrl } from "../checkout/parse-repo-url.js";
 import type { CellRunner, CellSpec } from "../cell/run-cell.js";
 import { toWireEvent } from "./to-wire-event.js";
 
 export interface RunnerWorkerOptions {
   /** redis://host:port of the server's Redis. */
   url: string;
+  /** Verifies dispatches and cancels, signs events, opens clone tokens (PONYCI_REDIS_SIGNING_KEY, the server's). */
+  seal: RedisSeal;
+  /**
+   * Whether this runner may check out a repository url. Default: network
+   * urls only (https, ssh, git@host:path), never a local path or file://
+   * (a job must not make a runner read the host's own repositories). The
+   * runner inside `ponyci serve` adds the bridge's configured urls.
+   */
+  allowUrl?: (url: string) => boolean;
   prefix?: string;
   /** Shown in check runs and metrics; unique among the runners of one server. */
   id: string;
@@ -125,7 +137,10 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
   const beat = async (): Promise<void> => {
     await client?.multi().set(names.runnerKey(options.id), JSON.stringify(status()), "PX", ttlMs).sadd(names.runners, options.id).exec();
   };
-  const onCancel = (text: string): void => {
+  const onCancel = (signed: string): void => {
+    const space = signed.indexOf(" ");
+    const text = signed.slice(space + 1);
+    if (space < 0 || !options.seal.verify("cancel", text, signed.slice(0, space))) return;
     let message: CancelMessage;
     try {
       message = JSON.parse(text) as CancelMessage;
@@ -164,14 +179,47 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
     return undefined;
   };
 
+  const allowUrl = options.allowUrl ?? isNetworkRepoUrl;
+  /** The signed dispatch with its token opened, or why it is refused (unsigned, another key, a url this runner does not fetch). */
+  const openDispatch = (data: unknown): { dispatch?: CellDispatch<CellSpec>; refusal?: string } => {
+    const signed = data as Partial<SignedDispatch> | undefined;
+    if (typeof signed?.body !== "string" || !options.seal.verify("dispatch", signed.body, signed.sig)) {
+      return { refusal: "unsigned or mis-signed cell (not from a server holding this runner's PONYCI_REDIS_SIGNING_KEY)" };
+    }
+    const dispatch = JSON.parse(signed.body) as CellDispatch<CellSpec>;
+    if (dispatch.sealedToken !== undefined) {
+      const token = options.seal.open(dispatch.sealedToken);
+      if (token === undefined) return { refusal: "its clone token cannot be opened with this runner's key" };
+      dispatch.spec = { ...dispatch.spec, source: { ...dispatch.spec.source, token } };
+    }
+    for (const url of [dispatch.spec.source.url, ...(dispatch.spec.upstream ?? []).map((upstream) => upstream.url)]) {
+      if (!allowUrl(url)) return { dispatch, refusal: `this runner does not check out ${JSON.stringify(safeUrl(url))}: only https://, ssh:// and git@host:path urls${options.allowUrl ? " and the bridge's configured repositories" : ""}` };
+    }
+    return { dispatch };
+  };
+
+  const refuse = async (job: Job, token: string, why: string, dispatch: CellDispatch<CellSpec> | undefined): Promise<void> => {
+    log.error({ bullJob: job.id, attemptId: dispatch?.attemptId }, `runner: refused a cell: ${why}`);
+    if (dispatch) {
+      // Signed by the server: it waits for this attempt and is told why (a configuration error, not retried).
+      const envelope: EventEnvelope = { attemptId: dispatch.attemptId, jobId: dispatch.jobId, fence: dispatch.fence, runnerId: options.id, event: { type: "finished", conclusion: "error", counts: emptyCounts(), durationMs: 0, testDurationMs: 0, error: { message: `runner ${options.id} refused this cell: ${why}` } } };
+      const text = JSON.stringify(envelope);
+      await client?.xadd(names.events, "MAXLEN", "~", "100000", "*", "e", text, "s", options.seal.sign("event", text)).catch(() => undefined);
+    }
+    await job.moveToFailed(new Error(`refused: ${why}`), token, false).catch(() => undefined);
+  };
+
   const runAttempt = async (job: Job, token: string): Promise<void> => {
-    const dispatch = job.data as CellDispatch<CellSpec>;
+    const opened = openDispatch(job.data);
+    const dispatch = opened.dispatch;
+    if (opened.refusal !== undefined || !dispatch) return refuse(job, token, opened.refusal ?? "unreadable cell", dispatch);
     const attempt: Attempt = { dispatch, controller: new AbortController() };
     running.set(dispatch.attemptId, attempt);
     const events = client as Redis;
     const send = (event: WireEvent): Promise<unknown> => {
       const envelope: EventEnvelope = { attemptId: dispatch.attemptId, jobId: dispatch.jobId, fence: dispatch.fence, runnerId: options.id, event };
-      return events.xadd(names.events, "MAXLEN", "~", "100000", "*", "e", JSON.stringify(envelope));
+      const text = JSON.stringify(envelope);
+      return events.xadd(names.events, "MAXLEN", "~", "100000", "*", "e", text, "s", options.seal.sign("event", text));
     };
     let lockLost = false;
     let renewedAt = Date.now();
@@ -289,6 +337,14 @@ export function createRunnerWorker(options: RunnerWorkerOptions): RunnerWorker {
       log.info({ id: options.id }, "runner: stopped");
     },
   };
+}
+
+function safeUrl(url: string): string {
+  try {
+    return parseRepoUrl(url).display;
+  } catch {
+    return url.slice(0, 200);
+  }
 }
 
 function shutDownVerdict(event: FinishedEvent, message: string): FinishedEvent {

@@ -1,15 +1,48 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 
+export interface ReadUntrustedBytesOptions {
+  /** Bytes read at most. */
+  maxBytes: number;
+  /** A larger file: "error" (default) refuses it, "truncate" keeps its first `maxBytes`. */
+  overflow?: "error" | "truncate";
+  /** Gives up after this long (a stuck file system, a FIFO swapped in after the check); default 5 s. */
+  timeoutMs?: number;
+}
+
 /**
- * Read a file a container (or a repository) could have written: opened
- * `O_NOFOLLOW|O_NONBLOCK` (a symbolic link or a FIFO planted in its place
- * is refused, never followed or waited on), only a regular file, at most
- * `maxBytes` (more is an error, not a truncation). Resolves undefined when
- * the file does not exist.
- * @throws Error for a link, a non-regular file, or a file over `maxBytes`.
+ * Read a file a container, a test or a repository could have written or
+ * replaced: opened `O_NOFOLLOW|O_NONBLOCK` (a symbolic link is refused, a
+ * FIFO opens at once instead of blocking a libuv thread for ever), checked
+ * to be a regular file on the descriptor, read up to `maxBytes`, under a
+ * deadline. Resolves undefined when the file does not exist.
+ * @throws Error saying why for a link, a non-regular file, a file over
+ * `maxBytes` (unless `overflow: "truncate"`), or a read past the deadline.
  */
-export async function readUntrustedFile(path: string, maxBytes: number): Promise<Buffer | undefined> {
+export async function readUntrustedBytes(path: string, options: ReadUntrustedBytesOptions): Promise<Buffer | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${path} was not read within ${options.timeoutMs ?? 5_000} ms: not read`)), options.timeoutMs ?? 5_000);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([readBytes(path, options.maxBytes, options.overflow ?? "error"), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The lenient form, for callers that treat an unreadable file as absent (the
+ * garbage collector reading a workspace): the start of the file as UTF-8, at
+ * most `maxBytes`, or undefined whenever `readUntrustedBytes` would refuse it.
+ */
+export async function readUntrustedFile(path: string, options: { maxBytes: number; timeoutMs?: number }): Promise<string | undefined> {
+  const bytes = await readUntrustedBytes(path, { ...options, overflow: "truncate" }).catch(() => undefined);
+  return bytes?.toString("utf8");
+}
+
+async function readBytes(path: string, maxBytes: number, overflow: "error" | "truncate"): Promise<Buffer | undefined> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -22,17 +55,18 @@ export async function readUntrustedFile(path: string, maxBytes: number): Promise
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw new Error(`${path} is not a regular file: not read`);
-    if (st.size > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes: not read`);
+    if (overflow === "error" && st.size > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes: not read`);
+    // One byte more than allowed tells a file that grew past the limit after the stat.
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
-    for (;;) {
+    while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
       if (bytesRead === 0) break;
       length += bytesRead;
-      if (length > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes: not read`);
     }
-    return buffer.subarray(0, length);
+    if (length > maxBytes && overflow === "error") throw new Error(`${path} is larger than ${maxBytes} bytes: not read`);
+    return buffer.subarray(0, Math.min(length, maxBytes));
   } finally {
-    await handle.close();
+    await handle.close().catch(() => undefined);
   }
 }

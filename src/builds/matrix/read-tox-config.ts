@@ -20,6 +20,16 @@ export interface ToxConfig {
  * Undefined when there is none.
  */
 export function readToxConfig(readFile: ReadRepoFile): ToxConfig | undefined {
+  // One parse per planning (per reader): the cells' readings share it, and with it the expansion budget of resolveToxEnv.
+  if (parsed.has(readFile)) return parsed.get(readFile);
+  const config = parseToxConfig(readFile);
+  parsed.set(readFile, config);
+  return config;
+}
+
+const parsed = new WeakMap<ReadRepoFile, ToxConfig | undefined>();
+
+function parseToxConfig(readFile: ReadRepoFile): ToxConfig | undefined {
   const toxIni = readFile("tox.ini");
   if (toxIni !== undefined) {
     const sections = parseIni(toxIni);
@@ -50,4 +60,27 @@ export function readToxConfig(readFile: ReadRepoFile): ToxConfig | undefined {
 export function readToxValue(entry: IniEntry): string {
   const lines = entry.lines.map((l) => l.text.replace(/\s*(?<!\\)#.*$/, "").replace(/\\#/g, "#"));
   return lines.join("\n").replace(/\\\n/g, " ").trim();
+}
+
+/**
+ * Most characters `{[section]key}` references may produce for one tox
+ * configuration, all its envs and readers together (one planning reads one
+ * config: readToxConfig keeps one per reader). Every expansion's output
+ * counts, at every level, so the work is bounded and not only the text: a
+ * 1.6 KB tox.ini of nested references spent a million characters per env
+ * and per reading, seconds of event loop per push (issue 23).
+ */
+export const MAX_EXPANDED_CHARS = 1_000_000;
+const budgets = new WeakMap<ToxConfig, { left: number }>();
+
+/** Takes `chars` from the config's expansion budget: false (nothing taken) when it does not hold them. */
+export function spendExpansion(tox: ToxConfig, chars: number): boolean {
+  let budget = budgets.get(tox);
+  if (!budget) budgets.set(tox, (budget = { left: MAX_EXPANDED_CHARS }));
+  if (chars > budget.left) {
+    budget.left = 0;
+    return false;
+  }
+  budget.left -= chars;
+  return true;
 }

@@ -2,7 +2,7 @@ import type { Cell } from "../../domain/cell.js";
 import { expandBraces, splitOutsideBraces } from "./expand-tox-envlist.js";
 import { findIniSection, type IniEntry } from "./parse-ini.js";
 import { parseToxFactor } from "./parse-tox-factor.js";
-import { readToxValue, type ToxConfig } from "./read-tox-config.js";
+import { readToxValue, spendExpansion, type ToxConfig } from "./read-tox-config.js";
 
 /** The tox env whose deps are wanted. */
 export interface ToxEnvRef {
@@ -66,7 +66,11 @@ function expandReferences(tox: ToxConfig, text: string, depth: number): string {
   if (depth > 5) return text;
   return text.replace(/\{\[([^\]]+)\]([\w-]+)\}/g, (whole, section: string, key: string) => {
     const entry = findIniSection(tox.sections, section)?.entries.get(key.toLowerCase());
-    return entry ? expandReferences(tox, readToxValue(entry), depth + 1) : whole;
+    if (!entry) return whole;
+    // Bounded with resolveToxEnv's expansions (the config's budget): spent, the reference stays as it is.
+    const value = readToxValue(entry);
+    const expanded = spendExpansion(tox, value.length) ? expandReferences(tox, value, depth + 1) : undefined;
+    return expanded !== undefined && spendExpansion(tox, expanded.length) ? expanded : whole;
   });
 }
 

@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { split as shlexSplit } from "shlex";
 import type { CommandStep, PlaceholderName } from "../../domain/job-spec.js";
 import { findIniSection, type IniEntry, type IniSection } from "../matrix/parse-ini.js";
-import type { ToxConfig } from "../matrix/read-tox-config.js";
+import { MAX_EXPANDED_CHARS, spendExpansion, type ToxConfig } from "../matrix/read-tox-config.js";
 import { isDjangoRequirement } from "../matrix/resolve-tox-deps.js";
 import { activeToxFactors, filterToxFactors } from "./filter-tox-factors.js";
 import { substituteToxValue } from "./substitute-tox-value.js";
@@ -74,8 +74,6 @@ const PLACEHOLDERS: Readonly<Record<string, PlaceholderName>> = {
   temp_dir: "temp_dir",
 };
 
-/** Most characters `{[section]key}` references may add to one env's settings. */
-const MAX_EXPANDED_CHARS = 1_000_000;
 
 /** Settings whose effect Pony CI reproduces, or that change nothing inside a container. */
 const UNDERSTOOD = new Set([
@@ -112,8 +110,7 @@ export function resolveToxEnv(tox: ToxConfig, name: string, options: ResolveToxE
   const setenvRaw = new Map<string, string>();
   const resolvingEnv = new Set<string>();
   // References can multiply text (a key naming another key ten times, eight
-  // levels deep): the expansion of untrusted text is bounded in total.
-  let expansionBudget = MAX_EXPANDED_CHARS;
+  // levels deep): the expansion of untrusted text is bounded in total, for the whole config (spendExpansion).
 
   /** Comments, factors, continuations: tox's `process_raw`. Undefined when nothing applies to this env. */
   const processRaw = (entry: IniEntry): string | undefined => {
@@ -136,12 +133,12 @@ export function resolveToxEnv(tox: ToxConfig, name: string, options: ResolveToxE
           notes.add(`tox reference {${expr}} could not be resolved: left as it is`);
           return undefined;
         }
-        if (processed.length > expansionBudget) {
+        const expanded = spendExpansion(tox, processed.length) ? expandReferences(processed, depth + 1) : undefined;
+        if (expanded === undefined || !spendExpansion(tox, expanded.length)) {
           notes.add(`tox references expand to more than ${MAX_EXPANDED_CHARS} characters: {${expr}} left as it is`);
           return undefined;
         }
-        expansionBudget -= processed.length;
-        return expandReferences(processed, depth + 1);
+        return expanded;
       },
       { keepEscapes: true },
     );

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { chown, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CancelledError, describeError } from "../../../../src/domain/errors.js";
-import { readUntrustedFile } from "../../util/read-untrusted-file.js";
+import { readUntrustedBytes } from "../../util/read-untrusted-file.js";
 import { writeFileAtomic } from "../../util/write-file-atomic.js";
 import { classifyPipFailure } from "../classify-pip-failure.js";
 import { EnvironmentError } from "../environment-error.js";
@@ -167,7 +167,7 @@ export async function prepareProjectMetadata(options: PrepareProjectMetadataOpti
     if (timedOut) throw new EnvironmentError("project", `The project's build backend (${backend}) did not prepare its metadata within ${options.limits.timeoutSec} s.`);
     let text: Buffer | undefined;
     try {
-      text = exitCode === 0 ? await readUntrustedFile(join(outDir, "METADATA"), MAX_METADATA_BYTES) : undefined;
+      text = exitCode === 0 ? await readUntrustedBytes(join(outDir, "METADATA"), { maxBytes: MAX_METADATA_BYTES }) : undefined;
     } catch (error) {
       throw new EnvironmentError("project", `The project's build backend wrote unreadable metadata: ${describeError(error)}`);
     }
