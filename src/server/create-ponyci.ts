@@ -158,7 +158,8 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       // An operator's image template (a registry) has every version: nothing is left out for its Python.
       if (settings.baseImage !== "auto" && !late.remote) return [];
       const versions = new Set<string>(settings.runner.pythons ?? []);
-      if (!late.remote || settings.localRunner) for (const python of await installationPythons()) versions.add(python);
+      // PONYCI_RUNNER_PYTHONS overrides what this host would find, as it does for a runner.
+      if ((!late.remote || settings.localRunner) && !settings.runner.pythons) for (const python of await installationPythons()) versions.add(python);
       if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
       return [...versions];
     },
@@ -166,7 +167,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     installedPython: async () => {
       if (settings.baseImage !== "auto" && !late.remote) return [];
       const versions = new Set<string>(settings.runner.pythons ?? []);
-      if (!late.remote || settings.localRunner) for (const python of await listPythons("installed")) versions.add(python);
+      if ((!late.remote || settings.localRunner) && !settings.runner.pythons) for (const python of await listPythons("installed")) versions.add(python);
       if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
       return [...versions];
     },

@@ -34,7 +34,7 @@ describe(".env", () => {
   it("ponyci runner does read it (a daemon like serve)", async () => {
     const runnerDir = mkdtempSync(path.join(tmpdir(), "ponyci-dotenv-runner-"));
     try {
-      writeFileSync(path.join(runnerDir, ".env"), "PONYCI_REDIS_URL=redis://127.0.0.1:1\nPONYCI_RUNNER_PORT=not-a-port\n");
+      writeFileSync(path.join(runnerDir, ".env"), "PONYCI_REDIS_URL=redis://127.0.0.1:1\nPONYCI_REDIS_SIGNING_KEY=dotenv-test-signing-key-0123456789abcdef\nPONYCI_RUNNER_PORT=not-a-port\n");
       const result = await execa("node", [CLI, "runner"], { cwd: runnerDir, reject: false, extendEnv: false, env: env(), timeout: 30_000 });
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toMatch(/PONYCI_RUNNER_PORT="not-a-port"/);

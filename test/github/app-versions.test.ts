@@ -26,7 +26,7 @@ describe("GitHub App: every Python and Django the project declares", () => {
   beforeAll(async () => {
     repo = await createFixtureRepo("django-versions");
     github = fakeGitHub();
-    server = await startTestServer({ settings: testServerSettings({ PONYCI_DJANGO_SUPPORT: SNAPSHOT_FILE, PONYCI_CONCURRENCY: "2" }) });
+    server = await startTestServer({ settings: testServerSettings({ PONYCI_DJANGO_SUPPORT: SNAPSHOT_FILE, PONYCI_CONCURRENCY: "2", PONYCI_RUNNER_PYTHONS: "3.9,3.10,3.11,3.12,3.13,3.14" }) });
   });
   afterAll(async () => {
     await server?.stop({ graceMs: 1000 });

@@ -44,6 +44,8 @@ export function testServerSettings(overrides: Record<string, string> = {}): Sett
       PONYCI_CONCURRENCY: "2",
       PONYCI_PUBLIC_URL: "http://ci.example.test",
       LOG_LEVEL: "silent",
+      // The Pythons of the images setup builds: the default matrix does not change as other tests add images.
+      PONYCI_RUNNER_PYTHONS: "3.9,3.11,3.13",
       // With Redis the server and its runners share a signing key (issue 23).
       ...(overrides.PONYCI_REDIS_URL ? { PONYCI_REDIS_SIGNING_KEY: TEST_REDIS_SIGNING_KEY } : {}),
       ...overrides,
