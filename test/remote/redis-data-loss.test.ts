@@ -21,13 +21,15 @@ describe("Redis loses its data mid-build", () => {
   const finished = new Map<string, number>();
   const restarted: string[] = [];
 
+  let repo: Awaited<ReturnType<typeof createFixtureRepo>>;
   beforeAll(async () => {
+    repo = await createFixtureRepo("django-pass");
     redis = await startRedisServer();
     client = new Redis(redis.url);
     fakeGitHub();
     server = await startTestServer({
       runner: steered.runner,
-      settings: testServerSettings({ PONYCI_REDIS_URL: redis.url, PONYCI_REDIS_PREFIX: "install-a", PONYCI_RUNNER_ID: "loss-host", PONYCI_RUNNER_PYTHONS: "3.9,3.10,3.11,3.12,3.13,3.14", PONYCI_CONCURRENCY: "1" }),
+      settings: testServerSettings({ PONYCI_REDIS_URL: redis.url, PONYCI_REDIS_PREFIX: "install-a", PONYCI_RUNNER_ID: "loss-host", PONYCI_RUNNER_PYTHONS: "3.9,3.10,3.11,3.12,3.13,3.14", PONYCI_CONCURRENCY: "1", PONYCI_RUNNER_REPO_URLS: repo.dir }),
       extraListeners: () => [
         {
           finished: (event) => void finished.set(event.job.id, (finished.get(event.job.id) ?? 0) + 1),
@@ -43,7 +45,6 @@ describe("Redis loses its data mid-build", () => {
   });
 
   it("queues every unfinished cell again from the store, and each concludes once", async () => {
-    const repo = await createFixtureRepo("django-pass");
     const submitted = server.ponyci.builds.submit({ source: "bridge", repo: { name: "data-loss", cloneUrl: repo.dir, visibility: "public" }, sha: repo.sha, branch: "main", event: "post-receive" });
     await submitted?.planned;
     const buildId = submitted?.build.id ?? 0;
