@@ -175,7 +175,7 @@ describe("an environment build", () => {
           // The .pth's complaint goes to a file: stderr and stdout share one stream, and a line of one can land inside the other's.
           "python -c 'import evilpth; print(\"imported\", evilpth.VALUE)' 2>/tmp/err; grep -q 'Read-only file system' /tmp/err && echo pth-refused",
           "echo 'VALUE = 2' > /opt/venv/lib/python3.11/site-packages/evilpth/__init__.py && echo modified || echo read-only",
-          "python -c 'import evilpth; print(\"still\", evilpth.VALUE)'",
+          "python -c 'import evilpth; print(\"still\", evilpth.VALUE)' 2>/dev/null",
         ].join("; "),
         `${ENV_BUILD_UID}:${ENV_BUILD_UID}`,
       );

@@ -50,9 +50,9 @@ export function decideConclusion(container: ContainerOutcome, harness: HarnessOu
   if (failing > 0) return { conclusion: "failure" };
   if (exitCode !== 0) {
     // unittest counts an unexpected success as a failure of the run; pytest does not (unless strict).
-    const why = harness.countsUnknown ? "its tests could not be read" : harness.counts.xpass > 0 ? `${harness.counts.xpass} unexpected success(es)` : "no test failed";
+    const why = harness.counts.xpass > 0 ? `${harness.counts.xpass} unexpected success(es)` : "no test failed";
     const failed = harness.failedCommand;
-    if (!failed) return { conclusion: "failure", error: { message: `The test command exited with code ${exitCode} (${why})` } };
+    if (!failed) return { conclusion: "failure", error: { message: `The test command exited with code ${exitCode} (${harness.countsUnknown ? "its tests could not be read" : why})` } };
     // The command and its last output lines say why (`coverage: not found`), bounded and made visible.
     const command = visible(failed.command.join(" "), 300);
     const message = `${failed.step === "test command" ? "The test command" : `tox ${failed.step}`} \`${command}\` exited with code ${failed.exitCode} (${why})`;
