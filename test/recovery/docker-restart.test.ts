@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { openStore } from "../../src/store/open-store.js";
-import { completionOf, createRecoveryScenario, type RecoveryScenario } from "./support/recovery-scenario.js";
+import { cellInProgress, completionOf, createRecoveryScenario, type RecoveryScenario } from "./support/recovery-scenario.js";
 import { startSecondDockerDaemon, type SecondDockerDaemon } from "./support/second-docker-daemon.js";
 
 /**
@@ -29,7 +29,7 @@ describe("the Docker daemon restarts in the middle of a cell", () => {
       expect((await s.push(server)).status).toBe(200);
       const jobId = (await s.waitFor(() => s.creates()[0], 60_000, "the check run's create")).external_id ?? "";
       // The first run in this daemon builds the cell's environment first.
-      await s.waitFor(() => s.patches().some((p) => p.status === "in_progress"), 300_000, "the in_progress update");
+      await s.waitFor(() => cellInProgress(s), 300_000, "the in_progress update");
       // Restart once a test has finished: before its signal handler is set, the harness (pid 1) ignores SIGTERM.
       await s.waitFor(() => s.testsUnderWay(jobId), 30_000, "the first test result inside the container");
 

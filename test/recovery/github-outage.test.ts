@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { openStore } from "../../src/store/open-store.js";
 import { CHECK_RUN, CHECK_RUNS, CHECK_RUNS_FOR_REF, CONTENTS, TOKENS, type FakeGitHubRequest } from "../support/fake-github-server.js";
-import { completionOf, createRecoveryScenario, type RecoveryScenario } from "./support/recovery-scenario.js";
+import { cellInProgress, completionOf, createRecoveryScenario, type RecoveryScenario } from "./support/recovery-scenario.js";
 
 const isCompletion = (request: Pick<FakeGitHubRequest, "body">) => (request.body as { conclusion?: string } | undefined)?.conclusion !== undefined;
 
@@ -29,11 +29,18 @@ describe("GitHub down when a cell finishes", () => {
       server.kill("SIGTERM");
       expect((await server.exited).code).toBe(0);
 
-      const completions = s.github.requests.filter((r) => r.method === "PATCH" && r.pathTemplate === CHECK_RUN && isCompletion(r));
+      // The cell's run (not the aggregate "Pony CI"): 502 once, then 200 once.
+      const [cellRun] = s.cellRuns();
+      expect(s.cellRuns()).toHaveLength(1);
+      const completions = s.github.requests.filter((r) => r.method === "PATCH" && r.pathTemplate === CHECK_RUN && r.params.check_run_id === String(cellRun?.id) && isCompletion(r));
       expect(completions.map((r) => r.status)).toEqual([502, 200]);
       expect(completions[1]?.body).toMatchObject({ status: "completed", conclusion: "success" });
-      expect(s.github.checkRuns()[0]?.fields).toMatchObject({ conclusion: "success" });
+      expect(cellRun?.fields).toMatchObject({ conclusion: "success" });
       expect(s.creates({ accepted: false })).toHaveLength(1);
+      // The aggregate: created once, completed exactly once.
+      expect(s.aggregateCreates({ accepted: false })).toHaveLength(1);
+      expect(s.aggregatePatches({ accepted: false }).filter((p) => p.conclusion !== undefined)).toHaveLength(1);
+      expect(s.aggregateRuns().map((r) => r.fields)).toMatchObject([{ status: "completed", conclusion: "success" }]);
       expect(s.github.violations()).toEqual([]);
     } catch (error) {
       throw new Error(`${String(error)}\n${s.report()}`, { cause: error });
@@ -46,13 +53,13 @@ describe("GitHub down when a cell finishes", () => {
     try {
       const first = await s.start();
       expect((await s.push(first)).status).toBe(200);
-      await s.waitFor(() => s.patches().some((p) => p.status === "in_progress"), 180_000, "the in_progress update");
+      await s.waitFor(() => cellInProgress(s), 180_000, "the in_progress update");
 
       // GitHub goes down (every route answers 502) until the completion has failed once.
       for (const [method, pathTemplate] of [["POST", TOKENS], ["GET", CONTENTS], ["POST", CHECK_RUNS], ["PATCH", CHECK_RUN], ["GET", CHECK_RUNS_FOR_REF]] as const) {
         s.github.failNext({ method, pathTemplate, times: Infinity, status: 502 });
       }
-      await s.waitFor(() => s.github.requests.some((r) => isCompletion(r) && r.status === 502), 120_000, "a completion failing with 502");
+      await s.waitFor(() => s.patches({ accepted: false }).some((p) => p.conclusion !== undefined), 120_000, "the cell's completion failing with 502");
       first.kill("SIGKILL");
       await first.exited;
       expect(completionOf(s.patches())).toBeUndefined();
@@ -66,7 +73,13 @@ describe("GitHub down when a cell finishes", () => {
       expect(completion.output?.title).toMatch(/^4 passed in /);
       expect(s.creates({ accepted: false })).toHaveLength(1);
       // The cell had finished before the crash: it is not run (nor announced) again.
-      expect(s.patches().filter((p) => p.status === "in_progress" && p.started_at !== undefined)).toHaveLength(1);
+      expect(s.starts()).toHaveLength(1);
+      expect(s.patches().filter((p) => p.conclusion !== undefined)).toHaveLength(1);
+      await s.waitFor(() => s.aggregatePatches().some((p) => p.conclusion !== undefined), 60_000, "the aggregate's completion");
+      expect(s.aggregateCreates({ accepted: false })).toHaveLength(1);
+      // (its completion may have failed during the outage too: accepted once is what counts)
+      expect(s.aggregatePatches().filter((p) => p.conclusion !== undefined)).toHaveLength(1);
+      expect(s.aggregateRuns()[0]?.fields).toMatchObject({ status: "completed", conclusion: "success" });
       expect(s.patches().some((p) => p.output?.title === "Restarted")).toBe(false);
       expect(s.github.violations()).toEqual([]);
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import { openStore } from "../../src/store/open-store.js";
 import { createEmbeddedQueue } from "../../src/queue/create-embedded-queue.js";
 import { exitWithin } from "./support/ponyci-process.js";
-import { completionOf, createRecoveryScenario, type RecoveryScenario } from "./support/recovery-scenario.js";
+import { cellInProgress, completionOf, createRecoveryScenario, type RecoveryScenario } from "./support/recovery-scenario.js";
 
 /**
  * Issue 5: SIGTERM during a cell. With PONYCI_SHUTDOWN_GRACE=1 the cell
@@ -23,7 +23,7 @@ describe("ponyci serve stopped with SIGTERM in the middle of a cell", () => {
       const first = await s.start({ PONYCI_SHUTDOWN_GRACE: "1" });
       expect((await s.push(first)).status).toBe(200);
       const jobId = (await s.waitFor(() => s.creates()[0], 60_000, "the check run's create")).external_id ?? "";
-      await s.waitFor(() => s.patches().some((p) => p.status === "in_progress"), 180_000, "the in_progress update");
+      await s.waitFor(() => cellInProgress(s), 180_000, "the in_progress update");
       await s.waitFor(async () => (await s.containersOf(jobId, { running: true })).length > 0, 30_000, "the running test container");
 
       first.kill("SIGTERM");
@@ -48,7 +48,7 @@ describe("ponyci serve stopped with SIGTERM in the middle of a cell", () => {
       expect(completion).toMatchObject({ status: "completed", conclusion: "success" });
       expect(completion.output?.title).toMatch(/^4 passed in /);
       expect(s.creates({ accepted: false })).toHaveLength(1);
-      expect(s.patches().filter((p) => p.status === "in_progress" && p.started_at !== undefined)).toHaveLength(2);
+      expect(s.starts()).toHaveLength(2);
       expect(await s.containersOf(jobId)).toEqual([]);
       expect(s.github.violations()).toEqual([]);
 

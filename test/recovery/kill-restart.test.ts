@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { openStore } from "../../src/store/open-store.js";
 import { CHECK_RUNS, CHECK_RUNS_FOR_REF } from "../support/fake-github-server.js";
-import { completionOf, createRecoveryScenario, type RecoveryScenario } from "./support/recovery-scenario.js";
+import { cellInProgress, completionOf, createRecoveryScenario, isAggregateRun, type RecoveryScenario } from "./support/recovery-scenario.js";
 
 /**
  * Issue 5: `kill -9` the server in the middle of a cell, start it again on
@@ -26,7 +26,7 @@ describe("ponyci serve killed with SIGKILL in the middle of a cell", () => {
       const created = await s.waitFor(() => s.creates()[0], 60_000, "the check run's create");
       const jobId = created.external_id ?? "";
       expect(jobId).not.toBe("");
-      await s.waitFor(() => s.patches().some((p) => p.status === "in_progress"), 180_000, "the in_progress update");
+      await s.waitFor(() => cellInProgress(s), 180_000, "the in_progress update");
       await s.waitFor(async () => (await s.containersOf(jobId, { running: true })).length > 0, 30_000, "the running test container");
 
       first.kill("SIGKILL");
@@ -41,14 +41,21 @@ describe("ponyci serve killed with SIGKILL in the middle of a cell", () => {
       expect(completion.output?.title).toMatch(/^4 passed in /);
       // One check run: the create was sent once (no duplicate from the restart).
       expect(s.creates({ accepted: false })).toHaveLength(1);
-      expect(s.github.checkRuns()).toHaveLength(1);
+      expect(s.cellRuns()).toHaveLength(1);
+      // One aggregate "Pony CI" run for the one build, completed once, as success.
+      await s.waitFor(() => s.aggregatePatches().some((p) => p.conclusion !== undefined), 60_000, "the aggregate's completion");
+      expect(s.aggregateCreates({ accepted: false })).toHaveLength(1);
+      expect(s.aggregatePatches({ accepted: false }).filter((p) => p.conclusion !== undefined)).toHaveLength(1);
+      expect(s.aggregateRuns().map((r) => r.fields)).toMatchObject([{ status: "completed", conclusion: "success" }]);
       // The user was told, then the cell ran again from the start.
       const patches = s.patches();
       const restarted = patches.findIndex((p) => p.output?.title === "Restarted");
-      expect(restarted).toBeGreaterThan(0);
+      // (The first run went in_progress in its create, so "Restarted" may be the first PATCH.)
+      expect(restarted).toBeGreaterThanOrEqual(0);
+      expect(s.starts().length).toBeGreaterThanOrEqual(2);
       expect(patches[restarted]).toMatchObject({ status: "queued" });
       expect(patches.slice(restarted).some((p) => p.status === "in_progress")).toBe(true);
-      expect(patches.filter((p) => p.conclusion !== undefined)).toHaveLength(1);
+      expect(s.patches({ accepted: false }).filter((p) => p.conclusion !== undefined)).toHaveLength(1);
       // No container left: the dead server's was reaped, the new one's removed after the run.
       expect(await s.containersOf(jobId)).toEqual([]);
       expect(s.github.violations()).toEqual([]);
@@ -70,7 +77,8 @@ describe("ponyci serve killed with SIGKILL in the middle of a cell", () => {
     scenario = await createRecoveryScenario({ name: "in-doubt" });
     const s = scenario;
     try {
-      s.github.failNext({ method: "POST", pathTemplate: CHECK_RUNS, dropResponse: true });
+      // The cell's create, not the aggregate "Pony CI" one (made first, when the build is planned).
+      s.github.failNext({ method: "POST", pathTemplate: CHECK_RUNS, dropResponse: true, when: (r) => !isAggregateRun(r.body as { name?: string }) });
       const first = await s.start();
       expect((await s.push(first)).status).toBe(200);
       await s.waitFor(() => s.github.requests.some((r) => r.dropped), 60_000, "the create whose answer is lost");
@@ -80,11 +88,17 @@ describe("ponyci serve killed with SIGKILL in the middle of a cell", () => {
       await s.start();
       const completion = await s.waitFor(() => completionOf(s.patches()), 240_000, "the completion after the restart");
       expect(completion).toMatchObject({ status: "completed", conclusion: "success" });
-      // One POST in all; the restart asked GitHub which runs exist for the commit, and found it.
+      // One POST of the cell's run in all; the restart asked GitHub which runs exist for the commit, and found it.
       expect(s.creates({ accepted: false })).toHaveLength(1);
       expect(s.github.requests.filter((r) => r.pathTemplate === CHECK_RUNS_FOR_REF && r.status === 200)).toHaveLength(1);
-      expect(s.github.checkRuns()).toHaveLength(1);
-      expect(s.github.checkRuns()[0]?.fields).toMatchObject({ status: "completed", conclusion: "success" });
+      expect(s.cellRuns()).toHaveLength(1);
+      expect(s.cellRuns()[0]?.fields).toMatchObject({ status: "completed", conclusion: "success" });
+      expect(s.patches({ accepted: false }).filter((p) => p.conclusion !== undefined)).toHaveLength(1);
+      // The build's aggregate "Pony CI" run: one in the end, completed once.
+      await s.waitFor(() => s.aggregatePatches().some((p) => p.conclusion !== undefined), 60_000, "the aggregate's completion");
+      expect(s.aggregateRuns()).toHaveLength(1);
+      expect(s.aggregateRuns()[0]?.fields).toMatchObject({ status: "completed", conclusion: "success" });
+      expect(s.aggregatePatches({ accepted: false }).filter((p) => p.conclusion !== undefined)).toHaveLength(1);
       expect(s.github.violations()).toEqual([]);
     } catch (error) {
       throw new Error(`${String(error)}\n${s.report()}`, { cause: error });

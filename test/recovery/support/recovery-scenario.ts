@@ -9,12 +9,25 @@ import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { createFixtureRepo, FIXTURES, type FixtureRepo } from "../../support/fixture-repo.js";
-import { CHECK_RUN, CHECK_RUNS, startFakeGitHubServer, type FakeGitHubServer } from "../../support/fake-github-server.js";
+import { CHECK_RUN, CHECK_RUNS, startFakeGitHubServer, type FakeCheckRun, type FakeGitHubServer } from "../../support/fake-github-server.js";
 import { LABEL_JOB, LABEL_OWNER } from "../../../runner/src/docker/labels.js";
 import { killPonyCi, startPonyCi, type PonyCiProcess } from "./ponyci-process.js";
 import { APP_ID, WEBHOOK_SECRET, testPrivateKey, postWebhook, pushPayload } from "../../support/signed-webhooks.js";
 
 export const OWNER = "pony";
+
+/** A check-run POST body, as far as these tests read it. */
+export interface CheckRunCreate {
+  external_id?: string;
+  name?: string;
+  status?: string;
+  started_at?: string;
+}
+
+/** The aggregate check run of a build ("Pony CI", external_id "ponyci-build:<buildId>"), by its create body or fields. */
+export function isAggregateRun(fields: { name?: unknown; external_id?: unknown } | undefined): boolean {
+  return fields?.name === "Pony CI" || (typeof fields?.external_id === "string" && fields.external_id.startsWith("ponyci-build:"));
+}
 
 /** A check-run PATCH body, as far as these tests read it. */
 export interface CheckRunPatch {
@@ -36,10 +49,28 @@ export interface RecoveryScenario {
   start(env?: Record<string, string>): Promise<PonyCiProcess>;
   /** Posts a signed push webhook of the fixture's commit to `server`. */
   push(server: PonyCiProcess, delivery?: string): Promise<{ status: number; body: string }>;
-  /** PATCH bodies sent for check runs of this repository (accepted ones only, unless told). */
+  /**
+   * PATCH bodies sent for the CELLS' check runs of this repository (accepted
+   * ones only, unless told); the aggregate "Pony CI" run's are left out (see
+   * `aggregatePatches`).
+   */
   patches(options?: { accepted?: boolean }): CheckRunPatch[];
-  /** POST bodies (check run creates) for this repository. */
-  creates(options?: { accepted?: boolean }): Array<{ external_id?: string; name?: string; status?: string }>;
+  /** POST bodies (check run creates) of the cells' runs for this repository; the aggregate's are left out. */
+  creates(options?: { accepted?: boolean }): CheckRunCreate[];
+  /** PATCH bodies sent for the aggregate "Pony CI" run(s) of this repository. */
+  aggregatePatches(options?: { accepted?: boolean }): CheckRunPatch[];
+  /** POST bodies creating the aggregate "Pony CI" run(s) of this repository. */
+  aggregateCreates(options?: { accepted?: boolean }): CheckRunCreate[];
+  /** The fake's cells' check runs of this repository (the aggregate left out). */
+  cellRuns(): FakeCheckRun[];
+  /** The fake's aggregate "Pony CI" runs of this repository. */
+  aggregateRuns(): FakeCheckRun[];
+  /**
+   * Every time a cell's run was told it started: a create sent in_progress
+   * (a cell that starts at once) or an in_progress PATCH with started_at
+   * (a queued run starting, or a run that existed before a restart).
+   */
+  starts(options?: { accepted?: boolean }): Array<CheckRunCreate | CheckRunPatch>;
   /** Containers of `jobId` created by this scenario's servers (`running`: only running ones). */
   containersOf(jobId: string, options?: { running?: boolean }): Promise<string[]>;
   /**
@@ -85,8 +116,16 @@ export async function createRecoveryScenario(options: RecoveryScenarioOptions): 
     env: { ...options.env, ...env },
   });
   const inRepo = (r: { params: Record<string, string> }) => r.params.owner === OWNER && r.params.repo === options.name;
-  const bodiesOf = (method: string, template: string, accepted: boolean) =>
-    github.requests.filter((r) => r.method === method && r.pathTemplate === template && inRepo(r) && (!accepted || (r.status >= 200 && r.status < 300))).map((r) => r.body);
+  const requestsOf = (method: string, template: string, accepted: boolean) =>
+    github.requests.filter((r) => r.method === method && r.pathTemplate === template && inRepo(r) && (!accepted || (r.status >= 200 && r.status < 300)));
+  const runsInRepo = () => github.checkRuns().filter((run) => run.owner === OWNER && run.repo === options.name);
+  const aggregateIds = () => new Set(runsInRepo().filter((run) => isAggregateRun(run.fields)).map((run) => String(run.id)));
+  const patchesOf = (accepted: boolean, aggregate: boolean) => {
+    const ids = aggregateIds();
+    return requestsOf("PATCH", CHECK_RUN, accepted).filter((r) => ids.has(r.params.check_run_id ?? "") === aggregate).map((r) => r.body as CheckRunPatch);
+  };
+  const createsOf = (accepted: boolean, aggregate: boolean) =>
+    requestsOf("POST", CHECK_RUNS, accepted).map((r) => r.body as CheckRunCreate).filter((body) => isAggregateRun(body) === aggregate);
 
   const listContainers = async (filters: string[]): Promise<Array<{ id: string; owner: string }>> => {
     const { stdout } = await docker(["ps", "-a", ...filters.flatMap((f) => ["--filter", f]), "--format", `{{.ID}} {{.Label "${LABEL_OWNER}"}}`]);
@@ -108,8 +147,16 @@ export async function createRecoveryScenario(options: RecoveryScenarioOptions): 
       return server;
     },
     push: (server, delivery) => postWebhook(server.port, "push", pushPayload(repo, { fullName }), { delivery }),
-    patches: ({ accepted = true } = {}) => bodiesOf("PATCH", CHECK_RUN, accepted) as CheckRunPatch[],
-    creates: ({ accepted = true } = {}) => bodiesOf("POST", CHECK_RUNS, accepted) as Array<{ external_id?: string }>,
+    patches: ({ accepted = true } = {}) => patchesOf(accepted, false),
+    creates: ({ accepted = true } = {}) => createsOf(accepted, false),
+    aggregatePatches: ({ accepted = true } = {}) => patchesOf(accepted, true),
+    aggregateCreates: ({ accepted = true } = {}) => createsOf(accepted, true),
+    cellRuns: () => runsInRepo().filter((run) => !isAggregateRun(run.fields)),
+    aggregateRuns: () => runsInRepo().filter((run) => isAggregateRun(run.fields)),
+    starts: ({ accepted = true } = {}) => [
+      ...createsOf(accepted, false).filter((c) => c.status === "in_progress"),
+      ...patchesOf(accepted, false).filter((p) => p.status === "in_progress" && p.started_at !== undefined),
+    ],
     async containersOf(jobId, { running = false } = {}) {
       const found = await listContainers([`label=${LABEL_JOB}=${jobId}`, ...(running ? ["status=running"] : [])]);
       return found.filter((c) => ours(c.owner)).map((c) => c.id);
@@ -160,6 +207,14 @@ export async function createRecoveryScenario(options: RecoveryScenarioOptions): 
     },
   };
   return scenario;
+}
+
+/**
+ * True once a cell's check run is in progress: created so (a cell that
+ * starts at once) or PATCHed so (a queued run that started).
+ */
+export function cellInProgress(s: Pick<RecoveryScenario, "creates" | "patches">): boolean {
+  return s.creates().some((c) => c.status === "in_progress") || s.patches().some((p) => p.status === "in_progress");
 }
 
 /** The completing PATCH (with a conclusion) of a check run's updates, if it arrived. */
