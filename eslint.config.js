@@ -26,12 +26,22 @@ export default tseslint.config(
     },
   },
   {
-    // The runner ships alone to Docker hosts: it may import the shared domain
-    // and its own code, nothing else of the app (test/runner/runner-imports.test.ts
-    // checks the whole import graph too).
+    // The app speaks to the runner through the ports in src/domain/ (cell-runner.ts,
+    // environment.ts): only the places that compose the process (the CLI and the
+    // server's wiring) import runner/ (test/runner/runner-imports.test.ts checks
+    // the import graph too).
+    files: ["src/**/*.ts"],
+    ignores: ["src/cli/**", "src/server/create-ponyci.ts", "src/server/django-support-from-settings.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ regex: "^(\\.\\./)+runner/", message: "only src/cli/ and the server's wiring import runner/: speak the ports in src/domain/ (cell-runner.ts, environment.ts)" }] }],
+    },
+  },
+  {
+    // The runner ships alone to Docker hosts: it may import the shared domain,
+    // the shared helpers and its own code, nothing else of the app.
     files: ["runner/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ regex: "^(\\.\\./)+src/(?!domain/)", message: "runner/ imports only src/domain/ of the app: pass what it needs as plain options" }] }],
+      "no-restricted-imports": ["error", { patterns: [{ regex: "^(\\.\\./)+src/(?!domain/|util/)", message: "runner/ imports only src/domain/ and src/util/ of the app: pass what it needs as plain options" }] }],
     },
   },
   {
@@ -39,6 +49,13 @@ export default tseslint.config(
     files: ["src/domain/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ regex: "^\\.\\./", message: "src/domain/ imports nothing outside itself" }] }],
+    },
+  },
+  {
+    // Helpers both sides use (files, Redis, channels): they know no domain, app or runner.
+    files: ["src/util/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ regex: "^\\.\\./", message: "src/util/ imports nothing outside itself" }] }],
     },
   },
   { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } } },

@@ -17,7 +17,7 @@ import path from "node:path";
 import { execa } from "execa";
 import type { Cell } from "../src/domain/cell.js";
 import { createLocalRunner } from "../runner/src/create-local-runner.js";
-import type { CellSpec } from "../runner/src/cell/run-cell.js";
+import type { CellSpec } from "../src/domain/cell-runner.js";
 import { createEnvironmentBuilder } from "../runner/src/environment/create-environment-builder.js";
 import { createPipRunner, type PipRunner } from "../runner/src/environment/run-pip.js";
 import { resolveBaseImage } from "../runner/src/environment/resolve-base-image.js";

@@ -25,7 +25,7 @@ import type { JobQueue } from "../src/queue/job-queue.js";
 import { openStore } from "../src/store/open-store.js";
 import { createRemoteCellRunner, type RemoteCellRunner } from "../src/remote/create-remote-cell-runner.js";
 import { summariseWaits } from "../src/remote/summarise-waits.js";
-import type { CellRunner, CellSpec } from "../runner/src/cell/run-cell.js";
+import type { CellRunner, CellSpec } from "../src/domain/cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../runner/src/remote/create-runner-worker.js";
 import { startRedisServer, type RedisServer } from "../test/support/redis-server.js";
 import { createDummyRunner } from "./support/create-dummy-runner.js";

@@ -21,7 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { planMatrix } from "../src/builds/plan-matrix.js";
-import { djangoSupportFromSettings } from "../src/builds/versions/django-support-from-settings.js";
+import { djangoSupportFromSettings } from "../src/server/django-support-from-settings.js";
 import { listKnownDjango, listSupportedPython, shippedDjangoSupport } from "../src/builds/versions/django-support.js";
 import { loadSettings } from "../src/settings/load-settings.js";
 import type { BenchRow } from "./support/bench-row.js";

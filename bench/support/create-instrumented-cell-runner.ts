@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import path from "node:path";
-import { createCellRunner, type CellRunner, type EnvironmentPort } from "../../runner/src/cell/run-cell.js";
+import { createCellRunner } from "../../runner/src/cell/run-cell.js";
+import type { CellRunner, EnvironmentPort } from "../../src/domain/cell-runner.js";
 import { createCheckout } from "../../runner/src/checkout/create-checkout.js";
 import type { ContainerLimits } from "../../runner/src/container/run-test-container.js";
 import { createEnvironmentBuilder } from "../../runner/src/environment/create-environment-builder.js";

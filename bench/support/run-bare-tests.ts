@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { VENV_PATH } from "../../runner/src/environment/environment.js";
+import { VENV_PATH } from "../../src/domain/environment.js";
 import { randomUUID } from "node:crypto";
 import { LABEL_BENCH } from "./bench-context.js";
 import { parseDjangoTestTime } from "./parse-django-test-time.js";

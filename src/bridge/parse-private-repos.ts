@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from "yaml";
-import { parseRepoUrl } from "../../runner/src/checkout/parse-repo-url.js";
+import { parseRepoUrl } from "../domain/parse-repo-url.js";
 import type { Visibility } from "../store/build-rows.js";
 import { FORGE_KINDS, type ForgeConfig, type ForgeKind } from "../forge/forge-config.js";
 import { readNotifyKey } from "../notify/read-notify-key.js";

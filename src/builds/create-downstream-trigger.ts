@@ -5,7 +5,7 @@ import type { BuildService } from "./create-build-service.js";
 import { selectDownstreamProjects, type DownstreamProject, type DownstreamTarget } from "../bridge/select-downstream-projects.js";
 import type { Store } from "../store/store.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
-import type { Checkout } from "../../runner/src/checkout/create-checkout.js";
+import type { RefResolver } from "../domain/cell-runner.js";
 
 export interface DownstreamTriggerOptions {
   /** The private repositories; those with `after:` are downstream projects. */
@@ -14,7 +14,7 @@ export interface DownstreamTriggerOptions {
   /** Recent builds of a project: the same project commit × app commit × cell is built once. */
   store: Pick<Store, "listBuilds">;
   /** The project's latest commit of a branch (`git ls-remote`). */
-  checkout: Pick<Checkout, "resolveRef">;
+  checkout: RefResolver;
   log?: Logger;
 }
 

@@ -10,7 +10,7 @@ import type { JobProcessor, QueueHooks } from "../queue/job-queue.js";
 import { InfrastructureError, InterruptedError, describeError } from "../domain/errors.js";
 import { errorFate } from "../domain/error-fate.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
-import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
+import type { CellRunner, CellSpec } from "../domain/cell-runner.js";
 import { emptyCounts, type FinishedEvent, type TestResult } from "../domain/events.js";
 import type { FailureAnalyst } from "../history/create-failure-analyst.js";
 import { cancelStaleConfirmations } from "./run-confirmation.js";

@@ -1,8 +1,8 @@
 import { posix } from "node:path";
-import { logicalLines, normalizeName, parseRequirementLine } from "../../runner/src/environment/parse-requirement-line.js";
-import { readPyproject, type PyprojectDocument } from "../../runner/src/environment/read-pyproject.js";
-import { readSetupCfg } from "../../runner/src/environment/read-setup-cfg.js";
-import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
+import { logicalLines, normalizeName, parseRequirementLine } from "../domain/parse-requirement-line.js";
+import { readPyproject, type PyprojectDocument } from "../domain/read-pyproject.js";
+import { readSetupCfg } from "../domain/read-setup-cfg.js";
+import { RequirementsError } from "../domain/requirements-error.js";
 
 /**
  * Runtime requirements, read first: the tests import the project, so what it

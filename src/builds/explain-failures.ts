@@ -1,4 +1,4 @@
-import type { CellSpec, CellRunner } from "../../runner/src/cell/run-cell.js";
+import type { CellSpec, CellRunner } from "../domain/cell-runner.js";
 import type { FinishedEvent } from "../domain/events.js";
 import type { Logger } from "../domain/logger.js";
 import type { FailureReport } from "../history/classify-failures.js";

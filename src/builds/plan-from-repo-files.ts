@@ -4,8 +4,8 @@ import { MAX_INCLUDE_DEPTH, MAX_REQUIREMENT_FILES, REQUIREMENT_FILES } from "./d
 import type { ReadRepoFile } from "./matrix/read-repo-file.js";
 import { WORKFLOWS_DIR } from "./matrix/services-from-workflows.js";
 import { posix } from "node:path";
-import { logicalLines, parseRequirementLine } from "../../runner/src/environment/parse-requirement-line.js";
-import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
+import { logicalLines, parseRequirementLine } from "../domain/parse-requirement-line.js";
+import { CheckoutError } from "../domain/checkout-error.js";
 
 /** Planning files (repository config, tox.ini, pyproject.toml, setup.cfg, requirement files) bigger than this are a config error, never parsed. */
 export const MAX_PLANNING_FILE_BYTES = 256 * 1024;

@@ -1,6 +1,6 @@
 import { usesService, type Cell } from "../domain/cell.js";
 import type { EnvironmentSpec, JobSpec } from "../domain/job-spec.js";
-import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
+import { RequirementsError } from "../domain/requirements-error.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { detectTestRequirements, TEST_EXTRAS, type DetectedRequirements } from "./detect-test-requirements.js";
 import { projectMetadataSpec } from "./project-metadata-spec.js";

@@ -1,6 +1,6 @@
 import { parse as parseToml } from "smol-toml";
 import type { ProjectMetadataSpec } from "../domain/job-spec.js";
-import { parseRequirementLine } from "../../runner/src/environment/parse-requirement-line.js";
+import { parseRequirementLine } from "../domain/parse-requirement-line.js";
 import type { ReadRepoFile } from "./matrix/read-repo-file.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
+import type { CellRunner, CellSpec } from "../domain/cell-runner.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
 import type { Logger } from "../domain/logger.js";
 import type { Clock } from "../store/clock.js";

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
-import type { GcSource } from "../../runner/src/gc/gc-item.js";
+import type { GcSource } from "../domain/gc-item.js";
 import { createGarbageCollector } from "../gc/create-garbage-collector.js";
+import { createStoreSources } from "../gc/create-store-sources.js";
+import { createRunnerSources } from "../../runner/src/gc/create-runner-sources.js";
 import { formatGcReport } from "../gc/format-gc-report.js";
 import type { Logger } from "../domain/logger.js";
 import type { Settings } from "../settings/load-settings.js";
@@ -39,12 +41,9 @@ export async function gcCommand(argv: string[], deps: GcCommandDeps): Promise<nu
   const store = openStore({ dataDir: deps.settings.dataDir });
   try {
     const collector = createGarbageCollector({
-      docker: createDocker(),
-      store,
-      dataDir: deps.settings.dataDir,
       budgetBytes: deps.settings.diskBudgetBytes,
       log: deps.log,
-      sources: deps.sources?.(store),
+      sources: deps.sources?.(store) ?? [...createRunnerSources({ docker: createDocker(), dataDir: deps.settings.dataDir }), ...createStoreSources(store)],
     });
     const report = await collector.collect({ dryRun: values["dry-run"] });
     deps.out.write(formatGcReport(report));

@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
-import { DEFAULT_PATH } from "../../runner/src/environment/host-python.js";
+import { DEFAULT_PATH } from "../domain/host-python.js";
 import { IMAGES_DIR, listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import type { Settings } from "../settings/load-settings.js";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { cellName, type Cell } from "../domain/cell.js";
 import type { DjangoSupportTable } from "../builds/versions/django-support.js";
-import { djangoSupportFromSettings } from "../builds/versions/django-support-from-settings.js";
+import { djangoSupportFromSettings } from "../server/django-support-from-settings.js";
 import type { DjangoSupportSource } from "../builds/versions/create-django-support-source.js";
 import { planMatrix, type MatrixPlan } from "../builds/plan-matrix.js";
 import { RepoConfigError } from "../builds/config/repo-config-error.js";

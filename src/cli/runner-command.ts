@@ -9,12 +9,13 @@ import { claimRunnerId } from "../../runner/src/docker/labels.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
 import { createRedisSeal } from "../domain/redis-seal.js";
-import { allowRepoUrls } from "../../runner/src/checkout/parse-repo-url.js";
+import { allowRepoUrls } from "../domain/parse-repo-url.js";
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import { createRunnerHealth, type RunnerHealth } from "../../runner/src/remote/create-runner-health.js";
-import type { CellRunner } from "../../runner/src/cell/run-cell.js";
-import { closeRedis } from "../../runner/src/util/close-redis.js";
+import type { CellRunner } from "../domain/cell-runner.js";
+import { closeRedis } from "../util/close-redis.js";
 import { createGarbageCollector } from "../gc/create-garbage-collector.js";
+import { createRunnerSources } from "../../runner/src/gc/create-runner-sources.js";
 import { createMetrics } from "../metrics/create-metrics.js";
 import { registerRunnerGauges } from "../metrics/register-runner-gauges.js";
 import { createOpsHandler } from "../web/create-ops-handler.js";
@@ -62,7 +63,7 @@ export async function startRunnerHost(deps: { settings: Settings; log: Logger; h
   const health = createRunnerHealth({ docker: local.docker, pythons: imagesPresent, pingRedis: () => probe.ping(), log, intervalMs: deps.healthIntervalMs });
   await health.start();
   // 5 (wired before 4: a finished cell pokes it).
-  const gc = createGarbageCollector({ docker: local.docker, dataDir: settings.dataDir, budgetBytes: settings.diskBudgetBytes, log });
+  const gc = createGarbageCollector({ sources: createRunnerSources({ docker: local.docker, dataDir: settings.dataDir }), budgetBytes: settings.diskBudgetBytes, log });
   const stopGc = gc.start();
   const cells: CellRunner = {
     async *runCell(spec, options) {

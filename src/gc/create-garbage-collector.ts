@@ -1,20 +1,16 @@
-import type Docker from "dockerode";
-import { collectGarbage, type GcReport } from "../../runner/src/gc/collect-garbage.js";
-import { createRunnerSources } from "../../runner/src/gc/create-runner-sources.js";
-import type { GcSource } from "../../runner/src/gc/gc-item.js";
+import { collectGarbage, type GcReport } from "./collect-garbage.js";
+import type { GcSource } from "../domain/gc-item.js";
 import type { Logger } from "../domain/logger.js";
-import type { Store } from "../store/store.js";
-import { createStoreSources } from "./create-store-sources.js";
 
 export interface GarbageCollectorOptions {
-  docker: Docker;
-  /** The server's store (job logs, deliveries); a `ponyci runner` host has none. */
-  store?: Store;
-  dataDir: string;
   budgetBytes: number;
   log: Logger;
-  /** Default: the runner's data directory and the store; tests narrow the images to their own. */
-  sources?: GcSource[];
+  /**
+   * What may be collected: the composer passes the runner's data directory
+   * (runner/src/gc/create-runner-sources.ts) and, on a server or the CLI, the
+   * store's (create-store-sources.ts); tests narrow the images to their own.
+   */
+  sources: GcSource[];
   graceMs?: number;
   now?: () => number;
 }
@@ -33,7 +29,7 @@ export interface GarbageCollector {
 
 /** Wires collectGarbage to the data directory (and the store, on a server or the CLI) of this host. */
 export function createGarbageCollector(options: GarbageCollectorOptions): GarbageCollector {
-  const sources = options.sources ?? [...createRunnerSources({ docker: options.docker, dataDir: options.dataDir }), ...(options.store ? createStoreSources(options.store) : [])];
+  const sources = options.sources;
   let running: Promise<GcReport> | undefined;
   let pokeTimer: NodeJS.Timeout | undefined;
   let afterPokeMs = 30_000;

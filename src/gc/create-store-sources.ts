@@ -1,4 +1,4 @@
-import type { GcItem, GcSource } from "../../runner/src/gc/gc-item.js";
+import type { GcItem, GcSource } from "../domain/gc-item.js";
 import type { Store } from "../store/store.js";
 
 /** Deliveries are only remembered to drop GitHub's redeliveries: a week is plenty. */

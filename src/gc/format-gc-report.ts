@@ -1,5 +1,5 @@
-import { GC_KINDS, type GcKind } from "../../runner/src/gc/gc-item.js";
-import type { GcReport } from "../../runner/src/gc/collect-garbage.js";
+import { GC_KINDS, type GcKind } from "../domain/gc-item.js";
+import type { GcReport } from "./collect-garbage.js";
 
 const LABELS: Record<GcKind, string> = {
   environment: "environments",

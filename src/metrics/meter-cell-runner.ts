@@ -1,4 +1,4 @@
-import type { CellRunner } from "../../runner/src/cell/run-cell.js";
+import type { CellRunner } from "../domain/cell-runner.js";
 import type { Metrics } from "./metrics.js";
 
 /** The cell runner, counting environment builds and cache hits from its `started` events. Passes every event on unchanged. */

@@ -1,5 +1,5 @@
 import type { Registry } from "prom-client";
-import type { EnvironmentMetrics } from "../../runner/src/environment/environment-metrics.js";
+import type { EnvironmentMetrics } from "../domain/environment-metrics.js";
 import type { ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
 
 /** How a write to GitHub ended: sent, to be retried, or refused for good. */

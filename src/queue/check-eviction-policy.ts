@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import type { Logger } from "../domain/logger.js";
-import { closeRedis } from "../../runner/src/util/close-redis.js";
+import { closeRedis } from "../util/close-redis.js";
 
 export type EvictionVerdict = { action: "ok" } | { action: "warn" | "refuse"; message: string };
 

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job, type MinimalJob } from "bullmq";
 import { abortRunning } from "./abort-running.js";
 import { Redis } from "ioredis";
-import { closeRedis } from "../../runner/src/util/close-redis.js";
+import { closeRedis } from "../util/close-redis.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
 import { InfrastructureError } from "../domain/errors.js";
 import { errorFate } from "../domain/error-fate.js";

@@ -1,14 +1,14 @@
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { closeRedis, settleWithin } from "../../runner/src/util/close-redis.js";
+import { closeRedis, settleWithin } from "../util/close-redis.js";
 import { InfrastructureError } from "../domain/errors.js";
 import { emptyCounts, type FinishedEvent, type RunnerEvent } from "../domain/events.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
 import { remoteNames, type CellDispatch, type EventEnvelope, type RunnerStatus, type SignedDispatch, type WireEvent } from "../domain/remote-protocol.js";
 import type { RedisSeal } from "../domain/redis-seal.js";
-import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
-import { createEventChannel } from "../../runner/src/util/event-channel.js";
-import { delay } from "../../runner/src/util/delay.js";
+import type { CellRunner, CellSpec } from "../domain/cell-runner.js";
+import { createEventChannel } from "../util/event-channel.js";
+import { delay } from "../util/delay.js";
 import { acceptEnvelope, type CurrentAttempt } from "./accept-envelope.js";
 import { cellPriority } from "./cell-priority.js";
 import { compareStreamIds } from "./compare-stream-ids.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { delay } from "../../runner/src/util/delay.js";
+import { delay } from "../util/delay.js";
 import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../domain/logger.js";
 import { openStore } from "../store/open-store.js";
@@ -19,6 +19,8 @@ import type { BuildRecord } from "../store/build-rows.js";
 import { createLocalRunner, type LocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import { createGarbageCollector } from "../gc/create-garbage-collector.js";
+import { createStoreSources } from "../gc/create-store-sources.js";
+import { createRunnerSources } from "../../runner/src/gc/create-runner-sources.js";
 import type { Clock } from "../store/clock.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { meterCellRunner } from "../metrics/meter-cell-runner.js";
@@ -27,10 +29,10 @@ import { createBullmqQueue } from "../queue/create-bullmq-queue.js";
 import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
-import { djangoSupportFromSettings } from "../builds/versions/django-support-from-settings.js";
+import { djangoSupportFromSettings } from "./django-support-from-settings.js";
 import { checkEvictionPolicy } from "../queue/check-eviction-policy.js";
 import { createRedisSeal } from "../domain/redis-seal.js";
-import { allowRepoUrls } from "../../runner/src/checkout/parse-repo-url.js";
+import { allowRepoUrls } from "../domain/parse-repo-url.js";
 
 export interface PonyCiOptions {
   settings: Settings;
@@ -134,7 +136,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const late: { builds?: BuildService; remote?: RemoteCellRunner } = {};
   const listeners = options.listeners?.({ outbox, notifications, forges, builds: () => late.builds as BuildService, store, runner }) ?? [];
   // Caches stay within PONYCI_DISK_BUDGET: collected periodically and soon after a cell finished.
-  const gc = createGarbageCollector({ docker: runner.docker, store, dataDir: settings.dataDir, budgetBytes: settings.diskBudgetBytes, log });
+  const gc = createGarbageCollector({ sources: [...createRunnerSources({ docker: runner.docker, dataDir: settings.dataDir }), ...createStoreSources(store)], budgetBytes: settings.diskBudgetBytes, log });
   let stopGc: (() => void) | undefined;
   listeners.push({ finished: () => gc.poke() });
   const readMirror: ReadRepoFiles = (request, paths) =>

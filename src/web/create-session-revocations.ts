@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { writeFileAtomic } from "../../runner/src/util/write-file-atomic.js";
+import { writeFileAtomic } from "../util/write-file-atomic.js";
 
 export interface SessionRevocations {
   /** The session `sid` (expiring at `exp`) is signed out: its cookie opens no more, here or after a restart. */

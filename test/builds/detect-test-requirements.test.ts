@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { detectTestRequirements } from "../../src/builds/detect-test-requirements.js";
-import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
+import { RequirementsError } from "../../src/domain/requirements-error.js";
 
 const repo = (files: Record<string, string>) => (path: string) => files[path];
 

@@ -4,7 +4,7 @@ import { mkdir, stat, utimes } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { acquireFileLock } from "../../runner/src/checkout/acquire-file-lock.js";
-import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
+import { CheckoutError } from "../../src/domain/checkout-error.js";
 import { createKeyedMutex } from "../../runner/src/checkout/create-keyed-mutex.js";
 import { makeTempDir } from "./git-fixture.js";
 

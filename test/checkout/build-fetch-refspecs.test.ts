@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { buildFetchRefspecs } from "../../runner/src/checkout/build-fetch-refspecs.js";
-import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
+import { CheckoutError } from "../../src/domain/checkout-error.js";
 import { normaliseSha } from "../../runner/src/checkout/normalise-sha.js";
 import { pickRemoteRef } from "../../runner/src/checkout/pick-remote-ref.js";
 

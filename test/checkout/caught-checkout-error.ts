@@ -1,4 +1,4 @@
-import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
+import { CheckoutError } from "../../src/domain/checkout-error.js";
 
 /** The CheckoutError `promise` rejects with; fails when it resolves or throws anything else. */
 export async function caughtCheckoutError(promise: Promise<unknown>): Promise<CheckoutError> {

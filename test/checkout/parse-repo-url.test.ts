@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
-import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
+import { CheckoutError } from "../../src/domain/checkout-error.js";
 import { getMirrorPath } from "../../runner/src/checkout/get-mirror-path.js";
-import { parseRepoUrl } from "../../runner/src/checkout/parse-repo-url.js";
+import { parseRepoUrl } from "../../src/domain/parse-repo-url.js";
 
 describe("parseRepoUrl", () => {
   it.each([

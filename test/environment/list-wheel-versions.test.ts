@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDjangoVersionCache } from "../../runner/src/environment/django-version-cache.js";
 import { listWheelVersions } from "../../runner/src/environment/fetch-sdist.js";
-import { defaultHostPython, type HostPython } from "../../runner/src/environment/host-python.js";
+import { defaultHostPython, type HostPython } from "../../src/domain/host-python.js";
 import { createIndexDjangoVersions, resolveDjangoVersion } from "../../runner/src/environment/resolve-django-version.js";
 import type { PipRunner } from "../../runner/src/environment/run-pip.js";
 import { silentLogger } from "../../src/domain/logger.js";

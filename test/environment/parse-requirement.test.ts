@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { normalizeRequirement, parseRequirement, RequirementSyntaxError } from "../../runner/src/environment/parse-requirement.js";
-import { logicalLines, parseRequirementLine } from "../../runner/src/environment/parse-requirement-line.js";
+import { normalizeRequirement, parseRequirement, RequirementSyntaxError } from "../../src/domain/parse-requirement.js";
+import { logicalLines, parseRequirementLine } from "../../src/domain/parse-requirement-line.js";
 
 describe("parseRequirement: accepted, and written back in one spelling", () => {
   it.each([

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
 import { classifyPipFailure } from "../../runner/src/environment/classify-pip-failure.js";
 import { computeEnvironmentKey, type EnvironmentKeyInput } from "../../runner/src/environment/compute-environment-key.js";
-import { parseRequirementLine } from "../../runner/src/environment/parse-requirement-line.js";
+import { parseRequirementLine } from "../../src/domain/parse-requirement-line.js";
 import { parseDjangoSpec, pickDjangoVersion } from "../../runner/src/environment/pick-django-version.js";
 import { pipTargetArgs } from "../../runner/src/environment/pip-target-args.js";
-import { readPyproject } from "../../runner/src/environment/read-pyproject.js";
-import { RequirementsError } from "../../runner/src/environment/requirements-error.js";
+import { readPyproject } from "../../src/domain/read-pyproject.js";
+import { RequirementsError } from "../../src/domain/requirements-error.js";
 
 describe("parseRequirementLine", () => {
   it.each([

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { createEnvironmentBuilder } from "../../runner/src/environment/create-environment-builder.js";
-import type { EnvironmentPhase } from "../../runner/src/environment/environment-metrics.js";
+import type { EnvironmentPhase } from "../../src/domain/environment-metrics.js";
 import type { PipRunner } from "../../runner/src/environment/run-pip.js";
 import { planRequirements } from "../support/plan-requirements.js";
 import { runInEnvironment } from "../support/run-in-environment.js";

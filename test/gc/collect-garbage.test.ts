@@ -6,7 +6,7 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, utimesSync, write
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
-import { collectGarbage, type GcReport } from "../../runner/src/gc/collect-garbage.js";
+import { collectGarbage, type GcReport } from "../../src/gc/collect-garbage.js";
 import { createRunnerSources, runnerLayout } from "../../runner/src/gc/create-runner-sources.js";
 import { environmentStore } from "../../runner/src/environment/build-environment-dir.js";
 import { recordUse } from "../../runner/src/gc/record-use.js";

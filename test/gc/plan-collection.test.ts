@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { planCollection } from "../../runner/src/gc/plan-collection.js";
-import type { GcItem } from "../../runner/src/gc/gc-item.js";
+import { planCollection } from "../../src/gc/plan-collection.js";
+import type { GcItem } from "../../src/domain/gc-item.js";
 
 const item = (id: string, bytes: number, lastUsedMs: number, extra: Partial<GcItem> = {}): GcItem => ({
   kind: "environment",

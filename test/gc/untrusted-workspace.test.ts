@@ -10,10 +10,10 @@ import { execFileSync } from "node:child_process";
 import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { collectGarbage } from "../../runner/src/gc/collect-garbage.js";
+import { collectGarbage } from "../../src/gc/collect-garbage.js";
 import { createMirrorSource } from "../../runner/src/gc/list-mirror-items.js";
 import { listJobDirs } from "../../runner/src/gc/list-job-dirs.js";
-import { readUntrustedFile } from "../../runner/src/util/read-untrusted-file.js";
+import { readUntrustedFile } from "../../src/util/read-untrusted-file.js";
 
 /** Fails the test instead of hanging it when `work` never settles. */
 async function within<T>(work: Promise<T>, ms = 10_000): Promise<T> {

@@ -12,7 +12,7 @@ import type { RunnerEvent } from "../../src/domain/events.js";
 import { createRedisSeal } from "../../src/domain/redis-seal.js";
 import { cellQueueName, remoteNames, type CellDispatch, type EventEnvelope } from "../../src/domain/remote-protocol.js";
 import { createRemoteCellRunner, type RemoteCellRunner } from "../../src/remote/create-remote-cell-runner.js";
-import type { CellRunner, CellSpec } from "../../runner/src/cell/run-cell.js";
+import type { CellRunner, CellSpec } from "../../src/domain/cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { createScriptedCells } from "./scripted-cells.js";

@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import type { RunnerEvent } from "../../src/domain/events.js";
 import { remoteNames, type EventEnvelope } from "../../src/domain/remote-protocol.js";
 import { createRemoteCellRunner, type RemoteCellRunner } from "../../src/remote/create-remote-cell-runner.js";
-import type { CellSpec } from "../../runner/src/cell/run-cell.js";
+import type { CellSpec } from "../../src/domain/cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
 import { startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";

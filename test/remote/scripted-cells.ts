@@ -4,7 +4,7 @@
  * its signal aborts, finishing "cancelled"). Records who ran what.
  */
 import { emptyCounts, type RunnerEvent } from "../../src/domain/events.js";
-import type { CellRunner } from "../../runner/src/cell/run-cell.js";
+import type { CellRunner } from "../../src/domain/cell-runner.js";
 
 export interface ScriptedCells {
   cells: CellRunner;

@@ -1,6 +1,6 @@
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { createCheckout } from "../../runner/src/checkout/create-checkout.js";
-import type { CellSpec } from "../../runner/src/cell/run-cell.js";
+import type { CellSpec } from "../../src/domain/cell-runner.js";
 import type { LocalRunner } from "../../runner/src/create-local-runner.js";
 import { cellKey } from "../../src/domain/cell.js";
 import { emptyCounts, type RunnerEvent, type TestOutcome, type TestResult } from "../../src/domain/events.js";

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { VENV_PATH, type Environment } from "../../runner/src/environment/environment.js";
+import { VENV_PATH, type Environment } from "../../src/domain/environment.js";
 import { runBuildContainer } from "../../runner/src/environment/run-build-container.js";
 
 /**

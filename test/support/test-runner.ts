@@ -4,7 +4,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { createLocalRunner, type LocalRunner } from "../../runner/src/create-local-runner.js";
 import type { FinishedEvent, RunnerEvent, TestResult } from "../../src/domain/events.js";
-import type { CellSpec } from "../../runner/src/cell/run-cell.js";
+import type { CellSpec } from "../../src/domain/cell-runner.js";
 import { LABEL_JOB } from "../../runner/src/docker/labels.js";
 
 /**

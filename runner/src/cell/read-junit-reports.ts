@@ -2,7 +2,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { create } from "xmlbuilder2";
 import type { TestOutcome, TestResult } from "../../../src/domain/events.js";
-import { readUntrustedBytes } from "../util/read-untrusted-file.js";
+import { readUntrustedBytes } from "../../../src/util/read-untrusted-file.js";
 
 /** Bounds of the search: a workspace is untrusted and may be huge. */
 export const JUNIT_LIMITS = { maxDepth: 4, maxEntries: 20_000, maxFiles: 200, maxFileBytes: 8 * 1024 * 1024, maxTotalBytes: 32 * 1024 * 1024, maxTests: 100_000 };

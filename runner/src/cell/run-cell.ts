@@ -4,16 +4,16 @@ import { randomUUID } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { JobSpec } from "../../../src/domain/job-spec.js";
+import type { CellRunner, CellSpec, CheckoutPort, EnvironmentPort } from "../../../src/domain/cell-runner.js";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
-import { createEventChannel } from "../util/event-channel.js";
+import { createEventChannel } from "../../../src/util/event-channel.js";
 import { createLineSplitter } from "../container/create-line-splitter.js";
 import { runTestContainer, type ContainerLimits } from "../container/run-test-container.js";
 import { InfrastructureError, ProjectError, describeError } from "../../../src/domain/errors.js";
 import { errorFate } from "../../../src/domain/error-fate.js";
-import { EnvironmentError } from "../environment/environment-error.js";
-import { VENV_PATH, type ProjectMetadataRequest } from "../environment/environment.js";
-import { SYSTEM_PATH } from "../environment/host-python.js";
+import { EnvironmentError } from "../../../src/domain/environment-error.js";
+import { VENV_PATH, type ProjectMetadataRequest } from "../../../src/domain/environment.js";
+import { SYSTEM_PATH } from "../../../src/domain/host-python.js";
 import { emptyCounts, type FinishedEvent, type RunnerEvent, type SourceLocation, type TestCounts } from "../../../src/domain/events.js";
 import { decideConclusion } from "./decide-conclusion.js";
 import { parseHarnessEvent } from "./parse-harness-event.js";
@@ -23,69 +23,12 @@ import { readJunitReports } from "./read-junit-reports.js";
 import { JOB_OWNER_FILE } from "../gc/list-job-dirs.js";
 import { CONTAINER_OWNER } from "../docker/labels.js";
 import type { FileHandle } from "node:fs/promises";
-import { databaseEnv, type ServiceName } from "../../../src/domain/database.js";
+import { databaseEnv } from "../../../src/domain/database.js";
 import { resolveServiceImage } from "../services/resolve-service-image.js";
 import { ciEnvironment } from "../../../src/domain/ci-environment.js";
 import { createOutputTail } from "./create-output-tail.js";
 import { databaseLogins } from "../../../src/domain/database-logins.js";
 import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
-
-/** A repository at an exact commit, as the checkout port takes it. */
-export interface CommitSource {
-  url: string;
-  token?: string;
-  sha: string;
-  fetchRefs?: string[];
-}
-
-/**
- * Everything one cell run needs: the planner's job spec (what to run), plus
- * where the code comes from.
- */
-export interface CellSpec extends JobSpec {
-  jobId: string;
-  source: CommitSource;
-  /**
-   * Run these test ids first, then the rest (the tests that failed last
-   * time): the first failure is known early; the set of tests run is the same.
-   */
-  firstTests?: string[];
-  /**
-   * Repositories at exact commits put ahead of site-packages on the Python
-   * path: a downstream project tested against its app as it now is.
-   */
-  upstream?: Array<CommitSource & { name: string }>;
-}
-
-/** The checkout port (runner/src/checkout). */
-export interface CheckoutPort {
-  checkout(
-    req: CommitSource & { workspaceDir: string },
-    opts?: { signal?: AbortSignal },
-  ): Promise<{ path: string; sha: string; remove(): Promise<void>; sharedObjectDirs?: string[] }>;
-}
-
-/** The environment port (runner/src/environment). */
-export interface EnvironmentPort {
-  ensure(
-    /** What to install, as the planner decided it (EnvironmentRequest in runner/src/environment/environment.ts). */
-    req: { python: string; django: string; requirements: string[]; constraints?: string[]; sources?: string[]; notes?: string[]; database?: ServiceName; cacheScope?: string; project?: ProjectMetadataRequest },
-    opts?: { signal?: AbortSignal; onLog?: (line: string) => void },
-  ): Promise<{
-    /** The image the test container runs. */
-    image: string;
-    built: boolean;
-    django: string;
-    /** The environment's key (for the log). */
-    key?: string;
-    /** Host directory of the virtualenv, mounted read-only at /opt/venv. */
-    venvDir?: string;
-    /** Variables the environment needs (PATH, VIRTUAL_ENV); the cell's own come after them. */
-    containerEnv?: Record<string, string>;
-  }>;
-  /** The cell's tests are done with environment `key` (optional: deferred work such as a byte-compile may start). */
-  settle?(key: string): void;
-}
 
 export interface CellRunnerOptions {
   docker: Docker;
@@ -102,17 +45,6 @@ export interface CellRunnerOptions {
   services?: { image?: string; limits?: Partial<ServiceLimits>; readyTimeoutMs?: number };
   log?: Logger;
   now?: () => number;
-}
-
-export interface CellRunner {
-  /**
-   * Run one cell. The iterable yields `started` when the test container
-   * starts, logs and test results as they happen, and always ends with one
-   * `finished` (infrastructure failures included: conclusion "error", with the
-   * InfrastructureError as `cause` on `finishedError`). Aborting `signal`
-   * stops the container promptly and finishes "cancelled".
-   */
-  runCell(spec: CellSpec, options?: { signal?: AbortSignal }): AsyncIterable<RunnerEvent>;
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

@@ -1,7 +1,7 @@
 import { lock } from "proper-lockfile";
 import { setTimeout as sleep } from "node:timers/promises";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
-import { CheckoutError } from "./checkout-error.js";
+import { CheckoutError } from "../../../src/domain/checkout-error.js";
 
 export interface FileLockOptions {
   signal?: AbortSignal;

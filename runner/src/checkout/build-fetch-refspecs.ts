@@ -1,4 +1,4 @@
-import { CheckoutError } from "./checkout-error.js";
+import { CheckoutError } from "../../../src/domain/checkout-error.js";
 
 /** Every branch and tag, force-updated: the mirror follows the remote's rewrites. */
 export const BASE_REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"] as const;

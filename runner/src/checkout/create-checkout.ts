@@ -1,13 +1,13 @@
 import { mkdir } from "node:fs/promises";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { buildGitEnv } from "./build-git-env.js";
-import { CheckoutError } from "./checkout-error.js";
+import { CheckoutError } from "../../../src/domain/checkout-error.js";
 import { createKeyedMutex } from "./create-keyed-mutex.js";
 import { createWorkspace, type Workspace } from "./create-workspace.js";
 import { ensureMirrorCommit } from "./ensure-mirror-commit.js";
 import { getMirrorPath } from "./get-mirror-path.js";
 import { normaliseSha } from "./normalise-sha.js";
-import { parseRepoUrl } from "./parse-repo-url.js";
+import { parseRepoUrl } from "../../../src/domain/parse-repo-url.js";
 import { pickRemoteRef } from "./pick-remote-ref.js";
 import { readBlobs } from "./read-blobs.js";
 import { runGit } from "./run-git.js";

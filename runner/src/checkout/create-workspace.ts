@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { CheckoutError } from "./checkout-error.js";
+import { CheckoutError } from "../../../src/domain/checkout-error.js";
 import { runGit } from "./run-git.js";
 
 /** A job's own working tree at one commit. */

@@ -4,9 +4,9 @@ import { basename, dirname } from "node:path";
 import type { Logger } from "../../../src/domain/logger.js";
 import { acquireFileLock } from "./acquire-file-lock.js";
 import { buildFetchRefspecs } from "./build-fetch-refspecs.js";
-import { CheckoutError } from "./checkout-error.js";
+import { CheckoutError } from "../../../src/domain/checkout-error.js";
 import type { KeyedMutex } from "./create-keyed-mutex.js";
-import type { ParsedRepoUrl } from "./parse-repo-url.js";
+import type { ParsedRepoUrl } from "../../../src/domain/parse-repo-url.js";
 import { runGit } from "./run-git.js";
 
 export interface EnsureMirrorCommitOptions {

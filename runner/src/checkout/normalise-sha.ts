@@ -1,4 +1,4 @@
-import { CheckoutError } from "./checkout-error.js";
+import { CheckoutError } from "../../../src/domain/checkout-error.js";
 
 /**
  * A commit id as git prints it: 40 (sha-1) or 64 (sha-256) lowercase hex digits.

@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { CheckoutError } from "./checkout-error.js";
+import { CheckoutError } from "../../../src/domain/checkout-error.js";
 import { parseCatFileBatch } from "./parse-cat-file-batch.js";
 
 export interface ReadBlobsOptions {

@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { CheckoutError } from "./checkout-error.js";
+import { CheckoutError } from "../../../src/domain/checkout-error.js";
 import { scrubSecrets } from "./scrub-secrets.js";
 
 /** Grace between SIGTERM (git removes its temporary packs and lock files) and SIGKILL. */

@@ -1,4 +1,4 @@
-import { delay } from "../util/delay.js";
+import { delay } from "../../../src/util/delay.js";
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { InfrastructureError, describeError } from "../../../src/domain/errors.js";

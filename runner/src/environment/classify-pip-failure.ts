@@ -1,4 +1,4 @@
-import type { EnvironmentErrorKind } from "./environment-error.js";
+import type { EnvironmentErrorKind } from "../../../src/domain/environment-error.js";
 
 export interface PipFailure {
   kind: EnvironmentErrorKind;

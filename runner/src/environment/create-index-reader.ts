@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fetchProjectPage } from "./fetch-sdist.js";
-import type { HostPython } from "./host-python.js";
+import type { HostPython } from "../../../src/domain/host-python.js";
 import { readWheelMetadata, type WheelMetadataResult, type WheelToRead } from "./read-wheel-metadata.js";
 
 /** The operator's package index, read through the host's Python: project pages (PEP 691) and wheels' metadata. */

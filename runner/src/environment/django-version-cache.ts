@@ -1,5 +1,5 @@
 import { mkdir, readFile } from "node:fs/promises";
-import { writeFileAtomic } from "../util/write-file-atomic.js";
+import { writeFileAtomic } from "../../../src/util/write-file-atomic.js";
 import { dirname } from "node:path";
 
 interface Entry {

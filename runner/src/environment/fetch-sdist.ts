@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CancelledError } from "../../../src/domain/errors.js";
-import { hostPythonEnv, type HostPython } from "./host-python.js";
-import { normalizeName, type Requirement } from "./parse-requirement.js";
+import { hostPythonEnv, type HostPython } from "../../../src/domain/host-python.js";
+import { normalizeName, type Requirement } from "../../../src/domain/parse-requirement.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** runner/src/environment/python, from the sources or from dist/ (tsc does not copy .py files). */

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { EnvironmentError } from "./environment-error.js";
+import { EnvironmentError } from "../../../src/domain/environment-error.js";
 import { LABEL_ENV_PYTHON } from "./environment-labels.js";
 import type { InterpreterProbe } from "./pip-target-args.js";
 import { runBuildContainer } from "./run-build-container.js";

@@ -2,7 +2,7 @@ import { execa } from "execa";
 import path from "node:path";
 import { CancelledError } from "../../../src/domain/errors.js";
 import { PYTHON_HELPERS_DIR } from "./fetch-sdist.js";
-import { hostPythonEnv, type HostPython } from "./host-python.js";
+import { hostPythonEnv, type HostPython } from "../../../src/domain/host-python.js";
 
 /** A wheel whose METADATA is wanted. */
 export interface WheelToRead {

@@ -1,13 +1,13 @@
 import { classifyPipFailure } from "./classify-pip-failure.js";
 import type { DjangoVersionCache } from "./django-version-cache.js";
-import { EnvironmentError } from "./environment-error.js";
+import { EnvironmentError } from "../../../src/domain/environment-error.js";
 import { parseDjangoSpec, pickDjangoVersion } from "./pick-django-version.js";
 import type { PipRunner } from "./run-pip.js";
 import type { Logger } from "../../../src/domain/logger.js";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { listWheelVersions } from "./fetch-sdist.js";
-import type { HostPython } from "./host-python.js";
+import type { HostPython } from "../../../src/domain/host-python.js";
 
 /** Django's versions with a wheel for a Python, from the operator's index in PEP 691 JSON (scratch space under `tmpDir`). */
 export function createIndexDjangoVersions(options: { host: HostPython; tmpDir: string }): (python: string) => Promise<string[] | undefined> {

@@ -1,10 +1,10 @@
-import { delay } from "../util/delay.js";
+import { delay } from "../../../src/util/delay.js";
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { createLineSplitter } from "../container/create-line-splitter.js";
 import { LABEL_MANAGED, ownerLabels } from "../docker/labels.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
-import { EnvironmentError } from "./environment-error.js";
+import { EnvironmentError } from "../../../src/domain/environment-error.js";
 
 /** Marks build containers (not test containers) so a restart can reap leftovers. */
 export const LABEL_ENV_BUILD = "org.ponyci.env-build";

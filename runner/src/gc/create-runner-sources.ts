@@ -1,6 +1,6 @@
 import path from "node:path";
 import type Docker from "dockerode";
-import type { GcSource } from "./gc-item.js";
+import type { GcSource } from "../../../src/domain/gc-item.js";
 import { createEnvironmentSource } from "./list-environment-items.js";
 import { createMirrorSource } from "./list-mirror-items.js";
 import { createWheelSource, wheelDirsOf } from "./list-wheel-items.js";

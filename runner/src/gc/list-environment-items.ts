@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { lstat, readdir, realpath, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { BUILD_PREFIX, environmentStore } from "../environment/build-environment-dir.js";
-import type { GcItem, GcSource } from "./gc-item.js";
+import type { GcItem, GcSource } from "../../../src/domain/gc-item.js";
 import { readUse } from "./record-use.js";
 
 /** A build directory older than this with no container using it is a crashed build's. */

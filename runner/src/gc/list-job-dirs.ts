@@ -2,7 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { isProcessAlive } from "../../../src/domain/is-process-alive.js";
-import { readUntrustedFile } from "../util/read-untrusted-file.js";
+import { readUntrustedFile } from "../../../src/util/read-untrusted-file.js";
 
 /** The file in a job directory naming the process that runs the job ("host:pid"). */
 export const JOB_OWNER_FILE = "owner";

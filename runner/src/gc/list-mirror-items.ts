@@ -1,11 +1,11 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { lock } from "proper-lockfile";
-import type { GcItem, GcSource } from "./gc-item.js";
+import type { GcItem, GcSource } from "../../../src/domain/gc-item.js";
 import { listJobDirs, type ListJobDirsOptions } from "./list-job-dirs.js";
 import { measureTree } from "./measure-tree.js";
 import { readUse } from "./record-use.js";
-import { readUntrustedFile } from "../util/read-untrusted-file.js";
+import { readUntrustedFile } from "../../../src/util/read-untrusted-file.js";
 
 export interface MirrorSourceOptions extends ListJobDirsOptions {
   /** The checkout cache directory (holds `mirrors/`). */

@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { GcItem, GcSource } from "./gc-item.js";
+import type { GcItem, GcSource } from "../../../src/domain/gc-item.js";
 
 /**
  * Every `.whl` in the shared wheel cache and in each repository's cache of

@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import type { GcItem, GcSource } from "./gc-item.js";
+import type { GcItem, GcSource } from "../../../src/domain/gc-item.js";
 import { listJobDirs, type ListJobDirsOptions } from "./list-job-dirs.js";
 import { measureTree } from "./measure-tree.js";
 

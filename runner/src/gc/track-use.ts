@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { getMirrorPath } from "../checkout/get-mirror-path.js";
-import type { CheckoutPort, EnvironmentPort } from "../cell/run-cell.js";
+import type { CheckoutPort, EnvironmentPort } from "../../../src/domain/cell-runner.js";
 import { recordUse } from "./record-use.js";
 
 /**

@@ -2,9 +2,9 @@ import { execa } from "execa";
 import { homedir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
-import { EnvironmentError } from "../environment/environment-error.js";
+import { EnvironmentError } from "../../../src/domain/environment-error.js";
 import { listBaseImages } from "../remote/detect-pythons.js";
-import { DEFAULT_PATH } from "../environment/host-python.js";
+import { DEFAULT_PATH } from "../../../src/domain/host-python.js";
 import { IMAGES_DIR } from "./list-obtainable-pythons.js";
 
 /** Where a cell's base image comes from, and how its progress is shown. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import { closeRedis, settleWithin } from "../util/close-redis.js";
+import { closeRedis, settleWithin } from "../../../src/util/close-redis.js";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { InfrastructureError } from "../../../src/domain/errors.js";
 import { emptyCounts, type FinishedEvent } from "../../../src/domain/events.js";
@@ -18,8 +18,8 @@ import {
   type WireEvent,
 } from "../../../src/domain/remote-protocol.js";
 import type { RedisSeal } from "../../../src/domain/redis-seal.js";
-import { isNetworkRepoUrl, parseRepoUrl } from "../checkout/parse-repo-url.js";
-import type { CellRunner, CellSpec } from "../cell/run-cell.js";
+import { isNetworkRepoUrl, parseRepoUrl } from "../../../src/domain/parse-repo-url.js";
+import type { CellRunner, CellSpec } from "../../../src/domain/cell-runner.js";
 import { toWireEvent } from "./to-wire-event.js";
 
 export interface RunnerWorkerOptions {

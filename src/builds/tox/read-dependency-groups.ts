@@ -1,5 +1,5 @@
-import { readPyproject } from "../../../runner/src/environment/read-pyproject.js";
-import { RequirementsError } from "../../../runner/src/environment/requirements-error.js";
+import { readPyproject } from "../../domain/read-pyproject.js";
+import { RequirementsError } from "../../domain/requirements-error.js";
 import type { ReadRepoFile } from "../matrix/read-repo-file.js";
 
 /** How deep `{include-group = "…"}` is followed (PEP 735 forbids cycles; a bound keeps a hostile file cheap). */

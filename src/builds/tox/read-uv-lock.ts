@@ -1,5 +1,5 @@
 import { parse as parseToml } from "smol-toml";
-import { parseRequirementLine } from "../../../runner/src/environment/parse-requirement-line.js";
+import { parseRequirementLine } from "../../domain/parse-requirement-line.js";
 import type { ReadRepoFile } from "../matrix/read-repo-file.js";
 
 /** Most packages read from a lock file (a hostile one is bounded by planning's 256 KiB per file too). */

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { writeFileAtomic } from "../../../runner/src/util/write-file-atomic.js";
+import { writeFileAtomic } from "../../util/write-file-atomic.js";
 import type { Logger } from "../../domain/logger.js";
 import { parseDjangoSupport, serializeDjangoSupport, shippedDjangoSupport, type DjangoSupportTable } from "./django-support.js";
 import { readDjangoSupportFromIndex, type DjangoIndexReader } from "./read-django-support-from-index.js";

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createIndexReader } from "../../../runner/src/environment/create-index-reader.js";
-import { defaultHostPython } from "../../../runner/src/environment/host-python.js";
+import { defaultHostPython } from "../../../src/domain/host-python.js";
 import { createDjangoSupportSource } from "../../../src/builds/versions/create-django-support-source.js";
 import { shippedDjangoSupport } from "../../../src/builds/versions/django-support.js";
 import { makeDistribution, startPackageIndex, type IndexedFile, type PackageIndex } from "../../support/package-index.js";

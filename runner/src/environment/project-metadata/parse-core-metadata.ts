@@ -1,5 +1,5 @@
 import { parsePipRequirementsLine, type EnvironmentMarker } from "pip-requirements-js";
-import { formatMarker, formatRequirement, normalizeName, parseRequirement, RequirementSyntaxError } from "../parse-requirement.js";
+import { formatMarker, formatRequirement, normalizeName, parseRequirement, RequirementSyntaxError } from "../../../../src/domain/parse-requirement.js";
 
 /** The longest METADATA file read (Django's own is 4 KiB; the description is skipped). */
 export const MAX_METADATA_BYTES = 1024 * 1024;

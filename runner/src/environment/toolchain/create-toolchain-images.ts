@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CancelledError, describeError } from "../../../../src/domain/errors.js";
 import { LABEL_MANAGED } from "../../docker/labels.js";
-import { EnvironmentError } from "../environment-error.js";
+import { EnvironmentError } from "../../../../src/domain/environment-error.js";
 
 /**
  * Debian packages a Django project's source distributions build against:

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { CancelledError } from "../../../../src/domain/errors.js";
-import { EnvironmentError } from "../environment-error.js";
-import type { HostPython } from "../host-python.js";
+import { EnvironmentError } from "../../../../src/domain/environment-error.js";
+import type { HostPython } from "../../../../src/domain/host-python.js";
 import type { InterpreterProbe } from "../pip-target-args.js";
 import type { PipRunner } from "../run-pip.js";
 import { createWheelFetcher } from "./create-wheel-fetcher.js";

@@ -6,8 +6,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Agent, ProxyAgent, fetch, type Dispatcher } from "undici";
 import { CancelledError, describeError } from "../../../../src/domain/errors.js";
-import { EnvironmentError } from "../environment-error.js";
-import type { HostPython } from "../host-python.js";
+import { EnvironmentError } from "../../../../src/domain/environment-error.js";
+import type { HostPython } from "../../../../src/domain/host-python.js";
 import type { LockedWheel } from "./resolve-with-uv.js";
 
 /** A wheel larger than this is refused (the largest common wheels, torch aside, are far smaller). */

@@ -1,8 +1,8 @@
 import { execa } from "execa";
 import { access, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { EnvironmentError } from "../environment-error.js";
-import { defaultHostPython, hostPythonEnv, type HostPython } from "../host-python.js";
+import { EnvironmentError } from "../../../../src/domain/environment-error.js";
+import { defaultHostPython, hostPythonEnv, type HostPython } from "../../../../src/domain/host-python.js";
 import type { PipRunner } from "../run-pip.js";
 
 /**

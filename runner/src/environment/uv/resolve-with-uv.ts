@@ -1,9 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "smol-toml";
-import type { HostPython } from "../host-python.js";
+import type { HostPython } from "../../../../src/domain/host-python.js";
 import type { InterpreterProbe } from "../pip-target-args.js";
-import { normalizeRequirement } from "../parse-requirement.js";
+import { normalizeRequirement } from "../../../../src/domain/parse-requirement.js";
 import { runUv } from "./run-uv.js";
 
 /** One wheel the resolution chose, as the index described it. */

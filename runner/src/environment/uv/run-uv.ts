@@ -1,6 +1,6 @@
 import { execa } from "execa";
 import { CancelledError } from "../../../../src/domain/errors.js";
-import { hostPythonEnv, type HostPython } from "../host-python.js";
+import { hostPythonEnv, type HostPython } from "../../../../src/domain/host-python.js";
 
 export interface UvResult {
   exitCode: number;

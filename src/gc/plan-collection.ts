@@ -1,4 +1,4 @@
-import type { GcItem } from "./gc-item.js";
+import type { GcItem } from "../domain/gc-item.js";
 
 export interface CollectionPlanOptions {
   /** What everything listed may take, in bytes. */

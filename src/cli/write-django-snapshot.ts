@@ -6,11 +6,11 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { writeFileAtomic } from "../../../runner/src/util/write-file-atomic.js";
-import { createIndexReader } from "../../../runner/src/environment/create-index-reader.js";
-import { loadSettings } from "../../settings/load-settings.js";
-import { serializeDjangoSupport, SNAPSHOT_FILE } from "./django-support.js";
-import { readDjangoSupportFromIndex } from "./read-django-support-from-index.js";
+import { writeFileAtomic } from "../util/write-file-atomic.js";
+import { createIndexReader } from "../../runner/src/environment/create-index-reader.js";
+import { loadSettings } from "../settings/load-settings.js";
+import { serializeDjangoSupport, SNAPSHOT_FILE } from "../builds/versions/django-support.js";
+import { readDjangoSupportFromIndex } from "../builds/versions/read-django-support-from-index.js";
 
 const settings = loadSettings();
 const reader = createIndexReader({ host: settings.hostPython, tmpDir: path.join(os.tmpdir(), "ponyci-django-snapshot") });

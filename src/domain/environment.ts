@@ -1,4 +1,4 @@
-import type { ServiceName } from "../../../src/domain/database.js";
+import type { ServiceName } from "./database.js";
 
 /** What a cell needs installed: the runner asks for it before starting tests. */
 export interface EnvironmentRequest {

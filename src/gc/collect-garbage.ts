@@ -1,6 +1,6 @@
-import { describeError } from "../../../src/domain/errors.js";
-import { silentLogger, type Logger } from "../../../src/domain/logger.js";
-import { GC_KINDS, type GcItem, type GcKind, type GcSource } from "./gc-item.js";
+import { describeError } from "../domain/errors.js";
+import { silentLogger, type Logger } from "../domain/logger.js";
+import { GC_KINDS, type GcItem, type GcKind, type GcSource } from "../domain/gc-item.js";
 import { planCollection } from "./plan-collection.js";
 
 export interface CollectGarbageOptions {

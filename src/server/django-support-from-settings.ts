@@ -1,8 +1,8 @@
 import path from "node:path";
-import { createIndexReader } from "../../../runner/src/environment/create-index-reader.js";
-import type { Logger } from "../../domain/logger.js";
-import type { Settings } from "../../settings/load-settings.js";
-import { createDjangoSupportSource, type DjangoSupportSource } from "./create-django-support-source.js";
+import { createIndexReader } from "../../runner/src/environment/create-index-reader.js";
+import type { Logger } from "../domain/logger.js";
+import type { Settings } from "../settings/load-settings.js";
+import { createDjangoSupportSource, type DjangoSupportSource } from "../builds/versions/create-django-support-source.js";
 
 /** The installation's Django support source: the operator's index through the host's Python, cached in the data directory. */
 export function djangoSupportFromSettings(settings: Pick<Settings, "dataDir" | "hostPython" | "djangoSupport">, log?: Logger): DjangoSupportSource {
