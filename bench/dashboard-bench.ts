@@ -21,7 +21,7 @@ import type { Store } from "../src/store/store.js";
 import type { BuildRecord } from "../src/store/build-rows.js";
 import type { JobRecord } from "../src/store/job-rows.js";
 import { silentLogger } from "../src/domain/logger.js";
-import { systemClock } from "../src/store/clock.js";
+import { systemClock } from "../src/domain/clock.js";
 import { createDashboardHandler } from "../src/web/create-dashboard-handler.js";
 import { createLiveHub } from "../src/web/create-live-hub.js";
 import { createAccessPolicy } from "../src/web/create-access-policy.js";

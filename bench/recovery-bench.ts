@@ -26,7 +26,7 @@ import { execa } from "execa";
 import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/store.js";
 import { createLogBuffer } from "../src/store/create-log-buffer.js";
-import { systemClock } from "../src/store/clock.js";
+import { systemClock } from "../src/domain/clock.js";
 import { createQueueRows } from "../src/queue/queue-rows.js";
 import { createOutboxRows } from "../src/outbox/outbox-rows.js";
 import type { TestResult } from "../src/domain/events.js";

@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { BuildRequest } from "../src/builds/build-request.js";
+import type { BuildRequest } from "../src/domain/build-request.js";
 import { emptyCounts, type TestOutcome, type TestResult } from "../src/domain/events.js";
 import { createFailureAnalyst } from "../src/history/create-failure-analyst.js";
 import { openStore } from "../src/store/open-store.js";

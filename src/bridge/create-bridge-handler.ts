@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { BuildService } from "../builds/create-build-service.js";
 import type { Store } from "../store/store.js";
-import { systemClock, type Clock } from "../store/clock.js";
+import { systemClock, type Clock } from "../domain/clock.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
 import {
   BRIDGE_SIGNATURE_HEADER,

@@ -1,5 +1,5 @@
 import type { CellFinished } from "../builds/build-listener.js";
-import type { BuildRequest } from "../builds/build-request.js";
+import type { BuildRequest } from "../domain/build-request.js";
 import { isLiteralBranch } from "./match-branch.js";
 import type { PrivateRepo } from "./private-repo.js";
 

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Cell } from "../domain/cell.js";
 import { cellKey } from "../domain/cell.js";
-import type { CommitSummary } from "./build-request.js";
-import type { BuildRequest } from "./build-request.js";
+import type { CommitSummary } from "../domain/build-request.js";
+import type { BuildRequest } from "../domain/build-request.js";
 import { fanOut, type BuildListener } from "./build-listener.js";
 import { storeJobPlan } from "./job-plan.js";
 import { planJobSpec } from "./plan-job-spec.js";

@@ -1,11 +1,11 @@
-import type { BuildRequest } from "./build-request.js";
+import type { BuildRequest } from "../domain/build-request.js";
 import { fanOut, type BuildListener, type CellFinished } from "./build-listener.js";
 import { jobSpecOf } from "./job-plan.js";
 import type { CellJobPayload } from "./create-build-service.js";
 import type { Store } from "../store/store.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import { createLogBuffer } from "../store/create-log-buffer.js";
-import { systemClock, type Clock } from "../store/clock.js";
+import { systemClock, type Clock } from "../domain/clock.js";
 import type { JobProcessor, QueueHooks } from "../queue/job-queue.js";
 import { InfrastructureError, InterruptedError, describeError } from "../domain/errors.js";
 import { errorFate } from "../domain/error-fate.js";

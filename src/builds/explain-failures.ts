@@ -5,7 +5,7 @@ import type { FailureReport } from "../history/classify-failures.js";
 import type { FailureAnalyst } from "../history/create-failure-analyst.js";
 import { InterruptedError } from "../domain/errors.js";
 import type { BuildRecord } from "../store/build-rows.js";
-import type { Clock } from "../store/clock.js";
+import type { Clock } from "../domain/clock.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Store } from "../store/store.js";
 import type { BuildListener } from "./build-listener.js";

@@ -1,6 +1,6 @@
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
-import type { BuildRequest } from "./build-request.js";
+import type { BuildRequest } from "../domain/build-request.js";
 
 /**
  * The re-run requests GitHub's buttons and the dashboard's share (pure):

@@ -1,7 +1,7 @@
 import type { CellRunner, CellSpec } from "../domain/cell-runner.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
 import type { Logger } from "../domain/logger.js";
-import type { Clock } from "../store/clock.js";
+import type { Clock } from "../domain/clock.js";
 import { createLogBuffer } from "../store/create-log-buffer.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Store } from "../store/store.js";

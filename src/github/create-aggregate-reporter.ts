@@ -1,9 +1,9 @@
 import type { BuildListener } from "../builds/build-listener.js";
-import type { BuildRequest } from "../builds/build-request.js";
+import type { BuildRequest } from "../domain/build-request.js";
 import type { Outbox } from "../outbox/outbox.js";
 import type { BuildRecord } from "../store/build-rows.js";
-import type { Clock } from "../store/clock.js";
-import { systemClock } from "../store/clock.js";
+import type { Clock } from "../domain/clock.js";
+import { systemClock } from "../domain/clock.js";
 import type { Store } from "../store/store.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { CheckRunWrite } from "./check-run-write.js";

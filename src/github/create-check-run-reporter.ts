@@ -1,10 +1,10 @@
 import type { BuildListener } from "../builds/build-listener.js";
-import type { BuildRequest } from "../builds/build-request.js";
+import type { BuildRequest } from "../domain/build-request.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Outbox } from "../outbox/outbox.js";
-import type { Clock } from "../store/clock.js";
-import { systemClock } from "../store/clock.js";
+import type { Clock } from "../domain/clock.js";
+import { systemClock } from "../domain/clock.js";
 import { checkRunName, formatTimestamp } from "./checks/format.js";
 import { planCheckWrites } from "./checks/plan-check-writes.js";
 import { renderCheckOutput } from "./checks/render-check-output.js";

@@ -1,6 +1,6 @@
 import type { Outbox } from "../outbox/outbox.js";
-import type { Clock } from "../store/clock.js";
-import { systemClock } from "../store/clock.js";
+import type { Clock } from "../domain/clock.js";
+import { systemClock } from "../domain/clock.js";
 import type { CheckRunWrite } from "./check-run-write.js";
 import { escapeMarkdown } from "./checks/safe-text.js";
 import { formatTimestamp } from "./checks/format.js";

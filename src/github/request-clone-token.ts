@@ -1,4 +1,4 @@
-import type { BuildRequest } from "../builds/build-request.js";
+import type { BuildRequest } from "../domain/build-request.js";
 import type { OctokitFor } from "./installation-octokit.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { QuarantineEntry, TestPolicy } from "../builds/config/test-policy.js";
+import type { QuarantineEntry, TestPolicy } from "../domain/test-policy.js";
 import type { TestCounts, TestOutcome, TestResult } from "../domain/events.js";
 import { matchQuarantine } from "./match-quarantine.js";
 

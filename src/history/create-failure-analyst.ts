@@ -1,11 +1,11 @@
 import { cellKey } from "../domain/cell.js";
 import type { FinishedEvent, TestOutcome, TestResult } from "../domain/events.js";
-import type { BuildRequest } from "../builds/build-request.js";
+import type { BuildRequest } from "../domain/build-request.js";
 import { jobTestPlanOf, testPolicyOf } from "./job-test-plan.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Store } from "../store/store.js";
-import { systemClock, type Clock } from "../store/clock.js";
+import { systemClock, type Clock } from "../domain/clock.js";
 import { classifyFailures, type FailureBase, type FailureReport, type PastRun } from "./classify-failures.js";
 import { matchQuarantine } from "./match-quarantine.js";
 

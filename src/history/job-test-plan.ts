@@ -1,4 +1,4 @@
-import { createDefaultTestPolicy, type TestPolicy } from "../builds/config/test-policy.js";
+import { createDefaultTestPolicy, type TestPolicy } from "../domain/test-policy.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 

@@ -1,5 +1,5 @@
 import picomatch from "picomatch";
-import type { QuarantineEntry } from "../builds/config/test-policy.js";
+import type { QuarantineEntry } from "../domain/test-policy.js";
 
 const DAY_MS = 86_400_000;
 

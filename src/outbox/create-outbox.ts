@@ -1,6 +1,6 @@
 import type { Logger } from "../domain/logger.js";
 import { exponentialBackoff, type Backoff } from "../queue/exponential-backoff.js";
-import type { Clock } from "../store/clock.js";
+import type { Clock } from "../domain/clock.js";
 import type { StoreCore } from "../store/store-core.js";
 import { classifyHttpFailure } from "./classify-http-failure.js";
 import type { Outbox, SendResult, SendWrite } from "./outbox.js";

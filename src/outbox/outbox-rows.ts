@@ -1,4 +1,4 @@
-import type { Clock } from "../store/clock.js";
+import type { Clock } from "../domain/clock.js";
 import type { StoreCore } from "../store/store-core.js";
 import type { OutboxKind, OutboxRecord, OutboxState } from "./outbox.js";
 import { priorityOf } from "./priority-of.js";

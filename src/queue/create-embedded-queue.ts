@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { abortRunning } from "./abort-running.js";
 import { availableParallelism } from "node:os";
 import type { Logger } from "../domain/logger.js";
-import type { Clock } from "../store/clock.js";
+import type { Clock } from "../domain/clock.js";
 import type { StoreCore } from "../store/store-core.js";
 import { errorFate } from "../domain/error-fate.js";
 import { exponentialBackoff, type Backoff } from "./exponential-backoff.js";

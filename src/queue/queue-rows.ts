@@ -1,4 +1,4 @@
-import type { Clock } from "../store/clock.js";
+import type { Clock } from "../domain/clock.js";
 import type { StoreCore } from "../store/store-core.js";
 
 /** A row of `queue_items`, decoded. */

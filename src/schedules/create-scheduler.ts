@@ -1,10 +1,10 @@
-import type { BuildRequest, RepoRef } from "../builds/build-request.js";
+import type { BuildRequest, RepoRef } from "../domain/build-request.js";
 import type { BuildService } from "../builds/create-build-service.js";
 import type { PrivateRepo } from "../bridge/private-repo.js";
 import { isLiteralBranch } from "../bridge/match-branch.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
 import type { BuildSource } from "../store/build-rows.js";
-import { systemClock, type Clock } from "../store/clock.js";
+import { systemClock, type Clock } from "../domain/clock.js";
 import { isDue } from "./is-due.js";
 import type { ScheduleEntry } from "./read-schedule.js";
 import type { ScheduleRows } from "./schedule-rows.js";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../domain/logger.js";
 import { createBuildRows } from "./build-rows.js";
-import { systemClock, type Clock } from "./clock.js";
+import { systemClock, type Clock } from "../domain/clock.js";
 import { createDeliveryRows } from "./delivery-rows.js";
 import { createJobRows } from "./job-rows.js";
 import { createLogRows, DEFAULT_LOG_LIMIT_BYTES } from "./log-rows.js";

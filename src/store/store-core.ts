@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import type { Logger } from "../domain/logger.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../domain/clock.js";
 
 /**
  * What every part of the store is built on, and what the components living in

@@ -1,5 +1,5 @@
 import type { BuildRecord, RepoSummary } from "../store/build-rows.js";
-import type { Clock } from "../store/clock.js";
+import type { Clock } from "../domain/clock.js";
 import type { GitHubOAuth, RepoPermission } from "./github-oauth.js";
 import type { Viewer } from "./viewer.js";
 import type { WebUsers } from "./web-users.js";

@@ -3,7 +3,7 @@ import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../domain/logger.js";
 import type { Store } from "../store/store.js";
 import type { BuildService } from "../builds/create-build-service.js";
-import { systemClock, type Clock } from "../store/clock.js";
+import { systemClock, type Clock } from "../domain/clock.js";
 import { createAccessPolicy } from "./create-access-policy.js";
 import { createDashboardHandler } from "./create-dashboard-handler.js";
 import { createLiveHub, type LiveHub } from "./create-live-hub.js";

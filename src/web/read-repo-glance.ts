@@ -1,5 +1,5 @@
 import { cellKey, cellName } from "../domain/cell.js";
-import type { QuarantineEntry } from "../builds/config/test-policy.js";
+import type { QuarantineEntry } from "../domain/test-policy.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Store } from "../store/store.js";

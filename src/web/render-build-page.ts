@@ -7,7 +7,7 @@ import { renderLayout } from "./render-layout.js";
 import type { Viewer } from "./viewer.js";
 import type { TestResult } from "../domain/events.js";
 import type { Delivery } from "../notify/list-deliveries.js";
-import type { CommitSummary } from "../builds/build-request.js";
+import type { CommitSummary } from "../domain/build-request.js";
 
 export { escapeHtml } from "./html.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import path from "node:path";
 import type { PrivateRepo } from "../../src/bridge/private-repo.js";
-import type { BuildRequest } from "../../src/builds/build-request.js";
+import type { BuildRequest } from "../../src/domain/build-request.js";
 import { showCommand } from "../../src/cli/show-command.js";
 import type { BuildRecord } from "../../src/store/build-rows.js";
 import { createFixtureRepo, lineOf, type FixtureRepo } from "../support/fixture-repo.js";

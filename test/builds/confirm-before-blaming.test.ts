@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { BuildRequest } from "../../src/builds/build-request.js";
+import type { BuildRequest } from "../../src/domain/build-request.js";
 import type { CellFinished } from "../../src/builds/build-listener.js";
 import { createJobProcessor } from "../../src/builds/create-job-processor.js";
 import { jobTestPlanOf } from "../../src/history/job-test-plan.js";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ProbotOctokit } from "probot";
 import { MAX_PLANNING_FILE_BYTES } from "../../src/builds/create-build-service.js";
 import { RepoConfigError } from "../../src/builds/config/repo-config-error.js";
-import type { BuildRequest } from "../../src/builds/build-request.js";
+import type { BuildRequest } from "../../src/domain/build-request.js";
 import { createGitHubFileReader } from "../../src/github/create-github-file-reader.js";
 import type { InstallationOctokit } from "../../src/github/installation-octokit.js";
 import { CONTENTS, startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { createRequire } from "node:module";
 import type { Context } from "probot";
-import type { BuildRequest } from "../../src/builds/build-request.js";
+import type { BuildRequest } from "../../src/domain/build-request.js";
 import type { BuildService } from "../../src/builds/create-build-service.js";
 import type { HandlerDeps } from "../../src/github/handlers/handler-deps.js";
 import { handlePush, type PushPayload } from "../../src/github/handlers/handle-push.js";

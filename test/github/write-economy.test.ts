@@ -8,7 +8,7 @@ import type { CheckRunWrite } from "../../src/github/check-run-write.js";
 import { createOutbox } from "../../src/outbox/create-outbox.js";
 import { openStore } from "../../src/store/open-store.js";
 import { emptyCounts } from "../../src/domain/events.js";
-import type { Clock } from "../../src/store/clock.js";
+import type { Clock } from "../../src/domain/clock.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import { createScriptedRunner, HOLD, type CommitScript } from "../support/create-scripted-runner.js";
 import { INSTALLATION_ID, fakeGitHub, postWebhook, pushPayload, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { QuarantineEntry } from "../../src/builds/config/test-policy.js";
+import type { QuarantineEntry } from "../../src/domain/test-policy.js";
 import type { TestOutcome, TestResult } from "../../src/domain/events.js";
 import { classifyFailures, type ClassifyFailuresInput, type FailureBucket, type PastRun } from "../../src/history/classify-failures.js";
 import { isQuarantineActive, matchQuarantine } from "../../src/history/match-quarantine.js";

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import type { BuildRequest } from "../../src/builds/build-request.js";
-import { createDefaultTestPolicy, type TestPolicy } from "../../src/builds/config/test-policy.js";
+import type { BuildRequest } from "../../src/domain/build-request.js";
+import { createDefaultTestPolicy, type TestPolicy } from "../../src/domain/test-policy.js";
 import { emptyCounts, type TestOutcome } from "../../src/domain/events.js";
 import { createFailureAnalyst, type FailureAnalyst } from "../../src/history/create-failure-analyst.js";
 import type { BuildRecord } from "../../src/store/build-rows.js";

@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/store/clock.js";
+import type { Clock } from "../../src/domain/clock.js";
 
 export interface FakeClock extends Clock {
   /** Every `sleep` asked for, in ms, in order. */

@@ -8,7 +8,7 @@ import { isDue } from "../../src/schedules/is-due.js";
 import { parseRepoConfig } from "../../src/builds/config/parse-repo-config.js";
 import { RepoConfigError } from "../../src/builds/config/repo-config-error.js";
 import { parsePrivateRepos } from "../../src/bridge/parse-private-repos.js";
-import type { Clock } from "../../src/store/clock.js";
+import type { Clock } from "../../src/domain/clock.js";
 import type { BuildRecord } from "../../src/store/build-rows.js";
 import { describeTrigger } from "../../src/web/format.js";
 import type { RunningServer } from "../../src/server/start-server.js";

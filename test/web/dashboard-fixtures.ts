@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Store } from "../../src/store/store.js";
 import type { BuildRecord, NewBuild } from "../../src/store/build-rows.js";
-import type { BuildRequest } from "../../src/builds/build-request.js";
+import type { BuildRequest } from "../../src/domain/build-request.js";
 import { hashPassword } from "../../src/web/web-users.js";
 
 export const HOSTILE = `<script>alert("x")</script>&'`;

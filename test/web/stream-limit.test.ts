@@ -6,7 +6,7 @@ import path from "node:path";
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 import { silentLogger } from "../../src/domain/logger.js";
-import { systemClock } from "../../src/store/clock.js";
+import { systemClock } from "../../src/domain/clock.js";
 import { createDashboardHandler } from "../../src/web/create-dashboard-handler.js";
 import { createLiveHub } from "../../src/web/create-live-hub.js";
 import { createAccessPolicy } from "../../src/web/create-access-policy.js";

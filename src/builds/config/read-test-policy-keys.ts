@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type Node } from "yaml";
-import type { QuarantineEntry, TestPolicy } from "./test-policy.js";
+import type { QuarantineEntry, TestPolicy } from "../../domain/test-policy.js";
 
 /** The keys of `.github/ponyci.yml` that set the TestPolicy. */
 export const testPolicyKeys = ["quarantine", "already_failing", "confirm_failures", "failed_first"] as const;

@@ -1,4 +1,4 @@
-import type { BuildRequest } from "../../builds/build-request.js";
+import type { BuildRequest } from "../../domain/build-request.js";
 import { aggregateCellsOf } from "../create-aggregate-reporter.js";
 import { buildIdOfAggregate, cellsToRerun } from "../checks/decide-aggregate.js";
 import type { CheckRunPayload } from "./handle-check-rerequests.js";

@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import type { BuildRequest } from "../../builds/build-request.js";
+import type { BuildRequest } from "../../domain/build-request.js";
 import { rerunCellRequest, rerunFailedRequest } from "../../builds/rerun-requests.js";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";

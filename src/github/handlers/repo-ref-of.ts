@@ -1,4 +1,4 @@
-import type { RepoRef } from "../../builds/build-request.js";
+import type { RepoRef } from "../../domain/build-request.js";
 
 interface RepositoryPayload {
   full_name: string;

@@ -1,4 +1,4 @@
-import type { Cell } from "../domain/cell.js";
+import type { Cell } from "./cell.js";
 import type { BuildSource, Visibility } from "../store/build-rows.js";
 
 /** A repository as a build needs it. */

@@ -1,8 +1,8 @@
 import { cellKey } from "../domain/cell.js";
-import type { BuildListener, CellFinished } from "./build-listener.js";
-import type { BuildRequest } from "./build-request.js";
-import type { BuildService } from "./create-build-service.js";
-import { selectDownstreamProjects, type DownstreamProject, type DownstreamTarget } from "../bridge/select-downstream-projects.js";
+import type { BuildListener, CellFinished } from "../builds/build-listener.js";
+import type { BuildRequest } from "../domain/build-request.js";
+import type { BuildService } from "../builds/create-build-service.js";
+import { selectDownstreamProjects, type DownstreamProject, type DownstreamTarget } from "./select-downstream-projects.js";
 import type { Store } from "../store/store.js";
 import { silentLogger, type Logger } from "../domain/logger.js";
 import type { RefResolver } from "../domain/cell-runner.js";
