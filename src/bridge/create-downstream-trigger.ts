@@ -1,6 +1,6 @@
+import { requestOf } from "../domain/build.js";
 import { cellKey } from "../domain/cell.js";
 import type { BuildListener, CellFinished } from "../builds/build-listener.js";
-import type { BuildRequest } from "../domain/build-request.js";
 import type { BuildService } from "../builds/create-build-service.js";
 import { selectDownstreamProjects, type DownstreamProject, type DownstreamTarget } from "./select-downstream-projects.js";
 import type { Store } from "../store/store.js";
@@ -54,13 +54,13 @@ export function createDownstreamTrigger(options: DownstreamTriggerOptions): Down
   async function trigger(event: CellFinished, target: DownstreamTarget): Promise<void> {
     const { build, job } = event;
     const { project } = target;
-    const appRequest = build.trigger.request as BuildRequest;
+    const appRequest = requestOf(build);
     // 1. The project's latest commit.
     const sha = await options.checkout.resolveRef({ url: project.url }, target.branch);
     // 2. Once per project commit × app commit × cell (a re-run of the app's cell changes nothing).
     const key = cellKey(job.cell);
     const already = options.store.listBuilds({ repo: project.name, limit: 100 }).find((existing) => {
-      const request = existing.trigger.request as BuildRequest | undefined;
+      const request = existing.trigger.request;
       return existing.sha === sha && request?.upstream?.repo === build.repo && request.upstream.sha === build.sha && request.rerun?.cells?.some((cell) => cellKey(cell) === key);
     });
     if (already) {

@@ -1,5 +1,4 @@
 import type { CellFinished } from "../builds/build-listener.js";
-import type { BuildRequest } from "../domain/build-request.js";
 import { isLiteralBranch } from "./match-branch.js";
 import type { PrivateRepo } from "./private-repo.js";
 
@@ -23,7 +22,7 @@ export interface DownstreamTarget {
 export function selectDownstreamProjects(event: Pick<CellFinished, "build" | "job" | "finished">, projects: readonly DownstreamProject[]): DownstreamTarget[] {
   const { build, finished } = event;
   if (build.source !== "github" || finished.conclusion !== "success" || build.prNumber !== undefined) return [];
-  const request = build.trigger.request as BuildRequest | undefined;
+  const request = build.trigger.request;
   if (!request || request.upstream || build.branch === undefined) return [];
   if (build.branch !== (request.repo.defaultBranch ?? "main")) return [];
   return projects

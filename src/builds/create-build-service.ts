@@ -1,3 +1,4 @@
+import { requestOf } from "../domain/build.js";
 import { randomBytes } from "node:crypto";
 import type { Cell } from "../domain/cell.js";
 import { cellKey } from "../domain/cell.js";
@@ -169,7 +170,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
   async function planBuild(buildId: number): Promise<void> {
     const build = store.getBuild(buildId);
     if (!build || build.planState !== "pending") return;
-    const request = build.trigger.request as BuildRequest;
+    const request = requestOf(build);
     const attempts = store.notePlanAttempt(build.id);
     if (attempts > MAX_PLAN_ATTEMPTS) {
       const error = new RepoConfigError({
@@ -247,7 +248,7 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
 }
 
 function isRerun(build: BuildRecord): boolean {
-  const request = build.trigger.request as BuildRequest | undefined;
+  const request = build.trigger.request;
   return Boolean(request?.rerun || request?.upstream);
 }
 

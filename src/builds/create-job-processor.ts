@@ -1,3 +1,4 @@
+import { requestOf } from "../domain/build.js";
 import type { BuildRequest } from "../domain/build-request.js";
 import { fanOut, type BuildListener, type CellFinished } from "./build-listener.js";
 import { jobSpecOf } from "./job-plan.js";
@@ -80,7 +81,7 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
     if (!existing || existing.state === "finished" || existing.state === "cancelled") return;
     const build = store.getBuild(existing.buildId);
     if (!build) return;
-    const request = build.trigger.request as BuildRequest;
+    const request = requestOf(build);
 
     // 2. Start.
     const job = store.recordJobStarted(existing.id, clock.now());

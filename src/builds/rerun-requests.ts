@@ -10,7 +10,7 @@ import type { BuildRequest } from "../domain/build-request.js";
 
 /** The build's own request, as a re-run of every cell; undefined for builds recorded without one. */
 export function rerunBuildRequest(build: BuildRecord): BuildRequest | undefined {
-  const request = build.trigger.request as BuildRequest | undefined;
+  const request = build.trigger.request;
   if (!request) return undefined;
   return { ...request, event: "rerequested", rerun: {}, deliveryId: undefined };
 }

@@ -1,5 +1,5 @@
 import type { Cell } from "./cell.js";
-import type { BuildSource, Visibility } from "../store/build-rows.js";
+import type { BuildSource, Visibility } from "./build.js";
 
 /** A repository as a build needs it. */
 export interface RepoRef {

@@ -1,5 +1,4 @@
 import type { BuildListener } from "../builds/build-listener.js";
-import type { BuildRequest } from "../domain/build-request.js";
 import type { Outbox } from "../outbox/outbox.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { Clock } from "../domain/clock.js";
@@ -25,7 +24,7 @@ export interface AggregateReporterOptions {
 function reasonOf(build: BuildRecord): string | undefined {
   if (build.event === "merge_group") return `Merge queue: this is the merge group of ${build.branch ?? "the queue"}.`;
   if (build.event === "schedule") {
-    const cron = (build.trigger.request as BuildRequest | undefined)?.schedule?.cron;
+    const cron = build.trigger.request?.schedule?.cron;
     return `Scheduled build of ${build.branch ?? "the default branch"}${cron ? ` (cron "${cron}", UTC)` : ""}: the branch's head as it was at the tick.`;
   }
   if (build.event === "rerequested" || build.event === "rerun-failed") return "Re-run: cells not re-run keep their earlier result.";
@@ -40,7 +39,7 @@ function reasonOf(build: BuildRecord): string | undefined {
 export function aggregateCellsOf(store: Pick<Store, "findBuilds" | "listJobs">, build: BuildRecord): JobRecord[] {
   const builds = store
     .findBuilds({ repo: build.repo, sha: build.sha })
-    .filter((b) => b.id <= build.id && b.source === "github" && b.planState === "planned" && !(b.trigger.request as BuildRequest | undefined)?.upstream);
+    .filter((b) => b.id <= build.id && b.source === "github" && b.planState === "planned" && !b.trigger.request?.upstream);
   return latestCells(builds.sort((a, b) => a.id - b.id).map((b) => store.listJobs(b.id)));
 }
 
@@ -58,7 +57,7 @@ export function createAggregateReporter(options: AggregateReporterOptions): Buil
   const clock = options.clock ?? systemClock;
   const completed = new Set<number>();
   const target = (build: BuildRecord) => {
-    const request = build.trigger.request as BuildRequest | undefined;
+    const request = build.trigger.request;
     if (build.source !== "github" || !request?.repo.installationId || request.upstream) return undefined;
     const [owner = "", repo = ""] = request.repo.name.split("/");
     return { installationId: request.repo.installationId, owner, repo };

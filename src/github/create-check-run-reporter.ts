@@ -1,5 +1,4 @@
 import type { BuildListener } from "../builds/build-listener.js";
-import type { BuildRequest } from "../domain/build-request.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Outbox } from "../outbox/outbox.js";
@@ -46,7 +45,7 @@ export interface CheckRunReporterOptions {
 export function createCheckRunReporter(options: CheckRunReporterOptions): BuildListener {
   const clock = options.clock ?? systemClock;
   const target = (build: BuildRecord) => {
-    const request = build.trigger.request as BuildRequest | undefined;
+    const request = build.trigger.request;
     if (build.source !== "github" || !request?.repo.installationId) return undefined;
     const [owner = "", repo = ""] = request.repo.name.split("/");
     return { installationId: request.repo.installationId, owner, repo };

@@ -51,10 +51,10 @@ export function createFailureAnalyst(options: FailureAnalystOptions): FailureAna
 
   /** The request's base; a re-run of the whole suite ("Re-run all") borrows it from another build of the commit. */
   const baseOf = (build: BuildRecord): BuildRequest["base"] => {
-    const request = build.trigger.request as BuildRequest | undefined;
+    const request = build.trigger.request;
     if (request?.base) return request.base;
     for (const other of store.findBuilds({ repo: build.repo, sha: build.sha })) {
-      const base = (other.trigger.request as BuildRequest | undefined)?.base;
+      const base = other.trigger.request?.base;
       if (base) return base;
     }
     return undefined;

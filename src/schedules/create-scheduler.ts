@@ -1,4 +1,4 @@
-import type { BuildRequest, RepoRef } from "../domain/build-request.js";
+import type { RepoRef } from "../domain/build-request.js";
 import type { BuildService } from "../builds/create-build-service.js";
 import type { PrivateRepo } from "../bridge/private-repo.js";
 import { isLiteralBranch } from "../bridge/match-branch.js";
@@ -56,7 +56,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const targets = (): ScheduleTarget[] => {
     const found: ScheduleTarget[] = [];
     for (const build of options.rows.githubScheduleBuilds()) {
-      const request = build.trigger.request as BuildRequest | undefined;
+      const request = build.trigger.request;
       const branch = request?.repo.defaultBranch;
       if (!request || !branch) continue;
       for (const entry of build.plan.schedule as ScheduleEntry[]) found.push({ source: "github", repo: request.repo, entry, branches: entry.branches ?? [branch], since: build.createdAt });

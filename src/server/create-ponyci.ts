@@ -192,7 +192,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         metrics: options.metrics,
         routeOf: (spec) => {
           const job = store.getJob(spec.jobId);
-          const request = job ? (store.getBuild(job.buildId)?.trigger.request as BuildRequest | undefined) : undefined;
+          const request = job ? store.getBuild(job.buildId)?.trigger.request : undefined;
           return { repo: request?.repo.name ?? "?", pullRequest: request?.prNumber !== undefined, labels: [] };
         },
       })

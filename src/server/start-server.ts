@@ -1,3 +1,4 @@
+import { requestOf } from "../domain/build.js";
 import { Probot, ProbotOctokit, Server } from "probot";
 import type { Logger as PinoLogger } from "pino";
 import type { Settings } from "../settings/load-settings.js";
@@ -28,7 +29,6 @@ import { createNotifier, type Notifier } from "../notify/create-notifier.js";
 import { createNotificationSender } from "../notify/create-notification-sender.js";
 import { createForgeStatusSender } from "../forge/create-forge-status-sender.js";
 import { createForgeStatusReporter } from "../forge/create-forge-status-reporter.js";
-import type { BuildRequest } from "../domain/build-request.js";
 import type { Clock } from "../domain/clock.js";
 import { createScheduler, type Scheduler } from "../schedules/create-scheduler.js";
 import { createScheduleRows } from "../schedules/schedule-rows.js";
@@ -110,7 +110,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         publicUrl: settings.publicUrl,
         privateRepos,
         allowedHosts: settings.notify.allowedHosts,
-        authorOf: settings.notify.authors ? async (build) => (await parts.runner.checkout.readCommit({ url: (build.trigger.request as BuildRequest).repo.cloneUrl, sha: build.sha })).authorEmail : undefined,
+        authorOf: settings.notify.authors ? async (build) => (await parts.runner.checkout.readCommit({ url: requestOf(build).repo.cloneUrl, sha: build.sha })).authorEmail : undefined,
         log,
       });
       listeners.push(notifier);

@@ -1,39 +1,12 @@
 import type { Conclusion } from "../domain/events.js";
-import { deriveBuildStatus, type BuildStatus } from "./derive-build-status.js";
+import type { Build, BuildSource, BuildTrigger, NewBuild, PlanState, Visibility } from "../domain/build.js";
+import { deriveBuildStatus } from "./derive-build-status.js";
 import type { JobRecord, JobRows, NewJob } from "./job-rows.js";
 import type { StoreCore } from "./store-core.js";
 
-export type BuildSource = "github" | "bridge" | "cli";
-/** pending: recorded, config not read yet. planned: jobs created. config-error: the repo config is broken (no jobs). */
-export type PlanState = "pending" | "planned" | "config-error";
-export type Visibility = "public" | "private";
-
-export interface NewBuild {
-  /** "owner/name" on GitHub, or the private repository's name on the bridge. */
-  repo: string;
-  source: BuildSource;
-  visibility: Visibility;
-  sha: string;
-  branch?: string;
-  prNumber?: number;
-  /** What started it: "push", "pull_request", "rerequested", "downstream", "manual"… */
-  event: string;
-  /** Free-form details, e.g. `{ upstream: { repo, sha, buildId } }` for a downstream build. */
-  trigger?: Record<string, unknown>;
-  /** Default "planned" (jobs given with the build); "pending" when the plan comes later. */
-  planState?: PlanState;
-}
-
-export interface BuildRecord extends NewBuild {
-  id: number;
-  trigger: Record<string, unknown>;
-  planState: PlanState;
-  /** What planning decided: matrix source, notes, the config error. */
-  plan: Record<string, unknown>;
-  createdAt: number;
-  /** Derived from the build's jobs. */
-  status: BuildStatus;
-}
+export type { BuildSource, BuildTrigger, NewBuild, PlanState, Visibility } from "../domain/build.js";
+/** The store's name for a build (src/domain/build.ts). */
+export type BuildRecord = Build;
 
 export interface ListBuildsOptions {
   repo?: string;
@@ -212,7 +185,8 @@ function toRecord(row: BuildRow, summaries: JobSummaryRow[]): BuildRecord {
     visibility: row.visibility,
     sha: row.sha,
     event: row.event,
-    trigger: JSON.parse(row.trigger_json) as Record<string, unknown>,
+    // The store wrote it (JSON of a BuildTrigger) and only it writes this column.
+    trigger: JSON.parse(row.trigger_json) as BuildTrigger,
     planState: row.plan_state,
     plan: JSON.parse(row.plan_json) as Record<string, unknown>,
     createdAt: row.created_at,

@@ -1,16 +1,8 @@
 import type { Conclusion } from "../domain/events.js";
+import type { BuildStatus } from "../domain/build.js";
 import type { JobState } from "./job-rows.js";
 
-export interface BuildStatus {
-  /**
-   * queued: no job has started. running: some job is running, or some have
-   * ended and others wait. finished: every job ended (finished or cancelled).
-   */
-  state: "queued" | "running" | "finished";
-  /** When finished: the worst conclusion of its jobs. */
-  conclusion?: Conclusion;
-  jobs: number;
-}
+export type { BuildStatus } from "../domain/build.js";
 
 /** Worst first: a build is as bad as its worst job; a test failure (the code's fault) outranks an infrastructure error. */
 const severity: readonly Conclusion[] = ["failure", "timed_out", "error", "cancelled", "neutral", "success"];

@@ -1,45 +1,11 @@
 import type { Cell } from "../domain/cell.js";
-import type { Conclusion, SourceLocation, TestCounts } from "../domain/events.js";
+import type { Conclusion, TestCounts } from "../domain/events.js";
 import type { StoreCore } from "./store-core.js";
+import type { Job, JobError, JobState, NewJob } from "../domain/job.js";
 
-export type JobState = "queued" | "running" | "finished" | "cancelled";
-
-export interface JobError {
-  message: string;
-  location?: SourceLocation;
-  traceback?: string;
-  /** "infrastructure", "config", …: who is to blame. */
-  kind?: string;
-}
-
-export interface NewJob {
-  /** Default: "<buildId>-<seq>". */
-  id?: string;
-  cell: Cell;
-  /** Free-form, e.g. `{ onlyTests: [...] }` for "re-run failed tests". */
-  external?: Record<string, unknown>;
-}
-
-export interface JobRecord {
-  id: string;
-  buildId: number;
-  /** Position in its build, from 1. */
-  seq: number;
-  cell: Cell;
-  state: JobState;
-  /** How many times it started. */
-  attempts: number;
-  conclusion?: Conclusion;
-  checkRunId?: number;
-  external: Record<string, unknown>;
-  counts?: TestCounts;
-  error?: JobError;
-  createdAt: number;
-  startedAt?: number;
-  finishedAt?: number;
-  /** The build whose newer commit made this job obsolete. */
-  supersededBy?: number;
-}
+export type { JobError, JobState, NewJob } from "../domain/job.js";
+/** The store's name for a job (src/domain/job.ts). */
+export type JobRecord = Job;
 
 export interface SupersedeQuery {
   repo: string;

@@ -206,7 +206,7 @@ describe("renderBuildsTable", () => {
       ({ id, repo: "project", source: "bridge", visibility: "private", sha: A, branch: "main", event: "post-receive", trigger: {}, planState: "planned", plan: {}, createdAt: 0, status: { state: "running", jobs: 2 }, ...extra }) as BuildRecord;
     const job = (state: JobRecord["state"]) => ({ state }) as JobRecord;
     const text = renderBuildsTable([
-      { build: build(3, { event: "downstream", trigger: { request: { upstream: { repo: "acme/app", sha: B, buildId: 2 } } }, status: { state: "finished", conclusion: "failure", jobs: 1 } }), jobs: [job("finished")] },
+      { build: build(3, { event: "downstream", trigger: { request: { upstream: { repo: "acme/app", cloneUrl: "file:///srv/acme/app", sha: B, buildId: 2 } } as BuildRecord["trigger"]["request"] }, status: { state: "finished", conclusion: "failure", jobs: 1 } }), jobs: [job("finished")] },
       { build: build(2, {}), jobs: [job("finished"), job("running")] },
       { build: build(1, { planState: "config-error", status: { state: "finished", jobs: 0 } }), jobs: [] },
     ]);

@@ -29,7 +29,7 @@ describe("the check-run reporter's writes (real store and outbox, not started)",
 
   it("creates a cell that starts at once in progress (2 writes when it passes); a queued one at once; throttles progress; skips a never-shown cancel", () => {
     const reporter = createCheckRunReporter({ outbox, publicUrl: "http://ci.test", clock, cellSlots: 2 });
-    const request = { source: "github", repo: { name: "pony/r", cloneUrl: "https://github.com/pony/r.git", visibility: "public", installationId: 7 }, sha: "a".repeat(40), event: "push" };
+    const request = { source: "github" as const, repo: { name: "pony/r", cloneUrl: "https://github.com/pony/r.git", visibility: "public" as const, installationId: 7 }, sha: "a".repeat(40), event: "push" };
     const cell = (python: string) => ({ python, django: "5.2" }) as never;
     const { build, jobs } = store.createBuild({ repo: "pony/r", source: "github", visibility: "public", sha: "a".repeat(40), event: "push", trigger: { request }, jobs: ["3.11", "3.12", "3.13"].map((p) => ({ cell: cell(p) })) });
     const [first, second, third] = jobs as [(typeof jobs)[number], (typeof jobs)[number], (typeof jobs)[number]];

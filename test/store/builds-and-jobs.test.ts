@@ -41,6 +41,8 @@ describe("store: deliveries, builds and jobs", () => {
   });
 
   it("creates a build with its jobs and numbers builds from 1", () => {
+    // A downstream build's request: the store keeps it as it was given.
+    const downstream = { source: "github" as const, repo: { name: "o/app", cloneUrl: "https://github.com/o/app.git", visibility: "public" as const }, sha: "abc", branch: "main", event: "downstream", upstream: { repo: "o/lib", cloneUrl: "https://github.com/o/lib.git", sha: "def", buildId: 9 } };
     const { build, jobs } = store.createBuild({
       repo: "o/app",
       source: "github",
@@ -48,7 +50,7 @@ describe("store: deliveries, builds and jobs", () => {
       sha: "abc",
       branch: "main",
       event: "push",
-      trigger: { upstream: { repo: "o/lib", sha: "def" } },
+      trigger: { request: downstream },
       jobs: [{ cell: py311dj52 }, { cell: py313dj52, external: { onlyTests: ["t.a"] } }],
     });
     expect(build).toMatchObject({
@@ -56,7 +58,7 @@ describe("store: deliveries, builds and jobs", () => {
       repo: "o/app",
       branch: "main",
       createdAt: now,
-      trigger: { upstream: { repo: "o/lib", sha: "def" } },
+      trigger: { request: downstream },
       status: { state: "queued", jobs: 2 },
     });
     expect(build.prNumber).toBeUndefined();

@@ -1,4 +1,3 @@
-import type { BuildRequest } from "../../domain/build-request.js";
 import { aggregateCellsOf } from "../create-aggregate-reporter.js";
 import { buildIdOfAggregate, cellsToRerun } from "../checks/decide-aggregate.js";
 import type { CheckRunPayload } from "./handle-check-rerequests.js";
@@ -16,7 +15,7 @@ export function handleAggregateRerun(payload: CheckRunPayload, deps: HandlerDeps
   if (buildId === undefined) return undefined;
   if (payload.check_run.app && payload.check_run.app.id !== deps.appId) return "ignored: not a check run of ours";
   const build = deps.store.getBuild(buildId);
-  const request = build?.trigger.request as BuildRequest | undefined;
+  const request = build?.trigger.request;
   if (!build || !request || build.sha !== payload.check_run.head_sha) return "ignored: no such build of this commit";
   const failed = cellsToRerun(aggregateCellsOf(deps.store, build));
   const submitted = deps.builds.submit({

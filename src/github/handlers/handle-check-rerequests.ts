@@ -1,5 +1,4 @@
 import type { Context } from "probot";
-import type { BuildRequest } from "../../domain/build-request.js";
 import { rerunCellRequest, rerunFailedRequest } from "../../builds/rerun-requests.js";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";
@@ -16,7 +15,7 @@ function jobOf(payload: CheckRunPayload, deps: HandlerDeps) {
   if (payload.check_run.app && payload.check_run.app.id !== deps.appId) return undefined;
   const job = payload.check_run.external_id ? deps.store.getJob(payload.check_run.external_id) : undefined;
   const build = job ? deps.store.getBuild(job.buildId) : undefined;
-  const request = build?.trigger.request as BuildRequest | undefined;
+  const request = build?.trigger.request;
   return job && request ? { job, request } : undefined;
 }
 
