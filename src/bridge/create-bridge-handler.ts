@@ -17,7 +17,7 @@ import { BridgeRequestError } from "./bridge-request-error.js";
 import { decideRefBuilds, type IgnoredRef } from "./decide-ref-builds.js";
 import { describePushOutcome } from "./describe-push-outcome.js";
 import { parseRefUpdates, type RefUpdate } from "./parse-ref-updates.js";
-import { readForgePush } from "../forge/read-forge-push.js";
+import { readForgePush } from "./read-forge-push.js";
 import type { PrivateRepo } from "./private-repo.js";
 import { readRequestBody } from "./read-request-body.js";
 import { verifyBridgeSignature } from "./verify-bridge-signature.js";

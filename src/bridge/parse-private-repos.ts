@@ -1,10 +1,10 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from "yaml";
 import { parseRepoUrl } from "../domain/parse-repo-url.js";
 import type { Visibility } from "../store/build-rows.js";
-import { FORGE_KINDS, type ForgeConfig, type ForgeKind } from "../forge/forge-config.js";
-import { readNotifyKey } from "../notify/read-notify-key.js";
+import { FORGE_KINDS, type ForgeConfig, type ForgeKind } from "../builds/config/forge-config.js";
+import { readNotifyKey } from "../builds/config/read-notify-key.js";
 import { isLiteralBranch } from "./match-branch.js";
-import { readSchedule } from "../schedules/read-schedule.js";
+import { readSchedule } from "../builds/config/read-schedule.js";
 import type { PrivateRepo } from "./private-repo.js";
 import { PrivateReposError } from "./private-repos-error.js";
 

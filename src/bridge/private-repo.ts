@@ -1,7 +1,7 @@
-import type { ForgeConfig } from "../forge/forge-config.js";
-import type { NotifyConfig } from "../notify/notify-config.js";
+import type { ForgeConfig } from "../builds/config/forge-config.js";
+import type { NotifyConfig } from "../builds/config/notify-config.js";
 import type { Visibility } from "../store/build-rows.js";
-import type { ScheduleEntry } from "../schedules/read-schedule.js";
+import type { ScheduleEntry } from "../builds/config/read-schedule.js";
 
 /**
  * A repository on a private git server (no GitHub) whose pushes the bridge

@@ -1,5 +1,9 @@
 import type { Cell } from "./cell.js";
-import type { BuildSource, Visibility } from "./build.js";
+
+/** Where a build came from: a GitHub event, the private repositories' bridge, or `ponyci run`. */
+export type BuildSource = "github" | "bridge" | "cli";
+/** Who may see a build: everyone, or the viewers of its (private) repository. */
+export type Visibility = "public" | "private";
 
 /** A repository as a build needs it. */
 export interface RepoRef {

@@ -1,4 +1,6 @@
-import type { BuildRequest } from "./build-request.js";
+import type { BuildRequest, BuildSource, Visibility } from "./build-request.js";
+
+export type { BuildSource, Visibility } from "./build-request.js";
 import type { Conclusion } from "./events.js";
 
 /*
@@ -22,10 +24,8 @@ export interface BuildStatus {
   jobs: number;
 }
 
-export type BuildSource = "github" | "bridge" | "cli";
 /** pending: recorded, config not read yet. planned: jobs created. config-error: the repo config is broken (no jobs). */
 export type PlanState = "pending" | "planned" | "config-error";
-export type Visibility = "public" | "private";
 
 export interface NewBuild {
   /** "owner/name" on GitHub, or the private repository's name on the bridge. */

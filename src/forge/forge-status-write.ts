@@ -1,4 +1,4 @@
-import type { ForgeKind } from "./forge-config.js";
+import type { ForgeKind } from "../builds/config/forge-config.js";
 
 /** The forges' outbox lane: its own dispatcher, so neither GitHub nor mail waits for a slow forge. */
 export const FORGE_KEY_PREFIX = "forge:";

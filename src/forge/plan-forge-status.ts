@@ -1,5 +1,5 @@
 import type { Conclusion } from "../domain/events.js";
-import type { ForgeConfig } from "./forge-config.js";
+import type { ForgeConfig } from "../builds/config/forge-config.js";
 import type { ForgeStatusWrite } from "./forge-status-write.js";
 
 /** Where Pony CI's statuses stand: one per cell, and one for the whole build. */

@@ -5,7 +5,7 @@ import { handlePullRequest, PULL_REQUEST_BUILD_EVENTS } from "./handlers/handle-
 import { handleCheckRunRerequested, handleCheckSuiteRerequested, handleRequestedAction } from "./handlers/handle-check-rerequests.js";
 import { handleMergeGroup } from "./handlers/handle-merge-group.js";
 import { handleApproveAndRun } from "./handlers/handle-approve-and-run.js";
-import { mayApprove } from "./handlers/needs-fork-approval.js";
+import { mayApprove } from "../domain/needs-fork-approval.js";
 import { APPROVE_ACTION } from "./create-fork-approvals.js";
 
 /** GET /repos/{owner}/{repo}/collaborators/{username}/permission for the user who clicked. */

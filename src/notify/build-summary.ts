@@ -1,7 +1,7 @@
 import type { Cell } from "../domain/cell.js";
 import type { Conclusion, TestCounts } from "../domain/events.js";
 import type { FailureBucket } from "../history/classify-failures.js";
-import type { NotifyEvent } from "./notify-config.js";
+import type { NotifyEvent } from "../builds/config/notify-config.js";
 
 /** What every channel says about one build: gathered once from the store, rendered per channel (pure renderers). */
 export interface BuildSummary {

@@ -9,7 +9,7 @@ import type { Store } from "../store/store.js";
 import type { PrivateRepo } from "../bridge/private-repo.js";
 import { orderFailures, type BuildSummary } from "./build-summary.js";
 import { decideNotification, isJudged } from "./decide-notification.js";
-import { createDefaultNotifyConfig, isEmptyNotifyConfig, type NotifyConfig } from "./notify-config.js";
+import { createDefaultNotifyConfig, isEmptyNotifyConfig, type NotifyConfig } from "../builds/config/notify-config.js";
 import { notifyKey, NOTIFY_KEY_PREFIX, type NotificationWrite } from "./notification-write.js";
 import { renderChatText, renderEmail, renderWebhookBody } from "./render-notification.js";
 

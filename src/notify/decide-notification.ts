@@ -1,6 +1,6 @@
 import type { Conclusion } from "../domain/events.js";
 import type { BuildRecord } from "../store/build-rows.js";
-import type { NotifyEvent } from "./notify-config.js";
+import type { NotifyEvent } from "../builds/config/notify-config.js";
 
 const RED: readonly Conclusion[] = ["failure", "timed_out"];
 const GREEN: readonly Conclusion[] = ["success", "neutral"];

@@ -1,4 +1,4 @@
-import { html } from "../web/html.js";
+import { html } from "../util/html.js";
 import { BUCKET_LABELS, type BuildSummary } from "./build-summary.js";
 
 /**

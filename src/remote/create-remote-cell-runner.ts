@@ -14,7 +14,6 @@ import { cellPriority } from "./cell-priority.js";
 import { compareStreamIds } from "./compare-stream-ids.js";
 import { parseEnvelope } from "./parse-envelope.js";
 import { summariseWaits, type WaitSummary } from "./summarise-waits.js";
-import type { Metrics } from "../metrics/metrics.js";
 
 /** Where a cell goes and who it competes with: from the build it belongs to. */
 export interface CellRoute {
@@ -37,7 +36,13 @@ export interface RemoteCellRunnerOptions {
   /** After a cancel, how long to wait for the runner's own verdict. Default 10 s. */
   cancelGraceMs?: number;
   /** Records queue waits and dropped late events as they happen (runners and waiting cells are read on scrape via `metrics()`). */
-  metrics?: Pick<Metrics, "observeRemoteQueueWait" | "countLateEvent">;
+  metrics?: RemoteCellMetrics;
+}
+
+/** What the remote cell runner reports as it happens (src/metrics/metrics.ts implements it; declared here so metrics may read ScaleOutMetrics without a cycle). */
+export interface RemoteCellMetrics {
+  observeRemoteQueueWait(queue: string, seconds: number): void;
+  countLateEvent(): void;
 }
 
 export interface ScaleOutMetrics {

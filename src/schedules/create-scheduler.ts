@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from "../domain/logger.js";
 import type { BuildSource } from "../store/build-rows.js";
 import { systemClock, type Clock } from "../domain/clock.js";
 import { isDue } from "./is-due.js";
-import type { ScheduleEntry } from "./read-schedule.js";
+import type { ScheduleEntry } from "../builds/config/read-schedule.js";
 import type { ScheduleRows } from "./schedule-rows.js";
 
 /** One schedule of one repository: where it came from and since when it counts. */

@@ -3,7 +3,7 @@ import { availableParallelism, homedir, hostname } from "node:os";
 import path from "node:path";
 import { SettingsError } from "./settings-error.js";
 import { defaultHostPython, type HostPython } from "../domain/host-python.js";
-import { FORK_PR_APPROVAL_POLICIES, type ForkPrApprovalPolicy } from "../github/handlers/needs-fork-approval.js";
+import { FORK_PR_APPROVAL_POLICIES, type ForkPrApprovalPolicy } from "../domain/needs-fork-approval.js";
 
 /** Everything Pony CI reads from its environment, read once at boot. See .env.example. */
 export interface Settings {

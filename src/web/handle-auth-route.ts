@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../domain/logger.js";
 import type { GitHubOAuth } from "./github-oauth.js";
-import { html } from "./html.js";
+import { html } from "../util/html.js";
 import { renderLayout } from "./render-layout.js";
 import type { Session } from "./session-codec.js";
 import type { Viewer } from "./viewer.js";

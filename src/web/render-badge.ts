@@ -1,4 +1,4 @@
-import { escapeHtml } from "./html.js";
+import { escapeHtml } from "../util/html.js";
 
 const COLOURS: Record<string, string> = { success: "#2da44e", failure: "#cf222e", error: "#9a6700", timed_out: "#9a6700", cancelled: "#6e7781", running: "#0969da", queued: "#6e7781", unknown: "#6e7781" };
 

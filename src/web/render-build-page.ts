@@ -2,14 +2,14 @@ import { cellName } from "../domain/cell.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import { buildDuration, describeRef, describeTrigger, formatAgo, formatDuration, tileState } from "./format.js";
-import { html } from "./html.js";
+import { html } from "../util/html.js";
 import { renderLayout } from "./render-layout.js";
 import type { Viewer } from "./viewer.js";
 import type { TestResult } from "../domain/events.js";
 import type { Delivery } from "../notify/list-deliveries.js";
 import type { CommitSummary } from "../domain/build-request.js";
 
-export { escapeHtml } from "./html.js";
+export { escapeHtml } from "../util/html.js";
 
 export interface BuildPageView {
   build: BuildRecord;

@@ -3,7 +3,7 @@ import type { TestCounts, TestResult } from "../domain/events.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import { formatDuration, tileState } from "./format.js";
-import { html } from "./html.js";
+import { html } from "../util/html.js";
 import { renderLayout } from "./render-layout.js";
 import type { Viewer } from "./viewer.js";
 

@@ -2,7 +2,7 @@ import { cellKey } from "../domain/cell.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import { buildDuration, formatAgo, formatDuration, tileState } from "./format.js";
-import { html, type SafeHtml } from "./html.js";
+import { html, type SafeHtml } from "../util/html.js";
 import type { RepoGlance } from "./read-repo-glance.js";
 
 const RED = new Set(["failure", "timed_out", "error"]);

@@ -1,7 +1,7 @@
 import { cellName } from "../domain/cell.js";
 import type { JobRecord } from "../store/job-rows.js";
 import { tileState } from "./format.js";
-import { html, type SafeHtml } from "./html.js";
+import { html, type SafeHtml } from "../util/html.js";
 
 /** One coloured tile per cell, linking to the cell's page; `data-job` lets live updates find it. Pure. */
 export function renderTiles(buildId: number, jobs: readonly JobRecord[]): SafeHtml {

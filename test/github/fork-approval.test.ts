@@ -4,7 +4,7 @@ import { createFixtureRepo } from "../support/fixture-repo.js";
 import { APP_ID, INSTALLATION_ID, fakeGitHub, postWebhook, serveContents, startTestServer, waitFor } from "../support/github-app-harness.js";
 import type { RunningServer } from "../../src/server/start-server.js";
 import type { GitHubApiFake } from "../support/github-api-fake.js";
-import { needsForkApproval, mayApprove } from "../../src/github/handlers/needs-fork-approval.js";
+import { needsForkApproval, mayApprove } from "../../src/domain/needs-fork-approval.js";
 
 type Body = { name?: string; head_sha?: string; status?: string; conclusion?: string; external_id?: string; actions?: Array<{ identifier: string; label: string }>; output?: { title?: string } };
 

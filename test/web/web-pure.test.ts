@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { Readable } from "node:stream";
-import { html, escapeHtml } from "../../src/web/html.js";
+import { html, escapeHtml } from "../../src/util/html.js";
 import { createSessionCodec, type Session } from "../../src/web/session-codec.js";
 import { checkPassword, checkToken, hashPassword, parseWebUsers, WebUsersError } from "../../src/web/web-users.js";
 import { parseLogCursor } from "../../src/web/open-event-stream.js";

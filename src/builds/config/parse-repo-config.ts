@@ -1,4 +1,4 @@
-import { readNotifyKey } from "../../notify/read-notify-key.js";
+import { readNotifyKey } from "./read-notify-key.js";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from "yaml";
 import type { MatrixEntry, MatrixLines, MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultRepoConfig, maxTimeoutSeconds, repoConfigPaths, type RepoConfig } from "./repo-config.js";
@@ -6,7 +6,7 @@ import { RepoConfigError } from "./repo-config-error.js";
 import { readTestPolicyKey, testPolicyKeys, type NodeTools } from "./read-test-policy-keys.js";
 import { checkServiceArgs, serviceNames, type DatabaseName, type ServiceName, type ServiceSpec } from "../../domain/database.js";
 import { parseDatabaseName } from "../matrix/parse-database-name.js";
-import { readSchedule } from "../../schedules/read-schedule.js";
+import { readSchedule } from "./read-schedule.js";
 
 /** Options for {@link parseRepoConfig}. */
 export interface ParseRepoConfigOptions {

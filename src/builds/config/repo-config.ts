@@ -1,8 +1,8 @@
-import type { NotifyConfig } from "../../notify/notify-config.js";
+import type { NotifyConfig } from "./notify-config.js";
 import type { ServiceSpec } from "../../domain/database.js";
 import type { MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultTestPolicy, type TestPolicy } from "../../domain/test-policy.js";
-import type { ScheduleEntry } from "../../schedules/read-schedule.js";
+import type { ScheduleEntry } from "./read-schedule.js";
 
 /** Where Pony CI looks for a repository's settings, first match wins. */
 export const repoConfigPaths: readonly string[] = [".github/ponyci.yml", ".github/ponyci.yaml"];

@@ -1,6 +1,6 @@
 import { aggregateCellsOf } from "../create-aggregate-reporter.js";
 import { buildIdOfAggregate, cellsToRerun } from "../checks/decide-aggregate.js";
-import type { CheckRunPayload } from "./handle-check-rerequests.js";
+import type { CheckRunPayload } from "./check-payloads.js";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";
 

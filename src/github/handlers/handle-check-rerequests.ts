@@ -1,14 +1,10 @@
-import type { Context } from "probot";
+import type { CheckRunPayload, CheckSuitePayload } from "./check-payloads.js";
 import { rerunCellRequest, rerunFailedRequest } from "../../builds/rerun-requests.js";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";
 import { handleAggregateRerun } from "./handle-aggregate-rerun.js";
 
-/** GitHub's `check_run` payloads of the two actions that re-run cells, as Probot types them. */
-export type CheckRunPayload = Context<"check_run.rerequested" | "check_run.requested_action">["payload"];
-
-/** GitHub's `check_suite.rerequested` payload, as Probot types it. */
-export type CheckSuitePayload = Context<"check_suite.rerequested">["payload"];
+export type { CheckRunPayload, CheckSuitePayload } from "./check-payloads.js";
 
 /** The job a check run reports, found by its external_id, with its build's request. */
 function jobOf(payload: CheckRunPayload, deps: HandlerDeps) {

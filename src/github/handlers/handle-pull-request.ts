@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import type { HandlerDeps } from "./handler-deps.js";
 import { repoRefOf } from "./repo-ref-of.js";
-import { needsForkApproval } from "./needs-fork-approval.js";
+import { needsForkApproval } from "../../domain/needs-fork-approval.js";
 
 /** The `pull_request` actions that build, as the router subscribes to them. */
 export const PULL_REQUEST_BUILD_EVENTS = ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"] as const;

@@ -2,7 +2,7 @@ import type { BuildService } from "../../builds/create-build-service.js";
 import type { Store } from "../../store/store.js";
 import type { Logger } from "../../domain/logger.js";
 import type { ForkApprovals } from "../create-fork-approvals.js";
-import type { ForkPrApprovalPolicy } from "./needs-fork-approval.js";
+import type { ForkPrApprovalPolicy } from "../../domain/needs-fork-approval.js";
 
 /** What webhook handlers may use: they translate events and submit, nothing slow. */
 export interface HandlerDeps {

@@ -1,8 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { BridgeRequestError } from "../bridge/bridge-request-error.js";
-import type { RefUpdate } from "../bridge/parse-ref-updates.js";
-import type { ForgeKind } from "./forge-config.js";
+import { BridgeRequestError } from "./bridge-request-error.js";
+import type { RefUpdate } from "./parse-ref-updates.js";
+import type { ForgeKind } from "../builds/config/forge-config.js";
 
 /** What a forge's webhook delivery says, once its signature or token checked out. */
 export type ForgePush =
