@@ -1,5 +1,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import importX from "eslint-plugin-import-x";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "runner/harness/", "examples/", "test/fixtures/"] },
@@ -57,6 +59,18 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ regex: "^\\.\\./", message: "src/util/ imports nothing outside itself" }] }],
     },
+  },
+  {
+    // No import cycles between files. import-x skips `import type`; the test
+    // (test/runner/runner-imports.test.ts) counts those too, and folder cycles.
+    files: ["src/**/*.ts", "runner/**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/extensions": [".ts", ".js"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts"] },
+      "import-x/resolver-next": [createTypeScriptImportResolver({ project: "tsconfig.json" })],
+    },
+    rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
   },
   { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } } },
 );
