@@ -1,10 +1,10 @@
 import type { BuildListener } from "../builds/build-listener.js";
 import type { Outbox } from "../outbox/outbox.js";
-import type { BuildRecord } from "../store/build-rows.js";
+import type { Build } from "../domain/build.js";
 import type { Clock } from "../domain/clock.js";
 import { systemClock } from "../domain/clock.js";
 import type { Store } from "../store/store.js";
-import type { JobRecord } from "../store/job-rows.js";
+import type { Job } from "../domain/job.js";
 import type { CheckRunWrite } from "./check-run-write.js";
 import { AGGREGATE_CHECK_NAME, aggregateConclusion, aggregateExternalId, aggregateKey, allEnded, cellCheckConclusion, latestCells } from "./checks/decide-aggregate.js";
 import { formatTimestamp } from "./checks/format.js";
@@ -21,7 +21,7 @@ export interface AggregateReporterOptions {
 }
 
 /** Why a build ran, when it was not an ordinary push or pull request: the aggregate's first line. */
-function reasonOf(build: BuildRecord): string | undefined {
+function reasonOf(build: Build): string | undefined {
   if (build.event === "merge_group") return `Merge queue: this is the merge group of ${build.branch ?? "the queue"}.`;
   if (build.event === "schedule") {
     const cron = build.trigger.request?.schedule?.cron;
@@ -36,7 +36,7 @@ function reasonOf(build: BuildRecord): string | undefined {
  * from the GitHub builds of its commit up to this one, oldest first (a
  * downstream build of a private project is another repository's verdict).
  */
-export function aggregateCellsOf(store: Pick<Store, "findBuilds" | "listJobs">, build: BuildRecord): JobRecord[] {
+export function aggregateCellsOf(store: Pick<Store, "findBuilds" | "listJobs">, build: Build): Job[] {
   const builds = store
     .findBuilds({ repo: build.repo, sha: build.sha })
     .filter((b) => b.id <= build.id && b.source === "github" && b.planState === "planned" && !b.trigger.request?.upstream);
@@ -56,16 +56,16 @@ export function aggregateCellsOf(store: Pick<Store, "findBuilds" | "listJobs">, 
 export function createAggregateReporter(options: AggregateReporterOptions): BuildListener {
   const clock = options.clock ?? systemClock;
   const completed = new Set<number>();
-  const target = (build: BuildRecord) => {
+  const target = (build: Build) => {
     const request = build.trigger.request;
     if (build.source !== "github" || !request?.repo.installationId || request.upstream) return undefined;
     const [owner = "", repo = ""] = request.repo.name.split("/");
     return { installationId: request.repo.installationId, owner, repo };
   };
-  const buildUrl = (build: BuildRecord) => `${options.publicUrl}/builds/${build.id}`;
-  const send = (build: BuildRecord, kind: "create" | "complete", write: CheckRunWrite) => options.outbox.enqueue({ key: aggregateKey(build.id), kind, payload: write });
-  const cellsOf = (build: BuildRecord) => aggregateCellsOf(options.store, build);
-  const isOpen = (build: BuildRecord) => {
+  const buildUrl = (build: Build) => `${options.publicUrl}/builds/${build.id}`;
+  const send = (build: Build, kind: "create" | "complete", write: CheckRunWrite) => options.outbox.enqueue({ key: aggregateKey(build.id), kind, payload: write });
+  const cellsOf = (build: Build) => aggregateCellsOf(options.store, build);
+  const isOpen = (build: Build) => {
     if (completed.has(build.id)) return false;
     const writes = options.outbox.list(aggregateKey(build.id));
     if (writes.some((w) => w.kind === "complete")) {
@@ -75,7 +75,7 @@ export function createAggregateReporter(options: AggregateReporterOptions): Buil
     return writes.some((w) => w.kind === "create");
   };
   /** Completes every open aggregate of the commit whose cells all ended. */
-  const settle = (changed: BuildRecord) => {
+  const settle = (changed: Build) => {
     for (const build of options.store.findBuilds({ repo: changed.repo, sha: changed.sha })) {
       const to = target(build);
       if (!to || build.planState !== "planned" || !isOpen(build)) continue;

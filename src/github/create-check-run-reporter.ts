@@ -1,6 +1,6 @@
 import type { BuildListener } from "../builds/build-listener.js";
-import type { BuildRecord } from "../store/build-rows.js";
-import type { JobRecord } from "../store/job-rows.js";
+import type { Build } from "../domain/build.js";
+import type { Job } from "../domain/job.js";
 import type { Outbox } from "../outbox/outbox.js";
 import type { Clock } from "../domain/clock.js";
 import { systemClock } from "../domain/clock.js";
@@ -44,13 +44,13 @@ export interface CheckRunReporterOptions {
  */
 export function createCheckRunReporter(options: CheckRunReporterOptions): BuildListener {
   const clock = options.clock ?? systemClock;
-  const target = (build: BuildRecord) => {
+  const target = (build: Build) => {
     const request = build.trigger.request;
     if (build.source !== "github" || !request?.repo.installationId) return undefined;
     const [owner = "", repo = ""] = request.repo.name.split("/");
     return { installationId: request.repo.installationId, owner, repo };
   };
-  const detailsUrl = (build: BuildRecord, job?: JobRecord) => `${options.publicUrl}/builds/${build.id}${job ? `#job-${job.id}` : ""}`;
+  const detailsUrl = (build: Build, job?: Job) => `${options.publicUrl}/builds/${build.id}${job ? `#job-${job.id}` : ""}`;
   const send = (key: string, kind: string, write: CheckRunWrite) => options.outbox.enqueue({ key, kind, payload: write });
   /** Whether the cell's run was (or is about to be) created: only then can it be updated. */
   const hasRun = (jobId: string) => options.outbox.list(checkRunKey(jobId)).some((w) => w.kind === "create");

@@ -1,6 +1,6 @@
 import { cellKey } from "../../domain/cell.js";
 import { jobTestPlanOf } from "../../history/job-test-plan.js";
-import type { JobRecord } from "../../store/job-rows.js";
+import type { Job } from "../../domain/job.js";
 import type { CheckConclusion } from "./check-run-payload.js";
 import { toCheckConclusion } from "./to-check-conclusion.js";
 
@@ -62,8 +62,8 @@ export function aggregateConclusion(conclusions: readonly CheckConclusion[]): Ch
  * so a re-run that passed replaces the failure it re-ran. Confirmation
  * re-runs (issue 15) are part of their original's verdict, not cells.
  */
-export function latestCells(jobsByBuild: ReadonlyArray<readonly JobRecord[]>): JobRecord[] {
-  const latest = new Map<string, JobRecord>();
+export function latestCells(jobsByBuild: ReadonlyArray<readonly Job[]>): Job[] {
+  const latest = new Map<string, Job>();
   for (const jobs of jobsByBuild) {
     for (const job of jobs) {
       if (jobTestPlanOf(job).confirms) continue;
@@ -74,17 +74,17 @@ export function latestCells(jobsByBuild: ReadonlyArray<readonly JobRecord[]>): J
 }
 
 /** True when every cell ended (finished or cancelled). */
-export function allEnded(cells: readonly JobRecord[]): boolean {
+export function allEnded(cells: readonly Job[]): boolean {
   return cells.every((job) => job.state === "finished" || job.state === "cancelled");
 }
 
 /** A cell's check conclusion as its own check run shows it. */
-export function cellCheckConclusion(job: JobRecord): CheckConclusion {
+export function cellCheckConclusion(job: Job): CheckConclusion {
   if (job.state === "cancelled") return "cancelled";
   return toCheckConclusion(job.conclusion ?? "error");
 }
 
 /** The cells that need running again: everything not passing (failure, timed out, cancelled). */
-export function cellsToRerun(cells: readonly JobRecord[]): JobRecord[] {
+export function cellsToRerun(cells: readonly Job[]): Job[] {
   return cells.filter((job) => SEVERITY[cellCheckConclusion(job)] > SEVERITY.success);
 }

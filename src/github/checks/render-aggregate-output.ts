@@ -1,4 +1,4 @@
-import type { JobRecord } from "../../store/job-rows.js";
+import type { Job } from "../../domain/job.js";
 import type { CheckConclusion, CheckOutput } from "./check-run-payload.js";
 import { cellCheckConclusion } from "./decide-aggregate.js";
 import { checkRunName, formatCounts } from "./format.js";
@@ -6,7 +6,7 @@ import { escapeMarkdown } from "./safe-text.js";
 
 export interface RenderAggregateOptions {
   /** The cells it stands for (latestCells), in matrix order. */
-  cells: readonly JobRecord[];
+  cells: readonly Job[];
   /** Undefined while cells still run. */
   conclusion?: CheckConclusion;
   sha: string;
