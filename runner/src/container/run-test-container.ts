@@ -2,7 +2,7 @@ import { delay } from "../../../src/util/delay.js";
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { InfrastructureError, describeError } from "../../../src/domain/errors.js";
-import { LABEL_JOB, LABEL_MANAGED, ownerLabels } from "../docker/labels.js";
+import { createHardenedContainer } from "./create-hardened-container.js";
 import { wasStoppedFromOutside } from "./was-stopped-from-outside.js";
 
 export interface ContainerLimits {
@@ -56,35 +56,24 @@ export async function runTestContainer(docker: Docker, spec: TestContainerSpec, 
   if (options.signal?.aborted) return { ...result, cancelled: true };
   let container: Docker.Container;
   try {
-    container = await docker.createContainer({
-      Image: spec.image,
-      Cmd: spec.cmd,
-      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-      WorkingDir: spec.workingDir,
-      User: spec.user,
-      Tty: false,
-      AttachStdout: true,
-      AttachStderr: true,
-      OpenStdin: false,
-      // No NetworkDisabled: `NetworkMode: none` already gives a namespace with only loopback, and with
+    container = await createHardenedContainer(docker, {
+      image: spec.image,
+      cmd: spec.cmd,
+      env: spec.env,
+      workingDir: spec.workingDir,
+      user: spec.user,
+      attach: true,
+      // No networkDisabled: `NetworkMode: none` already gives a namespace with only loopback, and with
       // networking disabled Docker leaves /etc/hosts empty, so `localhost` did not resolve
       // (django-model-utils' default HOST). A service's namespace (`container:<id>`) has only loopback too.
-      Labels: { [LABEL_MANAGED]: "1", [LABEL_JOB]: spec.jobId, ...ownerLabels() },
-      HostConfig: {
-        NetworkMode: spec.networkMode ?? "none",
-        Binds: spec.binds,
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
-        ReadonlyRootfs: true,
-        Tmpfs: { "/tmp": "rw,nosuid,nodev,size=512m", "/run": "rw,nosuid,nodev,size=16m" },
-        Memory: spec.limits.memoryBytes,
-        MemorySwap: spec.limits.memoryBytes, // no swap: a memory hog meets the limit, not the disk
-        NanoCpus: spec.limits.nanoCpus,
-        PidsLimit: spec.limits.pidsLimit,
-        Ulimits: [{ Name: "nofile", Soft: 4096, Hard: 4096 }],
-        // Output reaches us through attach; the daemon must not store gigabytes of it.
-        LogConfig: { Type: "none", Config: {} },
-      },
+      networkMode: spec.networkMode ?? "none",
+      jobId: spec.jobId,
+      binds: spec.binds,
+      readonlyRoot: { tmpfs: { "/tmp": "rw,nosuid,nodev,size=512m", "/run": "rw,nosuid,nodev,size=16m" } },
+      limits: spec.limits,
+      nofile: 4096,
+      // Output reaches us through attach; the daemon must not store gigabytes of it.
+      log: "none",
     });
   } catch (error) {
     throw new InfrastructureError(`Could not create the test container from ${spec.image}: ${describeError(error)}`, { cause: error });

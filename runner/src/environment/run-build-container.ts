@@ -2,7 +2,7 @@ import { delay } from "../../../src/util/delay.js";
 import type Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { createLineSplitter } from "../container/create-line-splitter.js";
-import { LABEL_MANAGED, ownerLabels } from "../docker/labels.js";
+import { createHardenedContainer } from "../container/create-hardened-container.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
 import { EnvironmentError } from "../../../src/domain/environment-error.js";
 
@@ -77,34 +77,24 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
   const kill = () => void container?.kill({ signal: "SIGKILL" }).catch(() => undefined);
   try {
     try {
-      container = await docker.createContainer({
-        Image: spec.image,
-        Cmd: ["sh", "-c", spec.script],
-        Env: spec.env,
-        Tty: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        NetworkDisabled: true,
-        Labels: { [LABEL_MANAGED]: "1", ...ownerLabels(), [LABEL_ENV_BUILD]: "1", ...spec.labels },
-        User: spec.untrusted?.user ?? spec.user,
-        HostConfig: {
-          NetworkMode: "none",
-          Binds: spec.binds ?? [],
-          LogConfig: { Type: "none", Config: {} },
-          CapDrop: ["ALL"],
-          SecurityOpt: ["no-new-privileges"],
-          Memory: limits.memoryBytes,
-          MemorySwap: limits.memoryBytes,
-          NanoCpus: limits.nanoCpus,
-          PidsLimit: limits.pidsLimit,
-          ...(spec.lowPriority ? { CpuShares: 2 } : {}),
-          Ulimits: [{ Name: "nofile", Soft: 4096, Hard: 4096 }],
-          ...(spec.untrusted
-            ? { ReadonlyRootfs: true, Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g", "/run": "rw,nosuid,nodev,size=16m" } }
-            : spec.user
-              ? { ReadonlyRootfs: true, Tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g" } }
-              : {}),
-        },
+      container = await createHardenedContainer(docker, {
+        image: spec.image,
+        cmd: ["sh", "-c", spec.script],
+        env: spec.env,
+        attach: true,
+        networkDisabled: true,
+        labels: { [LABEL_ENV_BUILD]: "1", ...spec.labels },
+        user: spec.untrusted?.user ?? spec.user,
+        binds: spec.binds ?? [],
+        log: "none",
+        limits,
+        ...(spec.lowPriority ? { cpuShares: 2 } : {}),
+        nofile: 4096,
+        ...(spec.untrusted
+          ? { readonlyRoot: { tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g", "/run": "rw,nosuid,nodev,size=16m" } } }
+          : spec.user
+            ? { readonlyRoot: { tmpfs: { "/tmp": "rw,nosuid,nodev,exec,size=1g" } } }
+            : {}),
       });
     } catch (error) {
       throw new EnvironmentError("infrastructure", `Docker could not create a build container from ${spec.image}: ${describeError(error)}`, { cause: error });

@@ -3,7 +3,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { checkServiceArgs, type ServiceSpec } from "../../../src/domain/database.js";
 import { describeError } from "../../../src/domain/errors.js";
-import { LABEL_JOB, LABEL_MANAGED, LABEL_SERVICE, ownerLabels } from "../docker/labels.js";
+import { LABEL_SERVICE } from "../docker/labels.js";
+import { createHardenedContainer } from "../container/create-hardened-container.js";
 import type { DatabaseLogin } from "../../../src/domain/database-logins.js";
 import { loginCommands } from "./login-commands.js";
 import { serviceProfile } from "./service-profile.js";
@@ -70,26 +71,20 @@ export async function startService(docker: Docker, options: StartServiceOptions)
   const t0 = Date.now();
   let container: Docker.Container;
   try {
-    container = await docker.createContainer({
-      Image: image,
-      Cmd: profile.cmd,
-      Env: Object.entries(profile.env).map(([k, v]) => `${k}=${v}`),
-      User: profile.user,
-      Labels: { [LABEL_MANAGED]: "1", [LABEL_JOB]: options.jobId, ...ownerLabels(), [LABEL_SERVICE]: service.name },
-      HostConfig: {
-        NetworkMode: "none",
-        Binds: binds,
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
-        ReadonlyRootfs: true,
-        Tmpfs: profile.tmpfs,
-        Memory: options.limits.memoryBytes,
-        MemorySwap: options.limits.memoryBytes,
-        NanoCpus: options.limits.nanoCpus,
-        PidsLimit: options.limits.pidsLimit,
-        // The server's own log, bounded: shown when it fails to start.
-        LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "1" } },
-      },
+    container = await createHardenedContainer(docker, {
+      image,
+      cmd: profile.cmd,
+      env: profile.env,
+      user: profile.user,
+      attach: false,
+      jobId: options.jobId,
+      labels: { [LABEL_SERVICE]: service.name },
+      networkMode: "none",
+      binds,
+      readonlyRoot: { tmpfs: profile.tmpfs },
+      limits: options.limits,
+      // The server's own log, bounded: shown when it fails to start.
+      log: "bounded",
     });
   } catch (error) {
     throw serviceError("infrastructure", `Could not create the ${service.name} service from ${image}: ${describeError(error)}`, { cause: error });
