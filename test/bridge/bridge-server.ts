@@ -92,7 +92,7 @@ export async function startBridgeServer(options: {
   let notifications: Outbox | undefined;
   let notifier: Notifier | undefined;
   if (options.notify) {
-    notifications = createOutbox({ store, send: createNotificationSender(options.notify.sender), backoff: options.notify.backoff, maxAttempts: 12, lane: { only: NOTIFY_KEY_PREFIX }, target: NOTIFY_TARGET });
+    notifications = createOutbox({ store, send: createNotificationSender({ ...options.notify.sender, store }), backoff: options.notify.backoff, maxAttempts: 12, lane: { only: NOTIFY_KEY_PREFIX }, target: NOTIFY_TARGET });
     notifier = createNotifier({
       store,
       outbox: notifications,
