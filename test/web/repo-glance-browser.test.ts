@@ -13,6 +13,7 @@ import type { Conclusion, TestResult } from "../../src/domain/events.js";
 import { createDashboard } from "../../src/web/create-dashboard.js";
 import { silentLogger } from "../../src/domain/logger.js";
 import type { CellFailures } from "../../src/store/cell-failure-rows.js";
+import { createOutboxRows } from "../../src/outbox/outbox-rows.js";
 
 const ARTIFACTS = path.resolve("test-artifacts", "dashboards");
 const REPO = "acme/app";
@@ -96,6 +97,16 @@ describe("the repository page at a glance, in Chromium", () => {
         flakyPasses: [],
       }),
     });
+    // b5's news, as the notifications' outbox recorded it: a refused address among good ones, a webhook that answered 500 until given up, a chat server that hangs.
+    const outboxRows = createOutboxRows(store);
+    const delivery = (channel: string, payload: Record<string, unknown>, end: (id: number) => void) => {
+      const id = outboxRows.insert({ key: `notify:${ids.b5}:${channel}`, kind: channel, payload: { channel, repo: REPO, ...payload }, coalesce: false });
+      outboxRows.markSending(id);
+      end(id);
+    };
+    delivery("email", { to: ["team@example.com", "gone@example.com"], subject: "s", text: "t", html: "h", messageId: "<m@x>" }, (id) => outboxRows.markSent(id, { accepted: ["team@example.com"], rejected: ["gone@example.com"], response: "250 queued" }));
+    delivery("webhook", { url: "https://hooks.example.com/ci", body: "{}", deliveryId: "d" }, (id) => outboxRows.markFailed(id, "HTTP 500 from hooks.example.com"));
+    delivery("mattermost", { url: "https://chat.example.com/hooks/secret-token", text: "t" }, (id) => outboxRows.markRetry(id, "chat.example.com: no answer within 10000 ms", Date.now() + 60_000));
     // b3's first attempt of the first cell failed the flaky test (recorded after the fact: the attempt passed it).
     const b3jobs = store.listJobs(ids.b3 as number);
     store.addTestResults(b3jobs[0]?.id as string, [{ id: FLAKY, outcome: "failed", durationMs: 9, message: "TimeoutError" }]);
@@ -172,7 +183,7 @@ describe("the repository page at a glance, in Chromium", () => {
     await page.close();
   });
 
-  it("shows the build's failure buckets, new failures first, each test once with its cells, file:line, since when and rate", async () => {
+  it("shows the build's failure buckets, new failures first, each test once with its cells, file:line, since when and rate; and its notifications' delivery failures", async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
     await page.goto(`${base}/builds/${ids.b5}`);
     expect(await page.locator("section[data-buckets] h3").allInnerTexts()).toEqual(["New failures (1)", "Already failing on main (1)", "Flaky (1)"]);
@@ -187,6 +198,11 @@ describe("the repository page at a glance, in Chromium", () => {
     const order = await page.locator("section[data-buckets] li[data-test]").evaluateAll((items) => items.map((li) => li.getAttribute("data-test")));
     expect(order).toEqual([NEW, OLD, FLAKY]);
     expect(await page.locator(`section[data-buckets] li[data-test="${NEW}"] a`).first().getAttribute("href")).toMatch(new RegExp(`^/builds/${ids.b5}/jobs/`));
+    // Where the build's news went, through the dashboard's own handler: each failure says why; a chat URL's token is never shown.
+    expect(await page.locator('table.deliveries tr[data-delivery="email"]').innerText()).toMatch(/email\s+team@example.com, gone@example.com\s+sent, some refused\s+1\s+refused: gone@example.com/);
+    expect(await page.locator('table.deliveries tr[data-delivery="webhook"]').innerText()).toMatch(/webhook\s+hooks.example.com\s+failed\s+1\s+HTTP 500 from hooks.example.com/);
+    expect(await page.locator('table.deliveries tr[data-delivery="mattermost"]').innerText()).toMatch(/mattermost\s+chat.example.com\s+retrying\s+1\s+chat.example.com: no answer within 10000 ms/);
+    expect(await page.content()).not.toContain("secret-token");
     await page.screenshot({ path: path.join(ARTIFACTS, "build-buckets.png"), fullPage: true });
     // A build whose cells have no stored buckets (b4, recorded before any report) shows no section.
     await page.goto(`${base}/builds/${ids.b4}`);
