@@ -17,6 +17,7 @@ import type { FailureAnalyst } from "../history/create-failure-analyst.js";
 import { cancelStaleConfirmations } from "./run-confirmation.js";
 import { explainFailures } from "./explain-failures.js";
 import { judgeCell } from "../history/judge-cell.js";
+import { toCellFailures } from "../history/to-cell-failures.js";
 
 export interface JobProcessorOptions {
   store: Store;
@@ -173,6 +174,8 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
       conclusion: finished.conclusion,
       counts: finished.counts,
       error: finished.error ? { ...finished.error, kind: finished.conclusion === "error" ? "infrastructure" : undefined } : undefined,
+      // Kept with the verdict, for the build page and for notifications decided after a restart.
+      failures: report.failureReport ? toCellFailures(report.failureReport) : undefined,
       at: clock.now(),
     });
     const build = store.getBuild(job.buildId);

@@ -3,6 +3,7 @@ import { openStore } from "../store/open-store.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Settings } from "../settings/load-settings.js";
+import { groupAttempts } from "../history/job-test-plan.js";
 
 export const BUILDS_USAGE = `ponyci builds [--repo NAME] [--limit N]
 
@@ -42,7 +43,9 @@ export async function buildsCommand(argv: string[], deps: { settings: Pick<Setti
 /** The build list: one row per build. Pure. */
 export function renderBuildsTable(rows: readonly { build: BuildRecord; jobs: readonly JobRecord[] }[]): string {
   const header = ["#", "repo", "ref", "sha", "status", "cells"];
-  const table = rows.map(({ build, jobs }) => {
+  const table = rows.map(({ build, jobs: all }) => {
+    // A confirmation re-run is an attempt of its cell, not a cell.
+    const jobs = groupAttempts(all).map((cell) => cell.job);
     const ended = jobs.filter((job) => job.state === "finished" || job.state === "cancelled").length;
     return [`#${build.id}`, build.repo, refOf(build), build.sha.slice(0, 12), statusOf(build), jobs.length === 0 ? "-" : `${ended}/${jobs.length}`];
   });

@@ -3,6 +3,9 @@ import type { ForgeKind } from "../builds/config/forge-config.js";
 /** The forges' outbox lane: its own dispatcher, so neither GitHub nor mail waits for a slow forge. */
 export const FORGE_KEY_PREFIX = "forge:";
 
+/** Whom the forge statuses' lane writes to, as its logs say (`OutboxOptions.target`). */
+export const FORGE_TARGET = "the forge (Gitea, Forgejo or GitLab)";
+
 /**
  * One commit status to set, keyed `forge:<buildId>:<context>` so a context's
  * pending always goes before its result. The token is not stored: the sender

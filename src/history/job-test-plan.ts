@@ -23,6 +23,26 @@ export function jobTestPlanOf(job: Pick<JobRecord, "external">): JobTestPlan {
 }
 
 /**
+ * A build's cells, each with its confirmation re-runs (its attempts 2, 3, …),
+ * in the jobs' order: a confirmation is an attempt of its cell, never a cell
+ * (a tile, a column, a count) of its own. A confirmation whose job is not in
+ * the list stands as a cell, so nothing is hidden.
+ */
+export function groupAttempts<T extends Pick<JobRecord, "id" | "external">>(jobs: readonly T[]): { job: T; attempts: T[] }[] {
+  const cells = new Map<string, { job: T; attempts: T[] }>();
+  for (const job of jobs) if (jobTestPlanOf(job).confirms === undefined) cells.set(job.id, { job, attempts: [] });
+  const lone: { job: T; attempts: T[] }[] = [];
+  for (const job of jobs) {
+    const confirms = jobTestPlanOf(job).confirms;
+    if (confirms === undefined) continue;
+    const cell = cells.get(confirms);
+    if (cell) cell.attempts.push(job);
+    else lone.push({ job, attempts: [] });
+  }
+  return [...cells.values(), ...lone];
+}
+
+/**
  * A build's test policy, from its commit's config as planning recorded it
  * (`plan.testPolicy`); the defaults for builds planned before issue 15.
  */

@@ -6,6 +6,8 @@ const createSmtpTransport = (smtp: { url?: string; connectionTimeout: number; gr
 import { silentLogger, type Logger } from "../domain/logger.js";
 import type { SendResult, SendWrite } from "../outbox/outbox.js";
 import type { NotificationWrite } from "./notification-write.js";
+import { createNotificationRateWindow } from "./notification-rate-window.js";
+import type { StoreCore } from "../store/store-core.js";
 
 export interface NotificationSenderOptions {
   /** smtp://… or smtps://… (PONYCI_SMTP_URL); without it email writes are rejected with the fix. */
@@ -17,13 +19,18 @@ export interface NotificationSenderOptions {
   webhookSecret?: string;
   /** Messages per repository and hour, per channel. Default 30. */
   perRepoPerHour?: number;
+  /**
+   * The store whose outbox sends these writes: the rate window is read from
+   * its sent notifications, so a restart does not reset it. Without it the
+   * window lives in memory.
+   */
+  store?: StoreCore;
   /** Connection, greeting and HTTP deadlines. Default 10 s (SMTP socket inactivity: 3×). */
   timeoutMs?: number;
   log?: Logger;
+  /** Default: the store's clock (the outbox's `done_at`), else Date.now. */
   now?: () => number;
 }
-
-const HOUR_MS = 3_600_000;
 
 /** The header of a webhook delivery's signature: GitHub's X-Hub-Signature-256 convention, under our name. */
 export const WEBHOOK_SIGNATURE_HEADER = "X-PonyCI-Signature-256";
@@ -32,8 +39,8 @@ export const WEBHOOK_SIGNATURE_HEADER = "X-PonyCI-Signature-256";
  * The notifications' outbox send function: email through nodemailer, chat
  * and webhooks through fetch. Each write is bounded in time (a server that
  * hangs is a retry, not a stuck dispatcher) and per repository and channel
- * in rate (an in-memory window: a restart forgets it, which only lets one
- * more hour's worth through). Refusals for good (a 5xx SMTP reply, all
+ * in rate (a sliding hour read from the outbox's sent notifications:
+ * notification-rate-window.ts; a restart does not reset it). Refusals for good (a 5xx SMTP reply, all
  * recipients refused, HTTP 4xx) are `rejected`; the rest are retried with
  * the outbox's backoff. In doubt after a crash, a message is sent again:
  * SMTP has no idempotency, but a message is only lost or doubled if the
@@ -41,10 +48,11 @@ export const WEBHOOK_SIGNATURE_HEADER = "X-PonyCI-Signature-256";
  */
 export function createNotificationSender(options: NotificationSenderOptions): SendWrite {
   const log = options.log ?? silentLogger;
-  const now = options.now ?? Date.now;
+  const store = options.store;
+  const now = options.now ?? (store ? () => store.clock.now() : Date.now);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const limit = options.perRepoPerHour ?? 30;
-  const sent = new Map<string, number[]>();
+  const rate = createNotificationRateWindow({ limit, store, now });
   let transport: ReturnType<typeof createSmtpTransport> | undefined;
 
   const mailer = () => {
@@ -56,13 +64,6 @@ export function createNotificationSender(options: NotificationSenderOptions): Se
       ...(options.smtpCaFile ? { tls: { ca: readFileSync(options.smtpCaFile, "utf8") } } : {}),
     });
     return transport;
-  };
-
-  /** Undefined when the repository may send now; else the wait. */
-  const waitFor = (bucket: string): number | undefined => {
-    const times = (sent.get(bucket) ?? []).filter((at) => at > now() - HOUR_MS);
-    sent.set(bucket, times);
-    return times.length < limit ? undefined : (times[0] as number) + HOUR_MS - now();
   };
 
   const sendEmail = async (w: Extract<NotificationWrite, { channel: "email" }>): Promise<SendResult> => {
@@ -98,8 +99,7 @@ export function createNotificationSender(options: NotificationSenderOptions): Se
 
   return async (write) => {
     const w = write.payload as NotificationWrite;
-    const bucket = `${w.repo} ${w.channel}`;
-    const wait = waitFor(bucket);
+    const wait = rate.waitFor(w.repo, w.channel);
     if (wait !== undefined) return { status: "retry", reason: `rate limit: ${limit} messages per hour for ${w.repo}`, retryAfterMs: wait };
     let result: SendResult;
     switch (w.channel) {
@@ -119,7 +119,7 @@ export function createNotificationSender(options: NotificationSenderOptions): Se
       default:
         return { status: "rejected", reason: `unknown notification channel ${String((w as { channel?: unknown }).channel)}` };
     }
-    if (result.status === "sent") sent.get(bucket)?.push(now());
+    if (result.status === "sent") rate.sent(w.repo, w.channel);
     else log.warn({ key: write.key, reason: result.reason }, "notify: delivery failed");
     return result;
   };

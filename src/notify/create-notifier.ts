@@ -60,8 +60,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const rows = createOutboxRows(store);
   const privateRepos = new Map((options.privateRepos ?? []).map((repo) => [repo.name, repo]));
   const allowed = new Set((options.allowedHosts ?? []).map((host) => host.toLowerCase()));
-  /** Buckets of the failures of finished cells, by build: what test intelligence said (lost at a restart). */
-  const buckets = new Map<number, Map<string, FailureBucket>>();
   /** One decision at a time per build, in the order asked (a later cell's end waits for an earlier one's). */
   const chains = new Map<number, Promise<void>>();
 
@@ -103,7 +101,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const url = `${base}/builds/${build.id}`;
     const jobs = store.listJobs(build.id);
     const confirmations = new Set(jobs.filter((job) => typeof job.external.confirms === "string").map((job) => job.id));
-    const known = buckets.get(build.id);
+    // What test intelligence said, stored with each cell's verdict: a decision after a restart has it too.
+    const stored = store.listCellFailures(build.id);
+    const bucketOf = (jobId: string, testId: string): FailureBucket | undefined => stored.get(jobId)?.tests.find((t) => t.id === testId)?.bucket;
     const cells: BuildSummary["cells"] = [];
     const byKey = new Map<string, BuildSummary["cells"][number]>();
     let failures: BuildSummary["failures"] = [];
@@ -123,7 +123,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         failures.push({
           test: test.id,
           cell: cell.name,
-          bucket: known?.get(`${job.id} ${test.id}`),
+          bucket: bucketOf(job.id, test.id),
           location: test.location ? `${test.location.path}:${test.location.line}` : undefined,
           message: test.message?.split("\n")[0]?.slice(0, 300),
           url: cell.url,
@@ -156,41 +156,32 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const decideNow = async (buildId: number): Promise<void> => {
     const build = store.getBuild(buildId);
     if (!build || build.status.state !== "finished") return;
-    try {
-      const config = configOf(build);
-      if (!config) return;
-      const event = decideNotification(build, previousOf(build));
-      if (!event || !config.on.includes(event)) return;
-      const author = options.authorOf && build.source === "bridge" ? await options.authorOf(build).catch(() => undefined) : undefined;
-      // Checked after the await, right before the synchronous enqueues: one decision per build.
-      if (rows.listByPrefix(`${NOTIFY_KEY_PREFIX}${build.id}:`).length > 0) return;
-      const summary = summarise(build, event);
-      const writes: [string, NotificationWrite][] = [];
-      const to = [...config.email];
-      if (author && !to.includes(author.toLowerCase())) to.push(author.toLowerCase());
-      if (to.length > 0) {
-        const mail = renderEmail(summary);
-        const host = new URL(options.publicUrl).hostname || "ponyci.invalid";
-        writes.push([notifyKey(build.id, "email"), { channel: "email", repo: build.repo, to, ...mail, messageId: `<build-${build.id}-${event}@${host}>` }]);
-      }
-      config.webhook.forEach((url, i) => writes.push([notifyKey(build.id, `webhook:${i}`), { channel: "webhook", repo: build.repo, url, body: renderWebhookBody(summary), deliveryId: `${build.id}-${event}-${i}` }]));
-      for (const flavour of ["slack", "mattermost"] as const) {
-        config[flavour].forEach((url, i) => writes.push([notifyKey(build.id, `${flavour}:${i}`), { channel: flavour, repo: build.repo, url, text: renderChatText(summary, flavour) }]));
-      }
-      for (const [key, payload] of writes) options.outbox.enqueue({ key, kind: payload.channel, payload });
-      if (writes.length > 0) log.info({ build: build.id, event, channels: writes.map(([key]) => key) }, "notify: build news queued");
-    } finally {
-      buckets.delete(buildId);
+    const config = configOf(build);
+    if (!config) return;
+    const event = decideNotification(build, previousOf(build));
+    if (!event || !config.on.includes(event)) return;
+    const author = options.authorOf && build.source === "bridge" ? await options.authorOf(build).catch(() => undefined) : undefined;
+    // Checked after the await, right before the synchronous enqueues: one decision per build.
+    if (rows.listByPrefix(`${NOTIFY_KEY_PREFIX}${build.id}:`).length > 0) return;
+    const summary = summarise(build, event);
+    const writes: [string, NotificationWrite][] = [];
+    const to = [...config.email];
+    if (author && !to.includes(author.toLowerCase())) to.push(author.toLowerCase());
+    if (to.length > 0) {
+      const mail = renderEmail(summary);
+      const host = new URL(options.publicUrl).hostname || "ponyci.invalid";
+      writes.push([notifyKey(build.id, "email"), { channel: "email", repo: build.repo, to, ...mail, messageId: `<build-${build.id}-${event}@${host}>` }]);
     }
+    config.webhook.forEach((url, i) => writes.push([notifyKey(build.id, `webhook:${i}`), { channel: "webhook", repo: build.repo, url, body: renderWebhookBody(summary), deliveryId: `${build.id}-${event}-${i}` }]));
+    for (const flavour of ["slack", "mattermost"] as const) {
+      config[flavour].forEach((url, i) => writes.push([notifyKey(build.id, `${flavour}:${i}`), { channel: flavour, repo: build.repo, url, text: renderChatText(summary, flavour) }]));
+    }
+    for (const [key, payload] of writes) options.outbox.enqueue({ key, kind: payload.channel, payload });
+    if (writes.length > 0) log.info({ build: build.id, event, channels: writes.map(([key]) => key) }, "notify: build news queued");
   };
 
   return {
     finished(event: CellFinished) {
-      if (event.failureReport) {
-        const map = buckets.get(event.build.id) ?? new Map<string, FailureBucket>();
-        for (const failure of event.failureReport.failures) map.set(`${event.job.id} ${failure.test.id}`, failure.bucket);
-        buckets.set(event.build.id, map);
-      }
       void decide(event.build.id).catch((error: unknown) => log.error({ build: event.build.id, err: error }, "notify: could not decide about a build"));
     },
     cancelled(build) {

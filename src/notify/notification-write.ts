@@ -11,6 +11,9 @@ export type NotificationWrite =
 
 export const NOTIFY_KEY_PREFIX = "notify:";
 
+/** Whom the notifications' lane writes to, as its logs say (`OutboxOptions.target`). */
+export const NOTIFY_TARGET = "the mail server or notification URL";
+
 export function notifyKey(buildId: number, channel: string): string {
   return `${NOTIFY_KEY_PREFIX}${buildId}:${channel}`;
 }

@@ -9,7 +9,7 @@ import { createOutboxRows, type DueWrite, type OutboxLane } from "./outbox-rows.
 export interface OutboxOptions {
   /** The store whose database holds the outbox. The outbox never closes it. */
   store: StoreCore;
-  /** Performs one write against GitHub. */
+  /** Performs one write against the lane's target (GitHub unless `target` says otherwise). */
   send: SendWrite;
   log?: Logger;
   clock?: Clock;
@@ -21,6 +21,12 @@ export interface OutboxOptions {
   lane?: OutboxLane;
   /** Sent, failed and superseded writes are kept this long (pruned at start). Default 7 days. */
   keepDoneMs?: number;
+  /**
+   * Whom this lane writes to, as its logs name it ("GitHub", "the forge",
+   * "the notification's mail server or URL"): an operator reading "rejected"
+   * must know where to look. Default "GitHub".
+   */
+  target?: string;
 }
 
 /**
@@ -33,6 +39,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const backoff = options.backoff ?? exponentialBackoff({ baseMs: 1_000, maxMs: 5 * 60_000 });
   const maxAttempts = options.maxAttempts ?? 30;
   const rows = createOutboxRows(options.store, clock, options.lane);
+  const target = options.target ?? "GitHub";
 
   let state: "new" | "running" | "stopped" = "new";
   let loop: Promise<void> | undefined;
@@ -68,20 +75,20 @@ export function createOutbox(options: OutboxOptions): Outbox {
     } catch (error) {
       result = classifyHttpFailure(error, clock.now());
     }
-    const where = { id: write.id, key: write.key, kind: write.kind, attempt };
+    const where = { id: write.id, key: write.key, kind: write.kind, attempt, target };
     if (result.status === "sent") {
       rows.markSent(write.id, result.response);
       log.debug(where, "outbox: sent");
     } else if (result.status === "rejected") {
       rows.markFailed(write.id, result.reason);
-      log.error({ ...where, reason: result.reason }, "outbox: GitHub rejected a write; it will not be retried");
+      log.error({ ...where, reason: result.reason }, `outbox: ${target} rejected a write; it will not be retried`);
     } else if (attempt >= maxAttempts) {
       rows.markFailed(write.id, result.reason);
-      log.error({ ...where, reason: result.reason }, "outbox: a write kept failing; giving up");
+      log.error({ ...where, reason: result.reason }, `outbox: a write to ${target} kept failing; giving up`);
     } else {
       const delayMs = Math.max(0, result.retryAfterMs ?? backoff(attempt));
       rows.markRetry(write.id, result.reason, clock.now() + delayMs);
-      log.warn({ ...where, reason: result.reason, delayMs }, "outbox: write failed; will retry");
+      log.warn({ ...where, reason: result.reason, delayMs }, `outbox: a write to ${target} failed; will retry`);
     }
   };
 

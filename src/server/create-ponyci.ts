@@ -8,8 +8,8 @@ import { createEmbeddedQueue } from "../queue/create-embedded-queue.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { createOutbox } from "../outbox/create-outbox.js";
 import type { Outbox, SendWrite } from "../outbox/outbox.js";
-import { NOTIFY_KEY_PREFIX } from "../notify/notification-write.js";
-import { FORGE_KEY_PREFIX } from "../forge/forge-status-write.js";
+import { NOTIFY_KEY_PREFIX, NOTIFY_TARGET } from "../notify/notification-write.js";
+import { FORGE_KEY_PREFIX, FORGE_TARGET } from "../forge/forge-status-write.js";
 import { MAX_PLANNING_FILE_BYTES } from "../builds/plan-from-repo-files.js";
 import { createBuildService, type BuildService, type CellJobPayload, type ReadRepoFiles } from "../builds/create-build-service.js";
 import { createJobProcessor } from "../builds/create-job-processor.js";
@@ -123,6 +123,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     backoff: options.outboxBackoff,
     maxAttempts: 12,
     lane: { only: NOTIFY_KEY_PREFIX },
+    target: NOTIFY_TARGET,
   });
   const forges = createOutbox({
     store,
@@ -131,6 +132,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     clock: options.clock,
     backoff: options.outboxBackoff,
     lane: { only: FORGE_KEY_PREFIX },
+    target: FORGE_TARGET,
   });
   // Listeners may submit builds (downstream triggers): they reach the service once it exists.
   const late: { builds?: BuildService; remote?: RemoteCellRunner } = {};

@@ -27,6 +27,7 @@ import { meterGitHubSend } from "../metrics/meter-github-send.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { createNotifier, type Notifier } from "../notify/create-notifier.js";
 import { createNotificationSender } from "../notify/create-notification-sender.js";
+import type { SendWrite } from "../outbox/outbox.js";
 import { createForgeStatusSender } from "../forge/create-forge-status-sender.js";
 import { createForgeStatusReporter } from "../forge/create-forge-status-reporter.js";
 import type { Clock } from "../domain/clock.js";
@@ -79,6 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return probot.auth(installationId);
   };
   let notifier: Notifier | undefined;
+  let notifySender: SendWrite | undefined;
   const ponyci = createPonyCi({
     settings,
     log,
@@ -87,7 +89,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     runner: options.runner,
     progressIntervalMs: options.progressIntervalMs,
     metrics,
-    notifySend: createNotificationSender({ ...settings.notify, log }),
+    // Made at the first send, once the store is open: its rate window is read from the store's outbox (a restart keeps it).
+    notifySend: (write, context) => (notifySender ??= createNotificationSender({ ...settings.notify, log, store: ponyci.store }))(write, context),
     forgeSend: createForgeStatusSender({ repos: privateRepos }),
     // With Redis, this host's own runner checks out the bridge's repositories (local paths among them), nothing else local.
     localRepoUrls: privateRepos.map((repo) => repo.url),

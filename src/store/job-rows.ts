@@ -2,6 +2,7 @@ import type { Cell } from "../domain/cell.js";
 import type { Conclusion, TestCounts } from "../domain/events.js";
 import type { StoreCore } from "./store-core.js";
 import type { Job, JobError, JobState, NewJob } from "../domain/job.js";
+import type { CellFailures } from "./cell-failure-rows.js";
 
 export type { JobError, JobState, NewJob } from "../domain/job.js";
 /** The store's name for a job (src/domain/job.ts). */
@@ -30,12 +31,13 @@ export interface JobRows {
    * attempt. Throws when the job does not exist.
    */
   recordJobStarted(jobId: string, at?: number): JobRecord;
-  /** The job ended: state finished (cancelled when the conclusion is "cancelled"). */
+  /** The job ended: state finished (cancelled when the conclusion is "cancelled"), with its failure buckets when test intelligence gave them. */
   recordJobFinished(update: {
     jobId: string;
     conclusion: Conclusion;
     counts?: TestCounts;
     error?: JobError;
+    failures?: CellFailures;
     at?: number;
   }): JobRecord;
   /**
@@ -90,12 +92,12 @@ export function createJobRows(core: StoreCore): JobRows {
   const selectByBuilds = db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE build_id IN (SELECT value FROM json_each(?)) ORDER BY build_id, seq");
   const start = db.prepare<[number, string]>(
     `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL,
-       conclusion = NULL, counts_json = NULL, error_json = NULL, outcome_ignored = 0 WHERE id = ?`,
+       conclusion = NULL, counts_json = NULL, error_json = NULL, failures_json = NULL, outcome_ignored = 0 WHERE id = ?`,
   );
   const deleteResults = db.prepare<[string]>("DELETE FROM test_results WHERE job_id = ?");
   const deleteLog = db.prepare<[string]>("DELETE FROM job_logs WHERE job_id = ?");
-  const finish = db.prepare<[string, string, number, string | null, string | null, number, string]>(
-    `UPDATE jobs SET state = ?, conclusion = ?, outcome_ignored = ?, counts_json = ?, error_json = ?, finished_at = ? WHERE id = ?`,
+  const finish = db.prepare<[string, string, number, string | null, string | null, string | null, number, string]>(
+    `UPDATE jobs SET state = ?, conclusion = ?, outcome_ignored = ?, counts_json = ?, error_json = ?, failures_json = ?, finished_at = ? WHERE id = ?`,
   );
   const cancel = db.prepare<[number, string]>(
     `UPDATE jobs SET state = 'cancelled', conclusion = 'cancelled', finished_at = ?
@@ -157,7 +159,7 @@ export function createJobRows(core: StoreCore): JobRows {
         deleteLog.run(jobId);
         return mustGet(jobId);
       }),
-    recordJobFinished: ({ jobId, conclusion, counts, error, at }) =>
+    recordJobFinished: ({ jobId, conclusion, counts, error, failures, at }) =>
       core.transact(`record the end of job ${jobId}`, () => {
         const state: JobState = conclusion === "cancelled" ? "cancelled" : "finished";
         const changes = finish.run(
@@ -166,6 +168,7 @@ export function createJobRows(core: StoreCore): JobRows {
           conclusion === "neutral" ? 1 : 0,
           counts ? JSON.stringify(counts) : null,
           error ? JSON.stringify(error) : null,
+          failures ? JSON.stringify(failures) : null,
           at ?? core.clock.now(),
           jobId,
         ).changes;

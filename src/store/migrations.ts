@@ -148,4 +148,11 @@ export const migrations: readonly string[] = [
   CREATE INDEX builds_any_repo_branch ON builds (branch, id);
   CREATE INDEX test_results_job_duration ON test_results (job_id, duration_ms);
   `,
+  // 6: a cell's failure buckets (issue 26): test intelligence's verdict on
+  // each failing test (new, already failing, flaky, …), as JSON
+  // (store/cell-failure-rows.ts), written with the job's end so the build
+  // page and a notification decided after a restart still have them.
+  `
+  ALTER TABLE jobs ADD COLUMN failures_json TEXT;
+  `,
 ];

@@ -6,6 +6,7 @@ import { createBuildRows } from "./build-rows.js";
 import { systemClock, type Clock } from "../domain/clock.js";
 import { createDeliveryRows } from "./delivery-rows.js";
 import { createJobRows } from "./job-rows.js";
+import { createCellFailureRows } from "./cell-failure-rows.js";
 import { createLogRows, DEFAULT_LOG_LIMIT_BYTES } from "./log-rows.js";
 import { createRetentionRows } from "./retention-rows.js";
 import { migrateSchema } from "./migrate-schema.js";
@@ -100,6 +101,7 @@ export function openStore(options: OpenStoreOptions): Store {
     ...createTestHistoryRows(core),
     ...createLogRows(core, { limitBytes: options.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES }),
     ...createRetentionRows(core),
+    ...createCellFailureRows(core),
     close: () => {
       if (db.open) db.close();
     },

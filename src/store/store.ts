@@ -1,4 +1,5 @@
 import type { BuildRows } from "./build-rows.js";
+import type { CellFailureRows } from "./cell-failure-rows.js";
 import type { DeliveryRows } from "./delivery-rows.js";
 import type { JobRows } from "./job-rows.js";
 import type { LogRows } from "./log-rows.js";
@@ -13,7 +14,7 @@ import type { TestResultRows } from "./test-result-rows.js";
  * (after a rollback: nothing is ever half-written). Open with `openStore`,
  * close once at shutdown, after the queue and the outbox have stopped.
  */
-export interface Store extends StoreCore, DeliveryRows, BuildRows, JobRows, TestResultRows, TestHistoryRows, LogRows, RetentionRows {
+export interface Store extends StoreCore, DeliveryRows, BuildRows, JobRows, TestResultRows, TestHistoryRows, LogRows, RetentionRows, CellFailureRows {
   /** Closes the connection (checkpointing the WAL). Safe to call twice. */
   close(): void;
 }

@@ -13,6 +13,7 @@ import { DASHBOARD_CSS, LIVE_JS } from "./dashboard-assets.js";
 import { renderBuildsList } from "./render-builds-list.js";
 import { renderBuildPage } from "./render-build-page.js";
 import { listDeliveries } from "../notify/list-deliveries.js";
+import { MAX_STORED_FAILURES } from "../store/cell-failure-rows.js";
 import { readRepoGlance } from "./read-repo-glance.js";
 import { renderRepoGlance } from "./render-repo-glance.js";
 import { renderCellPage } from "./render-cell-page.js";
@@ -141,8 +142,9 @@ export function createDashboardHandler(options: DashboardOptions) {
     const build = await visibleBuild(r, id);
     if (!build) return sendNotFound(r.res);
     const jobs = store.listJobs(build.id);
-    const failures = new Map(jobs.map((job) => [job.id, store.listTestResults(job.id, { outcomes: ["failed", "error"] }).slice(0, 6)]));
-    sendHtml(r.res, 200, renderBuildPage({ build, jobs, failures, canAct: await access.canAct(r.viewer, build), now: options.now(), viewer: r.viewer, csrf: r.session.csrf, deliveries: listDeliveries(store, build.id) }), r.cookie);
+    // As many failures as a cell's stored buckets name (their locations and messages), at most.
+    const failures = new Map(jobs.map((job) => [job.id, store.listTestResults(job.id, { outcomes: ["failed", "error"] }).slice(0, MAX_STORED_FAILURES)]));
+    sendHtml(r.res, 200, renderBuildPage({ build, jobs, failures, cellFailures: store.listCellFailures(build.id), canAct: await access.canAct(r.viewer, build), now: options.now(), viewer: r.viewer, csrf: r.session.csrf, deliveries: listDeliveries(store, build.id) }), r.cookie);
   };
 
   const cellPage = async (r: Request, buildId: string | undefined, jobId: string | undefined) => {

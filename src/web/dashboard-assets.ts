@@ -14,6 +14,7 @@ table{border-collapse:collapse;background:#fff;width:100%;border:1px solid var(-
 th{background:#f6f8fa;font-weight:600}.filters{display:flex;gap:1em;align-items:end;margin:1em 0}.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}
 input,select,button{font:inherit;padding:.3em .6em;border:1px solid var(--line);border-radius:6px;background:#fff}button{cursor:pointer;background:#f6f8fa}button.danger{color:var(--bad)}
 .tiles{display:inline-flex;gap:3px;flex-wrap:wrap}.tile{display:inline-block;width:14px;height:14px;border-radius:3px;background:var(--idle)}
+.tiles .tile.retried{box-shadow:inset 0 0 0 3px rgba(255,255,255,.55)}
 .t-success{background:var(--ok)}.t-failure{background:var(--bad)}.t-error,.t-timed_out{background:var(--warn)}.t-running{background:var(--run)}.t-queued,.t-cancelled,.t-new{background:var(--idle)}
 .t-running{animation:pulse 1.2s ease-in-out infinite}@keyframes pulse{50%{opacity:.55}}
 .badge{display:inline-block;color:#fff;border-radius:1em;padding:0 .7em;font-size:.6em;vertical-align:middle}
@@ -29,6 +30,9 @@ pre.log{background:#0d1117;color:#e6edf3;max-height:40em;font:12px/1.45 ui-monos
 .console thead th span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}.console .tile{width:18px;height:18px;color:#fff;text-align:center;font-size:10px;line-height:18px;text-decoration:none}
 .trends{display:flex;flex-wrap:wrap;gap:1em}.trends figure{margin:0;background:#fff;border:1px solid var(--line);padding:.5em;border-radius:6px}.trends svg{display:block;max-width:100%;height:auto}
 .trends figcaption{font-size:12px;color:var(--muted)}.deliveries td{font-size:13px}.commit pre.message{margin:.3em 0 0;white-space:pre-wrap;font-size:12px}
+.bucket{list-style:none;padding:0;margin:.3em 0}.bucket li{background:#fff;border:1px solid var(--line);border-left:4px solid var(--idle);padding:.35em .8em;margin:.3em 0;border-radius:4px}
+.b-new li,.b-no-base li{border-left-color:var(--bad)}.b-already-failing li{border-left-color:var(--warn)}.b-flaky li{border-left-color:#8250df}.bucket .message{font:12px ui-monospace,monospace;color:var(--muted)}
+.buckets h3{font-size:1em;margin:.8em 0 .2em}
 `;
 
 export const LIVE_JS = `"use strict";

@@ -8,14 +8,18 @@ import type { Viewer } from "./viewer.js";
 import type { TestResult } from "../domain/events.js";
 import type { Delivery } from "../notify/list-deliveries.js";
 import type { CommitSummary } from "../domain/build-request.js";
+import type { CellFailures } from "../store/cell-failure-rows.js";
+import { renderFailureBuckets } from "./render-failure-buckets.js";
 
 export { escapeHtml } from "../util/html.js";
 
 export interface BuildPageView {
   build: BuildRecord;
   jobs: JobRecord[];
-  /** The first failures of each cell, by job id (at most 5 are shown). */
+  /** The failures of each cell, by job id (5 are listed per cell; the failure buckets look up the others). */
   failures: Map<string, TestResult[]>;
+  /** Each cell's stored failure buckets (store.listCellFailures), by job id. */
+  cellFailures?: ReadonlyMap<string, CellFailures>;
   canAct: boolean;
   now: number;
   viewer: Viewer;
@@ -61,6 +65,7 @@ ${running ? html`<form method="post" action="/builds/${build.id}/cancel"><input 
 ${actions}
 ${configError}
 ${jobs.length > 0 ? grid : html`<p class="muted">No cells${build.planState === "pending" ? " yet: planning" : ""}.</p>`}
+${view.cellFailures ? renderFailureBuckets({ buildId: build.id, jobs, cellFailures: view.cellFailures, failures: view.failures, now: view.now }) : ""}
 <ul class="cells">${jobs.map((job) => {
     const failures = view.failures.get(job.id) ?? [];
     const attempts = attemptsOf(job);

@@ -201,13 +201,14 @@ describe("selectDownstreamProjects", () => {
 });
 
 describe("renderBuildsTable", () => {
-  it("shows id, repo, ref (with the upstream app), sha, status and cells done", () => {
+  it("shows id, repo, ref (with the upstream app), sha, status and cells done (a confirmation re-run is an attempt, not a cell)", () => {
     const build = (id: number, extra: Partial<BuildRecord>): BuildRecord =>
       ({ id, repo: "project", source: "bridge", visibility: "private", sha: A, branch: "main", event: "post-receive", trigger: {}, planState: "planned", plan: {}, createdAt: 0, status: { state: "running", jobs: 2 }, ...extra }) as BuildRecord;
-    const job = (state: JobRecord["state"]) => ({ state }) as JobRecord;
+    let n = 0;
+    const job = (state: JobRecord["state"], external: Record<string, unknown> = {}) => ({ id: `j${++n}`, state, external }) as JobRecord;
     const text = renderBuildsTable([
       { build: build(3, { event: "downstream", trigger: { request: { upstream: { repo: "acme/app", cloneUrl: "file:///srv/acme/app", sha: B, buildId: 2 } } as BuildRecord["trigger"]["request"] }, status: { state: "finished", conclusion: "failure", jobs: 1 } }), jobs: [job("finished")] },
-      { build: build(2, {}), jobs: [job("finished"), job("running")] },
+      { build: build(2, {}), jobs: [job("finished"), job("running"), job("finished", { confirms: "j3" })] },
       { build: build(1, { planState: "config-error", status: { state: "finished", jobs: 0 } }), jobs: [] },
     ]);
     expect(text.split("\n")).toEqual([

@@ -21,13 +21,13 @@ import { createOutbox } from "../../src/outbox/create-outbox.js";
 import type { Outbox } from "../../src/outbox/outbox.js";
 import { createNotifier, type Notifier } from "../../src/notify/create-notifier.js";
 import { createNotificationSender, type NotificationSenderOptions } from "../../src/notify/create-notification-sender.js";
-import { NOTIFY_KEY_PREFIX } from "../../src/notify/notification-write.js";
+import { NOTIFY_KEY_PREFIX, NOTIFY_TARGET } from "../../src/notify/notification-write.js";
 import { createFailureAnalyst } from "../../src/history/create-failure-analyst.js";
 import type { BuildRequest } from "../../src/domain/build-request.js";
 import type { BuildListener } from "../../src/builds/build-listener.js";
 import { createForgeStatusReporter } from "../../src/forge/create-forge-status-reporter.js";
 import { createForgeStatusSender } from "../../src/forge/create-forge-status-sender.js";
-import { FORGE_KEY_PREFIX } from "../../src/forge/forge-status-write.js";
+import { FORGE_KEY_PREFIX, FORGE_TARGET } from "../../src/forge/forge-status-write.js";
 import { TEST_DATA_DIR, TEST_LIMITS } from "../support/test-runner.js";
 
 export interface BridgeTestServer {
@@ -73,7 +73,7 @@ export async function startBridgeServer(options: {
   const reporters: BuildListener[] = [];
   let forges: Outbox | undefined;
   if (options.forges) {
-    forges = createOutbox({ store, send: createForgeStatusSender({ repos: options.repos, timeoutMs: 2_000 }), backoff: options.forges.backoff, lane: { only: FORGE_KEY_PREFIX } });
+    forges = createOutbox({ store, send: createForgeStatusSender({ repos: options.repos, timeoutMs: 2_000 }), backoff: options.forges.backoff, lane: { only: FORGE_KEY_PREFIX }, target: FORGE_TARGET });
     reporters.push(createForgeStatusReporter({ outbox: forges, store, repos: options.repos, publicUrl: options.forges.publicUrl }));
     forges.start();
   }
@@ -92,7 +92,7 @@ export async function startBridgeServer(options: {
   let notifications: Outbox | undefined;
   let notifier: Notifier | undefined;
   if (options.notify) {
-    notifications = createOutbox({ store, send: createNotificationSender(options.notify.sender), backoff: options.notify.backoff, maxAttempts: 12, lane: { only: NOTIFY_KEY_PREFIX } });
+    notifications = createOutbox({ store, send: createNotificationSender({ ...options.notify.sender, store }), backoff: options.notify.backoff, maxAttempts: 12, lane: { only: NOTIFY_KEY_PREFIX }, target: NOTIFY_TARGET });
     notifier = createNotifier({
       store,
       outbox: notifications,

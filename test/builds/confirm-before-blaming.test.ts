@@ -64,6 +64,11 @@ describe("confirm before blaming (job processor)", () => {
       conclusion: "failure",
       confirmation: { jobId: jobs[1]?.id, tests: 2, counts: { passed: 1, failed: 1 } },
     });
+    // The buckets are stored with the cell's verdict (the build page and a notification decided after a restart read them).
+    expect(store.listCellFailures(jobs[0]?.buildId ?? 0).get(jobId)).toMatchObject({
+      headline: "1 failure with no base to compare, 1 flaky",
+      tests: [{ id: "t.bad", bucket: "no-base" }, { id: "t.flaky", bucket: "flaky" }],
+    });
   });
 
   it("cancels a confirmation a dead process left running when the cell runs again, and makes a fresh one", async () => {

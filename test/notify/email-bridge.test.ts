@@ -90,7 +90,9 @@ describe("email, chat and webhooks about a private repository's builds", () => {
   const page = (buildId: number) => {
     const build = server.store.getBuild(buildId);
     if (!build) throw new Error(`no build #${buildId}`);
-    return renderBuildPage({ build, jobs: server.store.listJobs(buildId), failures: new Map(), canAct: false, now: Date.now(), viewer: { kind: "anonymous" }, csrf: "x", deliveries: listDeliveries(server.store, buildId) });
+    const jobs = server.store.listJobs(buildId);
+    const failures = new Map(jobs.map((job) => [job.id, server.store.listTestResults(job.id, { outcomes: ["failed", "error"] })]));
+    return renderBuildPage({ build, jobs, failures, cellFailures: server.store.listCellFailures(buildId), canAct: false, now: Date.now(), viewer: { kind: "anonymous" }, csrf: "x", deliveries: listDeliveries(server.store, buildId) });
   };
 
   it("says nothing about a first green build, one message when it fails, one when it recovers, nothing for green after green", async () => {
@@ -113,6 +115,8 @@ describe("email, chat and webhooks about a private repository's builds", () => {
     expect(text).toContain("at notes/test_broken.py:6");
     expect(text).toMatch(/AssertionError: 2 != 3/);
     expect(mail?.mail.html).toContain(`href="${PUBLIC_URL}/builds/${failed.id}"`);
+    // The build page shows the same bucket, stored with the cell's verdict by the real pipeline.
+    expect(page(failed.id)).toMatch(/<h3 data-bucket="new">New failures \(1\)<\/h3>\s*<ul class="bucket b-new"><li data-test="notes.test_broken.BrokenTests.test_arithmetic"><code>[^<]+<\/code> at <code>notes\/test_broken.py:6<\/code>/);
     // The refused address is recorded, and shown: the other recipient got the message.
     const deliveries = listDeliveries(server.store, failed.id);
     expect(deliveries.find((d) => d.channel === "email")).toEqual({ channel: "email", target: "team@example.com, gone@example.com", state: "sent", attempts: 1, refused: ["gone@example.com"] });

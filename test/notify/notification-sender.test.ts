@@ -6,6 +6,11 @@ import { createNotificationSender, WEBHOOK_SIGNATURE_HEADER } from "../../src/no
 import type { NotificationWrite } from "../../src/notify/notification-write.js";
 import type { PendingWrite, SendResult } from "../../src/outbox/outbox.js";
 import { startSmtpTestServer, type SmtpTestServer } from "../support/smtp-test-server.js";
+import { NOTIFY_KEY_PREFIX, NOTIFY_TARGET } from "../../src/notify/notification-write.js";
+import { createOutbox } from "../../src/outbox/create-outbox.js";
+import { openStore } from "../../src/store/open-store.js";
+import type { Store } from "../../src/store/store.js";
+import { makeTempDir } from "../store/temp-dir.js";
 
 /** The sender against a real SMTP server (STARTTLS required, AUTH) and a real HTTP endpoint on 127.0.0.1. */
 describe("createNotificationSender", () => {
@@ -98,6 +103,41 @@ describe("createNotificationSender", () => {
     expect((await send(sender, email(["dev@example.com"], "quiet"))).status).toBe("sent");
     now += 3_600_001;
     expect((await send(sender, email(["dev@example.com"], "busy"))).status).toBe("sent");
+  });
+
+  it("keeps each repository's rate window across a restart: it is read from the store's sent notifications", async () => {
+    const temp = makeTempDir("ponyci-notify-rate-");
+    const lane = (store: Store) =>
+      createOutbox({ store, send: createNotificationSender({ from: "x", timeoutMs: 1_000, perRepoPerHour: 1, store }), lane: { only: NOTIFY_KEY_PREFIX }, target: NOTIFY_TARGET });
+    const chat = (repo: string, text: string): NotificationWrite => ({ channel: "slack", repo, url: `${httpUrl}/rate/${repo}`, text });
+    const rateHits = () => hits.filter((hit) => hit.path.startsWith("/rate/")).map((hit) => `${hit.path} ${JSON.parse(hit.body).text as string}`);
+    try {
+      let store = openStore({ dataDir: temp.dir });
+      let outbox = lane(store);
+      outbox.enqueue({ key: "notify:1:slack:0", kind: "slack", payload: chat("busy", "build 1 failed") });
+      outbox.start();
+      await outbox.drain();
+      await outbox.stop();
+      store.close();
+      // The restart: a new store connection, a new sender with nothing in memory.
+      store = openStore({ dataDir: temp.dir });
+      outbox = lane(store);
+      outbox.enqueue({ key: "notify:2:slack:0", kind: "slack", payload: chat("busy", "build 2 failed") });
+      outbox.enqueue({ key: "notify:3:slack:0", kind: "slack", payload: chat("quiet", "build 3 failed") });
+      outbox.start();
+      const settled = () => outbox.list().filter((w) => w.state === "sent" || (w.state === "pending" && w.attempts > 0)).length === 3;
+      for (let i = 0; i < 500 && !settled(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await outbox.stop();
+      expect(outbox.list().map((w) => [w.key, w.state, w.lastError])).toEqual([
+        ["notify:1:slack:0", "sent", undefined],
+        ["notify:2:slack:0", "pending", "rate limit: 1 messages per hour for busy"],
+        ["notify:3:slack:0", "sent", undefined],
+      ]);
+      expect(rateHits()).toEqual(["/rate/busy build 1 failed", "/rate/quiet build 3 failed"]);
+      store.close();
+    } finally {
+      temp.remove();
+    }
   });
 
   it("signs webhook deliveries with HMAC-SHA256 of the body; 5xx is retried, 4xx rejected", async () => {

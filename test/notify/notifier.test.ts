@@ -9,6 +9,9 @@ import type { Store } from "../../src/store/store.js";
 import type { Conclusion } from "../../src/domain/events.js";
 import type { JobRecord } from "../../src/store/job-rows.js";
 import { makeTempDir } from "../store/temp-dir.js";
+import type { CellFailures } from "../../src/store/cell-failure-rows.js";
+import { classifyFailures } from "../../src/history/classify-failures.js";
+import { toCellFailures } from "../../src/history/to-cell-failures.js";
 
 const CELL = { python: "3.11", django: "5.2" };
 const counts = (failed: number) => ({ passed: 3, failed, error: 0, skipped: 0, xfail: 0, xpass: 0, total: 3 + failed });
@@ -35,7 +38,7 @@ describe("the notifier", () => {
   });
 
   /** A finished build of one cell (plus a confirmation attempt when `confirmed`). */
-  const finish = (conclusion: Conclusion, options: Partial<NewBuild> & { plan?: Record<string, unknown>; failing?: { id: string; path: string; line: number }[]; confirmed?: boolean } = {}): { build: BuildRecord; job: JobRecord } => {
+  const finish = (conclusion: Conclusion, options: Partial<NewBuild> & { plan?: Record<string, unknown>; failing?: { id: string; path: string; line: number }[]; confirmed?: boolean; failures?: CellFailures } = {}): { build: BuildRecord; job: JobRecord } => {
     const { build, jobs } = store.createBuild({ repo: "proj", source: "bridge", visibility: "private", sha: `${store.listBuilds().length + 1}`.padEnd(40, "a"), branch: "main", event: "post-receive", planState: "pending", ...options });
     const planned = store.recordBuildPlan(build.id, { state: "planned", details: options.plan ?? {}, jobs: [{ cell: CELL }] });
     const job = planned?.jobs[0] ?? jobs[0];
@@ -49,7 +52,7 @@ describe("the notifier", () => {
         store.recordJobFinished({ jobId: confirm.id, conclusion, counts: counts(1) });
       }
     }
-    const done = store.recordJobFinished({ jobId: job.id, conclusion, counts: counts(conclusion === "failure" ? (options.failing?.length ?? 1) : 0) });
+    const done = store.recordJobFinished({ jobId: job.id, conclusion, counts: counts(conclusion === "failure" ? (options.failing?.length ?? 1) : 0), failures: options.failures });
     return { build: store.getBuild(build.id) as BuildRecord, job: done };
   };
   const repos = [{ name: "proj", url: "/srv/proj.git", secret: "x".repeat(16), visibility: "private" as const, after: [], notify: { email: ["team@example.com"], on: ["failure" as const, "recovery" as const], webhook: [], slack: [], mattermost: [] } }];
@@ -66,24 +69,30 @@ describe("the notifier", () => {
     expect(decideNotification({ ...red, prNumber: 4 }, undefined)).toBeUndefined();
   });
 
-  it("one email per failed build with new failures first; the sweep after a crash adds nothing twice", async () => {
-    const notifier = createNotifier({ store, outbox: outbox(), publicUrl: "https://ci.example.com/", privateRepos: repos });
+  it("one email per failed build with new failures first, even decided after a restart; the sweep adds nothing twice", async () => {
+    const report = classifyFailures({
+      failures: [
+        { id: "app.tests.Old.test_old", outcome: "failed", durationMs: 1 },
+        { id: "app.tests.New.test_new", outcome: "failed", durationMs: 1 },
+      ],
+      passed: [],
+      base: { sha: "b".repeat(40), label: "main", outcomes: new Map([["app.tests.Old.test_old", ["failed"]], ["app.tests.New.test_new", ["passed"]]]) },
+      sameCommit: new Map(),
+      recent: new Map(),
+      baseBranch: new Map(),
+      policy: { quarantine: [], alreadyFailing: "neutral" },
+      now: 0,
+    });
+    // The buckets are stored with the cell's verdict; no notifier heard the cell end (the process died): the sweep at start decides.
     const { build, job } = finish("failure", {
       failing: [
         { id: "app.tests.Old.test_old", path: "app/tests.py", line: 10 },
         { id: "app.tests.New.test_new", path: "app/tests.py", line: 20 },
       ],
       confirmed: true,
+      failures: toCellFailures(report),
     });
-    const buckets = { "app.tests.Old.test_old": "already-failing", "app.tests.New.test_new": "new" } as const;
-    notifier.finished({
-      build,
-      job,
-      finished: { type: "finished", conclusion: "failure", counts: counts(2), durationMs: 1, testDurationMs: 1 },
-      tests: [],
-      logTail: [],
-      failureReport: { conclusion: "failure", failures: Object.entries(buckets).map(([id, bucket]) => ({ test: { id, outcome: "failed", durationMs: 1 }, bucket })) } as never,
-    });
+    const notifier = createNotifier({ store, outbox: outbox(), publicUrl: "https://ci.example.com/", privateRepos: repos });
     await notifier.sweep();
     await notifier.sweep();
     expect(queued.map((w) => w.key)).toEqual([`notify:${build.id}:email`]);

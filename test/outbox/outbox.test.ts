@@ -6,6 +6,8 @@ import type { Outbox, PendingWrite, SendContext, SendResult } from "../../src/ou
 import { openStore } from "../../src/store/open-store.js";
 import type { Store } from "../../src/store/store.js";
 import { makeTempDir } from "../store/temp-dir.js";
+import { NOTIFY_KEY_PREFIX, NOTIFY_TARGET } from "../../src/notify/notification-write.js";
+import { FORGE_KEY_PREFIX, FORGE_TARGET } from "../../src/forge/forge-status-write.js";
 import { createFakeClock, type FakeClock } from "./fake-clock.js";
 
 interface Sent {
@@ -196,7 +198,7 @@ describe("outbox", () => {
     await box.drain();
     expect(github.sent).toHaveLength(3);
     expect(box.list()[0]).toMatchObject({ state: "failed", attempts: 3, lastError: "HTTP 503" });
-    expect(log.errors).toEqual(["outbox: a write kept failing; giving up"]);
+    expect(log.errors).toEqual(["outbox: a write to GitHub kept failing; giving up"]);
   });
 
   it("sends after a restart what was pending, and resends what was in flight, flagged in doubt", async () => {
@@ -229,6 +231,23 @@ describe("outbox", () => {
     await box.stop();
     await expect(box.drain()).rejects.toThrow(/needs a running outbox \(it is stopped\)/);
   });
+  it("lanes: each lane's logs name its own target, never GitHub for a mail server's or a forge's refusal", async () => {
+    const logs = { notify: createRecordingLogger(), forge: createRecordingLogger() };
+    const refuse = async (): Promise<SendResult> => ({ status: "rejected", reason: "550 no such user" });
+    const notify = createOutbox({ store, clock, send: refuse, log: logs.notify, lane: { only: NOTIFY_KEY_PREFIX }, target: NOTIFY_TARGET });
+    const forge = createOutbox({ store, clock, send: refuse, log: logs.forge, lane: { only: FORGE_KEY_PREFIX }, target: FORGE_TARGET });
+    notify.enqueue({ key: `${NOTIFY_KEY_PREFIX}7:email`, kind: "email", payload: {} });
+    forge.enqueue({ key: `${FORGE_KEY_PREFIX}7:ponyci`, kind: "status", payload: {} });
+    notify.start();
+    forge.start();
+    await notify.drain();
+    await forge.drain();
+    await notify.stop();
+    await forge.stop();
+    expect(logs.notify.errors).toEqual(["outbox: the mail server or notification URL rejected a write; it will not be retried"]);
+    expect(logs.forge.errors).toEqual(["outbox: the forge (Gitea, Forgejo or GitLab) rejected a write; it will not be retried"]);
+  });
+
   it("lanes: two dispatchers on one database each send only their keys, and one that hangs never holds up the other", async () => {
     const githubSend = createScriptedSend(clock);
     let release: () => void = () => undefined;

@@ -166,6 +166,26 @@ describe("store: deliveries, builds and jobs", () => {
     expect(store.readLog("1-1").lines).toEqual([]);
   });
 
+  it("keeps a cell's failure buckets with its verdict, across a restart, and a new attempt clears them", () => {
+    store.createBuild({ repo: "o/app", source: "cli", visibility: "public", sha: "a", event: "manual", jobs: [{ cell: py311dj52 }, { cell: py313dj52 }] });
+    const failures = {
+      headline: "1 new failure, 1 already failing on main",
+      base: { sha: "b".repeat(40), label: "main" },
+      counts: { new: 1, "already-failing": 1, flaky: 0, quarantined: 0, "no-base": 0 },
+      tests: [{ id: "t.new", bucket: "new" as const }, { id: "t.old", bucket: "already-failing" as const, since: { sha: "c".repeat(40), at: 5, atLeast: false } }],
+      flakyPasses: [],
+    };
+    store.recordJobStarted("1-1");
+    store.recordJobFinished({ jobId: "1-1", conclusion: "failure", failures });
+    store.recordJobStarted("1-2");
+    store.recordJobFinished({ jobId: "1-2", conclusion: "success" });
+    store.close();
+    store = openStore({ dataDir: temp.dir });
+    expect([...store.listCellFailures(1)]).toEqual([["1-1", failures]]);
+    store.recordJobStarted("1-1");
+    expect(store.listCellFailures(1).size).toBe(0);
+  });
+
   it("throws a StoreError for an unknown job or build, writing nothing", () => {
     expect(() => store.recordJobStarted("nope")).toThrow(StoreError);
     expect(() => store.recordJobStarted("nope")).toThrow(/there is no job nope/);

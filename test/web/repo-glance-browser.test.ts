@@ -12,11 +12,15 @@ import type { Store } from "../../src/store/store.js";
 import type { Conclusion, TestResult } from "../../src/domain/events.js";
 import { createDashboard } from "../../src/web/create-dashboard.js";
 import { silentLogger } from "../../src/domain/logger.js";
+import type { CellFailures } from "../../src/store/cell-failure-rows.js";
+import { createOutboxRows } from "../../src/outbox/outbox-rows.js";
 
 const ARTIFACTS = path.resolve("test-artifacts", "dashboards");
 const REPO = "acme/app";
 const CELLS = [{ python: "3.11", django: "5.2" }, { python: "3.13", django: "5.2" }];
 const FLAKY = "app.tests.NetTests.test_fetch";
+const NEW = "app.tests.FormTests.test_clean";
+const OLD = "app.tests.LegacyTests.test_export";
 
 function chromiumPath(): string {
   return execFileSync("bash", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
@@ -37,7 +41,7 @@ describe("the repository page at a glance, in Chromium", () => {
   const ids: Record<string, number> = {};
 
   /** One finished build of REPO: each cell's verdict, its failing tests; `confirm` adds a confirmation attempt of the first cell that passes the flaky test. */
-  const record = (name: string, branch: string, verdicts: Conclusion[], options: { at: number; failing?: string[]; confirm?: boolean }) => {
+  const record = (name: string, branch: string, verdicts: Conclusion[], options: { at: number; failing?: string[]; confirm?: boolean; buckets?: (cell: number) => CellFailures }) => {
     const sha = name.padEnd(40, "0").replace(/[^0-9a-f]/g, "a");
     const { build } = store.createBuild({ repo: REPO, source: "bridge", visibility: "public", sha, branch, event: "post-receive", planState: "pending" });
     const planned = store.recordBuildPlan(build.id, { state: "planned", details: { commit: { message: `Commit ${name}: <b>not bold</b>\n\nWhy it changed.`, author: "Ada Lovelace" }, testPolicy: { quarantine: [{ test: "app.tests.Slow*", until: "2027-01-31", reason: "#42 slow on CI" }] } }, jobs: CELLS.map((cell) => ({ cell })) });
@@ -49,9 +53,10 @@ describe("the repository page at a glance, in Chromium", () => {
       const results: TestResult[] = [
         { id: "app.tests.ModelTests.test_save", outcome: "passed", durationMs: 5 },
         { id: FLAKY, outcome: failing.includes(FLAKY) ? "failed" : "passed", durationMs: 8, ...(failing.includes(FLAKY) ? { message: "TimeoutError", location: { path: "app/tests.py", line: 31 } } : {}) },
+        ...failing.filter((id) => id !== FLAKY).map((id, n): TestResult => ({ id, outcome: "failed", durationMs: 3, message: `AssertionError: ${id} <broke>\ndetails`, location: { path: "app/tests.py", line: 40 + n } })),
       ];
       store.addTestResults(job.id, results);
-      store.recordJobFinished({ jobId: job.id, conclusion, counts: { passed: results.filter((r) => r.outcome === "passed").length, failed: failing.length, error: 0, skipped: 0, xfail: 0, xpass: 0, total: 2 }, at: options.at + 60_000 + i * 15_000 + build.id * 5_000 });
+      store.recordJobFinished({ jobId: job.id, conclusion, counts: { passed: results.filter((r) => r.outcome === "passed").length, failed: failing.length, error: 0, skipped: 0, xfail: 0, xpass: 0, total: results.length }, failures: options.buckets?.(i), at: options.at + 60_000 + i * 15_000 + build.id * 5_000 });
       if (options.confirm && i === 0) {
         const [attempt] = store.createJobs(build.id, [{ id: `${job.id}-c1`, cell: job.cell, external: { onlyTests: [FLAKY], confirms: job.id } }]);
         if (!attempt) return;
@@ -75,7 +80,33 @@ describe("the repository page at a glance, in Chromium", () => {
     record("b3", "main", ["success", "success"], { at: start + 4 * hour, confirm: true });
     record("f1", "feature/x", ["success", "success"], { at: start + 5 * hour });
     record("b4", "main", ["failure", "success"], { at: start + 8 * hour, failing: [FLAKY] });
-    record("b5", "main", ["failure", "failure"], { at: start + 10 * hour, failing: [FLAKY] });
+    // b5: test intelligence's buckets, stored with each cell's verdict: a new failure in both cells, one already failing on main since b4, the flaky one.
+    const b4sha = store.getBuild(ids.b4 as number)?.sha ?? "";
+    record("b5", "main", ["failure", "failure"], {
+      at: start + 10 * hour,
+      failing: [FLAKY, NEW, OLD],
+      buckets: (cell) => ({
+        headline: "1 new failure, 1 already failing on main, 1 flaky",
+        base: { sha: b4sha, label: "main" },
+        counts: { new: 1, "no-base": 0, "already-failing": 1, flaky: 1, quarantined: 0 },
+        tests: [
+          { id: NEW, bucket: "new" },
+          { id: OLD, bucket: "already-failing", since: { sha: b4sha, at: start + 8 * hour, atLeast: false } },
+          ...(cell === 0 ? [{ id: FLAKY, bucket: "flaky" as const, failureRate: { failed: 4, runs: 14 } }] : []),
+        ],
+        flakyPasses: [],
+      }),
+    });
+    // b5's news, as the notifications' outbox recorded it: a refused address among good ones, a webhook that answered 500 until given up, a chat server that hangs.
+    const outboxRows = createOutboxRows(store);
+    const delivery = (channel: string, payload: Record<string, unknown>, end: (id: number) => void) => {
+      const id = outboxRows.insert({ key: `notify:${ids.b5}:${channel}`, kind: channel, payload: { channel, repo: REPO, ...payload }, coalesce: false });
+      outboxRows.markSending(id);
+      end(id);
+    };
+    delivery("email", { to: ["team@example.com", "gone@example.com"], subject: "s", text: "t", html: "h", messageId: "<m@x>" }, (id) => outboxRows.markSent(id, { accepted: ["team@example.com"], rejected: ["gone@example.com"], response: "250 queued" }));
+    delivery("webhook", { url: "https://hooks.example.com/ci", body: "{}", deliveryId: "d" }, (id) => outboxRows.markFailed(id, "HTTP 500 from hooks.example.com"));
+    delivery("mattermost", { url: "https://chat.example.com/hooks/secret-token", text: "t" }, (id) => outboxRows.markRetry(id, "chat.example.com: no answer within 10000 ms", Date.now() + 60_000));
     // b3's first attempt of the first cell failed the flaky test (recorded after the fact: the attempt passed it).
     const b3jobs = store.listJobs(ids.b3 as number);
     store.addTestResults(b3jobs[0]?.id as string, [{ id: FLAKY, outcome: "failed", durationMs: 9, message: "TimeoutError" }]);
@@ -134,6 +165,48 @@ describe("the repository page at a glance, in Chromium", () => {
     expect(await page.locator("[data-commit] .muted").innerText()).toBe("by Ada Lovelace");
     expect(await page.locator("[data-commit] pre.message").innerText()).toBe("Why it changed.");
     await page.screenshot({ path: path.join(ARTIFACTS, "build-attempts.png"), fullPage: true });
+    await page.close();
+  });
+  it("lists builds with one tile per cell: a confirmation re-run is an attempt of its cell's tile, not a tile with the same name", async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    for (const url of [`${base}/`, `${base}/repos/${encodeURIComponent(REPO)}`]) {
+      await page.goto(url);
+      const tiles = page.locator(`table.builds tr[data-build="${ids.b3}"] a.tile`);
+      expect(await tiles.count()).toBe(2);
+      expect(await tiles.first().getAttribute("title")).toBe("Python 3.11 · Django 5.2: success, 2 attempts");
+      expect(await tiles.first().getAttribute("data-attempts")).toBe("2");
+      expect(await tiles.nth(1).getAttribute("title")).toBe("Python 3.13 · Django 5.2: success");
+      expect(await page.locator(`table.builds tr[data-build="${ids.b2}"] a.tile[data-attempts]`).count()).toBe(0);
+    }
+    await page.goto(`${base}/`);
+    await page.screenshot({ path: path.join(ARTIFACTS, "builds-list-attempts.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("shows the build's failure buckets, new failures first, each test once with its cells, file:line, since when and rate; and its notifications' delivery failures", async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    await page.goto(`${base}/builds/${ids.b5}`);
+    expect(await page.locator("section[data-buckets] h3").allInnerTexts()).toEqual(["New failures (1)", "Already failing on main (1)", "Flaky (1)"]);
+    const fresh = await page.locator(`section[data-buckets] li[data-test="${NEW}"]`).innerText();
+    expect(fresh).toContain(`${NEW} at app/tests.py:40 in Python 3.11 · Django 5.2, Python 3.13 · Django 5.2`);
+    // The message is escaped (a test's output is untrusted) and cut at its first line.
+    expect(fresh).toContain(`AssertionError: ${NEW} <broke>`);
+    expect(fresh).not.toContain("details");
+    expect(await page.locator(`section[data-buckets] li[data-test="${OLD}"]`).innerText()).toMatch(new RegExp(`at app/tests.py:41 in .+ · failing since ${store.getBuild(ids.b4 as number)?.sha.slice(0, 7)} \\(.+ ago\\)`));
+    expect(await page.locator(`section[data-buckets] li[data-test="${FLAKY}"]`).innerText()).toMatch(/at app\/tests.py:31 in Python 3\.11 · Django 5\.2 · failed 4 of its last 14 runs/);
+    // New failures come before the rest on the page, and the cell links lead to the cell pages.
+    const order = await page.locator("section[data-buckets] li[data-test]").evaluateAll((items) => items.map((li) => li.getAttribute("data-test")));
+    expect(order).toEqual([NEW, OLD, FLAKY]);
+    expect(await page.locator(`section[data-buckets] li[data-test="${NEW}"] a`).first().getAttribute("href")).toMatch(new RegExp(`^/builds/${ids.b5}/jobs/`));
+    // Where the build's news went, through the dashboard's own handler: each failure says why; a chat URL's token is never shown.
+    expect(await page.locator('table.deliveries tr[data-delivery="email"]').innerText()).toMatch(/email\s+team@example.com, gone@example.com\s+sent, some refused\s+1\s+refused: gone@example.com/);
+    expect(await page.locator('table.deliveries tr[data-delivery="webhook"]').innerText()).toMatch(/webhook\s+hooks.example.com\s+failed\s+1\s+HTTP 500 from hooks.example.com/);
+    expect(await page.locator('table.deliveries tr[data-delivery="mattermost"]').innerText()).toMatch(/mattermost\s+chat.example.com\s+retrying\s+1\s+chat.example.com: no answer within 10000 ms/);
+    expect(await page.content()).not.toContain("secret-token");
+    await page.screenshot({ path: path.join(ARTIFACTS, "build-buckets.png"), fullPage: true });
+    // A build whose cells have no stored buckets (b4, recorded before any report) shows no section.
+    await page.goto(`${base}/builds/${ids.b4}`);
+    expect(await page.locator("section[data-buckets]").count()).toBe(0);
     await page.close();
   });
 });
