@@ -217,7 +217,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
           onLine?.(`ponyci: ${name} ${(ms / 1000).toFixed(1)} s${detail ? ` (${detail})` : ""}`);
           report(options.metrics, "phase", { phase: name, resolver: used, seconds: ms / 1000 });
         };
-        onLine?.(`ponyci: building environment ${key.slice(0, 12)} (Python ${request.python}, Django ${django}; from ${detected.sources.join(", ") || "no requirement files"})`);
+        onLine?.(`ponyci: building environment ${key.slice(0, 12)} (${pythonTitle(request.python)}, Django ${django}; from ${detected.sources.join(", ") || "no requirement files"})`);
         for (const note of detected.notes) onLine?.(`ponyci: ${note}`);
         const interpreter = await probeFor(base, baseImage, ensure.signal);
         const runs = formatPythonName(interpreter.implementation ?? "cpython", interpreter.python);

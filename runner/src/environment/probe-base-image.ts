@@ -44,5 +44,5 @@ export function probeFromLabels(labels: Record<string, string> | null | undefine
   if (libc === undefined || !/^(glibc|musl|)$/.test(libc)) return undefined;
   if (libcVersion === undefined || !/^(\d+\.\d+(\.\d+)?)?$/.test(libcVersion)) return undefined;
   if (!machine || !/^[a-z0-9_]{1,32}$/.test(machine)) return undefined;
-  return { python, libc, libcVersion, machine };
+  return { python, libc, libcVersion, machine, implementation: "cpython" };
 }
