@@ -57,3 +57,10 @@ describe("planMatrix with PyPy in the tox envlist", () => {
     expect(plan.cells).toEqual([{ python: "3.13", django: "5.2" }]);
   });
 });
+
+describe("planMatrix with PyPy in .github/ponyci.yml", () => {
+  it("takes pypy3.X in the python list, as tox and uv write it", () => {
+    const plan = planMatrix(reader({ ".github/ponyci.yml": 'python: ["3.13", "pypy3.11"]\ndjango: ["5.2"]\n' }), installation);
+    expect(plan.cells).toEqual([{ python: "3.13", django: "5.2" }, { python: "pypy3.11", django: "5.2" }]);
+  });
+});

@@ -54,6 +54,8 @@ describe("listInstallationPythons", () => {
 
   it("reads PONYCI_PYTHON_IMAGES as VERSION=IMAGE pairs and refuses anything else", () => {
     expect(loadSettings({ PONYCI_PYTHON_IMAGES: "3.12=registry.example/python:3.12-slim, 3.10=mirror.local:5000/py@sha256:abc" }, "run").pythonImages).toEqual({ "3.12": "registry.example/python:3.12-slim", "3.10": "mirror.local:5000/py@sha256:abc" });
+    expect(loadSettings({ PONYCI_PYTHON_IMAGES: "pypy3.11=registry.example/pypy:3.11-slim" }, "run").pythonImages).toEqual({ "pypy3.11": "registry.example/pypy:3.11-slim" });
+    expect(() => loadSettings({ PONYCI_PYTHON_IMAGES: "pypy2.7=registry.example/pypy:2.7" }, "run")).toThrow(/is not VERSION=IMAGE/);
     expect(() => loadSettings({ PONYCI_PYTHON_IMAGES: "3.12=$(rm -rf /)" }, "run")).toThrow(/PONYCI_PYTHON_IMAGES: "3.12=\$\(rm -rf \/\)" is not VERSION=IMAGE/);
   });
 });
