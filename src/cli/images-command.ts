@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { DEFAULT_PATH } from "../../runner/src/environment/host-python.js";
 import { IMAGES_DIR, listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
-import { isPyPy, pythonLanguageVersion } from "../domain/python-name.js";
+import { pythonTitle } from "../domain/python-name.js";
 import type { Settings } from "../settings/load-settings.js";
 
 export const IMAGES_USAGE = `ponyci images [--json]
@@ -64,10 +64,10 @@ export async function imagesCommand(argv: string[], deps: { settings: Pick<Setti
   out.write("Base images on this host:\n");
   if (pythons.installed.length === 0) out.write("  none\n");
   for (const image of pythons.installed) {
-    out.write(`  ${image.implementation === "pypy" ? "PyPy" : "Python"} ${image.python.padEnd(5)} ${(image.libc ?? "libc ?").padEnd(12)} ${image.image.padEnd(24)} ${image.origin ?? ""}\n`);
+    out.write(`  ${pythonTitle(image.name).padEnd(12)} ${(image.libc ?? "libc ?").padEnd(12)} ${image.image.padEnd(24)} ${image.origin ?? ""}\n`);
   }
-  out.write("Added on a cell's first need (or now with `ponyci images add X.Y`):\n");
+  out.write("Added on a cell's first need (or now with `ponyci images add X.Y` / `pypy3.X`):\n");
   if (pythons.obtainable.length === 0) out.write("  none\n");
-  for (const python of pythons.obtainable) out.write(`  ${isPyPy(python.python) ? `PyPy ${pythonLanguageVersion(python.python).padEnd(6)}` : `Python ${python.python.padEnd(5)}`} from ${python.origin}\n`);
+  for (const python of pythons.obtainable) out.write(`  ${pythonTitle(python.python).padEnd(12)} from ${python.origin}\n`);
   return 0;
 }
