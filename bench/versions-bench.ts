@@ -11,7 +11,7 @@
  *    image is not removed by the benchmark: when it exists, that part says
  *    how to measure it (`docker rmi ponyci/python:X.Y`).
  *
- * Run after `npm run build`: `node dist/bench/versions-bench.js [rounds] [python]` (default 5, 3.10).
+ * Run after `npm run build`: `node dist/bench/versions-bench.js [rounds] [python]` (default 5, 3.10; PyPy: pypy3.11).
  * Needs the package index (PyPI) for part 1, Docker and the host's CPython X.Y (or a Debian suite shipping it) for part 2.
  */
 import { execa } from "execa";
@@ -24,6 +24,8 @@ import { planMatrix } from "../src/builds/plan-matrix.js";
 import { djangoSupportFromSettings } from "../src/server/django-support-from-settings.js";
 import { listKnownDjango, listSupportedPython, shippedDjangoSupport } from "../src/builds/versions/django-support.js";
 import { loadSettings } from "../src/settings/load-settings.js";
+import { parsePythonName } from "../src/domain/python-name.js";
+import { ownImage } from "../runner/src/remote/detect-pythons.js";
 import type { BenchRow } from "./support/bench-row.js";
 import { isMainModule } from "./support/is-main-module.js";
 
@@ -71,7 +73,8 @@ export async function runVersionsBench(options: { rounds?: number; python?: stri
     );
 
     const docker = new Docker();
-    const image = `ponyci/python:${python}`;
+    const named = parsePythonName(python) ?? { implementation: "cpython" as const, version: python };
+    const image = ownImage({ implementation: named.implementation, python: named.version });
     const exists = await docker.getImage(image).inspect().then(() => true, () => false);
     if (exists) {
       console.log(`versions: ${image} exists; to time a first cell on a new Python: docker rmi ${image}`);
@@ -87,7 +90,7 @@ export async function runVersionsBench(options: { rounds?: number; python?: stri
     const dataDir = path.join(scratch, "data");
     // The newest Django series that supports this Python, from the same table the planner uses.
     const table = shippedDjangoSupport();
-    const django = listKnownDjango(table).filter((series) => listSupportedPython(table, series).includes(python)).at(-1) ?? "5.2";
+    const django = listKnownDjango(table).filter((series) => listSupportedPython(table, series).includes(named.version)).at(-1) ?? "5.2";
     const runCell = async () => {
       const t0 = performance.now();
       const result = await execa("node", [path.join(ROOT, "dist/src/cli/ponyci.js"), "run", repo, "--python", python, "--django", django], { reject: false, env: { PONYCI_DATA_DIR: dataDir }, timeout: 1_800_000 });

@@ -3,6 +3,7 @@
 # source that has it (`ponyci images add X.Y` and a cell's first need run this):
 #
 #   runner/images/add-python-image.sh X.Y [--from debian|host] [--prefix DIR]
+#   runner/images/add-python-image.sh pypy3.X          (PyPy: ponyci/pypy:3.X)
 #
 #   debian  a Debian suite that ships pythonX.Y (debootstrap + docker import). Which
 #           suite: read from the suites' package lists (PONYCI_DEBIAN_SUITES, default
@@ -13,6 +14,9 @@
 #           It is copied into a minimal Debian of the suite the host runs (its libc), with
 #           the runtime libraries its binaries link to (ldd + dpkg -S on the host), and
 #           checked by running it in the image.
+#   PyPy    Debian's pypy3 (+ pypy3-venv) from the suite whose pypy3 implements Python 3.X:
+#           the suites' reading kept in PONYCI_IMAGES_CACHE (debian-<suite>-<arch>.pypy, written
+#           after each build), else runner/images/debian-pypys.txt; checked by running it.
 #
 # Progress goes to stderr as "base-images: ..." lines; the image's labels say what it
 # is (org.ponyci.python, implementation, libc) and where it came from (org.ponyci.origin).
@@ -20,7 +24,7 @@
 # is involved. Exit 0 when the image exists afterwards.
 set -euo pipefail
 
-usage="usage: add-python-image.sh X.Y [--from debian|host] [--prefix DIR] | --debian-pythons"
+usage="usage: add-python-image.sh X.Y|pypy3.X [--from debian|host] [--prefix DIR] | --debian-pythons"
 version=${1:?$usage}
 shift
 from=
@@ -32,13 +36,22 @@ while [ $# -gt 0 ]; do
     *) echo "add-python-image.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+implementation=cpython
+if [[ "$version" =~ ^pypy(3\.[0-9]{1,2})$ ]]; then
+  implementation=pypy
+  version=${BASH_REMATCH[1]}
+fi
 if [ "$version" != --debian-pythons ] && ! [[ "$version" =~ ^3\.[0-9]{1,2}$ ]]; then
-  echo "add-python-image.sh: \"$version\" is not a Python version such as 3.12 ($usage)" >&2
+  echo "add-python-image.sh: \"$version\" is not a Python version such as 3.12 or pypy3.11 ($usage)" >&2
   exit 2
 fi
 
 # PONYCI_IMAGE_NAME: another name for the image (tests build one they remove afterwards).
-image=${PONYCI_IMAGE_NAME:-ponyci/python:$version}
+if [ "$implementation" = pypy ]; then
+  image=${PONYCI_IMAGE_NAME:-ponyci/pypy:$version}
+else
+  image=${PONYCI_IMAGE_NAME:-ponyci/python:$version}
+fi
 mirror=${PONYCI_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suites=${PONYCI_DEBIAN_SUITES:-bullseye bookworm trixie testing unstable}
 cache=${PONYCI_IMAGES_CACHE:-${PONYCI_DATA_DIR:-$HOME/.ponyci}/images}
@@ -78,9 +91,9 @@ pick_suite() {
 
 import_rootfs() { # root origin
   local root=$1 origin=$2 got labels
-  got=$(chroot "$root" env PATH="$image_path" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-  if [ "$got" != "$version" ]; then
-    log "the image's python3 is Python $got, not $version"
+  got=$(chroot "$root" env PATH="$image_path" python3 -c 'import platform, sys; print("%s %d.%d" % (platform.python_implementation().lower(), sys.version_info[0], sys.version_info[1]))')
+  if [ "$got" != "$implementation $version" ]; then
+    log "the image's python3 is ${got:-nothing}, not $implementation $version"
     return 1
   fi
   chroot "$root" env PATH="$image_path" python3 -c 'import ssl, sqlite3, zlib, ctypes, venv, json, decimal, hashlib' ||
@@ -91,7 +104,7 @@ import_rootfs() { # root origin
   tar -C "$root" -c . | docker import \
     --change "ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=$image_path" \
     --change 'CMD ["python3"]' \
-    --change "LABEL org.ponyci.base=1 org.ponyci.python=$version org.ponyci.implementation=cpython org.ponyci.origin=$origin ${suite_label:-} $labels" \
+    --change "LABEL org.ponyci.base=1 org.ponyci.python=$version org.ponyci.implementation=$implementation org.ponyci.origin=$origin ${suite_label:-} $labels" \
     - "$image" >/dev/null
 }
 
@@ -124,6 +137,34 @@ from_debian() {
   fi
   suite_label="org.ponyci.suite=$suite"
   import_rootfs "$root" "debian:$suite" && log "built $image from Debian $suite"
+}
+
+# The suite whose pypy3 implements Python X.Y: this host's own reading of a suite (written
+# after a build) first, then the shipped list. Debian's package lists do not say which
+# Python version a pypy3 implements; its files (/usr/lib/pypy3.X) do.
+pick_pypy_suite() {
+  local suite line
+  for suite in $suites; do
+    line=$(cat "$cache/debian-$suite-$arch.pypy" 2>/dev/null || grep -E "^$suite " "$(dirname "$0")/debian-pypys.txt" 2>/dev/null || true)
+    if [ "$(echo "$line" | cut -d' ' -f2)" = "$version" ]; then echo "$suite"; return 0; fi
+  done
+  return 1
+}
+
+from_debian_pypy() {
+  local suite root got
+  suite=$(pick_pypy_suite) || { log "no Debian suite of \"$suites\" has a pypy3 implementing Python $version (runner/images/debian-pypys.txt)"; return 1; }
+  root=$(mktemp -d /var/tmp/ponyci-rootfs.XXXXXX)
+  trap 'rm -rf "${root:-}"; trap - RETURN' RETURN
+  debootstrap_into "$suite" "$root" pypy3,pypy3-venv,ca-certificates || return 1
+  # What the suite's pypy3 really implements, kept for the next listing and pick.
+  got=$(chroot "$root" env PATH="$image_path" pypy3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' || true)
+  [ -n "$got" ] && echo "$suite $got" >"$cache/debian-$suite-$arch.pypy"
+  # Tools start python3 (the probe, venv creation): here it is PyPy.
+  ln -sf /usr/bin/pypy3 "$root/usr/local/bin/python3"
+  ln -sf /usr/bin/pypy3 "$root/usr/local/bin/python"
+  suite_label="org.ponyci.suite=$suite"
+  import_rootfs "$root" "debian:$suite" && log "built $image (PyPy $version) from Debian $suite"
 }
 
 find_host_python() {
@@ -186,6 +227,14 @@ main() {
   fi
   command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; return 1; }
   local t0=$SECONDS
+  if [ "$implementation" = pypy ]; then
+    case "$from" in
+      debian|"") from_debian_pypy ;;
+      *) log "--from $from: PyPy comes from Debian's pypy3 (or an image named in PONYCI_PYTHON_IMAGES)"; return 2 ;;
+    esac
+    log "ready: $image ($((SECONDS - t0)) s)"
+    return
+  fi
   case "$from" in
     debian) from_debian ;;
     host) from_host ;;

@@ -3,7 +3,7 @@ import { ciEnvironment } from "../domain/ci-environment.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { parseRepoConfig } from "./config/parse-repo-config.js";
 import { createDefaultRepoConfig, repoConfigPaths, type RepoConfig } from "./config/repo-config.js";
-import { compareVersions } from "../domain/compare-versions.js";
+import { comparePythonNames } from "../domain/python-name.js";
 import { listKnownDjango, listSupportedPython, shippedDjangoSupport, type DjangoSupportTable } from "./versions/django-support.js";
 import { checkCellCount, expandMatrix, type MatrixSpec } from "./matrix/expand-matrix.js";
 import { matrixFromClassifiers } from "./matrix/matrix-from-classifiers.js";
@@ -106,8 +106,8 @@ const defaultPythonCount = 2;
  */
 export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = {}): MatrixPlan {
   const table = options.djangoSupport ?? shippedDjangoSupport();
-  const available = options.availablePython ? [...options.availablePython].sort(compareVersions) : undefined;
-  const installed = options.installedPython && options.installedPython.length > 0 ? [...options.installedPython].sort(compareVersions) : available;
+  const available = options.availablePython ? [...options.availablePython].sort(comparePythonNames) : undefined;
+  const installed = options.installedPython && options.installedPython.length > 0 ? [...options.installedPython].sort(comparePythonNames) : available;
   const select = { availablePython: available, djangoSupport: table, addPythonCommand: options.addPythonCommand, maxCells: options.maxCells };
   const defaultDjango = defaultDjangoOf(table);
   const notes: string[] = [];

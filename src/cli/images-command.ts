@@ -5,15 +5,19 @@ import { parseArgs } from "node:util";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { DEFAULT_PATH } from "../domain/host-python.js";
 import { IMAGES_DIR, listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
+import { pythonTitle } from "../domain/python-name.js";
 import type { Settings } from "../settings/load-settings.js";
 
 export const IMAGES_USAGE = `ponyci images [--json]
 ponyci images add X.Y [--from debian|host] [--prefix DIR]
+ponyci images add pypy3.X
 
 Lists the Python base images this installation has (version, implementation,
 libc, where each came from) and the Pythons it can add the first time a cell
 needs one. \`add\` builds ponyci/python:X.Y now: from a Debian suite that ships it,
-else from a CPython on this host (pyenv, uv, or --prefix DIR, e.g. /opt/python3.12).`;
+else from a CPython on this host (pyenv, uv, or --prefix DIR, e.g. /opt/python3.12).
+\`add pypy3.X\` builds ponyci/pypy:3.X from the Debian suite whose pypy3 implements
+Python 3.X (bookworm: 3.9, trixie: 3.11).`;
 
 interface Output {
   write(text: string): void;
@@ -34,7 +38,7 @@ export async function imagesCommand(argv: string[], deps: { settings: Pick<Setti
   const imagesCache = path.join(deps.settings.dataDir, "images");
   const [verb, version, ...extra] = positionals;
   if (verb === "add") {
-    if (!version || !/^3\.\d{1,2}$/.test(version) || extra.length > 0) throw new Error(`ponyci images add takes one Python version such as 3.12\n\n${IMAGES_USAGE}`);
+    if (!version || !/^(pypy)?3\.\d{1,2}$/.test(version) || extra.length > 0) throw new Error(`ponyci images add takes one Python version such as 3.12 or pypy3.11\n\n${IMAGES_USAGE}`);
     if (values.from !== undefined && values.from !== "debian" && values.from !== "host") throw new Error(`--from is debian or host, not ${values.from}`);
     const args = [path.join(IMAGES_DIR, "add-python-image.sh"), version];
     if (values.from) args.push("--from", values.from);
@@ -60,10 +64,10 @@ export async function imagesCommand(argv: string[], deps: { settings: Pick<Setti
   out.write("Base images on this host:\n");
   if (pythons.installed.length === 0) out.write("  none\n");
   for (const image of pythons.installed) {
-    out.write(`  ${image.implementation === "pypy" ? "PyPy" : "Python"} ${image.python.padEnd(5)} ${(image.libc ?? "libc ?").padEnd(12)} ${image.image.padEnd(24)} ${image.origin ?? ""}\n`);
+    out.write(`  ${pythonTitle(image.name).padEnd(12)} ${(image.libc ?? "libc ?").padEnd(12)} ${image.image.padEnd(24)} ${image.origin ?? ""}\n`);
   }
-  out.write("Added on a cell's first need (or now with `ponyci images add X.Y`):\n");
+  out.write("Added on a cell's first need (or now with `ponyci images add X.Y` / `pypy3.X`):\n");
   if (pythons.obtainable.length === 0) out.write("  none\n");
-  for (const python of pythons.obtainable) out.write(`  Python ${python.python.padEnd(5)} from ${python.origin}\n`);
+  for (const python of pythons.obtainable) out.write(`  ${pythonTitle(python.python).padEnd(12)} from ${python.origin}\n`);
   return 0;
 }

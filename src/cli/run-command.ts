@@ -13,6 +13,7 @@ import type { Logger } from "../domain/logger.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
+import { listPlanningPythons } from "../server/list-planning-pythons.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
 import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
@@ -97,12 +98,13 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   say.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
   const djangoSupport = await (deps.djangoSupport ?? djangoSupportFromSettings(deps.settings, deps.log)).get();
   // The Pythons this host has images for (an operator's image template has them all).
-  const pythons = deps.settings.baseImage === "auto" && !deps.availablePython
-    ? await listInstallationPythons({ docker: runner.docker, imagesCache: path.join(deps.settings.dataDir, "images"), pythonImages: deps.settings.pythonImages })
-    : undefined;
-  const listed = deps.availablePython ? await deps.availablePython() : (pythons?.versions ?? []);
-  const installedPython = pythons?.installed.filter((i) => i.implementation === "cpython").map((i) => i.python);
-  const planOptions = { maxCells: deps.settings.maxCells, djangoSupport, availablePython: listed.length > 0 ? listed : undefined, installedPython };
+  const pythons = deps.availablePython
+    ? { available: [...(await deps.availablePython())], installed: undefined }
+    : await listPlanningPythons({
+        local: () => listInstallationPythons({ docker: runner.docker, imagesCache: path.join(deps.settings.dataDir, "images"), pythonImages: deps.settings.pythonImages }),
+        anyVersion: deps.settings.baseImage !== "auto",
+      });
+  const planOptions = { maxCells: deps.settings.maxCells, djangoSupport, availablePython: pythons.available.length > 0 ? pythons.available : undefined, installedPython: pythons.installed };
 
   // 1. Plan: the repository's config and matrix, narrowed by the flags.
   // The same reads as the server's planning (requirement files and their `-r` includes too).

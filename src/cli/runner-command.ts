@@ -11,6 +11,7 @@ import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/c
 import { createRedisSeal } from "../domain/redis-seal.js";
 import { allowRepoUrls } from "../domain/parse-repo-url.js";
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
+import { listPlanningPythons } from "../server/list-planning-pythons.js";
 import { createRunnerHealth, type RunnerHealth } from "../../runner/src/remote/create-runner-health.js";
 import type { CellRunner } from "../domain/cell-runner.js";
 import { closeRedis } from "../util/close-redis.js";
@@ -53,10 +54,11 @@ export async function startRunnerHost(deps: { settings: Settings; log: Logger; h
   // 2. Capabilities.
   // It advertises the Pythons it has images for and those it adds on a cell's first need;
   // its health asks only that the images it has stay present.
-  const installation = await listInstallationPythons({ docker: local.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages });
-  const pythons = settings.runner.pythons ?? installation.versions;
+  const { available: pythons, installed: imagesPresent } = await listPlanningPythons({
+    local: () => listInstallationPythons({ docker: local.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages }),
+    override: settings.runner.pythons,
+  });
   if (pythons.length === 0) throw new Error("this host has no Python base image and can add none: run `ponyci images add 3.13`, or set PONYCI_RUNNER_PYTHONS=3.11,3.13");
-  const imagesPresent = settings.runner.pythons ?? installation.installed.filter((image) => image.implementation === "cpython").map((image) => image.python);
   // 3. Health: a connection of its own that fails at once when Redis is away (no offline queue).
   const probe = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   probe.on("error", () => undefined); // reported by /healthz

@@ -29,6 +29,7 @@ import { createBullmqQueue } from "../queue/create-bullmq-queue.js";
 import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
+import { listPlanningPythons } from "./list-planning-pythons.js";
 import { djangoSupportFromSettings } from "./django-support-from-settings.js";
 import { checkEvictionPolicy } from "../queue/check-eviction-policy.js";
 import { createRedisSeal } from "../domain/redis-seal.js";
@@ -143,13 +144,15 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   listeners.push({ finished: () => gc.poke() });
   const readMirror: ReadRepoFiles = (request, paths) =>
     runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths, { maxBytes: MAX_PLANNING_FILE_BYTES });
-  // This host's Pythons: its base images and those it adds on a cell's first need.
-  const listPythons = (which: "versions" | "installed") =>
-    listInstallationPythons({ docker: runner.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages }).then(
-      (p) => (which === "versions" ? p.versions : p.installed.filter((i) => i.implementation === "cpython").map((i) => i.python)),
-      () => [],
-    );
-  const installationPythons = () => listPythons("versions");
+  // This host's Pythons (its base images and those it adds on a cell's first need), with every live runner's.
+  const localInstallation = () => listInstallationPythons({ docker: runner.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages });
+  const planningPythons = () =>
+    listPlanningPythons({
+      local: !late.remote || settings.localRunner ? localInstallation : undefined,
+      override: settings.runner.pythons,
+      runners: late.remote ? async () => (await (late.remote as RemoteCellRunner).metrics()).runners.map((status) => status.pythons) : undefined,
+      anyVersion: settings.baseImage !== "auto",
+    });
   const builds = createBuildService({
     store,
     queue,
@@ -158,23 +161,9 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     maxCells: settings.maxCells,
     djangoSupport: djangoSupportFromSettings(settings, log),
     // What the installation has: this host's base images, and with Redis every live runner's advertised Pythons.
-    availablePython: async () => {
-      // An operator's image template (a registry) has every version: nothing is left out for its Python.
-      if (settings.baseImage !== "auto" && !late.remote) return [];
-      const versions = new Set<string>(settings.runner.pythons ?? []);
-      // PONYCI_RUNNER_PYTHONS overrides what this host would find, as it does for a runner.
-      if ((!late.remote || settings.localRunner) && !settings.runner.pythons) for (const python of await installationPythons()) versions.add(python);
-      if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
-      return [...versions];
-    },
+    availablePython: async () => (await planningPythons()).available,
     // Of those, what has an image already: a repository naming no Python gets these (remote runners' count as such).
-    installedPython: async () => {
-      if (settings.baseImage !== "auto" && !late.remote) return [];
-      const versions = new Set<string>(settings.runner.pythons ?? []);
-      if ((!late.remote || settings.localRunner) && !settings.runner.pythons) for (const python of await listPythons("installed")) versions.add(python);
-      if (late.remote) for (const status of (await late.remote.metrics().catch(() => ({ runners: [] }))).runners) for (const python of status.pythons) versions.add(python);
-      return [...versions];
-    },
+    installedPython: async () => (await planningPythons()).installed,
     readCommit: async (request) => {
       if (request.source === "github") return undefined;
       const commit = await runner.checkout.readCommit({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs });
@@ -241,7 +230,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       if (remote && redisUrl) {
         await remote.start();
         if (settings.localRunner) {
-          const pythons = settings.runner.pythons ?? (await installationPythons());
+          const pythons = (await listPlanningPythons({ local: localInstallation, override: settings.runner.pythons })).available;
           localWorker = createRunnerWorker({ url: redisUrl, prefix: redisPrefix, seal: createRedisSeal(settings.redisSigningKey ?? ""), allowUrl: allowRepoUrls([...settings.runner.repoUrls, ...(options.localRepoUrls ?? [])]), id: settings.runner.id, labels: settings.runner.labels, pythons, concurrency: settings.concurrency, cells: runner.cells, log, lockMs: options.runnerLockMs });
           await localWorker.start();
         }

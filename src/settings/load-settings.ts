@@ -172,7 +172,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     runner: {
       id: name(env, "PONYCI_RUNNER_ID") ?? hostname(),
       labels: list(env, "PONYCI_RUNNER_LABELS", /^[A-Za-z0-9._-]{1,64}$/, "gpu,big"),
-      pythons: env.PONYCI_RUNNER_PYTHONS ? list(env, "PONYCI_RUNNER_PYTHONS", /^3\.\d{1,2}$/, "3.11,3.13") : undefined,
+      pythons: env.PONYCI_RUNNER_PYTHONS ? list(env, "PONYCI_RUNNER_PYTHONS", /^(pypy)?3\.\d{1,2}$/, "3.11,3.13,pypy3.11") : undefined,
       port: env.PONYCI_RUNNER_PORT ? integer(env, "PONYCI_RUNNER_PORT", 9465, 0, 65535) : undefined,
       repoUrls: list(env, "PONYCI_RUNNER_REPO_URLS", /^(\/|file:\/\/\/)[^,\s]*$/, "/srv/git/project.git"),
     },
@@ -260,7 +260,7 @@ function pythonImages(env: Env): Record<string, string> {
   const images: Record<string, string> = {};
   if (!raw) return images;
   for (const item of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const match = /^(3\.\d{1,2})=([A-Za-z0-9][A-Za-z0-9._/:@-]{0,254})$/.exec(item);
+    const match = /^((?:pypy)?3\.\d{1,2})=([A-Za-z0-9][A-Za-z0-9._/:@-]{0,254})$/.exec(item);
     if (!match?.[1] || !match[2]) throw new SettingsError(`PONYCI_PYTHON_IMAGES: "${item}" is not VERSION=IMAGE: use e.g. PONYCI_PYTHON_IMAGES=3.12=registry.example/python:3.12-slim`, "PONYCI_PYTHON_IMAGES");
     images[match[1]] = match[2];
   }

@@ -33,7 +33,9 @@ describe("parseToxFactor", () => {
     ["python3.10", { kind: "python", version: "3.10" }], ["py27", { kind: "python", version: "2.7" }],
     ["django42", { kind: "django", version: "4.2" }], ["dj52", { kind: "django", version: "5.2" }], ["django5.0", { kind: "django", version: "5.0" }],
     ["Django32", { kind: "django", version: "3.2" }],
-    ["py3", { kind: "other" }], ["pypy310", { kind: "other" }], ["djmain", { kind: "other" }], ["django", { kind: "other" }],
+    ["pypy310", { kind: "python", version: "pypy3.10" }], ["pypy3.11", { kind: "python", version: "pypy3.11" }], ["PyPy39", { kind: "python", version: "pypy3.9" }],
+    ["pypy3", { kind: "python", version: "pypy3" }], ["pypy", { kind: "other" }], ["pypy2", { kind: "other" }],
+    ["py3", { kind: "other" }], ["djmain", { kind: "other" }], ["django", { kind: "other" }],
     ["django5", { kind: "other" }], ["lint", { kind: "other" }], ["postgres", { kind: "database", database: "postgres" }],
   ])("%s", (factor, meaning) => {
     expect(parseToxFactor(factor)).toEqual(meaning);

@@ -103,6 +103,11 @@ describe("pipTargetArgs", () => {
     expect(platforms).toEqual(["manylinux_2_19_x86_64", "manylinux_2_18_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64", "linux_x86_64"]);
     expect(args).toEqual(expect.arrayContaining(["--python-version", "3.13", "--abi", "cp313", "--implementation", "cp", "--only-binary=:all:"]));
   });
+
+  it("asks for PyPy's wheels (pp, the ABI tag the interpreter reports) in a PyPy image", () => {
+    const args = pipTargetArgs({ python: "3.11", libc: "glibc", libcVersion: "2.41", machine: "x86_64", implementation: "pypy", abi: "pypy311_pp73" });
+    expect(args.slice(0, 6)).toEqual(["--python-version", "3.11", "--implementation", "pp", "--abi", "pypy311_pp73"]);
+  });
 });
 
 describe("computeEnvironmentKey", () => {

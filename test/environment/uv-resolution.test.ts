@@ -20,6 +20,8 @@ describe("uvPlatform and parseLock (pure)", () => {
     [{ ...probe, libcVersion: "2.30" }, "x86_64-manylinux_2_28"],
     [{ ...probe, libcVersion: "2.12" }, undefined],
     [{ ...probe, libc: "musl", libcVersion: "1.2" }, undefined],
+    // uv targets CPython: PyPy goes to pip.
+    [{ ...probe, implementation: "pypy" as const, abi: "pypy311_pp73" }, undefined],
     [{ ...probe, machine: "riscv64" }, undefined],
   ])("%j → %s", (p, expected) => {
     expect(uvPlatform(p)).toBe(expected);

@@ -39,8 +39,8 @@ describe("probeFromLabels", () => {
   const labels = { "org.ponyci.python": "3.11", "org.ponyci.libc": "glibc", "org.ponyci.libc-version": "2.36", "org.ponyci.machine": "x86_64" };
 
   it("reads the four labels", () => {
-    expect(probeFromLabels(labels)).toEqual({ python: "3.11", libc: "glibc", libcVersion: "2.36", machine: "x86_64" });
-    expect(probeFromLabels({ ...labels, "org.ponyci.libc": "", "org.ponyci.libc-version": "" })).toEqual({ python: "3.11", libc: "", libcVersion: "", machine: "x86_64" });
+    expect(probeFromLabels(labels)).toEqual({ python: "3.11", libc: "glibc", libcVersion: "2.36", machine: "x86_64", implementation: "cpython" });
+    expect(probeFromLabels({ ...labels, "org.ponyci.libc": "", "org.ponyci.libc-version": "" })).toEqual({ python: "3.11", libc: "", libcVersion: "", machine: "x86_64", implementation: "cpython" });
   });
 
   it("gives up (the container probe runs) when one is missing or malformed", () => {
@@ -51,5 +51,7 @@ describe("probeFromLabels", () => {
     expect(probeFromLabels({ ...labels, "org.ponyci.libc": "glibc --index-url http://x" })).toBeUndefined();
     expect(probeFromLabels({ ...labels, "org.ponyci.libc-version": "2.36; rm" })).toBeUndefined();
     expect(probeFromLabels({ ...labels, "org.ponyci.machine": "x86 64" })).toBeUndefined();
+    // PyPy's wheel ABI tag is not among the labels: its image is always probed.
+    expect(probeFromLabels({ ...labels, "org.ponyci.implementation": "pypy" })).toBeUndefined();
   });
 });

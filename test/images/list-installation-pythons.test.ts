@@ -21,6 +21,8 @@ describe("listInstallationPythons", () => {
     // add-python-image.sh's reading of two suites: "suite default-python3 X.Y…".
     await writeFile(path.join(dir, "cache", "debian-sid-amd64.pythons"), "sid 3.17 3.16 3.17 3.18\n");
     await writeFile(path.join(dir, "cache", "debian-old-amd64.pythons"), "old 3.16 3.16\n");
+    // Its reading of a suite's pypy3 after a build ("suite X.Y"): over the shipped runner/images/debian-pypys.txt.
+    await writeFile(path.join(dir, "cache", "debian-trixie-amd64.pypy"), "trixie 3.17\n");
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -38,14 +40,22 @@ describe("listInstallationPythons", () => {
       { python: "3.19", origin: `host:${path.join(dir, "pyenv", "versions", "3.19.2")}` },
       { python: "3.20", origin: "operator:registry.example/python:3.20" },
       { python: "3.21", origin: `host:${path.join(dir, "uv", "cpython-3.21.0-linux-x86_64-gnu")}` },
-      ...(images.some((i) => i.python === "3.7") ? [] : [{ python: "3.7", origin: `host:${path.join(dir, "pyenv", "versions", "3.7.16")}` }]),
-    ].sort((a, b) => Number(a.python.split(".")[1]) - Number(b.python.split(".")[1])));
+      ...(images.some((i) => i.name === "3.7") ? [] : [{ python: "3.7", origin: `host:${path.join(dir, "pyenv", "versions", "3.7.16")}` }]),
+      // PyPy: bookworm's pypy3 from the shipped list, trixie's as read here; unstable's 3.11 is what the shipped list says of it.
+      ...(images.some((i) => i.name === "pypy3.9") ? [] : [{ python: "pypy3.9", origin: "debian:bookworm" }]),
+      ...(images.some((i) => i.name === "pypy3.11") ? [] : [{ python: "pypy3.11", origin: "debian:testing" }]),
+      { python: "pypy3.17", origin: "debian:trixie" },
+    ].sort((a, b) => Number(a.python.startsWith("pypy")) - Number(b.python.startsWith("pypy")) || Number(a.python.split(".")[1]) - Number(b.python.split(".")[1])));
     expect(pythons.versions).toEqual(expect.arrayContaining(["3.11", "3.16", "3.17", "3.18", "3.19", "3.20", "3.7"]));
+    expect(pythons.versions).toEqual(expect.arrayContaining(["pypy3.9", "pypy3.11", "pypy3.17"]));
+    expect(pythons.versions.indexOf("pypy3.9")).toBeGreaterThan(pythons.versions.indexOf("3.21"));
     expect(pythons.versions).not.toContain("2.7");
   });
 
   it("reads PONYCI_PYTHON_IMAGES as VERSION=IMAGE pairs and refuses anything else", () => {
     expect(loadSettings({ PONYCI_PYTHON_IMAGES: "3.12=registry.example/python:3.12-slim, 3.10=mirror.local:5000/py@sha256:abc" }, "run").pythonImages).toEqual({ "3.12": "registry.example/python:3.12-slim", "3.10": "mirror.local:5000/py@sha256:abc" });
+    expect(loadSettings({ PONYCI_PYTHON_IMAGES: "pypy3.11=registry.example/pypy:3.11-slim" }, "run").pythonImages).toEqual({ "pypy3.11": "registry.example/pypy:3.11-slim" });
+    expect(() => loadSettings({ PONYCI_PYTHON_IMAGES: "pypy2.7=registry.example/pypy:2.7" }, "run")).toThrow(/is not VERSION=IMAGE/);
     expect(() => loadSettings({ PONYCI_PYTHON_IMAGES: "3.12=$(rm -rf /)" }, "run")).toThrow(/PONYCI_PYTHON_IMAGES: "3.12=\$\(rm -rf \/\)" is not VERSION=IMAGE/);
   });
 });

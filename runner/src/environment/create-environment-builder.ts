@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "
 import { dirname, join } from "node:path";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
+import { formatPythonName, parsePythonName, pythonTitle } from "../../../src/domain/python-name.js";
 import { BUILD_PREFIX, buildEnvironmentDir, compileEnvironment, ensureEnvironmentStore } from "./build-environment-dir.js";
 import { computeEnvironmentKey } from "./compute-environment-key.js";
 import { parseRequirementLine } from "../../../src/domain/parse-requirement-line.js";
@@ -153,8 +154,8 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
 
   return {
     async ensure(request, ensure = {}) {
-      if (!/^\d+\.\d+$/.test(request.python)) {
-        throw new EnvironmentError("project", `Python version "${request.python}" is not understood: write it as major.minor, e.g. "3.12".`);
+      if (!parsePythonName(request.python)) {
+        throw new EnvironmentError("project", `Python version "${request.python.slice(0, 40)}" is not understood: write it as major.minor, e.g. "3.12", or pypy3.X for PyPy.`);
       }
       // 1. What to install: the planner decided it; checked again here, so
       // nothing but a re-serialised requirement reaches pip or uv.
@@ -216,11 +217,12 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
           onLine?.(`ponyci: ${name} ${(ms / 1000).toFixed(1)} s${detail ? ` (${detail})` : ""}`);
           report(options.metrics, "phase", { phase: name, resolver: used, seconds: ms / 1000 });
         };
-        onLine?.(`ponyci: building environment ${key.slice(0, 12)} (Python ${request.python}, Django ${django}; from ${detected.sources.join(", ") || "no requirement files"})`);
+        onLine?.(`ponyci: building environment ${key.slice(0, 12)} (${pythonTitle(request.python)}, Django ${django}; from ${detected.sources.join(", ") || "no requirement files"})`);
         for (const note of detected.notes) onLine?.(`ponyci: ${note}`);
         const interpreter = await probeFor(base, baseImage, ensure.signal);
-        if (interpreter.python !== request.python) {
-          throw new EnvironmentError("infrastructure", `Base image ${baseImage} runs Python ${interpreter.python}, not ${request.python}: check PONYCI_BASE_IMAGE.`);
+        const runs = formatPythonName(interpreter.implementation ?? "cpython", interpreter.python);
+        if (runs !== request.python) {
+          throw new EnvironmentError("infrastructure", `Base image ${baseImage} runs ${pythonTitle(runs)}, not ${pythonTitle(request.python)}: check PONYCI_BASE_IMAGE and PONYCI_PYTHON_IMAGES.`);
         }
         await mkdir(join(cacheDir, "tmp"), { recursive: true });
         const scratch = await mkdtemp(join(cacheDir, "tmp", `${key.slice(0, 12)}-`));

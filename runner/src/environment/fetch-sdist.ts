@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CancelledError } from "../../../src/domain/errors.js";
+import { admitsPython, listWheelReleases } from "../../../src/domain/pick-django-release.js";
 import { hostPythonEnv, type HostPython } from "../../../src/domain/host-python.js";
 import { normalizeName, type Requirement } from "../../../src/domain/parse-requirement.js";
 
@@ -123,17 +124,8 @@ export async function fetchProjectPage(project: string, options: { host: HostPyt
  */
 export async function listWheelVersions(project: string, python: string, options: { host: HostPython; scratchDir: string; signal?: AbortSignal }): Promise<string[] | undefined> {
   const page = await fetchProjectPage(project, options);
-  if (!page) return undefined;
-  const versions = new Set<string>();
-  for (const file of page.files) {
-    if (!file || typeof file.filename !== "string" || file.yanked || !file.filename.endsWith(".whl")) continue;
-    const version = /^[A-Za-z0-9._]+-([0-9][A-Za-z0-9.!+_]*)-/.exec(file.filename)?.[1];
-    if (!version || valid(version) === null) continue;
-    const requiresPython = file["requires-python"];
-    if (typeof requiresPython === "string" && requiresPython.trim() && !satisfiesPython(python, requiresPython)) continue;
-    versions.add(version);
-  }
-  return [...versions].sort((a, b) => compare(b, a));
+  // The choice is the app's too (its Django support table): one copy, in the domain.
+  return page ? listWheelReleases(page.files, python) : undefined;
 }
 
 /** The newest non-yanked sdist of `requirement.name` its specifiers and Requires-Python admit. */
@@ -146,7 +138,7 @@ export function pickSdist(files: IndexFile[], requirement: Requirement, python: 
     if (!parsed || parsed.project !== requirement.name) continue;
     if (specifier && !satisfies(parsed.version, specifier)) continue;
     const requiresPython = file["requires-python"];
-    if (typeof requiresPython === "string" && requiresPython.trim() && !satisfiesPython(python, requiresPython)) continue;
+    if (typeof requiresPython === "string" && requiresPython.trim() && !admitsPython(requiresPython, python)) continue;
     if (!best || compare(parsed.version, best.version) > 0) best = { file, ...parsed };
   }
   return best;
@@ -157,15 +149,6 @@ export function parseSdistFilename(filename: string): { project: string; version
   const m = /^([A-Za-z0-9][A-Za-z0-9._-]*?)-([0-9][A-Za-z0-9.!+_-]*)\.(tar\.gz|zip)$/.exec(filename);
   if (!m || !m[1] || !m[2] || valid(m[2]) === null) return undefined;
   return { project: normalizeName(m[1]), version: m[2] };
-}
-
-function satisfiesPython(python: string, requiresPython: string): boolean {
-  try {
-    // "3.11" stands for every 3.11.x: pip checks the target's full version, "3.11.0" is the closest we know.
-    return satisfies(`${python}.0`, requiresPython) || satisfies(python, requiresPython);
-  } catch {
-    return true; // an unreadable Requires-Python does not exclude (pip ignores it too)
-  }
 }
 
 async function httpGet(url: string, accept: string, dest: string, maxBytes: number, options: { host: HostPython; signal?: AbortSignal }) {

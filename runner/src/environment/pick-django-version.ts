@@ -1,4 +1,5 @@
-import { compareVersions, parseVersion } from "../../../src/domain/compare-versions.js";
+import { compareVersions } from "../../../src/domain/compare-versions.js";
+import { pickSeriesRelease } from "../../../src/domain/pick-django-release.js";
 
 /**
  * What a cell's Django entry means. "4.2" is a series: the newest final 4.2.x
@@ -21,13 +22,8 @@ export { compareVersions };
  * The version a series resolves to among `available` (as PyPI lists them,
  * already filtered for the cell's Python): newest final release in the
  * series, else its newest pre-release; undefined when the series has none.
+ * The app's support table decides the same way (src/domain/pick-django-release.ts).
  */
 export function pickDjangoVersion(series: string, available: string[]): string | undefined {
-  const inSeries = available.filter((v) => {
-    const p = parseVersion(v);
-    return p !== undefined && `${p.release[0]}.${p.release[1] ?? 0}` === series;
-  });
-  const finals = inSeries.filter((v) => parseVersion(v)?.stage === 3);
-  const pool = finals.length > 0 ? finals : inSeries;
-  return pool.sort(compareVersions).at(-1);
+  return pickSeriesRelease(series, available);
 }

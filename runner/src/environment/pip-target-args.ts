@@ -8,11 +8,16 @@ export interface InterpreterProbe {
   libcVersion: string;
   /** "x86_64", "aarch64" */
   machine: string;
+  /** "pypy" for PyPy; absent or "cpython" for CPython. */
+  implementation?: "cpython" | "pypy";
+  /** PyPy's ABI tag as its wheels name it ("pypy311_pp73", from SOABI); CPython's is cpXY. */
+  abi?: string;
 }
 
 /**
  * The `pip download` flags that make the host's pip pick wheels for the
- * interpreter inside the image: CPython X.Y, its ABI (abi3/none are implied),
+ * interpreter inside the image: CPython X.Y, its ABI (abi3/none are implied;
+ * PyPy: `pp` and the ABI tag it reports, "pypy311_pp73"),
  * and every manylinux (or musllinux) tag its C library accepts. pip 23 does not
  * expand `manylinux_2_X` to older glibc versions itself, so each is listed;
  * `linux_<arch>` admits wheels built locally from source distributions.
@@ -30,13 +35,14 @@ export function pipTargetArgs(probe: InterpreterProbe): string[] {
     for (let v = minor; v >= 1; v--) platforms.push(`musllinux_1_${v}_${arch}`);
   }
   platforms.push(`linux_${arch}`);
+  const pypy = probe.implementation === "pypy";
   return [
     "--python-version",
     probe.python,
     "--implementation",
-    "cp",
+    pypy ? "pp" : "cp",
     "--abi",
-    `cp${nodot}`,
+    pypy ? (probe.abi ?? `pypy${nodot}_pp73`) : `cp${nodot}`,
     ...platforms.flatMap((p) => ["--platform", p]),
     "--only-binary=:all:",
   ];

@@ -4,6 +4,7 @@ import { EnvironmentError } from "../../../src/domain/environment-error.js";
 import { parseDjangoSpec, pickDjangoVersion } from "./pick-django-version.js";
 import type { PipRunner } from "./run-pip.js";
 import type { Logger } from "../../../src/domain/logger.js";
+import { pythonLanguageVersion } from "../../../src/domain/python-name.js";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { listWheelVersions } from "./fetch-sdist.js";
@@ -38,14 +39,17 @@ export interface ResolveDjangoVersionOptions {
 }
 
 /**
- * "4.2" → the newest 4.2.x that supports `python` (from the cache while it is
+ * "4.2" → the newest 4.2.x that supports `cellPython` ("3.12", or "pypy3.11": its
+ * language version) (from the cache while it is
  * fresh, else the index's JSON through `listVersions`, else `pip index
  * versions` on the host); "4.2.16" → itself, no lookup.
  * When the index cannot be reached, a stale cached answer is used (with a
  * warning). Throws EnvironmentError "project" for a version that does not
  * exist or does not support the cell's Python.
  */
-export async function resolveDjangoVersion(python: string, django: string, options: ResolveDjangoVersionOptions): Promise<string> {
+export async function resolveDjangoVersion(cellPython: string, django: string, options: ResolveDjangoVersionOptions): Promise<string> {
+  // Django's Requires-Python speaks of the language: PyPy 3.11 gets what Python 3.11 gets.
+  const python = pythonLanguageVersion(cellPython);
   const spec = parseDjangoSpec(django);
   if (spec.type === "invalid") {
     throw new EnvironmentError("project", `Django version "${django}" is not understood: write a series such as "4.2" or an exact release such as "4.2.16".`);

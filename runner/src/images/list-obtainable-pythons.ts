@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { compareVersions } from "../../../src/domain/compare-versions.js";
+import { comparePythonNames, formatPythonName, parsePythonName } from "../../../src/domain/python-name.js";
 import { listBaseImages, type BaseImage } from "../remote/detect-pythons.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -12,6 +13,7 @@ export const IMAGES_DIR = path.resolve(HERE, HERE.includes(`${path.sep}dist${pat
 
 /** How a Python this host has no image for yet would be built (add-python-image.sh). */
 export interface ObtainablePython {
+  /** Its name: "3.12", or "pypy3.11" for PyPy (src/domain/python-name.ts). */
   python: string;
   /** "operator:<image>", "debian:<suite>", "host:<prefix>". */
   origin: string;
@@ -21,7 +23,7 @@ export interface ObtainablePython {
 export interface InstallationPythons {
   installed: BaseImage[];
   obtainable: ObtainablePython[];
-  /** CPython versions of both, sorted: the planner's list. */
+  /** Names of both ("3.12", "pypy3.11"), CPython first: the planner's list. */
   versions: string[];
 }
 
@@ -29,7 +31,7 @@ export interface ListPythonsOptions {
   docker: Docker;
   /** Where add-python-image.sh keeps the Debian suites' Python lists (PONYCI_DATA_DIR/images). */
   imagesCache: string;
-  /** The operator's image per Python version (PONYCI_PYTHON_IMAGES). */
+  /** The operator's image per Python name (PONYCI_PYTHON_IMAGES: "3.12", "pypy3.11"). */
   pythonImages?: Readonly<Record<string, string>>;
   /** pyenv's root; default ~/.pyenv. */
   pyenvRoot?: string;
@@ -45,18 +47,20 @@ const PYTHON = /^3\.\d{1,2}$/;
  * add-python-image.sh tries them: an image the operator named, a Debian
  * suite that ships it (from the suites' package lists that script read last,
  * else the list shipped in runner/images/debian-pythons.txt), a CPython under
- * pyenv or uv. Reads only local files and the Docker daemon: cheap enough for
- * every planning.
+ * pyenv or uv; PyPy from a Debian suite's pypy3 (its reading after a build,
+ * else runner/images/debian-pypys.txt). Reads only local files and the Docker
+ * daemon: cheap enough for every planning.
  */
 export async function listInstallationPythons(options: ListPythonsOptions): Promise<InstallationPythons> {
-  const installed = await listBaseImages(options.docker).catch(() => []);
-  const have = new Set(installed.filter((i) => i.implementation === "cpython").map((i) => i.python));
+  const installed = await listBaseImages(options.docker, { pythonImages: options.pythonImages }).catch(() => []);
+  const have = new Set(installed.map((i) => i.name));
   const obtainable = new Map<string, ObtainablePython>();
   const offer = (python: string, origin: string) => {
-    if (PYTHON.test(python) && !have.has(python) && !obtainable.has(python)) obtainable.set(python, { python, origin });
+    if (parsePythonName(python) && !have.has(python) && !obtainable.has(python)) obtainable.set(python, { python, origin });
   };
   for (const [python, image] of Object.entries(options.pythonImages ?? {})) offer(python, `operator:${image}`);
   for (const [python, suite] of await readDebianPythons(options.imagesCache)) offer(python, `debian:${suite}`);
+  for (const [python, suite] of await readDebianPyPys(options.imagesCache)) offer(formatPythonName("pypy", python), `debian:${suite}`);
   const pyenv = path.join(options.pyenvRoot ?? path.join(homedir(), ".pyenv"), "versions");
   for (const name of (await readdir(pyenv).catch(() => [])).sort(compareVersions)) {
     const python = /^(3\.\d{1,2})\.\d+$/.exec(name)?.[1];
@@ -67,10 +71,25 @@ export async function listInstallationPythons(options: ListPythonsOptions): Prom
     const python = /^cpython-(3\.\d{1,2})\.\d+-linux-(?!.*freethreaded)/.exec(name)?.[1];
     if (python) offer(python, `host:${path.join(uvDir, name)}`);
   }
-  const versions = [...new Set([...have, ...obtainable.keys()])].sort(compareVersions);
-  return { installed, obtainable: [...obtainable.values()].sort((a, b) => compareVersions(a.python, b.python)), versions };
+  const versions = [...new Set([...have, ...obtainable.keys()])].sort(comparePythonNames);
+  return { installed, obtainable: [...obtainable.values()].sort((a, b) => comparePythonNames(a.python, b.python)), versions };
 }
 
+/** PyPy's language version → the first Debian suite (in the shipped list's order) whose pypy3 implements it: add-python-image.sh's readings ("suite X.Y") over the shipped runner/images/debian-pypys.txt. */
+async function readDebianPyPys(cacheDir: string): Promise<Map<string, string>> {
+  const read = new Map<string, string>();
+  const add = (text: string) => {
+    for (const line of text.split("\n")) {
+      const [suite, python] = line.trim().split(/\s+/);
+      if (suite && python && /^[a-z]+$/.test(suite) && PYTHON.test(python)) read.set(suite, python);
+    }
+  };
+  add(await readFile(path.join(IMAGES_DIR, "debian-pypys.txt"), "utf8").catch(() => ""));
+  for (const file of (await readdir(cacheDir).catch(() => [])).filter((f) => /^debian-[a-z]+-[a-z0-9]+\.pypy$/.test(f)).sort()) add(await readFile(path.join(cacheDir, file), "utf8").catch(() => ""));
+  const found = new Map<string, string>();
+  for (const [suite, python] of read) if (!found.has(python)) found.set(python, suite);
+  return found;
+}
 /** Python version → the first Debian suite shipping it, from the cached lists ("suite default X.Y X.Y…"), else the shipped one. */
 async function readDebianPythons(cacheDir: string): Promise<Map<string, string>> {
   const lines: string[] = [];

@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
+import { pythonTitle } from "../../../src/domain/python-name.js";
 import { detectPythons } from "./detect-pythons.js";
 
 /** One dependency a health endpoint checks: resolves when usable, rejects with the reason when not. */
@@ -56,7 +57,7 @@ export function createRunnerHealth(options: RunnerHealthOptions): RunnerHealth {
     images: async () => {
       const present = new Set(await detectPythons(options.docker));
       const missing = options.pythons.filter((python) => !present.has(python));
-      if (missing.length > 0) throw new Error(`base images missing: ${missing.map((python) => `ponyci/python:${python}`).join(", ")} (runner/images/build-base-images.sh)`);
+      if (missing.length > 0) throw new Error(`base images missing: ${missing.map((python) => pythonTitle(python)).join(", ")} (add with ${missing.map((python) => `\`ponyci images add ${python}\``).join(", ")})`);
     },
     redis: options.pingRedis,
   };

@@ -180,7 +180,8 @@ class Reader {
     } else {
       version = String(node.value).trim();
     }
-    const pattern = axis === "python" ? /^3\.\d{1,2}$/ : /^\d{1,2}\.\d$/;
+    // Python: CPython "3.X", or PyPy as tox and uv name it, "pypy3.X" (src/domain/python-name.ts).
+    const pattern = axis === "python" ? /^(pypy)?3\.\d{1,2}$/ : /^\d{1,2}\.\d$/;
     if (!pattern.test(version)) {
       const patch = /^(\d+\.\d+)\.\d+/.exec(version)?.[1];
       const fix = patch ? `use the series "${patch}": the newest patch release is installed` : `write "major.minor" in quotes, e.g. ${example}`;

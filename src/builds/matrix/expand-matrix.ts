@@ -3,7 +3,7 @@ import type { DatabaseName } from "../../domain/database.js";
 import { parseDatabaseName } from "./parse-database-name.js";
 import { RepoConfigError } from "../config/repo-config-error.js";
 import { combineMatrix } from "./combine-matrix.js";
-import { compareVersions } from "../../domain/compare-versions.js";
+import { comparePythonNames } from "../../domain/python-name.js";
 import type { DjangoSupportTable } from "../versions/django-support.js";
 import { selectRunnableCells, type CellSelection } from "./select-runnable-cells.js";
 
@@ -118,7 +118,7 @@ export function checkCellCount(selection: CellSelection, options: CheckCellCount
   const { file, line } = options;
   const maxCells = options.maxCells ?? defaultMaxCells;
   if (selection.cells.length === 0) {
-    const available = options.availablePython ? ` (${[...options.availablePython].sort(compareVersions).join(", ")})` : "";
+    const available = options.availablePython ? ` (${[...options.availablePython].sort(comparePythonNames).join(", ")})` : "";
     const why = selection.notes.length > 0 ? ` (${selection.notes.join("; ")})` : "";
     throw new RepoConfigError({
       file, line,

@@ -1,9 +1,9 @@
 import { cellKey, type Cell } from "../../domain/cell.js";
 import type { DatabaseName } from "../../domain/database.js";
-import { compareVersions } from "../../domain/compare-versions.js";
+import { comparePythonNames, formatPythonName, isPyPy, pythonLanguageVersion } from "../../domain/python-name.js";
 import { listSupportedPython, shippedDjangoSupport, type DjangoSupportTable } from "../versions/django-support.js";
 import { expandToxEnvlist } from "./expand-tox-envlist.js";
-import { parseToxFactor } from "./parse-tox-factor.js";
+import { ANY_PYPY, parseToxFactor } from "./parse-tox-factor.js";
 import type { ReadRepoFile } from "./read-repo-file.js";
 import { readToxConfig, readToxValue } from "./read-tox-config.js";
 import { resolveToxDeps } from "./resolve-tox-deps.js";
@@ -51,7 +51,7 @@ export function matrixFromTox(readFile: ReadRepoFile, options: MatrixFromToxOpti
   const setting = tox?.core?.entries.get("env_list") ?? tox?.core?.entries.get("envlist");
   if (!tox || !setting) return undefined;
   const table = options.djangoSupport ?? shippedDjangoSupport();
-  const available = options.availablePython ? [...options.availablePython].sort(compareVersions) : undefined;
+  const available = options.availablePython ? [...options.availablePython].sort(comparePythonNames) : undefined;
   const withoutDjango: string[] = [];
   const ignoredFactors = new Set<string>();
   const notes: string[] = [];
@@ -72,6 +72,7 @@ export function matrixFromTox(readFile: ReadRepoFile, options: MatrixFromToxOpti
       return { name, cell: undefined, deps: [] };
     }
     if (python === undefined) {
+      // CPython only: PyPy is planned when an env asks for it.
       const supported = listSupportedPython(table, django);
       python = (available ?? supported).filter((v) => supported.includes(v)).at(-1) ?? supported.at(-1);
       if (python === undefined) {
@@ -79,6 +80,16 @@ export function matrixFromTox(readFile: ReadRepoFile, options: MatrixFromToxOpti
         return { name, cell: undefined, deps: [] };
       }
       notes.push(`tox env ${name} names no Python version: using Python ${python}`);
+    } else if (python === ANY_PYPY) {
+      // `pypy3`: the newest PyPy the installation has that the Django release supports (else the newest it supports, left out as missing).
+      const supported = listSupportedPython(table, django);
+      const pypys = (available ?? []).filter((v) => isPyPy(v) && supported.includes(pythonLanguageVersion(v)));
+      python = pypys.at(-1) ?? (supported.length > 0 ? formatPythonName("pypy", supported.at(-1) as string) : undefined);
+      if (python === undefined) {
+        withoutDjango.push(name);
+        return { name, cell: undefined, deps: [] };
+      }
+      notes.push(`tox env ${name} names PyPy with no version: using PyPy ${pythonLanguageVersion(python)}`);
     }
     others.forEach((factor) => ignoredFactors.add(factor));
     const cell: Cell = database === undefined ? { python, django } : { python, django, database };

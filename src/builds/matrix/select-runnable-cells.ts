@@ -1,5 +1,5 @@
 import { cellKey, cellName, type Cell } from "../../domain/cell.js";
-import { compareVersions } from "../../domain/compare-versions.js";
+import { comparePythonNames, pythonTitle } from "../../domain/python-name.js";
 import { isKnownDjango, isSupported, listKnownDjango, shippedDjangoSupport, type DjangoSupportTable } from "../versions/django-support.js";
 
 /** Options for {@link selectRunnableCells}. */
@@ -43,10 +43,10 @@ export function selectRunnableCells(cells: readonly Cell[], options: SelectRunna
     if (!isKnownDjango(table, cell.django)) {
       notes.add(`Django ${cell.django} has no release on the package index (series known: ${listKnownDjango(table).join(", ")}; from ${table.source}): left out`);
     } else if (!isSupported(table, cell)) {
-      notes.add(`Django ${cell.django} does not support Python ${cell.python}: left out`);
+      notes.add(`Django ${cell.django} does not support ${pythonTitle(cell.python)}: left out`);
     } else if (available && !available.includes(cell.python)) {
-      const list = [...available].sort(compareVersions).join(", ") || "none";
-      notes.add(`Python ${cell.python} is missing on this installation (it has ${list}): left out; add it with \`${addCommand.replaceAll("{python}", cell.python)}\``);
+      const list = [...available].sort(comparePythonNames).join(", ") || "none";
+      notes.add(`${pythonTitle(cell.python)} is missing on this installation (it has ${list}): left out; add it with \`${addCommand.replaceAll("{python}", cell.python)}\``);
     } else {
       kept.push(cell);
     }

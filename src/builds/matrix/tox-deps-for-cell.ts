@@ -1,4 +1,5 @@
 import { cellKey, type Cell } from "../../domain/cell.js";
+import { toxPythonFactor } from "../../domain/python-name.js";
 import { matrixFromTox } from "./matrix-from-tox.js";
 import type { ReadRepoFile } from "./read-repo-file.js";
 import { readToxConfig } from "./read-tox-config.js";
@@ -19,6 +20,6 @@ export function toxDepsForCell(readFile: ReadRepoFile, cell: Pick<Cell, "python"
   const env = matrixFromTox(readFile)?.envs.find((e) => e.cell && cellKey(e.cell) === cellKey(cell));
   if (env) return env.deps;
   const db = cell.database === undefined ? "" : `-${cell.database}`;
-  const name = `py${cell.python.replace(".", "")}-django${cell.django.replace(".", "")}${db}`;
+  const name = `${toxPythonFactor(cell.python)}-django${cell.django.replace(".", "")}${db}`;
   return resolveToxDeps(tox, { name, cell });
 }

@@ -1,4 +1,5 @@
 import { cellKey, type Cell } from "../../domain/cell.js";
+import { isPyPy, pythonLanguageVersion } from "../../domain/python-name.js";
 import type { ToxEnvCell } from "../matrix/matrix-from-tox.js";
 
 /** The tox env a cell runs, and whether it is the cell's own or only the nearest. */
@@ -23,10 +24,11 @@ export function pickToxEnv(envs: readonly ToxEnvCell[], cell: Pick<Cell, "python
   let best: { name: string; score: number[] } | undefined;
   for (const [index, env] of candidates.entries()) {
     const django = distance(env.cell.django, cell.django);
-    const python = distance(env.cell.python, cell.python);
+    const python = distance(pythonLanguageVersion(env.cell.python), pythonLanguageVersion(cell.python));
+    const implementation = isPyPy(env.cell.python) === isPyPy(cell.python) ? 0 : 1;
     // A different database is the worst mismatch: its set_env and deps are for another server.
     const database = (env.cell.database ?? "sqlite") === (cell.database ?? "sqlite") ? 0 : 1;
-    const score = [database, Math.abs(django), django > 0 ? 1 : 0, Math.abs(python), python > 0 ? 1 : 0, index];
+    const score = [database, Math.abs(django), django > 0 ? 1 : 0, implementation, Math.abs(python), python > 0 ? 1 : 0, index];
     if (!best || compareScores(score, best.score) < 0) best = { name: env.name, score };
   }
   return best ? { name: best.name, exact: false } : undefined;

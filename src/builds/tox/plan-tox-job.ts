@@ -1,4 +1,5 @@
 import { cellName, type Cell } from "../../domain/cell.js";
+import { toxPythonFactor } from "../../domain/python-name.js";
 import type { CommandPlan, CommandStep } from "../../domain/job-spec.js";
 import { findIniSection } from "../matrix/parse-ini.js";
 import { matrixFromTox } from "../matrix/matrix-from-tox.js";
@@ -72,7 +73,7 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
     if (!picked.exact) notes.push(`The tox envlist has no env for ${cellName({ ...cell })}: running tox env ${name}, the nearest match`);
   } else {
     if (!findIniSection(tox.sections, "testenv")) return undefined;
-    name = `py${cell.python.replace(".", "")}-django${cell.django.replace(".", "")}`;
+    name = `${toxPythonFactor(cell.python)}-django${cell.django.replace(".", "")}`;
     notes.push(`No tox env names a Django release: running [testenv] as ${name}`);
   }
   const env = resolveToxEnv(tox, name, { environ: { ...options.environ, ...options.configEnv } });

@@ -1,5 +1,5 @@
-import { satisfies } from "@renovatebot/pep440";
 import { compareVersions, parseVersion } from "../../domain/compare-versions.js";
+import { admitsPython, pickSeriesRelease, readIndexWheel, seriesOfRelease } from "../../domain/pick-django-release.js";
 import type { DjangoSeries, DjangoSupportTable } from "./django-support.js";
 
 /** One file of a PEP 691 project page, as far as it is read here (untrusted shapes: every field checked). */
@@ -31,44 +31,37 @@ export interface WheelPythonMetadata {
   classifiers: readonly string[];
 }
 
-const WHEEL = /^[A-Za-z0-9._]+-(\d[A-Za-z0-9.]*)-[^-]+-[^-]+-[^-]+\.whl$/;
-
 /**
  * The newest non-yanked release of every series that has a wheel declaring
  * Requires-Python (older series predate the Python 3 only era and are not
  * planned): the newest final release, else (a series still in alpha, beta,
- * release candidate) its newest pre-release. Versions that are not plain
- * X.Y[.Z][aN|bN|rcN] (dev, post releases) are ignored. `pageUrl` resolves
- * relative file URLs. Pure.
+ * release candidate) its newest pre-release; chosen as the runner chooses a
+ * cell's patch release (src/domain/pick-django-release.ts). Versions that
+ * are not plain X.Y[.Z][aN|bN|rcN] (dev, post releases) are ignored.
+ * `pageUrl` resolves relative file URLs. Pure.
  */
 export function newestSeriesReleases(files: readonly IndexFileEntry[], pageUrl: string): SeriesRelease[] {
   const bySeries = new Map<string, Map<string, SeriesRelease>>();
   for (const file of files) {
-    if (typeof file !== "object" || file === null) continue;
-    if (typeof file.filename !== "string" || typeof file.url !== "string" || (file.yanked !== undefined && file.yanked !== false)) continue;
-    const version = WHEEL.exec(file.filename)?.[1];
-    const parsed = version === undefined ? undefined : parseVersion(version);
-    const requiresPython = typeof file["requires-python"] === "string" ? file["requires-python"].trim() : "";
-    if (!version || !parsed || parsed.release.length < 2 || !requiresPython) continue;
+    const wheel = readIndexWheel(file);
+    if (!wheel || !wheel.requiresPython || typeof file.url !== "string") continue;
     let wheelUrl: string;
     try {
       wheelUrl = new URL(file.url, pageUrl).toString();
     } catch {
       continue;
     }
-    const series = `${parsed.release[0]}.${parsed.release[1]}`;
+    const series = seriesOfRelease(wheel.version) as string;
     const meta = file["core-metadata"] ?? file["data-dist-info-metadata"];
     const releases = bySeries.get(series) ?? new Map<string, SeriesRelease>();
     bySeries.set(series, releases);
-    if (!releases.has(version)) {
-      releases.set(version, { series, version, prerelease: parsed.stage !== 3, wheelUrl, coreMetadata: meta !== undefined && meta !== false, requiresPython });
+    if (!releases.has(wheel.version)) {
+      releases.set(wheel.version, { series, version: wheel.version, prerelease: parseVersion(wheel.version)?.stage !== 3, wheelUrl, coreMetadata: meta !== undefined && meta !== false, requiresPython: wheel.requiresPython });
     }
   }
   const newest: SeriesRelease[] = [];
-  for (const releases of bySeries.values()) {
-    const all = [...releases.values()];
-    const finals = all.filter((r) => !r.prerelease);
-    const pick = (finals.length > 0 ? finals : all).sort((a, b) => compareVersions(a.version, b.version)).at(-1);
+  for (const [series, releases] of bySeries) {
+    const pick = releases.get(pickSeriesRelease(series, [...releases.keys()]) ?? "");
     if (pick) newest.push(pick);
   }
   return newest.sort((a, b) => compareVersions(a.series, b.series));
@@ -84,7 +77,7 @@ export function pythonsOfRelease(metadata: WheelPythonMetadata, fallbackRequires
   const pythons = new Set<string>();
   for (const classifier of metadata.classifiers) {
     const python = /^Programming Language\s*::\s*Python\s*::\s*(3\.\d{1,3})$/.exec(classifier.trim())?.[1];
-    if (python && admits(requiresPython, python)) pythons.add(python);
+    if (python && admitsPython(requiresPython, python)) pythons.add(python);
   }
   return [...pythons].sort(compareVersions);
 }
@@ -130,14 +123,4 @@ export function releasesToRead(releases: readonly SeriesRelease[], previous?: Dj
     const before = previous && Object.hasOwn(previous.series, r.series) ? previous.series[r.series] : undefined;
     return before?.latest !== r.version;
   });
-}
-
-function admits(requiresPython: string, python: string): boolean {
-  if (!requiresPython) return true;
-  try {
-    // "3.12" stands for every 3.12.x; pip checks the full version, "3.12.0" is the closest known.
-    return satisfies(`${python}.0`, requiresPython) || satisfies(python, requiresPython);
-  } catch {
-    return true; // an unreadable Requires-Python excludes nothing (pip ignores it too)
-  }
 }

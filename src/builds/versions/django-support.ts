@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { compareVersions } from "../../domain/compare-versions.js";
 import type { Cell } from "../../domain/cell.js";
+import { pythonLanguageVersion } from "../../domain/python-name.js";
 
 /**
  * Which Python versions each Django series supports, as data: derived from
@@ -30,9 +31,9 @@ export interface DjangoSeries {
   prerelease?: boolean;
 }
 
-/** True when Django `cell.django` supports Python `cell.python`; false for a series the table lacks. */
+/** True when Django `cell.django` supports Python `cell.python` (PyPy: the language version it implements); false for a series the table lacks. */
 export function isSupported(table: DjangoSupportTable, cell: Pick<Cell, "python" | "django">): boolean {
-  return seriesOf(table, cell.django)?.python.includes(cell.python) ?? false;
+  return seriesOf(table, cell.django)?.python.includes(pythonLanguageVersion(cell.python)) ?? false;
 }
 
 /** True when the table has the series (pre-release or not). */

@@ -69,6 +69,11 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
       uv().catch(() => undefined);
     },
     async prepare(request) {
+      // uv's --python-platform targets CPython: PyPy's wheels (pp tags) are pip's.
+      if (request.probe.implementation === "pypy") {
+        request.onLine?.("ponyci: PyPy: pip resolves and installs (uv targets CPython)");
+        return undefined;
+      }
       let binary: string;
       try {
         binary = await uv(request.signal);

@@ -38,7 +38,8 @@ const UV_GLIBC = [17, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40];
  * architecture): then the pip path is used.
  */
 export function uvPlatform(probe: InterpreterProbe): string | undefined {
-  if (probe.libc !== "glibc" || (probe.machine !== "x86_64" && probe.machine !== "aarch64")) return undefined;
+  // uv's --python-platform targets CPython: PyPy's wheels (pp tags) go through pip.
+  if (probe.implementation === "pypy" || probe.libc !== "glibc" || (probe.machine !== "x86_64" && probe.machine !== "aarch64")) return undefined;
   const [major, minor] = probe.libcVersion.split(".").map(Number);
   if (major !== 2 || minor === undefined || Number.isNaN(minor)) return undefined;
   const best = UV_GLIBC.filter((v) => v <= minor).pop();
@@ -73,7 +74,7 @@ export async function resolveWithUv(options: ResolveWithUvOptions): Promise<Lock
   const constraints = join(options.scratchDir, "uv-constraints.txt");
   const output = join(options.scratchDir, "pylock.toml");
   const platform = uvPlatform(options.probe);
-  if (!platform) throw new UvResolutionError("needs-build", `uv cannot target ${options.probe.libc} ${options.probe.libcVersion} on ${options.probe.machine}`);
+  if (!platform) throw new UvResolutionError("needs-build", options.probe.implementation === "pypy" ? "uv cannot target PyPy" : `uv cannot target ${options.probe.libc} ${options.probe.libcVersion} on ${options.probe.machine}`);
   await writeFile(input, options.requirements.map((r) => normalizeRequirement(r)).join("\n") + "\n");
   await writeFile(constraints, options.constraints.map((r) => normalizeRequirement(r)).join("\n") + "\n");
   const lines: string[] = [];
