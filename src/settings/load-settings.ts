@@ -5,6 +5,7 @@ import { SettingsError } from "./settings-error.js";
 import { defaultHostPython, type HostPython } from "../../runner/src/environment/host-python.js";
 import { FORK_PR_APPROVAL_POLICIES, type ForkPrApprovalPolicy } from "../github/handlers/needs-fork-approval.js";
 import { defaultCellTimeoutSeconds } from "../domain/cell-timeout.js";
+import { defaultServiceLimits } from "../domain/service-limits.js";
 
 /** Everything Pony CI reads from its environment, read once at boot. See .env.example. */
 export interface Settings {
@@ -158,7 +159,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     baseImage: env.PONYCI_BASE_IMAGE || "auto",
     pythonImages: pythonImages(env),
     registry: flag(env, "PONYCI_REGISTRY", true),
-    services: { image: env.PONYCI_SERVICE_IMAGE || "auto", memoryBytes: bytes(env, "PONYCI_SERVICE_MEMORY", "1g") },
+    services: { image: env.PONYCI_SERVICE_IMAGE || "auto", memoryBytes: bytes(env, "PONYCI_SERVICE_MEMORY", `${defaultServiceLimits.memoryBytes / 1024 ** 3}g`) },
     cell: {
       memoryBytes: bytes(env, "PONYCI_CELL_MEMORY", "2g"),
       nanoCpus: Math.round(decimal(env, "PONYCI_CELL_CPUS", 1, 0.1, 64) * 1e9),
