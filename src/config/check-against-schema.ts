@@ -23,12 +23,12 @@ export type SchemaCheck = (yaml: YamlDocument) => SchemaProblem | undefined;
  * is the failing subschema's `errorMessage` (a keyword editors show too;
  * `{value}` stands for the value as written), else ajv's. Of several
  * problems the most specific (deepest) comes first, then the earliest.
+ * Compiled on first use, not at import.
  */
 export function createSchemaCheck(schema: AnySchema): SchemaCheck {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictTuples: false });
-  ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
-  const validate: ValidateFunction = ajv.compile(schema);
+  let validate: ValidateFunction | undefined;
   return (yaml) => {
+    validate ??= compile(schema);
     const value: unknown = yaml.doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
     if (validate(value)) return undefined;
     const problems = (validate.errors ?? []).map((error) => describe(error, yaml));
@@ -36,6 +36,13 @@ export function createSchemaCheck(schema: AnySchema): SchemaCheck {
     const best = problems[0];
     return best && { message: best.message, line: best.line, column: best.column, path: best.path };
   };
+}
+
+function compile(schema: AnySchema): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictTuples: false });
+  // An annotation ajv need not act on: describe() reads it from the failing subschema (VS Code's JSON service shows it too).
+  ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
+  return ajv.compile(schema);
 }
 
 function describe(error: ErrorObject, yaml: YamlDocument): SchemaProblem & { depth: number; specific: boolean } {

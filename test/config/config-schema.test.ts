@@ -91,14 +91,19 @@ describe("the schema's problems, at the YAML line of the value (ajv's instancePa
     expect(checkRepoConfig(readYamlDocument(text))).toMatchObject({ line, column, message });
   });
 
-  it("is what parseRepoConfig reports where its reader has nothing to say", () => {
-    // Read by the reader's alias resolution and accepted by it; the schema sees the alias's target and places it there.
+  it("gives way to the reader's more specific message where both refuse", () => {
+    expect(checkRepoConfig(readYamlDocument("timeout: 0\n"))).toMatchObject({ line: 1, message: expect.stringMatching(/^`timeout:` is the number of seconds per cell/) });
     expect(() => parseRepoConfig("timeout: 0\n")).toThrow(/^\.github\/ponyci\.yml line 1: timeout 0 is out of range/);
+  });
+
+  it("keeps accepting what the reader accepts: empty lists where they mean nobody or nothing", () => {
+    const text = "install: []\nservices: []\ninclude: []\nnotify: {email: [], webhook: []}\n";
+    expect(parseRepoConfig(text).services).toEqual([]);
   });
 
   it("places the private repositories' problems at their lines too", () => {
     const text = ["repositories:", "  - name: app", "    url: /srv/app.git", `    secret: ${SECRET}`, "    forge: {type: gitea, api: ftp://git.example.com, project: o/app}", ""].join("\n");
-    expect(checkPrivateRepos(readYamlDocument(text))).toMatchObject({ line: 5, column: 31, message: "`repositories.forge.api` must match pattern \"^https?://\"" });
+    expect(checkPrivateRepos(readYamlDocument(text))).toMatchObject({ line: 5, column: 31, message: "`api:` must be an http(s) URL without credentials, e.g. https://git.example.com/api/v1" });
     expect(() => parsePrivateRepos(text, { file: "repos.yml", readSecretFile: () => "" })).toThrow(/^repos\.yml line 5: `api:` must be an http\(s\) URL/);
     const unknown = ["repositories:", "  - name: app", "    url: /srv/app.git", `    secret: ${SECRET}`, "    colour: blue", ""].join("\n");
     expect(checkPrivateRepos(readYamlDocument(unknown))).toMatchObject({ line: 5, column: 5, message: expect.stringMatching(/^unknown key `colour` in `repositories`: the keys are name, url, branches, secret, secret_file, visibility, after, notify, forge, schedule$/) });

@@ -32,9 +32,9 @@ export const repoConfigSchema = {
   errorMessage: "the file must be a mapping of settings such as `python:`, `django:` and `test:`",
   additionalProperties: false,
   properties: {
-    python: { description: 'Python versions, "major.minor" in quotes, e.g. ["3.11", "3.13"].', ...oneOrMany(pythonVersion, { uniqueItems: true }) },
-    django: { description: 'Django series, "major.minor" in quotes, e.g. ["4.2", "5.2"]; the newest patch release is installed.', ...oneOrMany(djangoVersion, { uniqueItems: true }) },
-    database: { description: "The database axis: sqlite, postgres, mariadb, postgis (mysql runs on mariadb).", ...oneOrMany(database, { uniqueItems: true }) },
+    python: { description: 'Python versions, "major.minor" in quotes, e.g. ["3.11", "3.13"].', ...oneOrMany(pythonVersion, { minItems: 1, uniqueItems: true }) },
+    django: { description: 'Django series, "major.minor" in quotes, e.g. ["4.2", "5.2"]; the newest patch release is installed.', ...oneOrMany(djangoVersion, { minItems: 1, uniqueItems: true }) },
+    database: { description: "The database axis: sqlite, postgres, mariadb, postgis (mysql runs on mariadb).", ...oneOrMany(database, { minItems: 1, uniqueItems: true }) },
     include: {
       description: 'Cells added to the matrix, e.g. [{python: "3.13", django: "6.0"}]; other keys are extra values of the cell.',
       type: "array",
@@ -83,7 +83,7 @@ export const repoConfigSchema = {
             properties: {
               name: { type: "string", pattern: `^\\s*${serviceName}\\s*$` },
               version: { type: ["string", "number"], pattern: "^\\d{1,2}(\\.\\d{1,2})?$" },
-              args: { ...oneOrMany({ type: "string" }) },
+              args: { ...oneOrMany({ type: ["string", "number"] }) },
             },
           },
         ],
