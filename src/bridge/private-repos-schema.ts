@@ -1,5 +1,5 @@
 import { FORGE_KINDS } from "../forge/forge-config.js";
-import { oneOrMany } from "../config/one-or-many.js";
+import { configFileSchema, oneOrMany } from "../config/one-or-many.js";
 import { notifySchema } from "../notify/notify-schema.js";
 import { scheduleSchema } from "../schedules/schedule-schema.js";
 
@@ -11,13 +11,10 @@ import { scheduleSchema } from "../schedules/schedule-schema.js";
  * form, a secret file's content, a duplicate name, `after:` needing a
  * branch name first) stays with the reader.
  */
-export const privateReposSchema = {
-  $schema: "http://json-schema.org/draft-07/schema#",
+export const privateReposSchema = configFileSchema({
   title: "Pony CI private repositories (PONYCI_PRIVATE_REPOS)",
   description: "Repositories on a private git server whose pushes the bridge accepts. Reference: docs/bridge.md.",
-  type: ["object", "null"],
   errorMessage: "the file must be a mapping with a `repositories:` list",
-  additionalProperties: false,
   properties: {
     repositories: {
       type: ["array", "null"],
@@ -54,4 +51,4 @@ export const privateReposSchema = {
       },
     },
   },
-} as const;
+});

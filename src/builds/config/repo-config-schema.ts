@@ -1,6 +1,6 @@
 import { maxTimeoutSeconds } from "./repo-config.js";
 import { defaultCellTimeoutSeconds } from "../../domain/cell-timeout.js";
-import { oneOrMany } from "../../config/one-or-many.js";
+import { configFileSchema, oneOrMany } from "../../config/one-or-many.js";
 import { notifySchema } from "../../notify/notify-schema.js";
 import { scheduleSchema } from "../../schedules/schedule-schema.js";
 
@@ -24,13 +24,10 @@ const serviceName = anyCase(["postgres", "postgresql", "pg", "psql", "postgis", 
  * as a number that lost its zero, a duplicate, a server argument, a cron
  * expression's fields, a calendar day) stay with the reader.
  */
-export const repoConfigSchema = {
-  $schema: "http://json-schema.org/draft-07/schema#",
+export const repoConfigSchema = configFileSchema({
   title: "Pony CI repository settings (.github/ponyci.yml)",
   description: "Every key is optional; an empty file means the defaults. Reference: docs/repo-config.md.",
-  type: ["object", "null"],
   errorMessage: "the file must be a mapping of settings such as `python:`, `django:` and `test:`",
-  additionalProperties: false,
   properties: {
     python: { description: 'Python versions, "major.minor" in quotes, e.g. ["3.11", "3.13"].', ...oneOrMany(pythonVersion, { minItems: 1, uniqueItems: true }) },
     django: { description: 'Django series, "major.minor" in quotes, e.g. ["4.2", "5.2"]; the newest patch release is installed.', ...oneOrMany(djangoVersion, { minItems: 1, uniqueItems: true }) },
@@ -117,4 +114,4 @@ export const repoConfigSchema = {
     notify: notifySchema,
     schedule: scheduleSchema,
   },
-} as const;
+});
