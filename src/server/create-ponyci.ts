@@ -6,7 +6,7 @@ import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 import { createEmbeddedQueue } from "../queue/create-embedded-queue.js";
 import type { JobQueue, RecoveredJob } from "../queue/job-queue.js";
-import { createOutbox } from "../outbox/create-outbox.js";
+import { createOutbox, type OutboxOptions } from "../outbox/create-outbox.js";
 import type { Outbox, SendWrite } from "../outbox/outbox.js";
 import { NOTIFY_KEY_PREFIX } from "../notify/notification-write.js";
 import { FORGE_KEY_PREFIX } from "../forge/forge-status-write.js";
@@ -105,29 +105,19 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         maxAttempts: options.queueOptions?.maxAttempts,
         backoff: options.queueOptions?.backoff,
       });
-  const outbox = createOutbox({
-    store,
+  // Three lanes of the one outbox table: GitHub writes, notifications, forge statuses.
+  const outboxLane = (lane: Pick<OutboxOptions, "send" | "lane" | "maxAttempts">) => createOutbox({ store, log, clock: options.clock, backoff: options.outboxBackoff, ...lane });
+  const outbox = outboxLane({
     send: options.send ?? (async () => ({ status: "retry", reason: "no GitHub connection configured", retryAfterMs: 60_000 })),
-    log,
-    clock: options.clock,
-    backoff: options.outboxBackoff,
     lane: { except: [NOTIFY_KEY_PREFIX, FORGE_KEY_PREFIX] },
   });
-  const notifications = createOutbox({
-    store,
+  const notifications = outboxLane({
     send: options.notifySend ?? (async () => ({ status: "rejected", reason: "notifications are not configured on this server" })),
-    log,
-    clock: options.clock,
-    backoff: options.outboxBackoff,
     maxAttempts: 12,
     lane: { only: NOTIFY_KEY_PREFIX },
   });
-  const forges = createOutbox({
-    store,
+  const forges = outboxLane({
     send: options.forgeSend ?? (async () => ({ status: "rejected", reason: "no forge is configured on this server" })),
-    log,
-    clock: options.clock,
-    backoff: options.outboxBackoff,
     lane: { only: FORGE_KEY_PREFIX },
   });
   // Listeners may submit builds (downstream triggers): they reach the service once it exists.
