@@ -1,4 +1,7 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
+import { readYamlDocument, YamlDocumentError, type YamlDocument } from "../config/read-yaml-document.js";
+import { createSchemaCheck } from "../config/check-against-schema.js";
+import { privateReposSchema } from "./private-repos-schema.js";
 import { parseRepoUrl } from "../domain/parse-repo-url.js";
 import type { Visibility } from "../store/build-rows.js";
 import { FORGE_KINDS, type ForgeConfig, type ForgeKind } from "../builds/config/forge-config.js";
@@ -14,6 +17,9 @@ export interface ParsePrivateReposOptions {
   /** Reads a `secret_file:` (path as written); throws when it cannot. */
   readSecretFile: (path: string) => string;
 }
+
+/** The JSON Schema check of the private repositories' file, compiled once. */
+const checkPrivateRepos = createSchemaCheck(privateReposSchema);
 
 /** A repository name: part of the hook's URL and of the store's records. */
 export const PRIVATE_REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -47,46 +53,49 @@ const KEY_HINTS: Readonly<Record<string, string>> = {
  */
 export function parsePrivateRepos(text: string, options: ParsePrivateReposOptions): PrivateRepo[] {
   const { file } = options;
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
-  const lineOf = (node: Node | null | undefined) => lineCounter.linePos(node?.range?.[0] ?? 0).line;
+  let yaml: YamlDocument;
+  try {
+    yaml = readYamlDocument(text);
+  } catch (error) {
+    if (!(error instanceof YamlDocumentError)) throw error;
+    const what = error.kind === "aliases" ? error.problem : `not valid YAML (${error.problem}): check the indentation and quoting`;
+    throw new PrivateReposError({ file, line: error.line, cause: error.cause, message: `${file} line ${error.line}: ${what}.` });
+  }
+  const lineOf = (node: Node | null | undefined) => yaml.positionOf(node).line;
   const fail = (node: Node | null | undefined, problem: string): never => {
     const line = lineOf(node);
     throw new PrivateReposError({ file, line, message: `${file} line ${line}: ${problem}.` });
   };
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    // An error at the end of the text (an unclosed bracket) is reported on the last written line.
-    const line = Math.min(yamlError.linePos?.[0]?.line ?? 1, Math.max(1, text.trimEnd().split("\n").length));
-    throw new PrivateReposError({
-      file, line, cause: yamlError,
-      message: `${file} line ${line}: not valid YAML (${yamlError.message.split("\n")[0] ?? "syntax error"}): check the indentation and quoting.`,
-    });
-  }
-
-  const root = doc.contents as Node | null;
-  if (root === null || (isScalar(root) && root.value === null)) return [];
-  if (!isMap(root)) return fail(root, "the file must be a mapping with a `repositories:` list");
-  let list: Node | null = null;
-  for (const pair of root.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : "";
-    if (key !== "repositories") fail(pair.key as Node, `unknown key \`${key}\`: the file holds one key, \`repositories:\`, a list of repositories`);
-    list = pair.value as Node | null;
-  }
-  if (list === null || (isScalar(list) && list.value === null)) return [];
-  if (!isSeq(list)) return fail(list, "`repositories:` must be a list, each entry starting with `- name: …`");
-
-  const repos: PrivateRepo[] = [];
-  const names = new Map<string, number>();
-  for (const item of list.items as (Node | null)[]) {
-    if (!isMap(item)) return fail(item ?? list, "each repository must be a mapping with `name:`, `url:` and `secret:` or `secret_file:`");
-    const repo = readRepo(item);
-    const seen = names.get(repo.name);
-    if (seen !== undefined) fail(item, `the name "${repo.name}" is used twice (also on line ${seen}): give each repository its own name`);
-    names.set(repo.name, repo.line ?? 1);
-    repos.push(repo);
-  }
+  const repos = readRepos(yaml.doc.contents as Node | null);
+  // The reader explains what it refuses; the schema (the contract editors see) must hold too.
+  const problem = checkPrivateRepos(yaml);
+  if (problem) throw new PrivateReposError({ file, line: problem.line, message: `${file} line ${problem.line}: ${problem.message}.` });
   return repos;
+
+  function readRepos(root: Node | null): PrivateRepo[] {
+    if (root === null || (isScalar(root) && root.value === null)) return [];
+    if (!isMap(root)) return fail(root, "the file must be a mapping with a `repositories:` list");
+    let list: Node | null = null;
+    for (const pair of root.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : "";
+      if (key !== "repositories") fail(pair.key as Node, `unknown key \`${key}\`: the file holds one key, \`repositories:\`, a list of repositories`);
+      list = pair.value as Node | null;
+    }
+    if (list === null || (isScalar(list) && list.value === null)) return [];
+    if (!isSeq(list)) return fail(list, "`repositories:` must be a list, each entry starting with `- name: …`");
+
+    const repos: PrivateRepo[] = [];
+    const names = new Map<string, number>();
+    for (const item of list.items as (Node | null)[]) {
+      if (!isMap(item)) return fail(item ?? list, "each repository must be a mapping with `name:`, `url:` and `secret:` or `secret_file:`");
+      const repo = readRepo(item);
+      const seen = names.get(repo.name);
+      if (seen !== undefined) fail(item, `the name "${repo.name}" is used twice (also on line ${seen}): give each repository its own name`);
+      names.set(repo.name, repo.line ?? 1);
+      repos.push(repo);
+    }
+    return repos;
+  }
 
   function readRepo(map: YAMLMap): PrivateRepo {
     const values = new Map<string, { key: Node; value: Node | null }>();

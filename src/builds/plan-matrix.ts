@@ -1,5 +1,5 @@
 import type { Cell } from "../domain/cell.js";
-import { ciEnvironment } from "../domain/ci-environment.js";
+import { ciEnvironment, containerFixedEnvironment } from "../domain/ci-environment.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { parseRepoConfig } from "./config/parse-repo-config.js";
 import { createDefaultRepoConfig, repoConfigPaths, type RepoConfig } from "./config/repo-config.js";
@@ -77,7 +77,7 @@ export interface PlanMatrixOptions {
 }
 
 /** What `{env:X}` of a tox setting sees inside a test container, besides set_env and the config's `env:`. */
-const containerEnviron: Readonly<Record<string, string>> = { ...ciEnvironment, CI: "true", PONYCI: "1", HOME: "/tmp" };
+const containerEnviron: Readonly<Record<string, string>> = { ...ciEnvironment, ...containerFixedEnvironment };
 
 /**
  * Django series of the default matrix: the two newest long-term support

@@ -17,6 +17,7 @@ import { runnerCommand } from "./runner-command.js";
 import { hashPasswordCommand } from "./hash-password-command.js";
 import { imagesCommand } from "./images-command.js";
 import { backupCommand } from "./backup-command.js";
+import { schemaCommand } from "./schema-command.js";
 
 const USAGE = `Usage: ponyci <command> [options]
 
@@ -32,6 +33,7 @@ Commands:
   gc [--dry-run]    remove caches over the disk budget (PONYCI_DISK_BUDGET), oldest first
   hash-password     read a password on stdin, print its line for PONYCI_WEB_USERS
   backup FILE       write a consistent copy of the store to FILE (safe while builds run)
+  schema [NAME]     print the JSON Schema of .github/ponyci.yml (or private-repos) for editors
 
 ${RUN_USAGE}`;
 
@@ -82,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
       return backupCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case "show":
       return showCommand(rest, { settings: loadSettings(process.env, "run"), out });
+    case "schema":
+      return schemaCommand(rest, { out, err: process.stderr });
     case undefined:
     case "help":
     case "--help":

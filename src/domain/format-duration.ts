@@ -1,8 +1,10 @@
 /**
- * Human duration for titles: "0.4 s", "4.6 s", "59 s", "2 min 5 s", "20 min",
- * "1 h 3 min". Seconds keep one decimal below 10 s.
+ * The one human duration (check run titles and summaries, the terminal, the
+ * dashboard): "0.4 s", "4.6 s", "59 s", "2 min 5 s", "20 min", "1 h 3 min".
+ * Seconds keep one decimal below 10 s; "" when the duration is unknown.
  */
-export function formatDuration(ms: number): string {
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return "";
   const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
   if (safe < 10_000) return `${(Math.round(safe / 100) / 10).toFixed(1)} s`;
   const totalSeconds = Math.round(safe / 1000);

@@ -1,5 +1,8 @@
 import { valid, validRange } from "@renovatebot/pep440";
 import { parsePipRequirementsLine, type EnvironmentMarker, type Requirement as ParsedLine } from "pip-requirements-js";
+import { normalizeName } from "../../../src/domain/normalize-name.js";
+
+export { normalizeName };
 
 /**
  * A PEP 508 requirement reduced to what an offline, binary-only install may
@@ -59,10 +62,6 @@ const MARKER_VALUE = /^[\x20\x21\x23\x25\x26\x28-\x5b\x5d-\x7a\x7c\x7e]*$/;
 /** What a tool reading a requirement line might expand: never in a line written for it. */
 const EXPANDABLE = /[${}]/;
 
-/** PEP 503 name normalisation: "Factory_Boy" → "factory-boy". */
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
-}
 
 /**
  * Parse one requirement strictly. Checked here, before any parsing, because

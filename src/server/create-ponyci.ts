@@ -5,8 +5,8 @@ import type { Logger } from "../domain/logger.js";
 import { openStore } from "../store/open-store.js";
 import type { Store } from "../store/store.js";
 import { createEmbeddedQueue } from "../queue/create-embedded-queue.js";
-import type { JobQueue } from "../queue/job-queue.js";
-import { createOutbox } from "../outbox/create-outbox.js";
+import type { JobQueue, RecoveredJob } from "../queue/job-queue.js";
+import { createOutbox, type OutboxOptions } from "../outbox/create-outbox.js";
 import type { Outbox, SendWrite } from "../outbox/outbox.js";
 import { NOTIFY_KEY_PREFIX, NOTIFY_TARGET } from "../notify/notification-write.js";
 import { FORGE_KEY_PREFIX, FORGE_TARGET } from "../forge/forge-status-write.js";
@@ -108,30 +108,20 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         maxAttempts: options.queueOptions?.maxAttempts,
         backoff: options.queueOptions?.backoff,
       });
-  const outbox = createOutbox({
-    store,
+  // Three lanes of the one outbox table: GitHub writes, notifications, forge statuses.
+  const outboxLane = (lane: Pick<OutboxOptions, "send" | "lane" | "maxAttempts">) => createOutbox({ store, log, clock: options.clock, backoff: options.outboxBackoff, ...lane });
+  const outbox = outboxLane({
     send: options.send ?? (async () => ({ status: "retry", reason: "no GitHub connection configured", retryAfterMs: 60_000 })),
-    log,
-    clock: options.clock,
-    backoff: options.outboxBackoff,
     lane: { except: [NOTIFY_KEY_PREFIX, FORGE_KEY_PREFIX] },
   });
-  const notifications = createOutbox({
-    store,
+  const notifications = outboxLane({
     send: options.notifySend ?? (async () => ({ status: "rejected", reason: "notifications are not configured on this server" })),
-    log,
-    clock: options.clock,
-    backoff: options.outboxBackoff,
     maxAttempts: 12,
     lane: { only: NOTIFY_KEY_PREFIX },
     target: NOTIFY_TARGET,
   });
-  const forges = createOutbox({
-    store,
+  const forges = outboxLane({
     send: options.forgeSend ?? (async () => ({ status: "rejected", reason: "no forge is configured on this server" })),
-    log,
-    clock: options.clock,
-    backoff: options.outboxBackoff,
     lane: { only: FORGE_KEY_PREFIX },
     target: FORGE_TARGET,
   });
@@ -196,6 +186,27 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const notify = fanOut(listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
   let started = false;
 
+  /**
+   * The one job recovery (at start-up, and while running: BullMQ's stalled
+   * check, the embedded queue's heartbeat): a job a dead process held runs
+   * again, its check run saying so, or ends as an infrastructure error
+   * (`gaveUp`) once its attempts are spent. Jobs the store has finished or
+   * cancelled stay as they are.
+   */
+  const takeBack = (recovered: readonly RecoveredJob<CellJobPayload>[], gaveUp: string) => {
+    for (const { id, payload, requeued } of recovered) {
+      const job = store.getJob(payload.jobId ?? id);
+      const build = job ? store.getBuild(job.buildId) : undefined;
+      if (!job || !build || job.state === "finished" || job.state === "cancelled") continue;
+      if (requeued) {
+        store.recordJobRequeued(job.id);
+        notify.restarted(build, job);
+      } else {
+        jobs.finishAsInfrastructureError(job.id, gaveUp);
+      }
+    }
+  };
+
   return {
     store,
     queue,
@@ -215,17 +226,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       });
       if (reaped.length > 0) log.info({ count: reaped.length }, "removed containers left by a dead process");
       // 2. Jobs of dead processes run again, or end as infrastructure errors.
-      for (const recovered of await queue.recover()) {
-        const job = store.getJob(recovered.id);
-        const build = job ? store.getBuild(job.buildId) : undefined;
-        if (!job || !build) continue;
-        if (recovered.requeued) {
-          store.recordJobRequeued(job.id);
-          notify.restarted(build, job);
-        } else {
-          jobs.finishAsInfrastructureError(job.id, "the server stopped while this cell ran, too many times");
-        }
-      }
+      takeBack(await queue.recover(), "the server stopped while this cell ran, too many times");
       // 3. Scale-out (Redis): events from runners, and this host's own runner unless PONYCI_LOCAL_RUNNER=0.
       if (remote && redisUrl) {
         await remote.start();
@@ -239,19 +240,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
       queue.start(jobs.process, {
         ...jobs.hooks,
         // Jobs of a dead process taken back while this one runs (BullMQ's stalled check; the embedded queue's heartbeat).
-        onRecovered: (recovered) => {
-          for (const { id, payload, requeued } of recovered) {
-            const job = store.getJob(payload.jobId ?? id);
-            const build = job ? store.getBuild(job.buildId) : undefined;
-            if (!job || !build || job.state === "finished" || job.state === "cancelled") continue;
-            if (requeued) {
-              store.recordJobRequeued(job.id);
-              notify.restarted(build, job);
-            } else {
-              jobs.finishAsInfrastructureError(job.id, "the process running this cell died too many times");
-            }
-          }
-        },
+        onRecovered: (recovered) => takeBack(recovered, "the process running this cell died too many times"),
         // Redis lost its data: the store is the record; every unfinished cell is queued again (its check run says so).
         onDataLost: async () => {
           const unfinished = store.listUnfinishedJobs();

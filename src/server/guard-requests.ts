@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { readBodyWithin } from "../http/read-body-within.js";
 
 /** Webhook bodies larger than this are refused (GitHub caps its payloads at 25 MiB). */
 export const MAX_WEBHOOK_BODY_BYTES = 25 * 1024 * 1024;
@@ -35,33 +36,13 @@ export function guardRequests(server: Server, options: GuardRequestsOptions): vo
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     // The path as the webhook middleware sees it: "/api/github/webhooks/" and "/x/../api/github/webhooks" are the webhook too.
     if (req.method !== "POST" || webhookPathname(req.url ?? "/") !== webhookPath) return pass(req, res);
-    const refuse = () => {
-      res.writeHead(413, { "Content-Type": "text/plain", Connection: "close" }).end(`webhook body too large: at most ${maxBytes} bytes\n`);
-      // Drain without keeping, so the answer reaches the client; the socket closes after it.
-      req.resume();
-    };
-    const declared = Number(req.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > maxBytes) return refuse();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    req.on("data", (chunk: Buffer) => {
-      if (refused) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        refused = true;
-        chunks.length = 0;
-        refuse();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (refused) return;
-      (req as IncomingMessage & { body?: string }).body = Buffer.concat(chunks).toString("utf8");
+    // readBodyWithin drains the rest without keeping it, so the answer reaches the client; the socket closes after it.
+    const refuse = () => void res.writeHead(413, { "Content-Type": "text/plain", Connection: "close" }).end(`webhook body too large: at most ${maxBytes} bytes\n`);
+    void readBodyWithin(req, maxBytes).then((body) => {
+      if (body === undefined) return refuse();
+      (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
       pass(req, res);
-    });
-    req.on("error", () => res.destroy());
+    }, () => res.destroy());
   });
 }
 

@@ -4,6 +4,8 @@ import path from "node:path";
 import { SettingsError } from "./settings-error.js";
 import { defaultHostPython, type HostPython } from "../domain/host-python.js";
 import { FORK_PR_APPROVAL_POLICIES, type ForkPrApprovalPolicy } from "../domain/needs-fork-approval.js";
+import { defaultCellTimeoutSeconds } from "../domain/cell-timeout.js";
+import { defaultServiceLimits } from "../domain/service-limits.js";
 
 /** Everything Pony CI reads from its environment, read once at boot. See .env.example. */
 export interface Settings {
@@ -157,12 +159,12 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     baseImage: env.PONYCI_BASE_IMAGE || "auto",
     pythonImages: pythonImages(env),
     registry: flag(env, "PONYCI_REGISTRY", true),
-    services: { image: env.PONYCI_SERVICE_IMAGE || "auto", memoryBytes: bytes(env, "PONYCI_SERVICE_MEMORY", "1g") },
+    services: { image: env.PONYCI_SERVICE_IMAGE || "auto", memoryBytes: bytes(env, "PONYCI_SERVICE_MEMORY", `${defaultServiceLimits.memoryBytes / 1024 ** 3}g`) },
     cell: {
       memoryBytes: bytes(env, "PONYCI_CELL_MEMORY", "2g"),
       nanoCpus: Math.round(decimal(env, "PONYCI_CELL_CPUS", 1, 0.1, 64) * 1e9),
       pidsLimit: integer(env, "PONYCI_CELL_PIDS", 512, 16, 65536),
-      timeoutSec: integer(env, "PONYCI_CELL_TIMEOUT", 1200, 1, 86400),
+      timeoutSec: integer(env, "PONYCI_CELL_TIMEOUT", defaultCellTimeoutSeconds, 1, 86400),
       logLimitBytes: bytes(env, "PONYCI_LOG_LIMIT", "5m"),
     },
     maxCells: integer(env, "PONYCI_MAX_CELLS", 24, 1, 256),

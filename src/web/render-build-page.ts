@@ -1,7 +1,9 @@
 import { cellName } from "../domain/cell.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
-import { buildDuration, describeRef, describeTrigger, formatAgo, formatDuration, tileState } from "./format.js";
+import { buildDuration, describeRef, describeTrigger, formatAgo, tileState } from "./format.js";
+import { formatDuration } from "../domain/format-duration.js";
+import { compareVersions } from "../domain/compare-versions.js";
 import { html } from "../util/html.js";
 import { renderLayout } from "./render-layout.js";
 import type { Viewer } from "./viewer.js";
@@ -11,7 +13,6 @@ import type { CommitSummary } from "../domain/build-request.js";
 import type { CellFailures } from "../store/cell-failure-rows.js";
 import { renderFailureBuckets } from "./render-failure-buckets.js";
 
-export { escapeHtml } from "../util/html.js";
 
 export interface BuildPageView {
   build: BuildRecord;
@@ -82,14 +83,4 @@ function renderDeliveries(deliveries: Delivery[]) {
 <table class="deliveries"><thead><tr><th>channel</th><th>to</th><th>delivery</th><th>tries</th><th>last error</th></tr></thead><tbody>
 ${deliveries.map((d) => html`<tr data-delivery="${d.channel}" data-state="${d.state}"><td>${d.channel}</td><td>${d.target}</td><td class="${d.state === "failed" ? "error" : ""}">${label(d)}</td><td>${d.attempts}</td><td>${d.refused ? `refused: ${d.refused.join(", ")}` : ""}${d.state === "sent" ? "" : (d.lastError ?? "")}</td></tr>`)}
 </tbody></table>`;
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0 && Number.isFinite(d)) return d;
-  }
-  return a.localeCompare(b);
 }

@@ -1,6 +1,7 @@
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
-import { buildDuration, describeRef, describeTrigger, formatAgo, formatDuration } from "./format.js";
+import { buildDuration, describeRef, describeTrigger, formatAgo } from "./format.js";
+import { formatDuration } from "../domain/format-duration.js";
 import { html, type SafeHtml } from "../util/html.js";
 import { renderLayout } from "./render-layout.js";
 import { renderTiles } from "./render-tiles.js";

@@ -1,7 +1,8 @@
 import { cellKey } from "../domain/cell.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
-import { buildDuration, formatAgo, formatDuration, tileState } from "./format.js";
+import { buildDuration, formatAgo, tileState } from "./format.js";
+import { formatDuration } from "../domain/format-duration.js";
 import { html, type SafeHtml } from "../util/html.js";
 import type { RepoGlance } from "./read-repo-glance.js";
 
@@ -82,7 +83,7 @@ function renderTrends(glance: RepoGlance): SafeHtml {
   const maxMs = Math.max(...points.map((p) => p.ms), 1);
   const bars = points.map((p, i) => {
     const h = Math.max(1, Math.round((p.ms / maxMs) * (height - 10)));
-    return html`<rect x="${(i * step + 1).toFixed(1)}" y="${height - h}" width="${Math.max(1, step - 2).toFixed(1)}" height="${h}" fill="${COLORS[p.build.status.conclusion ?? ""] ?? "#8c959f"}"><title>#${p.build.id}: ${formatDuration(p.ms) || "0 s"}</title></rect>`;
+    return html`<rect x="${(i * step + 1).toFixed(1)}" y="${height - h}" width="${Math.max(1, step - 2).toFixed(1)}" height="${h}" fill="${COLORS[p.build.status.conclusion ?? ""] ?? "#8c959f"}"><title>#${p.build.id}: ${formatDuration(p.ms)}</title></rect>`;
   });
   const rated = points.map((p, i) => ({ ...p, x: i * step + step / 2 })).filter((p) => p.rate !== undefined);
   const line = rated.map((p) => `${p.x.toFixed(1)},${(height - 5 - (p.rate as number) * (height - 10)).toFixed(1)}`).join(" ");

@@ -4,6 +4,7 @@ import type { Session, SessionCodec } from "./session-codec.js";
 import { ANONYMOUS, type Viewer } from "./viewer.js";
 import { checkToken, userStamp, type WebUsers } from "./web-users.js";
 import type { SessionRevocations } from "./create-session-revocations.js";
+import { readBodyWithin } from "../http/read-body-within.js";
 
 export const SESSION_COOKIE = "ponyci_session";
 const SESSION_MS = 7 * 24 * 3600 * 1000;
@@ -91,14 +92,8 @@ export function parseCookies(header: string | undefined): Record<string, string>
 export async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim();
   if (type && type !== "application/x-www-form-urlencoded") return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  const body = await readBodyWithin(req, MAX_FORM_BYTES);
+  return body === undefined ? undefined : new URLSearchParams(body.toString("utf8"));
 }
 
 const SECURITY_HEADERS = {

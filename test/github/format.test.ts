@@ -16,7 +16,8 @@ describe("formatDuration", () => {
     [1_200_000, "20 min"],
     [3_780_000, "1 h 3 min"],
     [7_200_000, "2 h"],
-  ])("%d ms → %s", (ms, text) => {
+    [undefined, ""],
+  ])("%p ms → %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { escapeHtml, escapeMarkdown, fenceCodeBlock, sanitizeText } from "../../src/github/checks/safe-text.js";
+import { escapeForHtmlBlock, escapeMarkdown, fenceCodeBlock, sanitizeText } from "../../src/github/checks/safe-text.js";
 import { splitFences } from "../support/github-check-fixtures.js";
 
 describe("sanitizeText", () => {
@@ -29,9 +29,9 @@ describe("escapeMarkdown", () => {
   });
 });
 
-describe("escapeHtml", () => {
+describe("escapeForHtmlBlock", () => {
   it("escapes markup, quotes and mentions, on one line", () => {
-    expect(escapeHtml(`</summary><img src=x onerror="a('b')">\n\n@team \`\`\``)).toBe("&#60;/summary&#62;&#60;img src=x onerror=&#34;a(&#39;b&#39;)&#34;&#62; &#64;team &#96;&#96;&#96;");
+    expect(escapeForHtmlBlock(`</summary><img src=x onerror="a('b')">\n\n@team \`\`\``)).toBe("&#60;/summary&#62;&#60;img src=x onerror=&#34;a(&#39;b&#39;)&#34;&#62; &#64;team &#96;&#96;&#96;");
   });
 });
 

@@ -25,7 +25,8 @@ import { CONTAINER_OWNER } from "../docker/labels.js";
 import type { FileHandle } from "node:fs/promises";
 import { databaseEnv } from "../../../src/domain/database.js";
 import { resolveServiceImage } from "../services/resolve-service-image.js";
-import { ciEnvironment } from "../../../src/domain/ci-environment.js";
+import { ciEnvironment, containerFixedEnvironment } from "../../../src/domain/ci-environment.js";
+import { defaultServiceLimits } from "../../../src/domain/service-limits.js";
 import { createOutputTail } from "./create-output-tail.js";
 import { databaseLogins } from "../../../src/domain/database-logins.js";
 import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
@@ -102,7 +103,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       image,
       logins,
       scratchDir: path.join(jobDir, "service"),
-      limits: { memoryBytes: 1024 ** 3, nanoCpus: options.limits.nanoCpus, pidsLimit: 512, ...options.services?.limits },
+      limits: { ...defaultServiceLimits, nanoCpus: options.limits.nanoCpus, ...options.services?.limits },
       readyTimeoutMs: options.services?.readyTimeoutMs,
       signal,
     });
@@ -387,9 +388,7 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
   const env: Record<string, string> = { ...ciEnvironment, ...(database ? databaseEnv(database) : {}), ...spec.env };
   if (service) env.PONYCI_DATABASE = service.name;
   Object.assign(env, {
-    HOME: "/tmp",
-    PONYCI: "1",
-    CI: "true",
+    ...containerFixedEnvironment,
     PONYCI_EVENTS: CONTAINER_EVENTS,
     PONYCI_REPO_ROOT: CONTAINER_WORKSPACE,
   });

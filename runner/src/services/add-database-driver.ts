@@ -1,4 +1,5 @@
 import type { ServiceName } from "../../../src/domain/database.js";
+import { normalizeName } from "../../../src/domain/normalize-name.js";
 
 /** Distributions that are a driver Django can use for each service (normalised names). */
 export const databaseDrivers: Readonly<Record<ServiceName, readonly string[]>> = {
@@ -22,12 +23,7 @@ export const defaultDrivers: Readonly<Record<ServiceName, string>> = { postgres:
  */
 export function addDatabaseDriver(requirements: readonly string[], database: ServiceName | undefined): string[] {
   if (database === undefined) return [...requirements];
-  const names = requirements.map((line) => normaliseName(/^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(line)?.[1] ?? ""));
+  const names = requirements.map((line) => normalizeName(/^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(line)?.[1] ?? ""));
   if (names.some((name) => databaseDrivers[database].includes(name))) return [...requirements];
   return [...requirements, defaultDrivers[database]];
-}
-
-/** PEP 503 name normalisation. */
-function normaliseName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
 }

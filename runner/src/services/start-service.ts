@@ -9,13 +9,9 @@ import type { DatabaseLogin } from "../../../src/domain/database-logins.js";
 import { loginCommands } from "./login-commands.js";
 import { serviceProfile } from "./service-profile.js";
 import { isClassified, serviceError } from "./service-error.js";
+import type { ServiceLimits } from "../../../src/domain/service-limits.js";
 
-/** Limits of a service container. */
-export interface ServiceLimits {
-  memoryBytes: number;
-  nanoCpus: number;
-  pidsLimit: number;
-}
+export type { ServiceLimits };
 
 export interface StartServiceOptions {
   jobId: string;

@@ -1,5 +1,8 @@
 import { readNotifyKey } from "./read-notify-key.js";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from "yaml";
+import { isMap, isScalar, isSeq, type Node, type Scalar } from "yaml";
+import { MAX_YAML_ALIASES, readYamlDocument, YamlDocumentError, type YamlDocument } from "../../config/read-yaml-document.js";
+import { createSchemaCheck } from "../../config/check-against-schema.js";
+import { repoConfigSchema } from "./repo-config-schema.js";
 import type { MatrixEntry, MatrixLines, MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultRepoConfig, maxTimeoutSeconds, repoConfigPaths, type RepoConfig } from "./repo-config.js";
 import { RepoConfigError } from "./repo-config-error.js";
@@ -43,39 +46,33 @@ const keyHints: Readonly<Record<string, string>> = {
  */
 export function parseRepoConfig(text: string, options: ParseRepoConfigOptions = {}): RepoConfig {
   const file = options.file ?? repoConfigPaths[0] ?? ".github/ponyci.yml";
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const pos = yamlError.linePos?.[0] ?? lineCounter.linePos(yamlError.pos[0]);
-    // An error found at the end of the text (an unclosed quote or bracket) is reported on the last written line.
-    const lastLine = Math.max(1, text.trimEnd().split("\n").length);
-    const [line, column] = pos.line > lastLine ? [lastLine, undefined] : [pos.line, pos.col];
-    const what = yamlError.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "invalid YAML";
+  let yaml: YamlDocument;
+  try {
+    yaml = readYamlDocument(text);
+  } catch (error) {
+    if (!(error instanceof YamlDocumentError)) throw error;
+    if (error.kind === "aliases") throw new RepoConfigError({ file, message: `${file} uses ${error.problem}.` });
     throw new RepoConfigError({
-      file, line, column, cause: yamlError,
-      message: `${file} is not valid YAML: ${what}. Check the indentation and quoting on line ${line}.`,
+      file, line: error.line, column: error.column, cause: error.cause,
+      message: `${file} is not valid YAML: ${error.problem}. Check the indentation and quoting on line ${error.line}.`,
     });
   }
-  // Each alias is resolved by a walk of the whole document: n aliases cost n^2 (8k ≈ 100 s).
-  let aliases = 0;
-  visit(doc, { Alias: () => (++aliases > MAX_YAML_ALIASES ? visit.BREAK : undefined) });
-  if (aliases > MAX_YAML_ALIASES) {
-    throw new RepoConfigError({ file, message: `${file} uses more than ${MAX_YAML_ALIASES} YAML aliases (*name): write the values out instead.` });
-  }
-  const reader = new Reader(file, text, lineCounter, doc);
-  return reader.readConfig();
+  // The reader turns nodes into settings, explaining what it refuses; the schema (the contract editors see) must hold too.
+  const config = new Reader(file, yaml).readConfig();
+  const problem = checkRepoConfig(yaml);
+  if (problem) throw new RepoConfigError({ file, line: problem.line, column: problem.column, message: `${file} line ${problem.line}: ${problem.message}.` });
+  return config;
 }
 
-/** Most YAML aliases a config file may use (the `yaml` package's own default for toJS is 100). */
-export const MAX_YAML_ALIASES = 100;
+/** The JSON Schema check of `.github/ponyci.yml`, compiled once. */
+const checkRepoConfig = createSchemaCheck(repoConfigSchema);
+
+export { MAX_YAML_ALIASES };
 
 class Reader {
   constructor(
     private readonly file: string,
-    private readonly text: string,
-    private readonly lineCounter: LineCounter,
-    private readonly doc: Document.Parsed,
+    private readonly yaml: YamlDocument,
   ) {}
 
   /** What read-test-policy-keys.ts borrows. */
@@ -88,7 +85,7 @@ class Reader {
   readConfig(): RepoConfig {
     const config = createDefaultRepoConfig();
     config.file = this.file;
-    const root = this.doc.contents;
+    const root = this.yaml.doc.contents;
     if (root === null || (isScalar(root) && root.value === null)) return config;
     if (!isMap(root)) this.fail(root, "the file must be a mapping of settings such as `python:`, `django:` and `test:`");
     const matrix: { -readonly [K in keyof MatrixSpec]: MatrixSpec[K] } = {};
@@ -345,24 +342,21 @@ class Reader {
   }
 
   private sourceOf(node: Scalar): string {
-    return node.source ?? this.text.slice(node.range?.[0] ?? 0, node.range?.[1] ?? 0).trim();
+    return node.source ?? this.yaml.text.slice(node.range?.[0] ?? 0, node.range?.[1] ?? 0).trim();
   }
 
   /** The node an alias points to; null for an absent value. */
   private resolve(node: Node | null | undefined): Node | null {
-    if (node === null || node === undefined) return null;
-    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
-    if (isScalar(node) && node.value === null) return null;
-    return node;
+    return this.yaml.resolve(node);
   }
 
   private line(node: Node): number {
-    return this.lineCounter.linePos(node.range?.[0] ?? 0).line;
+    return this.yaml.positionOf(node).line;
   }
 
   private fail(node: Node, problem: string): never {
-    const pos = this.lineCounter.linePos(node.range?.[0] ?? 0);
-    throw new RepoConfigError({ file: this.file, line: pos.line, column: pos.col, message: `${this.file} line ${pos.line}: ${problem}.` });
+    const { line, column } = this.yaml.positionOf(node);
+    throw new RepoConfigError({ file: this.file, line, column, message: `${this.file} line ${line}: ${problem}.` });
   }
 }
 

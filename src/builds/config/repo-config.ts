@@ -3,12 +3,10 @@ import type { ServiceSpec } from "../../domain/database.js";
 import type { MatrixSpec } from "../matrix/expand-matrix.js";
 import { createDefaultTestPolicy, type TestPolicy } from "../../domain/test-policy.js";
 import type { ScheduleEntry } from "./read-schedule.js";
+import { defaultCellTimeoutSeconds } from "../../domain/cell-timeout.js";
 
 /** Where Pony CI looks for a repository's settings, first match wins. */
 export const repoConfigPaths: readonly string[] = [".github/ponyci.yml", ".github/ponyci.yaml"];
-
-/** Seconds a cell may run when the config says nothing. */
-export const defaultTimeoutSeconds = 1200;
 
 /** Upper bound for `timeout:`: two hours per cell. */
 export const maxTimeoutSeconds = 7200;
@@ -45,5 +43,5 @@ export interface RepoConfig {
 
 /** The settings of a repository without a config file. */
 export function createDefaultRepoConfig(): RepoConfig {
-  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultTimeoutSeconds, tests: createDefaultTestPolicy(), services: [], schedule: [] };
+  return { file: undefined, matrix: undefined, test: undefined, install: undefined, env: {}, timeout: defaultCellTimeoutSeconds, tests: createDefaultTestPolicy(), services: [], schedule: [] };
 }

@@ -1,6 +1,7 @@
 import { readPyproject } from "../../domain/read-pyproject.js";
 import { RequirementsError } from "../../domain/requirements-error.js";
 import type { ReadRepoFile } from "../matrix/read-repo-file.js";
+import { normalizeName } from "../../domain/normalize-name.js";
 
 /** How deep `{include-group = "…"}` is followed (PEP 735 forbids cycles; a bound keeps a hostile file cheap). */
 const MAX_GROUP_DEPTH = 5;
@@ -27,12 +28,12 @@ export function readDependencyGroups(readFile: ReadRepoFile, groups: readonly st
     throw error;
   }
   const table = doc.table(["dependency-groups"]) ?? {};
-  const byName = new Map(Object.keys(table).map((key) => [normalize(key), key]));
+  const byName = new Map(Object.keys(table).map((key) => [normalizeName(key), key]));
   const requirements: string[] = [];
   const missing: string[] = [];
   const seen = new Set<string>();
   const visit = (group: string, depth: number): boolean => {
-    const key = byName.get(normalize(group));
+    const key = byName.get(normalizeName(group));
     if (key === undefined) return false;
     if (seen.has(key) || depth > MAX_GROUP_DEPTH) return true;
     seen.add(key);
@@ -43,8 +44,4 @@ export function readDependencyGroups(readFile: ReadRepoFile, groups: readonly st
   };
   for (const group of groups) if (!visit(group, 0)) missing.push(group);
   return { requirements, missing };
-}
-
-function normalize(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
 }

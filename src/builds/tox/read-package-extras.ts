@@ -1,6 +1,7 @@
 import { parse as parseToml } from "smol-toml";
 import { findIniSection, parseIni } from "../matrix/parse-ini.js";
 import type { ReadRepoFile } from "../matrix/read-repo-file.js";
+import { normalizeName } from "../../domain/normalize-name.js";
 
 /** The requirements of a project's extras, and the extras not found. */
 export interface PackageExtras {
@@ -22,7 +23,7 @@ export function readPackageExtras(readFile: ReadRepoFile, extras: readonly strin
   const missing: string[] = [];
   const seen = new Set<string>();
   const visit = (extra: string, depth: number) => {
-    const key = normalize(extra);
+    const key = normalizeName(extra);
     if (seen.has(key)) return;
     seen.add(key);
     const lines = table.extras.get(key);
@@ -52,9 +53,9 @@ function readExtrasTable(readFile: ReadRepoFile): { name?: string; extras: Map<s
       const optional = project?.["optional-dependencies"];
       if (optional && typeof optional === "object") {
         for (const [extra, list] of Object.entries(optional)) {
-          if (Array.isArray(list)) extras.set(normalize(extra), list.filter((x): x is string => typeof x === "string").map((x) => x.trim()));
+          if (Array.isArray(list)) extras.set(normalizeName(extra), list.filter((x): x is string => typeof x === "string").map((x) => x.trim()));
         }
-        return { name: typeof project?.name === "string" ? normalize(project.name) : undefined, extras };
+        return { name: typeof project?.name === "string" ? normalizeName(project.name) : undefined, extras };
       }
     } catch {
       // unreadable TOML: fall through to setup.cfg
@@ -65,17 +66,12 @@ function readExtrasTable(readFile: ReadRepoFile): { name?: string; extras: Map<s
     const sections = parseIni(setupCfg);
     const section = findIniSection(sections, "options.extras_require");
     for (const [extra, entry] of section?.entries ?? []) {
-      extras.set(normalize(extra), entry.lines.map((l) => l.text.trim()).filter((l) => l !== "" && !l.startsWith("#")));
+      extras.set(normalizeName(extra), entry.lines.map((l) => l.text.trim()).filter((l) => l !== "" && !l.startsWith("#")));
     }
     const name = findIniSection(sections, "metadata")?.entries.get("name")?.lines[0]?.text.trim();
-    return { name: name ? normalize(name) : undefined, extras };
+    return { name: name ? normalizeName(name) : undefined, extras };
   }
   return { extras };
-}
-
-/** PEP 503/685 normalisation of project and extra names. */
-function normalize(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
 function escapeRegExp(text: string): string {

@@ -1,6 +1,7 @@
 import { parse as parseToml } from "smol-toml";
 import { parseRequirementLine } from "../../domain/parse-requirement-line.js";
 import type { ReadRepoFile } from "../matrix/read-repo-file.js";
+import { normalizeName } from "../../domain/normalize-name.js";
 
 /** Most packages read from a lock file (a hostile one is bounded by planning's 256 KiB per file too). */
 const MAX_LOCKED_PACKAGES = 5000;
@@ -34,7 +35,7 @@ export function readUvLock(readFile: ReadRepoFile): { constraints: string[]; not
     const { name, version, source } = entry as { name?: unknown; version?: unknown; source?: unknown };
     if (typeof name !== "string" || typeof version !== "string") continue;
     if (typeof source !== "object" || source === null || typeof (source as { registry?: unknown }).registry !== "string") continue;
-    const key = name.toLowerCase().replace(/[-_.]+/g, "-");
+    const key = normalizeName(name);
     if (!versions.has(key)) versions.set(key, new Set());
     versions.get(key)!.add(version);
   }

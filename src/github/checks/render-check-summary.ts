@@ -2,7 +2,7 @@ import type { Cell } from "../../domain/cell.js";
 import { cellName } from "../../domain/cell.js";
 import type { FinishedEvent, TestResult } from "../../domain/events.js";
 import { CHECK_RUN_LIMITS } from "./check-run-limits.js";
-import { escapeHtml, escapeMarkdown, fenceCodeBlock, sanitizeText } from "./safe-text.js";
+import { escapeForHtmlBlock, escapeMarkdown, fenceCodeBlock, sanitizeText } from "./safe-text.js";
 import { firstLine, formatDuration, truncateText } from "./format.js";
 import { normalizeAnnotationPath } from "./normalize-annotation-path.js";
 
@@ -131,7 +131,7 @@ function renderFailures(failed: readonly TestResult[], budget: number, prefixes:
 function renderFailure(test: TestResult, tracebackBytes: number, prefixes: readonly string[] | undefined): string {
   const message = firstLine(test.message) ?? firstLine(lastLines(test.traceback)) ?? (test.outcome === "error" ? "raised an error" : "failed");
   const label = test.outcome === "error" ? "error" : "failed";
-  const summaryLine = `<summary><code>${escapeHtml(shortId(test.id))}</code> (${label}): ${escapeHtml(truncateText(message, { maxChars: MESSAGE_CHARS }))}</summary>`;
+  const summaryLine = `<summary><code>${escapeForHtmlBlock(shortId(test.id))}</code> (${label}): ${escapeForHtmlBlock(truncateText(message, { maxChars: MESSAGE_CHARS }))}</summary>`;
   const parts = ["<details>", summaryLine, ""];
   const path = test.location ? normalizeAnnotationPath(test.location.path, prefixes) : undefined;
   if (path && test.location) parts.push(`At ${escapeMarkdown(`${path}:${test.location.line}`)}`, "");

@@ -29,7 +29,7 @@ export function sanitizeText(text: string): string {
  * become one space (a blank line would end the HTML block), and `& < > " '`,
  * backticks and `@` (no mentions) become character references.
  */
-export function escapeHtml(text: string): string {
+export function escapeForHtmlBlock(text: string): string {
   return sanitizeText(text)
     .replace(/\s+/g, " ")
     .trim()
