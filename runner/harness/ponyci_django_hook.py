@@ -10,7 +10,9 @@ DiscoverRunner directly, subclasses that call super()) reports:
   TransactionTestCase / unittest boundaries), then wraps it so the result
   object unittest hands it (whatever its class) is instrumented;
 - run_tests: an exception escaping it (system check errors, database set-up)
-  becomes an `error` event.
+  becomes an `error` event;
+- the test database's creation, when the runner keeps a migrated template
+  (ponyci_db_template.py).
 Unimportable test modules: unittest keeps only the text of the ImportError, so
 unittest.loader._make_failed_import_test is wrapped to remember the original
 exception, which gives the real file:line.
@@ -22,6 +24,7 @@ import time
 import types
 import unittest
 
+import ponyci_db_template
 from ponyci_events import emit, emit_error_once
 from ponyci_first_tests import first_tests_from_env, order_first_within_runs
 from ponyci_locate import error_fields, locate_text_traceback
@@ -109,6 +112,10 @@ def patch_discover_runner(module):
     runner.run_tests = run_tests
     runner._ponyci_patched = True
     _remember_failed_imports()
+    try:
+        ponyci_db_template.install()
+    except Exception as exc:  # never break the project's tests
+        sys.stderr.write("ponyci: database template hook not installed: %r\n" % (exc,))
 
 
 def _remember_failed_imports():
