@@ -57,6 +57,11 @@ export interface CellSpec extends JobSpec {
    * path: a downstream project tested against its app as it now is.
    */
   upstream?: Array<CommitSource & { name: string }>;
+  /**
+   * Test classes (Django "app.tests.SlowTests"), longest first by the last
+   * run's timings: dispatched in this order to the cell's workers.
+   */
+  testOrder?: string[];
 }
 
 /** The checkout port (runner/src/checkout). */
@@ -95,8 +100,11 @@ export interface CellRunnerOptions {
   environments: EnvironmentPort;
   /** Where job workspaces live (one directory per job, removed afterwards). */
   workDir: string;
-  /** `maxTestEvents` (default 100k) and `maxEventsBytes` (default 64 MiB) bound what one cell's events may cost. */
-  limits: ContainerLimits & { logLimitBytes: number; maxTestEvents?: number; maxEventsBytes?: number };
+  /**
+   * `maxTestEvents` (default 100k) and `maxEventsBytes` (default 64 MiB) bound what one cell's events may cost;
+   * `testWorkers` (default 1): processes a Django suite is split across (issue 28, ponyci_parallel.py).
+   */
+  limits: ContainerLimits & { logLimitBytes: number; maxTestEvents?: number; maxEventsBytes?: number; testWorkers?: number };
   harnessDir?: string;
   /** uid:gid test code runs as (default 10001:10001, never root). */
   user?: string;
@@ -377,7 +385,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
             jobId: spec.jobId,
             image: environment.image,
             cmd: ["python", "/ponyci/harness/ponyci_harness.py"],
-            env: { ...environment.containerEnv, ...containerEnv(spec, pythonPath), ...template?.env },
+            env: { ...environment.containerEnv, ...containerEnv(spec, pythonPath, options.limits.testWorkers ?? 1), ...template?.env },
             workingDir: CONTAINER_WORKSPACE,
             binds: [
               ...(environment.venvDir ? [`${environment.venvDir}:${VENV_PATH}:ro`] : []),
@@ -487,7 +495,7 @@ function environmentRequest(spec: CellSpec): Parameters<EnvironmentPort["ensure"
   };
 }
 
-function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, string> {
+function containerEnv(spec: CellSpec, pythonPath: string[], workers: number): Record<string, string> {
   // The database's standard variables first: the repository's `env:` may override them.
   const service = spec.services?.[0];
   const database = service?.name ?? (spec.cell.database === "sqlite" ? "sqlite" : undefined);
@@ -505,6 +513,12 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
   delete env.PONYCI_FIRST;
   for (const name of Object.keys(env)) if (name.startsWith("PONYCI_DB_TEMPLATE")) delete env[name];
+  delete env.PONYCI_WORKERS;
+  delete env.PONYCI_ORDER;
+  if (workers > 1) {
+    env.PONYCI_WORKERS = String(workers);
+    if (spec.testOrder && spec.testOrder.length > 0) env.PONYCI_ORDER = JSON.stringify(spec.testOrder);
+  }
   if (spec.firstTests && spec.firstTests.length > 0) env.PONYCI_FIRST = JSON.stringify(spec.firstTests);
   if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env.PYTHONPATH].filter(Boolean).join(":");
   return env;
