@@ -56,10 +56,10 @@ export function generateSplitProject(classes = 60): Record<string, string> {
   for (let t = 0; t < 5; t++) {
     lines.push(
       `    def test_work_${t}(self):`,
-      "        for i in range(self.units * 20):",
+      "        for i in range(self.units * 3):",
       '            user = User.objects.create(username="u%d-%d" % (i, ' + t + "))",
       '            user.groups.add(Group.objects.get_or_create(name="g%d" % (i % 5))[0])',
-      '        self.assertEqual(User.objects.filter(groups__name="g0").distinct().count(), len(range(0, self.units * 20, 5)))',
+      '        self.assertEqual(User.objects.filter(groups__name="g0").distinct().count(), len(range(0, self.units * 3, 5)))',
       '        User.objects.filter(username__startswith="u1").update(first_name="x")',
       "",
     );
