@@ -36,6 +36,10 @@ import { isMainModule } from "./support/is-main-module.js";
 import { makeExampleRepo, type ExampleRepo } from "./support/make-example-repo.js";
 import { formatMs, summariseSamples } from "./support/summarise-samples.js";
 import { describeHostCpu, hostCpuSnapshot } from "./support/host-cpu.js";
+import { hostUvInstall } from "./support/host-uv-install.js";
+
+/** Issue 28: a cold cell costs at most this much more than a warm cell plus the same install by uv on the host. */
+export const COLD_FLOOR_RATIO_TARGET = 1.5;
 
 export const COLD_WARM_RATIO_TARGET = 3;
 const CELLS: Cell[] = [
@@ -153,6 +157,26 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
         },
       );
       if (resolver === "uv") {
+        // The floor (issue 28): the same sets installed by uv on the host, no container, cold (an empty uv cache),
+        // the three at once like the cells.
+        const project = await makeProject(context, "floor");
+        const detected = detectTestRequirements({ readFile: (file) => (existsSync(path.join(project.dir, file)) ? readFileSync(path.join(project.dir, file), "utf8") : undefined) });
+        const uv = await ensureUv({ toolsDir, runPip: createPipRunner() });
+        const floorCache = path.join(dataDir, "floor-uv-cache");
+        const floors = await Promise.all(
+          CELLS.map((cell) => {
+            const [major, minor] = cell.django.split(".").map(Number);
+            const requirements = [`django>=${cell.django},<${major}.${(minor ?? 0) + 1}`, ...environmentSpecFor(cell, detected).requirements];
+            return hostUvInstall({ uv, python: cell.python, requirements, cacheDir: floorCache });
+          }),
+        );
+        const floorMedian = summariseSamples(floors).median;
+        const floorRatio = coldMedian / (warmMedian + floorMedian);
+        console.log(`  floor: host uv install of the same sets, cold, concurrent: ${floors.map(formatMs).join(", ")}; cold ÷ (warm + floor) ${floorRatio.toFixed(2)}×`);
+        rows.push(
+          { bench, metric: "floor: the same install by uv on the host, cold (median of 3, concurrent)", value: formatMs(floorMedian) },
+          { bench, metric: "cold cell ÷ (warm cell + host uv install)", value: `${floorRatio.toFixed(2)}×`, target: `≤ ${COLD_FLOOR_RATIO_TARGET}×`, met: floorRatio <= COLD_FLOOR_RATIO_TARGET },
+        );
         const second = await matrix(await makeProject(context, "second"), "second");
         console.log(`  second project, same dependencies: cells ${second.walls.map(formatMs).join(", ")}, environments built ${second.built}`);
         rows.push({ bench, metric: "second project, same deps: environments built", value: String(second.built), target: "0", met: second.built === 0 });

@@ -10,7 +10,9 @@ DiscoverRunner directly, subclasses that call super()) reports:
   TransactionTestCase / unittest boundaries), then wraps it so the result
   object unittest hands it (whatever its class) is instrumented;
 - run_tests: an exception escaping it (system check errors, database set-up)
-  becomes an `error` event.
+  becomes an `error` event;
+- the test database's creation, when the runner keeps a migrated template
+  (ponyci_db_template.py).
 Unimportable test modules: unittest keeps only the text of the ImportError, so
 unittest.loader._make_failed_import_test is wrapped to remember the original
 exception, which gives the real file:line.
@@ -22,6 +24,8 @@ import time
 import types
 import unittest
 
+import ponyci_db_template
+import ponyci_parallel
 from ponyci_events import emit, emit_error_once
 from ponyci_first_tests import first_tests_from_env, order_first_within_runs
 from ponyci_locate import error_fields, locate_text_traceback
@@ -85,12 +89,20 @@ def patch_discover_runner(module):
         return
     original_run_suite = runner.run_suite
     original_run_tests = runner.run_tests
+    original_init = runner.__init__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        ponyci_parallel.apply_workers(self)
 
     def run_suite(self, suite, *args, **kwargs):
         mark_run("django")
         labels = django_labels(only_tests_from_env())
         if labels:
             filter_suite(suite, labels)
+        order = ponyci_parallel.order_from_env()
+        if order and isinstance(getattr(suite, "subsuites", None), list):
+            ponyci_parallel.order_subsuites(suite.subsuites, order, _group_of_item_for(tuple(getattr(self, "reorder_by", ()) or ())))
         first = django_labels(first_tests_from_env())
         if first:
             reorder_suite_first(suite, first, tuple(getattr(self, "reorder_by", ()) or ()))
@@ -105,10 +117,20 @@ def patch_discover_runner(module):
 
     run_suite.__doc__ = original_run_suite.__doc__
     run_tests.__doc__ = original_run_tests.__doc__
+    __init__.__doc__ = original_init.__doc__
+    runner.__init__ = __init__
     runner.run_suite = run_suite
     runner.run_tests = run_tests
+    try:
+        ponyci_parallel.patch_remote_result(module)
+    except Exception as exc:  # never break the project's tests
+        sys.stderr.write("ponyci: parallel workers' durations not reported: %r\n" % (exc,))
     runner._ponyci_patched = True
     _remember_failed_imports()
+    try:
+        ponyci_db_template.install()
+    except Exception as exc:  # never break the project's tests
+        sys.stderr.write("ponyci: database template hook not installed: %r\n" % (exc,))
 
 
 def _remember_failed_imports():
@@ -147,6 +169,21 @@ def filter_suite(suite, labels):
         elif django_test_selected(test.id(), labels):
             kept.append(test)
     tests[:] = kept
+
+
+def _group_of_item_for(reorder_by):
+    """The index of a test's (or a subsuite's first test's) kind in Django's reorder_by."""
+
+    def group_of_item(item):
+        tests = list(_iter_tests(item)) if isinstance(item, unittest.TestSuite) else [item]
+        if not tests:
+            return len(reorder_by)
+        for index, kind in enumerate(reorder_by):
+            if isinstance(tests[0], kind):
+                return index
+        return len(reorder_by)
+
+    return group_of_item
 
 
 def reorder_suite_first(suite, labels, reorder_by):
@@ -228,9 +265,20 @@ def instrument_result(result):
         return
     result._ponyci_instrumented = True
     started = {}
+    remote = {}
+
+    def on_remote_duration(test, elapsed):
+        # A parallel worker's own measure of the test (ponyci_parallel.py): the replay here takes no time.
+        if isinstance(elapsed, (int, float)):
+            remote[id(test)] = float(elapsed)
+
+    result.ponyciDuration = on_remote_duration
 
     def duration(test):
-        begin = started.get(id(getattr(test, "test_case", test)))
+        key = id(getattr(test, "test_case", test))
+        if key in remote:
+            return round(remote[key], 6)
+        begin = started.get(key)
         return round(time.perf_counter() - begin, 6) if begin is not None else 0.0
 
     def report(test, outcome, err=None, message=None, owner=None):

@@ -54,6 +54,16 @@ def pytest_sessionstart(session):
     from ponyci_unittest_hook import mark_run
 
     mark_run("pytest")
+    # pytest-django creates the test database through Django's create_test_db too: the runner's template applies.
+    import sys
+
+    if "django" in sys.modules and not _is_xdist_worker():
+        try:
+            import ponyci_db_template
+
+            ponyci_db_template.install()
+        except Exception as exc:  # never break the project's tests
+            sys.stderr.write("ponyci: database template hook not installed: %r\n" % (exc,))
 
 
 @pytest.hookimpl(hookwrapper=True)

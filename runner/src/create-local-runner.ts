@@ -25,7 +25,7 @@ export interface LocalRunnerOptions {
   registry?: boolean;
   /** Database services: image template ("auto" or e.g. "{service}:{version}") and memory per service; default auto, 1 GiB. */
   services?: { image: string; memoryBytes: number };
-  cell: { memoryBytes: number; nanoCpus: number; pidsLimit: number; timeoutSec: number; logLimitBytes: number };
+  cell: { memoryBytes: number; nanoCpus: number; pidsLimit: number; timeoutSec: number; logLimitBytes: number; testWorkers?: number };
   /** The host's Python, the operator's package index and CA (default: python3, PyPI, the system CA bundle). */
   hostPython?: HostPython;
   /** "uv" or "pip" (see EnvironmentBuilderOptions.resolver); default pip. */

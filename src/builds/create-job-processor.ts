@@ -93,6 +93,7 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
       source: { url: request.repo.cloneUrl, sha: request.sha, token, fetchRefs: request.fetchRefs },
       ...jobSpecOf(job),
       firstTests: options.analyst?.firstTestsFor(build, job),
+      testOrder: options.analyst?.testOrderFor(build, job),
       upstream: request.upstream ? [{ name: request.upstream.repo, url: request.upstream.cloneUrl, sha: request.upstream.sha }] : undefined,
     };
 

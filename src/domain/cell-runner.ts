@@ -34,6 +34,11 @@ export interface CellSpec extends JobSpec {
    * path: a downstream project tested against its app as it now is.
    */
   upstream?: Array<CommitSource & { name: string }>;
+  /**
+   * Test classes (Django "app.tests.SlowTests"), longest first by the last
+   * run's timings: dispatched in this order to the cell's workers.
+   */
+  testOrder?: string[];
 }
 
 /** The checkout port (runner/src/checkout). */

@@ -8,6 +8,7 @@ import type { Store } from "../store/store.js";
 import { systemClock, type Clock } from "../domain/clock.js";
 import { classifyFailures, type FailureBase, type FailureReport, type PastRun } from "./classify-failures.js";
 import { matchQuarantine } from "./match-quarantine.js";
+import { orderTestClasses } from "./order-test-classes.js";
 
 export interface FailureAnalystOptions {
   store: Pick<Store, "listCellAttempts" | "listTestHistory" | "findTestsFailedBefore" | "findLatestCellAttempt" | "listTestResults" | "findBuilds">;
@@ -22,6 +23,12 @@ export interface FailureAnalystOptions {
 export interface FailureAnalyst {
   /** Failed first: the tests that failed last time on this branch or pull request (else on its base), at most 200. */
   firstTestsFor(build: BuildRecord, job: JobRecord): string[] | undefined;
+  /**
+   * Split by timings (issue 28): the cell's test classes longest first, from
+   * its last finished attempt on this branch or pull request (else on its
+   * base); undefined without one, or for a re-run of chosen tests.
+   */
+  testOrderFor(build: BuildRecord, job: JobRecord): string[] | undefined;
   /**
    * Confirm before blaming: the failures to re-run once, when every failure
    * of this attempt (its results recorded, its verdict `finished`;
@@ -60,14 +67,29 @@ export function createFailureAnalyst(options: FailureAnalystOptions): FailureAna
     return undefined;
   };
 
+  /** The cell's last finished attempt on this branch or pull request, else on the request's base. */
+  const lastAttemptOf = (build: BuildRecord, job: JobRecord): string | undefined => {
+    const cell = cellKey(job.cell);
+    const last = store.findLatestCellAttempt({ repo: build.repo, cellKey: cell, branch: build.branch, prNumber: build.prNumber, beforeBuildId: build.id })?.jobId;
+    if (last) return last;
+    const base = baseOf(build);
+    return base?.sha ? store.listCellAttempts({ repo: build.repo, sha: base.sha, cellKey: cell }).at(-1)?.jobId : undefined;
+  };
+
   return {
+    testOrderFor(build, job) {
+      const plan = jobTestPlanOf(job);
+      if (plan.onlyTests || plan.confirms) return undefined;
+      const last = lastAttemptOf(build, job);
+      if (!last) return undefined;
+      const order = orderTestClasses(store.listTestResults(last));
+      return order.length > 0 ? order : undefined;
+    },
+
     firstTestsFor(build, job) {
       const plan = jobTestPlanOf(job);
       if (!testPolicyOf(build).failedFirst || plan.onlyTests || plan.confirms) return undefined;
-      const cell = cellKey(job.cell);
-      let last = store.findLatestCellAttempt({ repo: build.repo, cellKey: cell, branch: build.branch, prNumber: build.prNumber, beforeBuildId: build.id })?.jobId;
-      const base = baseOf(build);
-      if (!last && base?.sha) last = store.listCellAttempts({ repo: build.repo, sha: base.sha, cellKey: cell }).at(-1)?.jobId;
+      const last = lastAttemptOf(build, job);
       if (!last) return undefined;
       const ids = [...new Set(store.listTestResults(last, { outcomes: ["failed", "error"] }).map((t) => t.id))].slice(0, MAX_FIRST);
       return ids.length > 0 ? ids : undefined;

@@ -56,6 +56,8 @@ export interface Settings {
     pidsLimit: number;
     timeoutSec: number;
     logLimitBytes: number;
+    /** PONYCI_CELL_WORKERS: processes one cell's Django suite is split across by timings (issue 28); 1: no split. */
+    testWorkers?: number;
   };
   maxCells: number;
   /** PONYCI_REDIS_URL set: BullMQ on that Redis (cells go to `ponyci runner`s); else the embedded queue. */
@@ -166,6 +168,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
       pidsLimit: integer(env, "PONYCI_CELL_PIDS", 512, 16, 65536),
       timeoutSec: integer(env, "PONYCI_CELL_TIMEOUT", defaultCellTimeoutSeconds, 1, 86400),
       logLimitBytes: bytes(env, "PONYCI_LOG_LIMIT", "5m"),
+      testWorkers: integer(env, "PONYCI_CELL_WORKERS", 1, 1, 64),
     },
     maxCells: integer(env, "PONYCI_MAX_CELLS", 24, 1, 256),
     queue: redisUrl ? { kind: "redis", url: redisUrl, prefix: name(env, "PONYCI_REDIS_PREFIX") ?? "ponyci" } : { kind: "embedded" },

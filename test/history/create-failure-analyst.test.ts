@@ -60,6 +60,27 @@ describe("createFailureAnalyst", () => {
     });
   });
 
+  describe("split by timings (issue 28)", () => {
+    it("orders the cell's test classes longest first from its last finished run, falling back to the base; none for chosen tests", () => {
+      const last = build("a1", {}, { branch: "main", running: true });
+      store.addTestResults(last.job.id, [
+        { id: "app.tests.Quick.test_a", outcome: "passed", durationMs: 5 },
+        { id: "app.tests.Slow.test_a", outcome: "passed", durationMs: 300 },
+        { id: "app.tests.Mid.test_a", outcome: "failed", durationMs: 40 },
+        { id: "app.tests.Mid.test_b", outcome: "passed", durationMs: 40 },
+      ]);
+      store.recordJobFinished({ jobId: last.job.id, conclusion: "failure", counts: emptyCounts() });
+      const next = build("a2", {}, { branch: "main", base: { sha: "a1", branch: "main" }, running: true });
+      expect(analyst.testOrderFor(next.build, next.job)).toEqual(["app.tests.Slow", "app.tests.Mid", "app.tests.Quick"]);
+      const pr = build("p1", {}, { branch: "feature", prNumber: 3, base: { sha: "a1", branch: "main" }, running: true });
+      expect(analyst.testOrderFor(pr.build, pr.job)).toEqual(["app.tests.Slow", "app.tests.Mid", "app.tests.Quick"]);
+      const rerun = build("a3", {}, { branch: "main", base: { sha: "a1" }, running: true, external: { onlyTests: ["app.tests.Mid.test_a"] } });
+      expect(analyst.testOrderFor(rerun.build, rerun.job)).toBeUndefined();
+      const first = build("n1", {}, { branch: "new", running: true });
+      expect(analyst.testOrderFor(first.build, first.job)).toBeUndefined();
+    });
+  });
+
   describe("confirm before blaming", () => {
     it("re-runs failures never seen failing, and only those cells", () => {
       build("a1", { "t.a": "passed", "t.old": "failed" }, { branch: "main" });

@@ -31,7 +31,7 @@ describe("loadSettings", () => {
       services: { image: "auto", memoryBytes: 1024 ** 3 },
       maxCells: 24,
       queue: { kind: "embedded" },
-      cell: { memoryBytes: 2 * 1024 ** 3, nanoCpus: 1e9, pidsLimit: 512, timeoutSec: 1200, logLimitBytes: 5 * 1024 ** 2 },
+      cell: { memoryBytes: 2 * 1024 ** 3, nanoCpus: 1e9, pidsLimit: 512, timeoutSec: 1200, logLimitBytes: 5 * 1024 ** 2, testWorkers: 1 },
     });
     expect(settings.concurrency).toBeGreaterThanOrEqual(1);
   });

@@ -12,7 +12,9 @@ export type HarnessEvent =
   | { event: "command"; step: string; command: string[]; exitCode: number }
   | { event: "end"; exitCode: number; durationMs: number; totals?: TestCounts }
   /** A test runner the harness reads ran (Django's, unittest, pytest): its tests are readable, even when none ran. */
-  | { event: "run"; framework: string };
+  | { event: "run"; framework: string }
+  /** The migrated test database: "ready" to be kept (the harness waits for the runner's ack), or "skipped" and why. */
+  | { event: "db_template"; state: "ready" | "skipped"; reason?: string };
 
 const OUTCOMES: readonly TestOutcome[] = ["passed", "failed", "error", "skipped", "xfail", "xpass"];
 const MAX_TEXT = 64 * 1024;
@@ -59,6 +61,9 @@ export function parseHarnessEvent(line: string): HarnessEvent | undefined {
       if (!step || step.length > 60 || !Array.isArray(raw.command) || !Number.isInteger(raw.exit_code)) return undefined;
       return { event: "command", step, command: raw.command.slice(0, 100).map((arg) => String(arg).slice(0, 1000)), exitCode: raw.exit_code as number };
     }
+    case "db_template":
+      if (raw.state !== "ready" && raw.state !== "skipped") return undefined;
+      return { event: "db_template", state: raw.state, ...(raw.state === "skipped" ? { reason: (text(raw.reason) ?? "").slice(0, 300) } : {}) };
     case "end":
       return { event: "end", exitCode: Number.isInteger(raw.exit_code) ? (raw.exit_code as number) : -1, durationMs: seconds(raw.duration), totals: totals(raw.totals) };
     default:

@@ -30,6 +30,8 @@ import { defaultServiceLimits } from "../../../src/domain/service-limits.js";
 import { createOutputTail } from "./create-output-tail.js";
 import { databaseLogins } from "../../../src/domain/database-logins.js";
 import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
+import { createDbTemplateStore } from "../db-template/create-db-template-store.js";
+import { prepareCellDbTemplate, type CellDbTemplate } from "../db-template/prepare-cell-db-template.js";
 
 export interface CellRunnerOptions {
   docker: Docker;
@@ -37,13 +39,22 @@ export interface CellRunnerOptions {
   environments: EnvironmentPort;
   /** Where job workspaces live (one directory per job, removed afterwards). */
   workDir: string;
-  /** `maxTestEvents` (default 100k) and `maxEventsBytes` (default 64 MiB) bound what one cell's events may cost. */
-  limits: ContainerLimits & { logLimitBytes: number; maxTestEvents?: number; maxEventsBytes?: number };
+  /**
+   * `maxTestEvents` (default 100k) and `maxEventsBytes` (default 64 MiB) bound what one cell's events may cost;
+   * `testWorkers` (default 1): processes a Django suite is split across (issue 28, ponyci_parallel.py).
+   */
+  limits: ContainerLimits & { logLimitBytes: number; maxTestEvents?: number; maxEventsBytes?: number; testWorkers?: number };
   harnessDir?: string;
   /** uid:gid test code runs as (default 10001:10001, never root). */
   user?: string;
   /** Database services (spec.services): image template (PONYCI_SERVICE_IMAGE, default "auto") and limits. */
   services?: { image?: string; limits?: Partial<ServiceLimits>; readyTimeoutMs?: number };
+  /**
+   * Migrated test databases kept per environment and migrations (issue 28;
+   * runner/src/db-template): default `<workDir>/db-templates`; false: every
+   * cell migrates from scratch.
+   */
+  dbTemplates?: false | { dir: string; maxTemplates?: number };
   log?: Logger;
   now?: () => number;
 }
@@ -71,6 +82,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
   const user = options.user ?? "10001:10001";
   const maxTestEvents = options.limits.maxTestEvents ?? DEFAULT_MAX_TEST_EVENTS;
   const maxEventsBytes = options.limits.maxEventsBytes ?? DEFAULT_MAX_EVENTS_BYTES;
+  const templateStore = options.dbTemplates === false ? undefined : createDbTemplateStore(options.dbTemplates ?? { dir: path.join(options.workDir, "db-templates") });
 
   return {
     runCell(spec, { signal } = {}) {
@@ -89,7 +101,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
    * Each service started is handed to `started` at once, so the caller's
    * `finally` stops it whatever happens next.
    */
-  async function startServices(spec: CellSpec, jobDir: string, signal: AbortSignal | undefined, started: (service: RunningService) => void, onLog: (line: string) => void): Promise<string | undefined> {
+  async function startServices(spec: CellSpec, jobDir: string, signal: AbortSignal | undefined, started: (service: RunningService, image: string, inputDir: string) => void, onLog: (line: string) => void): Promise<string | undefined> {
     const [service, ...more] = spec.services ?? [];
     if (!service) return undefined;
     if (more.length > 0) throw new InfrastructureError(`a job runs one database service, this one asks for ${spec.services?.length}`);
@@ -97,19 +109,41 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     // The users and databases the project's own settings name (config env, tox set_env over it), as the tests will see them.
     const projectEnv = { ...spec.env, ...spec.commands?.env };
     const logins = databaseLogins(service.name, projectEnv, { ...databaseEnv(service.name), ...projectEnv });
+    const inputDir = path.join(jobDir, "service-in");
+    await mkdir(inputDir, { recursive: true, mode: 0o755 });
     const running = await startService(options.docker, {
       jobId: spec.jobId,
       service,
       image,
       logins,
       scratchDir: path.join(jobDir, "service"),
+      inputDir,
       limits: { ...defaultServiceLimits, nanoCpus: options.limits.nanoCpus, ...options.services?.limits },
       readyTimeoutMs: options.services?.readyTimeoutMs,
       signal,
     });
-    started(running);
+    started(running, image, inputDir);
     onLog(`Service ${service.name} (${image}) ready in ${running.readyMs} ms on 127.0.0.1${logins.length > 0 ? ` (users ${[...new Set(logins.map((l) => l.user))].join(", ")})` : ""}`);
     return running.networkMode;
+  }
+
+  /** The cell's test-database template (prepareCellDbTemplate), or undefined: never fails the cell. */
+  async function useDbTemplate(spec: CellSpec, jobDir: string, workspaceDir: string, environmentKey: string | undefined, service: { id: string; image: string; inputDir: string } | undefined, onLog: (line: string) => void): Promise<CellDbTemplate | undefined> {
+    if (!templateStore) return undefined;
+    const serviceSpec = spec.services?.[0];
+    try {
+      return await prepareCellDbTemplate({
+        docker: options.docker, store: templateStore, jobDir, workspaceDir, environmentKey,
+        database: serviceSpec?.name ?? (spec.cell.database === "sqlite" || !spec.cell.database ? "sqlite" : undefined),
+        ...(service && serviceSpec ? { service: { ...service, spec: serviceSpec } } : {}),
+        scope: spec.source.url, env: { ...spec.env, ...spec.commands?.env },
+        command: spec.commands ? JSON.stringify(spec.commands) : spec.command, user, log: onLog,
+      });
+    } catch (error) {
+      log.warn({ jobId: spec.jobId, err: error }, "test database template not prepared");
+      onLog(`Test database template not used: ${describeError(error)}`);
+      return undefined;
+    }
   }
 
   async function run(spec: CellSpec, signal: AbortSignal | undefined, emit: (event: RunnerEvent) => void): Promise<void> {
@@ -131,6 +165,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
     const timedOutBefore = (during: string) =>
       finish({ conclusion: "timed_out", testDurationMs: 0, error: { message: `Timed out after ${timeoutSec} s during ${during}: the checkout and the environment count towards the cell's timeout.` } });
     const services: RunningService[] = [];
+    let serviceInfo: { id: string; image: string; inputDir: string } | undefined;
     let serviceStart: Promise<string | undefined> | undefined;
     /** The environment, asked for alongside the checkout (it needs only the spec); settled in the finally, however the cell ends. */
     let environmentPending: ReturnType<EnvironmentPort["ensure"]> | undefined;
@@ -146,7 +181,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       await writeFile(path.join(jobDir, JOB_OWNER_FILE), CONTAINER_OWNER);
 
       // 0. The database service starts first and comes up while the checkout and the environment are made ready.
-      serviceStart = startServices(spec, jobDir, phaseSignal, (service) => services.push(service), system);
+      serviceStart = startServices(spec, jobDir, phaseSignal, (service, image, inputDir) => (services.push(service), (serviceInfo = { id: service.id, image, inputDir })), system);
       serviceStart.catch(() => undefined); // awaited in step 3; not unhandled if something fails first
 
       // 1. The environment (a cold build takes seconds) starts while the checkout runs. The tools' own
@@ -215,6 +250,9 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
       if (deadline.signal.aborted) return timedOutBefore(phase);
       phase = "the tests";
 
+      // 3b. Migrate once per environment: the kept migrated test database, or the order to keep this one.
+      const template = await useDbTemplate(spec, jobDir, workspace.path, environment.key, serviceInfo, system);
+
       // 4. The events file, created and opened by the host before the container exists; then hand
       // the workspace and that file to the unprivileged test user.
       const eventsPath = path.join(jobDir, "out", "events.jsonl");
@@ -251,6 +289,8 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
           harnessTotals = event.totals;
         } else if (event.event === "run") {
           testsRead = true;
+        } else if (event.event === "db_template") {
+          template?.onEvent(event);
         } else if (event.event === "start") {
           system(`Running tests with ${event.runner}: ${event.command.join(" ")}`);
         }
@@ -273,7 +313,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
             jobId: spec.jobId,
             image: environment.image,
             cmd: ["python", "/ponyci/harness/ponyci_harness.py"],
-            env: { ...environment.containerEnv, ...containerEnv(spec, pythonPath) },
+            env: { ...environment.containerEnv, ...containerEnv(spec, pythonPath, options.limits.testWorkers ?? 1), ...template?.env },
             workingDir: CONTAINER_WORKSPACE,
             binds: [
               ...(environment.venvDir ? [`${environment.venvDir}:${VENV_PATH}:ro`] : []),
@@ -281,6 +321,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
               `${harnessDir}:/ponyci/harness:ro`,
               `${eventsPath}:${CONTAINER_EVENTS}`,
               ...upstreamBinds,
+              ...(template?.binds ?? []),
             ],
             user,
             limits: { ...options.limits, timeoutSec: remainingSec },
@@ -296,6 +337,7 @@ export function createCellRunner(options: CellRunnerOptions): CellRunner {
         splitters.stdout.end();
         splitters.stderr.end();
         await events.stop();
+        await template?.settled();
       }
       system(`Test container ended (exit code ${outcome.exitCode ?? "none"}) after ${seconds(now() - t0)} in all`);
       const truncatedLines = splitters.stdout.dropped + splitters.stderr.dropped;
@@ -381,7 +423,7 @@ function environmentRequest(spec: CellSpec): Parameters<EnvironmentPort["ensure"
   };
 }
 
-function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, string> {
+function containerEnv(spec: CellSpec, pythonPath: string[], workers: number): Record<string, string> {
   // The database's standard variables first: the repository's `env:` may override them.
   const service = spec.services?.[0];
   const database = service?.name ?? (spec.cell.database === "sqlite" ? "sqlite" : undefined);
@@ -396,6 +438,13 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
   else if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
   delete env.PONYCI_FIRST;
+  for (const name of Object.keys(env)) if (name.startsWith("PONYCI_DB_TEMPLATE")) delete env[name];
+  delete env.PONYCI_WORKERS;
+  delete env.PONYCI_ORDER;
+  if (workers > 1) {
+    env.PONYCI_WORKERS = String(workers);
+    if (spec.testOrder && spec.testOrder.length > 0) env.PONYCI_ORDER = JSON.stringify(spec.testOrder);
+  }
   if (spec.firstTests && spec.firstTests.length > 0) env.PONYCI_FIRST = JSON.stringify(spec.firstTests);
   if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env.PYTHONPATH].filter(Boolean).join(":");
   return env;

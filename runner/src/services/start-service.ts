@@ -21,6 +21,8 @@ export interface StartServiceOptions {
   limits: ServiceLimits;
   /** Where files the service mounts are written (inside the job directory). */
   scratchDir: string;
+  /** A host directory the service sees read-only at /ponyci/in (the runner puts a kept test-database dump there later). */
+  inputDir?: string;
   /** Users and databases the cell's environment names (databaseLogins): created once the server is ready. */
   logins?: DatabaseLogin[];
   /** Readiness deadline; default 60 s (a loaded 2-core host; a warm start takes well under 1 s). */
@@ -64,6 +66,7 @@ export async function startService(docker: Docker, options: StartServiceOptions)
     await writeFile(hostPath, file.content, { mode: 0o644 });
     binds.push(`${hostPath}:${file.containerPath}:ro`);
   }
+  if (options.inputDir) binds.push(`${options.inputDir}:/ponyci/in:ro`);
   const t0 = Date.now();
   let container: Docker.Container;
   try {

@@ -1,0 +1,192 @@
+"""Migrate once per environment: the test database starts from a kept template (issue 28).
+
+The runner sets, for the cell's `default` database only:
+- PONYCI_DB_TEMPLATE: "capture" (no template kept for this key yet) or
+  "restore" (a template is ready: in the PostgreSQL server as the database
+  `ponyci_template`, or for SQLite as PONYCI_DB_TEMPLATE_DIR/template.sqlite3);
+- PONYCI_DB_TEMPLATE_ENGINE: the vendor the template is for ("postgresql",
+  "sqlite"); another vendor in the project's settings is left alone;
+- PONYCI_DB_TEMPLATE_DIR: read-only directory; the runner writes `ack` into it
+  once it has kept a capture (or given up);
+- PONYCI_DB_TEMPLATE_OUT: writable directory for the SQLite capture.
+
+Restore: the test database is created from the template, then Django's own
+`create_test_db(keepdb=True)` runs: `migrate` finds every migration applied
+(Django's --keepdb semantics), and any migration the template lacks would
+still be applied. If the clone fails, the test database is made as usual.
+Capture: right after Django created and migrated the test database, before
+any test ran, the database is copied (PostgreSQL: CREATE DATABASE ... TEMPLATE;
+SQLite: the backup API), a `db_template` event asks the runner to keep it, and
+the tests wait (bounded) for the runner's `ack`, so no test code runs while the
+copy is taken. Skipped (with a `db_template` "skipped" event saying why) when
+tables come from models rather than migrations (apps without migrations,
+TEST MIGRATE False): the runner's key hashes migrations only.
+Stdlib only; never breaks the project's tests (any problem: a stderr line, then
+Django's usual path).
+"""
+
+import os
+import sqlite3
+import sys
+import time
+
+from ponyci_events import emit
+
+TEMPLATE_DB = "ponyci_template"
+SQLITE_FILE = "template.sqlite3"
+_state = {"done": False}
+# Connections kept open for the life of the process: an in-memory SQLite database lives while one is open.
+_keep = []
+
+
+def install():
+    """Patch BaseDatabaseCreation.create_test_db when a template mode is set (idempotent)."""
+    mode = os.environ.get("PONYCI_DB_TEMPLATE")
+    if mode not in ("capture", "restore"):
+        return
+    from django.db.backends.base import creation
+
+    base = creation.BaseDatabaseCreation
+    original = base.create_test_db
+    if getattr(original, "_ponyci_patched", False):
+        return
+
+    def create_test_db(self, *args, **kwargs):
+        if _state["done"] or self.connection.alias != "default" or self.connection.vendor != os.environ.get("PONYCI_DB_TEMPLATE_ENGINE"):
+            return original(self, *args, **kwargs)
+        _state["done"] = True
+        started = time.perf_counter()
+        if mode == "restore" and _try(_restore, self):
+            if len(args) >= 4:
+                args = args[:3] + (True,) + args[4:]
+            else:
+                kwargs["keepdb"] = True
+            name = original(self, *args, **kwargs)
+            _say("test database set up in %.3f s (from the template)" % (time.perf_counter() - started))
+            return name
+        name = original(self, *args, **kwargs)
+        _say("test database set up in %.3f s (migrated)" % (time.perf_counter() - started))
+        if mode == "capture":
+            started = time.perf_counter()
+            if _try(_capture, self):
+                _say("test database copied for the template in %.3f s" % (time.perf_counter() - started))
+        return name
+
+    create_test_db._ponyci_patched = True
+    create_test_db.__doc__ = original.__doc__
+    base.create_test_db = create_test_db
+
+
+def _say(line):
+    """A line on stderr for the log (the runner and the benchmarks read these timings)."""
+    sys.stderr.write("ponyci: %s\n" % line)
+    sys.stderr.flush()
+
+
+def _try(action, creation):
+    try:
+        return action(creation)
+    except Exception as exc:
+        sys.stderr.write("ponyci: database template not used: %r\n" % (exc,))
+        return False
+
+
+def _restore(creation):
+    """Create the test database from the template; True when it was."""
+    name = creation._get_test_db_name()
+    if creation.connection.vendor == "postgresql":
+        quote = creation.connection.ops.quote_name
+        with creation._nodb_cursor() as cursor:
+            cursor.execute("CREATE DATABASE %s TEMPLATE %s" % (quote(name), quote(TEMPLATE_DB)))
+    else:
+        source = os.path.join(os.environ.get("PONYCI_DB_TEMPLATE_DIR", ""), SQLITE_FILE)
+        if not os.path.isfile(source):
+            return False
+        if _sqlite_in_memory(creation, name):
+            target = sqlite3.connect(name, uri=True)
+            _keep.append(target)
+        else:
+            if os.path.exists(name):
+                os.remove(name)
+            target = sqlite3.connect(name)
+        template = sqlite3.connect("file:%s?mode=ro" % source, uri=True)
+        try:
+            template.backup(target)
+        finally:
+            template.close()
+            if target not in _keep:
+                target.close()
+    return True
+
+
+def _capture(creation):
+    """Copy the freshly migrated test database, have the runner keep it, wait for its ack."""
+    connection = creation.connection
+    reason = _unmigrated_reason(connection)
+    if reason:
+        emit({"event": "db_template", "state": "skipped", "reason": reason})
+        return False
+    if connection.vendor == "postgresql":
+        name = connection.settings_dict["NAME"]
+        quote = connection.ops.quote_name
+        connection.close()  # CREATE DATABASE ... TEMPLATE needs the source without sessions
+        with creation._nodb_cursor() as cursor:
+            cursor.execute("DROP DATABASE IF EXISTS %s" % quote(TEMPLATE_DB))
+            cursor.execute("CREATE DATABASE %s TEMPLATE %s" % (quote(TEMPLATE_DB), quote(name)))
+    else:
+        out = os.environ.get("PONYCI_DB_TEMPLATE_OUT")
+        if not out:
+            return False
+        connection.ensure_connection()
+        partial = os.path.join(out, SQLITE_FILE + ".partial")
+        target = sqlite3.connect(partial)
+        try:
+            connection.connection.backup(target)
+        finally:
+            target.close()
+        os.replace(partial, os.path.join(out, SQLITE_FILE))
+    emit({"event": "db_template", "state": "ready", "engine": connection.vendor})
+    _wait_for_ack()
+    if connection.vendor == "postgresql":
+        with creation._nodb_cursor() as cursor:
+            cursor.execute("DROP DATABASE IF EXISTS %s" % connection.ops.quote_name(TEMPLATE_DB))
+    return True
+
+
+def _wait_for_ack():
+    ack = os.path.join(os.environ.get("PONYCI_DB_TEMPLATE_DIR", ""), "ack")
+    try:
+        limit = float(os.environ.get("PONYCI_DB_TEMPLATE_WAIT", "120"))
+    except ValueError:
+        limit = 120.0
+    deadline = time.monotonic() + limit
+    while not os.path.exists(ack):
+        if time.monotonic() > deadline:
+            sys.stderr.write("ponyci: the runner did not keep the database template in time\n")
+            return
+        time.sleep(0.02)
+
+
+def _unmigrated_reason(connection):
+    """Why the migrated database is not a function of the migrations alone, or None."""
+    if connection.settings_dict.get("TEST", {}).get("MIGRATE", True) is False:
+        return "TEST MIGRATE is False: tables come from models"
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    labels = sorted(
+        config.label
+        for config in apps.get_app_configs()
+        if config.label in loader.unmigrated_apps and any(model._meta.managed for model in config.get_models())
+    )
+    if labels:
+        return "apps without migrations (tables from models): %s" % ", ".join(labels[:10])
+    return None
+
+
+def _sqlite_in_memory(creation, name):
+    check = getattr(creation, "is_in_memory_db", None)
+    if check is not None:
+        return check(name)
+    return name == ":memory:" or "mode=memory" in str(name)

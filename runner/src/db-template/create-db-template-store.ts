@@ -1,0 +1,66 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
+import path from "node:path";
+import type { TemplateEngine } from "./db-template-key.js";
+
+/**
+ * Migrated test databases kept on a runner host, one file per key: a
+ * PostgreSQL custom-format dump or an SQLite database file. The files were
+ * produced inside containers, so they are hostile data: the host only copies
+ * them, and they are only ever loaded into the next cell's own private
+ * database server (or its own SQLite file), never parsed here.
+ */
+export interface DbTemplateStore {
+  /** The kept file for `key`, or undefined (marked used: the least recently used go first). */
+  find(key: string, engine: TemplateEngine): Promise<string | undefined>;
+  /** Keep what `write` puts at the temporary path it is given: whole (one rename) or not at all. */
+  keep(key: string, engine: TemplateEngine, write: (tmpPath: string) => Promise<void>): Promise<string>;
+}
+
+export interface DbTemplateStoreOptions {
+  dir: string;
+  /** Templates kept at most (default 64); the least recently used are removed past it. */
+  maxTemplates?: number;
+}
+
+const EXTENSIONS: Record<TemplateEngine, string> = { postgresql: "pgdump", sqlite: "sqlite3" };
+
+export function createDbTemplateStore(options: DbTemplateStoreOptions): DbTemplateStore {
+  const maxTemplates = options.maxTemplates ?? 64;
+  const fileOf = (key: string, engine: TemplateEngine) => {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a template key: ${key.slice(0, 80)}`);
+    return path.join(options.dir, `${key}.${EXTENSIONS[engine]}`);
+  };
+
+  async function prune(): Promise<void> {
+    const names = (await readdir(options.dir)).filter((name) => /^[0-9a-f]{64}\.(pgdump|sqlite3)$/.test(name));
+    if (names.length <= maxTemplates) return;
+    const dated = await Promise.all(names.map(async (name) => ({ name, at: (await stat(path.join(options.dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
+    dated.sort((a, b) => a.at - b.at);
+    for (const { name } of dated.slice(0, dated.length - maxTemplates)) await rm(path.join(options.dir, name), { force: true });
+  }
+
+  return {
+    async find(key, engine) {
+      const file = fileOf(key, engine);
+      const found = await stat(file).catch(() => undefined);
+      if (!found?.isFile()) return undefined;
+      const now = new Date();
+      await utimes(file, now, now).catch(() => undefined);
+      return file;
+    },
+    async keep(key, engine, write) {
+      const file = fileOf(key, engine);
+      await mkdir(options.dir, { recursive: true, mode: 0o700 });
+      const tmp = `${file}.${randomUUID().slice(0, 8)}.partial`;
+      try {
+        await write(tmp);
+        await rename(tmp, file);
+      } finally {
+        await rm(tmp, { force: true }).catch(() => undefined);
+      }
+      await prune().catch(() => undefined);
+      return file;
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import type Docker from "dockerode";
+import { execa } from "execa";
+import { chmod, copyFile, mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { DatabaseName, ServiceSpec } from "../../../src/domain/database.js";
+import { describeError } from "../../../src/domain/errors.js";
+import { SYSTEM_PATH } from "../environment/host-python.js";
+import { copyUntrustedFile } from "./copy-untrusted-file.js";
+import type { DbTemplateStore } from "./create-db-template-store.js";
+import { dbTemplateKey, type TemplateEngine } from "./db-template-key.js";
+import { hashMigrations } from "./hash-migrations.js";
+import { dumpPostgresTemplate, restorePostgresTemplate } from "./postgres-template.js";
+
+/** Where the test container sees the template directory (read-only) and its SQLite output directory. */
+const CONTAINER_DIR = "/ponyci/dbtemplate";
+const CONTAINER_OUT = "/ponyci/dbtemplate-out";
+const SQLITE_FILE = "template.sqlite3";
+/** A kept template's size at most (a migrated, nearly empty database is a few MB). */
+export const DEFAULT_MAX_TEMPLATE_BYTES = 256 * 1024 ** 2;
+
+export interface PrepareCellDbTemplateOptions {
+  docker: Docker;
+  store: DbTemplateStore;
+  /** The job's own directory: the template's mounts are made in it. */
+  jobDir: string;
+  /** The checkout: its migrations are hashed. */
+  workspaceDir: string;
+  environmentKey?: string;
+  /** The cell's database; with a service, the running service container (its id and image). */
+  database?: DatabaseName;
+  service?: { id: string; image: string; spec: ServiceSpec; inputDir: string };
+  scope: string;
+  env: Readonly<Record<string, string>>;
+  command?: string;
+  /** uid:gid of the test user: owns the SQLite output directory. */
+  user: string;
+  maxBytes?: number;
+  log: (line: string) => void;
+}
+
+/** What the cell's test container gets, and what to do with the harness's `db_template` event. */
+export interface CellDbTemplate {
+  mode: "capture" | "restore";
+  env: Record<string, string>;
+  binds: string[];
+  /** The harness's `db_template` event (capture: "ready" → keep the copy, then ack; the harness waits). */
+  onEvent(event: { state: string; reason?: string }): void;
+  /** Resolves once any capture under way is kept or given up. */
+  settled(): Promise<void>;
+}
+
+/**
+ * Migrate once per environment (issue 28): before the test container starts,
+ * find the cell's migrated-database template by its key (dbTemplateKey: the
+ * environment, the migrations' hash, the server, the project's variables). A
+ * kept one is loaded into this cell's own server (PostgreSQL: pg_restore in the
+ * service container as `ponyci_template`) or handed over read-only (SQLite),
+ * and the harness creates the test database from it ("restore"). Otherwise
+ * the harness announces the freshly migrated database before any test runs,
+ * the runner keeps a copy and acks ("capture"). Undefined when the cell has no
+ * such database (MariaDB: not yet), no environment key, or no hashable migrations.
+ * Never fails the cell: a template that cannot be used means migrating as usual.
+ */
+export async function prepareCellDbTemplate(options: PrepareCellDbTemplateOptions): Promise<CellDbTemplate | undefined> {
+  const engine: TemplateEngine | undefined = options.database === "sqlite" ? "sqlite" : options.database === "postgres" || options.database === "postgis" ? "postgresql" : undefined;
+  if (!engine || !options.environmentKey || (engine === "postgresql" && !options.service)) return undefined;
+  const migrations = await hashMigrations(options.workspaceDir);
+  if (migrations.hash === undefined) {
+    if (migrations.reason !== "no migrations in the checkout") options.log(`Test database template not used: ${migrations.reason}`);
+    return undefined;
+  }
+  const key = dbTemplateKey({
+    environmentKey: options.environmentKey,
+    migrations: migrations.hash,
+    engine,
+    ...(options.service ? { service: { name: options.service.spec.name, image: options.service.image, args: options.service.spec.args } } : {}),
+    scope: options.scope,
+    env: options.env,
+    ...(options.command ? { command: options.command } : {}),
+  });
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_TEMPLATE_BYTES;
+  const dir = path.join(options.jobDir, "dbtemplate");
+  const out = path.join(options.jobDir, "dbtemplate-out");
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await mkdir(out, { recursive: true, mode: 0o700 });
+  await execa("chown", [options.user, out], { extendEnv: false, env: { PATH: SYSTEM_PATH } });
+  const env = { PONYCI_DB_TEMPLATE_ENGINE: engine, PONYCI_DB_TEMPLATE_DIR: CONTAINER_DIR, PONYCI_DB_TEMPLATE_OUT: CONTAINER_OUT };
+  const binds = [`${dir}:${CONTAINER_DIR}:ro`, `${out}:${CONTAINER_OUT}`];
+  const short = key.slice(0, 12);
+
+  const kept = await options.store.find(key, engine);
+  if (kept) {
+    const t0 = Date.now();
+    try {
+      if (engine === "postgresql") {
+        const service = options.service!;
+        await copyReadable(kept, path.join(service.inputDir, "template.pgdump"));
+        await restorePostgresTemplate(options.docker, service.id, "template.pgdump");
+      } else {
+        await copyReadable(kept, path.join(dir, SQLITE_FILE));
+      }
+      options.log(`Test database from template ${short} (${migrations.files} migration files; loaded in ${Date.now() - t0} ms)`);
+      return { mode: "restore", env: { ...env, PONYCI_DB_TEMPLATE: "restore" }, binds, onEvent: () => undefined, settled: async () => undefined };
+    } catch (error) {
+      options.log(`Test database template ${short} not loaded (${describeError(error)}): migrating as usual`);
+    }
+  }
+
+  let capture: Promise<void> | undefined;
+  const ack = () => writeFile(path.join(dir, "ack"), "done\n", { mode: 0o644 });
+  async function keep(): Promise<void> {
+    const t0 = Date.now();
+    let size = 0;
+    try {
+      await options.store.keep(key, engine!, async (tmp) => {
+        if (engine === "postgresql") size = await dumpPostgresTemplate(options.docker, options.service!.id, tmp, maxBytes);
+        else {
+          const copied = await copyUntrustedFile(path.join(out, SQLITE_FILE), tmp, maxBytes);
+          if (copied === undefined) throw new Error("the harness wrote no SQLite template");
+          size = copied;
+        }
+      });
+      options.log(`Kept the migrated test database as template ${short} (${Math.ceil(size / 1024)} KiB in ${Date.now() - t0} ms): the next run with the same migrations and environment skips migrating`);
+    } catch (error) {
+      options.log(`Test database template ${short} not kept: ${describeError(error)}`);
+    } finally {
+      await ack().catch(() => undefined);
+    }
+  }
+  return {
+    mode: "capture",
+    env: { ...env, PONYCI_DB_TEMPLATE: "capture" },
+    binds,
+    onEvent(event) {
+      if (event.state === "skipped") options.log(`Test database template not kept: ${event.reason ?? "the harness skipped it"}`);
+      else if (event.state === "ready" && !capture) capture = keep();
+    },
+    settled: async () => {
+      await capture;
+    },
+  };
+}
+
+/** A copy the container's unprivileged user can read (the store keeps its files 0600). */
+async function copyReadable(from: string, to: string): Promise<void> {
+  await copyFile(from, to);
+  await chmod(to, 0o644);
+}
