@@ -6,6 +6,7 @@ import { detectTestRequirements, TEST_EXTRAS, type DetectedRequirements } from "
 import { projectMetadataSpec } from "./project-metadata-spec.js";
 import type { MatrixPlan } from "./plan-matrix.js";
 import { toxDefaultSetenv } from "./tox/resolve-tox-env.js";
+import { workflowEnvFor } from "./matrix/services-from-workflows.js";
 
 /**
  * The job spec of one planned cell: the one place that turns a repository's
@@ -25,11 +26,12 @@ import { toxDefaultSetenv } from "./tox/resolve-tox-env.js";
  * - services: the cell's database service (version and server arguments
  *   from the config), and the environment asks for its driver;
  * - env: the config's `env:` over tox's set_env (when its commands are not
- *   run) over the variables of the GitHub Actions job the services came from.
+ *   run) over the variables of the GitHub Actions job that starts the cell's
+ *   database (none for a cell without a database service).
  * @throws RepoConfigError naming the file and line of a requirement Pony CI
  *   will not install (a pip option, URL, path, malformed line).
  */
-export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFor"> & Partial<Pick<MatrixPlan, "services" | "readFile" | "workflowEnv">>, cell: Cell, options: { onlyTests?: string[] } = {}): JobSpec {
+export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFor"> & Partial<Pick<MatrixPlan, "services" | "readFile" | "workflowEnv" | "workflowEnvByService">>, cell: Cell, options: { onlyTests?: string[] } = {}): JobSpec {
   const { config } = plan;
   const tox = plan.toxFor?.(cell);
   const toxDeps = tox ? tox.requirements : plan.depsFor(cell) ?? [];
@@ -54,7 +56,7 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
   const spec: JobSpec = {
     cell,
     environment: { ...environmentSpecFor(cell, detected), ...(service ? { database: service.name } : {}), ...(projectMetadata ? { projectMetadata } : {}) },
-    env: { ...plan.workflowEnv, ...setenv, ...config.env },
+    env: { ...(plan.workflowEnvByService ? workflowEnvFor({ envByService: plan.workflowEnvByService }, cell.database) : plan.workflowEnv), ...setenv, ...config.env },
     command: config.test,
     onlyTests: options.onlyTests,
     timeoutSec: config.file ? config.timeout : undefined,

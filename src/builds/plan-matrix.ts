@@ -14,7 +14,7 @@ import { toxDepsForCell } from "./matrix/tox-deps-for-cell.js";
 import { addDatabaseAxis, checkServices, servicesWithToxDefaults } from "./matrix/check-services.js";
 import type { ServiceSpec } from "../domain/database.js";
 import { planToxJob, type ToxJobParts } from "./tox/plan-tox-job.js";
-import { servicesFromWorkflows } from "./matrix/services-from-workflows.js";
+import { servicesFromWorkflows, workflowEnvFor, type WorkflowServices } from "./matrix/services-from-workflows.js";
 
 /** Where a build's matrix came from. */
 export type MatrixSource = "config" | "tox" | "classifiers" | "default";
@@ -56,6 +56,8 @@ export interface MatrixPlan {
    * took (no `services:` in the config): under tox's set_env and the config's `env:`.
    */
   workflowEnv?: Record<string, string>;
+  /** Each database's own job env from those workflows (see workflowEnvFor): a cell runs with its database's. */
+  workflowEnvByService?: WorkflowServices["envByService"];
 }
 
 /** Options for {@link planMatrix}. */
@@ -115,11 +117,12 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   // Zero config: the database services the project's own CI starts, when its config names none.
   const workflow = ownConfig.services.length === 0 ? servicesFromWorkflows(readFile) : undefined;
   const config = workflow ? { ...ownConfig, services: workflow.services } : ownConfig;
-  const workflowEnv = workflow ? { workflowEnv: workflow.env } : {};
+  const workflowEnv = workflow ? { workflowEnv: workflow.env, workflowEnvByService: workflow.envByService } : {};
   if (workflow) notes.push(`${workflow.file} starts ${workflow.services.map((s) => s.name).join(" and ")} for its tests: the cells run beside ${workflow.services.length > 1 ? "them" : "it"}, with that job's env`);
   const depsFor = (cell: Pick<Cell, "python" | "django" | "database">) => toxDepsForCell(readFile, cell);
   const toxFor = (cell: Pick<Cell, "python" | "django" | "database">) =>
-    planToxJob(readFile, cell, { availablePython: installed, djangoSupport: table, configEnv: config.env, environ: containerEnviron });
+    // tox runs under its CI job's env: `{env:DB_HOST:localhost}` sees the job's DB_HOST.
+    planToxJob(readFile, cell, { availablePython: installed, djangoSupport: table, configEnv: config.env, environ: { ...containerEnviron, ...workflowEnvFor(workflow, cell.database) } });
   const newestLts = listSupportedPython(table, defaultDjango.at(-1) ?? "");
   const supportedPython = (installed ?? newestLts).filter((python) => newestLts.includes(python)).slice(-defaultPythonCount);
   // None of them supported: the newest the installation has, so the error below says what it has.

@@ -17,7 +17,8 @@ import { listPlanningPythons } from "../server/list-planning-pythons.js";
 import type { FinishedEvent, TestResult } from "../domain/events.js";
 import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
-import { selectCells } from "./select-cells.js";
+import { checkNarrowedCount, selectCells } from "./select-cells.js";
+import { MAX_MATRIX_COMBINATIONS } from "../builds/matrix/expand-matrix.js";
 import { planJobSpec } from "../builds/plan-job-spec.js";
 import { MAX_PLANNING_FILE_BYTES, planFromRepoFiles } from "../builds/plan-from-repo-files.js";
 import type { JobSpec } from "../domain/job-spec.js";
@@ -104,7 +105,11 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
         local: () => listInstallationPythons({ docker: runner.docker, imagesCache: path.join(deps.settings.dataDir, "images"), pythonImages: deps.settings.pythonImages }),
         anyVersion: deps.settings.baseImage !== "auto",
       });
-  const planOptions = { maxCells: deps.settings.maxCells, djangoSupport, availablePython: pythons.available.length > 0 ? pythons.available : undefined, installedPython: pythons.installed };
+  const flags = { python: splitList(values.python), django: splitList(values.django) };
+  // Flags narrow before the cap counts (as `tox -e` picks envs of any envlist): a 33-cell tox.ini
+  // still runs `--python 3.12`; the cap applies to the cells the flags leave (checkNarrowedCount).
+  const narrowed = flags.python !== undefined || flags.django !== undefined;
+  const planOptions = { maxCells: narrowed ? MAX_MATRIX_COMBINATIONS : deps.settings.maxCells, djangoSupport, availablePython: pythons.available.length > 0 ? pythons.available : undefined, installedPython: pythons.installed };
 
   // 1. Plan: the repository's config and matrix, narrowed by the flags.
   // The same reads as the server's planning (requirement files and their `-r` includes too).
@@ -114,7 +119,8 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   try {
     ({ plan, selection, specs } = await planFromRepoFiles((paths) => runner.checkout.readFiles({ url: source.url, sha: source.sha }, paths, { maxBytes: MAX_PLANNING_FILE_BYTES }), (read) => {
       const plan = planMatrix(read, planOptions);
-      const selection = selectCells(plan, { python: splitList(values.python), django: splitList(values.django) }, planOptions);
+      const selection = selectCells(plan, flags, planOptions);
+      if (narrowed) checkNarrowedCount(selection.cells.length, deps.settings.maxCells);
       return { plan, selection, specs: selection.cells.map((cell) => planJobSpec(plan, cell)) };
     }));
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { Cell } from "../domain/cell.js";
 import { selectRunnableCells, type SelectRunnableCellsOptions } from "../builds/matrix/select-runnable-cells.js";
+import { RepoConfigError } from "../builds/config/repo-config-error.js";
 
 export interface CellChoice {
   /** Where the cells came from: the plan's source, or "flags". */
@@ -33,6 +34,21 @@ export function selectCells(plan: { source: string; cells: Cell[] }, flags: { py
   const product = pythons.flatMap((python) => djangos.flatMap((django) => databases.map((database) => (database === undefined ? { python, django } : { python, django, database }))));
   const selection = selectRunnableCells(product, select);
   return { source: "flags", cells: selection.cells, notes: selection.notes };
+}
+
+/**
+ * The cap on cells per run, counted after the flags narrowed the matrix: a
+ * repository matrix larger than the cap (django-sortedm2m's tox.ini has 33
+ * cells) can still be run a slice at a time, as `tox -e` runs any env of
+ * any envlist. Pure.
+ * @throws RepoConfigError when the flags still leave more than `maxCells`.
+ */
+export function checkNarrowedCount(count: number, maxCells: number): void {
+  if (count <= maxCells) return;
+  throw new RepoConfigError({
+    file: "--python/--django",
+    message: `--python/--django leave ${count} cells, but Pony CI runs at most ${maxCells} per run (PONYCI_MAX_CELLS). Name fewer versions.`,
+  });
 }
 
 function unique<T>(values: T[]): T[] {

@@ -106,6 +106,27 @@ describe("ponyci run", () => {
     await rm(table, { force: true });
   });
 
+  it("counts the cell cap after --python/--django narrow the matrix: a tox.ini over the cap still runs a slice (as `tox -e`)", async () => {
+    // django-sortedm2m's tox.ini has 33 cells (5 Pythons × 4 Djangos × 3 databases, less some), over the default cap of 24.
+    const repo = await createFixtureRepo("django-pass");
+    await repo.commit("tox", { "tox.ini": "[tox]\nenvlist = py{312,313}-django{52,61}\n" });
+    const table = path.join(repo.dir, "..", `django-support-${path.basename(repo.dir)}.json`);
+    await writeFile(table, JSON.stringify({ source: "ops", fetchedAt: "2026-12-01T00:00:00Z", series: { "5.2": { python: ["3.12", "3.13"], latest: "5.2.9" }, "6.1": { python: ["3.12", "3.13"], latest: "6.1.3" } } }));
+    const env = { PONYCI_DJANGO_SUPPORT: table, PONYCI_MAX_CELLS: "2" };
+    const whole = await ponyci(["run", "--list", repo.dir], env);
+    expect(whole.exitCode).toBe(2);
+    expect(whole.stdout).toContain("✗ tox.ini: the matrix has 4 cells, but Pony CI runs at most 2 per commit.");
+
+    const slice = await ponyci(["run", "--list", repo.dir, "--python", "3.13"], env);
+    expect(slice.exitCode).toBe(0);
+    expect(slice.stdout).toContain("Matrix (tox, narrowed by flags), 2 cells:\nPython 3.13 · Django 5.2\nPython 3.13 · Django 6.1");
+
+    const tooWide = await ponyci(["run", "--list", repo.dir, "--python", "3.12,3.13"], env);
+    expect(tooWide.exitCode).toBe(2);
+    expect(tooWide.stdout).toContain("✗ --python/--django leave 4 cells, but Pony CI runs at most 2 per run (PONYCI_MAX_CELLS). Name fewer versions.");
+    await rm(table, { force: true });
+  });
+
   it("refuses unknown flags and settings with a message, not a stack trace", async () => {
     const flags = await ponyci(["run", "--pyton", "3.11"]);
     expect(flags.exitCode).toBe(2);

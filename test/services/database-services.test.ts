@@ -90,10 +90,10 @@ describe("database services", () => {
     expect(runs[1]!.run.logs.some((l) => /^Service mariadb .* ready in \d+ ms on 127\.0\.0\.1 \(users root\)$/.test(l))).toBe(true);
   });
 
-  it("a tox postgis factor runs beside PostgreSQL with the PostGIS extension", async () => {
+  it("a tox postgis factor runs beside PostgreSQL with the PostGIS extension, GeoDjango loading GDAL and GEOS in the test image", async () => {
     const { plan, runs } = await runPlanned("django-postgis-tox");
     expect(plan.cells.map(cellName)).toEqual(["Python 3.11 · Django 5.2 · PostGIS"]);
-    expect(summary(runs[0]!.run)).toEqual({ conclusion: "success", counts: expect.objectContaining({ passed: 2, total: 2 }), error: undefined, failed: [] });
+    expect(summary(runs[0]!.run)).toEqual({ conclusion: "success", counts: expect.objectContaining({ passed: 3, total: 3 }), error: undefined, failed: [] });
     expect(runs[0]!.run.logs.some((l) => /^Service postgis \(ponyci\/postgis:15\) ready in \d+ ms/.test(l))).toBe(true);
   });
 

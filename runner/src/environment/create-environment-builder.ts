@@ -182,9 +182,14 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       const envDir = join(store.envs, key);
       const venvDir = join(envDir, "venv");
       const containerEnv = { PATH: `${VENV_PATH}/bin:${base.path}`, VIRTUAL_ENV: VENV_PATH };
-      /** A venv holding wheels built from source runs on the runtime image (the base plus those libraries). */
+      /**
+       * A venv holding wheels built from source runs on the runtime image (the base plus those libraries);
+       * so does a PostGIS cell: GeoDjango loads GDAL and GEOS with ctypes whatever was built (projects' CI
+       * installs them too: django-debug-toolbar's "Install gdal-bin (for postgis)" step).
+       */
       const ready = async (record: EnvironmentRecord, built: boolean): Promise<Environment> => {
-        const image = record.runtime ? await toolchain.runtimeImage(baseImage, { signal: ensure.signal, onLine: ensure.onLog }) : baseImage;
+        const runtime = record.runtime === true || request.database === "postgis";
+        const image = runtime ? await toolchain.runtimeImage(baseImage, { signal: ensure.signal, onLine: ensure.onLog }) : baseImage;
         hold(key);
         return { image, venvDir, containerEnv, key, built, django: record.django, packages: record.packages, notes: detected.notes };
       };
@@ -196,7 +201,9 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         try {
           const env = await abortable(inflight, ensure.signal);
           hold(key);
-          return { ...env, built: false, notes: detected.notes };
+          // The builder's cell may not be on PostGIS: this one's image is decided for this one.
+          const image = request.database === "postgis" ? await toolchain.runtimeImage(baseImage, { signal: ensure.signal, onLine: ensure.onLog }) : env.image;
+          return { ...env, image, built: false, notes: detected.notes };
         } catch (error) {
           if (ensure.signal?.aborted) throw new CancelledError();
           if (!(error instanceof CancelledError)) throw error; // the builder's own cancel: try ourselves

@@ -18,6 +18,13 @@ export interface WorkflowServices {
    * `${{ env.NAME }}` filled in from them, other expressions left out.
    */
   env: Record<string, string>;
+  /**
+   * Each database's own job env (the first job, in file and job order, that
+   * starts it; the same shape as `env`): a cell runs with its database's job
+   * env, as a project's MySQL job says `DB_HOST: 127.0.0.1, DB_PORT: 3306`
+   * and its PostgreSQL job says otherwise (django-debug-toolbar). See workflowEnvFor.
+   */
+  envByService: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
 /** Bounds: workflow files read, variables kept, a value's length. */
@@ -25,12 +32,15 @@ const maxWorkflows = 20;
 const maxVariables = 100;
 const maxValueLength = 1000;
 const maxAliases = 100;
+const maxSteps = 100;
 
 /**
  * The database services (and the variables beside them) a repository's
  * GitHub Actions workflows start for their tests: the first job, in file
  * name order, whose `services:` run a database image (`postgres:15-alpine`,
- * `postgis/postgis`, `mysql:8`, `mariadb`). The files are data, read with
+ * `postgis/postgis`, `mysql:8`, `mariadb`), and each database's own job env
+ * (its services' env, the workflow's and job's env, and its test steps' env,
+ * later over earlier as GitHub gives them). The files are data, read with
  * the planner's size bounds and an alias cap, never run; a file that is not
  * valid YAML is passed over. Versions are not taken (the installation runs
  * its own). Pure: reads through `readFile` (the directory as a listing).
@@ -39,6 +49,8 @@ export function servicesFromWorkflows(readFile: ReadRepoFile): WorkflowServices 
   const listing = readFile(WORKFLOWS_DIR);
   if (listing === undefined) return undefined;
   const files = listing.split("\n").filter((name) => /^[\w.-]+\.ya?ml$/.test(name)).sort().slice(0, maxWorkflows);
+  let first: Omit<WorkflowServices, "envByService"> | undefined;
+  const envByService: Partial<Record<ServiceName, Record<string, string>>> = {};
   for (const name of files) {
     const file = `${WORKFLOWS_DIR}${name}`;
     const workflow = readYaml(readFile(file));
@@ -58,11 +70,45 @@ export function servicesFromWorkflows(readFile: ReadRepoFile): WorkflowServices 
         Object.assign(serviceEnv, literalEnv(service?.env, jobEnv));
       }
       if (found.length === 0) continue;
-      const env = { ...serviceEnv, ...jobEnv };
-      return { file, services: found, env: Object.fromEntries(Object.entries(env).slice(0, maxVariables)) };
+      const entries = Object.entries({ ...serviceEnv, ...jobEnv, ...testStepEnv(job.steps, jobEnv) });
+      const env = Object.fromEntries(entries.slice(0, maxVariables));
+      first ??= { file, services: found, env };
+      for (const service of found) envByService[service.name] ??= env;
     }
   }
-  return undefined;
+  return first && { ...first, envByService };
+}
+
+/**
+ * The job env a cell on `database` runs with: its database's own job's, else
+ * (PostGIS is a PostgreSQL server) its sibling's; none for a cell without a
+ * database service (SQLite), which no database job describes. Pure.
+ */
+export function workflowEnvFor(workflow: Pick<WorkflowServices, "envByService"> | undefined, database: string | undefined): Record<string, string> | undefined {
+  const byService = workflow?.envByService ?? {};
+  if (database === "postgres" || database === "postgis") return byService[database] ?? byService[database === "postgres" ? "postgis" : "postgres"];
+  return database === "mariadb" ? byService.mariadb : undefined;
+}
+
+/**
+ * The `env:` of a job's steps that run the tests (`run:` naming tox, nox,
+ * pytest, a manage.py/runtests.py/django-admin test, coverage or make):
+ * GitHub gives a step's env over its job's, and projects put the database
+ * host and port there (django-debug-toolbar's "Test with tox" step).
+ */
+function testStepEnv(steps: unknown, jobEnv: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (!Array.isArray(steps)) return env;
+  for (const step of steps.slice(0, maxSteps).map(asMap)) {
+    const run = step?.run;
+    if (typeof run === "string" && run.split("\n").some(runsTests)) Object.assign(env, literalEnv(step?.env, jobEnv));
+  }
+  return env;
+}
+
+/** A line of a step's `run:` that runs the tests (and does not install them: `pip install tox`). */
+function runsTests(line: string): boolean {
+  return /(?:^|[\s;&|(])(?:tox|nox|pytest|py\.test|coverage|make|django-admin|(?:\S*\/)?(?:manage|runtests)\.py)(?=$|[\s;&|)])/.test(line) && !/\binstall\b/.test(line);
 }
 
 /** The database an image runs, from its name without registry, owner or tag: `ghcr.io/x/postgis:15` → postgis. */
