@@ -18,7 +18,7 @@ import { resolveRunSource } from "./resolve-run-source.js";
 import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
 import { selectCells } from "./select-cells.js";
 import { planJobSpec } from "../builds/plan-job-spec.js";
-import { MAX_PLANNING_FILE_BYTES, planFromRepoFiles } from "../builds/plan-from-repo-files.js";
+import { planFromRepoFiles, planningFileLimit } from "../builds/plan-from-repo-files.js";
 import type { JobSpec } from "../domain/job-spec.js";
 import { renderJunitReport } from "../reports/render-junit-report.js";
 import { createReportCell, createRunReport } from "../reports/run-report.js";
@@ -110,7 +110,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   let specs: JobSpec[];
   let selection: ReturnType<typeof selectCells>;
   try {
-    ({ plan, selection, specs } = await planFromRepoFiles((paths) => runner.checkout.readFiles({ url: source.url, sha: source.sha }, paths, { maxBytes: MAX_PLANNING_FILE_BYTES }), (read) => {
+    ({ plan, selection, specs } = await planFromRepoFiles((paths) => runner.checkout.readFiles({ url: source.url, sha: source.sha }, paths, { maxBytes: planningFileLimit }), (read) => {
       const plan = planMatrix(read, planOptions);
       const selection = selectCells(plan, { python: splitList(values.python), django: splitList(values.django) }, planOptions);
       return { plan, selection, specs: selection.cells.map((cell) => planJobSpec(plan, cell)) };
