@@ -3,6 +3,7 @@ import { repoConfigPaths } from "./config/repo-config.js";
 import { MAX_INCLUDE_DEPTH, MAX_REQUIREMENT_FILES, REQUIREMENT_FILES } from "./detect-test-requirements.js";
 import type { ReadRepoFile } from "./matrix/read-repo-file.js";
 import { WORKFLOWS_DIR } from "./matrix/services-from-workflows.js";
+import { SETTINGS_FILES } from "./matrix/services-from-settings.js";
 import { posix } from "node:path";
 import { logicalLines, parseRequirementLine } from "../../runner/src/environment/parse-requirement-line.js";
 import { CheckoutError } from "../../runner/src/checkout/checkout-error.js";
@@ -27,9 +28,11 @@ export function planningFileLimit(path: string): number {
  * What planning reads, fetched at once in parallel (one round trip): the
  * config, tox and package metadata, and every requirement file detection
  * looks for. setup.py is read only to know it exists (its dependencies then
- * come from the build backend, at run time: project-metadata-spec.ts). Planning may ask for more (`-r` includes, one round per level).
+ * come from the build backend, at run time: project-metadata-spec.ts). The usual test settings files and
+ * pytest.ini are read as text for their database engines (services-from-settings.ts).
+ * Planning may ask for more (`-r` includes, one round per level; the settings module tox names).
  */
-export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", "setup.py", ...REQUIREMENT_FILES, WORKFLOWS_DIR];
+export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", "setup.py", ...REQUIREMENT_FILES, WORKFLOWS_DIR, "pytest.ini", "manage.py", ...SETTINGS_FILES];
 
 /** Rounds of further reads: one per level of `-r` includes. */
 const MAX_READ_ROUNDS = MAX_INCLUDE_DEPTH;
