@@ -3,6 +3,7 @@ import { repoConfigPaths } from "./config/repo-config.js";
 import { MAX_INCLUDE_DEPTH, MAX_REQUIREMENT_FILES, REQUIREMENT_FILES } from "./detect-test-requirements.js";
 import type { ReadRepoFile } from "./matrix/read-repo-file.js";
 import { WORKFLOWS_DIR } from "./matrix/services-from-workflows.js";
+import { SETTINGS_FILES } from "./matrix/services-from-settings.js";
 import { posix } from "node:path";
 import { logicalLines, parseRequirementLine } from "../domain/parse-requirement-line.js";
 import { CheckoutError } from "../domain/checkout-error.js";
@@ -11,12 +12,27 @@ import { CheckoutError } from "../domain/checkout-error.js";
 export const MAX_PLANNING_FILE_BYTES = 256 * 1024;
 
 /**
+ * `uv.lock` is the one planning file that is large by nature (a real lock is
+ * 0.5–3 MB: every wheel's URL and hash), so it has its own bound. It is only
+ * scanned line by line for its packages' names, versions and sources, never
+ * parsed whole (read-uv-lock.ts), so the cost stays linear and small.
+ */
+export const MAX_UV_LOCK_BYTES = 16 * 1024 * 1024;
+
+/** The most bytes planning reads of a file: {@link MAX_UV_LOCK_BYTES} for `uv.lock`, else {@link MAX_PLANNING_FILE_BYTES}. Readers take it as their per-file bound. */
+export function planningFileLimit(path: string): number {
+  return path.replace(/^(\.\/|\/)+/, "") === "uv.lock" ? MAX_UV_LOCK_BYTES : MAX_PLANNING_FILE_BYTES;
+}
+
+/**
  * What planning reads, fetched at once in parallel (one round trip): the
  * config, tox and package metadata, and every requirement file detection
  * looks for. setup.py is read only to know it exists (its dependencies then
- * come from the build backend, at run time: project-metadata-spec.ts). Planning may ask for more (`-r` includes, one round per level).
+ * come from the build backend, at run time: project-metadata-spec.ts). The usual test settings files and
+ * pytest.ini are read as text for their database engines (services-from-settings.ts).
+ * Planning may ask for more (`-r` includes, one round per level; the settings module tox names).
  */
-export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", "setup.py", ...REQUIREMENT_FILES, WORKFLOWS_DIR];
+export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", "setup.py", ...REQUIREMENT_FILES, WORKFLOWS_DIR, "pytest.ini", "manage.py", ...SETTINGS_FILES];
 
 /** Rounds of further reads: one per level of `-r` includes. */
 const MAX_READ_ROUNDS = MAX_INCLUDE_DEPTH;
@@ -28,7 +44,7 @@ const MAX_READ_ROUNDS = MAX_INCLUDE_DEPTH;
  * pure, so that is cheap), at most {@link MAX_READ_ROUNDS} more times; a file
  * still unread then reads as missing. `readFiles` reads with its own bounds
  * (the GitHub contents API, the git mirror); every file is size-checked here.
- * @throws RepoConfigError for a file over {@link MAX_PLANNING_FILE_BYTES}, and whatever `plan` throws.
+ * @throws RepoConfigError for a file over its {@link planningFileLimit}, and whatever `plan` throws.
  */
 export async function planFromRepoFiles<T>(readFiles: (paths: string[]) => Promise<Map<string, string | undefined>>, plan: (read: ReadRepoFile, files: ReadonlyMap<string, string | undefined>) => T): Promise<T> {
   const files = new Map<string, string | undefined>();
@@ -70,14 +86,17 @@ function includesOf(path: string, text: string | undefined): string[] {
   return out;
 }
 
-/** A planning file over {@link MAX_PLANNING_FILE_BYTES} is refused before any parser sees it. */
+/** A planning file over its {@link planningFileLimit} is refused before any parser sees it. */
 function checkPlanningFileSize(path: string, text: string | undefined): string | undefined {
-  if (text === undefined || text.length <= MAX_PLANNING_FILE_BYTES / 4) return text;
+  const limit = planningFileLimit(path);
+  if (text === undefined || text.length <= limit / 4) return text;
   const bytes = Buffer.byteLength(text);
-  if (bytes <= MAX_PLANNING_FILE_BYTES) return text;
+  if (bytes <= limit) return text;
   throw tooLarge(path, bytes);
 }
 
 function tooLarge(path: string, bytes: number): RepoConfigError {
-  return new RepoConfigError({ file: path, message: `${path} is ${bytes} bytes: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
+  const limit = planningFileLimit(path);
+  const what = limit === MAX_PLANNING_FILE_BYTES ? "planning files" : path;
+  return new RepoConfigError({ file: path, message: `${path} is ${bytes} bytes: Pony CI reads ${what} of at most ${limit >= 1024 * 1024 ? `${limit / 1024 / 1024} MiB` : `${limit / 1024} KiB`}.` });
 }

@@ -15,6 +15,7 @@ import { addDatabaseAxis, checkServices, servicesWithToxDefaults } from "./matri
 import type { ServiceSpec } from "../domain/database.js";
 import { planToxJob, type ToxJobParts } from "./tox/plan-tox-job.js";
 import { servicesFromWorkflows, workflowEnvFor, type WorkflowServices } from "./matrix/services-from-workflows.js";
+import { servicesFromSettings } from "./matrix/services-from-settings.js";
 
 /** Where a build's matrix came from. */
 export type MatrixSource = "config" | "tox" | "classifiers" | "default";
@@ -116,9 +117,13 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   const ownConfig = readRepoConfig(readFile, notes);
   // Zero config: the database services the project's own CI starts, when its config names none.
   const workflow = ownConfig.services.length === 0 ? servicesFromWorkflows(readFile) : undefined;
-  const config = workflow ? { ...ownConfig, services: workflow.services } : ownConfig;
+  // Else the database engine its test settings use when no variable is set (services-from-settings.ts).
+  const settings = ownConfig.services.length === 0 && !workflow ? servicesFromSettings(readFile, notes) : undefined;
+  const found = workflow?.services ?? (settings ? [{ name: settings.service, args: [] }] : undefined);
+  const config = found ? { ...ownConfig, services: found } : ownConfig;
   const workflowEnv = workflow ? { workflowEnv: workflow.env, workflowEnvByService: workflow.envByService } : {};
   if (workflow) notes.push(`${workflow.file} starts ${workflow.services.map((s) => s.name).join(" and ")} for its tests: the cells run beside ${workflow.services.length > 1 ? "them" : "it"}, with that job's env`);
+  if (settings) notes.push(`${settings.file} uses ${settings.service} when no variable is set: cells without a database of their own run beside a ${settings.service} service`);
   const depsFor = (cell: Pick<Cell, "python" | "django" | "database">) => toxDepsForCell(readFile, cell);
   const toxFor = (cell: Pick<Cell, "python" | "django" | "database">) =>
     // tox runs under its CI job's env: `{env:DB_HOST:localhost}` sees the job's DB_HOST.

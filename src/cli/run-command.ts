@@ -20,7 +20,7 @@ import { formatCellLine, renderRunTable, type CellReport } from "./render-run-ta
 import { checkNarrowedCount, selectCells } from "./select-cells.js";
 import { MAX_MATRIX_COMBINATIONS } from "../builds/matrix/expand-matrix.js";
 import { planJobSpec } from "../builds/plan-job-spec.js";
-import { MAX_PLANNING_FILE_BYTES, planFromRepoFiles } from "../builds/plan-from-repo-files.js";
+import { planFromRepoFiles, planningFileLimit } from "../builds/plan-from-repo-files.js";
 import type { JobSpec } from "../domain/job-spec.js";
 import { renderJunitReport } from "../reports/render-junit-report.js";
 import { createReportCell, createRunReport } from "../reports/run-report.js";
@@ -117,7 +117,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   let specs: JobSpec[];
   let selection: ReturnType<typeof selectCells>;
   try {
-    ({ plan, selection, specs } = await planFromRepoFiles((paths) => runner.checkout.readFiles({ url: source.url, sha: source.sha }, paths, { maxBytes: MAX_PLANNING_FILE_BYTES }), (read) => {
+    ({ plan, selection, specs } = await planFromRepoFiles((paths) => runner.checkout.readFiles({ url: source.url, sha: source.sha }, paths, { maxBytes: planningFileLimit }), (read) => {
       const plan = planMatrix(read, planOptions);
       const selection = selectCells(plan, flags, planOptions);
       if (narrowed) checkNarrowedCount(selection.cells.length, deps.settings.maxCells);

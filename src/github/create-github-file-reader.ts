@@ -1,5 +1,6 @@
 import type { ReadRepoFiles } from "../builds/create-build-service.js";
 import { MAX_PLANNING_FILE_BYTES } from "../builds/create-build-service.js";
+import { planningFileLimit } from "../builds/plan-from-repo-files.js";
 import { RepoConfigError } from "../builds/config/repo-config-error.js";
 import type { OctokitFor } from "./installation-octokit.js";
 
@@ -15,8 +16,8 @@ const READ_TIMEOUT_MS = 30_000;
  *
  * GitHub serves files of up to 100 MB, and every byte is the repository's
  * choice: the body is asked for raw and streamed, never buffered whole, and
- * a file longer than {@link MAX_PLANNING_FILE_BYTES} (declared or counted)
- * is a config error naming it, with the download cancelled.
+ * a file longer than its bound (declared or counted; {@link MAX_PLANNING_FILE_BYTES},
+ * or `planningFileLimit` for uv.lock) is a config error naming it, with the download cancelled.
  */
 export function createGitHubFileReader(octokitFor: OctokitFor): ReadRepoFiles {
   return async (request, paths) => {
@@ -45,7 +46,7 @@ export function createGitHubFileReader(octokitFor: OctokitFor): ReadRepoFiles {
         const declared = Number(response.headers["content-length"] ?? Number.NaN);
         // A directory asked for as `dir/`: its listing (JSON), bounded like a file, as one file name per line.
         if (path.endsWith("/")) return [path, isJson ? listFiles(await readAtMost(path, body)) : (await body?.cancel().catch(() => undefined), undefined)];
-        if (isJson || declared > MAX_PLANNING_FILE_BYTES) {
+        if (isJson || declared > planningFileLimit(path)) {
           await body?.cancel().catch(() => undefined);
           if (isJson) return [path, undefined];
           throw tooBig(path, `${declared} bytes`);
@@ -81,9 +82,9 @@ async function readAtMost(path: string, body: ReadableStream<Uint8Array> | null)
     const { done, value } = await reader.read();
     if (done) break;
     bytes += value.byteLength;
-    if (bytes > MAX_PLANNING_FILE_BYTES) {
+    if (bytes > planningFileLimit(path)) {
       await reader.cancel().catch(() => undefined);
-      throw tooBig(path, `over ${MAX_PLANNING_FILE_BYTES} bytes`);
+      throw tooBig(path, `over ${planningFileLimit(path)} bytes`);
     }
     chunks.push(value);
   }
@@ -91,5 +92,7 @@ async function readAtMost(path: string, body: ReadableStream<Uint8Array> | null)
 }
 
 function tooBig(path: string, size: string): RepoConfigError {
-  return new RepoConfigError({ file: path, message: `${path} is ${size}: Pony CI reads planning files of at most ${MAX_PLANNING_FILE_BYTES / 1024} KiB.` });
+  const limit = planningFileLimit(path);
+  const bound = limit === MAX_PLANNING_FILE_BYTES ? `planning files of at most ${limit / 1024} KiB` : `${path} of at most ${limit / 1024 / 1024} MiB`;
+  return new RepoConfigError({ file: path, message: `${path} is ${size}: Pony CI reads ${bound}.` });
 }

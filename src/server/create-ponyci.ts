@@ -10,7 +10,7 @@ import { createOutbox, type OutboxOptions } from "../outbox/create-outbox.js";
 import type { Outbox, SendWrite } from "../outbox/outbox.js";
 import { NOTIFY_KEY_PREFIX, NOTIFY_TARGET } from "../notify/notification-write.js";
 import { FORGE_KEY_PREFIX, FORGE_TARGET } from "../forge/forge-status-write.js";
-import { MAX_PLANNING_FILE_BYTES } from "../builds/plan-from-repo-files.js";
+import { planningFileLimit } from "../builds/plan-from-repo-files.js";
 import { createBuildService, type BuildService, type CellJobPayload, type ReadRepoFiles } from "../builds/create-build-service.js";
 import { createJobProcessor } from "../builds/create-job-processor.js";
 import { fanOut, type BuildListener } from "../builds/build-listener.js";
@@ -133,7 +133,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   let stopGc: (() => void) | undefined;
   listeners.push({ finished: () => gc.poke() });
   const readMirror: ReadRepoFiles = (request, paths) =>
-    runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths, { maxBytes: MAX_PLANNING_FILE_BYTES });
+    runner.checkout.readFiles({ url: request.repo.cloneUrl, sha: request.sha, fetchRefs: request.fetchRefs }, paths, { maxBytes: planningFileLimit });
   // This host's Pythons (its base images and those it adds on a cell's first need), with every live runner's.
   const localInstallation = () => listInstallationPythons({ docker: runner.docker, imagesCache: path.join(settings.dataDir, "images"), pythonImages: settings.pythonImages });
   const planningPythons = () =>

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ProbotOctokit } from "probot";
 import { MAX_PLANNING_FILE_BYTES } from "../../src/builds/create-build-service.js";
+import { MAX_UV_LOCK_BYTES } from "../../src/builds/plan-from-repo-files.js";
 import { RepoConfigError } from "../../src/builds/config/repo-config-error.js";
 import type { BuildRequest } from "../../src/domain/build-request.js";
 import { createGitHubFileReader } from "../../src/github/create-github-file-reader.js";
@@ -48,6 +49,16 @@ describe("the GitHub planning-file reader", () => {
     expect(lastContentsRequest("tox.ini")?.path).toContain(`ref=${request.sha}`);
     expect(github.violations()).toEqual([]);
   });
+
+  it("reads a uv.lock of a few MB under its own bound (issue 22), and refuses one past it", async () => {
+    const lock = `version = 1\n# ${"z".repeat(3 * 1024 * 1024)}\n`;
+    github.setFiles("pony", "big", { "uv.lock": lock, "tox.ini": lock });
+    expect((await read(request, ["uv.lock"])).get("uv.lock")).toBe(lock);
+    await expect(read(request, ["tox.ini"])).rejects.toThrow(/^tox\.ini is \d+ bytes: Pony CI reads planning files of at most 256 KiB/);
+    github.setFiles("pony", "big", { "uv.lock": { bytes: MAX_UV_LOCK_BYTES + 1, declareLength: false } });
+    await expect(read(request, ["uv.lock"])).rejects.toThrow(`uv.lock is over ${MAX_UV_LOCK_BYTES} bytes: Pony CI reads uv.lock of at most 16 MiB.`);
+    expect(github.violations()).toEqual([]);
+  }, 60_000);
 
   it("reads a directory asked for as `dir/` as its file names, one per line", async () => {
     github.setFiles("pony", "big", { ".github/workflows/test.yml": "on: push\n", ".github/workflows/sub/x.yml": "", ".github/ponyci.yml": "" });

@@ -50,8 +50,8 @@ export interface Checkout {
    * Reads files at a commit straight from the mirror (no workspace), fetching if
    * needed. Missing files (and directories) → undefined. Keys are the paths as given.
    */
-  /** `maxBytes`: a file over it is not read (CheckoutError `file-too-large`). */
-  readFiles(source: RepoSource & { sha: string; fetchRefs?: string[] }, paths: string[], options?: { maxBytes?: number }): Promise<Map<string, string | undefined>>;
+  /** `maxBytes`: a file over it (a number, or one per path) is not read (CheckoutError `file-too-large`). */
+  readFiles(source: RepoSource & { sha: string; fetchRefs?: string[] }, paths: string[], options?: { maxBytes?: number | ((path: string) => number) }): Promise<Map<string, string | undefined>>;
   /**
    * The commit a branch (or tag, or full ref) points to in the remote, asked with
    * `git ls-remote`; annotated tags are peeled.

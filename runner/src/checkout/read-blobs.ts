@@ -10,8 +10,8 @@ export interface ReadBlobsOptions {
   /** Paths from the repository root; a leading `./` or `/` is ignored. */
   paths: readonly string[];
   env: Record<string, string>;
-  /** Files larger than this are not read: CheckoutError `file-too-large` naming the first (its `file`: path and size). */
-  maxBytes?: number;
+  /** Files larger than this (or than what it answers for their path) are not read: CheckoutError `file-too-large` naming the first (its `file`: path and size). */
+  maxBytes?: number | ((path: string) => number);
 }
 
 /**
@@ -28,12 +28,14 @@ export async function readBlobs(options: ReadBlobsOptions): Promise<Map<string, 
   if (asked.length === 0) return result;
   const input = asked.map((path) => `${options.sha}:${path.replace(/^(\.\/|\/)+/, "")}\n`).join("");
   if (options.maxBytes !== undefined) {
+    const { maxBytes } = options;
+    const limitOf = typeof maxBytes === "number" ? () => maxBytes : maxBytes;
     // Sizes first (`--batch-check`): a repository's 2 GB tox.ini is refused without being read into memory.
     const { stdout: sizes } = await execa("git", ["--git-dir", options.gitDir, "cat-file", "--batch-check=%(objecttype) %(objectsize)"], { input, env: options.env, extendEnv: false, reject: false });
     sizes.split("\n").forEach((line, i) => {
       const [type, size] = line.split(" ");
       const path = asked[i];
-      if (type === "blob" && path !== undefined && Number(size) > (options.maxBytes as number)) {
+      if (type === "blob" && path !== undefined && Number(size) > limitOf(path)) {
         throw new CheckoutError("file-too-large", `${path} is ${Number(size)} bytes`, { file: { path, size: Number(size) } });
       }
     });
