@@ -1,4 +1,4 @@
-import { FORGE_KINDS } from "../forge/forge-config.js";
+import { FORGE_KINDS } from "../builds/config/forge-config.js";
 import { configFileSchema, oneOrMany } from "../config/one-or-many.js";
 import { notifySchema } from "../notify/notify-schema.js";
 import { scheduleSchema } from "../schedules/schedule-schema.js";

@@ -1,6 +1,6 @@
 import { valid, validRange } from "@renovatebot/pep440";
 import { parsePipRequirementsLine, type EnvironmentMarker, type Requirement as ParsedLine } from "pip-requirements-js";
-import { normalizeName } from "../../../src/domain/normalize-name.js";
+import { normalizeName } from "./normalize-name.js";
 
 export { normalizeName };
 

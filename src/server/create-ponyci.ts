@@ -109,7 +109,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         backoff: options.queueOptions?.backoff,
       });
   // Three lanes of the one outbox table: GitHub writes, notifications, forge statuses.
-  const outboxLane = (lane: Pick<OutboxOptions, "send" | "lane" | "maxAttempts">) => createOutbox({ store, log, clock: options.clock, backoff: options.outboxBackoff, ...lane });
+  const outboxLane = (lane: Pick<OutboxOptions, "send" | "lane" | "maxAttempts" | "target">) => createOutbox({ store, log, clock: options.clock, backoff: options.outboxBackoff, ...lane });
   const outbox = outboxLane({
     send: options.send ?? (async () => ({ status: "retry", reason: "no GitHub connection configured", retryAfterMs: 60_000 })),
     lane: { except: [NOTIFY_KEY_PREFIX, FORGE_KEY_PREFIX] },

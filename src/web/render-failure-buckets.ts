@@ -4,7 +4,7 @@ import type { FailureBucket } from "../history/classify-failures.js";
 import type { CellFailure, CellFailures } from "../store/cell-failure-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import { formatAgo } from "./format.js";
-import { html, type SafeHtml } from "./html.js";
+import { html, type SafeHtml } from "../util/html.js";
 
 export interface FailureBucketsView {
   buildId: number;

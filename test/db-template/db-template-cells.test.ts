@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { createJobSpec } from "../../src/domain/job-spec.js";
-import type { CellSpec } from "../../runner/src/cell/run-cell.js";
+import type { CellSpec } from "../../src/domain/cell-runner.js";
 import { createFixtureRepo, type FixtureRepo } from "../support/fixture-repo.js";
 import { containersOf, createTestRunner, jobId, runSpec, type CollectedRun } from "../support/test-runner.js";
 

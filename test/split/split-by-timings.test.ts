@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
-import type { CellSpec } from "../../runner/src/cell/run-cell.js";
+import type { CellSpec } from "../../src/domain/cell-runner.js";
 import { createJobSpec } from "../../src/domain/job-spec.js";
 import { orderTestClasses } from "../../src/history/order-test-classes.js";
 import { createFixtureRepo } from "../support/fixture-repo.js";

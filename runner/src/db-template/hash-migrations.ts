@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { readUntrustedBytes } from "../util/read-untrusted-file.js";
+import { readUntrustedBytes } from "../../../src/util/read-untrusted-file.js";
 
 export interface HashMigrationsOptions {
   /** Migration files hashed at most (default 20,000: a 1,000-migration project has room to grow). */

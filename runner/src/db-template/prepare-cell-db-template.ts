@@ -4,7 +4,7 @@ import { chmod, copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { DatabaseName, ServiceSpec } from "../../../src/domain/database.js";
 import { describeError } from "../../../src/domain/errors.js";
-import { SYSTEM_PATH } from "../environment/host-python.js";
+import { SYSTEM_PATH } from "../../../src/domain/host-python.js";
 import { copyUntrustedFile } from "./copy-untrusted-file.js";
 import type { DbTemplateStore } from "./create-db-template-store.js";
 import { dbTemplateKey, type TemplateEngine } from "./db-template-key.js";
