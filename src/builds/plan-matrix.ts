@@ -74,6 +74,8 @@ export interface PlanMatrixOptions {
   addPythonCommand?: string;
   /** Most cells per commit; default 24. */
   maxCells?: number;
+  /** `ponyci run … -- ARGS`: tox's {posargs} in the tox env's commands (see resolveToxEnv); undefined without `--`. */
+  posargs?: readonly string[];
 }
 
 /** What `{env:X}` of a tox setting sees inside a test container, besides set_env and the config's `env:`. */
@@ -119,7 +121,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   if (workflow) notes.push(`${workflow.file} starts ${workflow.services.map((s) => s.name).join(" and ")} for its tests: the cells run beside ${workflow.services.length > 1 ? "them" : "it"}, with that job's env`);
   const depsFor = (cell: Pick<Cell, "python" | "django" | "database">) => toxDepsForCell(readFile, cell);
   const toxFor = (cell: Pick<Cell, "python" | "django" | "database">) =>
-    planToxJob(readFile, cell, { availablePython: installed, djangoSupport: table, configEnv: config.env, environ: containerEnviron });
+    planToxJob(readFile, cell, { availablePython: installed, djangoSupport: table, configEnv: config.env, environ: containerEnviron, posargs: options.posargs });
   const newestLts = listSupportedPython(table, defaultDjango.at(-1) ?? "");
   const supportedPython = (installed ?? newestLts).filter((python) => newestLts.includes(python)).slice(-defaultPythonCount);
   // None of them supported: the newest the installation has, so the error below says what it has.

@@ -1,39 +1,29 @@
 #!/usr/bin/env node
 /**
- * The `ponyci` command. Each subcommand lives in its own file; this one only
- * routes, loads settings once, and turns errors into messages and exit codes.
+ * The `ponyci` command, on commander. Each subcommand lives in its own file
+ * with its commander definition (`runCli()`…); this one only routes: the
+ * command line is parsed before anything is loaded or started, so `--help`
+ * of any command (and `--version`) never needs settings nor starts a
+ * server; then settings are loaded once, and errors become messages and
+ * exit codes (2: usage or settings; the commands' own codes otherwise).
  */
+import { Command, CommanderError } from "commander";
 import { loadSettings } from "../settings/load-settings.js";
 import { SettingsError } from "../settings/settings-error.js";
 import { createCliLogger, createServerLogger, type LogLevel } from "../log/create-logger.js";
 import { existsSync } from "node:fs";
-import { runCommand, RUN_USAGE } from "./run-command.js";
-import { hookCommand } from "./hook-command.js";
-import { buildsCommand } from "./builds-command.js";
-import { showCommand } from "./show-command.js";
-import { serveCommand } from "./serve-command.js";
-import { gcCommand } from "./gc-command.js";
-import { runnerCommand } from "./runner-command.js";
-import { hashPasswordCommand } from "./hash-password-command.js";
-import { imagesCommand } from "./images-command.js";
-import { backupCommand } from "./backup-command.js";
-
-const USAGE = `Usage: ponyci <command> [options]
-
-Commands:
-  run [PATH|URL]    run a project's Python × Django matrix on this machine
-  serve             start the GitHub App server (webhooks, bridge, build pages);
-                    without APP_ID, the page that registers the app on GitHub
-  runner            run cells for a server on this Docker host (needs PONYCI_REDIS_URL)
-  builds            list recorded builds
-  show <build>      show a build: cells, results, failure locations
-  hook install      install the post-receive hook in a private bare repository
-  images [add X.Y]  list the Python base images and where each came from; add one
-  gc [--dry-run]    remove caches over the disk budget (PONYCI_DISK_BUDGET), oldest first
-  hash-password     read a password on stdin, print its line for PONYCI_WEB_USERS
-  backup FILE       write a consistent copy of the store to FILE (safe while builds run)
-
-${RUN_USAGE}`;
+import { runCli, runCommand, splitRunArgv } from "./run-command.js";
+import { hookCli, hookCommand } from "./hook-command.js";
+import { buildsCli, buildsCommand } from "./builds-command.js";
+import { showCli, showCommand } from "./show-command.js";
+import { serveCli, serveCommand } from "./serve-command.js";
+import { gcCli, gcCommand } from "./gc-command.js";
+import { runnerCli, runnerCommand } from "./runner-command.js";
+import { hashPasswordCli, hashPasswordCommand } from "./hash-password-command.js";
+import { imagesCli, imagesCommand } from "./images-command.js";
+import { backupCli, backupCommand } from "./backup-command.js";
+import { configureCommand, parseCommandLine, UsageError } from "./parse-command-line.js";
+import { ponyciVersion } from "./ponyci-version.js";
 
 /** `ponyci run` prints its own progress: its log stays quiet below warnings unless LOG_LEVEL asks for more. */
 function runLevel(level: LogLevel): LogLevel {
@@ -43,18 +33,60 @@ function runLevel(level: LogLevel): LogLevel {
 /** Stack traces of unexpected errors are printed when LOG_LEVEL is debug or trace. */
 let showStacks = false;
 
+const out = { write: (text: string) => void process.stdout.write(text) };
+
+/** Every command's definition, in the order `ponyci --help` lists them. */
+const COMMANDS: Readonly<Record<string, () => Command>> = {
+  run: runCli,
+  serve: serveCli,
+  runner: runnerCli,
+  builds: buildsCli,
+  show: showCli,
+  hook: hookCli,
+  images: imagesCli,
+  gc: gcCli,
+  "hash-password": hashPasswordCli,
+  backup: backupCli,
+};
+
+/** `ponyci` itself: the list of commands, --version. */
+function ponyciCli(): Command {
+  const program = new Command("ponyci")
+    .usage("<command> [options]")
+    .description("Pony CI: a Django project's Python × Django matrix, each cell in its own container.\nHelp on one command: ponyci <command> --help (or ponyci help <command>).")
+    .version(ponyciVersion(), "-V, --version", "print Pony CI's version")
+    .helpCommand("help [command]", "help on a command");
+  for (const define of Object.values(COMMANDS)) program.addCommand(define());
+  return configureCommand(program, out);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const define = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!define) {
+    // No command, --help, --version, `help X`, or an unknown command: commander answers.
+    if (command === undefined) {
+      out.write(ponyciCli().helpInformation());
+      return 2;
+    }
+    return parseCommandLine(ponyciCli(), argv, out).exitCode ?? 2;
+  }
+  // The command line first: --help prints and returns before settings are read or anything starts.
+  const words = command === "run" ? splitRunArgv(rest).own : command === "hook" ? [] : rest;
+  if (command === "hook") return hookCommand(rest, { out });
+  const parsed = parseCommandLine(define(), words, out);
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+
   // Probot's convention: the server's settings may come from .env in its working directory. Only
   // the daemons (`serve`, `runner`) read it: `ponyci run` is typically started inside a checkout,
   // whose .env is the repository's (PONYCI_PYTHON, PIP_*, DOCKER_HOST...), not the operator's.
   if ((command === "serve" || command === "runner") && existsSync(".env")) process.loadEnvFile(".env");
-  const out = { write: (text: string) => void process.stdout.write(text) };
   switch (command) {
     case "run": {
       const settings = loadSettings(process.env, "run");
       showStacks = settings.logLevel === "debug" || settings.logLevel === "trace";
-      return runCommand(rest, { settings, log: createCliLogger({ level: runLevel(settings.logLevel) }), out });
+      const terminal = { isTTY: process.stdout.isTTY === true, columns: process.stdout.columns, env: process.env };
+      return runCommand(rest, { settings, log: createCliLogger({ level: runLevel(settings.logLevel) }), out, terminal });
     }
     case "serve": {
       const settings = loadSettings(process.env, "serve");
@@ -66,8 +98,6 @@ async function main(argv: string[]): Promise<number> {
       // A daemon like serve (systemd, many hosts): Probot's format, LOG_FORMAT=json for one object per line.
       return runnerCommand({ settings, log: await createServerLogger({ level: settings.logLevel, format: settings.logFormat }) });
     }
-    case "hook":
-      return hookCommand(rest, { out });
     case "hash-password":
       return hashPasswordCommand({ stdin: process.stdin, out, err: process.stderr });
     case "builds":
@@ -82,15 +112,8 @@ async function main(argv: string[]): Promise<number> {
       return backupCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case "show":
       return showCommand(rest, { settings: loadSettings(process.env, "run"), out });
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      out.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
     default:
-      process.stderr.write(`ponyci: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
-      return 2;
+      throw new Error(`ponyci: no handler for ${command}`);
   }
 }
 
@@ -100,7 +123,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`ponyci: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (!(error instanceof SettingsError) && showStacks && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    const expected = error instanceof SettingsError || error instanceof UsageError || error instanceof CommanderError;
+    if (!expected && showStacks && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 2;
   },
 );

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { Command } from "commander";
+import { join as shlexJoin } from "shlex";
 import { cellName, type Cell } from "../domain/cell.js";
 import type { DjangoSupportTable } from "../builds/versions/django-support.js";
 import { djangoSupportFromSettings } from "../builds/versions/django-support-from-settings.js";
@@ -22,26 +23,56 @@ import { MAX_PLANNING_FILE_BYTES, planFromRepoFiles } from "../builds/plan-from-
 import type { JobSpec } from "../domain/job-spec.js";
 import { renderJunitReport } from "../reports/render-junit-report.js";
 import { createReportCell, createRunReport } from "../reports/run-report.js";
+import { parseCommandLine, UsageError } from "./parse-command-line.js";
+import { createRunTerminal, type TerminalInfo } from "./create-run-terminal.js";
 
-export const RUN_USAGE = `ponyci run [PATH | GIT-URL] [options]
+/** `ponyci run`'s command line: options, help, and what ARGS after `--` do. Starts nothing. */
+export function runCli(): Command {
+  return new Command("run")
+    .summary("run a project's Python × Django matrix on this machine")
+    .description("Runs the Python × Django matrix of a Django project on this machine, each cell\nin its own container, and prints a table of results. Exit code 1 when a cell fails.")
+    .usage("[PATH | GIT-URL] [options] [-- ARGS...]")
+    .argument("[path]", "a directory (default: .) or a git URL")
+    .option("-p, --python <versions>", "only these Python versions, e.g. 3.11,3.13", collect)
+    .option("-d, --django <versions>", "only these Django versions, e.g. 4.2,5.2 (these flags narrow the repository's matrix; without one they define it; else the default matrix)", collect)
+    .option("-r, --rev <rev>", "build this commit/branch instead of the working tree")
+    .option("-j, --jobs <n>", "cells at once (default PONYCI_CONCURRENCY: the core count)")
+    .option("-l, --list", "print the cells it would run and every note on the cells it leaves out, and run nothing (as `tox -l`)")
+    .option("--json <file>", "also write every cell's verdict, counts and tests as JSON; with --list: the list as JSON on stdout (--json=FILE: into FILE)")
+    .option("--junit <file>", "also write JUnit XML (one testsuite per cell) for Jenkins, GitLab and GitHub test reporters")
+    .option("-v, --verbose", "print every line of test output")
+    .option("-q, --quiet", "print only the final table and verdict (and errors)")
+    .addHelpText(
+      "after",
+      `
+ARGS after -- reach the test command as tox's {posargs}: where the tox env's
+commands say {posargs} (or {posargs:default}, whose default they replace);
+appended to the config's \`test:\` command, or to the detected Django/pytest
+command. They are quoted, never read by a shell on this host, e.g.
+  ponyci run -p 3.12 -- tests.test_models -v 2
+On a terminal, lines are coloured and a live line shows the cells running
+(NO_COLOR=1 turns colour off, https://no-color.org).`,
+    );
+}
 
-Runs the Python × Django matrix of a Django project on this machine, each cell
-in its own container, and prints a table of results. Exit code 1 when a cell fails.
+/** The command line's words split at the first `--`: ponyci's own, and the test command's (undefined without `--`, as tox). */
+export function splitRunArgv(argv: readonly string[]): { own: string[]; posargs?: string[] } {
+  const dash = argv.indexOf("--");
+  const own = listJsonArgs(dash === -1 ? [...argv] : argv.slice(0, dash));
+  return dash === -1 ? { own } : { own, posargs: argv.slice(dash + 1) };
+}
 
-  PATH | GIT-URL       a directory (default: .) or a git URL
-  --python 3.11,3.13   only these Python versions
-  --django 4.2,5.2     only these Django versions
-                       (the repository's matrix is narrowed by these flags; without
-                       a repository matrix they define it; else the default matrix)
-  --rev REV            build this commit/branch instead of the working tree
-  --jobs N             cells at once (default PONYCI_CONCURRENCY: the core count)
-  --list               print the cells it would run and every note on the cells
-                       it leaves out, and run nothing (as \`tox -l\`)
-  --list --json        the same as JSON on stdout (--json=FILE: into FILE)
-  --json FILE          also write every cell's verdict, counts and tests as JSON
-  --junit FILE         also write JUnit XML (one testsuite per cell) for Jenkins,
-                       GitLab and GitHub test reporters
-  --verbose            print every line of test output`;
+interface RunOptions {
+  python?: string[];
+  django?: string[];
+  rev?: string;
+  jobs?: string;
+  list?: boolean;
+  json?: string;
+  junit?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
 
 interface Output {
   write(text: string): void;
@@ -55,46 +86,35 @@ export interface RunCommandDeps {
   djangoSupport?: DjangoSupportSource;
   /** The Python versions this installation has or can add on first need; default: listInstallationPythons. */
   availablePython?: () => Promise<readonly string[]>;
+  /** What `out` is: colour and the live line only on a terminal. Default: not a terminal, no colour. */
+  terminal?: TerminalInfo;
 }
 
 /** `ponyci run`: the embedded main job. Returns the process exit code. */
 export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: listJsonArgs(argv),
-    allowPositionals: true,
-    options: {
-      python: { type: "string", multiple: true },
-      django: { type: "string", multiple: true },
-      rev: { type: "string" },
-      jobs: { type: "string" },
-      verbose: { type: "boolean", default: false },
-      list: { type: "boolean", default: false },
-      json: { type: "string" },
-      junit: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const { own, posargs } = splitRunArgv(argv);
+  const parsed = parseCommandLine<RunOptions>(runCli(), own, deps.out);
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { options: values, args: positionals } = parsed;
   const out = deps.out;
-  if (values.help) {
-    out.write(`${RUN_USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length > 1) throw new Error(`ponyci run takes one path or URL, not ${positionals.length}\n\n${RUN_USAGE}`);
   const jobs = values.jobs === undefined ? deps.settings.concurrency : Number(values.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number ≥ 1, not ${values.jobs}`);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a whole number ≥ 1, not ${values.jobs}`);
+  const term = createRunTerminal({ out, terminal: deps.terminal ?? { isTTY: false, env: {} }, quiet: values.quiet });
 
   const startedAt = Date.now();
   const runner = createLocalRunner(deps.settings, deps.log);
   const listJson = values.list && values.json !== undefined;
   // `--list --json` prints JSON alone on stdout: the human lines go nowhere.
-  const say: Output = listJson && values.json === "-" ? { write: () => undefined } : out;
+  const say = (text: string) => {
+    if (!(listJson && values.json === "-")) term.line(text);
+  };
   if (!values.list) {
     // Containers an earlier run left behind when it was killed.
     await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: error }, "could not look for leftover containers"));
   }
   const target = positionals[0] ?? ".";
   const source = await resolveRunSource(target, { snapshotDir: path.join(deps.settings.dataDir, "snapshots"), rev: values.rev });
-  say.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
+  say(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}`);
   const djangoSupport = await (deps.djangoSupport ?? djangoSupportFromSettings(deps.settings, deps.log)).get();
   // The Pythons this host has images for (an operator's image template has them all).
   const pythons = deps.settings.baseImage === "auto" && !deps.availablePython
@@ -102,7 +122,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     : undefined;
   const listed = deps.availablePython ? await deps.availablePython() : (pythons?.versions ?? []);
   const installedPython = pythons?.installed.filter((i) => i.implementation === "cpython").map((i) => i.python);
-  const planOptions = { maxCells: deps.settings.maxCells, djangoSupport, availablePython: listed.length > 0 ? listed : undefined, installedPython };
+  const planOptions = { maxCells: deps.settings.maxCells, djangoSupport, availablePython: listed.length > 0 ? listed : undefined, installedPython, posargs };
 
   // 1. Plan: the repository's config and matrix, narrowed by the flags.
   // The same reads as the server's planning (requirement files and their `-r` includes too).
@@ -113,12 +133,12 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     ({ plan, selection, specs } = await planFromRepoFiles((paths) => runner.checkout.readFiles({ url: source.url, sha: source.sha }, paths, { maxBytes: MAX_PLANNING_FILE_BYTES }), (read) => {
       const plan = planMatrix(read, planOptions);
       const selection = selectCells(plan, { python: splitList(values.python), django: splitList(values.django) }, planOptions);
-      return { plan, selection, specs: selection.cells.map((cell) => planJobSpec(plan, cell)) };
+      return { plan, selection, specs: selection.cells.map((cell) => planJobSpec(plan, cell, { posargs })) };
     }));
   } catch (error) {
     if (error instanceof RepoConfigError) {
       if (listJson) await writeListJson(values.json ?? "-", { repository: source.label, sha: source.sha, error: error.message, djangoSupport }, out);
-      else out.write(`✗ ${error.message}\n`);
+      else term.result(`✗ ${error.message}`);
       return 2;
     }
     throw error;
@@ -134,15 +154,20 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     }
     return selection.cells.length === 0 ? 2 : 0;
   }
-  for (const note of notes) out.write(`  note: ${note}\n`);
+  for (const note of notes) term.line(`  note: ${note}`);
   if (selection.cells.length === 0) {
-    out.write("✗ No cell to run: the flags leave nothing of the matrix\n");
+    term.result("✗ No cell to run: the flags leave nothing of the matrix");
     return 2;
   }
-  out.write(`Matrix (${selection.source}): ${selection.cells.map(cellName).join(", ")}\n`);
+  term.line(`Matrix (${selection.source}): ${selection.cells.map(cellName).join(", ")}`);
+  if (posargs) term.line(`Test command arguments ({posargs}): ${shlexJoin(posargs)}`);
 
   // 2. Run the cells, `jobs` at a time, with live progress.
   const reports: CellReport[] = new Array(selection.cells.length);
+  // The live line: cells finished, and each running cell's phase and counts so far.
+  const running = new Map<string, string>();
+  let ended = 0;
+  const showProgress = () => term.status(`[${ended}/${selection.cells.length}] ${[...running].map(([name, phase]) => `${name}: ${phase}`).join(" · ")}`);
   const runId = randomUUID().slice(0, 8);
   let next = 0;
   const worker = async () => {
@@ -156,7 +181,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
 
   const abort = new AbortController();
   const onSignal = () => {
-    out.write("\nCancelling: stopping running cells…\n");
+    term.result("\nCancelling: stopping running cells…");
     abort.abort();
   };
   process.once("SIGINT", onSignal);
@@ -170,14 +195,15 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
 
   // New environments are byte-compiled in the background: finish that here, or the next run compiles in memory again.
   if (!abort.signal.aborted) await runner.environments?.idle().catch((error: unknown) => deps.log.warn({ err: error }, "byte-compiling new environments failed"));
-  out.write(`\n${renderRunTable(reports)}\n`);
+  term.result(`\n${renderRunTable(reports)}`);
   if (values.json !== undefined || values.junit !== undefined) {
     const report = createRunReport({ repository: source.label, sha: source.sha, startedAt, cells: reports.map((r) => createReportCell(r.cell, r.finished, r.tests ?? r.failures)) });
-    if (values.json !== undefined) await writeReport(values.json, `${JSON.stringify(report, null, 2)}\n`, out);
-    if (values.junit !== undefined) await writeReport(values.junit, renderJunitReport(report), out);
+    const said = { write: (text: string) => term.line(text.trimEnd()) };
+    if (values.json !== undefined) await writeReport(values.json, `${JSON.stringify(report, null, 2)}\n`, said);
+    if (values.junit !== undefined) await writeReport(values.junit, renderJunitReport(report), said);
   }
   const failed = reports.filter((r) => r.finished.conclusion !== "success" && r.finished.conclusion !== "neutral").length;
-  out.write(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed\n`);
+  term.result(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed`);
   return failed === 0 ? 0 : 1;
 
   async function runOne(spec: JobSpec, jobId: string): Promise<CellReport> {
@@ -188,7 +214,9 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     let finished: FinishedEvent | undefined;
     let passed = 0;
     let lastBeat = Date.now();
-    out.write(`… ${name}: preparing\n`);
+    term.line(`… ${name}: preparing`);
+    running.set(name, "preparing");
+    showProgress();
     const events = runner.cells.runCell(
       {
         jobId,
@@ -200,21 +228,26 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     for await (const event of events) {
       if (event.type === "started") {
         lastBeat = Date.now();
-        out.write(`▶ ${name}: running tests\n`);
+        term.line(`▶ ${name}: running tests`);
+        running.set(name, "running tests");
+        showProgress();
       } else if (event.type === "log") {
-        if (values.verbose) out.write(`  ${name} | ${event.line}\n`);
-        else if (event.stream === "system") out.write(`  ${name}: ${event.line}\n`);
+        if (values.verbose) term.line(`  ${name} | ${event.line}`);
+        else if (event.stream === "system") term.line(`  ${name}: ${event.line}`);
       } else if (event.type === "test") {
         tests.push(event.test);
         if (event.test.outcome === "passed") passed++;
         if (event.test.outcome === "failed" || event.test.outcome === "error") {
           failures.push(event.test);
           const where = event.test.location ? ` (${event.test.location.path}:${event.test.location.line})` : "";
-          out.write(`  ✗ ${name}: ${event.test.id}${where}\n`);
+          term.line(`  ✗ ${name}: ${event.test.id}${where}`);
         }
-        if (Date.now() - lastBeat > 5000) {
+        running.set(name, `${passed} passed, ${failures.length} failed`);
+        showProgress();
+        // Without a live line (a log, a pipe), a line every 5 s says the cell is alive.
+        if (!term.live && Date.now() - lastBeat > 5000) {
           lastBeat = Date.now();
-          out.write(`  … ${name}: ${passed} passed, ${failures.length} failed so far\n`);
+          term.line(`  … ${name}: ${passed} passed, ${failures.length} failed so far`);
         }
       } else {
         finished = event;
@@ -222,8 +255,11 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     }
     if (!finished) throw new Error(`cell ${name} ended without a result`);
     const report = { cell, finished, failures, tests };
-    out.write(`${formatCellLine(report)}\n`);
-    for (const note of finished.notes ?? []) out.write(`  note: ${name}: ${note}\n`);
+    running.delete(name);
+    ended++;
+    term.line(formatCellLine(report));
+    for (const note of finished.notes ?? []) term.line(`  note: ${name}: ${note}`);
+    showProgress();
     return report;
   }
 }
@@ -254,6 +290,11 @@ async function writeReport(file: string, text: string, out: Output): Promise<voi
   await writeFile(temporary, text);
   await rename(temporary, target);
   out.write(`Wrote ${file}\n`);
+}
+
+/** A repeatable option's values, in order. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function splitList(values: string[] | undefined): string[] | undefined {

@@ -464,6 +464,8 @@ function containerEnv(spec: CellSpec, pythonPath: string[]): Record<string, stri
   if (spec.commands) env.PONYCI_COMMANDS = JSON.stringify(spec.commands);
   else if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
+  delete env.PONYCI_POSARGS;
+  if (spec.posargs && spec.posargs.length > 0 && !spec.commands && !spec.command) env.PONYCI_POSARGS = JSON.stringify(spec.posargs);
   delete env.PONYCI_FIRST;
   if (spec.firstTests && spec.firstTests.length > 0) env.PONYCI_FIRST = JSON.stringify(spec.firstTests);
   if (pythonPath.length > 0) env.PYTHONPATH = [...pythonPath, spec.env.PYTHONPATH].filter(Boolean).join(":");
