@@ -54,7 +54,7 @@ describe("createRunTerminal", () => {
   it("NO_COLOR on a terminal: the live line stays, no colour", () => {
     const { text } = record(tty({ NO_COLOR: "1" }));
     expect(text).toContain(`\r${ESC}2K`);
-    expect(text).not.toMatch(/\u001b\[\d+m/);
+    expect(text).not.toMatch(new RegExp(`${ESC.replace("[", "\\[")}\\d+m`));
   });
 
   it("--quiet: only results, on a terminal too", () => {
