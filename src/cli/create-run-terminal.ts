@@ -77,7 +77,7 @@ export function createRunTerminal(options: { out: Output; terminal: TerminalInfo
     status(text) {
       if (!live) return;
       clear();
-      const width = Math.max(20, (terminal.columns ?? 80) - 1);
+      const width = Math.max(20, (terminal.columns || 80) - 1);
       shown = text.length > width ? `${text.slice(0, width - 1)}…` : text;
       redraw();
     },
