@@ -1,16 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Command } from "commander";
 import { hashPassword } from "../web/web-users.js";
-
-/** `ponyci hash-password`'s command line. Starts nothing. */
-export function hashPasswordCli(): Command {
-  return new Command("hash-password")
-    .summary("read a password on stdin, print its line for PONYCI_WEB_USERS")
-    .description(`Reads a password on stdin (not the command line, which other users see in ps)
-and prints its scrypt:<salt>:<hash> line for the dashboard's users file
-(PONYCI_WEB_USERS), e.g.
-  printf '%s' "$PASSWORD" | ponyci hash-password`);
-}
 
 /**
  * `ponyci hash-password`: reads a password on stdin (not argv, which other

@@ -1,28 +1,12 @@
 import { execa } from "execa";
 import { homedir } from "node:os";
 import path from "node:path";
-import { Command } from "commander";
 import { parseCommandLine, UsageError } from "./parse-command-line.js";
+import { imagesCli } from "./images-cli.js";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { DEFAULT_PATH } from "../../runner/src/environment/host-python.js";
 import { IMAGES_DIR, listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import type { Settings } from "../settings/load-settings.js";
-
-/** `ponyci images`' command line (with `add`). Starts nothing. */
-export function imagesCli(): Command {
-  return new Command("images")
-    .summary("list the Python base images and where each came from; add one")
-    .usage("[options]\n       ponyci images add X.Y [--from debian|host] [--prefix DIR]")
-    .description(`Lists the Python base images this installation has (version, implementation,
-libc, where each came from) and the Pythons it can add the first time a cell
-needs one. \`add\` builds ponyci/python:X.Y now: from a Debian suite that ships it,
-else from a CPython on this host (pyenv, uv, or --prefix DIR, e.g. /opt/python3.12).`)
-    .argument("[add]", "add a base image")
-    .argument("[X.Y]", "the Python version to add, e.g. 3.12")
-    .option("--json", "the list as JSON on stdout")
-    .option("--from <where>", "add: debian or host")
-    .option("--prefix <dir>", "add: a CPython installed in DIR");
-}
 
 interface Output {
   write(text: string): void;

@@ -12,16 +12,17 @@ import { loadSettings } from "../settings/load-settings.js";
 import { SettingsError } from "../settings/settings-error.js";
 import { createCliLogger, createServerLogger, type LogLevel } from "../log/create-logger.js";
 import { existsSync } from "node:fs";
-import { runCli, runCommand, splitRunArgv } from "./run-command.js";
-import { hookCli, hookCommand } from "./hook-command.js";
-import { buildsCli, buildsCommand } from "./builds-command.js";
-import { showCli, showCommand } from "./show-command.js";
-import { serveCli, serveCommand } from "./serve-command.js";
-import { gcCli, gcCommand } from "./gc-command.js";
-import { runnerCli, runnerCommand } from "./runner-command.js";
-import { hashPasswordCli, hashPasswordCommand } from "./hash-password-command.js";
-import { imagesCli, imagesCommand } from "./images-command.js";
-import { backupCli, backupCommand } from "./backup-command.js";
+// Definitions only (commander): help and parsing load nothing else. Each command's code is imported when it runs.
+import { runCli, splitRunArgv } from "./run-cli.js";
+import { hookCli } from "./hook-command.js";
+import { buildsCli } from "./builds-command.js";
+import { showCli } from "./show-command.js";
+import { serveCli } from "./serve-cli.js";
+import { gcCli } from "./gc-cli.js";
+import { runnerCli } from "./runner-cli.js";
+import { hashPasswordCli } from "./hash-password-cli.js";
+import { imagesCli } from "./images-cli.js";
+import { backupCli } from "./backup-command.js";
 import { configureCommand, parseCommandLine, UsageError } from "./parse-command-line.js";
 import { ponyciVersion } from "./ponyci-version.js";
 
@@ -73,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // The command line first: --help prints and returns before settings are read or anything starts.
   const words = command === "run" ? splitRunArgv(rest).own : command === "hook" ? [] : rest;
-  if (command === "hook") return hookCommand(rest, { out });
+  if (command === "hook") return (await import("./hook-command.js")).hookCommand(rest, { out });
   const parsed = parseCommandLine(define(), words, out);
   if (parsed.exitCode !== undefined) return parsed.exitCode;
 
@@ -86,32 +87,32 @@ async function main(argv: string[]): Promise<number> {
       const settings = loadSettings(process.env, "run");
       showStacks = settings.logLevel === "debug" || settings.logLevel === "trace";
       const terminal = { isTTY: process.stdout.isTTY === true, columns: process.stdout.columns, env: process.env };
-      return runCommand(rest, { settings, log: createCliLogger({ level: runLevel(settings.logLevel) }), out, terminal });
+      return (await import("./run-command.js")).runCommand(rest, { settings, log: createCliLogger({ level: runLevel(settings.logLevel) }), out, terminal });
     }
     case "serve": {
       const settings = loadSettings(process.env, "serve");
       showStacks = settings.logLevel === "debug" || settings.logLevel === "trace";
-      return serveCommand({ settings, log: await createServerLogger({ level: settings.logLevel, format: settings.logFormat }) });
+      return (await import("./serve-command.js")).serveCommand({ settings, log: await createServerLogger({ level: settings.logLevel, format: settings.logFormat }) });
     }
     case "runner": {
       const settings = loadSettings(process.env, "run");
       // A daemon like serve (systemd, many hosts): Probot's format, LOG_FORMAT=json for one object per line.
-      return runnerCommand({ settings, log: await createServerLogger({ level: settings.logLevel, format: settings.logFormat }) });
+      return (await import("./runner-command.js")).runnerCommand({ settings, log: await createServerLogger({ level: settings.logLevel, format: settings.logFormat }) });
     }
     case "hash-password":
-      return hashPasswordCommand({ stdin: process.stdin, out, err: process.stderr });
+      return (await import("./hash-password-command.js")).hashPasswordCommand({ stdin: process.stdin, out, err: process.stderr });
     case "builds":
-      return buildsCommand(rest, { settings: loadSettings(process.env, "run"), out });
+      return (await import("./builds-command.js")).buildsCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case "gc": {
       const settings = loadSettings(process.env, "run");
-      return gcCommand(rest, { settings, out, log: createCliLogger({ level: runLevel(settings.logLevel) }) });
+      return (await import("./gc-command.js")).gcCommand(rest, { settings, out, log: createCliLogger({ level: runLevel(settings.logLevel) }) });
     }
     case "images":
-      return imagesCommand(rest, { settings: loadSettings(process.env, "run"), out });
+      return (await import("./images-command.js")).imagesCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case "backup":
-      return backupCommand(rest, { settings: loadSettings(process.env, "run"), out });
+      return (await import("./backup-command.js")).backupCommand(rest, { settings: loadSettings(process.env, "run"), out });
     case "show":
-      return showCommand(rest, { settings: loadSettings(process.env, "run"), out });
+      return (await import("./show-command.js")).showCommand(rest, { settings: loadSettings(process.env, "run"), out });
     default:
       throw new Error(`ponyci: no handler for ${command}`);
   }

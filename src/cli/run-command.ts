@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Command } from "commander";
 import { join as shlexJoin } from "shlex";
 import { cellName, type Cell } from "../domain/cell.js";
 import type { DjangoSupportTable } from "../builds/versions/django-support.js";
@@ -24,55 +23,8 @@ import type { JobSpec } from "../domain/job-spec.js";
 import { renderJunitReport } from "../reports/render-junit-report.js";
 import { createReportCell, createRunReport } from "../reports/run-report.js";
 import { parseCommandLine, UsageError } from "./parse-command-line.js";
+import { runCli, splitRunArgv, type RunOptions } from "./run-cli.js";
 import { createRunTerminal, type TerminalInfo } from "./create-run-terminal.js";
-
-/** `ponyci run`'s command line: options, help, and what ARGS after `--` do. Starts nothing. */
-export function runCli(): Command {
-  return new Command("run")
-    .summary("run a project's Python × Django matrix on this machine")
-    .description("Runs the Python × Django matrix of a Django project on this machine, each cell\nin its own container, and prints a table of results. Exit code 1 when a cell fails.")
-    .usage("[PATH | GIT-URL] [options] [-- ARGS...]")
-    .argument("[path]", "a directory (default: .) or a git URL")
-    .option("-p, --python <versions>", "only these Python versions, e.g. 3.11,3.13", collect)
-    .option("-d, --django <versions>", "only these Django versions, e.g. 4.2,5.2 (these flags narrow the repository's matrix; without one they define it; else the default matrix)", collect)
-    .option("-r, --rev <rev>", "build this commit/branch instead of the working tree")
-    .option("-j, --jobs <n>", "cells at once (default PONYCI_CONCURRENCY: the core count)")
-    .option("-l, --list", "print the cells it would run and every note on the cells it leaves out, and run nothing (as `tox -l`)")
-    .option("--json <file>", "also write every cell's verdict, counts and tests as JSON; with --list: the list as JSON on stdout (--json=FILE: into FILE)")
-    .option("--junit <file>", "also write JUnit XML (one testsuite per cell) for Jenkins, GitLab and GitHub test reporters")
-    .option("-v, --verbose", "print every line of test output")
-    .option("-q, --quiet", "print only the final table and verdict (and errors)")
-    .addHelpText(
-      "after",
-      `
-ARGS after -- reach the test command as tox's {posargs}: where the tox env's
-commands say {posargs} (or {posargs:default}, whose default they replace);
-appended to the config's \`test:\` command, or to the detected Django/pytest
-command. They are quoted, never read by a shell on this host, e.g.
-  ponyci run -p 3.12 -- tests.test_models -v 2
-On a terminal, lines are coloured and a live line shows the cells running
-(NO_COLOR=1 turns colour off, https://no-color.org).`,
-    );
-}
-
-/** The command line's words split at the first `--`: ponyci's own, and the test command's (undefined without `--`, as tox). */
-export function splitRunArgv(argv: readonly string[]): { own: string[]; posargs?: string[] } {
-  const dash = argv.indexOf("--");
-  const own = listJsonArgs(dash === -1 ? [...argv] : argv.slice(0, dash));
-  return dash === -1 ? { own } : { own, posargs: argv.slice(dash + 1) };
-}
-
-interface RunOptions {
-  python?: string[];
-  django?: string[];
-  rev?: string;
-  jobs?: string;
-  list?: boolean;
-  json?: string;
-  junit?: string;
-  verbose?: boolean;
-  quiet?: boolean;
-}
 
 interface Output {
   write(text: string): void;
@@ -264,12 +216,6 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   }
 }
 
-/** With `--list`, a bare `--json` prints to stdout (as `tox -l` prints): the next word stays the PATH; `--json=FILE` writes a file. */
-function listJsonArgs(argv: string[]): string[] {
-  if (!argv.includes("--list")) return argv;
-  return argv.map((arg) => (arg === "--json" ? "--json=-" : arg));
-}
-
 /** A cell as `--list` shows it: its name and the Django release the index's newest for its series is. */
 function listedCell(cell: Cell, table: DjangoSupportTable): { name: string; python: string; django: string; database?: string; djangoRelease?: string } {
   const row = Object.hasOwn(table.series, cell.django) ? table.series[cell.django] : undefined;
@@ -290,11 +236,6 @@ async function writeReport(file: string, text: string, out: Output): Promise<voi
   await writeFile(temporary, text);
   await rename(temporary, target);
   out.write(`Wrote ${file}\n`);
-}
-
-/** A repeatable option's values, in order. */
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 function splitList(values: string[] | undefined): string[] | undefined {

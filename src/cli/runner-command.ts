@@ -18,7 +18,6 @@ import { createGarbageCollector } from "../gc/create-garbage-collector.js";
 import { createMetrics } from "../metrics/create-metrics.js";
 import { registerRunnerGauges } from "../metrics/register-runner-gauges.js";
 import { createOpsHandler } from "../web/create-ops-handler.js";
-import { Command } from "commander";
 
 export interface RunnerHost {
   worker: RunnerWorker;
@@ -110,17 +109,6 @@ export async function startRunnerHost(deps: { settings: Settings; log: Logger; h
       await local.environments?.close().catch((error: unknown) => log.warn({ err: error }, "could not stop the environment builder's background work"));
     },
   };
-}
-
-/** `ponyci runner`'s command line: no options, its settings are environment variables. Starts nothing. */
-export function runnerCli(): Command {
-  return new Command("runner")
-    .summary("run cells for a server on this Docker host (needs PONYCI_REDIS_URL)")
-    .description(`Runs cells for a Pony CI server on this Docker host until SIGTERM/SIGINT, then
-drains (running cells get PONYCI_SHUTDOWN_GRACE seconds). Settings are environment
-variables (and ./.env): PONYCI_REDIS_URL and PONYCI_REDIS_SIGNING_KEY (the server's),
-PONYCI_CONCURRENCY, PONYCI_RUNNER_LABELS, PONYCI_RUNNER_PYTHONS, PONYCI_RUNNER_PORT
-(/healthz and /metrics); see docs/scale-out.md.`);
 }
 
 /**

@@ -10,7 +10,7 @@ import { planMatrix } from "../../src/builds/plan-matrix.js";
 import { planJobSpec } from "../../src/builds/plan-job-spec.js";
 import { readToxConfig } from "../../src/builds/matrix/read-tox-config.js";
 import { resolveToxEnv } from "../../src/builds/tox/resolve-tox-env.js";
-import { splitRunArgv } from "../../src/cli/run-command.js";
+import { splitRunArgv } from "../../src/cli/run-cli.js";
 
 const reader = (files: Readonly<Record<string, string | undefined>>) => (path: string) => files[path];
 const cell = { python: "3.11", django: "5.2" };
