@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { UsageError } from "./parse-command-line.js";
 
 /** `ponyci run`'s command line: options, help, and what ARGS after `--` do. Starts nothing. */
 export function runCli(): Command {
@@ -29,9 +30,16 @@ On a terminal, lines are coloured and a live line shows the cells running
     );
 }
 
-/** The command line's words split at the first `--`: ponyci's own, and the test command's (undefined without `--`, as tox). */
+/**
+ * The command line's words split at the first `--`: ponyci's own, and the
+ * test command's (undefined without `--`, as tox).
+ * @throws UsageError for a test command's argument holding a line break or
+ *   NUL: a tox env's commands are one per line, and no argv holds a NUL.
+ */
 export function splitRunArgv(argv: readonly string[]): { own: string[]; posargs?: string[] } {
   const dash = argv.indexOf("--");
+  const bad = dash === -1 ? undefined : argv.slice(dash + 1).find((arg) => /[\r\n\0]/.test(arg));
+  if (bad !== undefined) throw new UsageError(`an argument after -- holds a line break or NUL: ${JSON.stringify(bad)}`);
   const own = listJsonArgs(dash === -1 ? [...argv] : argv.slice(0, dash));
   return dash === -1 ? { own } : { own, posargs: argv.slice(dash + 1) };
 }

@@ -29,6 +29,12 @@ describe("splitRunArgv", () => {
     expect(splitRunArgv(["--"])).toEqual({ own: [], posargs: [] });
   });
 
+  it("refuses an argument holding a line break (it would start another tox command) or NUL", () => {
+    expect(() => splitRunArgv(["--", "-k", "x\nrm -rf /"])).toThrow(/an argument after -- holds a line break or NUL: "x\\nrm -rf \/"/);
+    expect(() => splitRunArgv(["--", "a\u0000b"])).toThrow(/line break or NUL/);
+    expect(splitRunArgv(["-p", "3.12\n"]).own).toEqual(["-p", "3.12\n"]);
+  });
+
   it("keeps `--list --json` meaning the list on stdout before the --", () => {
     expect(splitRunArgv(["--list", "--json", ".", "--", "--json"])).toEqual({ own: ["--list", "--json=-", "."], posargs: ["--json"] });
   });
