@@ -54,6 +54,8 @@ export function createRunTerminal(options: { out: Output; terminal: TerminalInfo
   const colours = createColors(wantsColour(terminal));
   const live = terminal.isTTY && !options.quiet;
   let shown = "";
+  // Results are set apart from the lines above them by a blank line; with nothing above (--quiet), no blank line.
+  let printed = false;
   const clear = () => {
     if (shown !== "") out.write(`\r${ESC}2K`);
   };
@@ -72,6 +74,7 @@ export function createRunTerminal(options: { out: Output; terminal: TerminalInfo
       if (options.quiet) return;
       clear();
       out.write(`${paint(text)}\n`);
+      printed = true;
       redraw();
     },
     status(text) {
@@ -85,7 +88,8 @@ export function createRunTerminal(options: { out: Output; terminal: TerminalInfo
       // The live line goes for good: results are the last thing printed.
       clear();
       shown = "";
-      out.write(`${paint(text)}\n`);
+      out.write(`${paint(printed ? text : text.replace(/^\n+/, ""))}\n`);
+      printed = true;
     },
   };
 }

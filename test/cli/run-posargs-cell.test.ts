@@ -42,7 +42,7 @@ describe("ponyci run -- ARGS", () => {
     const result = await execa("node", [CLI, "run", repo.dir, "-p", "3.11", "-d", "5.2", "-q"], { reject: false, env: env() });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).not.toContain(ESC);
-    expect(result.stdout.trim().split("\n")[0]).toMatch(/^Cell\s+Result\s+Passed/);
+    expect(result.stdout.split("\n")[0]).toMatch(/^Cell\s+Result\s+Passed/);
     expect(result.stdout).toMatch(/Python 3\.11 · Django 5\.2\s+failure\s+1\s+1\s+0\s+1/);
     expect(result.stdout).not.toMatch(/Pony CI:|Matrix|running tests|preparing/);
     expect(result.stdout.trim().split("\n").at(-1)).toBe("0 of 1 cells passed");

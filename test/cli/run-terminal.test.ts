@@ -60,5 +60,12 @@ describe("createRunTerminal", () => {
   it("--quiet: only results, on a terminal too", () => {
     expect(record(tty({ NO_COLOR: "1" }), true)).toEqual({ text: "All 2 cells passed\n", live: false });
     expect(record(pipe(), true).text).toBe("All 2 cells passed\n");
+    let text = "";
+    const quiet = createRunTerminal({ out: { write: (t) => void (text += t) }, terminal: pipe(), quiet: true });
+    quiet.line("Pony CI: acme/polls at 0123456789ab");
+    quiet.result("\nCell  Result\nPython 3.12 · Django 5.2  success");
+    quiet.result("\nAll 1 cells passed");
+    // Nothing above the table: no blank line before it; one between the results.
+    expect(text).toBe("Cell  Result\nPython 3.12 · Django 5.2  success\n\nAll 1 cells passed\n");
   });
 });
