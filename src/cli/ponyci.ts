@@ -72,10 +72,10 @@ async function main(argv: string[]): Promise<number> {
     }
     return parseCommandLine(ponyciCli(), argv, out).exitCode ?? 2;
   }
-  // The command line first: --help prints and returns before settings are read or anything starts.
-  const words = command === "run" ? splitRunArgv(rest).own : command === "hook" ? [] : rest;
+  // `hook` parses its subcommand itself and reads no settings.
   if (command === "hook") return (await import("./hook-command.js")).hookCommand(rest, { out });
-  const parsed = parseCommandLine(define(), words, out);
+  // The command line first: --help prints and returns before settings are read or anything starts.
+  const parsed = parseCommandLine(define(), command === "run" ? splitRunArgv(rest).own : rest, out);
   if (parsed.exitCode !== undefined) return parsed.exitCode;
 
   // Probot's convention: the server's settings may come from .env in its working directory. Only
