@@ -16,6 +16,7 @@ command's arguments are known (2, 4, 5); runtests.py and custom commands are
 filtered inside the test runner by the harness hooks instead.
 """
 
+import json
 import re
 from collections import namedtuple
 
@@ -76,8 +77,34 @@ def find_settings_module(paths, read_text):
     return module[: -len(".__init__")] if module.endswith(".__init__") else module
 
 
+def parse_posargs(raw):
+    """PONYCI_POSARGS (`ponyci run -- ARGS`): a JSON array of strings; [] when unset or empty.
+
+    Raises ValueError on anything else. The arguments are data: appended to
+    the detected command's argv, never given to a shell.
+    """
+    if raw is None or not raw.strip():
+        return []
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ValueError("PONYCI_POSARGS must be a JSON array of arguments: %s" % exc)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError('PONYCI_POSARGS must be a JSON array of strings, e.g. ["-k", "test_x"]')
+    return value
+
+
 def detect_command(paths, read_text, python, pytest_importable, test_command=None,
-                   only_tests=(), environ_settings=None):
+                   only_tests=(), environ_settings=None, posargs=()):
+    """Decide the test command (see module doc), `posargs` appended to Django's or pytest's."""
+    detection = _detect_command(paths, read_text, python, pytest_importable, test_command, only_tests, environ_settings)
+    if posargs and detection.runner != "command":
+        return detection._replace(argv=detection.argv + list(posargs))
+    return detection
+
+
+def _detect_command(paths, read_text, python, pytest_importable, test_command=None,
+                    only_tests=(), environ_settings=None):
     """Decide the test command (see module doc).
 
     paths: repository-relative posix file paths (a shallow scan is enough);

@@ -21,7 +21,7 @@ if HARNESS_DIR not in sys.path:
     sys.path.insert(0, HARNESS_DIR)
 
 from ponyci_commands import parse_plan, run_plan  # noqa: E402
-from ponyci_detect import detect_command  # noqa: E402
+from ponyci_detect import detect_command, parse_posargs  # noqa: E402
 from ponyci_events import emit, events_path  # noqa: E402
 from ponyci_locate import describe_exception, format_exception, repo_root  # noqa: E402
 from ponyci_only_tests import only_tests_from_env  # noqa: E402
@@ -134,7 +134,8 @@ def main():
             detection = detect_command(
                 list_repo_files(root), make_reader(root), sys.executable, pytest_importable(),
                 test_command=os.environ.get("PONYCI_TEST_COMMAND"), only_tests=only_tests_from_env(),
-                environ_settings=os.environ.get("DJANGO_SETTINGS_MODULE"))
+                environ_settings=os.environ.get("DJANGO_SETTINGS_MODULE"),
+                posargs=parse_posargs(os.environ.get("PONYCI_POSARGS")))
         finally:
             emit(start_event(detection))
             offset = os.path.getsize(events_path())

@@ -1,3 +1,4 @@
+import { join as shlexJoin } from "shlex";
 import { usesService, type Cell } from "../domain/cell.js";
 import type { EnvironmentSpec, JobSpec } from "../domain/job-spec.js";
 import { RequirementsError } from "../domain/requirements-error.js";
@@ -13,7 +14,8 @@ import { workflowEnvFor } from "./matrix/services-from-workflows.js";
  * settings and tox configuration into what a runner executes. Pure.
  * - commands: the config's `test:` when given; else the commands of the
  *   cell's tox env (pre, main, post, set_env, change_dir); else none (the
- *   harness detects Django's runner or pytest);
+ *   harness detects Django's runner or pytest); `posargs` (ponyci run's
+ *   `-- ARGS`) go where tox puts them, or at the end of the command;
  * - requirements: the complete list, decided here (detectTestRequirements over
  *   the repository's files): the config's `install:`, exactly (it replaces
  *   detection and tox deps alike, as docs/repo-config.md says), or else the
@@ -31,7 +33,7 @@ import { workflowEnvFor } from "./matrix/services-from-workflows.js";
  * @throws RepoConfigError naming the file and line of a requirement Pony CI
  *   will not install (a pip option, URL, path, malformed line).
  */
-export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFor"> & Partial<Pick<MatrixPlan, "services" | "readFile" | "workflowEnv" | "workflowEnvByService">>, cell: Cell, options: { onlyTests?: string[] } = {}): JobSpec {
+export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFor"> & Partial<Pick<MatrixPlan, "services" | "readFile" | "workflowEnv" | "workflowEnvByService">>, cell: Cell, options: { onlyTests?: string[]; posargs?: readonly string[] } = {}): JobSpec {
   const { config } = plan;
   const tox = plan.toxFor?.(cell);
   const toxDeps = tox ? tox.requirements : plan.depsFor(cell) ?? [];
@@ -57,12 +59,16 @@ export function planJobSpec(plan: Pick<MatrixPlan, "config" | "depsFor" | "toxFo
     cell,
     environment: { ...environmentSpecFor(cell, detected), ...(service ? { database: service.name } : {}), ...(projectMetadata ? { projectMetadata } : {}) },
     env: { ...(plan.workflowEnvByService ? workflowEnvFor({ envByService: plan.workflowEnvByService }, cell.database) : plan.workflowEnv), ...setenv, ...config.env },
-    command: config.test,
+    // `ponyci run -- ARGS`, as tox's {posargs}: the tox commands have them already (planMatrix's option);
+    // a `test:` shell command gets them quoted at its end (the container's shell, never the host's).
+    command: config.test !== undefined && options.posargs?.length ? `${config.test} ${shlexJoin([...options.posargs])}` : config.test,
     onlyTests: options.onlyTests,
     timeoutSec: config.file ? config.timeout : undefined,
   };
   if (service) spec.services = [service];
   if (useToxCommands) spec.commands = tox?.commands;
+  // The harness's own Django/pytest command: it appends them.
+  else if (config.test === undefined && options.posargs?.length) spec.posargs = [...options.posargs];
   if (tox?.ignoreOutcome) spec.ignoreOutcome = true;
   if (notes.length > 0) spec.notes = notes;
   return spec;

@@ -77,6 +77,8 @@ export interface PlanMatrixOptions {
   addPythonCommand?: string;
   /** Most cells per commit; default 24. */
   maxCells?: number;
+  /** `ponyci run … -- ARGS`: tox's {posargs} in the tox env's commands (see resolveToxEnv); undefined without `--`. */
+  posargs?: readonly string[];
 }
 
 /** What `{env:X}` of a tox setting sees inside a test container, besides set_env and the config's `env:`. */
@@ -127,7 +129,7 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   const depsFor = (cell: Pick<Cell, "python" | "django" | "database">) => toxDepsForCell(readFile, cell);
   const toxFor = (cell: Pick<Cell, "python" | "django" | "database">) =>
     // tox runs under its CI job's env: `{env:DB_HOST:localhost}` sees the job's DB_HOST.
-    planToxJob(readFile, cell, { availablePython: installed, djangoSupport: table, configEnv: config.env, environ: { ...containerEnviron, ...workflowEnvFor(workflow, cell.database) } });
+    planToxJob(readFile, cell, { availablePython: installed, djangoSupport: table, configEnv: config.env, environ: { ...containerEnviron, ...workflowEnvFor(workflow, cell.database) }, posargs: options.posargs });
   const newestLts = listSupportedPython(table, defaultDjango.at(-1) ?? "");
   const supportedPython = (installed ?? newestLts).filter((python) => newestLts.includes(python)).slice(-defaultPythonCount);
   // None of them supported: the newest the installation has, so the error below says what it has.

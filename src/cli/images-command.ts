@@ -1,23 +1,13 @@
 import { execa } from "execa";
 import { homedir } from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommandLine, UsageError } from "./parse-command-line.js";
+import { imagesCli } from "./images-cli.js";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { DEFAULT_PATH } from "../domain/host-python.js";
 import { IMAGES_DIR, listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import { pythonTitle } from "../domain/python-name.js";
 import type { Settings } from "../settings/load-settings.js";
-
-export const IMAGES_USAGE = `ponyci images [--json]
-ponyci images add X.Y [--from debian|host] [--prefix DIR]
-ponyci images add pypy3.X
-
-Lists the Python base images this installation has (version, implementation,
-libc, where each came from) and the Pythons it can add the first time a cell
-needs one. \`add\` builds ponyci/python:X.Y now: from a Debian suite that ships it,
-else from a CPython on this host (pyenv, uv, or --prefix DIR, e.g. /opt/python3.12).
-\`add pypy3.X\` builds ponyci/pypy:3.X from the Debian suite whose pypy3 implements
-Python 3.X (bookworm: 3.9, trixie: 3.11).`;
 
 interface Output {
   write(text: string): void;
@@ -25,21 +15,15 @@ interface Output {
 
 /** `ponyci images`: what the installation's Pythons are, and adding one. Returns the exit code. */
 export async function imagesCommand(argv: string[], deps: { settings: Pick<Settings, "dataDir" | "pythonImages">; out: Output; err?: Output }): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: "boolean", default: false }, from: { type: "string" }, prefix: { type: "string" }, help: { type: "boolean", short: "h", default: false } },
-  });
+  const parsed = parseCommandLine<{ json?: boolean; from?: string; prefix?: string }>(imagesCli(), argv, deps.out);
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { options: values, args } = parsed;
   const out = deps.out;
-  if (values.help) {
-    out.write(`${IMAGES_USAGE}\n`);
-    return 0;
-  }
   const imagesCache = path.join(deps.settings.dataDir, "images");
-  const [verb, version, ...extra] = positionals;
+  const [verb, version] = args;
   if (verb === "add") {
-    if (!version || !/^(pypy)?3\.\d{1,2}$/.test(version) || extra.length > 0) throw new Error(`ponyci images add takes one Python version such as 3.12 or pypy3.11\n\n${IMAGES_USAGE}`);
-    if (values.from !== undefined && values.from !== "debian" && values.from !== "host") throw new Error(`--from is debian or host, not ${values.from}`);
+    if (!version || !/^(pypy)?3\.\d{1,2}$/.test(version)) throw new UsageError("ponyci images add takes one Python version such as 3.12 or pypy3.11 (see ponyci images --help)");
+    if (values.from !== undefined && values.from !== "debian" && values.from !== "host") throw new UsageError(`--from is debian or host, not ${values.from}`);
     const args = [path.join(IMAGES_DIR, "add-python-image.sh"), version];
     if (values.from) args.push("--from", values.from);
     if (values.prefix) args.push("--prefix", path.resolve(values.prefix));
@@ -54,7 +38,7 @@ export async function imagesCommand(argv: string[], deps: { settings: Pick<Setti
     const result = await build;
     return result.exitCode === 0 ? 0 : 1;
   }
-  if (verb !== undefined) throw new Error(`ponyci images: unknown subcommand ${JSON.stringify(verb)}\n\n${IMAGES_USAGE}`);
+  if (verb !== undefined) throw new UsageError(`ponyci images: unknown subcommand ${JSON.stringify(verb)} (see ponyci images --help)`);
 
   const pythons = await listInstallationPythons({ docker: createDocker(), imagesCache, pythonImages: deps.settings.pythonImages });
   if (values.json) {

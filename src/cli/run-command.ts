@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { join as shlexJoin } from "shlex";
 import { cellName, type Cell } from "../domain/cell.js";
 import type { DjangoSupportTable } from "../builds/versions/django-support.js";
 import { djangoSupportFromSettings } from "../server/django-support-from-settings.js";
@@ -24,26 +24,9 @@ import { planFromRepoFiles, planningFileLimit } from "../builds/plan-from-repo-f
 import type { JobSpec } from "../domain/job-spec.js";
 import { renderJunitReport } from "../reports/render-junit-report.js";
 import { createReportCell, createRunReport } from "../reports/run-report.js";
-
-export const RUN_USAGE = `ponyci run [PATH | GIT-URL] [options]
-
-Runs the Python × Django matrix of a Django project on this machine, each cell
-in its own container, and prints a table of results. Exit code 1 when a cell fails.
-
-  PATH | GIT-URL       a directory (default: .) or a git URL
-  --python 3.11,3.13   only these Python versions
-  --django 4.2,5.2     only these Django versions
-                       (the repository's matrix is narrowed by these flags; without
-                       a repository matrix they define it; else the default matrix)
-  --rev REV            build this commit/branch instead of the working tree
-  --jobs N             cells at once (default PONYCI_CONCURRENCY: the core count)
-  --list               print the cells it would run and every note on the cells
-                       it leaves out, and run nothing (as \`tox -l\`)
-  --list --json        the same as JSON on stdout (--json=FILE: into FILE)
-  --json FILE          also write every cell's verdict, counts and tests as JSON
-  --junit FILE         also write JUnit XML (one testsuite per cell) for Jenkins,
-                       GitLab and GitHub test reporters
-  --verbose            print every line of test output`;
+import { parseCommandLine, UsageError } from "./parse-command-line.js";
+import { runCli, splitRunArgv, type RunOptions } from "./run-cli.js";
+import { createRunTerminal, type TerminalInfo } from "./create-run-terminal.js";
 
 interface Output {
   write(text: string): void;
@@ -57,46 +40,35 @@ export interface RunCommandDeps {
   djangoSupport?: DjangoSupportSource;
   /** The Python versions this installation has or can add on first need; default: listInstallationPythons. */
   availablePython?: () => Promise<readonly string[]>;
+  /** What `out` is: colour and the live line only on a terminal. Default: not a terminal, no colour. */
+  terminal?: TerminalInfo;
 }
 
 /** `ponyci run`: the embedded main job. Returns the process exit code. */
 export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: listJsonArgs(argv),
-    allowPositionals: true,
-    options: {
-      python: { type: "string", multiple: true },
-      django: { type: "string", multiple: true },
-      rev: { type: "string" },
-      jobs: { type: "string" },
-      verbose: { type: "boolean", default: false },
-      list: { type: "boolean", default: false },
-      json: { type: "string" },
-      junit: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const { own, posargs } = splitRunArgv(argv);
+  const parsed = parseCommandLine<RunOptions>(runCli(), own, deps.out);
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const { options: values, args: positionals } = parsed;
   const out = deps.out;
-  if (values.help) {
-    out.write(`${RUN_USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length > 1) throw new Error(`ponyci run takes one path or URL, not ${positionals.length}\n\n${RUN_USAGE}`);
   const jobs = values.jobs === undefined ? deps.settings.concurrency : Number(values.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number ≥ 1, not ${values.jobs}`);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a whole number ≥ 1, not ${values.jobs}`);
+  const term = createRunTerminal({ out, terminal: deps.terminal ?? { isTTY: false, env: {} }, quiet: values.quiet });
 
   const startedAt = Date.now();
   const runner = createLocalRunner(deps.settings, deps.log);
   const listJson = values.list && values.json !== undefined;
   // `--list --json` prints JSON alone on stdout: the human lines go nowhere.
-  const say: Output = listJson && values.json === "-" ? { write: () => undefined } : out;
+  const say = (text: string) => {
+    if (!(listJson && values.json === "-")) term.line(text);
+  };
   if (!values.list) {
     // Containers an earlier run left behind when it was killed.
     await reapContainers(runner.docker).catch((error) => deps.log.warn({ err: error }, "could not look for leftover containers"));
   }
   const target = positionals[0] ?? ".";
   const source = await resolveRunSource(target, { snapshotDir: path.join(deps.settings.dataDir, "snapshots"), rev: values.rev });
-  say.write(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}\n`);
+  say(`Pony CI: ${source.label} at ${source.sha.slice(0, 12)}`);
   const djangoSupport = await (deps.djangoSupport ?? djangoSupportFromSettings(deps.settings, deps.log)).get();
   // The Pythons this host has images for (an operator's image template has them all).
   const pythons = deps.availablePython
@@ -109,7 +81,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   // Flags narrow before the cap counts (as `tox -e` picks envs of any envlist): a 33-cell tox.ini
   // still runs `--python 3.12`; the cap applies to the cells the flags leave (checkNarrowedCount).
   const narrowed = flags.python !== undefined || flags.django !== undefined;
-  const planOptions = { maxCells: narrowed ? MAX_MATRIX_COMBINATIONS : deps.settings.maxCells, djangoSupport, availablePython: pythons.available.length > 0 ? pythons.available : undefined, installedPython: pythons.installed };
+  const planOptions = { maxCells: narrowed ? MAX_MATRIX_COMBINATIONS : deps.settings.maxCells, djangoSupport, availablePython: pythons.available.length > 0 ? pythons.available : undefined, installedPython: pythons.installed, posargs };
 
   // 1. Plan: the repository's config and matrix, narrowed by the flags.
   // The same reads as the server's planning (requirement files and their `-r` includes too).
@@ -121,12 +93,12 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
       const plan = planMatrix(read, planOptions);
       const selection = selectCells(plan, flags, planOptions);
       if (narrowed) checkNarrowedCount(selection.cells.length, deps.settings.maxCells);
-      return { plan, selection, specs: selection.cells.map((cell) => planJobSpec(plan, cell)) };
+      return { plan, selection, specs: selection.cells.map((cell) => planJobSpec(plan, cell, { posargs })) };
     }));
   } catch (error) {
     if (error instanceof RepoConfigError) {
       if (listJson) await writeListJson(values.json ?? "-", { repository: source.label, sha: source.sha, error: error.message, djangoSupport }, out);
-      else out.write(`✗ ${error.message}\n`);
+      else term.result(`✗ ${error.message}`);
       return 2;
     }
     throw error;
@@ -142,15 +114,20 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     }
     return selection.cells.length === 0 ? 2 : 0;
   }
-  for (const note of notes) out.write(`  note: ${note}\n`);
+  for (const note of notes) term.line(`  note: ${note}`);
   if (selection.cells.length === 0) {
-    out.write("✗ No cell to run: the flags leave nothing of the matrix\n");
+    term.result("✗ No cell to run: the flags leave nothing of the matrix");
     return 2;
   }
-  out.write(`Matrix (${selection.source}): ${selection.cells.map(cellName).join(", ")}\n`);
+  term.line(`Matrix (${selection.source}): ${selection.cells.map(cellName).join(", ")}`);
+  if (posargs) term.line(`Test command arguments ({posargs}): ${shlexJoin(posargs)}`);
 
   // 2. Run the cells, `jobs` at a time, with live progress.
   const reports: CellReport[] = new Array(selection.cells.length);
+  // The live line: cells finished, and each running cell's phase and counts so far.
+  const running = new Map<string, string>();
+  let ended = 0;
+  const showProgress = () => term.status(`[${ended}/${selection.cells.length}] ${[...running].map(([name, phase]) => `${name}: ${phase}`).join(" · ")}`);
   const runId = randomUUID().slice(0, 8);
   let next = 0;
   const worker = async () => {
@@ -164,7 +141,7 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
 
   const abort = new AbortController();
   const onSignal = () => {
-    out.write("\nCancelling: stopping running cells…\n");
+    term.result("\nCancelling: stopping running cells…");
     abort.abort();
   };
   process.once("SIGINT", onSignal);
@@ -178,14 +155,15 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
 
   // New environments are byte-compiled in the background: finish that here, or the next run compiles in memory again.
   if (!abort.signal.aborted) await runner.environments?.idle().catch((error: unknown) => deps.log.warn({ err: error }, "byte-compiling new environments failed"));
-  out.write(`\n${renderRunTable(reports)}\n`);
+  term.result(`\n${renderRunTable(reports)}`);
   if (values.json !== undefined || values.junit !== undefined) {
     const report = createRunReport({ repository: source.label, sha: source.sha, startedAt, cells: reports.map((r) => createReportCell(r.cell, r.finished, r.tests ?? r.failures)) });
-    if (values.json !== undefined) await writeReport(values.json, `${JSON.stringify(report, null, 2)}\n`, out);
-    if (values.junit !== undefined) await writeReport(values.junit, renderJunitReport(report), out);
+    const said = { write: (text: string) => term.line(text.trimEnd()) };
+    if (values.json !== undefined) await writeReport(values.json, `${JSON.stringify(report, null, 2)}\n`, said);
+    if (values.junit !== undefined) await writeReport(values.junit, renderJunitReport(report), said);
   }
   const failed = reports.filter((r) => r.finished.conclusion !== "success" && r.finished.conclusion !== "neutral").length;
-  out.write(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed\n`);
+  term.result(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed`);
   return failed === 0 ? 0 : 1;
 
   async function runOne(spec: JobSpec, jobId: string): Promise<CellReport> {
@@ -196,7 +174,9 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     let finished: FinishedEvent | undefined;
     let passed = 0;
     let lastBeat = Date.now();
-    out.write(`… ${name}: preparing\n`);
+    term.line(`… ${name}: preparing`);
+    running.set(name, "preparing");
+    showProgress();
     const events = runner.cells.runCell(
       {
         jobId,
@@ -208,21 +188,26 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     for await (const event of events) {
       if (event.type === "started") {
         lastBeat = Date.now();
-        out.write(`▶ ${name}: running tests\n`);
+        term.line(`▶ ${name}: running tests`);
+        running.set(name, "running tests");
+        showProgress();
       } else if (event.type === "log") {
-        if (values.verbose) out.write(`  ${name} | ${event.line}\n`);
-        else if (event.stream === "system") out.write(`  ${name}: ${event.line}\n`);
+        if (values.verbose) term.line(`  ${name} | ${event.line}`);
+        else if (event.stream === "system") term.line(`  ${name}: ${event.line}`);
       } else if (event.type === "test") {
         tests.push(event.test);
         if (event.test.outcome === "passed") passed++;
         if (event.test.outcome === "failed" || event.test.outcome === "error") {
           failures.push(event.test);
           const where = event.test.location ? ` (${event.test.location.path}:${event.test.location.line})` : "";
-          out.write(`  ✗ ${name}: ${event.test.id}${where}\n`);
+          term.line(`  ✗ ${name}: ${event.test.id}${where}`);
         }
-        if (Date.now() - lastBeat > 5000) {
+        running.set(name, `${passed} passed, ${failures.length} failed`);
+        showProgress();
+        // Without a live line (a log, a pipe), a line every 5 s says the cell is alive.
+        if (!term.live && Date.now() - lastBeat > 5000) {
           lastBeat = Date.now();
-          out.write(`  … ${name}: ${passed} passed, ${failures.length} failed so far\n`);
+          term.line(`  … ${name}: ${passed} passed, ${failures.length} failed so far`);
         }
       } else {
         finished = event;
@@ -230,16 +215,13 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
     }
     if (!finished) throw new Error(`cell ${name} ended without a result`);
     const report = { cell, finished, failures, tests };
-    out.write(`${formatCellLine(report)}\n`);
-    for (const note of finished.notes ?? []) out.write(`  note: ${name}: ${note}\n`);
+    running.delete(name);
+    ended++;
+    term.line(formatCellLine(report));
+    for (const note of finished.notes ?? []) term.line(`  note: ${name}: ${note}`);
+    showProgress();
     return report;
   }
-}
-
-/** With `--list`, a bare `--json` prints to stdout (as `tox -l` prints): the next word stays the PATH; `--json=FILE` writes a file. */
-function listJsonArgs(argv: string[]): string[] {
-  if (!argv.includes("--list")) return argv;
-  return argv.map((arg) => (arg === "--json" ? "--json=-" : arg));
 }
 
 /** A cell as `--list` shows it: its name and the Django release the index's newest for its series is. */

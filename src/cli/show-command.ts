@@ -1,6 +1,7 @@
-import { parseArgs } from "node:util";
+import { Command } from "commander";
 import { cellName } from "../domain/cell.js";
-import { openStore } from "../store/open-store.js";
+import { openExistingStore } from "../store/open-existing-store.js";
+import { parseCommandLine, UsageError } from "./parse-command-line.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord } from "../store/job-rows.js";
 import type { Settings } from "../settings/load-settings.js";
@@ -11,12 +12,14 @@ import { emptyCounts } from "../domain/events.js";
 import { jobSpecOf } from "../builds/job-plan.js";
 import { createReportCell, createRunReport, type ReportCell } from "../reports/run-report.js";
 
-export const SHOW_USAGE = `ponyci show <build> [--json]
-
-Shows one build: its commit, the upstream app commit it was tested against
-(downstream builds), and per cell the conclusion, test counts, durations and
-every failure with its file:line and message. With --json, the same report
-\`ponyci run --json\` writes (every test of every cell), on standard output.`;
+/** `ponyci show`'s command line. Starts nothing. */
+export function showCli(): Command {
+  return new Command("show")
+    .summary("show a build: cells, results, failure locations")
+    .description("Shows one build: its commit, the upstream app commit it was tested against\n(downstream builds), and per cell the conclusion, test counts, durations and\nevery failure with its file:line and message. Reads PONYCI_DATA_DIR's store.")
+    .argument("<build>", "the build's number, e.g. 12 or #12")
+    .option("--json", "the same report `ponyci run --json` writes (every test of every cell), on standard output");
+}
 
 interface Output {
   write(text: string): void;
@@ -31,16 +34,14 @@ export interface ShownJob {
 
 const MARK: Record<string, string> = { success: "✓", failure: "✗", cancelled: "⊘", timed_out: "⌛", error: "!", neutral: "~" };
 
-/** `ponyci show <id>`: reads the store of PONYCI_DATA_DIR. Returns the exit code (1: no such build). */
+/** `ponyci show <id>`: reads the store of PONYCI_DATA_DIR (never creates one). Returns the exit code (1: no such build). */
 export async function showCommand(argv: string[], deps: { settings: Pick<Settings, "dataDir">; out: Output }): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: "boolean", short: "h", default: false }, json: { type: "boolean", default: false } } });
-  if (values.help) {
-    deps.out.write(`${SHOW_USAGE}\n`);
-    return 0;
-  }
-  const raw = positionals[0]?.replace(/^#/, "");
-  if (positionals.length !== 1 || raw === undefined || !/^\d+$/.test(raw)) throw new Error(`give one build number, e.g. ponyci show 12\n\n${SHOW_USAGE}`);
-  const store = openStore({ dataDir: deps.settings.dataDir });
+  const parsed = parseCommandLine<{ json?: boolean }>(showCli(), argv, deps.out);
+  if (parsed.exitCode !== undefined) return parsed.exitCode;
+  const values = parsed.options;
+  const raw = parsed.args[0]?.replace(/^#/, "");
+  if (raw === undefined || !/^\d+$/.test(raw)) throw new UsageError("give one build number, e.g. ponyci show 12 (see ponyci show --help)");
+  const store = openExistingStore({ dataDir: deps.settings.dataDir });
   try {
     const build = store.getBuild(Number(raw));
     if (!build) {

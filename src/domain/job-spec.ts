@@ -62,6 +62,12 @@ export interface JobSpec {
   command?: string;
   /** Run only these test ids (a re-run of failed tests). */
   onlyTests?: string[];
+  /**
+   * Arguments the harness appends to the Django or pytest command it
+   * detects (`ponyci run -- ARGS`, tox's {posargs}); the planner already put
+   * them in `commands` and `command` when those are set. Data: never read by a shell.
+   */
+  posargs?: string[];
   /** Wall-clock limit of the test run in seconds; undefined: the runner's default. */
   timeoutSec?: number;
   /** Database services started beside the tests, sharing their network namespace (at most one today: the cell's database). */

@@ -28,7 +28,7 @@ describe(".env", () => {
     const result = await execa("node", [CLI, "run", "--help"], { cwd: dir, reject: false, extendEnv: false, env: env() });
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^ponyci run \[PATH \| GIT-URL\]/m);
+    expect(result.stdout).toMatch(/^Usage: ponyci run \[PATH \| GIT-URL\]/m);
   });
 
   it("ponyci runner does read it (a daemon like serve)", async () => {

@@ -10,6 +10,8 @@ interface DetectCase {
   command?: string;
   only?: string[];
   settings?: string;
+  /** PONYCI_POSARGS (`ponyci run -- ARGS`). */
+  posargs?: string;
   expected: { runner: string; argv: string[]; env?: Record<string, string> };
 }
 
@@ -102,6 +104,32 @@ const CASES: DetectCase[] = [
     expected: { runner: "django", argv: ["python", "-m", "django", "test"], env: {} },
   },
   {
+    name: "manage.py with PONYCI_POSARGS: appended after the re-run labels, each one argument",
+    files: { "manage.py": "" },
+    only: ["polls.tests.T.test_a"],
+    posargs: JSON.stringify(["-v", "2", "$(touch /tmp/x); id"]),
+    expected: { runner: "django", argv: ["python", "manage.py", "test", "polls.tests.T.test_a", "-v", "2", "$(touch /tmp/x); id"] },
+  },
+  {
+    name: "runtests.py with PONYCI_POSARGS",
+    files: { "runtests.py": "" },
+    posargs: JSON.stringify(["tests.test_x"]),
+    expected: { runner: "django", argv: ["python", "runtests.py", "tests.test_x"] },
+  },
+  {
+    name: "pytest with PONYCI_POSARGS",
+    files: { "pytest.ini": "[pytest]\n" },
+    posargs: JSON.stringify(["-k", "slug or name"]),
+    expected: { runner: "pytest", argv: ["python", "-m", "pytest", "-k", "slug or name"] },
+  },
+  {
+    name: "PONYCI_TEST_COMMAND is left as it is (the planner put the arguments in it)",
+    files: { "manage.py": "" },
+    command: "pytest 'a b'",
+    posargs: JSON.stringify(["a b"]),
+    expected: { runner: "command", argv: ["/bin/sh", "-c", "pytest 'a b'"] },
+  },
+  {
     name: "nothing found still runs python -m django test",
     files: { "README.md": "hi" },
     only: ["pkg.tests.T.test_x"],
@@ -110,6 +138,13 @@ const CASES: DetectCase[] = [
 ];
 
 describe("detect_command (ponyci_detect.py)", () => {
+  it.each([["{}"], ["[1]"], ["not json"]])("refuses PONYCI_POSARGS=%s with a message", async (raw) => {
+    const { stdout } = await execa("python3", [join(REPO_ROOT, "test/harness/detect-driver.py"), HARNESS_DIR], {
+      input: JSON.stringify([{ files: { "manage.py": "" }, posargs: raw }]),
+    });
+    expect(JSON.parse(stdout)).toEqual([{ error: expect.stringMatching(/^PONYCI_POSARGS must be a JSON array/) }]);
+  });
+
   it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, testCase) => {
     const { stdout } = await execa("python3", [join(REPO_ROOT, "test/harness/detect-driver.py"), HARNESS_DIR], {
       input: JSON.stringify([testCase]),

@@ -437,6 +437,8 @@ function containerEnv(spec: CellSpec, pythonPath: string[], workers: number): Re
   if (spec.commands) env.PONYCI_COMMANDS = JSON.stringify(spec.commands);
   else if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
+  delete env.PONYCI_POSARGS;
+  if (spec.posargs && spec.posargs.length > 0 && !spec.commands && !spec.command) env.PONYCI_POSARGS = JSON.stringify(spec.posargs);
   delete env.PONYCI_FIRST;
   for (const name of Object.keys(env)) if (name.startsWith("PONYCI_DB_TEMPLATE")) delete env[name];
   delete env.PONYCI_WORKERS;

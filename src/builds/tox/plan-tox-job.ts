@@ -49,6 +49,8 @@ export interface PlanToxJobOptions {
   djangoSupport?: DjangoSupportTable;
   /** Variables the repository config sets itself: they win over set_env. */
   configEnv?: Readonly<Record<string, string>>;
+  /** tox's positional arguments (after `--`), for {posargs}; undefined: none given. */
+  posargs?: readonly string[];
 }
 
 /**
@@ -76,7 +78,7 @@ export function planToxJob(readFile: ReadRepoFile, cell: Pick<Cell, "python" | "
     name = `${toxPythonFactor(cell.python)}-django${cell.django.replace(".", "")}`;
     notes.push(`No tox env names a Django release: running [testenv] as ${name}`);
   }
-  const env = resolveToxEnv(tox, name, { environ: { ...options.environ, ...options.configEnv } });
+  const env = resolveToxEnv(tox, name, { environ: { ...options.environ, ...options.configEnv }, posargs: options.posargs });
   notes.push(...env.notes.map((note) => `tox env ${name}: ${note}`));
 
   // `-e .` / `.[test]` in deps installs the project (and its extras), as the

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { split as shlexSplit } from "shlex";
+import { join as shlexJoin, split as shlexSplit } from "shlex";
 import type { CommandStep, PlaceholderName } from "../../domain/job-spec.js";
 import { findIniSection, type IniEntry, type IniSection } from "../matrix/parse-ini.js";
 import { MAX_EXPANDED_CHARS, spendExpansion, type ToxConfig } from "../matrix/read-tox-config.js";
@@ -42,6 +42,14 @@ export interface ResolveToxEnvOptions {
    * `{env:X}` sees besides `set_env`. The host's environment is never read.
    */
   environ?: Readonly<Record<string, string>>;
+  /**
+   * tox's positional arguments (`tox -e X -- ARGS`, `ponyci run -- ARGS`):
+   * `{posargs}` and `{posargs:default}` become them, shell-quoted (tox's
+   * `shell_cmd`), so the command's split gives each back as one argument;
+   * an empty list gives "" (not the default), as tox does. Undefined: none
+   * given, `{posargs:default}` gives its default.
+   */
+  posargs?: readonly string[];
 }
 
 /**
@@ -91,7 +99,7 @@ const UNDERSTOOD = new Set([
  *    a value whose every line is for other factors falls through to the next section;
  * 2. per value: comments stripped, factor conditions applied for the env's
  *    factors, `\` continuations joined, `{[section]key}` references expanded
- *    (processed for this env), then `{posargs}` (empty; `{posargs:x}` gives x),
+ *    (processed for this env), then `{posargs}` (options.posargs, quoted; none given: empty, `{posargs:x}` gives x),
  *    `{env:X}`/`{env:X:default}` (from `set_env`, then `options.environ`),
  *    `{envname}`, `{/}`, `{:}`, `{tty:on:off}` substituted; directories
  *    (`{toxinidir}`, `{envpython}`, `{envbindir}`…) become container
@@ -107,6 +115,7 @@ export function resolveToxEnv(tox: ToxConfig, name: string, options: ResolveToxE
   const factors = activeToxFactors(name);
   const notes = new Set<string>();
   const environ = options.environ ?? {};
+  const posargs = options.posargs ? shlexJoin([...options.posargs]) : undefined;
   const setenvRaw = new Map<string, string>();
   const resolvingEnv = new Set<string>();
   // References can multiply text (a key naming another key ten times, eight
@@ -159,8 +168,10 @@ export function resolveToxEnv(tox: ToxConfig, name: string, options: ResolveToxE
 
   const substitute = (text: string, where: string): string =>
     substituteToxValue(text, (expr) => {
-      if (expr === "posargs" || expr === "[]") return "";
-      if (expr.startsWith("posargs:")) return expr.slice("posargs:".length);
+      if (expr === "posargs" || expr === "[]" || expr.startsWith("posargs:")) {
+        if (posargs !== undefined) return posargs;
+        return expr.startsWith("posargs:") ? expr.slice("posargs:".length) : "";
+      }
       if (expr === "envname" || expr === "env_name") return name;
       if (expr === "/") return "/";
       if (expr === ":") return ":";
