@@ -1,3 +1,4 @@
+import type { BuildRecord } from "../../src/store/build-rows.js";
 /**
  * The `ponyci` command line as a user meets it (the compiled CLI in a child
  * process): help on every command that starts nothing, --version, short
@@ -124,7 +125,7 @@ describe("ponyci builds", () => {
     store.createBuild({ repo: "acme/polls", source: "github", visibility: "public", sha: "a".repeat(40), branch: "main", event: "push", jobs: [{ cell }, { cell: { python: "3.13", django: "5.2" } }] });
     store.recordJobStarted("1-1");
     store.recordJobFinished({ jobId: "1-1", conclusion: "success", counts: { ...emptyCounts(), passed: 3, total: 3 } });
-    store.createBuild({ repo: "acme/shop", source: "bridge", visibility: "private", sha: "b".repeat(40), prNumber: 7, event: "pull_request", trigger: { request: { upstream: { repo: "acme/polls", cloneUrl: "file:///srv/acme/polls", sha: "a".repeat(40), buildId: 1 } } }, jobs: [{ cell }] });
+    store.createBuild({ repo: "acme/shop", source: "bridge", visibility: "private", sha: "b".repeat(40), prNumber: 7, event: "pull_request", trigger: { request: { upstream: { repo: "acme/polls", cloneUrl: "file:///srv/acme/polls", sha: "a".repeat(40), buildId: 1 } } as BuildRecord["trigger"]["request"] }, jobs: [{ cell }] });
     store.close();
   });
 
