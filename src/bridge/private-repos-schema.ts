@@ -1,7 +1,7 @@
 import { FORGE_KINDS } from "../builds/config/forge-config.js";
 import { configFileSchema, oneOrMany } from "../config/one-or-many.js";
-import { notifySchema } from "../notify/notify-schema.js";
-import { scheduleSchema } from "../schedules/schedule-schema.js";
+import { notifySchema } from "../builds/config/notify-schema.js";
+import { scheduleSchema } from "../builds/config/schedule-schema.js";
 
 /**
  * The JSON Schema of the private repositories' file (draft-07; reference:

@@ -1,4 +1,4 @@
-import type { FailureBucket } from "../history/classify-failures.js";
+import type { FailureBucket } from "../domain/failure-bucket.js";
 import type { StoreCore } from "./store-core.js";
 
 /**

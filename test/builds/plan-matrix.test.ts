@@ -89,7 +89,9 @@ describe("planMatrix", () => {
 });
 
 describe("docs/repo-config.md", () => {
-  const blocks = [...readFileSync(new URL("../../docs/repo-config.md", import.meta.url), "utf8").matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+  const blocks = [...readFileSync(new URL("../../docs/repo-config.md", import.meta.url), "utf8").matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? "")
+    // A block of comments only (the editor modeline) is not an example.
+    .filter((block) => !/^(#[^\n]*\n)+$/.test(block));
 
   /** The first example whose text contains `marker`: found by content, so sections can move. */
   const example = (marker: string): string => {

@@ -1,10 +1,10 @@
 import { maxTimeoutSeconds } from "./repo-config.js";
 import { defaultCellTimeoutSeconds } from "../../domain/cell-timeout.js";
 import { configFileSchema, oneOrMany } from "../../config/one-or-many.js";
-import { notifySchema } from "../../notify/notify-schema.js";
-import { scheduleSchema } from "../../schedules/schedule-schema.js";
+import { notifySchema } from "./notify-schema.js";
+import { scheduleSchema } from "./schedule-schema.js";
 
-const pythonVersion = { type: ["string", "number"], pattern: "^\\s*3\\.\\d{1,2}\\s*$", errorMessage: '"{value}" is not a Python version: write "major.minor" in quotes, e.g. "3.11"' };
+const pythonVersion = { type: ["string", "number"], pattern: "^\\s*(pypy)?3\\.\\d{1,2}\\s*$", errorMessage: '"{value}" is not a Python version: write "major.minor" in quotes, e.g. "3.11"' };
 const djangoVersion = { type: ["string", "number"], pattern: "^\\s*\\d{1,2}\\.\\d\\s*$", errorMessage: '"{value}" is not a Django version: write "major.minor" in quotes, e.g. "5.2"' };
 /** The spellings src/builds/matrix/parse-database-name.ts reads, in any case ("[pP][gG]"): a JSON Schema pattern has no flags. */
 const anyCase = (names: readonly string[]) => `(${names.map((n) => n.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`)).join("|")})`;

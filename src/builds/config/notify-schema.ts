@@ -1,4 +1,4 @@
-import { oneOrMany } from "../config/one-or-many.js";
+import { oneOrMany } from "../../config/one-or-many.js";
 
 const urlList = (key: string) => ({
   ...oneOrMany({ type: "string", pattern: "^\\s*[hH][tT][tT][pP][sS]?://", errorMessage: `\`${key}:\` takes http(s) URLs` }, { maxItems: 20, uniqueItems: true }),
