@@ -1,13 +1,11 @@
 import type Docker from "dockerode";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
 import { formatPythonName, parsePythonName, pythonTitle } from "../../../src/domain/python-name.js";
 import { BUILD_PREFIX, buildEnvironmentDir, compileEnvironment, ensureEnvironmentStore } from "./build-environment-dir.js";
 import { computeEnvironmentKey } from "./compute-environment-key.js";
-import { parseRequirementLine } from "../../../src/domain/parse-requirement-line.js";
-import { RequirementsError } from "../../../src/domain/requirements-error.js";
 import { addDatabaseDriver } from "../services/add-database-driver.js";
 import { createDjangoVersionCache } from "./django-version-cache.js";
 import { downloadWheels } from "./download-wheels.js";
@@ -19,16 +17,18 @@ import { probeBaseImage, probeFromLabels } from "./probe-base-image.js";
 import { createBaseImageResolver } from "./resolve-base-image.js";
 import { createIndexDjangoVersions, resolveDjangoVersion } from "./resolve-django-version.js";
 import { createPipRunner, type PipRunner } from "./run-pip.js";
-import { DEFAULT_PATH, defaultHostPython, type HostPython } from "../../../src/domain/host-python.js";
-import { parseRequirement } from "../../../src/domain/parse-requirement.js";
+import { defaultHostPython, type HostPython } from "../../../src/domain/host-python.js";
 import { DEFAULT_BUILD_LIMITS, type BuildContainerLimits } from "./run-build-container.js";
 import { createHash, randomBytes } from "node:crypto";
 import { report, type EnvironmentMetrics, type EnvironmentPhase, type Resolver } from "../../../src/domain/environment-metrics.js";
 import { createUvInstaller } from "./uv/create-uv-installer.js";
-import { writeFileAtomic } from "../../../src/util/write-file-atomic.js";
 import { prepareProjectMetadata } from "./project-metadata/prepare-project-metadata.js";
 import { createToolchainImages, type ToolchainImages } from "./toolchain/create-toolchain-images.js";
 import { requirementsForExtras } from "./project-metadata/parse-core-metadata.js";
+import { publish, readEnvironment, writeRecord, type EnvironmentRecord } from "./environment-record.js";
+import { installWithMarkerDeps } from "./install-with-marker-deps.js";
+import { ensureBaseImage } from "./ensure-base-image.js";
+import { checkRequirementLines } from "./check-requirement-lines.js";
 
 export const DEFAULT_RESOLVE_TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -438,133 +438,9 @@ function createSerialQueue(): { run<T>(task: () => Promise<T>): Promise<T> } {
   };
 }
 
-/** `env.json` beside each environment's venv. */
-interface EnvironmentRecord {
-  version: 1;
-  key: string;
-  python: string;
-  django: string;
-  packages: string[];
-  resolver: Resolver;
-  /** False until the background byte-compile of a uv environment finished. */
-  compiled: boolean;
-  /** Holds wheels built from source distributions: tests run on the runtime image (toolchain/create-toolchain-images.ts). */
-  runtime?: boolean;
-}
-
-/** The record of a published environment, or undefined when there is none (or it is unreadable: then it is rebuilt). */
-async function readEnvironment(envDir: string): Promise<EnvironmentRecord | undefined> {
-  try {
-    const record = JSON.parse(await readFile(join(envDir, "env.json"), "utf8")) as EnvironmentRecord;
-    if (record.version !== 1 || !Array.isArray(record.packages) || typeof record.django !== "string") return undefined;
-    if (!(await stat(join(envDir, "venv"))).isDirectory()) return undefined;
-    return record;
-  } catch {
-    return undefined;
-  }
-}
-
-async function writeRecord(envDir: string, record: EnvironmentRecord): Promise<void> {
-  await writeFileAtomic(join(envDir, "env.json"), `${JSON.stringify(record)}\n`, { mode: 0o644 });
-}
-
-/**
- * Put a finished build in place with one rename. When another process
- * published the same key first, its environment wins and this build goes.
- */
-async function publish(buildDir: string, envDir: string, record: EnvironmentRecord): Promise<EnvironmentRecord> {
-  await writeRecord(buildDir, record);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await rename(buildDir, envDir);
-      return record;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
-      const existing = await readEnvironment(envDir);
-      if (existing) {
-        await rm(buildDir, { recursive: true, force: true });
-        return existing;
-      }
-      // Something without a record is in the way (what a crash or a mount of a removed environment left): moved
-      // aside as a build directory, which the garbage collector reaps, and the rename tried once more.
-      if (attempt > 1) throw error;
-      await rename(envDir, join(dirname(envDir), `${BUILD_PREFIX}stale-${randomBytes(6).toString("hex")}`));
-    }
-  }
-}
-
-/**
- * Host pip evaluates environment markers for the host's Python, not the
- * target's (`--python-version` only selects wheels), so a dependency such as
- * `typing_extensions; python_version < "3.11"` is not downloaded for a 3.9
- * image. The offline install then names it ("No matching distribution found
- * for …"): download it for the target, without its marker, and install again.
- * https://github.com/pypa/pip/issues/5453
- */
-async function installWithMarkerDeps(options: {
-  /** How many marker rounds at most. */
-  retries: number;
-  install: (files: string[]) => Promise<string[]>;
-  download: (requirement: string, round: number) => Promise<string[]>;
-  files: string[];
-  onLine?: (line: string) => void;
-}): Promise<string[]> {
-  const files = [...options.files];
-  for (let round = 1; ; round++) {
-    try {
-      return await options.install(files);
-    } catch (error) {
-      const printed = /No matching distribution found for ([^;\n(]+)/.exec(error instanceof Error ? error.message : "")?.[1]?.trim();
-      // pip printed it inside the container: used only when it parses as a plain requirement.
-      const missing = printed ? parsesAsRequirement(printed) : undefined;
-      if (!(error instanceof EnvironmentError) || !missing || round > options.retries) throw error;
-      options.onLine?.(`ponyci: ${missing} is needed on this Python only (an environment marker): downloading it`);
-      for (const name of await options.download(missing, round)) if (!files.includes(name)) files.push(name);
-    }
-  }
-}
-
-function parsesAsRequirement(text: string): string | undefined {
-  try {
-    const requirement = parseRequirement(text);
-    return requirement.marker ? undefined : text.trim();
-  } catch {
-    return undefined;
-  }
-}
-
 /** A directory name for a cache scope: a hash, so no repository-chosen text becomes a path. */
 function scopeKey(scope: string | undefined): string {
   return createHash("sha256").update(scope ?? "").digest("hex").slice(0, 32);
-}
-
-
-/** The image id, PATH and labels of `name`, pulling it once when missing. */
-async function ensureBaseImage(docker: Docker, name: string, python: string): Promise<{ id: string; path: string; labels?: Record<string, string> }> {
-  const described = (info: Docker.ImageInspectInfo) => ({
-    id: info.Id,
-    path: info.Config?.Env?.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH,
-    labels: info.Config?.Labels ?? undefined,
-  });
-  try {
-    return described(await docker.getImage(name).inspect());
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) {
-      throw new EnvironmentError("infrastructure", `Docker could not inspect base image ${name}: ${describeError(error)}`, { cause: error });
-    }
-  }
-  try {
-    const stream = await docker.pull(name);
-    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
-    return described(await docker.getImage(name).inspect());
-  } catch (error) {
-    throw new EnvironmentError(
-      "infrastructure",
-      `Base image ${name} for Python ${python} is missing and could not be pulled: build it with runner/images/build-base-images.sh ${python}, or set PONYCI_BASE_IMAGE. (${describeError(error)})`,
-      { cause: error },
-    );
-  }
 }
 
 /** Await `promise`, or reject with CancelledError as soon as `signal` aborts. */
@@ -576,22 +452,4 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
-}
-
-/**
- * The planner's requirement lines, parsed once more (defence in depth: a job
- * spec may come from the queue or another host): each must be a plain PEP 508
- * requirement; Django lines are dropped (the cell's Django wins).
- * @throws RequirementsError for anything else (a pip option, a URL, a path).
- */
-function checkRequirementLines(lines: readonly string[], what: string): string[] {
-  const out: string[] = [];
-  for (const [i, line] of lines.entries()) {
-    const parsed = parseRequirementLine(line);
-    if (parsed.type === "requirement") out.push(parsed.spec);
-    else if (parsed.type === "invalid" || parsed.type === "include" || parsed.type === "constraint") {
-      throw new RequirementsError({ file: `job spec ${what}`, line: i + 1 }, parsed.type === "invalid" ? parsed.reason : "an include is expanded by the planner, never by the runner");
-    }
-  }
-  return [...new Set(out)].sort();
 }
