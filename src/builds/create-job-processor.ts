@@ -171,6 +171,7 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
       jobId,
       conclusion: finished.conclusion,
       counts: finished.counts,
+      countsUnknown: finished.countsUnknown,
       error: finished.error ? { ...finished.error, kind: finished.conclusion === "error" ? "infrastructure" : undefined } : undefined,
       at: clock.now(),
     });

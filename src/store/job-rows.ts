@@ -33,6 +33,8 @@ export interface JobRecord {
   checkRunId?: number;
   external: Record<string, unknown>;
   counts?: TestCounts;
+  /** The attempt's tests could not be read (issue 22): `counts` are zeros that mean "unknown". */
+  countsUnknown?: boolean;
   error?: JobError;
   createdAt: number;
   startedAt?: number;
@@ -69,6 +71,8 @@ export interface JobRows {
     jobId: string;
     conclusion: Conclusion;
     counts?: TestCounts;
+    /** The finished event's `countsUnknown`: stored, so a finished job never reads as "0 passed". */
+    countsUnknown?: boolean;
     error?: JobError;
     at?: number;
   }): JobRecord;
@@ -110,6 +114,7 @@ interface JobRow {
   finished_at: number | null;
   superseded_by: number | null;
   outcome_ignored: number;
+  counts_unknown: number;
 }
 
 export function createJobRows(core: StoreCore): JobRows {
@@ -124,12 +129,12 @@ export function createJobRows(core: StoreCore): JobRows {
   const selectByBuilds = db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE build_id IN (SELECT value FROM json_each(?)) ORDER BY build_id, seq");
   const start = db.prepare<[number, string]>(
     `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL,
-       conclusion = NULL, counts_json = NULL, error_json = NULL, outcome_ignored = 0 WHERE id = ?`,
+       conclusion = NULL, counts_json = NULL, error_json = NULL, outcome_ignored = 0, counts_unknown = 0 WHERE id = ?`,
   );
   const deleteResults = db.prepare<[string]>("DELETE FROM test_results WHERE job_id = ?");
   const deleteLog = db.prepare<[string]>("DELETE FROM job_logs WHERE job_id = ?");
-  const finish = db.prepare<[string, string, number, string | null, string | null, number, string]>(
-    `UPDATE jobs SET state = ?, conclusion = ?, outcome_ignored = ?, counts_json = ?, error_json = ?, finished_at = ? WHERE id = ?`,
+  const finish = db.prepare<[string, string, number, string | null, number, string | null, number, string]>(
+    `UPDATE jobs SET state = ?, conclusion = ?, outcome_ignored = ?, counts_json = ?, counts_unknown = ?, error_json = ?, finished_at = ? WHERE id = ?`,
   );
   const cancel = db.prepare<[number, string]>(
     `UPDATE jobs SET state = 'cancelled', conclusion = 'cancelled', finished_at = ?
@@ -191,7 +196,7 @@ export function createJobRows(core: StoreCore): JobRows {
         deleteLog.run(jobId);
         return mustGet(jobId);
       }),
-    recordJobFinished: ({ jobId, conclusion, counts, error, at }) =>
+    recordJobFinished: ({ jobId, conclusion, counts, countsUnknown, error, at }) =>
       core.transact(`record the end of job ${jobId}`, () => {
         const state: JobState = conclusion === "cancelled" ? "cancelled" : "finished";
         const changes = finish.run(
@@ -199,6 +204,7 @@ export function createJobRows(core: StoreCore): JobRows {
           conclusion === "neutral" ? "failure" : conclusion,
           conclusion === "neutral" ? 1 : 0,
           counts ? JSON.stringify(counts) : null,
+          countsUnknown ? 1 : 0,
           error ? JSON.stringify(error) : null,
           at ?? core.clock.now(),
           jobId,
@@ -239,6 +245,7 @@ function toRecord(row: JobRow): JobRecord {
   if (row.conclusion !== null) record.conclusion = row.outcome_ignored ? "neutral" : row.conclusion;
   if (row.check_run_id !== null) record.checkRunId = row.check_run_id;
   if (row.counts_json !== null) record.counts = JSON.parse(row.counts_json) as TestCounts;
+  if (row.counts_unknown) record.countsUnknown = true;
   if (row.error_json !== null) record.error = JSON.parse(row.error_json) as JobError;
   if (row.started_at !== null) record.startedAt = row.started_at;
   if (row.finished_at !== null) record.finishedAt = row.finished_at;

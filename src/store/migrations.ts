@@ -148,4 +148,10 @@ export const migrations: readonly string[] = [
   CREATE INDEX builds_any_repo_branch ON builds (branch, id);
   CREATE INDEX test_results_job_duration ON test_results (job_id, duration_ms);
   `,
+  // 6: a finished job whose tests could not be read (issue 22: no runner Pony CI
+  // reads, no JUnit file): its counts are zeros that mean "unknown", and pages,
+  // the CLI and reports say so instead of "0 passed".
+  `
+  ALTER TABLE jobs ADD COLUMN counts_unknown INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
