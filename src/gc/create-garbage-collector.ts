@@ -33,7 +33,7 @@ export interface GarbageCollector {
 
 /** Wires collectGarbage to the data directory (and the store, on a server or the CLI) of this host. */
 export function createGarbageCollector(options: GarbageCollectorOptions): GarbageCollector {
-  const sources = options.sources ?? [...createRunnerSources({ docker: options.docker, dataDir: options.dataDir }), ...(options.store ? createStoreSources(options.store) : [])];
+  const sources = options.sources ?? [...createRunnerSources({ docker: options.docker, dataDir: options.dataDir, toolchainImages: true }), ...(options.store ? createStoreSources(options.store) : [])];
   let running: Promise<GcReport> | undefined;
   let pokeTimer: NodeJS.Timeout | undefined;
   let afterPokeMs = 30_000;
