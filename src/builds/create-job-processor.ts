@@ -174,6 +174,7 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
       jobId,
       conclusion: finished.conclusion,
       counts: finished.counts,
+      countsUnknown: finished.countsUnknown,
       error: finished.error ? { ...finished.error, kind: finished.conclusion === "error" ? "infrastructure" : undefined } : undefined,
       // Kept with the verdict, for the build page and for notifications decided after a restart.
       failures: report.failureReport ? toCellFailures(report.failureReport) : undefined,

@@ -51,7 +51,7 @@ export async function runConfirmation(options: RunConfirmationOptions): Promise<
       store.recordJobCancelled(created.id, clock.now());
       return undefined;
     }
-    const done = store.recordJobFinished({ jobId: created.id, conclusion: finished.conclusion, counts: finished.counts, at: clock.now() });
+    const done = store.recordJobFinished({ jobId: created.id, conclusion: finished.conclusion, counts: finished.counts, countsUnknown: finished.countsUnknown, at: clock.now() });
     return { job: done, finished };
   } catch (error) {
     options.log.warn({ job: job.id, err: error }, "the confirmation re-run failed: judging the failures without it");

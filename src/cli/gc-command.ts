@@ -32,7 +32,7 @@ export async function gcCommand(argv: string[], deps: GcCommandDeps): Promise<nu
     const collector = createGarbageCollector({
       budgetBytes: deps.settings.diskBudgetBytes,
       log: deps.log,
-      sources: deps.sources?.(store) ?? [...createRunnerSources({ docker: createDocker(), dataDir: deps.settings.dataDir }), ...createStoreSources(store)],
+      sources: deps.sources?.(store) ?? [...createRunnerSources({ docker: createDocker(), dataDir: deps.settings.dataDir, toolchainImages: true }), ...createStoreSources(store)],
     });
     const report = await collector.collect({ dryRun: parsed.options.dryRun ?? false });
     deps.out.write(formatGcReport(report));

@@ -65,7 +65,7 @@ export async function startRunnerHost(deps: { settings: Settings; log: Logger; h
   const health = createRunnerHealth({ docker: local.docker, pythons: imagesPresent, pingRedis: () => probe.ping(), log, intervalMs: deps.healthIntervalMs });
   await health.start();
   // 5 (wired before 4: a finished cell pokes it).
-  const gc = createGarbageCollector({ sources: createRunnerSources({ docker: local.docker, dataDir: settings.dataDir }), budgetBytes: settings.diskBudgetBytes, log });
+  const gc = createGarbageCollector({ sources: createRunnerSources({ docker: local.docker, dataDir: settings.dataDir, toolchainImages: true }), budgetBytes: settings.diskBudgetBytes, log });
   const stopGc = gc.start();
   const cells: CellRunner = {
     async *runCell(spec, options) {

@@ -77,7 +77,7 @@ export function renderBuildDetails(build: BuildRecord, jobs: readonly ShownJob[]
   for (const { job, failures } of jobs) {
     const conclusion = job.conclusion ?? job.state;
     const counts = job.counts;
-    const parts = counts ? [`${counts.passed} passed`, counts.failed ? `${counts.failed} failed` : "", counts.error ? `${counts.error} errors` : "", counts.skipped ? `${counts.skipped} skipped` : ""].filter(Boolean) : [];
+    const parts = job.countsUnknown ? ["test counts unknown"] : counts ? [`${counts.passed} passed`, counts.failed ? `${counts.failed} failed` : "", counts.error ? `${counts.error} errors` : "", counts.skipped ? `${counts.skipped} skipped` : ""].filter(Boolean) : [];
     const took = job.startedAt !== undefined && job.finishedAt !== undefined ? ` in ${formatDuration(job.finishedAt - job.startedAt)}` : "";
     const waited = job.startedAt !== undefined ? ` (waited ${formatDuration(job.startedAt - job.createdAt)})` : "";
     lines.push(`${MARK[conclusion] ?? "…"} ${cellName(job.cell)}  ${conclusion}${parts.length > 0 ? `  ${parts.join(", ")}` : ""}${took}${waited}`);

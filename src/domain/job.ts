@@ -34,6 +34,8 @@ export interface Job {
   checkRunId?: number;
   external: Record<string, unknown>;
   counts?: TestCounts;
+  /** The attempt's tests could not be read (issue 22): `counts` are zeros that mean "unknown". */
+  countsUnknown?: boolean;
   error?: JobError;
   createdAt: number;
   startedAt?: number;

@@ -6,6 +6,7 @@ const LABELS: Record<GcKind, string> = {
   wheel: "wheels",
   mirror: "git mirrors",
   workspace: "workspaces",
+  image: "toolchain images",
   log: "job logs",
   delivery: "deliveries",
 };

@@ -129,7 +129,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
   const late: { builds?: BuildService; remote?: RemoteCellRunner } = {};
   const listeners = options.listeners?.({ outbox, notifications, forges, builds: () => late.builds as BuildService, store, runner }) ?? [];
   // Caches stay within PONYCI_DISK_BUDGET: collected periodically and soon after a cell finished.
-  const gc = createGarbageCollector({ sources: [...createRunnerSources({ docker: runner.docker, dataDir: settings.dataDir }), ...createStoreSources(store)], budgetBytes: settings.diskBudgetBytes, log });
+  const gc = createGarbageCollector({ sources: [...createRunnerSources({ docker: runner.docker, dataDir: settings.dataDir, toolchainImages: true }), ...createStoreSources(store)], budgetBytes: settings.diskBudgetBytes, log });
   let stopGc: (() => void) | undefined;
   listeners.push({ finished: () => gc.poke() });
   const readMirror: ReadRepoFiles = (request, paths) =>

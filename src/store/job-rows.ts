@@ -36,6 +36,8 @@ export interface JobRows {
     jobId: string;
     conclusion: Conclusion;
     counts?: TestCounts;
+    /** The finished event's `countsUnknown`: stored, so a finished job never reads as "0 passed". */
+    countsUnknown?: boolean;
     error?: JobError;
     failures?: CellFailures;
     at?: number;
@@ -78,6 +80,7 @@ interface JobRow {
   finished_at: number | null;
   superseded_by: number | null;
   outcome_ignored: number;
+  counts_unknown: number;
 }
 
 export function createJobRows(core: StoreCore): JobRows {
@@ -92,12 +95,12 @@ export function createJobRows(core: StoreCore): JobRows {
   const selectByBuilds = db.prepare<[string], JobRow>("SELECT * FROM jobs WHERE build_id IN (SELECT value FROM json_each(?)) ORDER BY build_id, seq");
   const start = db.prepare<[number, string]>(
     `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL,
-       conclusion = NULL, counts_json = NULL, error_json = NULL, failures_json = NULL, outcome_ignored = 0 WHERE id = ?`,
+       conclusion = NULL, counts_json = NULL, error_json = NULL, failures_json = NULL, outcome_ignored = 0, counts_unknown = 0 WHERE id = ?`,
   );
   const deleteResults = db.prepare<[string]>("DELETE FROM test_results WHERE job_id = ?");
   const deleteLog = db.prepare<[string]>("DELETE FROM job_logs WHERE job_id = ?");
-  const finish = db.prepare<[string, string, number, string | null, string | null, string | null, number, string]>(
-    `UPDATE jobs SET state = ?, conclusion = ?, outcome_ignored = ?, counts_json = ?, error_json = ?, failures_json = ?, finished_at = ? WHERE id = ?`,
+  const finish = db.prepare<[string, string, number, string | null, number, string | null, string | null, number, string]>(
+    `UPDATE jobs SET state = ?, conclusion = ?, outcome_ignored = ?, counts_json = ?, counts_unknown = ?, error_json = ?, failures_json = ?, finished_at = ? WHERE id = ?`,
   );
   const cancel = db.prepare<[number, string]>(
     `UPDATE jobs SET state = 'cancelled', conclusion = 'cancelled', finished_at = ?
@@ -159,7 +162,7 @@ export function createJobRows(core: StoreCore): JobRows {
         deleteLog.run(jobId);
         return mustGet(jobId);
       }),
-    recordJobFinished: ({ jobId, conclusion, counts, error, failures, at }) =>
+    recordJobFinished: ({ jobId, conclusion, counts, countsUnknown, error, failures, at }) =>
       core.transact(`record the end of job ${jobId}`, () => {
         const state: JobState = conclusion === "cancelled" ? "cancelled" : "finished";
         const changes = finish.run(
@@ -167,6 +170,7 @@ export function createJobRows(core: StoreCore): JobRows {
           conclusion === "neutral" ? "failure" : conclusion,
           conclusion === "neutral" ? 1 : 0,
           counts ? JSON.stringify(counts) : null,
+          countsUnknown ? 1 : 0,
           error ? JSON.stringify(error) : null,
           failures ? JSON.stringify(failures) : null,
           at ?? core.clock.now(),
@@ -208,6 +212,7 @@ function toRecord(row: JobRow): JobRecord {
   if (row.conclusion !== null) record.conclusion = row.outcome_ignored ? "neutral" : row.conclusion;
   if (row.check_run_id !== null) record.checkRunId = row.check_run_id;
   if (row.counts_json !== null) record.counts = JSON.parse(row.counts_json) as TestCounts;
+  if (row.counts_unknown) record.countsUnknown = true;
   if (row.error_json !== null) record.error = JSON.parse(row.error_json) as JobError;
   if (row.started_at !== null) record.startedAt = row.started_at;
   if (row.finished_at !== null) record.finishedAt = row.finished_at;

@@ -155,4 +155,10 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN failures_json TEXT;
   `,
+  // 7: a finished job whose tests could not be read (issue 22: no runner Pony CI
+  // reads, no JUnit file): its counts are zeros that mean "unknown", and pages,
+  // the CLI and reports say so instead of "0 passed".
+  `
+  ALTER TABLE jobs ADD COLUMN counts_unknown INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

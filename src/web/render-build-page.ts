@@ -40,7 +40,7 @@ export function renderBuildPage(view: BuildPageView): string {
   // A confirmation re-run is an attempt of its cell: shown inside the cell's tile and entry, never as a cell of its own.
   const attemptsOf = (job: JobRecord) => view.jobs.filter((other) => other.external.confirms === job.id);
   const jobs = view.jobs.filter((job) => typeof job.external.confirms !== "string");
-  const countsOf = (job: JobRecord) => (job.counts ? `${job.counts.passed} passed · ${job.counts.failed + job.counts.error} failed · ${job.counts.skipped} skipped` : "");
+  const countsOf = (job: JobRecord) => (job.countsUnknown ? "test counts unknown" : job.counts ? `${job.counts.passed} passed · ${job.counts.failed + job.counts.error} failed · ${job.counts.skipped} skipped` : "");
   const pythons = [...new Set(jobs.map((job) => job.cell.python))].sort(compareVersions);
   const djangos = [...new Set(jobs.map((job) => job.cell.django))].sort(compareVersions);
   const cellOf = (python: string, django: string) => jobs.filter((job) => job.cell.python === python && job.cell.django === django);

@@ -23,6 +23,9 @@ export interface CellPageView {
   csrf: string;
 }
 
+/** A finished cell whose tests could not be read (issue 22): never "0 passed". */
+export const COUNTS_UNKNOWN = "Test counts unknown: the command ran, but no test runner Pony CI reads reported its tests (nor any JUnit XML file).";
+
 /** `/builds/<id>/jobs/<job>`: one cell's counts, failures, slowest tests and full log. Pure. */
 export function renderCellPage(view: CellPageView): string {
   const { build, job } = view;
@@ -37,7 +40,7 @@ export function renderCellPage(view: CellPageView): string {
 ${t.message ? html`<pre class="message">${t.message.slice(0, 4000)}</pre>` : ""}${t.traceback ? html`<details><summary>Traceback</summary><pre>${t.traceback.slice(0, 20_000)}</pre></details>` : ""}</li>`;
   const body = html`<p class="crumbs"><a href="/">Builds</a> › <a href="/repos/${encodeURIComponent(build.repo)}">${build.repo}</a> › <a href="/builds/${build.id}">Build #${build.id}</a></p>
 <h1>${cellName(job.cell)} <span class="badge t-${state}" id="cell-state">${state}</span></h1>
-<p class="counts" id="counts">${c ? `${c.passed} passed · ${c.failed} failed · ${c.error} errors · ${c.skipped} skipped · ${c.total} in all` : "No results yet."}</p>
+<p class="counts" id="counts">${job.countsUnknown ? COUNTS_UNKNOWN : c ? `${c.passed} passed · ${c.failed} failed · ${c.error} errors · ${c.skipped} skipped · ${c.total} in all` : "No results yet."}</p>
 <p class="muted">Attempt ${job.attempts}${job.startedAt && job.finishedAt ? ` · ${formatDuration(job.finishedAt - job.startedAt)}` : ""}${job.supersededBy ? ` · superseded by build #${job.supersededBy}` : ""}</p>
 ${actions}
 ${job.error ? html`<p class="error">${job.error.message.slice(0, 4000)}${job.error.location ? html` (<code>${job.error.location.path}:${job.error.location.line}</code>)` : ""}</p>${job.error.traceback ? html`<details open><summary>Details</summary><pre class="error-details">${job.error.traceback.slice(0, 20_000)}</pre></details>` : ""}` : ""}

@@ -6,6 +6,7 @@ import { createMirrorSource } from "./list-mirror-items.js";
 import { createWheelSource, wheelDirsOf } from "./list-wheel-items.js";
 import { createWorkspaceSource } from "./list-workspace-items.js";
 import type { ListJobDirsOptions } from "./list-job-dirs.js";
+import { createToolchainImageSource } from "./list-toolchain-image-items.js";
 
 /** Where the runner keeps what it caches, under its data directory (create-local-runner wires the same). */
 export function runnerLayout(dataDir: string) {
@@ -21,6 +22,12 @@ export function runnerLayout(dataDir: string) {
 export interface RunnerSourcesOptions extends ListJobDirsOptions {
   docker: Docker;
   dataDir: string;
+  /**
+   * Also the Docker daemon's toolchain images (list-toolchain-image-items.ts).
+   * Opt-in: they are the daemon's, not the data directory's, so a collector
+   * of a scratch directory (tests) must not remove another's.
+   */
+  toolchainImages?: boolean;
 }
 
 /** The garbage collector's sources for one runner data directory: environments, wheels, mirrors, workspaces. */
@@ -31,5 +38,6 @@ export function createRunnerSources(options: RunnerSourcesOptions): GcSource[] {
     createWheelSource({ dirs: () => wheelDirsOf(layout.environmentsDir) }),
     createMirrorSource({ ...options, gitDir: layout.gitDir, workDir: layout.workDir, usedDir: layout.mirrorUseDir }),
     createWorkspaceSource({ ...options, workDir: layout.workDir }),
+    ...(options.toolchainImages ? [createToolchainImageSource({ docker: options.docker })] : []),
   ];
 }

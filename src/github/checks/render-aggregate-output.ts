@@ -39,8 +39,10 @@ export function renderAggregateOutput(options: RenderAggregateOptions): CheckOut
         ? `All ${total} passed`
         : `${bad.length} of ${total} did not pass`;
   const rows = cells.map((job) => {
-    const state = job.state === "finished" || job.state === "cancelled" ? MARK[cellCheckConclusion(job)] : job.state === "running" ? "▶ running" : "… queued";
-    const tests = job.counts ? formatCounts(job.counts) : "";
+    const ended = job.state === "finished" || job.state === "cancelled" ? cellCheckConclusion(job) : undefined;
+    // A neutral cell is either tox's ignore_outcome or a passing command whose tests could not be read (issue 22).
+    const state = ended === "neutral" && job.countsUnknown ? "➖ passed, tests not read" : ended ? MARK[ended] : job.state === "running" ? "▶ running" : "… queued";
+    const tests = job.countsUnknown ? "counts unknown" : job.counts ? formatCounts(job.counts) : "";
     return `| [${escapeMarkdown(checkRunName(job.cell))}](${options.buildUrl}#job-${job.id}) | ${state} | ${tests} |`;
   });
   const summary = [
