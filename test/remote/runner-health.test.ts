@@ -77,7 +77,7 @@ describe("ponyci runner looks after itself", () => {
   it("fails /healthz, takes no cells and says so while Docker is down; takes them again when it is back", async () => {
     // The runner's Docker client (docker-modem) reads DOCKER_HOST as the docker CLI does.
     process.env.DOCKER_HOST = proxy.url;
-    const settings = loadSettings({ PONYCI_REDIS_URL: redis.url, PONYCI_REDIS_SIGNING_KEY: TEST_REDIS_SIGNING_KEY, PONYCI_DATA_DIR: dataDir, PONYCI_RUNNER_ID: "health-1", PONYCI_RUNNER_PORT: "0", PONYCI_RUNNER_PYTHONS: "3.13", HOST: "127.0.0.1", PONYCI_CONCURRENCY: "1", PONYCI_DISK_BUDGET: "1g", PONYCI_RUNNER_REPO_URLS: path.join(dataDir, "no-such-repository.git") }, "run");
+    const settings = loadSettings({ PONYCI_REDIS_URL: redis.url, PONYCI_REDIS_SIGNING_KEY: TEST_REDIS_SIGNING_KEY, PONYCI_DATA_DIR: dataDir, PONYCI_RUNNER_ID: "health-1", PONYCI_RUNNER_PORT: "0", PONYCI_RUNNER_PYTHONS: "3.13", HOST: "127.0.0.1", PONYCI_CONCURRENCY: "1", PONYCI_DISK_BUDGET: "500g", PONYCI_RUNNER_REPO_URLS: path.join(dataDir, "no-such-repository.git") }, "run");
     host = await startRunnerHost({ settings, log, healthIntervalMs: 200 });
     const port = host.port as number;
 
