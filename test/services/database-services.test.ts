@@ -79,7 +79,11 @@ describe("database services", () => {
     const withService = readFixture(name);
     const without = (file: string) => (file === ".github/ponyci.yml" ? withService(file)!.replace(/^services:[\s\S]*$/m, "") : withService(file));
     expect(withService(".github/ponyci.yml")).toMatch(/^services:/m);
-    expect(() => planMatrix(without)).toThrow(message);
+    // Its settings (manage.py → mysite/settings.py) name the engine unconditionally: that provides the service (issue 22)…
+    expect(planMatrix(without).services.map((s) => s.name)).toEqual([name === "django-postgres" ? "postgres" : "mariadb"]);
+    // …and with nothing naming it, the cell asking for it is a config error.
+    const nothing = (file: string) => (file === "manage.py" ? undefined : without(file));
+    expect(() => planMatrix(nothing)).toThrow(message);
   });
 
   it("the users, passwords and databases a project's tox set_env names are accepted, on PostgreSQL (via localhost) and MySQL/MariaDB", async () => {
