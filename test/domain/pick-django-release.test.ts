@@ -28,7 +28,9 @@ describe("one Django release choice", () => {
     expect(readIndexWheel(file("5.2.10", { yanked: "" }))).toBeUndefined();
     expect(readIndexWheel(file("5.2.10", { yanked: false }))).toEqual({ version: "5.2.10", requiresPython: ">=3.10" });
     expect(readIndexWheel({ filename: "Django-5.2.11.tar.gz" })).toBeUndefined();
-    expect(readIndexWheel(file("4.2.28.post1"))).toBeUndefined();
+    // A post-release is a final release in PEP 440 order (one version order: @renovatebot/pep440).
+    expect(readIndexWheel(file("4.2.28.post1"))).toEqual({ version: "4.2.28.post1", requiresPython: ">=3.10" });
+    expect(readIndexWheel(file("4.2.x"))).toBeUndefined();
     expect(readIndexWheel("Django-5.2.9-py3-none-any.whl")).toBeUndefined();
   });
 
@@ -39,8 +41,9 @@ describe("one Django release choice", () => {
   });
 
   it("lists the releases with a wheel for a Python, newest first, and picks the newest final release of a series", () => {
-    expect(listWheelReleases(page, "3.11")).toEqual(["5.2.9", "5.2.8", "4.2.27"]);
-    expect(listWheelReleases(page, "3.13")).toEqual(["6.1a1", "6.0.2rc1", "6.0.1", "6.0", "5.2.9", "5.2.8", "4.2.27"]);
+    expect(listWheelReleases(page, "3.11")).toEqual(["5.2.9", "5.2.8", "4.2.28.post1", "4.2.27"]);
+    expect(pickSeriesRelease("4.2", listWheelReleases(page, "3.11"))).toBe("4.2.28.post1");
+    expect(listWheelReleases(page, "3.13")).toEqual(["6.1a1", "6.0.2rc1", "6.0.1", "6.0", "5.2.9", "5.2.8", "4.2.28.post1", "4.2.27"]);
     expect(pickSeriesRelease("6.0", listWheelReleases(page, "3.13"))).toBe("6.0.1");
     expect(pickSeriesRelease("6.1", listWheelReleases(page, "3.13"))).toBe("6.1a1");
     expect(pickSeriesRelease("6.0", listWheelReleases(page, "3.11"))).toBeUndefined();
@@ -50,6 +53,6 @@ describe("one Django release choice", () => {
   it("gives the app's table and the runner the same release for every series", () => {
     const table = newestSeriesReleases(page as never, "https://index.example/simple/django/");
     for (const row of table) expect(pickDjangoVersion(row.series, listWheelReleases(page, "3.13"))).toBe(row.version);
-    expect(table.map((r) => `${r.series}=${r.version}`)).toEqual(["4.2=4.2.27", "5.2=5.2.9", "6.0=6.0.1", "6.1=6.1a1"]);
+    expect(table.map((r) => `${r.series}=${r.version}`)).toEqual(["4.2=4.2.28.post1", "5.2=5.2.9", "6.0=6.0.1", "6.1=6.1a1"]);
   });
 });
