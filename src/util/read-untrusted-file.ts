@@ -1,5 +1,5 @@
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 
 export interface ReadUntrustedBytesOptions {
   /** Bytes read at most. */
@@ -42,19 +42,38 @@ export async function readUntrustedFile(path: string, options: { maxBytes: numbe
   return bytes?.toString("utf8");
 }
 
-async function readBytes(path: string, maxBytes: number, overflow: "error" | "truncate"): Promise<Buffer | undefined> {
-  let handle;
+/**
+ * Opens a file something untrusted wrote, never following a link and never
+ * blocking on a FIFO (`O_NOFOLLOW|O_NONBLOCK`), and checks on the descriptor
+ * that it is a regular file. Undefined when absent; the caller closes the
+ * handle. `verb` words the refusals ("not read", "not copied").
+ * @throws for a symbolic link or anything but a regular file.
+ */
+export async function openUntrustedFile(path: string, verb: string): Promise<{ handle: FileHandle; st: Stats } | undefined> {
+  let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    if (code === "ELOOP") throw new Error(`${path} is a symbolic link: not read`);
+    if (code === "ELOOP") throw new Error(`${path} is a symbolic link: not ${verb}`);
     throw error;
   }
   try {
     const st = await handle.stat();
-    if (!st.isFile()) throw new Error(`${path} is not a regular file: not read`);
+    if (!st.isFile()) throw new Error(`${path} is not a regular file: not ${verb}`);
+    return { handle, st };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function readBytes(path: string, maxBytes: number, overflow: "error" | "truncate"): Promise<Buffer | undefined> {
+  const opened = await openUntrustedFile(path, "read");
+  if (!opened) return undefined;
+  const { handle, st } = opened;
+  try {
     if (overflow === "error" && st.size > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes: not read`);
     // One byte more than allowed tells a file that grew past the limit after the stat.
     const buffer = Buffer.alloc(maxBytes + 1);

@@ -1,7 +1,7 @@
-import { constants, createWriteStream } from "node:fs";
-import { open } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
 import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { openUntrustedFile } from "../../../src/util/read-untrusted-file.js";
 
 /**
  * Copy a file a container wrote to `target`, never following a link: opened
@@ -11,18 +11,10 @@ import { pipeline } from "node:stream/promises";
  * @throws for a link, a non-regular file or one over `maxBytes`.
  */
 export async function copyUntrustedFile(source: string, target: string, maxBytes: number): Promise<number | undefined> {
-  let handle;
+  const opened = await openUntrustedFile(source, "copied");
+  if (!opened) return undefined;
+  const { handle, st } = opened;
   try {
-    handle = await open(source, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return undefined;
-    if (code === "ELOOP") throw new Error(`${source} is a symbolic link: not copied`);
-    throw error;
-  }
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) throw new Error(`${source} is not a regular file: not copied`);
     if (st.size > maxBytes) throw new Error(`${source} is larger than ${maxBytes} bytes: not copied`);
     let size = 0;
     const bounded = new PassThrough({
