@@ -93,8 +93,10 @@ describe("ponyci runner looks after itself", () => {
     expect(report.status).toBe("fail");
     expect(report.checks.docker?.ok).toBe(false);
     expect(report.checks.redis).toEqual({ ok: true });
-    await until("the runner to stop taking cells", () => get(port, "/metrics").then((r) => r.body), (body) => /^ponyci_runner_accepting_cells\{runner="health-1"\} 0$/m.test(body));
-    expect((await get(port, "/metrics")).body).toMatch(/^ponyci_runner_up\{runner="health-1",check="docker"\} 0$/m);
+    // The images check can fail first (its listing goes through the same stopped daemon), so wait for
+    // the Docker check itself to say so, not only for the runner to stop taking cells.
+    const stopped = await until("the runner to stop taking cells and report Docker down", () => get(port, "/metrics").then((r) => r.body), (body) => /^ponyci_runner_accepting_cells\{runner="health-1"\} 0$/m.test(body) && /^ponyci_runner_up\{runner="health-1",check="docker"\} 0$/m.test(body));
+    expect(stopped).toMatch(/^ponyci_runner_up\{runner="health-1",check="docker"\} 0$/m);
     expect(said.filter((line) => /Docker Engine does not answer.*taking no cells/.test(line))).toHaveLength(1);
 
     // A cell dispatched now waits: this runner is the only one, and it takes nothing.
