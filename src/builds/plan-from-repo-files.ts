@@ -3,7 +3,6 @@ import { repoConfigPaths } from "./config/repo-config.js";
 import { MAX_INCLUDE_DEPTH, MAX_REQUIREMENT_FILES, REQUIREMENT_FILES } from "./detect-test-requirements.js";
 import type { ReadRepoFile } from "./matrix/read-repo-file.js";
 import { WORKFLOWS_DIR } from "./matrix/services-from-workflows.js";
-import { SETTINGS_FILES } from "./matrix/services-from-settings.js";
 import { posix } from "node:path";
 import { logicalLines, parseRequirementLine } from "../domain/parse-requirement-line.js";
 import { CheckoutError } from "../domain/checkout-error.js";
@@ -28,11 +27,13 @@ export function planningFileLimit(path: string): number {
  * What planning reads, fetched at once in parallel (one round trip): the
  * config, tox and package metadata, and every requirement file detection
  * looks for. setup.py is read only to know it exists (its dependencies then
- * come from the build backend, at run time: project-metadata-spec.ts). The usual test settings files and
- * pytest.ini are read as text for their database engines (services-from-settings.ts).
- * Planning may ask for more (`-r` includes, one round per level; the settings module tox names).
+ * come from the build backend, at run time: project-metadata-spec.ts).
+ * Planning may ask for more (`-r` includes, one round per level; the test
+ * settings files, only when neither the config nor a workflow names a
+ * database, services-from-settings.ts: a project whose CI says so costs no
+ * settings reads, which on the App's path are a contents-API GET each).
  */
-export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", "setup.py", ...REQUIREMENT_FILES, WORKFLOWS_DIR, "pytest.ini", "manage.py", ...SETTINGS_FILES];
+export const FIRST_PLANNING_READS: readonly string[] = [...repoConfigPaths, "tox.ini", "pyproject.toml", "setup.cfg", "setup.py", ...REQUIREMENT_FILES, WORKFLOWS_DIR];
 
 /** Rounds of further reads: one per level of `-r` includes. */
 const MAX_READ_ROUNDS = MAX_INCLUDE_DEPTH;

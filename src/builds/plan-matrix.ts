@@ -14,7 +14,7 @@ import { toxDepsForCell } from "./matrix/tox-deps-for-cell.js";
 import { addDatabaseAxis, checkServices, servicesWithToxDefaults } from "./matrix/check-services.js";
 import type { ServiceSpec } from "../domain/database.js";
 import { planToxJob, type ToxJobParts } from "./tox/plan-tox-job.js";
-import { servicesFromWorkflows, workflowEnvFor, type WorkflowServices } from "./matrix/services-from-workflows.js";
+import { listWorkflowFiles, servicesFromWorkflows, workflowEnvFor, type WorkflowServices } from "./matrix/services-from-workflows.js";
 import { servicesFromSettings } from "./matrix/services-from-settings.js";
 
 /** Where a build's matrix came from. */
@@ -120,7 +120,10 @@ export function planMatrix(readFile: ReadRepoFile, options: PlanMatrixOptions = 
   // Zero config: the database services the project's own CI starts, when its config names none.
   const workflow = ownConfig.services.length === 0 ? servicesFromWorkflows(readFile) : undefined;
   // Else the database engine its test settings use when no variable is set (services-from-settings.ts).
-  const settings = ownConfig.services.length === 0 && !workflow ? servicesFromSettings(readFile, notes) : undefined;
+  // Only once the workflows are read (a listed file reads undefined until its round): a project whose CI
+  // names its database is never asked for its settings files.
+  const workflowsRead = listWorkflowFiles(readFile).every((file) => readFile(file) !== undefined);
+  const settings = ownConfig.services.length === 0 && !workflow && workflowsRead ? servicesFromSettings(readFile, notes) : undefined;
   const found = workflow?.services ?? (settings ? [{ name: settings.service, args: [] }] : undefined);
   const config = found ? { ...ownConfig, services: found } : ownConfig;
   const workflowEnv = workflow ? { workflowEnv: workflow.env, workflowEnvByService: workflow.envByService } : {};

@@ -56,7 +56,9 @@ describe("planning decides the requirements from the files it reads", () => {
       "pyproject.toml": '[project]\nname = "app"\n[project.optional-dependencies]\ntests = ["Factory_Boy"]\n',
     });
     expect(errors).toEqual([]);
-    expect(rounds).toEqual([[...FIRST_PLANNING_READS], ["requirements/base.txt"], ["shared/pins.txt"]]);
+    // Then the test settings files, as nothing names a database (services-from-settings.ts).
+    expect(rounds.slice(0, 3)).toEqual([[...FIRST_PLANNING_READS], ["requirements/base.txt"], ["shared/pins.txt"]]);
+    expect(rounds.slice(3)).toEqual([expect.arrayContaining(["tests/settings.py", "conftest.py"])]);
     expect(FIRST_PLANNING_READS).toEqual(expect.arrayContaining(["requirements.txt", "requirements/test.txt", "requirements-test.txt", "requirements-dev.txt", "pyproject.toml", "setup.cfg"]));
     expect(jobs).toHaveLength(1);
     const spec = jobSpecOf(jobs[0]!);
@@ -70,7 +72,8 @@ describe("planning decides the requirements from the files it reads", () => {
     const chain = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`r${i}.txt`, `-r r${i + 1}.txt\npkg${i}\n`]));
     const { rounds, errors, jobs } = await plan({ ...config, "requirements.txt": "-r r0.txt\n-r requirements.txt\n", ...chain });
     expect(errors).toEqual([]);
-    expect(rounds).toHaveLength(6); // the first round, then r0.txt … r4.txt: five levels of includes
+    expect(rounds).toHaveLength(7); // the first round, then r0.txt … r4.txt: five levels of includes, then the settings files
+    expect(rounds.slice(1, 6)).toEqual([["r0.txt"], ["r1.txt"], ["r2.txt"], ["r3.txt"], ["r4.txt"]]);
     const spec = jobSpecOf(jobs[0]!);
     expect(spec.environment.requirements).toEqual(["pkg0", "pkg1", "pkg2", "pkg3", "pkg4"]);
     expect(spec.environment.requirementNotes?.some((note) => note.includes("nest deeper"))).toBe(true);

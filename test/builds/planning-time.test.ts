@@ -50,7 +50,8 @@ describe("planning time", () => {
 
   it("plans once for a chain of -r includes: the includes are fetched first, then one planning", async () => {
     const files: Record<string, string> = {
-      ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\n',
+      // A database named in the config: no settings files to scan, so no second planning for them.
+      ".github/ponyci.yml": 'python: ["3.11"]\ndjango: ["5.2"]\nservices: [postgres]\n',
       "requirements.txt": "-r r0.txt\n",
       ...Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`r${i}.txt`, `${i < 4 ? `-r r${i + 1}.txt\n` : ""}pkg${i}\n`])),
     };

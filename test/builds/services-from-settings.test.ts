@@ -89,7 +89,7 @@ describe("database services from the engines test settings name (zero config)", 
     expect(fromConfig.services).toEqual([{ name: "postgis", args: [] }]);
   });
 
-  it("reads the usual settings files in the first round, and the module tox names in one more", async () => {
+  it("reads the settings files in one more round, the module tox names among them, only when nothing else names a database", async () => {
     const files = filesOf("settings-module-from-tox");
     const rounds: string[][] = [];
     const plan = await planFromRepoFiles(
@@ -99,9 +99,26 @@ describe("database services from the engines test settings name (zero config)", 
       },
       (read) => planMatrix(read, { availablePython: ["3.12"] }),
     );
-    expect(FIRST_PLANNING_READS).toEqual(expect.arrayContaining(["tests/settings.py", "runtests.py", "conftest.py", "pytest.ini"]));
-    expect(rounds).toEqual([[...FIRST_PLANNING_READS], ["myproj/ci_settings.py"]]);
+    expect(FIRST_PLANNING_READS).not.toEqual(expect.arrayContaining(["tests/settings.py"]));
+    expect(rounds).toHaveLength(2);
+    expect(rounds[0]).toEqual([...FIRST_PLANNING_READS]);
+    expect(rounds[1]).toEqual(expect.arrayContaining(["myproj/ci_settings.py", "tests/settings.py", "runtests.py", "conftest.py"]));
     expect(plan.services).toEqual([{ name: "postgres", args: [] }]);
+  });
+
+  it("a project whose workflow names its database costs no settings reads", async () => {
+    const files = filesOf("postgres-unconditional", { ".github/workflows/ci.yml": "jobs:\n  test:\n    services:\n      db:\n        image: mariadb:11\n" });
+    const rounds: string[][] = [];
+    const plan = await planFromRepoFiles(
+      async (paths) => {
+        rounds.push(paths);
+        return new Map(paths.map((p) => [p, reader(files)(p)]));
+      },
+      (read) => planMatrix(read, { availablePython: ["3.12"] }),
+    );
+    expect(plan.services).toEqual([{ name: "mariadb", args: [] }]);
+    // The workflow itself is the second round (its directory listing came in the first); no settings file is read.
+    expect(rounds).toEqual([[...FIRST_PLANNING_READS], [".github/workflows/ci.yml"]]);
   });
 
   it("a file full of engines is decided in bounded time (a mention limit, a bounded look-behind)", () => {

@@ -6,12 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readBlobs } from "../../runner/src/checkout/read-blobs.js";
 import { MAX_PLANNING_FILE_BYTES, planFromRepoFiles } from "../../src/builds/plan-from-repo-files.js";
 import { RepoConfigError } from "../../src/builds/config/repo-config-error.js";
+import { CheckoutError } from "../../src/domain/checkout-error.js";
 
 describe("planning files read from a git mirror", () => {
   let dir: string;
@@ -38,5 +39,22 @@ describe("planning files read from a git mirror", () => {
     await expect(planned).rejects.toThrow(/^tox\.ini is 150000000 bytes: Pony CI reads planning files of at most 256 KiB/);
     expect(process.memoryUsage().arrayBuffers - heapBefore).toBeLessThan(50_000_000);
     expect((await read(["small.txt", "missing.txt"])).get("small.txt")).toBe('python: ["3.11"]\n');
+  });
+
+  it("gives up on a git that never answers, by its deadline, as a checkout error (a hung mirror never holds planning)", async () => {
+    const bin = mkdtempSync(path.join(tmpdir(), "ponyci-hung-git-"));
+    try {
+      // A `git` that reads nothing and never ends: what a mirror on a hung disk looks like from here.
+      writeFileSync(path.join(bin, "git"), "#!/bin/sh\nexec sleep 600\n");
+      chmodSync(path.join(bin, "git"), 0o755);
+      const hungEnv = { ...env, PATH: `${bin}:/usr/bin:/bin` };
+      for (const maxBytes of [MAX_PLANNING_FILE_BYTES, undefined]) {
+        const read = readBlobs({ gitDir: dir, sha, paths: ["small.txt"], env: hungEnv, maxBytes, timeoutMs: 300 });
+        await expect(read).rejects.toThrow(CheckoutError);
+        await expect(read).rejects.toThrow(/took longer than 300 ms/);
+      }
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { FIRST_PLANNING_READS } from "../../src/builds/plan-from-repo-files.js";
+import { SETTINGS_FILES, SETTINGS_MODULE_SOURCES } from "../../src/builds/matrix/services-from-settings.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import nock from "nock";
@@ -72,11 +73,12 @@ export async function startTestServer(options: Partial<StartServerOptions> & { s
  * Answers the contents API: the given files, 404 for every other path, for
  * `plannings` plannings of a build. Each planning reads
  * FIRST_PLANNING_READS (the config, tox and package metadata, every
- * requirement file detection looks for) in one round, and nothing more
- * unless a file served here includes another.
+ * requirement file detection looks for) in one round, then the test settings
+ * files when nothing names a database (services-from-settings.ts), and
+ * nothing more unless a file served here includes another.
  */
 export function serveContents(github: GitHubApiFake, owner: string, repo: string, files: Record<string, string>, plannings = 4): void {
-  const times = plannings * FIRST_PLANNING_READS.length;
+  const times = plannings * (FIRST_PLANNING_READS.length + SETTINGS_FILES.length + SETTINGS_MODULE_SOURCES.length);
   github.intercept("GET", "/repos/{owner}/{repo}/contents/{path}", { owner, repo }, (request) => {
     const file = decodeURIComponent(request.path.split("/contents/")[1]?.split("?")[0] ?? "");
     return file in files ? { status: 200, body: files[file], headers: { "content-type": "text/plain" } } : { status: 404, body: { message: "Not Found" } };

@@ -12,7 +12,12 @@ export interface ReadBlobsOptions {
   env: Record<string, string>;
   /** Files larger than this (or than what it answers for their path) are not read: CheckoutError `file-too-large` naming the first (its `file`: path and size). */
   maxBytes?: number | ((path: string) => number);
+  /** Each git call's deadline (default {@link READ_BLOBS_TIMEOUT_MS}): a mirror on a hung disk fails the read, never holds planning. */
+  timeoutMs?: number;
 }
+
+/** As long as the GitHub contents reader waits: planning from a mirror is no slower to give up. */
+export const READ_BLOBS_TIMEOUT_MS = 30_000;
 
 /**
  * Reads files at a commit with one `git cat-file --batch` (plain git: simple-git
@@ -26,12 +31,15 @@ export async function readBlobs(options: ReadBlobsOptions): Promise<Map<string, 
   const asked = options.paths.filter((path) => !/[\n\r\0]/.test(path));
   for (const path of options.paths) result.set(path, undefined);
   if (asked.length === 0) return result;
+  const timeout = options.timeoutMs ?? READ_BLOBS_TIMEOUT_MS;
   const input = asked.map((path) => `${options.sha}:${path.replace(/^(\.\/|\/)+/, "")}\n`).join("");
   if (options.maxBytes !== undefined) {
     const { maxBytes } = options;
     const limitOf = typeof maxBytes === "number" ? () => maxBytes : maxBytes;
     // Sizes first (`--batch-check`): a repository's 2 GB tox.ini is refused without being read into memory.
-    const { stdout: sizes } = await execa("git", ["--git-dir", options.gitDir, "cat-file", "--batch-check=%(objecttype) %(objectsize)"], { input, env: options.env, extendEnv: false, reject: false });
+    const checked = await execa("git", ["--git-dir", options.gitDir, "cat-file", "--batch-check=%(objecttype) %(objectsize)"], { input, env: options.env, extendEnv: false, reject: false, timeout });
+    if (checked.timedOut) throw new CheckoutError("git-failed", `git cat-file --batch-check in ${options.gitDir} took longer than ${timeout} ms`);
+    const sizes = checked.stdout;
     sizes.split("\n").forEach((line, i) => {
       const [type, size] = line.split(" ");
       const path = asked[i];
@@ -42,8 +50,9 @@ export async function readBlobs(options: ReadBlobsOptions): Promise<Map<string, 
   }
   let stdout: Uint8Array;
   try {
-    ({ stdout } = await execa("git", ["--git-dir", options.gitDir, "cat-file", "--batch"], { input, encoding: "buffer", stripFinalNewline: false, env: options.env, extendEnv: false }));
+    ({ stdout } = await execa("git", ["--git-dir", options.gitDir, "cat-file", "--batch"], { input, encoding: "buffer", stripFinalNewline: false, env: options.env, extendEnv: false, timeout }));
   } catch (error) {
+    if (error instanceof Error && "timedOut" in error && error.timedOut === true) throw new CheckoutError("git-failed", `git cat-file --batch in ${options.gitDir} took longer than ${timeout} ms`, { cause: error });
     const detail = error instanceof Error && "stderr" in error ? Buffer.from(error.stderr as Uint8Array).toString("utf8").trim() : String(error);
     throw new CheckoutError("git-failed", `git cat-file --batch in ${options.gitDir} failed: ${detail}`, { cause: error });
   }

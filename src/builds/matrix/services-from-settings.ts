@@ -19,7 +19,7 @@ export const SETTINGS_FILES: readonly string[] = [
 ];
 
 /** Files that may name the settings module (DJANGO_SETTINGS_MODULE), in the order they are trusted. */
-const SETTINGS_MODULE_SOURCES = ["tox.ini", "pytest.ini", "setup.cfg", "pyproject.toml", "runtests.py", "conftest.py", "tests/conftest.py", "manage.py"];
+export const SETTINGS_MODULE_SOURCES: readonly string[] = ["tox.ini", "pytest.ini", "setup.cfg", "pyproject.toml", "runtests.py", "conftest.py", "tests/conftest.py", "manage.py"];
 
 /** Planning files are at most 256 KiB; a settings file's engines are found in its first 64 KiB of lines. */
 const MAX_SCANNED_CHARS = 64 * 1024;

@@ -46,13 +46,10 @@ const maxSteps = 100;
  * its own). Pure: reads through `readFile` (the directory as a listing).
  */
 export function servicesFromWorkflows(readFile: ReadRepoFile): WorkflowServices | undefined {
-  const listing = readFile(WORKFLOWS_DIR);
-  if (listing === undefined) return undefined;
-  const files = listing.split("\n").filter((name) => /^[\w.-]+\.ya?ml$/.test(name)).sort().slice(0, maxWorkflows);
+  const files = listWorkflowFiles(readFile);
   let first: Omit<WorkflowServices, "envByService"> | undefined;
   const envByService: Partial<Record<ServiceName, Record<string, string>>> = {};
-  for (const name of files) {
-    const file = `${WORKFLOWS_DIR}${name}`;
+  for (const file of files) {
     const workflow = readYaml(readFile(file));
     const jobs = asMap(workflow?.jobs);
     if (!workflow || !jobs) continue;
@@ -145,4 +142,11 @@ function literalEnv(value: unknown, outer: Readonly<Record<string, string>>): Re
     if (resolved !== undefined && resolved.length <= maxValueLength) env[name] = resolved;
   }
   return env;
+}
+
+/** The workflow files servicesFromWorkflows reads (paths from the repository root), in the order it reads them. */
+export function listWorkflowFiles(readFile: ReadRepoFile): string[] {
+  const listing = readFile(WORKFLOWS_DIR);
+  if (listing === undefined) return [];
+  return listing.split("\n").filter((name) => /^[\w.-]+\.ya?ml$/.test(name)).sort().slice(0, maxWorkflows).map((name) => `${WORKFLOWS_DIR}${name}`);
 }
