@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
 import { readYamlDocument, YamlDocumentError, type YamlDocument } from "../config/read-yaml-document.js";
-import { createSchemaCheck } from "../config/check-against-schema.js";
+import { createSchemaCheck, type SchemaProblem } from "../config/check-against-schema.js";
 import { privateReposSchema } from "./private-repos-schema.js";
 import { parseRepoUrl } from "../domain/parse-repo-url.js";
 import type { Visibility } from "../store/build-rows.js";
@@ -37,6 +37,14 @@ const KEY_HINTS: Readonly<Record<string, string>> = {
   private: "use `visibility: private` (the default) or `visibility: public`",
 };
 
+/** A schema problem as this file's reader words it: an unknown key gets the hint for habits. */
+function schemaMessage(problem: SchemaProblem): string {
+  if (problem.unknownKey === undefined) return problem.message;
+  if (problem.path === "") return `unknown key \`${problem.unknownKey}\`: the file holds one key, \`repositories:\`, a list of repositories`;
+  const hint = /^\/repositories\/\d+$/.test(problem.path) ? KEY_HINTS[problem.unknownKey.toLowerCase()] : undefined;
+  return hint ? `unknown key \`${problem.unknownKey}\`: ${hint}` : problem.message;
+}
+
 /**
  * Parses the private repositories file (schema: docs/bridge.md):
  *
@@ -66,11 +74,10 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
     const line = lineOf(node);
     throw new PrivateReposError({ file, line, message: `${file} line ${line}: ${problem}.` });
   };
-  const repos = readRepos(yaml.doc.contents as Node | null);
-  // The reader explains what it refuses; the schema (the contract editors see) must hold too.
+  // The schema (the contract editors see) first: the structure's one description, its problems at their line.
   const problem = checkPrivateRepos(yaml);
-  if (problem) throw new PrivateReposError({ file, line: problem.line, message: `${file} line ${problem.line}: ${problem.message}.` });
-  return repos;
+  if (problem) throw new PrivateReposError({ file, line: problem.line, message: `${file} line ${problem.line}: ${schemaMessage(problem)}.` });
+  return readRepos(yaml.doc.contents as Node | null);
 
   function readRepos(root: Node | null): PrivateRepo[] {
     if (root === null || (isScalar(root) && root.value === null)) return [];

@@ -76,6 +76,9 @@ function describe(error: ErrorObject, yaml: YamlDocument): SchemaProblem & { dep
     const named = segments.filter((s) => !/^\d+$/.test(s)).join(".");
     message = `${named ? `\`${named}:\`` : "the list"} lists ${item && isScalar(item) ? `"${String(item.value)}"` : "an item"} twice: remove the duplicate`;
     specific = true;
+  } else if (error.keyword === "required") {
+    const missing = String((error.params as { missingProperty: string }).missingProperty);
+    message = `\`${missing}:\` is missing${parent?.errorMessage ? `: ${parent.errorMessage}` : where(segments)}`;
   } else if (parent?.errorMessage) {
     message = parent.errorMessage.replace(/"\{value\}"/g, written === undefined ? kind : `"${written}"`).replace(/\{value\}/g, written ?? kind);
   } else {
