@@ -1,10 +1,10 @@
-import { isMap, isScalar, isSeq, type Node, type YAMLMap } from "yaml";
+import { isMap, isSeq, type Node, type Scalar, type YAMLMap } from "yaml";
 import { readYamlDocument, YamlDocumentError, type YamlDocument } from "../config/read-yaml-document.js";
-import { createSchemaCheck } from "../config/check-against-schema.js";
+import { createSchemaCheck, type SchemaProblem } from "../config/check-against-schema.js";
 import { privateReposSchema } from "./private-repos-schema.js";
 import { parseRepoUrl } from "../domain/parse-repo-url.js";
 import type { Visibility } from "../store/build-rows.js";
-import { FORGE_KINDS, type ForgeConfig, type ForgeKind } from "../builds/config/forge-config.js";
+import type { ForgeConfig, ForgeKind } from "../builds/config/forge-config.js";
 import { readNotifyKey } from "../builds/config/read-notify-key.js";
 import { isLiteralBranch } from "./match-branch.js";
 import { readSchedule } from "../builds/config/read-schedule.js";
@@ -23,9 +23,7 @@ const checkPrivateRepos = createSchemaCheck(privateReposSchema);
 
 /** A repository name: part of the hook's URL and of the store's records. */
 export const PRIVATE_REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const GITHUB_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const MIN_SECRET_LENGTH = 16;
-const KEYS = ["name", "url", "branches", "secret", "secret_file", "visibility", "after", "notify", "forge", "schedule"] as const;
 const KEY_HINTS: Readonly<Record<string, string>> = {
   branch: "use `branches:` (a list), e.g. `branches: [main]`",
   clone_url: "use `url:`",
@@ -36,6 +34,14 @@ const KEY_HINTS: Readonly<Record<string, string>> = {
   depends_on: "use `after:` with the GitHub repositories, e.g. `after: [owner/app]`",
   private: "use `visibility: private` (the default) or `visibility: public`",
 };
+
+/** A schema problem as this file's reader words it: an unknown key gets the hint for habits. */
+function schemaMessage(problem: SchemaProblem): string {
+  if (problem.unknownKey === undefined) return problem.message;
+  if (problem.path === "") return `unknown key \`${problem.unknownKey}\`: the file holds one key, \`repositories:\`, a list of repositories`;
+  const hint = /^\/repositories\/\d+$/.test(problem.path) ? KEY_HINTS[problem.unknownKey.toLowerCase()] : undefined;
+  return hint ? `unknown key \`${problem.unknownKey}\`: ${hint}` : problem.message;
+}
 
 /**
  * Parses the private repositories file (schema: docs/bridge.md):
@@ -66,28 +72,20 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
     const line = lineOf(node);
     throw new PrivateReposError({ file, line, message: `${file} line ${line}: ${problem}.` });
   };
-  const repos = readRepos(yaml.doc.contents as Node | null);
-  // The reader explains what it refuses; the schema (the contract editors see) must hold too.
+  // The schema (the contract editors see) first: the structure's one description, its problems at their line.
   const problem = checkPrivateRepos(yaml);
-  if (problem) throw new PrivateReposError({ file, line: problem.line, message: `${file} line ${problem.line}: ${problem.message}.` });
-  return repos;
+  if (problem) throw new PrivateReposError({ file, line: problem.line, message: `${file} line ${problem.line}: ${schemaMessage(problem)}.` });
+  return readRepos(yaml.doc.contents as Node | null);
 
+  // From here on the file has passed privateReposSchema: the reader converts, and checks only what a schema cannot say.
   function readRepos(root: Node | null): PrivateRepo[] {
-    if (root === null || (isScalar(root) && root.value === null)) return [];
-    if (!isMap(root)) return fail(root, "the file must be a mapping with a `repositories:` list");
-    let list: Node | null = null;
-    for (const pair of root.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : "";
-      if (key !== "repositories") fail(pair.key as Node, `unknown key \`${key}\`: the file holds one key, \`repositories:\`, a list of repositories`);
-      list = pair.value as Node | null;
-    }
-    if (list === null || (isScalar(list) && list.value === null)) return [];
-    if (!isSeq(list)) return fail(list, "`repositories:` must be a list, each entry starting with `- name: …`");
+    if (!isMap(root)) return []; // the schema allows a mapping or nothing
+    const list = root.items[0]?.value as Node | null | undefined; // `repositories:`, the one key
+    if (!isSeq(list)) return [];
 
     const repos: PrivateRepo[] = [];
     const names = new Map<string, number>();
-    for (const item of list.items as (Node | null)[]) {
-      if (!isMap(item)) return fail(item ?? list, "each repository must be a mapping with `name:`, `url:` and `secret:` or `secret_file:`");
+    for (const item of list.items as YAMLMap[]) {
       const repo = readRepo(item);
       const seen = names.get(repo.name);
       if (seen !== undefined) fail(item, `the name "${repo.name}" is used twice (also on line ${seen}): give each repository its own name`);
@@ -99,20 +97,14 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
 
   function readRepo(map: YAMLMap): PrivateRepo {
     const values = new Map<string, { key: Node; value: Node | null }>();
-    for (const pair of map.items) {
-      const keyNode = pair.key as Node;
-      const key = isScalar(keyNode) ? String(keyNode.value) : "";
-      if (!(KEYS as readonly string[]).includes(key)) {
-        fail(keyNode, `unknown key \`${key}\`: ${KEY_HINTS[key.toLowerCase()] ?? `the keys are ${KEYS.join(", ")}`}`);
-      }
-      values.set(key, { key: keyNode, value: pair.value as Node | null });
-    }
+    for (const pair of map.items) values.set(String((pair.key as Scalar).value), { key: pair.key as Node, value: pair.value as Node | null });
     const line = lineOf(map);
-    const name = readString(values.get("name"), "name", "`name:` is missing: give the repository a name, e.g. `name: django-sample-project`", map);
+    const name = readString(values.get("name"), "name");
+    // The schema's pattern holds for strings; a name YAML read as a number (-1) is checked here.
     if (!PRIVATE_REPO_NAME.test(name)) {
       fail(values.get("name")?.value, `name "${name}" may hold only letters, digits, '.', '_' and '-' (it is part of the hook's URL), e.g. \`name: django-sample-project\``);
     }
-    const url = readString(values.get("url"), "url", `\`url:\` is missing for "${name}": give its clone URL, e.g. \`url: /home/git/${name}.git\` or \`url: ssh://git@server/home/git/${name}.git\``, map);
+    const url = readString(values.get("url"), "url");
     try {
       parseRepoUrl(url);
     } catch (error) {
@@ -134,18 +126,10 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
 
   /** `forge: {type: gitea, api: https://git.example.com/api/v1, project: owner/repo, token_file: /etc/ponyci/gitea.token}` */
   function readForge(entry: { key: Node; value: Node | null }, name: string): ForgeConfig {
-    const example = `\`forge: {type: gitea, api: https://git.example.com/api/v1, project: owner/${name}, token_file: /etc/ponyci/${name}.token}\``;
-    const map = entry.value;
-    if (map === null || !isMap(map)) return fail(map ?? entry.key, `\`forge:\` must be a mapping, e.g. ${example}`);
     const values = new Map<string, { key: Node; value: Node | null }>();
-    for (const pair of map.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : "";
-      if (!["type", "api", "project", "token", "token_file"].includes(key)) fail(pair.key as Node, `unknown key \`${key}\` in \`forge:\`: the keys are type, api, project, token_file (or token)`);
-      values.set(key, { key: pair.key as Node, value: pair.value as Node | null });
-    }
-    const kind = readString(values.get("type"), "type", `\`forge:\` needs \`type:\` (${FORGE_KINDS.join(", ")})`, map);
-    if (!(FORGE_KINDS as readonly string[]).includes(kind)) fail(values.get("type")?.value, `forge type "${kind}" is not known: use ${FORGE_KINDS.join(", ")}`);
-    const api = readString(values.get("api"), "api", `\`forge:\` needs \`api:\`, the API's base URL, e.g. ${example}`, map);
+    for (const pair of (entry.value as YAMLMap).items) values.set(String((pair.key as Scalar).value), { key: pair.key as Node, value: pair.value as Node | null });
+    const kind = readString(values.get("type"), "type") as ForgeKind;
+    const api = readString(values.get("api"), "api");
     let apiUrl: URL | undefined;
     try {
       apiUrl = new URL(api);
@@ -155,15 +139,15 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
     if (!apiUrl || (apiUrl.protocol !== "https:" && apiUrl.protocol !== "http:") || apiUrl.username || apiUrl.password) {
       fail(values.get("api")?.value, `\`api:\` must be an http(s) URL without credentials, e.g. https://git.example.com/api/v1`);
     }
-    const project = readString(values.get("project"), "project", `\`forge:\` needs \`project:\`, e.g. ${example}`, map);
+    const project = readString(values.get("project"), "project");
     if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(project) || (kind !== "gitlab" && !/^[^/]+\/[^/]+$/.test(project))) {
       fail(values.get("project")?.value, kind === "gitlab" ? `project "${project}" is not a GitLab project path or id, e.g. group/${name}` : `project "${project}" is not owner/repo`);
     }
     let token: string | undefined;
     if (values.has("token") && values.has("token_file")) fail(values.get("token_file")?.key, "give either `token:` or `token_file:`, not both");
-    if (values.has("token")) token = readString(values.get("token"), "token", "");
+    if (values.has("token")) token = readString(values.get("token"), "token");
     if (values.has("token_file")) {
-      const file = readString(values.get("token_file"), "token_file", "");
+      const file = readString(values.get("token_file"), "token_file");
       try {
         token = options.readSecretFile(file).trim();
       } catch (error) {
@@ -171,34 +155,27 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
       }
       if (!token) fail(values.get("token_file")?.value, `token_file ${file} is empty`);
     }
-    return { kind: kind as ForgeKind, api: api.replace(/\/+$/, ""), project, ...(token ? { token } : {}) };
+    return { kind, api: api.replace(/\/+$/, ""), project, ...(token ? { token } : {}) };
   }
 
-  function readString(entry: { key: Node; value: Node | null } | undefined, key: string, missing: string, owner?: Node): string {
-    if (!entry) return fail(owner, missing);
-    const { value } = entry;
-    if (value === null || !isScalar(value) || value.value === null || typeof value.value === "object") return fail(value ?? entry.key, `\`${key}:\` must be a single string`);
-    const text = String(value.value).trim();
-    if (text === "") return fail(value, `\`${key}:\` is empty`);
+  /** A key the schema requires (or the caller found) and types as a string or number; empty text is the one thing left to refuse. */
+  function readString(entry: { key: Node; value: Node | null } | undefined, key: string): string {
+    const value = entry?.value as Scalar | null | undefined;
+    const text = String(value?.value ?? "").trim();
+    if (text === "") return fail(value ?? entry?.key, `\`${key}:\` is empty`);
     return text;
   }
 
-  function readList(entry: { key: Node; value: Node | null }, key: string, example: string): { text: string; node: Node }[] {
-    const { value } = entry;
-    if (value !== null && isScalar(value) && value.value !== null && typeof value.value !== "object") return [{ text: String(value.value).trim(), node: value }];
-    if (value === null || !isSeq(value)) return fail(value ?? entry.key, `\`${key}:\` must be a list of strings, e.g. \`${key}: ${example}\``);
-    if (value.items.length === 0) return fail(value, `\`${key}: []\` lists nothing: remove the key or list entries, e.g. \`${key}: ${example}\``);
-    return (value.items as (Node | null)[]).map((item) => {
-      if (item === null || !isScalar(item) || item.value === null || typeof item.value === "object" || String(item.value).trim() === "") {
-        return fail(item ?? value, `each entry of \`${key}:\` must be a non-empty string, e.g. \`${key}: ${example}\``);
-      }
-      return { text: String(item.value).trim(), node: item };
-    });
+  /** A list the schema types as non-empty strings, or one string standing for a one-item list. */
+  function readList(entry: { key: Node; value: Node | null }): { text: string; node: Node }[] {
+    const value = entry.value as Node;
+    const items = isSeq(value) ? (value.items as Scalar[]) : [value as Scalar];
+    return items.map((item) => ({ text: String(item.value).trim(), node: item }));
   }
 
   function readBranches(entry: { key: Node; value: Node | null } | undefined): string[] | undefined {
     if (!entry) return undefined;
-    return readList(entry, "branches", '[main, "release/*"]').map(({ text, node }) => {
+    return readList(entry).map(({ text, node }) => {
       if (text.startsWith("refs/")) fail(node, `write branch names without "refs/heads/": "${text.replace(/^refs\/heads\//, "")}"`);
       if (/\s|\.\.|^-|[~^:\\]/.test(text)) fail(node, `"${text}" is not a branch name or pattern`);
       return text;
@@ -212,9 +189,9 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
     }
     let secret: string;
     if (inline) {
-      secret = readString(inline, "secret", "");
+      secret = readString(inline, "secret");
     } else {
-      const path = readString(fromFile, "secret_file", "");
+      const path = readString(fromFile, "secret_file");
       try {
         secret = options.readSecretFile(path).trim();
       } catch (error) {
@@ -228,20 +205,14 @@ export function parsePrivateRepos(text: string, options: ParsePrivateReposOption
   }
 
   function readVisibility(entry: { key: Node; value: Node | null } | undefined): Visibility {
-    if (!entry) return "private";
-    const value = readString(entry, "visibility", "");
-    if (value !== "private" && value !== "public") return fail(entry.value, `visibility "${value}" is neither private nor public: private (the default) shows builds only on the private dashboard`);
-    return value;
+    return entry ? (readString(entry, "visibility") as Visibility) : "private";
   }
 
   function readAfter(entry: { key: Node; value: Node | null } | undefined, branches: { key: Node; value: Node | null } | undefined): string[] {
     if (!entry) return [];
-    const after = readList(entry, "after", "[owner/app]").map(({ text, node }) => {
-      if (!GITHUB_REPO.test(text)) fail(node, `"${text}" is not a GitHub repository: write owner/repo, e.g. danirus/django-sample-app`);
-      return text;
-    });
+    const after = readList(entry).map(({ text }) => text);
     if (branches) {
-      const first = readList(branches, "branches", "[main]")[0];
+      const first = readList(branches)[0];
       if (first && !isLiteralBranch(first.text)) {
         fail(first.node, `with \`after:\`, the first of \`branches:\` is the branch downstream builds use: make it a branch name ("${first.text}" is a pattern), e.g. \`branches: [main, "release/*"]\``);
       }

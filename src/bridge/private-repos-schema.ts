@@ -27,7 +27,7 @@ export const privateReposSchema = configFileSchema({
         properties: {
           name: { type: ["string", "number"], pattern: "^\\s*[A-Za-z0-9][A-Za-z0-9._-]{0,99}\\s*$", description: "Letters, digits, '.', '_', '-': part of the hook's URL.", errorMessage: "name \"{value}\" may hold only letters, digits, '.', '_' and '-' (it is part of the hook's URL)" },
           url: { type: ["string", "number"], pattern: "\\S", description: "What the runner clones: an absolute path, file://…, ssh://… or git@host:path." },
-          branches: { ...oneOrMany({ type: ["string", "number"], pattern: "\\S" }, { minItems: 1 }), description: 'Branch name globs to build, e.g. [main, "release/*"]; default every branch.' },
+          branches: { ...oneOrMany({ type: ["string", "number"], pattern: "\\S" }, { minItems: 1, errorMessage: '`branches:` lists branch names or patterns, e.g. `branches: [main, "release/*"]` (remove the key for every branch)' }), description: 'Branch name globs to build, e.g. [main, "release/*"]; default every branch.' },
           secret: { type: ["string", "number"], description: "The hook's HMAC key, at least 16 characters (prefer secret_file)." },
           secret_file: { type: ["string", "number"], pattern: "\\S", description: "A file holding the hook's HMAC key." },
           visibility: { enum: ["private", "public"], default: "private", errorMessage: 'visibility "{value}" is neither private nor public' },
@@ -39,7 +39,7 @@ export const privateReposSchema = configFileSchema({
             required: ["type", "api", "project"],
             additionalProperties: false,
             properties: {
-              type: { enum: [...FORGE_KINDS] },
+              type: { enum: [...FORGE_KINDS], errorMessage: `forge type "{value}" is not known: use ${FORGE_KINDS.join(", ")}` },
               api: { type: "string", pattern: "^\\s*[hH][tT][tT][pP][sS]?://", errorMessage: "`api:` must be an http(s) URL without credentials, e.g. https://git.example.com/api/v1" },
               project: { type: ["string", "number"] },
               token: { type: ["string", "number"] },

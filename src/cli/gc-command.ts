@@ -8,7 +8,7 @@ import { createRunnerSources } from "../../runner/src/gc/create-runner-sources.j
 import { formatGcReport } from "../gc/format-gc-report.js";
 import type { Logger } from "../domain/logger.js";
 import type { Settings } from "../settings/load-settings.js";
-import { openStore } from "../store/open-store.js";
+import { openExistingStore } from "../store/open-existing-store.js";
 import type { Store } from "../store/store.js";
 
 interface Output {
@@ -23,11 +23,15 @@ export interface GcCommandDeps {
   sources?: (store: Store) => GcSource[];
 }
 
-/** `ponyci gc`: one collection by hand. Exit code 0, or 1 when something could not be listed or removed. */
+/**
+ * `ponyci gc`: one collection by hand. Exit code 0, or 1 when something could
+ * not be listed or removed. Reads PONYCI_DATA_DIR's store and never creates
+ * one: a wrong data directory is NoStoreError (exit 2), as for `builds`.
+ */
 export async function gcCommand(argv: string[], deps: GcCommandDeps): Promise<number> {
   const parsed = parseCommandLine<{ dryRun?: boolean }>(gcCli(), argv, deps.out);
   if (parsed.exitCode !== undefined) return parsed.exitCode;
-  const store = openStore({ dataDir: deps.settings.dataDir });
+  const store = openExistingStore({ dataDir: deps.settings.dataDir });
   try {
     const collector = createGarbageCollector({
       budgetBytes: deps.settings.diskBudgetBytes,

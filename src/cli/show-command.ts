@@ -11,6 +11,7 @@ import { formatDuration } from "../domain/format-duration.js";
 import { emptyCounts } from "../domain/events.js";
 import { jobSpecOf } from "../builds/job-plan.js";
 import { createReportCell, createRunReport, type ReportCell } from "../reports/run-report.js";
+import { groupAttempts } from "../history/job-test-plan.js";
 
 /** `ponyci show`'s command line. Starts nothing. */
 export function showCli(): Command {
@@ -74,24 +75,40 @@ export function renderBuildDetails(build: BuildRecord, jobs: readonly ShownJob[]
   for (const note of ((build.plan as { notes?: unknown }).notes as string[] | undefined) ?? []) lines.push(`note: ${note}`);
   if (jobs.length > 0) lines.push("");
 
-  for (const { job, failures } of jobs) {
-    const conclusion = job.conclusion ?? job.state;
-    const counts = job.counts;
-    const parts = job.countsUnknown ? ["test counts unknown"] : counts ? [`${counts.passed} passed`, counts.failed ? `${counts.failed} failed` : "", counts.error ? `${counts.error} errors` : "", counts.skipped ? `${counts.skipped} skipped` : ""].filter(Boolean) : [];
-    const took = job.startedAt !== undefined && job.finishedAt !== undefined ? ` in ${formatDuration(job.finishedAt - job.startedAt)}` : "";
-    const waited = job.startedAt !== undefined ? ` (waited ${formatDuration(job.startedAt - job.createdAt)})` : "";
-    lines.push(`${MARK[conclusion] ?? "…"} ${cellName(job.cell)}  ${conclusion}${parts.length > 0 ? `  ${parts.join(", ")}` : ""}${took}${waited}`);
-    if (job.error) {
-      const where = job.error.location ? ` (${job.error.location.path}:${job.error.location.line})` : "";
-      lines.push(`    ${firstLine(job.error.message)}${where}`);
-    }
-    for (const test of failures) {
-      lines.push(`    ${test.outcome === "error" ? "error" : "failed"} ${test.id} at ${test.location ? `${test.location.path}:${test.location.line}` : "location unknown"}`);
-      const message = firstLine(test.message ?? "");
-      if (message) lines.push(`      ${message.slice(0, 300)}`);
+  // A confirmation re-run is an attempt of its cell (as the dashboard shows it), folded under it.
+  const failuresOf = new Map(jobs.map((shown) => [shown.job.id, shown.failures]));
+  for (const { job, attempts } of groupAttempts(jobs.map((shown) => shown.job))) {
+    lines.push(`${MARK[job.conclusion ?? job.state] ?? "…"} ${cellName(job.cell)}  ${summaryOf(job)}`);
+    pushDetails(lines, job, failuresOf.get(job.id) ?? [], "    ");
+    for (const [i, attempt] of attempts.entries()) {
+      lines.push(`    attempt ${i + 2} (confirmation): ${summaryOf(attempt)}`);
+      pushDetails(lines, attempt, failuresOf.get(attempt.id) ?? [], "      ");
     }
   }
   return lines.join("\n");
+}
+
+/** A job's conclusion, counts, time and wait, as one line shows them. */
+function summaryOf(job: JobRecord): string {
+  const conclusion = job.conclusion ?? job.state;
+  const counts = job.counts;
+  const parts = job.countsUnknown ? ["test counts unknown"] : counts ? [`${counts.passed} passed`, counts.failed ? `${counts.failed} failed` : "", counts.error ? `${counts.error} errors` : "", counts.skipped ? `${counts.skipped} skipped` : ""].filter(Boolean) : [];
+  const took = job.startedAt !== undefined && job.finishedAt !== undefined ? ` in ${formatDuration(job.finishedAt - job.startedAt)}` : "";
+  const waited = job.startedAt !== undefined ? ` (waited ${formatDuration(job.startedAt - job.createdAt)})` : "";
+  return `${conclusion}${parts.length > 0 ? `  ${parts.join(", ")}` : ""}${took}${waited}`;
+}
+
+/** A job's error and its failures with their locations, indented under its line. */
+function pushDetails(lines: string[], job: JobRecord, failures: readonly TestResult[], indent: string): void {
+  if (job.error) {
+    const where = job.error.location ? ` (${job.error.location.path}:${job.error.location.line})` : "";
+    lines.push(`${indent}${firstLine(job.error.message)}${where}`);
+  }
+  for (const test of failures) {
+    lines.push(`${indent}${test.outcome === "error" ? "error" : "failed"} ${test.id} at ${test.location ? `${test.location.path}:${test.location.line}` : "location unknown"}`);
+    const message = firstLine(test.message ?? "");
+    if (message) lines.push(`${indent}  ${message.slice(0, 300)}`);
+  }
 }
 
 /** A stored job as a report cell; a job still queued or running reports its state so far. */

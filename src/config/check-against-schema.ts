@@ -9,6 +9,8 @@ export interface SchemaProblem {
   column: number;
   /** The JSON Pointer of the value (ajv's instancePath). */
   path: string;
+  /** An unknown key's name (the problem is that key): readers may add a hint of their own ("did you mean"). */
+  unknownKey?: string;
 }
 
 /** A check of parsed YAML against one JSON Schema. */
@@ -34,7 +36,7 @@ export function createSchemaCheck(schema: AnySchema): SchemaCheck {
     const problems = (validate.errors ?? []).map((error) => describe(error, yaml));
     problems.sort((a, b) => b.depth - a.depth || Number(b.specific) - Number(a.specific) || a.line - b.line || a.column - b.column);
     const best = problems[0];
-    return best && { message: best.message, line: best.line, column: best.column, path: best.path };
+    return best && { message: best.message, line: best.line, column: best.column, path: best.path, ...(best.unknownKey !== undefined ? { unknownKey: best.unknownKey } : {}) };
   };
 }
 
@@ -50,24 +52,41 @@ function describe(error: ErrorObject, yaml: YamlDocument): SchemaProblem & { dep
   const { node, key } = nodeAt(yaml, segments);
   const parent = error.parentSchema as { errorMessage?: string } | undefined;
   const written = node && isScalar(node) ? (node.source ?? String(node.value)) : undefined;
+  // A message about "{value}" said of a list, a mapping or nothing names what was written instead, and yields to a message about the whole.
+  const kind = isSeq(node) ? "a list" : isMap(node) ? "a mapping" : "an empty value";
   let at: Node | null = node ?? key;
   let message: string;
+  let unknownKey: string | undefined;
+  let specific = Boolean(parent?.errorMessage) && (written !== undefined || !parent?.errorMessage?.includes("{value}"));
   if (error.propertyName !== undefined) {
     at = keyNodeIn(yaml, node, error.propertyName) ?? at;
     message = `\`${error.propertyName}\`${where(segments)} is not a valid name: use letters, digits and _ (and - in include)`;
+    specific = true;
   } else if (error.keyword === "additionalProperties") {
-    const name = String((error.params as { additionalProperty: string }).additionalProperty);
-    at = keyNodeIn(yaml, node, name) ?? at;
+    unknownKey = String((error.params as { additionalProperty: string }).additionalProperty);
+    at = keyNodeIn(yaml, node, unknownKey) ?? at;
     const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-    message = `unknown key \`${name}\`${where(segments)}${known.length > 0 ? `: the keys are ${known.join(", ")}` : ""}`;
+    message = `unknown key \`${unknownKey}\`${where(segments)}${known.length > 0 ? `: the keys are ${known.join(", ")}` : ""}`;
+    specific = true;
+  } else if (error.keyword === "uniqueItems" && isSeq(node)) {
+    // At the later copy, which is the one to remove.
+    const { i, j } = error.params as { i: number; j: number };
+    const item = yaml.resolve(node.items[Math.max(i, j)] as Node | null | undefined);
+    at = item ?? at;
+    const named = segments.filter((s) => !/^\d+$/.test(s)).join(".");
+    message = `${named ? `\`${named}:\`` : "the list"} lists ${item && isScalar(item) ? `"${String(item.value)}"` : "an item"} twice: remove the duplicate`;
+    specific = true;
+  } else if (error.keyword === "required") {
+    const missing = String((error.params as { missingProperty: string }).missingProperty);
+    message = `\`${missing}:\` is missing${parent?.errorMessage ? `: ${parent.errorMessage}` : where(segments)}`;
   } else if (parent?.errorMessage) {
-    message = parent.errorMessage.replace(/\{value\}/g, written ?? "");
+    message = parent.errorMessage.replace(/"\{value\}"/g, written === undefined ? kind : `"${written}"`).replace(/\{value\}/g, written ?? kind);
   } else {
     const named = segments.filter((s) => !/^\d+$/.test(s));
     message = `${named.length > 0 ? `\`${named.join(".")}\`` : "the file"} ${error.message ?? "is not valid"}`;
   }
   const { line, column } = yaml.positionOf(at);
-  return { message, line, column, path: error.instancePath, depth: segments.length + (error.keyword === "additionalProperties" || error.propertyName !== undefined ? 1 : 0), specific: Boolean(parent?.errorMessage) || error.keyword === "additionalProperties" || error.propertyName !== undefined };
+  return { message, line, column, path: error.instancePath, depth: segments.length + (error.keyword === "additionalProperties" || error.propertyName !== undefined || error.keyword === "uniqueItems" ? 1 : 0), specific, ...(unknownKey !== undefined ? { unknownKey } : {}) };
 }
 
 function where(segments: readonly string[]): string {

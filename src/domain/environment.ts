@@ -1,4 +1,5 @@
 import type { ServiceName } from "./database.js";
+import type { ProjectMetadataSpec } from "./job-spec.js";
 
 /** What a cell needs installed: the runner asks for it before starting tests. */
 export interface EnvironmentRequest {
@@ -36,17 +37,12 @@ export interface EnvironmentRequest {
   project?: ProjectMetadataRequest;
 }
 
-/** What the runner passes for JobSpec.environment.projectMetadata, with the checkout. */
-export interface ProjectMetadataRequest {
+/** What the runner passes for JobSpec.environment.projectMetadata (the planner's ProjectMetadataSpec), with the checkout. */
+export interface ProjectMetadataRequest extends ProjectMetadataSpec {
   /** The checkout on the host (mounted read-only into the build container). */
   dir: string;
   /** The source's content key (its commit). */
   sourceKey: string;
-  /** Extras the cell installs (tox `extras`, `.[x]` in deps): a missing one is noted. */
-  extras: string[];
-  /** Extras installed when the project provides them (detection's test/tests/testing). */
-  optionalExtras?: string[];
-  buildSystem?: { requires?: string[]; backend?: string; backendPath?: string[] };
 }
 
 /**

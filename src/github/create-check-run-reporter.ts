@@ -54,6 +54,12 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
   const send = (key: string, kind: string, write: CheckRunWrite) => options.outbox.enqueue({ key, kind, payload: write });
   /** Whether the cell's run was (or is about to be) created: only then can it be updated. */
   const hasRun = (jobId: string) => options.outbox.list(checkRunKey(jobId)).some((w) => w.kind === "create");
+  /** What happens to a cell whose run exists, as its status and output (a GitHub build's only). */
+  const tell = (build: Build, job: Job, status: "queued" | "in_progress", title: string, summary: string) => {
+    const to = target(build);
+    if (!to || !hasRun(job.id)) return;
+    send(checkRunKey(job.id), "progress", { ...to, jobId: job.id, update: { status, output: { title, summary } } });
+  };
   /** Cells planned and not ended, across every build: what decides whether a new cell starts at once. */
   const active = new Set<string>();
   const lastProgress = new Map<string, number>();
@@ -114,44 +120,20 @@ export function createCheckRunReporter(options: CheckRunReporterOptions): BuildL
     },
 
     retrying(build, job, reason, attempt) {
-      const to = target(build);
-      if (!to || !hasRun(job.id)) return;
-      send(checkRunKey(job.id), "progress", {
-        ...to,
-        jobId: job.id,
-        update: { status: "in_progress", output: { title: `Retrying (attempt ${attempt}) after an infrastructure error`, summary: escapeMarkdown(reason).slice(0, 4000) } },
-      });
+      tell(build, job, "in_progress", `Retrying (attempt ${attempt}) after an infrastructure error`, escapeMarkdown(reason).slice(0, 4000));
     },
 
     restarted(build, job) {
-      const to = target(build);
-      if (!to || !hasRun(job.id)) return;
-      send(checkRunKey(job.id), "progress", {
-        ...to,
-        jobId: job.id,
-        update: { status: "queued", output: { title: "Restarted", summary: "The Pony CI server restarted while this cell ran: it runs again from the start." } },
-      });
+      tell(build, job, "queued", "Restarted", "The Pony CI server restarted while this cell ran: it runs again from the start.");
     },
 
     interrupted(build, job) {
-      const to = target(build);
-      if (!to || !hasRun(job.id)) return;
-      send(checkRunKey(job.id), "progress", {
-        ...to,
-        jobId: job.id,
-        update: { status: "queued", output: { title: "Interrupted: the server is restarting", summary: "The Pony CI server shut down while this cell ran: it runs again from the start when the server is back." } },
-      });
+      tell(build, job, "queued", "Interrupted: the server is restarting", "The Pony CI server shut down while this cell ran: it runs again from the start when the server is back.");
     },
 
     confirming(build, job, testIds) {
-      const to = target(build);
-      if (!to || !hasRun(job.id)) return;
       const what = testIds.length === 1 ? "1 test that never failed before" : `${testIds.length} tests that never failed before`;
-      send(checkRunKey(job.id), "progress", {
-        ...to,
-        jobId: job.id,
-        update: { status: "in_progress", output: { title: `Confirming: running ${what} again`, summary: `Every failure of this cell is a test never seen failing before: ${what} ${testIds.length === 1 ? "runs" : "run"} again once before the cell is judged, so that a flaky test is not blamed on this change. Both attempts will be shown.` } },
-      });
+      tell(build, job, "in_progress", `Confirming: running ${what} again`, `Every failure of this cell is a test never seen failing before: ${what} ${testIds.length === 1 ? "runs" : "run"} again once before the cell is judged, so that a flaky test is not blamed on this change. Both attempts will be shown.`);
     },
 
     finished({ build, job, finished, tests, logTail, failureReport }) {

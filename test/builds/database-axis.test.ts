@@ -47,14 +47,14 @@ describe("the database axis", () => {
 
 describe("services: in .github/ponyci.yml", () => {
   it.each([
-    { yml: "services: [redis]", error: /line 1: unknown service "redis": Pony CI provides postgres, mariadb and postgis \(mysql runs on mariadb\)/ },
+    { yml: "services: [redis]", error: /line 1: "redis" is not a database service: write postgres, mariadb or postgis \(mysql runs on mariadb\)/ },
     { yml: "services: [postgres, postgresql]", error: /lists postgres twice/ },
-    { yml: 'services: ["postgres:latest"]', error: /service version "latest" is not a major or major\.minor version/ },
+    { yml: 'services: ["postgres:latest"]', error: /"postgres:latest" is not a database service: .*with a major or major\.minor version if you like, e\.g\. "postgres:16"/ },
     { yml: 'services:\n  - name: postgres\n    args: ["-c", "shared_preload_libraries=x; rm -rf /"]\n', error: /line 2: server arguments of postgres: the value of shared_preload_libraries may use only/ },
     { yml: 'services:\n  - name: postgres\n    args: ["$(reboot)"]\n', error: /"\$\(reboot\)" is not a server setting: write `-c name=value`/ },
     { yml: 'services:\n  - name: mariadb\n    args: ["--init-file=/x y"]\n', error: /the value of init-file may use only/ },
     { yml: 'services:\n  - name: mariadb\n    args: ["-e", "select 1"]\n', error: /"-e" is not a server setting: write `--name=value`/ },
-    { yml: "services:\n  - name: postgres\n    image: evil/postgres\n", error: /a service takes `name`, `version` and `args`, not `image`/ },
+    { yml: "services:\n  - name: postgres\n    image: evil/postgres\n", error: /line 3: unknown key `image` in `services`: the keys are name, version, args/ },
     { yml: "database: [oracle]", error: /database "oracle" is not known: use sqlite, postgres, mariadb or postgis/ },
     { yml: "db: [postgres]", error: /use `database:` for the database axis/ },
   ])("$yml is refused", ({ yml, error }) => {

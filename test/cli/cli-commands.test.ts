@@ -99,7 +99,7 @@ describe("--version", () => {
 });
 
 describe("a data directory that holds no store", () => {
-  it.each([[["builds"]], [["builds", "--json"]], [["show", "1"]], [["backup", "copy.sqlite"]]])("ponyci %j says so, exits 2 and creates nothing", async (args) => {
+  it.each([[["builds"]], [["builds", "--json"]], [["show", "1"]], [["backup", "copy.sqlite"]], [["gc"]], [["gc", "--dry-run"]]])("ponyci %j says so, exits 2 and creates nothing", async (args) => {
     const wrong = path.join(dir, "not-the-data-dir");
     const result = await ponyci(args, { PONYCI_DATA_DIR: wrong });
     expect(result.exitCode).toBe(2);

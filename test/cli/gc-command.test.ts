@@ -7,6 +7,8 @@ import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { createRunnerSources, runnerLayout } from "../../runner/src/gc/create-runner-sources.js";
 import { createStoreSources } from "../../src/gc/create-store-sources.js";
 import { silentLogger } from "../../src/domain/logger.js";
+import { openStore } from "../../src/store/open-store.js";
+import { NoStoreError } from "../../src/store/open-existing-store.js";
 
 describe("ponyci gc", () => {
   let dataDir: string;
@@ -14,6 +16,7 @@ describe("ponyci gc", () => {
   let crashed: string;
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), "ponyci-gc-cli-"));
+    openStore({ dataDir }).close();
     const layout = runnerLayout(dataDir);
     mkdirSync(join(layout.environmentsDir, "wheels"), { recursive: true });
     wheel = join(layout.environmentsDir, "wheels", "pkg-1.0-py3-none-any.whl");
@@ -60,5 +63,20 @@ describe("ponyci gc", () => {
     expect(text).toMatch(/wheels\s+1 \(64\.0 KiB\)\s+freed 0/);
     expect(existsSync(wheel)).toBe(true);
     expect(existsSync(crashed)).toBe(false);
+  });
+
+  it("refuses a data directory without a store, creates none and removes nothing", async () => {
+    const wrong = mkdtempSync(join(tmpdir(), "ponyci-gc-nostore-"));
+    try {
+      const layout = runnerLayout(wrong);
+      const stray = join(layout.workDir, "jobs", "job-2-def");
+      mkdirSync(stray, { recursive: true });
+      writeFileSync(join(stray, "owner"), `${hostname()}:2147483646`);
+      await expect(gcCommand([], { settings: { dataDir: wrong, diskBudgetBytes: 0 }, out: { write: () => undefined }, log: silentLogger })).rejects.toThrow(NoStoreError);
+      expect(existsSync(join(wrong, "ponyci.sqlite"))).toBe(false);
+      expect(existsSync(stray)).toBe(true);
+    } finally {
+      rmSync(wrong, { recursive: true, force: true });
+    }
   });
 });

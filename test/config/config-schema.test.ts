@@ -77,23 +77,29 @@ describe("the published JSON Schemas", () => {
 describe("the schema's problems, at the YAML line of the value (ajv's instancePath mapped to the node)", () => {
   it.each([
     // [what, text, line, column, message]
-    ["a nested list", 'python: [["3.11"]]\n', 1, 10, '"" is not a Python version: write "major.minor" in quotes, e.g. "3.11"'],
+    ["a nested list", 'python: [["3.11"]]\n', 1, 10, 'a list is not a Python version: write the series "major.minor" in quotes, e.g. "3.11"'],
+    ["a duplicate, at the later copy", 'django: ["4.2", "5.2",\n  "4.2"]\n', 2, 3, '`django:` lists "4.2" twice: remove the duplicate'],
     ["a timeout out of range", "test: x\n\ntimeout: 9000\n", 3, 10, "`timeout:` is the number of seconds per cell, a whole number from 1 to 7200, e.g. `timeout: 600`"],
     ["an unknown key", "python: ['3.11']\ncolour: blue\n", 2, 1, "unknown key `colour`: the keys are python, django, database, include, exclude, test, install, env, timeout, services, quarantine, already_failing, confirm_failures, failed_first, notify, schedule"],
     ["an unknown key deep down", 'include:\n  - python: "3.13"\nexclude:\n  - python: "3.11"\n    coverage: "1"\n', 5, 5, "unknown key `coverage` in `exclude`: the keys are python, django, database"],
     ["a list as an include value", 'include:\n  - python: "3.13"\n    extras: [a, b]\n', 3, 13, "an include value must be a single string"],
     ["a bad env name", "env:\n  OK: 1\n  BAD-NAME: 2\n", 3, 3, "`BAD-NAME` in `env` is not a valid name: use letters, digits and _ (and - in include)"],
     ["a value behind an alias", "x-base: &b [[1]]\n", 1, 1, "unknown key `x-base`: the keys are python, django, database, include, exclude, test, install, env, timeout, services, quarantine, already_failing, confirm_failures, failed_first, notify, schedule"],
-    ["an aliased bad version, at the alias's target", 'test: &t "pytest"\npython: [*t]\n', 1, 10, '"pytest" is not a Python version: write "major.minor" in quotes, e.g. "3.11"'],
+    ["an aliased bad version, at the alias's target", 'test: &t "pytest"\npython: [*t]\n', 1, 10, '"pytest" is not a Python version: write the series "major.minor" in quotes, e.g. "3.11"'],
     ["a notify address", "notify:\n  email: [team@example.com, nobody]\n", 2, 29, '"nobody" is not an email address: write the address alone, e.g. team@example.com'],
     ["a list at the top", "- python\n", 1, 1, "the file must be a mapping of settings such as `python:`, `django:` and `test:`"],
   ])("%s", (_what, text, line, column, message) => {
     expect(checkRepoConfig(readYamlDocument(text))).toMatchObject({ line, column, message });
   });
 
-  it("gives way to the reader's more specific message where both refuse", () => {
+  it("comes first: the reader answers only what the schema cannot say", () => {
     expect(checkRepoConfig(readYamlDocument("timeout: 0\n"))).toMatchObject({ line: 1, message: expect.stringMatching(/^`timeout:` is the number of seconds per cell/) });
-    expect(() => parseRepoConfig("timeout: 0\n")).toThrow(/^\.github\/ponyci\.yml line 1: timeout 0 is out of range/);
+    expect(() => parseRepoConfig("timeout: 0\n")).toThrow(/^\.github\/ponyci\.yml line 1: `timeout:` is the number of seconds per cell/);
+    // YAML reads 3.10 as the number 3.1, which the schema's type allows: the reader knows how it was written.
+    expect(checkRepoConfig(readYamlDocument("python: [3.10]\n"))).toBeUndefined();
+    expect(() => parseRepoConfig("python: [3.10]\n")).toThrow(/^\.github\/ponyci\.yml line 1: Python version 3\.10 is read by YAML as the number 3\.1/);
+    // An unknown top-level key keeps the reader's hint for habits from other CI systems.
+    expect(() => parseRepoConfig("matrix:\n  python: []\n")).toThrow(/^\.github\/ponyci\.yml line 1: unknown key `matrix`: put python, django, include and exclude at the top level/);
   });
 
   it("keeps accepting what the reader accepts: empty lists where they mean nobody or nothing", () => {
@@ -119,7 +125,7 @@ describe("hostile config files keep their bounds on the schema's path", () => {
 
   it("answers a deeply nested value at its line, before the schema converts it", () => {
     const nested = (depth: number) => `test: pytest\nenv: {A: ${"[".repeat(depth)}${"]".repeat(depth)}}\n`;
-    expect(() => parseRepoConfig(nested(500))).toThrow(/^\.github\/ponyci\.yml line 2: env value `A` must be a single string\.$/);
+    expect(() => parseRepoConfig(nested(500))).toThrow(/^\.github\/ponyci\.yml line 2: an env value must be a single string \(quoted "" for an empty one\)\.$/);
     // Deeper than the YAML parser's own recursion: still a config error at the line, never a crash.
     expect(() => parseRepoConfig(nested(20_000))).toThrow(/^\.github\/ponyci\.yml is not valid YAML: .*line 2\.$/);
   });

@@ -18,7 +18,7 @@ describe("forge: of a private repository", () => {
     ["{type: gitea, api: https://x/api, project: a/b/c}", /project "a\/b\/c" is not owner\/repo/],
     ["{type: gitea, api: https://x/api, project: a/b, token: t, token_file: t.secret}", /either `token:` or `token_file:`/],
     ["{type: gitea, api: https://x/api, project: a/b, token_file: empty.secret}", /token_file empty.secret is empty/],
-    ["{type: gitea, api: https://x/api, project: a/b, user: me}", /unknown key `user` in `forge:`/],
+    ["{type: gitea, api: https://x/api, project: a/b, user: me}", /unknown key `user` in `repositories.forge`: the keys are type, api, project, token, token_file/],
   ])("refuses %s", (forge, message) => {
     expect(() => parse(forge)).toThrow(message);
   });

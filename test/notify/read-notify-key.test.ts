@@ -19,8 +19,8 @@ describe("notify: in .github/ponyci.yml and the private repositories file", () =
     ["notify:\n  on: [success]\n", /line 2: `on:` takes failure and recovery, not "success"/],
     ["notify:\n  webhook: [ftp://example.com/x]\n", /line 2: `webhook:` takes http\(s\) URLs, not ftp:/],
     ["notify:\n  slack: [\"https://u:p@hooks.slack.com/x\"]\n", /carry no user or password/],
-    ["notify:\n  emails: [a@example.com]\n", /line 2: unknown key `emails` in `notify:`: the keys are email, on, webhook, slack, mattermost/],
-    [`notify:\n  email: [${Array.from({ length: 21 }, (_, i) => `u${i}@example.com`).join(", ")}]\n`, /lists 21 entries; at most 20/],
+    ["notify:\n  emails: [a@example.com]\n", /line 2: unknown key `emails` in `notify`: the keys are email, on, webhook, slack, mattermost/],
+    [`notify:\n  email: [${Array.from({ length: 21 }, (_, i) => `u${i}@example.com`).join(", ")}]\n`, /`email:` lists at most 20 addresses/],
   ])("refuses %j with the line and the fix", (text, message) => {
     expect(() => parseRepoConfig(text)).toThrow(message);
   });

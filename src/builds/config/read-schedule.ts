@@ -1,5 +1,5 @@
 import { Cron } from "croner";
-import { isMap, isScalar, isSeq, type Node } from "yaml";
+import { isScalar, isSeq, type Node, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
 
 /** One `schedule:` entry: a cron expression (UTC) and the branches it builds. */
 export interface ScheduleEntry {
@@ -15,12 +15,8 @@ export interface ScheduleNodeTools {
   resolve(node: Node | null | undefined): Node | null;
 }
 
-/** Bounds on what a file can ask for: entries, and branches per entry. */
-const MAX_ENTRIES = 10;
-const MAX_BRANCHES = 10;
-/** A branch name as git allows it, without what a ref or an option would need. */
+/** A branch name as git allows it, without what a ref or an option would need (the schema's pattern, which holds for strings only). */
 const BRANCH = /^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}$/;
-const EXAMPLE = '`schedule: [{cron: "0 3 * * *"}]` or `- {cron: "30 2 * * 1", branches: [main, "stable/5.x"]}`';
 
 /**
  * Checks a cron expression (pure): five fields, which croner parses (names
@@ -41,41 +37,30 @@ export function cronProblem(expression: string): string | undefined {
 /**
  * Reads a `schedule:` value (a list of `{cron, branches?}` mappings, or one
  * cron string as a shorthand) from `.github/ponyci.yml` or the private
- * repositories' file. Errors name the line and how to fix it.
+ * repositories' file, after scheduleSchema passed (keys, types, at most 10
+ * entries and 10 branches). What a schema cannot say is refused here at its
+ * line: a cron expression croner does not parse, a branch name YAML read
+ * as a number that git would not take.
  */
-export function readSchedule(value: Node | null, keyNode: Node, tools: ScheduleNodeTools): ScheduleEntry[] {
-  const node = tools.resolve(value);
-  if (isScalar(node) && typeof node.value === "string") return [readEntry(node, undefined, node, tools)];
-  if (node === null || !isSeq(node)) return tools.fail(node ?? keyNode, `\`schedule:\` must be a list of cron entries, e.g. ${EXAMPLE}`);
-  if (node.items.length > MAX_ENTRIES) tools.fail(node, `\`schedule:\` lists ${node.items.length} entries; at most ${MAX_ENTRIES} are allowed`);
-  return (node.items as (Node | null)[]).map((raw) => {
-    const item = tools.resolve(raw);
-    if (isScalar(item) && typeof item.value === "string") return readEntry(item, undefined, item, tools);
-    if (!isMap(item)) return tools.fail(item ?? node, `each \`schedule:\` entry is a mapping with \`cron:\`, e.g. ${EXAMPLE}`);
-    let cron: Node | null = null;
-    let branches: Node | undefined;
-    for (const pair of item.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : "";
-      if (key === "cron") cron = tools.resolve(pair.value as Node | null) ?? (pair.key as Node);
-      else if (key === "branches") branches = tools.resolve(pair.value as Node | null) ?? (pair.key as Node);
-      else tools.fail(pair.key as Node, `unknown key \`${key}\` in a \`schedule:\` entry: the keys are cron and branches`);
-    }
-    if (cron === null) return tools.fail(item, `a \`schedule:\` entry needs \`cron:\`, e.g. ${EXAMPLE}`);
-    return readEntry(cron, branches, item, tools);
+export function readSchedule(value: Node | null, _keyNode: Node, tools: ScheduleNodeTools): ScheduleEntry[] {
+  const node = tools.resolve(value) as Node;
+  const items = isSeq(node) ? (node.items as (Node | null)[]).map((raw) => tools.resolve(raw) as Node) : [node];
+  return items.map((item) => {
+    if (isScalar(item)) return readEntry(item, undefined, tools);
+    const fields = new Map((item as YAMLMap).items.map((pair) => [String((pair.key as Scalar).value), tools.resolve(pair.value as Node | null)]));
+    return readEntry(fields.get("cron") as Scalar, (fields.get("branches") ?? undefined) as YAMLSeq | undefined, tools);
   });
 }
 
-function readEntry(cronNode: Node, branchesNode: Node | undefined, owner: Node, tools: ScheduleNodeTools): ScheduleEntry {
-  const cron = isScalar(cronNode) && typeof cronNode.value === "string" ? cronNode.value.trim() : tools.fail(cronNode, '`cron:` must be a quoted string, e.g. `cron: "0 3 * * *"`');
+function readEntry(cronNode: Scalar, branchesNode: YAMLSeq | undefined, tools: ScheduleNodeTools): ScheduleEntry {
+  const cron = String(cronNode.value).trim();
   const problem = cronProblem(cron);
   if (problem) tools.fail(cronNode, problem);
   if (branchesNode === undefined) return { cron };
-  if (!isSeq(branchesNode)) return tools.fail(branchesNode ?? owner, "`branches:` of a schedule entry must be a list of branch names, e.g. `branches: [main]`");
-  if (branchesNode.items.length === 0 || branchesNode.items.length > MAX_BRANCHES) tools.fail(branchesNode, `\`branches:\` of a schedule entry lists 1 to ${MAX_BRANCHES} branches`);
   const branches = (branchesNode.items as (Node | null)[]).map((raw) => {
-    const item = tools.resolve(raw);
-    const name = isScalar(item) && (typeof item.value === "string" || typeof item.value === "number") ? String(item.value) : undefined;
-    if (name === undefined || !BRANCH.test(name)) return tools.fail(item ?? branchesNode, `schedule branch ${JSON.stringify(name ?? null)} is not a branch name: write it as it is, e.g. main or stable/5.x (no patterns)`);
+    const item = tools.resolve(raw) as Scalar;
+    const name = String(item.value);
+    if (!BRANCH.test(name)) return tools.fail(item, `schedule branch ${JSON.stringify(name)} is not a branch name: write it as it is, e.g. main or stable/5.x (no patterns)`);
     return name;
   });
   return { cron, branches };

@@ -4,8 +4,8 @@ import { configFileSchema, oneOrMany } from "../../config/one-or-many.js";
 import { notifySchema } from "./notify-schema.js";
 import { scheduleSchema } from "./schedule-schema.js";
 
-const pythonVersion = { type: ["string", "number"], pattern: "^\\s*(pypy)?3\\.\\d{1,2}\\s*$", errorMessage: '"{value}" is not a Python version: write "major.minor" in quotes, e.g. "3.11"' };
-const djangoVersion = { type: ["string", "number"], pattern: "^\\s*\\d{1,2}\\.\\d\\s*$", errorMessage: '"{value}" is not a Django version: write "major.minor" in quotes, e.g. "5.2"' };
+const pythonVersion = { type: ["string", "number"], pattern: "^\\s*(pypy)?3\\.\\d{1,2}\\s*$", errorMessage: '"{value}" is not a Python version: write the series "major.minor" in quotes, e.g. "3.11"' };
+const djangoVersion = { type: ["string", "number"], pattern: "^\\s*\\d{1,2}\\.\\d\\s*$", errorMessage: '"{value}" is not a Django version: write the series "major.minor" in quotes, e.g. "5.2" (the newest patch release is installed)' };
 /** The spellings src/builds/matrix/parse-database-name.ts reads, in any case ("[pP][gG]"): a JSON Schema pattern has no flags. */
 const anyCase = (names: readonly string[]) => `(${names.map((n) => n.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`)).join("|")})`;
 const database = {
@@ -29,9 +29,9 @@ export const repoConfigSchema = configFileSchema({
   description: "Every key is optional; an empty file means the defaults. Reference: docs/repo-config.md.",
   errorMessage: "the file must be a mapping of settings such as `python:`, `django:` and `test:`",
   properties: {
-    python: { description: 'Python versions, "major.minor" in quotes, e.g. ["3.11", "3.13"].', ...oneOrMany(pythonVersion, { minItems: 1, uniqueItems: true }) },
-    django: { description: 'Django series, "major.minor" in quotes, e.g. ["4.2", "5.2"]; the newest patch release is installed.', ...oneOrMany(djangoVersion, { minItems: 1, uniqueItems: true }) },
-    database: { description: "The database axis: sqlite, postgres, mariadb, postgis (mysql runs on mariadb).", ...oneOrMany(database, { minItems: 1, uniqueItems: true }) },
+    python: { description: 'Python versions, "major.minor" in quotes, e.g. ["3.11", "3.13"].', ...oneOrMany(pythonVersion, { minItems: 1, uniqueItems: true, errorMessage: '`python:` lists Python versions in quotes, e.g. `python: ["3.11", "3.13"]` (remove the key for the default)' }) },
+    django: { description: 'Django series, "major.minor" in quotes, e.g. ["4.2", "5.2"]; the newest patch release is installed.', ...oneOrMany(djangoVersion, { minItems: 1, uniqueItems: true, errorMessage: '`django:` lists Django series in quotes, e.g. `django: ["4.2", "5.2"]` (remove the key for the default)' }) },
+    database: { description: "The database axis: sqlite, postgres, mariadb, postgis (mysql runs on mariadb).", ...oneOrMany(database, { minItems: 1, uniqueItems: true, errorMessage: "`database:` lists the databases to test on, e.g. `database: [sqlite, postgres]` (known: sqlite, postgres, mariadb, postgis)" }) },
     include: {
       description: 'Cells added to the matrix, e.g. [{python: "3.13", django: "6.0"}]; other keys are extra values of the cell.',
       type: "array",
@@ -49,7 +49,13 @@ export const repoConfigSchema = configFileSchema({
       description: 'Cells removed from the matrix, matched on python, django and database, e.g. [{python: "3.11", django: "5.2"}].',
       type: "array",
       errorMessage: '`exclude:` must be a list of {python, django} mappings, e.g. `exclude: [{python: "3.11", django: "5.2"}]`',
-      items: { type: "object", minProperties: 1, additionalProperties: false, properties: { python: pythonVersion, django: djangoVersion, database } },
+      items: {
+        type: "object",
+        minProperties: 1,
+        errorMessage: 'each `exclude` entry is a non-empty mapping of python, django and/or database, e.g. `exclude: [{python: "3.11", django: "5.2"}]`',
+        additionalProperties: false,
+        properties: { python: pythonVersion, django: djangoVersion, database },
+      },
     },
     test: { description: "The shell command that runs the tests; default: detected (tox, pytest, manage.py test, runtests.py).", type: "string", pattern: "\\S", errorMessage: '`test:` must be a shell command string, e.g. `test: "python manage.py test"`' },
     install: { description: "pip requirement lines replacing the detected test dependencies.", ...oneOrMany({ type: "string", pattern: "\\S", errorMessage: '`install:` must be a list of pip requirement strings, e.g. `install: ["-r requirements/test.txt", "factory-boy"]`' }) },
@@ -58,7 +64,7 @@ export const repoConfigSchema = configFileSchema({
       type: "object",
       errorMessage: '`env:` must be a mapping of NAME: value, e.g. `env: {DJANGO_SETTINGS_MODULE: "mysite.settings"}`',
       propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
-      additionalProperties: { type: ["string", "number", "boolean"], errorMessage: "an env value must be a single string" },
+      additionalProperties: { type: ["string", "number", "boolean"], errorMessage: 'an env value must be a single string (quoted "" for an empty one)' },
     },
     timeout: {
       description: `Seconds one cell may run, checkout and environment included; default ${defaultCellTimeoutSeconds}.`,
@@ -72,14 +78,19 @@ export const repoConfigSchema = configFileSchema({
       description: 'Database services: "postgres", "postgres:16", or {name, version, args}.',
       ...oneOrMany({
         anyOf: [
-          { type: "string", pattern: `^\\s*${serviceName}(:\\d{1,2}(\\.\\d{1,2})?)?\\s*$`, examples: ["postgres", "postgres:16", "mariadb", "postgis"] },
+          {
+            type: "string",
+            pattern: `^\\s*${serviceName}(:\\d{1,2}(\\.\\d{1,2})?)?\\s*$`,
+            examples: ["postgres", "postgres:16", "mariadb", "postgis"],
+            errorMessage: '"{value}" is not a database service: write postgres, mariadb or postgis (mysql runs on mariadb), with a major or major.minor version if you like, e.g. "postgres:16"',
+          },
           {
             type: "object",
             required: ["name"],
             additionalProperties: false,
             properties: {
-              name: { type: "string", pattern: `^\\s*${serviceName}\\s*$` },
-              version: { type: ["string", "number"], pattern: "^\\d{1,2}(\\.\\d{1,2})?$" },
+              name: { type: "string", pattern: `^\\s*${serviceName}\\s*$`, errorMessage: 'unknown service "{value}": Pony CI provides postgres, mariadb and postgis (mysql runs on mariadb)' },
+              version: { type: ["string", "number"], pattern: "^\\d{1,2}(\\.\\d{1,2})?$", errorMessage: 'service version "{value}" is not a major or major.minor version, e.g. "16" or "10.11"' },
               args: { ...oneOrMany({ type: ["string", "number"] }) },
             },
           },
@@ -93,6 +104,7 @@ export const repoConfigSchema = configFileSchema({
       maxItems: 500,
       errorMessage: '`quarantine:` must be a list of test ids or globs, at most 500, e.g. `quarantine: ["polls.tests.SlowTests.*", {test: "tests/test_net.py::test_fetch", until: "2026-12-31", reason: "#42"}]`',
       items: {
+        errorMessage: 'a quarantine entry is a test id or glob, or a mapping with `test:` (and `until:`, `reason:`), e.g. `{test: "tests/test_net.py::test_fetch", until: "2026-12-31"}`',
         anyOf: [
           { type: "string", pattern: "\\S", maxLength: 500 },
           {
@@ -108,7 +120,7 @@ export const repoConfigSchema = configFileSchema({
         ],
       },
     },
-    already_failing: { description: "The conclusion of a cell whose only failures already failed on the base.", enum: ["failure", "neutral"], default: "failure", errorMessage: "`already_failing:` is `failure` (the default) or `neutral`" },
+    already_failing: { description: "The conclusion of a cell whose only failures already failed on the base.", enum: ["failure", "neutral"], default: "failure", errorMessage: "`already_failing:` is `failure` (the default: a test already failing on the base still makes the cell red) or `neutral`" },
     confirm_failures: { description: "Re-run once a cell whose only failures are new.", type: "boolean", default: true, errorMessage: "`confirm_failures:` is `true` or `false`" },
     failed_first: { description: "Run the tests that failed last time first.", type: "boolean", default: true, errorMessage: "`failed_first:` is `true` or `false`" },
     notify: notifySchema,

@@ -8,7 +8,7 @@ const cronEntry = {
       required: ["cron"],
       properties: {
         cron: { type: "string", description: "Five cron fields, UTC, e.g. \"0 3 * * *\"." },
-        branches: { type: "array", minItems: 1, maxItems: 10, items: { type: ["string", "number"], pattern: "^(?!-)(?!.*\\.\\.)[A-Za-z0-9._/-]{1,200}$" }, description: "Branches to build at each tick (names, no patterns)." },
+        branches: { type: "array", minItems: 1, maxItems: 10, items: { type: ["string", "number"], pattern: "^(?!-)(?!.*\\.\\.)[A-Za-z0-9._/-]{1,200}$", errorMessage: 'schedule branch "{value}" is not a branch name: write it as it is, e.g. main or stable/5.x (no patterns)' }, description: "Branches to build at each tick (names, no patterns)." },
       },
     },
   ],
