@@ -3,9 +3,10 @@
 The runner sets, for the cell's `default` database only:
 - PONYCI_DB_TEMPLATE: "capture" (no template kept for this key yet) or
   "restore" (a template is ready: in the PostgreSQL server as the database
-  `ponyci_template`, or for SQLite as PONYCI_DB_TEMPLATE_DIR/template.sqlite3);
+  `ponyci_template`; in the MariaDB/MySQL server as the test database itself,
+  loaded from the kept dump; for SQLite as PONYCI_DB_TEMPLATE_DIR/template.sqlite3);
 - PONYCI_DB_TEMPLATE_ENGINE: the vendor the template is for ("postgresql",
-  "sqlite"); another vendor in the project's settings is left alone;
+  "mysql", "sqlite"); another vendor in the project's settings is left alone;
 - PONYCI_DB_TEMPLATE_DIR: read-only directory; the runner writes `ack` into it
   once it has kept a capture (or given up);
 - PONYCI_DB_TEMPLATE_OUT: writable directory for the SQLite capture.
@@ -16,7 +17,8 @@ Restore: the test database is created from the template, then Django's own
 still be applied. If the clone fails, the test database is made as usual.
 Capture: right after Django created and migrated the test database, before
 any test ran, the database is copied (PostgreSQL: CREATE DATABASE ... TEMPLATE;
-SQLite: the backup API), a `db_template` event asks the runner to keep it, and
+SQLite: the backup API; MariaDB/MySQL: not here, the runner dumps the test
+database the event names), a `db_template` event asks the runner to keep it, and
 the tests wait (bounded) for the runner's `ack`, so no test code runs while the
 copy is taken. Skipped (with a `db_template` "skipped" event saying why) when
 tables come from models rather than migrations (apps without migrations,
@@ -94,6 +96,12 @@ def _try(action, creation):
 def _restore(creation):
     """Create the test database from the template; True when it was."""
     name = creation._get_test_db_name()
+    if creation.connection.vendor == "mysql":
+        # The runner loaded the dump (with its CREATE DATABASE) before the tests started: keepdb uses it when
+        # it is there under this name (another TEST NAME since the capture: made as usual).
+        with creation._nodb_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", [name])
+            return cursor.fetchone() is not None
     if creation.connection.vendor == "postgresql":
         quote = creation.connection.ops.quote_name
         with creation._nodb_cursor() as cursor:
@@ -133,7 +141,7 @@ def _capture(creation):
         with creation._nodb_cursor() as cursor:
             cursor.execute("DROP DATABASE IF EXISTS %s" % quote(TEMPLATE_DB))
             cursor.execute("CREATE DATABASE %s TEMPLATE %s" % (quote(TEMPLATE_DB), quote(name)))
-    else:
+    elif connection.vendor == "sqlite":
         out = os.environ.get("PONYCI_DB_TEMPLATE_OUT")
         if not out:
             return False
@@ -145,7 +153,11 @@ def _capture(creation):
         finally:
             target.close()
         os.replace(partial, os.path.join(out, SQLITE_FILE))
-    emit({"event": "db_template", "state": "ready", "engine": connection.vendor})
+    ready = {"event": "db_template", "state": "ready", "engine": connection.vendor}
+    if connection.vendor == "mysql":
+        # The runner dumps this database in the service container (one transaction) while this process waits.
+        ready["database"] = connection.settings_dict["NAME"]
+    emit(ready)
     _wait_for_ack()
     if connection.vendor == "postgresql":
         with creation._nodb_cursor() as cursor:
