@@ -89,15 +89,25 @@ describe("createDbTemplateStore", () => {
     const store = createDbTemplateStore({ dir, maxTemplates: 2 });
     const keys = ["a", "b", "c"].map((c) => c.repeat(64));
     await expect(store.keep(keys[0]!, "sqlite", async () => { throw new Error("dump failed"); })).rejects.toThrow("dump failed");
-    expect(await readdir(dir)).toEqual([]);
+    // Nothing kept, and its lease given back.
+    expect(await readdir(dir)).toEqual(["leases"]);
+    expect(await readdir(path.join(dir, "leases"))).toEqual([]);
     expect(await store.find(keys[0]!, "sqlite")).toBeUndefined();
     await expect(store.find("../x", "sqlite")).rejects.toThrow("not a template key");
     for (const [i, key] of keys.entries()) {
       const file = await store.keep(key, i === 1 ? "postgresql" : i === 2 ? "mysql" : "sqlite", (tmp) => writeFile(tmp, key));
       await utimes(file, new Date(1000 * (i + 1)), new Date(1000 * (i + 1)));
-      if (i === 1) await store.find(keys[0]!, "sqlite"); // used: now the most recent
+      if (i === 1) await (await store.find(keys[0]!, "sqlite"))!.release(); // used: now the most recent
     }
-    expect((await readdir(dir)).sort()).toEqual([`${keys[0]}.sqlite3`, `${keys[2]}.sql`]);
+    expect((await readdir(dir)).sort()).toEqual([`${keys[0]}.sqlite3`, `${keys[2]}.sql`, "leases"]);
+    // A template a cell is copying in (leased) is never pruned, even as the least recently used.
+    const held = await store.find(keys[0]!, "sqlite");
+    expect(held?.path).toBe(path.join(dir, `${keys[0]}.sqlite3`));
+    await utimes(held!.path, new Date(500), new Date(500));
+    await store.keep("d".repeat(64), "sqlite", (tmp) => writeFile(tmp, "d"));
+    expect((await readdir(dir)).sort()).toEqual([`${keys[0]}.sqlite3`, `${"d".repeat(64)}.sqlite3`, "leases"]);
+    await held!.release();
+    expect(await readdir(path.join(dir, "leases"))).toEqual([]);
   });
 });
 
