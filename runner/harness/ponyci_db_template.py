@@ -12,9 +12,11 @@ The runner sets, for the cell's `default` database only:
 - PONYCI_DB_TEMPLATE_OUT: writable directory for the SQLite capture.
 
 Restore: the test database is created from the template, then Django's own
-`create_test_db(keepdb=True)` runs: `migrate` finds every migration applied
-(Django's --keepdb semantics), and any migration the template lacks would
-still be applied. If the clone fails, the test database is made as usual.
+`create_test_db(keepdb=True)` runs (Django's --keepdb semantics). Its
+`migrate` is skipped when every migration file on disk is recorded as applied
+(_migrate_only_if_needed: importing hundreds of migrations to find nothing to
+do costs seconds); otherwise it runs and applies what the template lacks.
+If the clone fails, the test database is made as usual.
 Capture: right after Django created and migrated the test database, before
 any test ran, the database is copied (PostgreSQL: CREATE DATABASE ... TEMPLATE;
 SQLite: the backup API; MariaDB/MySQL: not here, the runner dumps the test
@@ -63,7 +65,9 @@ def install():
                 args = args[:3] + (True,) + args[4:]
             else:
                 kwargs["keepdb"] = True
-            name = original(self, *args, **kwargs)
+            with _migrate_only_if_needed(self.connection) as guard:
+                name = original(self, *args, **kwargs)
+            emit({"event": "db_template", "state": "restored", "migrate": "skipped" if guard.skipped else "ran"})
             _say("test database set up in %.3f s (from the template)" % (time.perf_counter() - started))
             return name
         name = original(self, *args, **kwargs)
@@ -77,6 +81,90 @@ def install():
     create_test_db._ponyci_patched = True
     create_test_db.__doc__ = original.__doc__
     base.create_test_db = create_test_db
+
+
+class _migrate_only_if_needed:
+    """While Django creates the test database from a template: its `migrate` is skipped when it has nothing to do.
+
+    With keepdb, `migrate` finds every migration applied, but only after
+    importing every migration module and building the graph (seconds for
+    hundreds of migrations). The template IS the migrated state (its
+    post_migrate rows, content types and permissions, included), kept under a
+    key of the environment (installed packages' migrations) and the
+    checkout's migrations; on top of the key this checks, without importing
+    a migration, that every migration file on disk of every installed app is
+    recorded as applied and that no app gets tables from models (run_syncdb).
+    Anything else, or any doubt: Django's `migrate` runs as usual.
+    Everything after it (serialize_db_to_string, createcachetable) runs as usual.
+    """
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.saved = None
+        self.skipped = False
+
+    def __enter__(self):
+        from django.core import management
+
+        self.saved = management.call_command
+        original, connection, guard = self.saved, self.connection, self
+
+        def call_command(command_name, *args, **options):
+            if command_name == "migrate" and options.get("database", "default") == connection.alias:
+                pending = _try_value(_pending_migrations, connection)
+                if pending == 0:
+                    _say("migrate skipped: every migration on disk is applied in the template")
+                    guard.skipped = True
+                    return None
+            return original(command_name, *args, **options)
+
+        management.call_command = call_command
+        return self
+
+    def __exit__(self, *exc):
+        from django.core import management
+
+        management.call_command = self.saved
+        return False
+
+
+def _try_value(action, connection):
+    try:
+        return action(connection)
+    except Exception as exc:
+        sys.stderr.write("ponyci: migrating as usual: %r\n" % (exc,))
+        return None
+
+
+def _pending_migrations(connection):
+    """How many migration files on disk the test database has not applied (None: cannot tell cheaply)."""
+    import importlib
+    import pkgutil
+
+    from django.apps import apps
+    from django.db.migrations.loader import MigrationLoader
+
+    on_disk = set()
+    for config in apps.get_app_configs():
+        module_name, _explicit = MigrationLoader.migrations_module(config.label)
+        module = None
+        if module_name is not None:
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name != module_name and not module_name.startswith((exc.name or "") + "."):
+                    return None
+        if module is None or not hasattr(module, "__path__"):
+            if any(model._meta.managed for model in config.get_models()):
+                return None  # tables from models: migrate's run_syncdb
+            continue
+        for info in pkgutil.iter_modules(module.__path__):
+            if not info.ispkg and info.name[0] not in "_~":
+                on_disk.add((config.label, info.name))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT app, name FROM django_migrations")
+        applied = set((str(app), str(name)) for app, name in cursor.fetchall())
+    return len(on_disk - applied)
 
 
 def _say(line):

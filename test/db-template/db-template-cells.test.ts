@@ -43,6 +43,7 @@ describe.each(["postgres", "mariadb", "sqlite"] as const)("test database templat
     // test_no_poison passes: the first run's TransactionTestCase left a table in its test database after the copy.
     expect(outcome(second)).toEqual(green);
     expect(second.logs.some((l) => /^Test database from template [0-9a-f]{12} \(4 migration files; loaded in \d+ ms\)$/.test(l))).toBe(true);
+    expect(second.logs).toContain("Test database template: Django's migrate skipped (every migration on disk is applied in it)");
     expect(marker(second)).toBe(kept);
 
     const changed = await repo.commit("a new migration", {

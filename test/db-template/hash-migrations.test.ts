@@ -116,6 +116,8 @@ describe("the harness's db_template event", () => {
     expect(parseHarnessEvent('{"event":"db_template","state":"ready","engine":"sqlite"}')).toEqual({ event: "db_template", state: "ready" });
     expect(parseHarnessEvent('{"event":"db_template","state":"skipped","reason":"apps without migrations"}')).toEqual({ event: "db_template", state: "skipped", reason: "apps without migrations" });
     expect(parseHarnessEvent('{"event":"db_template","state":"/etc/passwd"}')).toBeUndefined();
+    expect(parseHarnessEvent('{"event":"db_template","state":"restored","migrate":"skipped"}')).toEqual({ event: "db_template", state: "restored", migrate: "skipped" });
+    expect(parseHarnessEvent('{"event":"db_template","state":"restored","migrate":"maybe"}')).toBeUndefined();
     expect(parseHarnessEvent('{"event":"db_template","state":"ready","engine":"mysql","database":"test_ponyci"}')).toEqual({ event: "db_template", state: "ready", database: "test_ponyci" });
     expect(parseHarnessEvent(`{"event":"db_template","state":"ready","database":"${"x".repeat(65)}"}`)).toEqual({ event: "db_template", state: "ready" });
   });

@@ -49,7 +49,7 @@ export interface CellDbTemplate {
   env: Record<string, string>;
   binds: string[];
   /** The harness's `db_template` event (capture: "ready" → keep the copy, then ack; the harness waits). */
-  onEvent(event: { state: string; reason?: string; database?: string }): void;
+  onEvent(event: { state: string; reason?: string; database?: string; migrate?: string }): void;
   /** Resolves once any capture under way is kept or given up. */
   settled(): Promise<void>;
 }
@@ -110,7 +110,10 @@ export async function prepareCellDbTemplate(options: PrepareCellDbTemplateOption
         await copyReadable(kept.path, path.join(dir, SQLITE_FILE));
       }
       options.log(`Test database from template ${short} (${migrations.files} migration files; loaded in ${Date.now() - t0} ms)`);
-      return { mode: "restore", env: { ...env, PONYCI_DB_TEMPLATE: "restore" }, binds, onEvent: () => undefined, settled: async () => undefined };
+      const onEvent = (event: { state: string; migrate?: string }) => {
+        if (event.state === "restored") options.log(event.migrate === "skipped" ? "Test database template: Django's migrate skipped (every migration on disk is applied in it)" : "Test database template: Django's migrate ran on top of it");
+      };
+      return { mode: "restore", env: { ...env, PONYCI_DB_TEMPLATE: "restore" }, binds, onEvent, settled: async () => undefined };
     } catch (error) {
       options.log(`Test database template ${short} not loaded (${describeError(error)}): migrating as usual`);
     } finally {
