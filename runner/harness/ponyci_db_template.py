@@ -193,7 +193,12 @@ def _restore(creation):
     if creation.connection.vendor == "postgresql":
         quote = creation.connection.ops.quote_name
         with creation._nodb_cursor() as cursor:
-            cursor.execute("CREATE DATABASE %s TEMPLATE %s" % (quote(name), quote(TEMPLATE_DB)))
+            # The restored template is this cell's alone: renamed, not copied (a copy of a big schema costs
+            # seconds); a copy when the rename is refused (the project's user may not own it).
+            try:
+                cursor.execute("ALTER DATABASE %s RENAME TO %s" % (quote(TEMPLATE_DB), quote(name)))
+            except Exception:
+                cursor.execute("CREATE DATABASE %s TEMPLATE %s%s" % (quote(name), quote(TEMPLATE_DB), _file_copy(creation.connection)))
     else:
         source = os.path.join(os.environ.get("PONYCI_DB_TEMPLATE_DIR", ""), SQLITE_FILE)
         if not os.path.isfile(source):
@@ -225,10 +230,11 @@ def _capture(creation):
     if connection.vendor == "postgresql":
         name = connection.settings_dict["NAME"]
         quote = connection.ops.quote_name
+        strategy = _file_copy(connection)  # asked before the close: it may connect
         connection.close()  # CREATE DATABASE ... TEMPLATE needs the source without sessions
         with creation._nodb_cursor() as cursor:
             cursor.execute("DROP DATABASE IF EXISTS %s" % quote(TEMPLATE_DB))
-            cursor.execute("CREATE DATABASE %s TEMPLATE %s" % (quote(TEMPLATE_DB), quote(name)))
+            cursor.execute("CREATE DATABASE %s TEMPLATE %s%s" % (quote(TEMPLATE_DB), quote(name), strategy))
     elif connection.vendor == "sqlite":
         out = os.environ.get("PONYCI_DB_TEMPLATE_OUT")
         if not out:
@@ -251,6 +257,12 @@ def _capture(creation):
         with creation._nodb_cursor() as cursor:
             cursor.execute("DROP DATABASE IF EXISTS %s" % connection.ops.quote_name(TEMPLATE_DB))
     return True
+
+
+def _file_copy(connection):
+    """PostgreSQL 15+: copy the files (its default, WAL_LOG, writes the whole copy into the WAL: slower here)."""
+    version = getattr(connection, "pg_version", None)
+    return " STRATEGY = FILE_COPY" if isinstance(version, int) and version >= 150000 else ""
 
 
 def _wait_for_ack():
