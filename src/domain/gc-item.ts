@@ -1,7 +1,7 @@
 /** What the garbage collector removes, by kind; reported per kind. */
-export type GcKind = "environment" | "wheel" | "mirror" | "workspace" | "image" | "log" | "delivery";
+export type GcKind = "environment" | "wheel" | "mirror" | "workspace" | "image" | "db-template" | "log" | "delivery";
 
-export const GC_KINDS: readonly GcKind[] = ["environment", "wheel", "mirror", "workspace", "image", "log", "delivery"];
+export const GC_KINDS: readonly GcKind[] = ["environment", "wheel", "mirror", "workspace", "image", "db-template", "log", "delivery"];
 
 /**
  * One removable thing on the data disk (or in the store), as a source saw it.

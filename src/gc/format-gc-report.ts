@@ -7,6 +7,7 @@ const LABELS: Record<GcKind, string> = {
   mirror: "git mirrors",
   workspace: "workspaces",
   image: "toolchain images",
+  "db-template": "test-database templates",
   log: "job logs",
   delivery: "deliveries",
 };

@@ -13,10 +13,10 @@ import { containersOf, createTestRunner, jobId, runSpec, type CollectedRun } fro
  */
 const runner = createTestRunner();
 
-function specFor(repo: FixtureRepo, sha: string, database: "postgres" | "sqlite"): CellSpec {
+function specFor(repo: FixtureRepo, sha: string, database: "postgres" | "mariadb" | "sqlite"): CellSpec {
   const cell = { python: "3.11", django: "5.2", database } as const;
-  const spec = createJobSpec(cell, database === "postgres" ? { services: [{ name: "postgres", args: [] }] } : {});
-  return { jobId: jobId(`dbt-${database}`), source: { url: repo.dir, sha }, ...spec, environment: { ...spec.environment, ...(database === "postgres" ? { database } : {}) } };
+  const spec = createJobSpec(cell, database === "sqlite" ? {} : { services: [{ name: database, args: [] }] });
+  return { jobId: jobId(`dbt-${database}`), source: { url: repo.dir, sha }, ...spec, environment: { ...spec.environment, ...(database === "sqlite" ? {} : { database }) } };
 }
 
 /** The value the fixture's data migration wrote, as its test reports it. */
@@ -30,7 +30,7 @@ function outcome(run: CollectedRun) {
 
 const green = { conclusion: "success", counts: expect.objectContaining({ passed: 3, skipped: 1, total: 4 }), failed: [] };
 
-describe.each(["postgres", "sqlite"] as const)("test database template on %s", (database) => {
+describe.each(["postgres", "mariadb", "sqlite"] as const)("test database template on %s", (database) => {
   it("the second run starts from the first run's migrated database, without its tests' leftovers; a changed migration migrates again", async () => {
     const repo = await createFixtureRepo("django-migrations");
     const first = await runSpec(runner, specFor(repo, repo.sha, database));
@@ -43,6 +43,7 @@ describe.each(["postgres", "sqlite"] as const)("test database template on %s", (
     // test_no_poison passes: the first run's TransactionTestCase left a table in its test database after the copy.
     expect(outcome(second)).toEqual(green);
     expect(second.logs.some((l) => /^Test database from template [0-9a-f]{12} \(4 migration files; loaded in \d+ ms\)$/.test(l))).toBe(true);
+    expect(second.logs).toContain("Test database template: Django's migrate skipped (every migration on disk is applied in it)");
     expect(marker(second)).toBe(kept);
 
     const changed = await repo.commit("a new migration", {

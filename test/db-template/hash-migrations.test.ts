@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
+import type Docker from "dockerode";
 import { execa } from "execa";
 import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +8,7 @@ import { hashMigrations } from "../../runner/src/db-template/hash-migrations.js"
 import { createDbTemplateStore } from "../../runner/src/db-template/create-db-template-store.js";
 import { dbTemplateKey } from "../../runner/src/db-template/db-template-key.js";
 import { parseHarnessEvent } from "../../runner/src/cell/parse-harness-event.js";
+import { dumpMysqlTemplate, MYSQL_DATABASE_NAME } from "../../runner/src/db-template/mysql-template.js";
 
 /** The migrated-database template's key and store (issue 28): what changes the key, what is never read, what is kept. */
 const dirs: string[] = [];
@@ -74,7 +76,7 @@ describe("dbTemplateKey", () => {
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     expect(dbTemplateKey({ ...input, env: { B: "2", A: "1" } })).toBe(key);
     const variants = [
-      { environmentKey: "e2" }, { migrations: "m2" }, { engine: "sqlite" as const }, { service: { ...input.service, image: "postgres:16" } },
+      { environmentKey: "e2" }, { migrations: "m2" }, { engine: "sqlite" as const }, { engine: "mysql" as const }, { service: { ...input.service, image: "postgres:16" } },
       { service: { ...input.service, args: ["-c", "fsync=on"] } }, { scope: "https://example.com/b.git" }, { env: { A: "1", B: "3" } }, { command: "pytest" },
     ];
     for (const variant of variants) expect(dbTemplateKey({ ...input, ...variant })).not.toBe(key);
@@ -87,15 +89,25 @@ describe("createDbTemplateStore", () => {
     const store = createDbTemplateStore({ dir, maxTemplates: 2 });
     const keys = ["a", "b", "c"].map((c) => c.repeat(64));
     await expect(store.keep(keys[0]!, "sqlite", async () => { throw new Error("dump failed"); })).rejects.toThrow("dump failed");
-    expect(await readdir(dir)).toEqual([]);
+    // Nothing kept, and its lease given back.
+    expect(await readdir(dir)).toEqual(["leases"]);
+    expect(await readdir(path.join(dir, "leases"))).toEqual([]);
     expect(await store.find(keys[0]!, "sqlite")).toBeUndefined();
     await expect(store.find("../x", "sqlite")).rejects.toThrow("not a template key");
     for (const [i, key] of keys.entries()) {
-      const file = await store.keep(key, i === 1 ? "postgresql" : "sqlite", (tmp) => writeFile(tmp, key));
+      const file = await store.keep(key, i === 1 ? "postgresql" : i === 2 ? "mysql" : "sqlite", (tmp) => writeFile(tmp, key));
       await utimes(file, new Date(1000 * (i + 1)), new Date(1000 * (i + 1)));
-      if (i === 1) await store.find(keys[0]!, "sqlite"); // used: now the most recent
+      if (i === 1) await (await store.find(keys[0]!, "sqlite"))!.release(); // used: now the most recent
     }
-    expect((await readdir(dir)).sort()).toEqual([`${keys[0]}.sqlite3`, `${keys[2]}.sqlite3`]);
+    expect((await readdir(dir)).sort()).toEqual([`${keys[0]}.sqlite3`, `${keys[2]}.sql`, "leases"]);
+    // A template a cell is copying in (leased) is never pruned, even as the least recently used.
+    const held = await store.find(keys[0]!, "sqlite");
+    expect(held?.path).toBe(path.join(dir, `${keys[0]}.sqlite3`));
+    await utimes(held!.path, new Date(500), new Date(500));
+    await store.keep("d".repeat(64), "sqlite", (tmp) => writeFile(tmp, "d"));
+    expect((await readdir(dir)).sort()).toEqual([`${keys[0]}.sqlite3`, `${"d".repeat(64)}.sqlite3`, "leases"]);
+    await held!.release();
+    expect(await readdir(path.join(dir, "leases"))).toEqual([]);
   });
 });
 
@@ -104,5 +116,19 @@ describe("the harness's db_template event", () => {
     expect(parseHarnessEvent('{"event":"db_template","state":"ready","engine":"sqlite"}')).toEqual({ event: "db_template", state: "ready" });
     expect(parseHarnessEvent('{"event":"db_template","state":"skipped","reason":"apps without migrations"}')).toEqual({ event: "db_template", state: "skipped", reason: "apps without migrations" });
     expect(parseHarnessEvent('{"event":"db_template","state":"/etc/passwd"}')).toBeUndefined();
+    expect(parseHarnessEvent('{"event":"db_template","state":"restored","migrate":"skipped"}')).toEqual({ event: "db_template", state: "restored", migrate: "skipped" });
+    expect(parseHarnessEvent('{"event":"db_template","state":"restored","migrate":"maybe"}')).toBeUndefined();
+    expect(parseHarnessEvent('{"event":"db_template","state":"ready","engine":"mysql","database":"test_ponyci"}')).toEqual({ event: "db_template", state: "ready", database: "test_ponyci" });
+    expect(parseHarnessEvent(`{"event":"db_template","state":"ready","database":"${"x".repeat(65)}"}`)).toEqual({ event: "db_template", state: "ready" });
+  });
+
+  it("names a MariaDB database the runner dumps only when it is a plain name: never an option, a path or a list", async () => {
+    expect(MYSQL_DATABASE_NAME.test("test_ponyci")).toBe(true);
+    const dir = await project({});
+    // Refused before anything runs: no Docker call is made (the client here has none).
+    for (const hostile of ["--all-databases", "-A", "mysql test", "../x", "a;b", "a`b", "", "test\nx"]) {
+      await expect(dumpMysqlTemplate({} as Docker, "none", hostile, path.join(dir, "dump.sql"), 1000)).rejects.toThrow("the harness named no usable test database");
+    }
+    expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -14,7 +14,8 @@ export type HarnessEvent =
   /** A test runner the harness reads ran (Django's, unittest, pytest): its tests are readable, even when none ran. */
   | { event: "run"; framework: string }
   /** The migrated test database: "ready" to be kept (the harness waits for the runner's ack), or "skipped" and why. */
-  | { event: "db_template"; state: "ready" | "skipped"; reason?: string };
+  | { event: "db_template"; state: "ready" | "skipped"; reason?: string; database?: string }
+  | { event: "db_template"; state: "restored"; migrate: "skipped" | "ran" };
 
 const OUTCOMES: readonly TestOutcome[] = ["passed", "failed", "error", "skipped", "xfail", "xpass"];
 const MAX_TEXT = 64 * 1024;
@@ -62,8 +63,11 @@ export function parseHarnessEvent(line: string): HarnessEvent | undefined {
       return { event: "command", step, command: raw.command.slice(0, 100).map((arg) => String(arg).slice(0, 1000)), exitCode: raw.exit_code as number };
     }
     case "db_template":
+      if (raw.state === "restored") return raw.migrate === "skipped" || raw.migrate === "ran" ? { event: "db_template", state: "restored", migrate: raw.migrate } : undefined;
       if (raw.state !== "ready" && raw.state !== "skipped") return undefined;
-      return { event: "db_template", state: raw.state, ...(raw.state === "skipped" ? { reason: (text(raw.reason) ?? "").slice(0, 300) } : {}) };
+      if (raw.state === "skipped") return { event: "db_template", state: raw.state, reason: (text(raw.reason) ?? "").slice(0, 300) };
+      // MariaDB/MySQL: the test database the runner dumps; a name, checked again where it is used (mysql-template.ts).
+      return { event: "db_template", state: raw.state, ...(typeof raw.database === "string" && raw.database.length <= 64 ? { database: raw.database } : {}) };
     case "end":
       return { event: "end", exitCode: Number.isInteger(raw.exit_code) ? (raw.exit_code as number) : -1, durationMs: seconds(raw.duration), totals: totals(raw.totals) };
     default:

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
 /** The database vendors a template is kept for (Django's `connection.vendor`). */
-export type TemplateEngine = "postgresql" | "sqlite";
+export type TemplateEngine = "postgresql" | "mysql" | "sqlite";
 
 export interface DbTemplateKeyInput {
   /** The environment's key: Python, Django and every installed package (their migrations included). */
@@ -9,7 +9,7 @@ export interface DbTemplateKeyInput {
   /** hashMigrations of the checkout. */
   migrations: string;
   engine: TemplateEngine;
-  /** The service's image and server arguments (PostgreSQL); absent for SQLite. */
+  /** The service's image and server arguments (PostgreSQL, MariaDB); absent for SQLite. */
   service?: { name: string; image: string; args: readonly string[] };
   /** Whose template it is (the repository's URL): never shared between repositories. */
   scope: string;

@@ -1,8 +1,6 @@
 import type Docker from "dockerode";
-import { createWriteStream } from "node:fs";
-import { PassThrough, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { serviceCredentials, servicePorts } from "../../../src/domain/database.js";
+import { execChecked, execToFile } from "./service-exec.js";
 
 /** The database the harness copies the migrated test database to (ponyci_db_template.py). */
 export const TEMPLATE_DATABASE = "ponyci_template";
@@ -27,30 +25,7 @@ const connect = ["-h", serviceCredentials.host, "-p", String(servicePorts.postgr
  * @throws when pg_dump fails or the dump is larger than `maxBytes`.
  */
 export async function dumpPostgresTemplate(docker: Docker, containerId: string, file: string, maxBytes: number): Promise<number> {
-  const container = docker.getContainer(containerId);
-  const exec = await container.exec({ Cmd: tool("pg_dump", [...connect, "-Fc", "-Z1", "-d", TEMPLATE_DATABASE]), AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const out = new PassThrough();
-  let stderr = "";
-  const err = new Writable({ write(chunk: Buffer, _encoding, done) { stderr = (stderr + chunk.toString("utf8")).slice(-2000); done(); } });
-  let size = 0;
-  const bounded = new PassThrough({
-    transform(chunk: Buffer, _encoding, done) {
-      size += chunk.length;
-      done(size > maxBytes ? new Error(`the template dump is larger than ${maxBytes} bytes: not kept`) : null, chunk);
-    },
-  });
-  docker.modem.demuxStream(stream, out, err);
-  stream.on("end", () => out.end());
-  stream.on("error", (error) => out.destroy(error));
-  try {
-    await pipeline(out, bounded, createWriteStream(file, { mode: 0o600 }));
-  } finally {
-    stream.destroy();
-  }
-  const { ExitCode } = await waitForExec(exec);
-  if (ExitCode !== 0) throw new Error(`pg_dump exited with code ${ExitCode}: ${stderr.trim().slice(-500)}`);
-  return size;
+  return execToFile(docker, containerId, tool("pg_dump", [...connect, "-Fc", "-Z1", "-d", TEMPLATE_DATABASE]), [], file, maxBytes, "pg_dump");
 }
 
 /**
@@ -61,29 +36,5 @@ export async function dumpPostgresTemplate(docker: Docker, containerId: string, 
  * @throws when pg_restore fails.
  */
 export async function restorePostgresTemplate(docker: Docker, containerId: string, name: string): Promise<void> {
-  const container = docker.getContainer(containerId);
-  const exec = await container.exec({
-    Cmd: tool("pg_restore", [...connect, "--create", "--exit-on-error", "-d", serviceCredentials.name, `${SERVICE_IN_DIR}/${name}`]),
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  let output = "";
-  await new Promise<void>((resolve) => {
-    stream.on("data", (chunk: Buffer) => (output = (output + chunk.toString("utf8")).slice(-2000)));
-    stream.on("end", resolve);
-    stream.on("close", resolve);
-    stream.on("error", () => resolve());
-  });
-  const { ExitCode } = await waitForExec(exec);
-  if (ExitCode !== 0) throw new Error(`pg_restore exited with code ${ExitCode}: ${output.replace(/[^\x20-\x7e\n]/g, "").trim().slice(-500)}`);
-}
-
-async function waitForExec(exec: Docker.Exec): Promise<{ ExitCode: number | null }> {
-  for (let i = 0; i < 500; i++) {
-    const info = await exec.inspect();
-    if (!info.Running) return { ExitCode: info.ExitCode };
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return { ExitCode: null };
+  await execChecked(docker, containerId, tool("pg_restore", [...connect, "--create", "--exit-on-error", "-d", serviceCredentials.name, `${SERVICE_IN_DIR}/${name}`]), [], "pg_restore");
 }

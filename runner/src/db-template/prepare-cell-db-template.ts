@@ -9,12 +9,17 @@ import { copyUntrustedFile } from "./copy-untrusted-file.js";
 import type { DbTemplateStore } from "./create-db-template-store.js";
 import { dbTemplateKey, type TemplateEngine } from "./db-template-key.js";
 import { hashMigrations } from "./hash-migrations.js";
+import { dumpMysqlTemplate, restoreMysqlTemplate } from "./mysql-template.js";
 import { dumpPostgresTemplate, restorePostgresTemplate } from "./postgres-template.js";
 
 /** Where the test container sees the template directory (read-only) and its SQLite output directory. */
 const CONTAINER_DIR = "/ponyci/dbtemplate";
 const CONTAINER_OUT = "/ponyci/dbtemplate-out";
 const SQLITE_FILE = "template.sqlite3";
+/** Django's vendor for each database a cell can have. */
+const ENGINES: Readonly<Record<DatabaseName, TemplateEngine>> = { sqlite: "sqlite", postgres: "postgresql", postgis: "postgresql", mariadb: "mysql" };
+/** The name a kept dump gets in the service's input directory. */
+const SERVICE_FILES: Readonly<Record<Exclude<TemplateEngine, "sqlite">, string>> = { postgresql: "template.pgdump", mysql: "template.sql" };
 /** A kept template's size at most (a migrated, nearly empty database is a few MB). */
 export const DEFAULT_MAX_TEMPLATE_BYTES = 256 * 1024 ** 2;
 
@@ -44,7 +49,7 @@ export interface CellDbTemplate {
   env: Record<string, string>;
   binds: string[];
   /** The harness's `db_template` event (capture: "ready" → keep the copy, then ack; the harness waits). */
-  onEvent(event: { state: string; reason?: string }): void;
+  onEvent(event: { state: string; reason?: string; database?: string; migrate?: string }): void;
   /** Resolves once any capture under way is kept or given up. */
   settled(): Promise<void>;
 }
@@ -54,16 +59,20 @@ export interface CellDbTemplate {
  * find the cell's migrated-database template by its key (dbTemplateKey: the
  * environment, the migrations' hash, the server, the project's variables). A
  * kept one is loaded into this cell's own server (PostgreSQL: pg_restore in the
- * service container as `ponyci_template`) or handed over read-only (SQLite),
+ * service container as `ponyci_template`; MariaDB/MySQL: the dump loaded with
+ * the service's own client, as the test database itself) or handed over
+ * read-only (SQLite),
  * and the harness creates the test database from it ("restore"). Otherwise
  * the harness announces the freshly migrated database before any test runs,
- * the runner keeps a copy and acks ("capture"). Undefined when the cell has no
- * such database (MariaDB: not yet), no environment key, or no hashable migrations.
+ * the runner keeps a copy and acks ("capture"; MariaDB/MySQL: the runner dumps
+ * the test database the harness names, in the service container, while the
+ * harness waits). Undefined when the cell has no such database, no
+ * environment key, or no hashable migrations.
  * Never fails the cell: a template that cannot be used means migrating as usual.
  */
 export async function prepareCellDbTemplate(options: PrepareCellDbTemplateOptions): Promise<CellDbTemplate | undefined> {
-  const engine: TemplateEngine | undefined = options.database === "sqlite" ? "sqlite" : options.database === "postgres" || options.database === "postgis" ? "postgresql" : undefined;
-  if (!engine || !options.environmentKey || (engine === "postgresql" && !options.service)) return undefined;
+  const engine: TemplateEngine | undefined = options.database === undefined ? undefined : ENGINES[options.database];
+  if (!engine || !options.environmentKey || (engine !== "sqlite" && !options.service)) return undefined;
   const migrations = await hashMigrations(options.workspaceDir);
   if (migrations.hash === undefined) {
     if (migrations.reason !== "no migrations in the checkout") options.log(`Test database template not used: ${migrations.reason}`);
@@ -92,28 +101,35 @@ export async function prepareCellDbTemplate(options: PrepareCellDbTemplateOption
   if (kept) {
     const t0 = Date.now();
     try {
-      if (engine === "postgresql") {
+      if (engine !== "sqlite") {
         const service = options.service!;
-        await copyReadable(kept, path.join(service.inputDir, "template.pgdump"));
-        await restorePostgresTemplate(options.docker, service.id, "template.pgdump");
+        const file = SERVICE_FILES[engine];
+        await copyReadable(kept.path, path.join(service.inputDir, file));
+        await (engine === "postgresql" ? restorePostgresTemplate : restoreMysqlTemplate)(options.docker, service.id, file);
       } else {
-        await copyReadable(kept, path.join(dir, SQLITE_FILE));
+        await copyReadable(kept.path, path.join(dir, SQLITE_FILE));
       }
       options.log(`Test database from template ${short} (${migrations.files} migration files; loaded in ${Date.now() - t0} ms)`);
-      return { mode: "restore", env: { ...env, PONYCI_DB_TEMPLATE: "restore" }, binds, onEvent: () => undefined, settled: async () => undefined };
+      const onEvent = (event: { state: string; migrate?: string }) => {
+        if (event.state === "restored") options.log(event.migrate === "skipped" ? "Test database template: Django's migrate skipped (every migration on disk is applied in it)" : "Test database template: Django's migrate ran on top of it");
+      };
+      return { mode: "restore", env: { ...env, PONYCI_DB_TEMPLATE: "restore" }, binds, onEvent, settled: async () => undefined };
     } catch (error) {
       options.log(`Test database template ${short} not loaded (${describeError(error)}): migrating as usual`);
+    } finally {
+      await kept.release();
     }
   }
 
   let capture: Promise<void> | undefined;
   const ack = () => writeFile(path.join(dir, "ack"), "done\n", { mode: 0o644 });
-  async function keep(): Promise<void> {
+  async function keep(database: string | undefined): Promise<void> {
     const t0 = Date.now();
     let size = 0;
     try {
       await options.store.keep(key, engine!, async (tmp) => {
         if (engine === "postgresql") size = await dumpPostgresTemplate(options.docker, options.service!.id, tmp, maxBytes);
+        else if (engine === "mysql") size = await dumpMysqlTemplate(options.docker, options.service!.id, database ?? "", tmp, maxBytes);
         else {
           const copied = await copyUntrustedFile(path.join(out, SQLITE_FILE), tmp, maxBytes);
           if (copied === undefined) throw new Error("the harness wrote no SQLite template");
@@ -133,7 +149,7 @@ export async function prepareCellDbTemplate(options: PrepareCellDbTemplateOption
     binds,
     onEvent(event) {
       if (event.state === "skipped") options.log(`Test database template not kept: ${event.reason ?? "the harness skipped it"}`);
-      else if (event.state === "ready" && !capture) capture = keep();
+      else if (event.state === "ready" && !capture) capture = keep(event.database);
     },
     settled: async () => {
       await capture;

@@ -5,6 +5,7 @@ import { createEnvironmentSource } from "./list-environment-items.js";
 import { createMirrorSource } from "./list-mirror-items.js";
 import { createWheelSource, wheelDirsOf } from "./list-wheel-items.js";
 import { createWorkspaceSource } from "./list-workspace-items.js";
+import { createDbTemplateSource } from "./list-db-template-items.js";
 import type { ListJobDirsOptions } from "./list-job-dirs.js";
 import { createToolchainImageSource } from "./list-toolchain-image-items.js";
 
@@ -16,6 +17,8 @@ export function runnerLayout(dataDir: string) {
     environmentsDir: path.join(dataDir, "environments"),
     environmentUseDir: path.join(dataDir, "environments", "used"),
     workDir: path.join(dataDir, "work"),
+    /** run-cell.ts's default template store: `<workDir>/db-templates`. */
+    dbTemplatesDir: path.join(dataDir, "work", "db-templates"),
   };
 }
 
@@ -30,7 +33,7 @@ export interface RunnerSourcesOptions extends ListJobDirsOptions {
   toolchainImages?: boolean;
 }
 
-/** The garbage collector's sources for one runner data directory: environments, wheels, mirrors, workspaces. */
+/** The garbage collector's sources for one runner data directory: environments, wheels, mirrors, workspaces, test-database templates. */
 export function createRunnerSources(options: RunnerSourcesOptions): GcSource[] {
   const layout = runnerLayout(options.dataDir);
   return [
@@ -38,6 +41,7 @@ export function createRunnerSources(options: RunnerSourcesOptions): GcSource[] {
     createWheelSource({ dirs: () => wheelDirsOf(layout.environmentsDir) }),
     createMirrorSource({ ...options, gitDir: layout.gitDir, workDir: layout.workDir, usedDir: layout.mirrorUseDir }),
     createWorkspaceSource({ ...options, workDir: layout.workDir }),
+    createDbTemplateSource({ dir: layout.dbTemplatesDir, ...(options.isAlive ? { isAlive: options.isAlive } : {}), ...(options.now !== undefined ? { now: options.now } : {}) }),
     ...(options.toolchainImages ? [createToolchainImageSource({ docker: options.docker })] : []),
   ];
 }
