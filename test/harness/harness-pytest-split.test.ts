@@ -23,7 +23,8 @@ const PLAIN = {
   "tests/test_funcs.py::test_crash": "passed",
   "tests/test_more.py::test_slow_a": "passed",
   "tests/test_more.py::test_slow_b": "passed",
-  "tests/test_more.py::TestStop::test_stop_here": "passed",
+  "tests/test_more.py::test_where": "skipped",
+  "tests/test_more.py::TestLast::test_last": "passed",
 };
 
 /** test id -> the `started=… pid=…` of its skip reason. */
@@ -62,7 +63,7 @@ describe("harness: pytest split over workers", () => {
   }, 120_000);
 
   it("the groups PONYCI_ORDER names first are pulled first; a group it does not name goes before them", async () => {
-    const order = ["tests/test_classes.py::GammaTests", "tests/test_classes.py::TestBeta", "tests/test_classes.py::TestAlpha", "tests/test_more.py", "tests/test_more.py::TestStop"];
+    const order = ["tests/test_classes.py::GammaTests", "tests/test_classes.py::TestBeta", "tests/test_classes.py::TestAlpha", "tests/test_more.py", "tests/test_more.py::TestLast"];
     // tests/test_funcs.py has no timing (it may be long): pulled first, GammaTests second; the others wait for a worker to be free.
     const run = await runHarness({ project: "pytest-split", venvBin, env: { PONYCI_WORKERS: "2", PONYCI_ORDER: JSON.stringify(order) } });
     expect(outcomesById(run)).toEqual(PLAIN);
