@@ -35,6 +35,7 @@ Stdlib only.
 
 import json
 import os
+import time
 import shutil
 import sys
 import tempfile
@@ -192,6 +193,7 @@ def _touch(path, text=""):
 def _run_groups(session, groups, queue, workerid):
     """Pull and run groups until none is left; write this worker's status; return its exit code."""
     hook = session.config.hook
+    began = time.monotonic()
     ran = 0
     stopped = False
     current = _claim(queue, 0, len(groups), workerid)
@@ -215,7 +217,7 @@ def _run_groups(session, groups, queue, workerid):
         _touch(os.path.join(queue, "%d.done" % current))
         current = following
     _teardown_all(session)
-    _touch(os.path.join(queue, "%s.json" % workerid), json.dumps({"failed": session.testsfailed, "ran": ran, "stopped": stopped}))
+    _touch(os.path.join(queue, "%s.json" % workerid), json.dumps({"failed": session.testsfailed, "ran": ran, "stopped": stopped, "seconds": round(time.monotonic() - began, 3)}))
     return 1 if session.testsfailed else 0
 
 
@@ -256,6 +258,7 @@ def _settle(session, groups, queue, exits):
             pass
     stopped = os.path.exists(os.path.join(queue, "stop"))
     ran = 0
+    busy = []
     for index, status in sorted(exits.items()):
         workerid = "gw%d" % index
         result = _read_status(queue, workerid)
@@ -263,6 +266,8 @@ def _settle(session, groups, queue, exits):
             failed = result.get("failed")
             session.testsfailed += failed if isinstance(failed, int) and failed >= 0 else 1
             ran += result.get("ran") if isinstance(result.get("ran"), int) else 0
+            if isinstance(result.get("seconds"), (int, float)):
+                busy.append("%s %.2f s" % (workerid, result["seconds"]))
             continue
         running = [groups[i][0] for i, owner in sorted(claims.items())
                    if owner == workerid and not os.path.exists(os.path.join(queue, "%d.done" % i))]
@@ -280,4 +285,6 @@ def _settle(session, groups, queue, exits):
         emit({"event": "error", "message": message})
         session.testsfailed += 1
     # pytest's own summary in this process counts no test: say what the workers did.
-    sys.stderr.write("ponyci: %d pytest workers ran %d of %d tests; failed: %d\n" % (len(exits), ran, len(session.items), session.testsfailed))
+    # The busy time of each worker (tests and its own database set-up) shows the split's balance.
+    sys.stderr.write("ponyci: %d pytest workers ran %d of %d tests; failed: %d; busy: %s\n"
+                     % (len(exits), ran, len(session.items), session.testsfailed, ", ".join(busy) or "-"))
