@@ -28,7 +28,10 @@ an internal error: "crashed while running <group>") and groups no worker ran,
 so the cell fails instead of losing tests. With -x/--maxfail a worker that
 stops asks the others to stop before their next group.
 Not split: --collect-only, --pdb, pytest-xdist in use (-n / --dist), fewer
-than two groups, no os.fork. As under pytest-xdist, tests that write one fixed
+than two groups, no os.fork, coverage measured with a fail-under threshold.
+Known gap: the project's own coverage data (pytest-cov, `coverage run`) is the
+controller's only: the workers leave through os._exit without saving theirs
+(Pony CI's results do not depend on it; a threshold turns the split off). As under pytest-xdist, tests that write one fixed
 path (a file database without a per-worker name) may collide.
 Stdlib only.
 """
@@ -90,7 +93,23 @@ def _should_split(session):
         return False
     if session.testsfailed and not getattr(option, "continue_on_collection_errors", False):
         return False  # pytest's own loop reports "errors during collection"
+    if _coverage_gate(option):
+        sys.stderr.write("ponyci: not split: coverage has a fail-under threshold and this process's data would miss the workers' lines\n")
+        return False
     return True
+
+
+def _coverage_gate(option):
+    """True when coverage measures this process with a threshold: its data would lack the workers' lines."""
+    if getattr(option, "cov_fail_under", None):
+        return True
+    coverage = sys.modules.get("coverage")
+    current = getattr(getattr(coverage, "Coverage", None), "current", None)
+    try:
+        cov = current() if current is not None else None
+        return bool(cov is not None and getattr(cov.config, "fail_under", 0))
+    except Exception:
+        return False
 
 
 def runtestloop(session):

@@ -96,6 +96,19 @@ describe("harness: pytest split over workers", () => {
     expect(testEvents(run).filter((event) => event.outcome === "failed")).toHaveLength(1);
   }, 120_000);
 
+  it("coverage with a fail-under threshold keeps the run in one process (the workers' lines would be missing); without one it splits", async () => {
+    const coverageBin = await ensureVenv({ name: "pytest-coverage", requirements: ["pytest", "coverage"] });
+    const env = { PONYCI_WORKERS: "2", PONYCI_TEST_COMMAND: "python -m coverage run -m pytest" };
+    const gated = await runHarness({ project: "pytest-split", venvBin: coverageBin, env, files: { ".coveragerc": "[report]\nfail_under = 10\n" } });
+    const free = await runHarness({ project: "pytest-split", venvBin: coverageBin, env });
+
+    expect(gated.stderr).toContain("ponyci: not split: coverage has a fail-under threshold");
+    expect(new Set([...whereById(gated).values()].map((w) => w.pid)).size).toBe(1);
+    expect(outcomesById(gated)).toEqual(PLAIN);
+    expect(free.stderr).toContain("pulled by 2 pytest workers");
+    expect(outcomesById(free)).toEqual(PLAIN);
+  }, 600_000);
+
   it("pytest-django: each worker has its own test database (xdist's worker id), the outcomes of 1 worker", async () => {
     const one = await runHarness({ project: "pytest-split-django", venvBin });
     const two = await runHarness({ project: "pytest-split-django", venvBin, env: { PONYCI_WORKERS: "2" } });
