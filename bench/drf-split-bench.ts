@@ -16,7 +16,8 @@
  * The checkout: PONYCI_DRF_REPO, else the one-commit snapshot
  * /work/wt/h22r-projects/django-rest-framework, else the mirror
  * /work/.mirror/encode+django-rest-framework; none: a clear skip message.
- * Run after `npm run build`: `node dist/bench/drf-split-bench.js [runs]` (default 1).
+ * Run after `npm run build`: `node dist/bench/drf-split-bench.js [runs]` (default 1);
+ * PONYCI_DRF_BUDGET_MIN: the cell's time limit in minutes (default 45).
  * Not in `npm run bench` (minutes per cell).
  */
 import { randomUUID } from "node:crypto";
@@ -38,7 +39,9 @@ import { isMainModule } from "./support/is-main-module.js";
 import { formatMs, summariseSamples } from "./support/summarise-samples.js";
 
 export const SPEEDUP_TARGET = 1.8;
-const CELL_BUDGET_MS = 20 * 60_000;
+// A quiet 2-core host runs the suite in well under a minute; the loaded one of the first attempt needed
+// more than 20 minutes for 1 worker (809 of the ~1,600 tests when the budget cut it): room for both.
+const CELL_BUDGET_MS = Number(process.env.PONYCI_DRF_BUDGET_MIN ?? 45) * 60_000;
 const CANDIDATES = [process.env.PONYCI_DRF_REPO, "/work/wt/h22r-projects/django-rest-framework", "/work/.mirror/encode+django-rest-framework"];
 
 /** max ÷ mean of `loads` (1.0: perfect). */
@@ -107,7 +110,8 @@ export async function runDrfSplitBench(options: { context?: BenchContext; runs?:
       const begin = performance.now();
       const run = await collectCellRun(keep(runners[workers].cells.runCell({ jobId: `bench-drf-${randomUUID().slice(0, 8)}`, source, ...spec, ...(testOrder ? { testOrder } : {}) }, { signal: AbortSignal.timeout(CELL_BUDGET_MS) }), tests, logs), begin);
       const counts = run.finished.counts;
-      if (run.finished.conclusion === "error" || counts.total < 100) {
+      // The project's own failures are allowed (the same with 1 and 2 workers is checked below); a cut run is not a sample.
+      if (!["success", "failure"].includes(run.finished.conclusion) || counts.total < 100) {
         throw new Error(`drf-split: ${workers} worker(s): ${run.finished.conclusion} with ${counts.total} tests (${run.finished.error?.message ?? logs.slice(-5).join(" | ")})`);
       }
       console.log(`  ${workers} worker(s): wall ${formatMs(run.wallMs)}, tests ${formatMs(run.finished.testDurationMs)}, ${counts.passed} passed ${counts.failed} failed ${counts.error} error ${counts.skipped} skipped of ${counts.total}; ${logs.filter((l) => l.startsWith("ponyci:")).join(" / ")}`);
