@@ -75,7 +75,7 @@ export function generateSplitProject(classes = 60): Record<string, string> {
 }
 
 /** max ÷ mean of the workers' summed test durations (each class's worker from its skipped test's reason). */
-function balanceOf(tests: TestResult[]): { balance: number; workers: number } {
+function balanceOf(tests: TestResult[]): { balance: number; workers: number; maxMs: number; sumMs: number } {
   const pidOf = new Map<string, string>();
   for (const test of tests) {
     const match = /^pid=(\d+)$/.exec(test.message ?? "");
@@ -88,7 +88,7 @@ function balanceOf(tests: TestResult[]): { balance: number; workers: number } {
   }
   const sums = [...shards.values()];
   const mean = sums.reduce((a, b) => a + b, 0) / Math.max(1, sums.length);
-  return { balance: sums.length > 0 ? Math.max(...sums) / mean : NaN, workers: sums.length };
+  return { balance: sums.length > 0 ? Math.max(...sums) / mean : NaN, workers: sums.length, maxMs: Math.max(0, ...sums), sumMs: sums.reduce((a, b) => a + b, 0) };
 }
 
 async function* keepTests(events: AsyncIterable<RunnerEvent>, tests: TestResult[]): AsyncIterable<RunnerEvent> {
@@ -115,19 +115,29 @@ export async function runSplitBench(options: { context?: BenchContext; runs?: nu
       const begin = performance.now();
       const run = await collectCellRun(keepTests(runners[workers].cells.runCell({ jobId: `bench-split-${randomUUID().slice(0, 8)}`, source: { url: repo.dir, sha: repo.sha }, ...spec, ...(testOrder ? { testOrder } : {}) }, { signal: AbortSignal.timeout(CELL_BUDGET_MS) }), tests), begin);
       assertCellSucceeded(run, `${workers} worker(s)`);
-      return { testMs: run.finished.testDurationMs, tests };
+      // Where the time goes (issue 28 item 2): the harness's test time = set-up (process start, test
+      // database creation and migration, worker clones) + Django's "Ran N tests in X s" (the pool's start,
+      // the tests, the parent's replay) ; the workers' summed test durations show contention (inflation).
+      const split = balanceOf(tests);
+      const djangoMs = run.django?.ms ?? NaN;
+      console.log(`  ${workers} worker(s)${testOrder ? ", longest first" : ""}: test time ${formatMs(run.finished.testDurationMs)} = set-up ${formatMs(run.finished.testDurationMs - djangoMs)} + Django run ${formatMs(djangoMs)}; summed test durations ${formatMs(split.sumMs)}, busiest worker ${formatMs(split.maxMs)}, run outside the busiest worker's tests ${formatMs(djangoMs - split.maxMs)}`);
+      return { testMs: run.finished.testDurationMs, tests, sumMs: split.sumMs };
     };
     const warm = await runOnce(1); // builds the environment; its timings give the order
     const order = orderTestClasses(warm.tests);
     const samples = { one: [] as number[], byName: [] as number[], byTimings: [] as number[] };
+    const work = { one: [] as number[], byTimings: [] as number[] };
     const balance = { byName: [] as number[], byTimings: [] as number[] };
     for (let i = 0; i < runs; i++) {
-      samples.one.push((await runOnce(1)).testMs);
+      const single = await runOnce(1);
+      samples.one.push(single.testMs);
+      work.one.push(single.sumMs);
       const byName = await runOnce(2);
       samples.byName.push(byName.testMs);
       balance.byName.push(balanceOf(byName.tests).balance);
       const byTimings = await runOnce(2, order);
       samples.byTimings.push(byTimings.testMs);
+      work.byTimings.push(byTimings.sumMs);
       balance.byTimings.push(balanceOf(byTimings.tests).balance);
     }
     const median = (xs: number[]) => summariseSamples(xs).median;
@@ -144,6 +154,8 @@ export async function runSplitBench(options: { context?: BenchContext; runs?: nu
         { bench: "split", metric: `balance (max ÷ mean worker), ${label}`, value: median(balance[key]).toFixed(3) },
       );
     }
+    // > 1: each test took longer with 2 workers than alone (CPU contention: the host, the cell's quota).
+    rows.push({ bench: "split", metric: "work inflation (summed test durations, 2 workers longest first ÷ 1 worker)", value: (median(work.byTimings) / median(work.one)).toFixed(3) });
     return rows;
   });
 }

@@ -8,7 +8,9 @@ call is `failed`, xfail/xpass come from pytest's `wasxfail`, a strict XPASS
 is `failed`. A failing subtest is its own `failed` event "<node id> [<params>]".
 A module that cannot be collected is an `error` test whose id is the module's
 node id; a crash while loading conftest.py/settings or collecting is an
-`error` event. Under pytest-xdist only the controller emits.
+`error` event. Under pytest-xdist only the controller emits. With
+PONYCI_WORKERS the suite is split over forked workers that emit their own
+tests (ponyci_pytest_split.py).
 """
 
 import pytest
@@ -17,12 +19,14 @@ from ponyci_events import emit, emit_error_once
 from ponyci_locate import describe_exception, error_fields, locate_exception, repo_relative
 import ponyci_only_tests as only  # module import: pluggy treats pytest_* names as hooks
 import ponyci_first_tests as first
+import ponyci_pytest_split as split
 
 _state = {"config": None, "items": {}}
 
 
 def _is_xdist_worker():
-    return _state["config"] is not None and hasattr(_state["config"], "workerinput")
+    config = _state["config"]
+    return config is not None and hasattr(config, "workerinput") and not split.is_split_worker(config)
 
 
 def _root_cause(exc):
@@ -72,6 +76,10 @@ def pytest_collection(session):
     exc = outcome.excinfo[1] if outcome.excinfo is not None else None
     if isinstance(exc, Exception) and type(exc).__name__ != "Exit":
         _emit_crash(exc)
+
+
+def pytest_runtestloop(session):
+    return split.runtestloop(session)
 
 
 def pytest_internalerror(excrepr, excinfo):

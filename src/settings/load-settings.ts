@@ -56,7 +56,7 @@ export interface Settings {
     pidsLimit: number;
     timeoutSec: number;
     logLimitBytes: number;
-    /** PONYCI_CELL_WORKERS: processes one cell's Django suite is split across by timings (issue 28); 1: no split. */
+    /** PONYCI_CELL_WORKERS: processes one cell's Django or pytest suite is split across by timings (issue 28); 1: no split. */
     testWorkers?: number;
   };
   maxCells: number;

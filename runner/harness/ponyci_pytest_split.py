@@ -1,0 +1,309 @@
+"""Split one cell's pytest suite across worker processes on one host (issue 28).
+
+When PONYCI_WORKERS is 2..64 (the runner's testWorkers), the controlling
+pytest process collects as usual, then, in pytest_runtestloop:
+- groups the items by class (the nearest class node: a class never leaves
+  its process, so setUpClass / class fixtures run once) or, for functions
+  outside a class, by file: the unit the runner's history orders
+  (src/history/order-test-classes.ts testClassOf gives the same keys);
+- orders the groups by PONYCI_ORDER (longest first from recorded durations;
+  groups without a timing first: they may be long; otherwise collection
+  order);
+- forks N workers after collection (no second import or collection), each
+  with pytest-xdist's worker identity (`config.workerinput["workerid"]` =
+  "gw0", "gw1", ... and PYTEST_XDIST_WORKER), so pytest-django gives each its
+  own test database exactly as under xdist; pytest-xdist itself is not needed;
+- the workers PULL groups from a shared queue (Knapsack Pro's queue mode: a
+  slow worker takes fewer groups): claiming group i is creating the file
+  `<queue>/<i>` with O_CREAT|O_EXCL, atomic on the container's local tmp, and
+  every worker walks the same list, so each group runs exactly once. A worker
+  claims its next group just before the last test of the current one, so
+  pytest's fixture teardown knows the next item (session fixtures such as
+  pytest-django's test database live until the worker's last test).
+Every worker writes its own test events to the one events file (single
+O_APPEND writes). The controller runs no test: it waits for the workers,
+adds their failures to its own count (pytest's exit status), and reports as
+an `error` event a worker that ended without finishing (a signal, os._exit,
+an internal error: "crashed while running <group>") and groups no worker ran,
+so the cell fails instead of losing tests. With -x/--maxfail a worker that
+stops asks the others to stop before their next group.
+Not split: --collect-only, --pdb, pytest-xdist in use (-n / --dist), fewer
+than two groups, no os.fork, coverage measured with a fail-under threshold.
+Known gap: the project's own coverage data (pytest-cov, `coverage run`) is the
+controller's only: the workers leave through os._exit without saving theirs
+(Pony CI's results do not depend on it; a threshold turns the split off). As under pytest-xdist, tests that write one fixed
+path (a file database without a per-worker name) may collide.
+Stdlib only.
+"""
+
+import json
+import os
+import time
+import shutil
+import sys
+import tempfile
+import traceback
+import uuid
+
+import ponyci_parallel
+from ponyci_events import emit
+
+WORKER_FLAG = "_ponyci_split_worker"
+
+
+def is_split_worker(config):
+    """True in a worker this module forked (it carries xdist's workerinput, yet reports its own tests)."""
+    return bool(getattr(config, WORKER_FLAG, False))
+
+
+def group_key(item):
+    """The nearest class's node id, else the file's node id, else the item's own."""
+    import pytest
+
+    file_type = getattr(pytest, "File", pytest.Module)
+    node = item.parent
+    file_id = None
+    while node is not None:
+        if isinstance(node, pytest.Class):
+            return node.nodeid
+        if file_id is None and isinstance(node, file_type):
+            file_id = node.nodeid
+        node = node.parent
+    return file_id or item.nodeid
+
+
+def make_groups(items, order):
+    """[(key, [items])]: items grouped by group_key, groups ranked by `order` (unknown first), stable."""
+    groups = {}
+    for item in items:
+        groups.setdefault(group_key(item), []).append(item)
+    keys = sorted(groups, key=lambda key: order.get(key, -1))
+    return [(key, groups[key]) for key in keys]
+
+
+def _should_split(session):
+    option = session.config.option
+    if ponyci_parallel.workers_from_env() is None or not hasattr(os, "fork"):
+        return False
+    if getattr(option, "collectonly", False) or getattr(option, "usepdb", False):
+        return False
+    if getattr(option, "numprocesses", None) or getattr(option, "dist", "no") not in ("no", None):
+        return False
+    if hasattr(session.config, "workerinput"):  # an xdist worker, or one of ours
+        return False
+    if session.testsfailed and not getattr(option, "continue_on_collection_errors", False):
+        return False  # pytest's own loop reports "errors during collection"
+    if _coverage_gate(option):
+        sys.stderr.write("ponyci: not split: coverage has a fail-under threshold and this process's data would miss the workers' lines\n")
+        return False
+    return True
+
+
+def _coverage_gate(option):
+    """True when coverage measures this process with a threshold: its data would lack the workers' lines."""
+    if getattr(option, "cov_fail_under", None):
+        return True
+    coverage = sys.modules.get("coverage")
+    current = getattr(getattr(coverage, "Coverage", None), "current", None)
+    try:
+        cov = current() if current is not None else None
+        return bool(cov is not None and getattr(cov.config, "fail_under", 0))
+    except Exception:
+        return False
+
+
+def runtestloop(session):
+    """pytest_runtestloop for the controller: True when it ran the suite split, None to let pytest run it."""
+    if not _should_split(session):
+        return None
+    groups = make_groups(session.items, ponyci_parallel.order_from_env())
+    workers = min(ponyci_parallel.workers_from_env(), len(groups))
+    if workers < 2:
+        return None
+    queue = tempfile.mkdtemp(prefix="ponyci-split-")
+    try:
+        sys.stderr.write("ponyci: %d test groups pulled by %d pytest workers\n" % (len(groups), workers))
+        sys.stderr.flush()
+        _close_django_connections()
+        sys.stdout.flush()
+        children = {}
+        for index in range(workers):
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the worker leaves through os._exit
+                _worker_main(session, groups, queue, index, workers)
+            children[pid] = index
+        exits = {}
+        while children:
+            pid, status = os.waitpid(-1, 0)
+            if pid in children:
+                exits[children.pop(pid)] = status
+        _settle(session, groups, queue, exits)
+    finally:
+        shutil.rmtree(queue, ignore_errors=True)
+    return True
+
+
+def _close_django_connections():
+    """Forked workers must not share a database socket the controller opened (e.g. at import)."""
+    if "django.db" not in sys.modules:
+        return
+    try:
+        from django.conf import settings
+        from django.db import connections
+
+        if settings.configured:
+            connections.close_all()
+    except Exception:
+        pass
+
+
+def _worker_main(session, groups, queue, index, workers):
+    code = 3
+    try:
+        _become_worker(session, index, workers)
+        code = _run_groups(session, groups, queue, "gw%d" % index)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _become_worker(session, index, workers):
+    config = session.config
+    workerid = "gw%d" % index
+    config.workerinput = {"workerid": workerid, "workercount": workers, "testrunuid": uuid.uuid4().hex}
+    config.workeroutput = {}
+    setattr(config, WORKER_FLAG, True)
+    session.testsfailed = 0  # the controller keeps its own count (collection errors); each worker reports only its tests
+    os.environ["PYTEST_XDIST_WORKER"] = workerid
+    os.environ["PYTEST_XDIST_WORKER_COUNT"] = str(workers)
+    if index > 0:  # one capture of the migrated database per cell (ponyci_db_template.py), taken by gw0
+        template = sys.modules.get("ponyci_db_template")
+        if template is not None and os.environ.get("PONYCI_DB_TEMPLATE") == "capture":
+            template._state["done"] = True
+
+
+def _claim(queue, start, count, workerid):
+    """The first group index >= start no worker claimed yet, now claimed by `workerid`; None when none is left."""
+    if os.path.exists(os.path.join(queue, "stop")):
+        return None
+    for index in range(start, count):
+        try:
+            fd = os.open(os.path.join(queue, str(index)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        try:
+            os.write(fd, workerid.encode("ascii"))
+        finally:
+            os.close(fd)
+        return index
+    return None
+
+
+def _touch(path, text=""):
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def _run_groups(session, groups, queue, workerid):
+    """Pull and run groups until none is left; write this worker's status; return its exit code."""
+    hook = session.config.hook
+    began = time.monotonic()
+    ran = 0
+    stopped = False
+    current = _claim(queue, 0, len(groups), workerid)
+    while current is not None:
+        items = groups[current][1]
+        following = current
+        for position, item in enumerate(items):
+            if position + 1 < len(items):
+                nextitem = items[position + 1]
+            else:
+                following = _claim(queue, current + 1, len(groups), workerid)
+                nextitem = groups[following][1][0] if following is not None else None
+            hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            ran += 1
+            if session.shouldfail or session.shouldstop:
+                stopped = True
+                break
+        if stopped:
+            _touch(os.path.join(queue, "stop"))
+            break
+        _touch(os.path.join(queue, "%d.done" % current))
+        current = following
+    _teardown_all(session)
+    _touch(os.path.join(queue, "%s.json" % workerid), json.dumps({"failed": session.testsfailed, "ran": ran, "stopped": stopped, "seconds": round(time.monotonic() - began, 3)}))
+    return 1 if session.testsfailed else 0
+
+
+def _teardown_all(session):
+    """Finish fixtures still set up (after a stop, the last nextitem never ran)."""
+    state = getattr(session, "_setupstate", None)
+    if state is None:
+        return
+    if hasattr(state, "teardown_exact"):
+        state.teardown_exact(None)
+    elif hasattr(state, "teardown_all"):
+        state.teardown_all()
+
+
+def _read_status(queue, workerid):
+    try:
+        with open(os.path.join(queue, "%s.json" % workerid)) as handle:
+            status = json.load(handle)
+        return status if isinstance(status, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _describe_exit(status):
+    if os.WIFSIGNALED(status):
+        return "killed by signal %d" % os.WTERMSIG(status)
+    return "exit code %d" % os.WEXITSTATUS(status)
+
+
+def _settle(session, groups, queue, exits):
+    """Fold the workers' outcomes into the controller's session; report what no worker finished."""
+    claims = {}
+    for index in range(len(groups)):
+        try:
+            with open(os.path.join(queue, str(index))) as handle:
+                claims[index] = handle.read()
+        except OSError:
+            pass
+    stopped = os.path.exists(os.path.join(queue, "stop"))
+    ran = 0
+    busy = []
+    for index, status in sorted(exits.items()):
+        workerid = "gw%d" % index
+        result = _read_status(queue, workerid)
+        if result is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) in (0, 1):
+            failed = result.get("failed")
+            session.testsfailed += failed if isinstance(failed, int) and failed >= 0 else 1
+            ran += result.get("ran") if isinstance(result.get("ran"), int) else 0
+            if isinstance(result.get("seconds"), (int, float)):
+                busy.append("%s %.2f s" % (workerid, result["seconds"]))
+            continue
+        running = [groups[i][0] for i, owner in sorted(claims.items())
+                   if owner == workerid and not os.path.exists(os.path.join(queue, "%d.done" % i))]
+        where = " while running %s" % running[0] if running else ""
+        if len(running) > 1:
+            where += " (also claimed: %s)" % ", ".join(running[1:])
+        message = "pytest worker %s crashed (%s)%s: the tests it had not reported did not run" % (workerid, _describe_exit(status), where)
+        sys.stderr.write("ponyci: %s\n" % message)
+        emit({"event": "error", "message": message})
+        session.testsfailed += 1
+    unclaimed = [groups[i][0] for i in range(len(groups)) if i not in claims]
+    if unclaimed and not stopped:
+        message = "%d test group(s) never ran (every pytest worker ended early): %s" % (len(unclaimed), ", ".join(unclaimed[:20]))
+        sys.stderr.write("ponyci: %s\n" % message)
+        emit({"event": "error", "message": message})
+        session.testsfailed += 1
+    # pytest's own summary in this process counts no test: say what the workers did.
+    # The busy time of each worker (tests and its own database set-up) shows the split's balance.
+    sys.stderr.write("ponyci: %d pytest workers ran %d of %d tests; failed: %d; busy: %s\n"
+                     % (len(exits), ran, len(session.items), session.testsfailed, ", ".join(busy) or "-"))

@@ -1,0 +1,133 @@
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { ensureVenv, outcomesById, runHarness, testEvents, totals, type HarnessRun } from "./harness-fixture.js";
+
+/**
+ * pytest split over PONYCI_WORKERS forked workers pulling file/class groups
+ * from a shared queue (runner/harness/ponyci_pytest_split.py, issue 28), on
+ * the host: the same results as one process, a class in one process, the
+ * PONYCI_ORDER groups taken first, one test database per worker under
+ * pytest-django, a crashed worker failing the run with an error that names it.
+ */
+const PLAIN = {
+  "tests/test_classes.py::TestAlpha::test_one": "skipped",
+  "tests/test_classes.py::TestAlpha::test_two": "skipped",
+  "tests/test_classes.py::TestBeta::test_one": "skipped",
+  "tests/test_classes.py::TestBeta::test_two": "skipped",
+  "tests/test_classes.py::GammaTests::test_one": "skipped",
+  "tests/test_classes.py::GammaTests::test_two": "skipped",
+  "tests/test_funcs.py::test_passes": "passed",
+  "tests/test_funcs.py::test_param[1]": "passed",
+  "tests/test_funcs.py::test_param[2]": "failed",
+  "tests/test_funcs.py::test_xfail": "xfail",
+  "tests/test_funcs.py::test_module_fixture_once": "passed",
+  "tests/test_funcs.py::test_crash": "passed",
+  "tests/test_more.py::test_slow_a": "passed",
+  "tests/test_more.py::test_slow_b": "passed",
+  "tests/test_more.py::test_where": "skipped",
+  "tests/test_more.py::TestLast::test_last": "passed",
+};
+
+/** test id -> the `started=… pid=…` of its skip reason. */
+function whereById(run: HarnessRun): Map<string, { started: number; pid: number }> {
+  const where = new Map<string, { started: number; pid: number }>();
+  for (const event of testEvents(run)) {
+    const match = /^started=([\d.]+) pid=(\d+)$/.exec(String(event.message ?? ""));
+    if (match) where.set(String(event.id), { started: Number(match[1]), pid: Number(match[2]) });
+  }
+  return where;
+}
+
+describe("harness: pytest split over workers", () => {
+  let venvBin = "";
+
+  beforeAll(async () => {
+    venvBin = await ensureVenv({ name: "django52", requirements: ["django~=5.2.0", "pytest", "pytest-django"] });
+  }, 600_000);
+
+  it("2 workers report every test once with the outcomes of 1 worker; a class stays in one process", async () => {
+    const one = await runHarness({ project: "pytest-split", venvBin });
+    const two = await runHarness({ project: "pytest-split", venvBin, env: { PONYCI_WORKERS: "2" } });
+
+    expect(outcomesById(one)).toEqual(PLAIN);
+    expect(outcomesById(two)).toEqual(PLAIN);
+    expect(testEvents(two)).toHaveLength(Object.keys(PLAIN).length);
+    expect(totals(two)).toEqual(totals(one));
+    expect([one.exitCode, two.exitCode]).toEqual([1, 1]);
+    expect(two.stderr).toContain("6 test groups pulled by 2 pytest workers");
+    const where = whereById(two);
+    for (const cls of ["TestAlpha", "TestBeta", "GammaTests"]) {
+      expect(where.get(`tests/test_classes.py::${cls}::test_one`)?.pid).toBe(where.get(`tests/test_classes.py::${cls}::test_two`)?.pid);
+    }
+    expect(new Set([...where.values()].map((w) => w.pid)).size).toBe(2);
+    expect(new Set([...whereById(one).values()].map((w) => w.pid)).size).toBe(1);
+  }, 120_000);
+
+  it("the groups PONYCI_ORDER names first are pulled first; a group it does not name goes before them", async () => {
+    const order = ["tests/test_classes.py::GammaTests", "tests/test_classes.py::TestBeta", "tests/test_classes.py::TestAlpha", "tests/test_more.py", "tests/test_more.py::TestLast"];
+    // tests/test_funcs.py has no timing (it may be long): pulled first, GammaTests second; the others wait for a worker to be free.
+    const run = await runHarness({ project: "pytest-split", venvBin, env: { PONYCI_WORKERS: "2", PONYCI_ORDER: JSON.stringify(order) } });
+    expect(outcomesById(run)).toEqual(PLAIN);
+    const where = whereById(run);
+    const started = (cls: string) => where.get(`tests/test_classes.py::${cls}::test_one`)!.started;
+    expect(started("GammaTests")).toBeLessThan(started("TestAlpha"));
+    expect(started("GammaTests")).toBeLessThan(started("TestBeta"));
+  }, 120_000);
+
+  it("a worker killed mid-group fails the run with an error naming it and the group; the other worker's results stay", async () => {
+    const run = await runHarness({ project: "pytest-split", venvBin, env: { PONYCI_WORKERS: "2", PONYCI_FIXTURE_CRASH: "1" } });
+
+    expect(run.exitCode).toBe(1);
+    const errors = run.events.filter((event) => event.event === "error");
+    expect(errors).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^pytest worker gw[01] crashed \(killed by signal 9\) while running tests\/test_funcs\.py/) }),
+    ]);
+    const outcomes = outcomesById(run);
+    expect(outcomes["tests/test_funcs.py::test_crash"]).toBeUndefined();
+    expect(outcomes["tests/test_classes.py::TestAlpha::test_one"]).toBe("skipped");
+    expect(run.events.at(-1)).toMatchObject({ event: "end", exit_code: 1 });
+  }, 120_000);
+
+  it("with -x the worker that fails asks the others to stop: nothing is reported as lost", async () => {
+    const run = await runHarness({ project: "pytest-split", venvBin, env: { PONYCI_WORKERS: "2", PONYCI_TEST_COMMAND: "python -m pytest -x" } });
+
+    expect(run.exitCode).toBe(1);
+    expect(run.events.filter((event) => event.event === "error")).toEqual([]);
+    expect(outcomesById(run)["tests/test_funcs.py::test_param[2]"]).toBe("failed");
+    expect(testEvents(run).filter((event) => event.outcome === "failed")).toHaveLength(1);
+  }, 120_000);
+
+  it("coverage with a fail-under threshold keeps the run in one process (the workers' lines would be missing); without one it splits", async () => {
+    const coverageBin = await ensureVenv({ name: "pytest-coverage", requirements: ["pytest", "coverage"] });
+    const env = { PONYCI_WORKERS: "2", PONYCI_TEST_COMMAND: "python -m coverage run -m pytest" };
+    const gated = await runHarness({ project: "pytest-split", venvBin: coverageBin, env, files: { ".coveragerc": "[report]\nfail_under = 10\n" } });
+    const free = await runHarness({ project: "pytest-split", venvBin: coverageBin, env });
+
+    expect(gated.stderr).toContain("ponyci: not split: coverage has a fail-under threshold");
+    expect(new Set([...whereById(gated).values()].map((w) => w.pid)).size).toBe(1);
+    expect(outcomesById(gated)).toEqual(PLAIN);
+    expect(free.stderr).toContain("pulled by 2 pytest workers");
+    expect(outcomesById(free)).toEqual(PLAIN);
+  }, 600_000);
+
+  it("pytest-django: each worker has its own test database (xdist's worker id), the outcomes of 1 worker", async () => {
+    const one = await runHarness({ project: "pytest-split-django", venvBin });
+    const two = await runHarness({ project: "pytest-split-django", venvBin, env: { PONYCI_WORKERS: "2" } });
+
+    const expected = {
+      "shop/tests.py::FirstTests::test_rows": "passed",
+      "shop/tests.py::FirstTests::test_where": "skipped",
+      "shop/tests.py::SecondTests::test_rows": "passed",
+      "shop/tests.py::SecondTests::test_where": "skipped",
+      "shop/tests.py::test_function_rows": "passed",
+      "shop/tests.py::test_function_fails": "failed",
+    };
+    expect(outcomesById(one)).toEqual(expected);
+    expect(outcomesById(two)).toEqual(expected);
+    expect(totals(two)).toEqual(totals(one));
+    const databases = testEvents(two)
+      .map((event) => /db=(\S+)$/.exec(String(event.message ?? ""))?.[1])
+      .filter(Boolean)
+      .sort();
+    expect(databases).toEqual(["test_db.sqlite3_gw0", "test_db.sqlite3_gw1"]);
+  }, 120_000);
+});
