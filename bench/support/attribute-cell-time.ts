@@ -13,16 +13,17 @@ export interface CellSlice {
 /**
  * The milestones of a cell's system log, in order: each slice ends at its
  * milestone's first line (its label says what ran since the previous one).
- * The environment's build steps are the builder's own lines
- * (buildNewEnvironment); the rest are run-cell's.
+ * The environment's build steps are the builder's own "ponyci:" lines
+ * (buildNewEnvironment), which run-cell logs without that prefix; the
+ * rest are run-cell's.
  */
 const MILESTONES: Array<[string, RegExp]> = [
   ["checkout", /^Checked out in /],
-  ["environment: Django version, base image, key", /^ponyci: building environment /],
-  ["environment: resolve (uv, host)", /^ponyci: resolve /],
-  ["environment: download (host, sha256-checked)", /^ponyci: download /],
-  ["environment: install (container: venv, unpack, link)", /^ponyci: install /],
-  ["environment: record", /^ponyci: built environment /],
+  ["environment: Django version, base image, key", /^building environment /],
+  ["environment: resolve (uv, host)", /^resolve /],
+  ["environment: download (host, sha256-checked)", /^download /],
+  ["environment: install (container: venv, unpack, link)", /^install /],
+  ["environment: record", /^built environment /],
   ["environment: hand-over (image, cell log)", /^Environment \S+ on /],
   ["test container: create, start, harness start", /^Running tests with /],
   ["tests (the harness's run, migrations included)", /^(Kept the migrated test database|Test container ended)/],

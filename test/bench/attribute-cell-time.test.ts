@@ -1,16 +1,16 @@
 import { describe, expect, it } from "@jest/globals";
 import { attributeCellTime } from "../../bench/support/attribute-cell-time.js";
 
-// The system lines of a real cold cell (bench trace, cold-env-bench), abridged.
+// The system lines of a real cold cell (bench trace, cold-env-bench), abridged: the builder's "ponyci:" lines without that prefix, as run-cell logs them.
 const COLD = [
   { ms: 52, line: "Checking out 39bd9c97cd70" },
   { ms: 853, line: "Checked out in 0.7 s" },
-  { ms: 1913, line: "ponyci: building environment 387ec09cf42a (Python 3.11, Django 5.2.19; from requirements-test.txt)" },
-  { ms: 4099, line: "ponyci: resolve 2.2 s (uv, 15 packages)" },
-  { ms: 5814, line: "ponyci: download 1.7 s (16 of 16 wheels downloaded, the rest cached)" },
-  { ms: 18173, line: "ponyci: install 12.2 s (uv, offline, hard links into the store)" },
-  { ms: 18214, line: "ponyci: built environment 387ec09cf42a in 16.3 s" },
-  { ms: 18215, line: "ponyci: environment: probe 0.0 s, resolve 2.2 s, download 1.7 s, install 12.2 s, record 0.0 s; 16.3 s in all" },
+  { ms: 1913, line: "building environment 387ec09cf42a (Python 3.11, Django 5.2.19; from requirements-test.txt)" },
+  { ms: 4099, line: "resolve 2.2 s (uv, 15 packages)" },
+  { ms: 5814, line: "download 1.7 s (16 of 16 wheels downloaded, the rest cached)" },
+  { ms: 18173, line: "install 12.2 s (uv, offline, hard links into the store)" },
+  { ms: 18214, line: "built environment 387ec09cf42a in 16.3 s" },
+  { ms: 18215, line: "environment: probe 0.0 s, resolve 2.2 s, download 1.7 s, install 12.2 s, record 0.0 s; 16.3 s in all" },
   { ms: 18217, line: "Environment 387ec09cf42a on ponyci/python:3.11 (Django 5.2.19, built) in 18.1 s" },
   { ms: 20769, line: "Running tests with django: /opt/venv/bin/python manage.py test" },
   { ms: 28486, line: "Kept the migrated test database as template 90f6965f4912 (116 KiB in 7 ms): the next run skips migrating" },
