@@ -6,7 +6,7 @@ import { EnvironmentError } from "../../../src/domain/environment-error.js";
 import { report, type EnvironmentMetrics } from "../../../src/domain/environment-metrics.js";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { formatPythonName, pythonTitle } from "../../../src/domain/python-name.js";
-import { BUILD_PREFIX, type environmentStore } from "./build-environment-dir.js";
+import { BUILD_PREFIX, startEnvironmentInstall, type EnvironmentInstall, type environmentStore } from "./build-environment-dir.js";
 import { createPhaseClock } from "./create-phase-clock.js";
 import { publish, type EnvironmentRecord } from "./environment-record.js";
 import { fetchEnvironmentWheels, type WheelSources } from "./fetch-environment-wheels.js";
@@ -60,11 +60,20 @@ export async function buildNewEnvironment(context: BuildContext, target: NewEnvi
   await mkdir(join(context.cacheDir, "tmp"), { recursive: true });
   const scratch = await mkdtemp(join(context.cacheDir, "tmp", `${key.slice(0, 12)}-`));
   const buildName = `${BUILD_PREFIX}${key.slice(0, 12)}-${randomBytes(6).toString("hex")}`;
+  let early: EnvironmentInstall | undefined;
   try {
     const { constraints } = target.gathered;
     const constraintsFile = constraints.length ? join(scratch, "constraints.txt") : undefined;
     if (constraintsFile) await writeFile(constraintsFile, constraints.join("\n") + "\n");
     const builtWheelsDir = join(context.cacheDir, "built-wheels", scopeKey(target.cacheScope));
+    // uv: the install's container starts now and makes its venv while resolve and download run (issue 28).
+    const binary = context.resolver === "uv" ? await context.uvInstaller.binaryFor(interpreter, signal) : undefined;
+    if (binary) {
+      early = await startEnvironmentInstall(context.docker, {
+        baseImage: target.baseImage, key, python: target.python, django: target.django, wheelsDir: context.uvInstaller.wheelsDir, store: context.store, buildName,
+        limits: context.buildLimits, signal, onLine, uv: binary, scratchDir: scratch,
+      });
+    }
     const wheels = await fetchEnvironmentWheels(context, {
       python: target.python, django: target.django, baseImage: target.baseImage, interpreter, requirements: target.gathered.requirements, constraints,
       constraintsFile, builtWheelsDir, scratchDir: scratch, signal, onLine, clock,
@@ -72,7 +81,7 @@ export async function buildNewEnvironment(context: BuildContext, target: NewEnvi
     const resolver = wheels.resolver;
     const packages = await installEnvironment(context.docker, {
       baseImage: target.baseImage, key, python: target.python, django: target.django, store: context.store, buildName, wheels, scratchDir: scratch,
-      limits: context.buildLimits, signal, onLine, clock,
+      limits: context.buildLimits, signal, onLine, clock, early,
     });
     const published = await clock.time("record", async () => {
       // Wheels this repository built from source need their libraries at run time: the runtime image.
@@ -89,6 +98,7 @@ export async function buildNewEnvironment(context: BuildContext, target: NewEnvi
     onLine?.(`ponyci: ${clock.summary(ms)}`);
     return published;
   } catch (error) {
+    await early?.cancel();
     await rm(join(context.store.envs, buildName), { recursive: true, force: true }).catch(() => undefined);
     if (!(error instanceof CancelledError)) report(context.metrics, "ensured", { outcome: "failed", resolver: clock.resolver(), seconds: (Date.now() - t0) / 1000 });
     if (error instanceof EnvironmentError || error instanceof CancelledError) throw error;
