@@ -37,6 +37,7 @@ import { makeExampleRepo, type ExampleRepo } from "./support/make-example-repo.j
 import { formatMs, summariseSamples } from "./support/summarise-samples.js";
 import { describeHostCpu, hostCpuSnapshot } from "./support/host-cpu.js";
 import { hostUvInstall } from "./support/host-uv-install.js";
+import { attributeCellTime, type CellSlice } from "./support/attribute-cell-time.js";
 
 /** Issue 28: a cold cell costs at most this much more than a warm cell plus the same install by uv on the host. */
 export const COLD_FLOOR_RATIO_TARGET = 1.5;
@@ -67,6 +68,17 @@ interface MatrixRun {
   cpu?: string;
   built: number;
   phases: Map<EnvironmentPhase, number[]>;
+  /** Each cell's wall time split at its log's milestones (attributeCellTime). */
+  slices: CellSlice[][];
+}
+
+/** The median of each slice over the cells, "slice ms" per line (every second of a cell attributed). */
+function describeSlices(cells: CellSlice[][]): string[] {
+  const names = [...new Set(cells.flat().map((s) => s.slice))];
+  return names.map((name) => {
+    const ms = cells.map((slices) => slices.filter((s) => s.slice === name).reduce((sum, s) => sum + s.ms, 0));
+    return `${name}: ${formatMs(summariseSamples(ms).median)}`;
+  });
 }
 
 export async function runColdEnvBench(options: { context?: BenchContext; resolvers?: Resolver[] } = {}): Promise<BenchRow[]> {
@@ -99,6 +111,7 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
         // What the planner would install for this checkout (it reads the same files at planning time).
         const detected = detectTestRequirements({ readFile: (file) => (existsSync(path.join(repo.dir, file)) ? readFileSync(path.join(repo.dir, file), "utf8") : undefined) });
         const cpu0 = hostCpuSnapshot();
+        const slices: CellSlice[][] = [];
         const walls = await Promise.all(
           CELLS.map(async (cell) => {
             const job = createJobSpec(cell, { environment: environmentSpecFor(cell, detected) });
@@ -106,10 +119,11 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
             const begin = performance.now();
             const run = await collectCellRun(runner.cells.runCell(spec, { signal: AbortSignal.timeout(CELL_BUDGET_MS) }), begin);
             assertCellSucceeded(run, `${label} ${cell.python}×${cell.django}`);
+            slices.push(attributeCellTime(run.systemLines, run.wallMs));
             return run.wallMs;
           }),
         );
-        return { walls, built: counts.built, phases: new Map(phases), cpu: describeHostCpu(cpu0, hostCpuSnapshot()) };
+        return { walls, built: counts.built, phases: new Map(phases), slices, cpu: describeHostCpu(cpu0, hostCpuSnapshot()) };
       };
       if (resolver === "uv") {
         const fresh = path.join(dataDir, "tools-first-fetch");
@@ -139,7 +153,9 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
       const ratio = coldMedian / warmMedian;
       const phaseText = [...cold.phases].filter(([p]) => p !== "compile").map(([p, ms]) => `${p} ${formatMs(summariseSamples(ms).median)}`).join(", ");
       console.log(`  cold: cells ${cold.walls.map(formatMs).join(", ")} (built ${cold.built}); phases (median) ${phaseText}`);
+      console.log(`  cold cell, where the time goes (median of each slice):\n${describeSlices(cold.slices).map((l) => `    ${l}`).join("\n")}`);
       console.log(`  warm: cells ${warm.walls.map(formatMs).join(", ")} (built ${warm.built})`);
+      console.log(`  warm cell, where the time goes (median of each slice):\n${describeSlices(warm.slices).map((l) => `    ${l}`).join("\n")}`);
       console.log(`  host CPU, cold matrix: ${cold.cpu ?? "n/a"}; warm matrix: ${warm.cpu ?? "n/a"}`);
       console.log(`  cold / warm (median cell wall): ${ratio.toFixed(2)}×`);
       const bench = `cold env (${resolver})`;
@@ -147,6 +163,7 @@ export async function runColdEnvBench(options: { context?: BenchContext; resolve
         { bench, metric: "cold cell wall (median of 3, concurrent)", value: formatMs(coldMedian) },
         { bench, metric: "warm cell wall (median of 3, concurrent)", value: formatMs(warmMedian) },
         { bench, metric: "cold phases (median)", value: phaseText },
+        { bench, metric: "cold cell by slice (median)", value: describeSlices(cold.slices).join("; ") },
         { bench, metric: "host CPU over the cold / warm matrix", value: `${cold.cpu ?? "n/a"} / ${warm.cpu ?? "n/a"}` },
         ...(resolver === "uv" ? [{ bench, metric: "background byte-compile, done after the cold matrix", value: formatMs(compileWait) }] : []),
         {

@@ -1,5 +1,6 @@
 import type { FinishedEvent, RunnerEvent } from "../../src/domain/events.js";
 import { parseDjangoTestTime } from "./parse-django-test-time.js";
+import type { TimedLine } from "./attribute-cell-time.js";
 
 /** One cell run as a benchmark sees it. Times are performance.now() milliseconds. */
 export interface CellRun {
@@ -13,6 +14,8 @@ export interface CellRun {
   /** When `started` (container started) and `finished` arrived, relative to the call. */
   startedAtMs?: number;
   finishedAtMs: number;
+  /** The cell's system lines, each with when it came (ms since the call): see attributeCellTime. */
+  systemLines: TimedLine[];
 }
 
 /**
@@ -26,9 +29,11 @@ export async function collectCellRun(events: AsyncIterable<RunnerEvent>, begin: 
   let startedAtMs: number | undefined;
   let finishedAtMs = NaN;
   let django: CellRun["django"];
+  const systemLines: TimedLine[] = [];
   // PONYCI_BENCH_TRACE=1: every system line of the cell, with the time since the call (where a cold cell spends its time).
   const trace = process.env.PONYCI_BENCH_TRACE === "1";
   for await (const event of events) {
+    if (event.type === "log" && event.stream === "system") systemLines.push({ ms: performance.now() - begin, line: event.line });
     if (trace && event.type === "log" && event.stream === "system") console.log(`    +${(performance.now() - begin).toFixed(0).padStart(5)} ms  ${event.line}`);
     if (event.type === "started") {
       image = event.image;
@@ -42,7 +47,7 @@ export async function collectCellRun(events: AsyncIterable<RunnerEvent>, begin: 
   }
   const wallMs = performance.now() - begin;
   if (!finished) throw new Error("runCell ended without a finished event");
-  return { wallMs, finished, image, django, startedAtMs, finishedAtMs };
+  return { wallMs, finished, image, django, startedAtMs, finishedAtMs, systemLines };
 }
 
 /** Throws with the cell's own error unless it concluded "success" (a benchmark of a broken cell measures nothing). */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type Docker from "dockerode";
 import { createDocker } from "../../runner/src/docker/create-docker.js";
 import { LABEL_ENV_KEY } from "../../runner/src/docker/labels.js";
-import { buildEnvironmentDir, compileEnvironment, ENV_BUILD_UID, ensureEnvironmentStore, STORE_MARK } from "../../runner/src/environment/build-environment-dir.js";
+import { buildEnvironmentDir, compileEnvironment, ENV_BUILD_UID, ensureEnvironmentStore, startEnvironmentInstall, STORE_MARK } from "../../runner/src/environment/build-environment-dir.js";
 import { createPipRunner } from "../../runner/src/environment/run-pip.js";
 import { ensureUv } from "../../runner/src/environment/uv/ensure-uv.js";
 import { makeDistribution } from "../support/package-index.js";
@@ -68,6 +68,12 @@ function watchBuildContainer(key: string) {
       return info;
     },
   };
+}
+
+/** Polls `done` until it holds (at most two minutes: a loaded machine starts containers slowly). */
+async function waitFor(done: () => boolean | Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) if (await done()) return;
+  throw new Error("timed out waiting");
 }
 
 function expectHardened(info: Docker.ContainerInspectInfo | undefined) {
@@ -161,6 +167,37 @@ describe("an environment build", () => {
       expect(pycache.some((name) => name.startsWith("__init__.cpython-311"))).toBe(true);
       // The unpacked wheel in the store and the venv's file are one file (a hard link), not two copies.
       expect((await stat(join(venv, "lib", "python3.11", "site-packages", "evilpth", "__init__.py"))).nlink).toBeGreaterThan(1);
+    }, 300_000);
+
+    it("an install started before its wheels are known (issue 28) is as hardened, waits for Pony CI's command in a read-only directory, and installs the same", async () => {
+      const earlyKey = `${key}-early`;
+      const scratchDir = await mkdtemp(join(root, "early-"));
+      const watch = watchBuildContainer(earlyKey);
+      const early = await startEnvironmentInstall(docker, { baseImage: BASE, key: earlyKey, python: "3.11", django: "0", wheelsDir, store, buildName: ".build-uv-early", limits: LIMITS, uv, scratchDir });
+      // It runs (the venv is being made) and waits: nothing is installed before finish().
+      await waitFor(() => early.venvMs() !== undefined);
+      expect(existsSync(join(store.envs, ".build-uv-early", "venv", "pyvenv.cfg"))).toBe(true);
+      const info = watch.info();
+      expectHardened(info);
+      expect(info?.HostConfig.Binds).toContain(`${join(scratchDir, "ctl")}:/ponyci-control:ro`);
+      expect(existsSync(join(store.envs, ".build-uv-early", "venv", "lib", "python3.11", "site-packages", "evilpth.pth"))).toBe(false);
+      expect(await early.finish([wheel])).toEqual(["evilpth==1.0"]);
+      expect(existsSync(join(store.envs, ".build-uv-early", "venv", "lib", "python3.11", "site-packages", "evilpth.pth"))).toBe(true);
+      expect(existsSync(join(store.envs, ".build-uv-early", "venv", "pth-ran"))).toBe(false);
+      expect(await docker.listContainers({ all: true, filters: { label: [`${LABEL_ENV_KEY}=${earlyKey}`] } })).toEqual([]);
+    }, 300_000);
+
+    it("an early install that is not needed (the build failed, or pip took over) is killed and removed at once, not left waiting for its deadline", async () => {
+      const earlyKey = `${key}-cancelled`;
+      const scratchDir = await mkdtemp(join(root, "early-"));
+      const early = await startEnvironmentInstall(docker, { baseImage: BASE, key: earlyKey, python: "3.11", django: "0", wheelsDir, store, buildName: ".build-uv-cancelled", limits: LIMITS, uv, scratchDir });
+      const listed = () => docker.listContainers({ all: true, filters: { label: [`${LABEL_ENV_KEY}=${earlyKey}`] } });
+      // Its venv is made: it now waits for a command that will not come.
+      await waitFor(() => early.venvMs() !== undefined);
+      expect(await listed()).toHaveLength(1);
+      await early.cancel();
+      expect(await listed()).toEqual([]);
+      await early.cancel(); // twice is harmless
     }, 300_000);
 
     it("a test container gets the venv read-only: the .pth runs there but can change nothing another project shares, even as the files' owner", async () => {

@@ -58,8 +58,11 @@ describe("environment builds with uv", () => {
     expect(wheelCounts[0]!.downloaded).toBeGreaterThanOrEqual(env.packages.length);
     expect(wheelCounts[0]!.cached).toBe(0);
     for (const phase of phases) expect(lines.some((l) => new RegExp(`^ponyci: ${phase} \\d+\\.\\d s`).test(l))).toBe(true);
+    // One line sums the build up, step by step, in order (issue 28: every second of a cold cell attributed).
+    expect(lines).toContainEqual(expect.stringMatching(/^ponyci: environment: probe \d+\.\d s, resolve \d+\.\d s, download \d+\.\d s, install \d+\.\d s, record \d+\.\d s; \d+\.\d s in all$/));
     expect(created).toHaveLength(1);
-    expect(created[0]).toMatch(/ pip install /);
+    // The install's container, started before resolve: it makes the venv, then runs the command Pony CI writes when the wheels are there.
+    expect(created[0]).toMatch(/ venv --quiet --relocatable .*\/ponyci-control\/go/s);
     // The byte-compile waits until the cell is done with the environment (settle), then runs off its path.
     const djangoInit = join(env.venvDir, "lib", "python3.11", "site-packages", "django", "__init__.py");
     const djangoPyc = join(env.venvDir, "lib", "python3.11", "site-packages", "django", "__pycache__", "__init__.cpython-311.pyc");

@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { execa } from "execa";
-import { chmod, chown, lchown, lstat, mkdir, readdir, readFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { chmod, chown, lchown, lstat, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { acquireFileLock } from "../checkout/acquire-file-lock.js";
 import { writeFileAtomic } from "../../../src/util/write-file-atomic.js";
 import { DEFAULT_PATH, SYSTEM_PATH } from "../../../src/domain/host-python.js";
@@ -24,10 +25,14 @@ import { parseWheelFilename } from "./download-wheels.js";
 export const ENV_BUILD_UID = 10002;
 
 const FREEZE_MARK = "::ponyci-freeze::";
+/** An early-started install's venv is made (startEnvironmentInstall): how much of the container's start left the critical path. */
+const VENV_READY_MARK = "::ponyci-venv-ready::";
 /** Where the host's uv binary is mounted (read-only) in build containers. */
 const UV_IN_CONTAINER = "/opt/ponyci-uv/uv";
 /** Where the environment store is mounted in uv build containers (see environmentStore). */
 const STORE_IN_CONTAINER = "/store";
+/** Where an early-started uv install finds its command (startEnvironmentInstall): Pony CI's own directory, read-only. */
+const CONTROL_IN_CONTAINER = "/ponyci-control";
 const UV_ENV = "UV_NO_CONFIG=1 UV_OFFLINE=1 UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1";
 /** HOME on the tmpfs: the installers' config never lands in the venv. */
 const BUILD_ENV = ["HOME=/tmp", `PATH=${DEFAULT_PATH}`];
@@ -144,33 +149,104 @@ export interface BuildEnvironmentDirOptions {
  * copied every file once more and took 3–15 s here).
  */
 export async function buildEnvironmentDir(docker: Docker, options: BuildEnvironmentDirOptions): Promise<string[]> {
+  const prepared = await prepareBuildDir(options);
+  await letBuildUserRead(options.wheelsDir, options.files);
+  const quoted = quoteWheels(options.files);
+  const venv = `${STORE_IN_CONTAINER}/envs/${options.buildName}/venv`;
+  const frozen = options.uv
+    ? await runInstallContainer(docker, options, uvScript(venv, uvInstallCommand(quoted, venv)), [`${options.wheelsDir}:/wheels:ro`, `${options.store.root}:${STORE_IN_CONTAINER}`, `${options.uv}:${UV_IN_CONTAINER}:ro`], options.signal)
+    : await runInstallContainer(docker, options, pipScript(quoted), [`${options.wheelsDir}:/wheels:ro`, `${prepared.hostVenv}:${VENV_PATH}`], options.signal);
+  // The environment's own directory (env.json goes there) is the host's again; the venv stays the build uid's, for its compile.
+  await chown(prepared.buildDir, 0, 0);
+  // uv: the packages are the wheels installed (no Python of the venv runs to list them).
+  return options.uv ? packagesOfWheels(options.files) : installedPackages(frozen);
+}
+
+/** A uv install started before its wheels are known (startEnvironmentInstall). */
+export interface EnvironmentInstall {
+  /**
+   * Install exactly `files` (names in the wheels directory given at the
+   * start) and wait for the container: resolves the packages, as
+   * buildEnvironmentDir. Call once.
+   */
+  finish(files: string[]): Promise<string[]>;
+  /** The install will not happen (the build failed first, or pip takes over): the waiting container is killed and removed. Never throws. */
+  cancel(): Promise<void>;
+  /** How long the container took from its start to a made venv (ms), once it waits for its command; undefined before. */
+  venvMs(): number | undefined;
+}
+
+/**
+ * Start a uv environment install before resolve and download are done
+ * (issue 28: the container's start and `uv venv`, which starts the image's
+ * Python, leave the cold cell's critical path): the container creates the
+ * venv, then waits until finish() writes the install command into
+ * `<scratchDir>/ctl/go` (Pony CI's own file, mounted read-only; renamed
+ * into place, so the script never reads half of it) and runs it. The
+ * container's deadline, limits and user are buildEnvironmentDir's.
+ */
+export async function startEnvironmentInstall(docker: Docker, options: Omit<BuildEnvironmentDirOptions, "files"> & { uv: string; scratchDir: string }): Promise<EnvironmentInstall> {
+  const prepared = await prepareBuildDir(options);
+  const control = join(options.scratchDir, "ctl");
+  await mkdir(control, { recursive: true });
+  await chmod(control, 0o755);
+  await mkdir(options.wheelsDir, { recursive: true });
+  const venv = `${STORE_IN_CONTAINER}/envs/${options.buildName}/venv`;
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const binds = [`${options.wheelsDir}:/wheels:ro`, `${options.store.root}:${STORE_IN_CONTAINER}`, `${options.uv}:${UV_IN_CONTAINER}:ro`, `${control}:${CONTROL_IN_CONTAINER}:ro`];
+  const startedAt = Date.now();
+  let venvMs: number | undefined;
+  const onLine = (line: string) => (line === VENV_READY_MARK ? void (venvMs = Date.now() - startedAt) : options.onLine?.(line));
+  const running = runInstallContainer(docker, { ...options, onLine }, uvScript(venv), binds, signal);
+  running.catch(() => undefined); // awaited by finish(); a cancel() before it is no error
+  return {
+    async finish(files) {
+      await letBuildUserRead(options.wheelsDir, files);
+      const part = join(control, `.go-${randomBytes(6).toString("hex")}`);
+      await writeFile(part, `${uvInstallCommand(quoteWheels(files), venv)}\n`, { mode: 0o644 });
+      await rename(part, join(control, "go"));
+      await running;
+      // The environment's own directory (env.json goes there) is the host's again; the venv stays the build uid's, for its compile.
+      await chown(prepared.buildDir, 0, 0);
+      // uv: the packages are the wheels installed (no Python of the venv runs to list them).
+      return packagesOfWheels(files);
+    },
+    async cancel() {
+      stop.abort();
+      await running.catch(() => undefined);
+    },
+    venvMs: () => venvMs,
+  };
+}
+
+/** The build's directory and its venv, owned by the build uid. */
+async function prepareBuildDir(options: { store: ReturnType<typeof environmentStore>; buildName: string }): Promise<{ buildDir: string; hostVenv: string }> {
   const buildDir = join(options.store.envs, options.buildName);
   const hostVenv = join(buildDir, "venv");
   await mkdir(hostVenv, { recursive: true });
   await chown(buildDir, ENV_BUILD_UID, ENV_BUILD_UID);
   await chown(hostVenv, ENV_BUILD_UID, ENV_BUILD_UID);
-  await letBuildUserRead(options.wheelsDir, options.files);
-  const quoted = options.files.map((f) => `'/wheels/${f.replace(/'/g, "")}'`).join(" ");
-  const uv = options.uv !== undefined;
-  const venvInContainer = uv ? `${STORE_IN_CONTAINER}/envs/${options.buildName}/venv` : VENV_PATH;
+  return { buildDir, hostVenv };
+}
+
+/** Run an install script as ENV_BUILD_UID, offline; resolves the lines after FREEZE_MARK. Throws EnvironmentError or CancelledError. */
+async function runInstallContainer(docker: Docker, options: Omit<BuildEnvironmentDirOptions, "files">, script: string, binds: string[], signal?: AbortSignal): Promise<string[]> {
   const lines: string[] = [];
   let frozen: string[] | undefined;
   const { exitCode, timedOut } = await runBuildContainer(
     docker,
     {
       image: options.baseImage,
-      script: installScript(quoted, venvInContainer, uv),
+      script,
       env: BUILD_ENV,
-      binds: [
-        `${options.wheelsDir}:/wheels:ro`,
-        ...(uv ? [`${options.store.root}:${STORE_IN_CONTAINER}`, `${options.uv}:${UV_IN_CONTAINER}:ro`] : [`${hostVenv}:${VENV_PATH}`]),
-      ],
+      binds,
       labels: { [LABEL_ENV_KEY]: options.key, [LABEL_ENV_PYTHON]: options.python, [LABEL_ENV_DJANGO]: options.django },
       limits: options.limits,
       user: `${ENV_BUILD_UID}:${ENV_BUILD_UID}`,
     },
     {
-      signal: options.signal,
+      signal,
       onLine: (line) => {
         if (frozen) {
           if (line.trim()) frozen.push(line.trim());
@@ -187,10 +263,7 @@ export async function buildEnvironmentDir(docker: Docker, options: BuildEnvironm
   if (exitCode !== 0 || !frozen) {
     throw new EnvironmentError("infrastructure", `Installing the downloaded wheels into ${VENV_PATH} failed (exit ${exitCode}) in ${options.baseImage}:\n${lines.slice(-10).join("\n")}`);
   }
-  // The environment's own directory (env.json goes there) is the host's again; the venv stays the build uid's, for its compile.
-  await chown(buildDir, 0, 0);
-  // uv: the packages are the wheels installed (no Python of the venv runs to list them).
-  return uv ? packagesOfWheels(options.files) : installedPackages(frozen);
+  return frozen;
 }
 
 /**
@@ -243,32 +316,43 @@ async function letBuildUserRead(dir: string, files: string[]): Promise<void> {
   }
 }
 
+/** Wheel paths under /wheels, single-quoted for sh (a quote in a name is dropped: uv's lock names are checked, pip's come from pip). */
+function quoteWheels(files: string[]): string {
+  return files.map((f) => `'/wheels/${f.replace(/'/g, "")}'`).join(" ");
+}
+
+/** pip: `python3 -m venv` (with ensurepip) at VENV_PATH and an offline `pip install` (which byte-compiles), then `pip list`. */
+function pipScript(quoted: string): string {
+  return [
+    "set -e",
+    `python3 -m venv ${VENV_PATH}`,
+    `${VENV_PATH}/bin/python -m pip install --disable-pip-version-check --progress-bar off --no-cache-dir --no-index --find-links /wheels ${quoted}`,
+    `echo '${FREEZE_MARK}'`,
+    `${VENV_PATH}/bin/python -m pip list --format=freeze --disable-pip-version-check`,
+  ].join("\n");
+}
+
 /**
- * pip: `python3 -m venv` (with ensurepip) at VENV_PATH and an offline `pip
- * install` (which byte-compiles), then `pip list`.
  * uv: `uv venv --relocatable` inside the store (so hard links from its
- * unpacked wheels work; relocatable, so it runs mounted at VENV_PATH) and an
- * offline `uv pip install` that hard-links; no byte-compiling here
+ * unpacked wheels work; relocatable, so it runs mounted at VENV_PATH), then
+ * `install`, or (started early) wait for the control file finish() writes
+ * and run that: an offline `uv pip install` that hard-links (uvInstallCommand). No byte-compiling here
  * (compileEnvironment does it in the background) and no `pip list`: uv
  * starts the venv's Python only before anything is installed, so no .pth of
  * a wheel ever runs in a container that can write the store.
  */
-function installScript(quoted: string, venv: string, uv: boolean): string {
-  if (!uv) {
-    return [
-      "set -e",
-      `python3 -m venv ${venv}`,
-      `${venv}/bin/python -m pip install --disable-pip-version-check --progress-bar off --no-cache-dir --no-index --find-links /wheels ${quoted}`,
-      `echo '${FREEZE_MARK}'`,
-      `${venv}/bin/python -m pip list --format=freeze --disable-pip-version-check`,
-    ].join("\n");
-  }
+function uvScript(venv: string, install?: string): string {
   return [
     "set -e",
     `${UV_ENV} UV_NO_CACHE=1 ${UV_IN_CONTAINER} venv --quiet --relocatable --python "$(command -v python3)" ${venv}`,
-    `${UV_ENV} UV_CACHE_DIR=${STORE_IN_CONTAINER}/unpacked UV_LINK_MODE=hardlink ${UV_IN_CONTAINER} pip install --quiet --python ${venv}/bin/python --no-index --no-build --find-links /wheels ${quoted}`,
+    ...(install ? [install] : [`echo '${VENV_READY_MARK}'`, `while [ ! -e ${CONTROL_IN_CONTAINER}/go ]; do sleep 0.05; done`, `. ${CONTROL_IN_CONTAINER}/go`]),
     `echo '${FREEZE_MARK}'`,
   ].join("\n");
+}
+
+/** The control file's one command: the offline install of exactly these wheels. */
+function uvInstallCommand(quoted: string, venv: string): string {
+  return `${UV_ENV} UV_CACHE_DIR=${STORE_IN_CONTAINER}/unpacked UV_LINK_MODE=hardlink ${UV_IN_CONTAINER} pip install --quiet --python ${venv}/bin/python --no-index --no-build --find-links /wheels ${quoted}`;
 }
 
 /** "name==version" lines, like `pip freeze`: the installer's own packages left out. */

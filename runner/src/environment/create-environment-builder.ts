@@ -1,34 +1,28 @@
 import type Docker from "dockerode";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { silentLogger, type Logger } from "../../../src/domain/logger.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
-import { formatPythonName, parsePythonName, pythonTitle } from "../../../src/domain/python-name.js";
-import { BUILD_PREFIX, buildEnvironmentDir, compileEnvironment, ensureEnvironmentStore } from "./build-environment-dir.js";
+import { parsePythonName } from "../../../src/domain/python-name.js";
+import { ensureEnvironmentStore } from "./build-environment-dir.js";
 import { computeEnvironmentKey } from "./compute-environment-key.js";
-import { addDatabaseDriver } from "../services/add-database-driver.js";
 import { createDjangoVersionCache } from "./django-version-cache.js";
-import { downloadWheels } from "./download-wheels.js";
 import { VENV_PATH, type Environment, type EnvironmentRequest } from "../../../src/domain/environment.js";
-import { linkIntoDir } from "./link-into-dir.js";
 import { EnvironmentError } from "../../../src/domain/environment-error.js";
-import { pipTargetArgs, type InterpreterProbe } from "./pip-target-args.js";
+import type { InterpreterProbe } from "./pip-target-args.js";
 import { probeBaseImage, probeFromLabels } from "./probe-base-image.js";
 import { createBaseImageResolver } from "./resolve-base-image.js";
 import { createIndexDjangoVersions, resolveDjangoVersion } from "./resolve-django-version.js";
 import { createPipRunner, type PipRunner } from "./run-pip.js";
 import { defaultHostPython, type HostPython } from "../../../src/domain/host-python.js";
 import { DEFAULT_BUILD_LIMITS, type BuildContainerLimits } from "./run-build-container.js";
-import { createHash, randomBytes } from "node:crypto";
-import { report, type EnvironmentMetrics, type EnvironmentPhase, type Resolver } from "../../../src/domain/environment-metrics.js";
+import { report, type EnvironmentMetrics, type Resolver } from "../../../src/domain/environment-metrics.js";
 import { createUvInstaller } from "./uv/create-uv-installer.js";
-import { prepareProjectMetadata } from "./project-metadata/prepare-project-metadata.js";
 import { createToolchainImages, type ToolchainImages } from "./toolchain/create-toolchain-images.js";
-import { requirementsForExtras } from "./project-metadata/parse-core-metadata.js";
-import { publish, readEnvironment, writeRecord, type EnvironmentRecord } from "./environment-record.js";
-import { installWithMarkerDeps } from "./install-with-marker-deps.js";
+import { readEnvironment, type EnvironmentRecord } from "./environment-record.js";
 import { ensureBaseImage } from "./ensure-base-image.js";
-import { checkRequirementLines } from "./check-requirement-lines.js";
+import { addProjectMetadata, gatherRequirements } from "./gather-requirements.js";
+import { createCompileScheduler } from "./create-compile-scheduler.js";
+import { buildNewEnvironment } from "./build-new-environment.js";
 
 export const DEFAULT_RESOLVE_TTL_MS = 24 * 60 * 60 * 1000;
 /**
@@ -110,9 +104,12 @@ export interface EnvironmentBuilder {
   close(): Promise<void>;
 }
 
-/** A deferred byte-compile waits at most this long for its cells to settle. */
-const SETTLE_TIMEOUT_MS = 60_000;
-
+/**
+ * The builder orchestrates; each phase is its own file: gatherRequirements
+ * and addProjectMetadata (what to install), buildNewEnvironment (probe,
+ * resolve, download, install, record: fetchEnvironmentWheels,
+ * installEnvironment), createCompileScheduler (the background byte-compile).
+ */
 export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): EnvironmentBuilder {
   const { docker, cacheDir } = options;
   const log = options.log ?? silentLogger;
@@ -131,16 +128,13 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
   const probes = new Map<string, Promise<InterpreterProbe>>();
   const resolver = options.resolver ?? "pip";
   const listDjangoVersions = options.listDjangoVersions ?? createIndexDjangoVersions({ host, tmpDir: join(cacheDir, "tmp") });
-  const compiling = new Map<string, Promise<void>>();
-  const compiles = createSerialQueue();
-  /** Aborted by close(): no compile starts after it, a running one is killed. */
-  const closing = new AbortController();
-  /** Compiles waiting for their cells to settle: calling one starts it. */
-  const deferred = new Map<string, () => void>();
-  /** Cells holding each environment (ensure() handed it out, settle() not yet called). */
-  const users = new Map<string, number>();
+  const compiles = createCompileScheduler({ docker, limits: buildLimits, building: () => building.size > 0, metrics: options.metrics, log });
   let storeReady: ReturnType<typeof ensureEnvironmentStore> | undefined;
   const uvInstaller = createUvInstaller({ host, runPip, toolsDir: options.toolsDir ?? join(cacheDir, "tools"), uvCacheDir: join(cacheDir, "uv-cache"), wheelsDir: join(cacheDir, "wheels") });
+  const wheelSources = {
+    docker, host, runPip, buildLimits, toolchain, uvInstaller, resolver, sharedWheelsDir: join(cacheDir, SHARED_WHEELS_DIR),
+    onWheels: (counts: { downloaded: number; cached: number }) => report(options.metrics, "wheels", counts),
+  };
 
   const resolveDjango = (python: string, django: string, ensure: EnsureOptions) => {
     const id = `${python}|${django}`;
@@ -151,34 +145,20 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
     }
     return pending;
   };
+  const openStore = () =>
+    (storeReady ??= ensureEnvironmentStore(cacheDir).catch((error) => {
+      storeReady = undefined;
+      throw new EnvironmentError("infrastructure", `Could not create the environment store in ${cacheDir}: ${describeError(error)}`, { cause: error });
+    }));
 
   return {
     async ensure(request, ensure = {}) {
       if (!parsePythonName(request.python)) {
         throw new EnvironmentError("project", `Python version "${request.python.slice(0, 40)}" is not understood: write it as major.minor, e.g. "3.12", or pypy3.X for PyPy.`);
       }
-      // 1. What to install: the planner decided it; checked again here, so
-      // nothing but a re-serialised requirement reaches pip or uv.
-      const detected = {
-        requirements: checkRequirementLines(request.requirements, "requirements"),
-        constraints: checkRequirementLines(request.constraints ?? [], "constraints"),
-        sources: request.sources ?? [],
-        notes: request.notes ?? [],
-      };
-      detected.requirements = addDatabaseDriver(detected.requirements, request.database);
-      // 2. Which Django, 3. which base image: both answered locally when warm.
-      if (resolver === "uv") uvInstaller.warmUp();
-      const [django, { baseImage, base }] = await Promise.all([
-        resolveDjango(request.python, request.django, ensure),
-        baseImageFor(request.python, { onLine: ensure.onLog, signal: ensure.signal }).then(async (baseImage) => ({ baseImage, base: await ensureBaseImage(docker, baseImage, request.python) })),
-      ]);
-      // 3b. A project whose metadata only its build backend knows: read it (cached by commit) before the key.
-      if (request.project) await addProjectMetadata(request, detected, baseImage, base, ensure);
-      const key = computeEnvironmentKey({ ...detected, baseImageId: base.id, python: request.python, django, salt: resolver === "uv" ? `${options.keySalt ?? ""}|uv` : options.keySalt });
-      const store = await (storeReady ??= ensureEnvironmentStore(cacheDir).catch((error) => {
-        storeReady = undefined;
-        throw new EnvironmentError("infrastructure", `Could not create the environment store in ${cacheDir}: ${describeError(error)}`, { cause: error });
-      }));
+      // 1.–3. What to install, which Django, which base image, and so the key (decide).
+      const { gathered, django, baseImage, base, key } = await decide(request, ensure);
+      const store = await openStore();
       const envDir = join(store.envs, key);
       const venvDir = join(envDir, "venv");
       const containerEnv = { PATH: `${VENV_PATH}/bin:${base.path}`, VIRTUAL_ENV: VENV_PATH };
@@ -190,8 +170,8 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
       const ready = async (record: EnvironmentRecord, built: boolean): Promise<Environment> => {
         const runtime = record.runtime === true || request.database === "postgis";
         const image = runtime ? await toolchain.runtimeImage(baseImage, { signal: ensure.signal, onLine: ensure.onLog }) : baseImage;
-        hold(key);
-        return { image, venvDir, containerEnv, key, built, django: record.django, packages: record.packages, notes: detected.notes };
+        compiles.hold(key);
+        return { image, venvDir, containerEnv, key, built, django: record.django, packages: record.packages, notes: gathered.notes };
       };
 
       // 4. One build per key in this process; everyone else waits for it.
@@ -200,126 +180,66 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
         if (!inflight) break;
         try {
           const env = await abortable(inflight, ensure.signal);
-          hold(key);
+          compiles.hold(key);
           // The builder's cell may not be on PostGIS: this one's image is decided for this one.
           const image = request.database === "postgis" ? await toolchain.runtimeImage(baseImage, { signal: ensure.signal, onLine: ensure.onLog }) : env.image;
-          return { ...env, image, built: false, notes: detected.notes };
+          return { ...env, image, built: false, notes: gathered.notes };
         } catch (error) {
           if (ensure.signal?.aborted) throw new CancelledError();
           if (!(error instanceof CancelledError)) throw error; // the builder's own cancel: try ourselves
         }
       }
-      // Registered before any await, so a concurrent call for the same key waits for this one.
+      // 5. Cached, or built now. Registered before any await, so a concurrent call for the same key waits for this one.
       const build = (async (): Promise<Environment> => {
         const existing = await readEnvironment(envDir);
         if (existing) {
           report(options.metrics, "ensured", { outcome: "cached", resolver, seconds: 0 });
-          if (!existing.compiled) compileLater({ key, envDir, baseImage, record: existing });
+          if (!existing.compiled) compiles.later({ key, envDir, baseImage, record: existing });
           return await ready(existing, false);
         }
-        const onLine = ensure.onLog;
-        const t0 = Date.now();
-        let used: Resolver = resolver;
-        const phase = (name: EnvironmentPhase, ms: number, detail = "") => {
-          onLine?.(`ponyci: ${name} ${(ms / 1000).toFixed(1)} s${detail ? ` (${detail})` : ""}`);
-          report(options.metrics, "phase", { phase: name, resolver: used, seconds: ms / 1000 });
-        };
-        onLine?.(`ponyci: building environment ${key.slice(0, 12)} (${pythonTitle(request.python)}, Django ${django}; from ${detected.sources.join(", ") || "no requirement files"})`);
-        for (const note of detected.notes) onLine?.(`ponyci: ${note}`);
-        const interpreter = await probeFor(base, baseImage, ensure.signal);
-        const runs = formatPythonName(interpreter.implementation ?? "cpython", interpreter.python);
-        if (runs !== request.python) {
-          throw new EnvironmentError("infrastructure", `Base image ${baseImage} runs ${pythonTitle(runs)}, not ${pythonTitle(request.python)}: check PONYCI_BASE_IMAGE and PONYCI_PYTHON_IMAGES.`);
-        }
-        await mkdir(join(cacheDir, "tmp"), { recursive: true });
-        const scratch = await mkdtemp(join(cacheDir, "tmp", `${key.slice(0, 12)}-`));
-        const buildName = `${BUILD_PREFIX}${key.slice(0, 12)}-${randomBytes(6).toString("hex")}`;
-        try {
-          let constraintsFile: string | undefined;
-          if (detected.constraints.length) {
-            constraintsFile = join(scratch, "constraints.txt");
-            await writeFile(constraintsFile, detected.constraints.join("\n") + "\n");
-          }
-          const dest = join(scratch, "wheels");
-          const builtWheelsDir = join(cacheDir, "built-wheels", scopeKey(request.cacheScope));
-          // uv first (no build, exact target); what it cannot do without building goes to pip.
-          const viaUv =
-            resolver === "uv"
-              ? await uvInstaller.prepare({ probe: interpreter, django, requirements: detected.requirements, constraints: detected.constraints, scratchDir: scratch, signal: ensure.signal, onLine, onPhase: phase, onWheels: (counts) => report(options.metrics, "wheels", counts) })
-              : undefined;
-          if (!viaUv) used = "pip";
-          const tDownload = Date.now();
-          const downloadFor = (requirements: string[], into: string) =>
-            downloadWheels({
-              host, buildLimits, builtWheelsDir, runPip, docker, image: baseImage, python: request.python, targetArgs: pipTargetArgs(interpreter), django,
-              requirements, constraintsFile, dest: into, wheelsDir: join(cacheDir, SHARED_WHEELS_DIR), scratchDir: scratch, signal: ensure.signal, onLine,
-              sdistImage: () => toolchain.buildImage(baseImage, { signal: ensure.signal, onLine }),
-            });
-          const files = viaUv?.files ?? (await downloadFor(detected.requirements, dest));
-          if (!viaUv) phase("download", Date.now() - tDownload, "pip: resolve and download");
-          // The marker retry is pip's (host pip evaluates markers for the host); uv resolved for the target.
-          const packages = await installWithMarkerDeps({
-            retries: viaUv ? 0 : 5,
-            install: async (wheels) => {
-              const tInstall = Date.now();
-              await rm(join(store.envs, buildName), { recursive: true, force: true });
-              const installed = await buildEnvironmentDir(docker, {
-                baseImage, key, python: request.python, django, wheelsDir: viaUv?.wheelsDir ?? dest, files: wheels, store, buildName, limits: buildLimits, signal: ensure.signal, onLine, uv: viaUv?.uv,
-              });
-              phase("install", Date.now() - tInstall, viaUv ? "uv, offline, hard links into the store" : "pip, offline");
-              return installed;
-            },
-            download: async (requirement, round) => {
-              const extra = join(scratch, `marker-deps-${round}`);
-              await downloadFor([requirement], extra);
-              return linkIntoDir(extra, dest);
-            },
-            files,
-            onLine,
-          });
-          // Wheels this repository built from source need their libraries at run time: the runtime image.
-          const builtHere = new Set(await readdir(builtWheelsDir).catch(() => [] as string[]));
-          const runtime = !viaUv && (await readdir(dest).catch(() => [] as string[])).some((file) => builtHere.has(file));
-          // pip byte-compiled already; uv's environment is compiled in the background.
-          const record: EnvironmentRecord = { version: 1, key, python: request.python, django, packages, resolver: used, compiled: used === "pip", ...(runtime ? { runtime } : {}) };
-          const published = await publish(join(store.envs, buildName), envDir, record);
-          log.info({ key, python: request.python, django, ms: Date.now() - t0, resolver: used }, "built environment");
-          report(options.metrics, "ensured", { outcome: "built", resolver: used, seconds: (Date.now() - t0) / 1000 });
-          onLine?.(`ponyci: built environment ${key.slice(0, 12)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-          if (!published.compiled) compileLater({ key, envDir, baseImage, record: published });
-          return await ready(published, true);
-        } catch (error) {
-          await rm(join(store.envs, buildName), { recursive: true, force: true }).catch(() => undefined);
-          if (!(error instanceof CancelledError)) report(options.metrics, "ensured", { outcome: "failed", resolver: used, seconds: (Date.now() - t0) / 1000 });
-          if (error instanceof EnvironmentError || error instanceof CancelledError) throw error;
-          throw new EnvironmentError("infrastructure", `Building environment ${key.slice(0, 12)} failed: ${describeError(error)}`, { cause: error });
-        } finally {
-          await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
-        }
+        const published = await buildNewEnvironment(
+          { ...wheelSources, cacheDir, store, metrics: options.metrics, log },
+          { key, python: request.python, django, gathered, baseImage, interpreter: () => probeFor(base, baseImage, ensure.signal), cacheScope: request.cacheScope, signal: ensure.signal, onLine: ensure.onLog },
+        );
+        if (!published.compiled) compiles.later({ key, envDir, baseImage, record: published });
+        return await ready(published, true);
       })();
       building.set(key, build);
       try {
         return await build;
       } finally {
         building.delete(key);
-        startCompilesWhenQuiet();
+        compiles.quietNow();
       }
     },
 
-    settle(key) {
-      const left = (users.get(key) ?? 1) - 1;
-      if (left > 0) users.set(key, left);
-      else users.delete(key);
-      startCompilesWhenQuiet();
-    },
-
-    idle,
-
-    async close() {
-      closing.abort();
-      await idle();
-    },
+    settle: (key) => compiles.settle(key),
+    idle: () => compiles.idle(),
+    close: () => compiles.close(),
   };
+
+  /**
+   * Steps 1–3 of ensure(), all answered locally when warm: what to install
+   * (every line checked again), which Django, which base image, the
+   * project's own metadata when its build backend must be asked; and the key.
+   */
+  async function decide(request: EnvironmentRequest, ensure: EnsureOptions) {
+    let gathered = gatherRequirements(request);
+    if (resolver === "uv") uvInstaller.warmUp();
+    const [django, { baseImage, base }] = await Promise.all([
+      resolveDjango(request.python, request.django, ensure),
+      baseImageFor(request.python, { onLine: ensure.onLog, signal: ensure.signal }).then(async (baseImage) => ({ baseImage, base: await ensureBaseImage(docker, baseImage, request.python) })),
+    ]);
+    // A project whose metadata only its build backend knows: read it (cached by commit) before the key.
+    if (request.project) {
+      const interpreter = await probeFor(base, baseImage, ensure.signal);
+      gathered = await addProjectMetadata(request, gathered, {
+        docker, cacheDir, wheelsDir: join(cacheDir, SHARED_WHEELS_DIR), runPip, limits: buildLimits, baseImage, interpreter, signal: ensure.signal, onLine: ensure.onLog,
+      });
+    }
+    const key = computeEnvironmentKey({ ...gathered, baseImageId: base.id, python: request.python, django, salt: resolver === "uv" ? `${options.keySalt ?? ""}|uv` : options.keySalt });
+    return { gathered, django, baseImage, base, key };
+  }
 
   /** What Python, glibc and machine the base image has: from its labels, else asked once per image. */
   function probeFor(base: { id: string; labels?: Record<string, string> }, baseImage: string, signal?: AbortSignal): Promise<InterpreterProbe> {
@@ -332,115 +252,6 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
     }
     return probe;
   }
-
-  /**
-   * Add to `detected` the dependencies and extras the project's build
-   * backend declares (prepareProjectMetadata: a hardened build container,
-   * cached by the source's key), each checked again like the planner's.
-   */
-  async function addProjectMetadata(
-    request: EnvironmentRequest,
-    detected: { requirements: string[]; sources: string[]; notes: string[] },
-    baseImage: string,
-    base: { id: string; labels?: Record<string, string> },
-    ensure: EnsureOptions,
-  ): Promise<void> {
-    const project = request.project!;
-    const interpreter = await probeFor(base, baseImage, ensure.signal);
-    await mkdir(join(cacheDir, "tmp"), { recursive: true });
-    const metadata = await prepareProjectMetadata({
-      docker, image: baseImage, python: request.python, sourceDir: project.dir, sourceKey: project.sourceKey, scope: request.cacheScope ?? "",
-      cacheDir, wheelsDir: join(cacheDir, SHARED_WHEELS_DIR), scratchDir: join(cacheDir, "tmp"), runPip, targetArgs: pipTargetArgs(interpreter),
-      limits: buildLimits, signal: ensure.signal, onLine: ensure.onLog, ...project.buildSystem,
-    });
-    const optional = (project.optionalExtras ?? []).filter((extra) => metadata.providesExtra.includes(extra.toLowerCase().replace(/[-_.]+/g, "-")));
-    const extras = [...new Set([...project.extras, ...optional])];
-    const { requirements, missing } = requirementsForExtras(metadata, extras);
-    detected.sources = [...detected.sources, `${metadata.name} metadata from its build backend${extras.length ? ` [${extras.join(",")}]` : ""}`];
-    if (missing.length > 0) detected.notes = [...detected.notes, `extras ${missing.join(", ")} are not provided by ${metadata.name}: not installed`];
-    for (const refused of metadata.refused) detected.notes = [...detected.notes, `${metadata.name} requires ${refused}: not installed`];
-    detected.requirements = checkRequirementLines([...detected.requirements, ...requirements], "project metadata");
-  }
-
-  /** A cell now holds environment `key` (until it settles). */
-  function hold(key: string): void {
-    users.set(key, (users.get(key) ?? 0) + 1);
-  }
-
-  function startDeferred(): void {
-    for (const start of [...deferred.values()]) start();
-  }
-
-  async function idle(): Promise<void> {
-    startDeferred();
-    while (compiling.size > 0) await Promise.allSettled([...compiling.values()]);
-  }
-
-  /**
-   * Deferred compiles start when this builder is quiet: no build running and
-   * no cell holding any of its environments. A compile writes thousands of
-   * files and takes what CPU is left, which slows other builds' unpacking
-   * and cells' tests; on a host that is never quiet, SETTLE_TIMEOUT_MS
-   * starts them anyway.
-   */
-  function startCompilesWhenQuiet(): void {
-    if (building.size === 0 && users.size === 0) startDeferred();
-  }
-
-  /**
-   * Byte-compile a uv environment in the background (compileEnvironment),
-   * once per key at a time, when the builder is quiet; then record it. A
-   * failure is logged and costs only speed: the next ensure() tries again.
-   */
-  function compileLater(target: { key: string; envDir: string; baseImage: string; record: EnvironmentRecord }): void {
-    if (compiling.has(target.key) || deferred.has(target.key)) return;
-    let start!: () => void;
-    const started = new Promise<void>((resolve) => (start = resolve));
-    const timer = setTimeout(start, SETTLE_TIMEOUT_MS);
-    timer.unref();
-    deferred.set(target.key, start);
-    const job = started.then(() => {
-      clearTimeout(timer);
-      deferred.delete(target.key);
-      // One at a time: each already uses every core (compileall -j 0).
-      if (!closing.signal.aborted) return compiles.run(() => compileNow(target));
-    });
-    compiling.set(target.key, job.finally(() => compiling.delete(target.key)));
-  }
-
-  async function compileNow(target: { key: string; envDir: string; baseImage: string; record: EnvironmentRecord }): Promise<void> {
-    const t0 = Date.now();
-    // Gone meanwhile (collected)? Then there is nothing to compile, and a bind mount would make an empty venv.
-    if (!(await readEnvironment(target.envDir))) return;
-    return compileEnvironment(docker, { baseImage: target.baseImage, venvDir: join(target.envDir, "venv"), key: target.key, limits: buildLimits, signal: closing.signal })
-      .then(async () => {
-        if (!(await readEnvironment(target.envDir))) return;
-        await writeRecord(target.envDir, { ...target.record, compiled: true });
-        report(options.metrics, "phase", { phase: "compile", resolver: target.record.resolver, seconds: (Date.now() - t0) / 1000 });
-        log.info({ key: target.key, ms: Date.now() - t0 }, "byte-compiled environment");
-      })
-      .catch((error: unknown) => {
-        if (error instanceof CancelledError) return; // close(): the next process compiles it
-        log.warn({ err: error, key: target.key }, "byte-compiling an environment failed; it runs uncompiled until the next try");
-      });
-  }
-}
-
-/** Runs tasks one at a time, in the order given; a failed task does not stop the next. */
-function createSerialQueue(): { run<T>(task: () => Promise<T>): Promise<T> } {
-  let tail: Promise<unknown> = Promise.resolve();
-  return {
-    run(task) {
-      const result = tail.then(task, task);
-      tail = result.catch(() => undefined);
-      return result;
-    },
-  };
-}
-
-/** A directory name for a cache scope: a hash, so no repository-chosen text becomes a path. */
-function scopeKey(scope: string | undefined): string {
-  return createHash("sha256").update(scope ?? "").digest("hex").slice(0, 32);
 }
 
 /** Await `promise`, or reject with CancelledError as soon as `signal` aborts. */

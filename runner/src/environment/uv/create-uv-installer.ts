@@ -6,7 +6,7 @@ import type { InterpreterProbe } from "../pip-target-args.js";
 import type { PipRunner } from "../run-pip.js";
 import { createWheelFetcher } from "./create-wheel-fetcher.js";
 import { ensureUv } from "./ensure-uv.js";
-import { resolveWithUv, UvResolutionError, type LockedWheel } from "./resolve-with-uv.js";
+import { resolveWithUv, uvPlatform, UvResolutionError, type LockedWheel } from "./resolve-with-uv.js";
 
 export interface UvPrepareRequest {
   probe: InterpreterProbe;
@@ -37,6 +37,15 @@ export interface UvInstaller {
    * CancelledError.
    */
   prepare(request: UvPrepareRequest): Promise<{ files: string[]; uv: string; wheelsDir: string } | undefined>;
+  /**
+   * uv's binary when uv will install for this interpreter (so an install
+   * can start before resolve: startEnvironmentInstall); undefined when pip
+   * will (PyPy, a platform uv cannot target, uv not available). Throws only
+   * CancelledError.
+   */
+  binaryFor(probe: InterpreterProbe, signal?: AbortSignal): Promise<string | undefined>;
+  /** The shared wheel cache prepare() downloads into (mounted by the install). */
+  readonly wheelsDir: string;
   /** Start fetching uv when it is not there yet (the first build on a new data directory), so it overlaps the other preparations; never throws. */
   warmUp(): void;
 }
@@ -65,6 +74,16 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
   };
 
   return {
+    wheelsDir: options.wheelsDir,
+    async binaryFor(probe, signal) {
+      if (!uvPlatform(probe)) return undefined;
+      try {
+        return await uv(signal);
+      } catch {
+        if (signal?.aborted) throw new CancelledError();
+        return undefined; // prepare() says why, and pip takes over
+      }
+    },
     warmUp() {
       uv().catch(() => undefined);
     },
