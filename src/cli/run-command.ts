@@ -1,7 +1,6 @@
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cellName, type Cell } from "../domain/cell.js";
-import type { BuildRequest } from "../domain/build-request.js";
 import type { DjangoSupportTable } from "../builds/versions/django-support.js";
 import { djangoSupportFromSettings } from "../server/django-support-from-settings.js";
 import type { DjangoSupportSource } from "../builds/versions/create-django-support-source.js";
@@ -10,12 +9,12 @@ import { planCells, type PlannedCells } from "../builds/plan-cells.js";
 import { planFromRepoFiles, planningFileLimit } from "../builds/plan-from-repo-files.js";
 import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../domain/logger.js";
-import { ownerId } from "../queue/owner-id.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import { listPlanningPythons } from "../server/list-planning-pythons.js";
-import { resolveRunSource, type RunSource } from "./resolve-run-source.js";
+import { resolveRunSource } from "./resolve-run-source.js";
+import { cliBuildRequest } from "./cli-build-request.js";
 import { renderRunTable } from "./render-run-table.js";
 import { renderJunitReport } from "../reports/render-junit-report.js";
 import { createReportCell, createRunReport } from "../reports/run-report.js";
@@ -25,9 +24,6 @@ import { createRunTerminal, type TerminalInfo } from "./create-run-terminal.js";
 import { createTerminalListener } from "./create-terminal-listener.js";
 import { createReportListener } from "./create-report-listener.js";
 import { runOnEngine, type EngineRun, type RunOnEngineOptions } from "./run-on-engine.js";
-
-/** The branch every `ponyci run` of a project is recorded on: one line of history per directory or URL. */
-const CLI_BRANCH = "ponyci-run";
 
 interface Output {
   write(text: string): void;
@@ -150,26 +146,6 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   const failed = reports.filter((r) => r.finished.conclusion !== "success" && r.finished.conclusion !== "neutral").length;
   term.result(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed`);
   return failed === 0 ? 0 : 1;
-}
-
-/**
- * The build `ponyci run` asks for: source "cli", the project's name (its
- * directory or URL) as the repository, one branch for all its runs (so each
- * run finds the last one's results: failed-first order, timings), the flags
- * and posargs for the planner, and this process's owner id as `deliveryId`
- * (a later run cancels the cells of a run whose process is gone).
- */
-function cliBuildRequest(source: RunSource, narrow: { python?: string[]; django?: string[] }, posargs: string[] | undefined): BuildRequest {
-  return {
-    source: "cli",
-    repo: { name: source.name, cloneUrl: source.url, visibility: "private" },
-    sha: source.sha,
-    branch: CLI_BRANCH,
-    event: "ponyci-run",
-    ...(narrow.python || narrow.django ? { narrow } : {}),
-    ...(posargs ? { posargs } : {}),
-    deliveryId: ownerId(),
-  };
 }
 
 /** A cell as `--list` shows it: its name and the Django release the index's newest for its series is. */
