@@ -10,7 +10,8 @@ import { isOwnerDead } from "../queue/owner-id.js";
 import type { Backoff } from "../queue/exponential-backoff.js";
 import { createBuildService, type CellJobPayload } from "../builds/create-build-service.js";
 import { createJobProcessor } from "../builds/create-job-processor.js";
-import type { BuildListener } from "../builds/build-listener.js";
+import { fanOut, type BuildListener } from "../builds/build-listener.js";
+import { errorFate } from "../domain/error-fate.js";
 import { planningFileLimit } from "../builds/plan-from-repo-files.js";
 import type { DjangoSupportTable } from "../builds/versions/django-support.js";
 import { createFailureAnalyst } from "../history/create-failure-analyst.js";
@@ -25,6 +26,8 @@ import type { LocalRunner } from "../../runner/src/create-local-runner.js";
 export function cliDataDir(dataDir: string): string {
   return path.join(dataDir, "cli");
 }
+
+const CANCELLED_BY_SIGNAL = "cancelled by a signal (Ctrl-C)";
 
 export interface RunOnEngineOptions {
   /** The data directory's settings: the store goes to cliDataDir(dataDir). */
@@ -105,11 +108,28 @@ export async function runOnEngine(request: BuildRequest, options: RunOnEngineOpt
   });
   const processor = createJobProcessor({ store, runner: runner.cells, listeners, log, analyst: createFailureAnalyst({ store }) });
   const sweep = () => sweepDeadRuns(store, (jobId) => queue.cancel(jobId));
+  // A cell whose run threw its cancellation (stopped while its environment was built, say) is reported by whoever
+  // cancelled it (the queue port's rule): here, this run. Without this the run would wait for it for ever.
+  const notify = fanOut(listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));
+  const reportCancelled = (jobId: string) => {
+    const job = store.getJob(jobId);
+    if (!job || !mine.has(jobId) || job.state === "finished" || job.state === "cancelled") return;
+    store.recordJobCancelled(jobId);
+    const build = store.getBuild(job.buildId);
+    const cancelled = store.getJob(jobId);
+    if (build && cancelled) notify.cancelled(build, cancelled, CANCELLED_BY_SIGNAL);
+  };
   try {
     // 1. Runs killed before they ended: their cells end as cancelled (nobody waits for them any more).
     await queue.recover();
     await sweep();
-    queue.start(processor.process, { ...processor.hooks, onRecovered: sweep });
+    queue.start(processor.process, {
+      onFailed: (failure) => {
+        processor.hooks.onFailed(failure);
+        if (errorFate(failure.error) === "cancel") reportCancelled(failure.job.payload.jobId);
+      },
+      onRecovered: sweep,
+    });
     // 2. Plan.
     const submitted = builds.submit(request);
     if (!submitted) throw new Error("ponyci run: the build service refused the run's build");
@@ -117,7 +137,7 @@ export async function runOnEngine(request: BuildRequest, options: RunOnEngineOpt
     const build = store.getBuild(submitted.build.id) ?? submitted.build;
     if (build.planState !== "planned" || mine.size === 0) return { build, jobs: [] };
     // 3. Run until each cell ended; a signal cancels them through the service (queued: removed; running: aborted).
-    const cancel = () => void builds.cancelJobs(store.listJobs(build.id).filter((job) => mine.has(job.id) && !ended.has(job.id)), "cancelled by a signal (Ctrl-C)");
+    const cancel = () => void builds.cancelJobs(store.listJobs(build.id).filter((job) => mine.has(job.id) && !ended.has(job.id)), CANCELLED_BY_SIGNAL);
     if (options.signal?.aborted) cancel();
     options.signal?.addEventListener("abort", cancel, { once: true });
     try {

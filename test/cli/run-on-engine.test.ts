@@ -20,6 +20,7 @@ import { createScriptedRunner, HOLD, type CommitScript } from "../support/create
 import { testDjangoSupport } from "../support/django-support-table.js";
 import { makeTempDir } from "../store/temp-dir.js";
 import { silentLogger } from "../../src/domain/logger.js";
+import { CancelledError } from "../../src/domain/errors.js";
 
 const planning = { maxCells: 24, djangoSupport: testDjangoSupport };
 const source = (repo: FixtureRepo, sha = repo.sha) => ({ url: repo.dir, sha, label: repo.dir, name: repo.dir });
@@ -121,6 +122,28 @@ describe("ponyci run on the engine", () => {
     } finally {
       store.close();
     }
+  });
+
+  it("a cell whose run throws its cancellation (stopped while preparing) is reported cancelled by the run, which then ends", async () => {
+    scripts.set(repo.sha, { "t.ok": "passed" });
+    const base = scripted();
+    const abort = new AbortController();
+    const runner = {
+      ...base,
+      cells: {
+        runCell: (_spec: unknown, { signal }: { signal?: AbortSignal } = {}) =>
+          (async function* () {
+            abort.abort();
+            if (!signal?.aborted) await new Promise((resolve) => signal?.addEventListener("abort", resolve, { once: true }));
+            yield* [];
+            throw new CancelledError("stopped while building the environment");
+          })(),
+      },
+    } as unknown as ReturnType<typeof createScriptedRunner>;
+    const reporter = createReportListener();
+    const run = await runOnEngine(cliBuildRequest(source(repo), { python: ["3.11"], django: ["5.2"] }, undefined), engine(runner, [reporter], { signal: abort.signal }));
+    expect(run.jobs.map((job) => job.state)).toEqual(["cancelled"]);
+    expect(reporter.reports().map((r) => r.finished.conclusion)).toEqual(["cancelled"]);
   });
 
   it("two runs side by side on one data directory never take each other's jobs", async () => {
