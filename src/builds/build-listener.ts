@@ -24,15 +24,21 @@ export interface CellFinished {
  * What reporters (GitHub check runs, dashboards, downstream triggers) hear
  * about builds. Reporters never decide anything about a build and never
  * throw into it: a listener's error is logged and ignored. Calls for one job
- * come in order: planned → started → progress* → finished (or cancelled).
+ * come in order: planned → preparing → started → progress* → finished (or cancelled).
  */
 export interface BuildListener {
   planned?(build: BuildRecord, jobs: JobRecord[], notes: string[]): void;
   configError?(build: BuildRecord, error: RepoConfigError): void;
+  /** The job was taken from the queue: its services, checkout and environment are being prepared (`started` follows when the tests run). */
+  preparing?(build: BuildRecord, job: JobRecord): void;
   started?(build: BuildRecord, job: JobRecord): void;
   progress?(build: BuildRecord, job: JobRecord, counts: TestCounts, failures: TestResult[]): void;
-  /** Every log line of a running job, as written to its log (live dashboards). Must be cheap. */
-  logLine?(build: BuildRecord, job: JobRecord, line: string): void;
+  /**
+   * Every log line of a running job, as written to its log (live dashboards),
+   * and whose it is: Pony CI's own (`system`, written with a "[ponyci] "
+   * prefix) or the test command's. Must be cheap.
+   */
+  logLine?(build: BuildRecord, job: JobRecord, line: string, stream?: "stdout" | "stderr" | "system"): void;
   /** Every test result of a running job, as it arrives (live dashboards). Must be cheap. */
   testResult?(build: BuildRecord, job: JobRecord, test: TestResult): void;
   retrying?(build: BuildRecord, job: JobRecord, reason: string, attempt: number): void;
@@ -65,6 +71,7 @@ export function fanOut(listeners: BuildListener[], onError: (error: unknown, hoo
   return {
     planned: call("planned"),
     configError: call("configError"),
+    preparing: call("preparing"),
     started: call("started"),
     progress: call("progress"),
     logLine: call("logLine"),

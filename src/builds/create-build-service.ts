@@ -1,17 +1,15 @@
 import { requestOf } from "../domain/build.js";
 import { randomBytes } from "node:crypto";
-import type { Cell } from "../domain/cell.js";
-import { cellKey } from "../domain/cell.js";
 import type { CommitSummary } from "../domain/build-request.js";
 import type { BuildRequest } from "../domain/build-request.js";
 import { fanOut, type BuildListener } from "./build-listener.js";
 import { storeJobPlan } from "./job-plan.js";
-import { planJobSpec } from "./plan-job-spec.js";
 import { planFromRepoFiles } from "./plan-from-repo-files.js";
-import { planMatrix, type MatrixPlan } from "./plan-matrix.js";
+import type { MatrixPlan } from "./plan-matrix.js";
+import { planCells } from "./plan-cells.js";
+import type { JobSpec } from "../domain/job-spec.js";
 import { RepoConfigError } from "./config/repo-config-error.js";
 import { repoConfigPaths } from "./config/repo-config.js";
-import { ExpansionLimitError } from "./matrix/expand-tox-envlist.js";
 import type { Store } from "../store/store.js";
 import type { BuildRecord } from "../store/build-rows.js";
 import type { JobRecord, NewJob } from "../store/job-rows.js";
@@ -62,6 +60,12 @@ export interface BuildServiceOptions {
   installedPython?: () => Promise<readonly string[] | undefined>;
   /** Django's support table, asked before each planning (default: the shipped snapshot). */
   djangoSupport?: DjangoSupportSource;
+  /**
+   * Default true: planning that fails on infrastructure is tried again
+   * later. False (`ponyci run`, whose user waits): `plan()` rejects with the
+   * error, and nothing tries again.
+   */
+  retryPlanning?: boolean;
 }
 
 export interface BuildService {
@@ -75,7 +79,8 @@ export interface BuildService {
   /**
    * Plans a pending build: reads the config at the commit, creates and
    * enqueues jobs. Safe to call twice. Never rejects: an infrastructure
-   * failure is logged and planning tried again later.
+   * failure is logged and planning tried again later (unless
+   * `retryPlanning` is false: then it rejects with that failure).
    */
   plan(buildId: number): Promise<void>;
   /** At start-up: plan builds recorded but not planned before a crash. */
@@ -100,8 +105,8 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
 
   const service: BuildService = {
     submit(request) {
-      // 1. Dedupe: a commit is built once, however many events name it.
-      if (!request.rerun && !request.upstream) {
+      // 1. Dedupe: a commit is built once, however many events name it. Each `ponyci run` is a build of its own.
+      if (!request.rerun && !request.upstream && request.source !== "cli") {
         const existing = store.findBuilds({ repo: request.repo.name, sha: request.sha }).filter((b) => !isRerun(b));
         if (existing.length > 0) {
           log.info({ repo: request.repo.name, sha: request.sha, build: existing[0]?.id }, "commit already built: not building it again");
@@ -127,7 +132,10 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
       let pending = planning.get(buildId);
       if (!pending) {
         pending = planBuild(buildId)
-          .catch((error) => retryPlanLater(buildId, error))
+          .catch((error) => {
+            if (options.retryPlanning === false) throw error;
+            retryPlanLater(buildId, error);
+          })
           .finally(() => planning.delete(buildId));
         planning.set(buildId, pending);
       }
@@ -188,8 +196,10 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     // 3. Read the config and plan the matrix.
     let plan: MatrixPlan;
     let jobs: NewJob[];
+    let source: string;
+    let notes: string[];
     try {
-      ({ plan, jobs } = await readAndPlan(request));
+      ({ plan, jobs, source, notes } = await readAndPlan(request));
     } catch (error) {
       if (!(error instanceof RepoConfigError)) throw error; // infrastructure: stays pending, retried at the next start
       const recorded = store.recordBuildPlan(build.id, {
@@ -208,37 +218,29 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
     const commit = request.commit ?? (await options.readCommit?.(request).catch(() => undefined));
     // `schedule`: what the scheduler reads, from the default branch's latest build (src/schedules).
     const schedule = plan.config.schedule.length > 0 ? { schedule: plan.config.schedule } : {};
-    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source: plan.source, notes: plan.notes, testPolicy: plan.config.tests, ...(plan.config.notify ? { notify: plan.config.notify } : {}), ...(commit ? { commit } : {}), ...schedule }, jobs });
+    const recorded = store.recordBuildPlan(build.id, { state: "planned", details: { source, notes, testPolicy: plan.config.tests, ...(plan.config.notify ? { notify: plan.config.notify } : {}), ...(commit ? { commit } : {}), ...schedule }, jobs });
     if (!recorded) return;
-    notify.planned(recorded.build, recorded.jobs, plan.notes);
+    notify.planned(recorded.build, recorded.jobs, notes);
     // A merge group's cells go first: GitHub's merge queue, and every pull request in it, waits on them.
     for (const job of recorded.jobs) await queue.enqueue(job.id, { jobId: job.id }, { first: request.event === "merge_group" });
   }
 
-  /** Plans from the files at the commit (planFromRepoFiles: one round of reads, more for `-r` includes). */
-  async function readAndPlan(request: BuildRequest): Promise<{ plan: MatrixPlan; jobs: NewJob[] }> {
+  /** Plans from the files at the commit (planFromRepoFiles: one round of reads, more for `-r` includes; planCells decides). */
+  async function readAndPlan(request: BuildRequest): Promise<{ plan: MatrixPlan; source: string; notes: string[]; jobs: NewJob[] }> {
     const djangoSupport = await options.djangoSupport?.get();
     const listed = typeof options.availablePython === "function" ? await options.availablePython() : options.availablePython;
     const availablePython = listed && listed.length > 0 ? listed : undefined;
     const installedPython = availablePython ? await options.installedPython?.() : undefined;
     return planFromRepoFiles((paths) => options.readFiles(request, paths), (read, files) => {
-      try {
-        const plan = planMatrix(read, { maxCells: options.maxCells, availablePython, installedPython, djangoSupport });
-        const jobs = selectRerunCells(plan.cells, request.rerun?.cells).map((cell) => ({
-          cell,
-          external: storeJobPlan(planJobSpec(plan, cell, { onlyTests: request.rerun?.onlyTests }), request.rerun?.ofJob) as Record<string, unknown>,
-        }));
-        return { plan, jobs };
-      } catch (error) {
-        if (!(error instanceof ExpansionLimitError)) throw error;
-        const file = ["tox.ini", "setup.cfg", "pyproject.toml"].find((path) => files.get(path)?.includes("tox")) ?? "tox.ini";
-        throw new RepoConfigError({ file, message: `${file}: ${error.message}. Write fewer {…} alternatives.`, cause: error });
-      }
+      const { plan, source, notes, cells, specs } = planCells(read, files, request, { maxCells: options.maxCells, availablePython, installedPython, djangoSupport });
+      const jobs = cells.map((cell, i) => ({ cell, external: storeJobPlan(specs[i] as JobSpec, request.rerun?.ofJob) as Record<string, unknown> }));
+      return { plan, source, notes, jobs };
     });
   }
 
   async function supersede(request: BuildRequest, byBuildId: number): Promise<void> {
-    if (request.rerun || request.upstream || (!request.branch && request.prNumber === undefined)) return;
+    // `ponyci run`s of one project may run side by side (two working-tree states): none supersedes another.
+    if (request.rerun || request.upstream || request.source === "cli" || (!request.branch && request.prNumber === undefined)) return;
     const stale = store.findJobsToSupersede({ repo: request.repo.name, branch: request.prNumber === undefined ? request.branch : undefined, prNumber: request.prNumber, exceptSha: request.sha });
     if (stale.length === 0) return;
     store.markJobsSuperseded(stale.map((j) => j.id), byBuildId);
@@ -250,12 +252,4 @@ export function createBuildService(options: BuildServiceOptions): BuildService {
 function isRerun(build: BuildRecord): boolean {
   const request = build.trigger.request;
   return Boolean(request?.rerun || request?.upstream);
-}
-
-/** A re-run's cells: those of the plan matching the asked ones, else the asked ones as they are. */
-function selectRerunCells(planned: Cell[], asked: Cell[] | undefined): Cell[] {
-  if (!asked) return planned;
-  const keys = new Set(asked.map(cellKey));
-  const kept = planned.filter((cell) => keys.has(cellKey(cell)));
-  return kept.length > 0 ? kept : asked;
 }

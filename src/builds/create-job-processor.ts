@@ -86,6 +86,7 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
 
     // 2. Start.
     const job = store.recordJobStarted(existing.id, clock.now());
+    notify.preparing(build, job);
     cancelStaleConfirmations(store, job, clock.now());
     const token = await options.tokenFor?.(build, request);
     const spec: CellSpec = {
@@ -120,7 +121,7 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
         case "log": {
           const line = event.stream === "system" ? `[ponyci] ${event.line}` : event.line;
           logBuffer.write(line);
-          notify.logLine(build, job, line);
+          notify.logLine(build, job, line, event.stream);
           tail.push(line);
           if (tail.length > tailSize) tail.shift();
           break;

@@ -53,6 +53,8 @@ export function jobSpecOf(job: JobRecord): JobSpec {
     if (stored.services) spec.services = stored.services;
     if (stored.commands) spec.commands = stored.commands;
     if (stored.ignoreOutcome) spec.ignoreOutcome = true;
+    // `ponyci run … -- ARGS` for the harness to append to the command it detects.
+    if (stored.posargs) spec.posargs = stored.posargs;
     const notes = [...(stored.notes ?? []), ...(legacy ? [LEGACY_REQUIREMENTS_NOTE] : [])];
     if (notes.length > 0) spec.notes = notes;
     return spec;

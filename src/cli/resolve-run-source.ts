@@ -10,6 +10,8 @@ export interface RunSource {
   sha: string;
   /** What to show the user. */
   label: string;
+  /** The URL, or the directory's absolute path: what runs of one project share (their history is one). */
+  name: string;
   /** Set when the working tree was snapshotted (uncommitted changes, or a directory inside another repo). */
   snapshot?: string;
 }
@@ -28,10 +30,10 @@ export async function resolveRunSource(target: string, options: { snapshotDir: s
     const { stdout } = await execa("git", ["ls-remote", target, ref], { env: { GIT_TERMINAL_PROMPT: "0" } });
     const sha = stdout.split(/\s/)[0];
     if (!sha || !/^[0-9a-f]{40}$/.test(sha)) {
-      if (options.rev && /^[0-9a-f]{40}$/.test(options.rev)) return { url: target, sha: options.rev, label: target };
+      if (options.rev && /^[0-9a-f]{40}$/.test(options.rev)) return { url: target, sha: options.rev, label: target, name: target };
       throw new Error(`${target} has no ref ${ref}: name a branch, a tag or a full commit sha with --rev`);
     }
-    return { url: target, sha, label: `${target}@${ref}` };
+    return { url: target, sha, label: `${target}@${ref}`, name: target };
   }
   const dir = path.resolve(target);
   if (!existsSync(dir)) throw new Error(`${target} does not exist: name a directory holding a Django project, or a git URL`);
@@ -40,7 +42,7 @@ export async function resolveRunSource(target: string, options: { snapshotDir: s
     const dirty = (await execa("git", ["status", "--porcelain"], { cwd: dir })).stdout.trim() !== "";
     if (!dirty || options.rev) {
       const { stdout } = await execa("git", ["rev-parse", "--verify", `${options.rev ?? "HEAD"}^{commit}`], { cwd: dir });
-      return { url: dir, sha: stdout.trim(), label: `${target}@${options.rev ?? "HEAD"}` };
+      return { url: dir, sha: stdout.trim(), label: `${target}@${options.rev ?? "HEAD"}`, name: dir };
     }
   } else if (options.rev) {
     throw new Error(`--rev needs the root of a git work tree; ${target} is not one`);
@@ -72,5 +74,5 @@ async function snapshot(dir: string, label: string, snapshotDir: string): Promis
   const tree = (await execa("git", ["write-tree"], { env })).stdout.trim();
   const sha = (await execa("git", ["commit-tree", tree, "-m", `ponyci run snapshot of ${dir}`], { env })).stdout.trim();
   await execa("git", ["update-ref", "refs/heads/snapshot", sha], { env });
-  return { url: repo, sha, label: `${label} (working tree)`, snapshot: repo };
+  return { url: repo, sha, label: `${label} (working tree)`, name: dir, snapshot: repo };
 }

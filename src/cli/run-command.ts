@@ -1,32 +1,29 @@
-import { randomUUID } from "node:crypto";
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { join as shlexJoin } from "shlex";
 import { cellName, type Cell } from "../domain/cell.js";
 import type { DjangoSupportTable } from "../builds/versions/django-support.js";
 import { djangoSupportFromSettings } from "../server/django-support-from-settings.js";
 import type { DjangoSupportSource } from "../builds/versions/create-django-support-source.js";
-import { planMatrix, type MatrixPlan } from "../builds/plan-matrix.js";
 import { RepoConfigError } from "../builds/config/repo-config-error.js";
+import { planCells, type PlannedCells } from "../builds/plan-cells.js";
+import { planFromRepoFiles, planningFileLimit } from "../builds/plan-from-repo-files.js";
 import type { Settings } from "../settings/load-settings.js";
 import type { Logger } from "../domain/logger.js";
 import { createLocalRunner } from "../../runner/src/create-local-runner.js";
 import { reapContainers } from "../../runner/src/docker/reap-containers.js";
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import { listPlanningPythons } from "../server/list-planning-pythons.js";
-import type { FinishedEvent, TestResult } from "../domain/events.js";
 import { resolveRunSource } from "./resolve-run-source.js";
-import { formatCellLine, renderRunTable, type CellReport } from "./render-run-table.js";
-import { checkNarrowedCount, selectCells } from "./select-cells.js";
-import { MAX_MATRIX_COMBINATIONS } from "../builds/matrix/expand-matrix.js";
-import { planJobSpec } from "../builds/plan-job-spec.js";
-import { planFromRepoFiles, planningFileLimit } from "../builds/plan-from-repo-files.js";
-import type { JobSpec } from "../domain/job-spec.js";
+import { cliBuildRequest } from "./cli-build-request.js";
+import { renderRunTable } from "./render-run-table.js";
 import { renderJunitReport } from "../reports/render-junit-report.js";
 import { createReportCell, createRunReport } from "../reports/run-report.js";
 import { parseCommandLine, UsageError } from "./parse-command-line.js";
 import { runCli, splitRunArgv, type RunOptions } from "./run-cli.js";
 import { createRunTerminal, type TerminalInfo } from "./create-run-terminal.js";
+import { createTerminalListener } from "./create-terminal-listener.js";
+import { createReportListener } from "./create-report-listener.js";
+import { runOnEngine, type EngineRun, type RunOnEngineOptions } from "./run-on-engine.js";
 
 interface Output {
   write(text: string): void;
@@ -42,6 +39,8 @@ export interface RunCommandDeps {
   availablePython?: () => Promise<readonly string[]>;
   /** What `out` is: colour and the live line only on a terminal. Default: not a terminal, no colour. */
   terminal?: TerminalInfo;
+  /** Tests: the queue's lease, attempts and backoff (default: the server's). */
+  queueOptions?: RunOnEngineOptions["queueOptions"];
 }
 
 /** `ponyci run`: the embedded main job. Returns the process exit code. */
@@ -77,68 +76,33 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
         local: () => listInstallationPythons({ docker: runner.docker, imagesCache: path.join(deps.settings.dataDir, "images"), pythonImages: deps.settings.pythonImages }),
         anyVersion: deps.settings.baseImage !== "auto",
       });
-  const flags = { python: splitList(values.python), django: splitList(values.django) };
-  // Flags narrow before the cap counts (as `tox -e` picks envs of any envlist): a 33-cell tox.ini
-  // still runs `--python 3.12`; the cap applies to the cells the flags leave (checkNarrowedCount).
-  const narrowed = flags.python !== undefined || flags.django !== undefined;
-  const planOptions = { maxCells: narrowed ? MAX_MATRIX_COMBINATIONS : deps.settings.maxCells, djangoSupport, availablePython: pythons.available.length > 0 ? pythons.available : undefined, installedPython: pythons.installed, posargs };
+  const request = cliBuildRequest(source, { python: splitList(values.python), django: splitList(values.django) }, posargs);
+  const planning = { maxCells: deps.settings.maxCells, djangoSupport, availablePython: pythons.available.length > 0 ? pythons.available : undefined, installedPython: pythons.installed };
 
-  // 1. Plan: the repository's config and matrix, narrowed by the flags.
-  // The same reads as the server's planning (requirement files and their `-r` includes too).
-  let plan: MatrixPlan;
-  let specs: JobSpec[];
-  let selection: ReturnType<typeof selectCells>;
-  try {
-    ({ plan, selection, specs } = await planFromRepoFiles((paths) => runner.checkout.readFiles({ url: source.url, sha: source.sha }, paths, { maxBytes: planningFileLimit }), (read) => {
-      const plan = planMatrix(read, planOptions);
-      const selection = selectCells(plan, flags, planOptions);
-      if (narrowed) checkNarrowedCount(selection.cells.length, deps.settings.maxCells);
-      return { plan, selection, specs: selection.cells.map((cell) => planJobSpec(plan, cell, { posargs })) };
-    }));
-  } catch (error) {
-    if (error instanceof RepoConfigError) {
+  // --list: planning alone (the same planCells the build service runs), no store, no queue.
+  if (values.list) {
+    let planned: PlannedCells;
+    try {
+      planned = await planFromRepoFiles((paths) => runner.checkout.readFiles({ url: source.url, sha: source.sha }, paths, { maxBytes: planningFileLimit }), (read, files) => planCells(read, files, request, planning));
+    } catch (error) {
+      if (!(error instanceof RepoConfigError)) throw error;
       if (listJson) await writeListJson(values.json ?? "-", { repository: source.label, sha: source.sha, error: error.message, djangoSupport }, out);
       else term.result(`✗ ${error.message}`);
       return 2;
     }
-    throw error;
-  }
-  const notes = [...plan.notes, ...selection.notes];
-  if (values.list) {
+    const { cells, notes } = planned;
     if (listJson) {
-      await writeListJson(values.json ?? "-", { repository: source.label, sha: source.sha, source: selection.source, cells: selection.cells.map((cell) => listedCell(cell, djangoSupport)), notes, djangoSupport }, out);
+      await writeListJson(values.json ?? "-", { repository: source.label, sha: source.sha, source: planned.source, cells: cells.map((cell) => listedCell(cell, djangoSupport)), notes, djangoSupport }, out);
     } else {
-      out.write(`Matrix (${selection.source}), ${selection.cells.length} cell${selection.cells.length === 1 ? "" : "s"}:\n`);
-      for (const cell of selection.cells) out.write(`${listedCell(cell, djangoSupport).name}\n`);
+      out.write(`Matrix (${planned.source}), ${cells.length} cell${cells.length === 1 ? "" : "s"}:\n`);
+      for (const cell of cells) out.write(`${listedCell(cell, djangoSupport).name}\n`);
       for (const note of notes) out.write(`  note: ${note}\n`);
     }
-    return selection.cells.length === 0 ? 2 : 0;
+    return cells.length === 0 ? 2 : 0;
   }
-  for (const note of notes) term.line(`  note: ${note}`);
-  if (selection.cells.length === 0) {
-    term.result("✗ No cell to run: the flags leave nothing of the matrix");
-    return 2;
-  }
-  term.line(`Matrix (${selection.source}): ${selection.cells.map(cellName).join(", ")}`);
-  if (posargs) term.line(`Test command arguments ({posargs}): ${shlexJoin(posargs)}`);
 
-  // 2. Run the cells, `jobs` at a time, with live progress.
-  const reports: CellReport[] = new Array(selection.cells.length);
-  // The live line: cells finished, and each running cell's phase and counts so far.
-  const running = new Map<string, string>();
-  let ended = 0;
-  const showProgress = () => term.status(`[${ended}/${selection.cells.length}] ${[...running].map(([name, phase]) => `${name}: ${phase}`).join(" · ")}`);
-  const runId = randomUUID().slice(0, 8);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const index = next++;
-      const spec = specs[index];
-      if (!spec) return;
-      reports[index] = await runOne(spec, `${runId}-${index}`);
-    }
-  };
-
+  // The server's engine: build service → embedded queue → job processor → these listeners.
+  const reporter = createReportListener();
   const abort = new AbortController();
   const onSignal = () => {
     term.result("\nCancelling: stopping running cells…");
@@ -146,15 +110,32 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  let run: EngineRun;
   try {
-    await Promise.all(Array.from({ length: Math.min(jobs, selection.cells.length) }, worker));
+    run = await runOnEngine(request, {
+      dataDir: deps.settings.dataDir,
+      logLimitBytes: deps.settings.cell.logLimitBytes,
+      log: deps.log,
+      runner,
+      concurrency: jobs,
+      listeners: [createTerminalListener({ term, verbose: values.verbose }), reporter],
+      planning,
+      signal: abort.signal,
+      queueOptions: deps.queueOptions,
+    });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+  if (run.build.planState === "config-error") return 2;
+  if (run.jobs.length === 0) {
+    term.result("✗ No cell to run: the matrix is empty");
+    return 2;
+  }
 
   // New environments are byte-compiled in the background: finish that here, or the next run compiles in memory again.
   if (!abort.signal.aborted) await runner.environments?.idle().catch((error: unknown) => deps.log.warn({ err: error }, "byte-compiling new environments failed"));
+  const reports = reporter.reports();
   term.result(`\n${renderRunTable(reports)}`);
   if (values.json !== undefined || values.junit !== undefined) {
     const report = createRunReport({ repository: source.label, sha: source.sha, startedAt, cells: reports.map((r) => createReportCell(r.cell, r.finished, r.tests ?? r.failures)) });
@@ -165,63 +146,6 @@ export async function runCommand(argv: string[], deps: RunCommandDeps): Promise<
   const failed = reports.filter((r) => r.finished.conclusion !== "success" && r.finished.conclusion !== "neutral").length;
   term.result(`\n${failed === 0 ? "All" : `${reports.length - failed} of`} ${reports.length} cells passed`);
   return failed === 0 ? 0 : 1;
-
-  async function runOne(spec: JobSpec, jobId: string): Promise<CellReport> {
-    const { cell } = spec;
-    const name = cellName(cell);
-    const failures: TestResult[] = [];
-    const tests: TestResult[] = [];
-    let finished: FinishedEvent | undefined;
-    let passed = 0;
-    let lastBeat = Date.now();
-    term.line(`… ${name}: preparing`);
-    running.set(name, "preparing");
-    showProgress();
-    const events = runner.cells.runCell(
-      {
-        jobId,
-        source: { url: source.url, sha: source.sha },
-        ...spec,
-      },
-      { signal: abort.signal },
-    );
-    for await (const event of events) {
-      if (event.type === "started") {
-        lastBeat = Date.now();
-        term.line(`▶ ${name}: running tests`);
-        running.set(name, "running tests");
-        showProgress();
-      } else if (event.type === "log") {
-        if (values.verbose) term.line(`  ${name} | ${event.line}`);
-        else if (event.stream === "system") term.line(`  ${name}: ${event.line}`);
-      } else if (event.type === "test") {
-        tests.push(event.test);
-        if (event.test.outcome === "passed") passed++;
-        if (event.test.outcome === "failed" || event.test.outcome === "error") {
-          failures.push(event.test);
-          const where = event.test.location ? ` (${event.test.location.path}:${event.test.location.line})` : "";
-          term.line(`  ✗ ${name}: ${event.test.id}${where}`);
-        }
-        running.set(name, `${passed} passed, ${failures.length} failed`);
-        showProgress();
-        // Without a live line (a log, a pipe), a line every 5 s says the cell is alive.
-        if (!term.live && Date.now() - lastBeat > 5000) {
-          lastBeat = Date.now();
-          term.line(`  … ${name}: ${passed} passed, ${failures.length} failed so far`);
-        }
-      } else {
-        finished = event;
-      }
-    }
-    if (!finished) throw new Error(`cell ${name} ended without a result`);
-    const report = { cell, finished, failures, tests };
-    running.delete(name);
-    ended++;
-    term.line(formatCellLine(report));
-    for (const note of finished.notes ?? []) term.line(`  note: ${name}: ${note}`);
-    showProgress();
-    return report;
-  }
 }
 
 /** A cell as `--list` shows it: its name and the Django release the index's newest for its series is. */

@@ -48,6 +48,14 @@ export interface BuildRequest {
   fetchRefs?: string[];
   /** A re-run: never deduplicated; only these cells, only these tests. */
   rerun?: { cells?: Cell[]; onlyTests?: string[]; ofJob?: string };
+  /**
+   * `ponyci run`'s --python/--django: the planner narrows the repository's
+   * matrix to these (selectCells: flags narrow, never drop a database), and
+   * the cell cap counts what they leave, as `tox -e` picks envs.
+   */
+  narrow?: { python?: string[]; django?: string[] };
+  /** `ponyci run … -- ARGS`: tox's {posargs} for every cell; undefined without `--`. */
+  posargs?: string[];
   /** A downstream build: the upstream app at an exact commit goes on the Python path. */
   upstream?: UpstreamRef;
   /**

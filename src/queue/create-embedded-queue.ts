@@ -25,6 +25,12 @@ export interface EmbeddedQueueOptions {
   backoff?: Backoff;
   /** How often an idle queue looks for work enqueued by other processes. Default 1 s. */
   pollMs?: number;
+  /**
+   * The jobs this queue takes (default: all). `ponyci run` takes only its own
+   * run's: another run (or a server) sharing the database never runs them,
+   * and it runs no one else's.
+   */
+  accepts?: (jobId: string) => boolean;
 }
 
 interface Running {
@@ -124,11 +130,11 @@ export function createEmbeddedQueue<P = unknown>(options: EmbeddedQueueOptions):
       try {
         while (!stopping && running.size < concurrency) {
           const runToken = randomUUID();
-          const item = rows.claim({ owner, runToken, leaseUntil: clock.now() + leaseMs });
+          const item = rows.claim({ owner, runToken, leaseUntil: clock.now() + leaseMs, accepts: options.accepts });
           if (!item) break;
           launch(item, runToken);
         }
-        const next = running.size < concurrency ? rows.nextAvailableAt() : undefined;
+        const next = running.size < concurrency ? rows.nextAvailableAt(options.accepts) : undefined;
         await sleep(next === undefined ? pollMs : Math.min(pollMs, Math.max(0, next - clock.now())));
       } catch (error) {
         log.error({ err: error }, "queue: could not take jobs; trying again");

@@ -19,10 +19,10 @@ export interface QueueRows {
   /** Inserts a queued item; false when the id is already there. */
   /** `first`: ahead of every queued job not inserted first (a negative seq; FIFO among them). */
   insert(jobId: string, payload: unknown, first?: boolean): boolean;
-  /** Marks the oldest available queued item as running for `owner`; undefined when none. */
-  claim(claim: { owner: string; runToken: string; leaseUntil: number }): QueueItem | undefined;
-  /** The earliest `available_at` of a queued item. */
-  nextAvailableAt(): number | undefined;
+  /** Marks the oldest available queued item (that `accepts`, when given) as running for `owner`; undefined when none. */
+  claim(claim: { owner: string; runToken: string; leaseUntil: number; accepts?: (jobId: string) => boolean }): QueueItem | undefined;
+  /** The earliest `available_at` of a queued item (that `accepts`, when given). */
+  nextAvailableAt(accepts?: (jobId: string) => boolean): number | undefined;
   /** Removes a finished item, if the claim is still ours. */
   finish(jobId: string, runToken: string): void;
   /** Puts a running item back for another attempt after `availableAt`, if the claim is still ours. */
@@ -79,6 +79,8 @@ export function createQueueRows(core: StoreCore, clock: Clock = core.clock): Que
   const oldest = db.prepare<[number], Row>(
     "SELECT * FROM queue_items WHERE state = 'queued' AND available_at <= ? ORDER BY seq LIMIT 1",
   );
+  const available = db.prepare<[number], Row>("SELECT * FROM queue_items WHERE state = 'queued' AND available_at <= ? ORDER BY seq");
+  const queuedTimes = db.prepare<[], { job_id: string; available_at: number }>("SELECT job_id, available_at FROM queue_items WHERE state = 'queued'");
   const markRunning = db.prepare<[string, string, number, string]>(
     "UPDATE queue_items SET state = 'running', owner = ?, run_token = ?, lease_until = ?, cancel_requested = 0 WHERE job_id = ?",
   );
@@ -119,14 +121,19 @@ export function createQueueRows(core: StoreCore, clock: Clock = core.clock): Que
   return {
     insert: (jobId, payload, first) =>
       core.transact(`enqueue job ${jobId}`, () => (first ? insertFirst : insert).run(jobId, JSON.stringify(payload ?? null), now(), now()).changes === 1),
-    claim: ({ owner, runToken, leaseUntil }) =>
+    claim: ({ owner, runToken, leaseUntil, accepts }) =>
       core.transact("take a job from the queue", () => {
-        const row = oldest.get(now());
+        const row = accepts ? available.all(now()).find((candidate) => accepts(candidate.job_id)) : oldest.get(now());
         if (!row) return undefined;
         markRunning.run(owner, runToken, leaseUntil, row.job_id);
         return { ...decode(row), owner, runToken };
       }),
-    nextAvailableAt: () => core.read("read the queue", () => nextAvailable.get()?.at ?? undefined),
+    nextAvailableAt: (accepts) =>
+      core.read("read the queue", () => {
+        if (!accepts) return nextAvailable.get()?.at ?? undefined;
+        const times = queuedTimes.all().filter((row) => accepts(row.job_id)).map((row) => row.available_at);
+        return times.length > 0 ? Math.min(...times) : undefined;
+      }),
     finish: (jobId, runToken) => core.transact(`remove finished job ${jobId} from the queue`, () => void finish.run(jobId, runToken)),
     retry: ({ jobId, runToken, attempt, availableAt, error }) =>
       core.transact(`requeue job ${jobId} for a retry`, () => void retry.run(attempt, availableAt, error, jobId, runToken)),

@@ -84,6 +84,13 @@ describe("jobSpecOf", () => {
     expect(jobSpecOf(record(stored))).toEqual(JSON.parse(JSON.stringify(spec)));
   });
 
+  it("reads back `ponyci run … -- ARGS` left for the harness (the queue's job carries what the CLI asked)", () => {
+    const spec = planJobSpec(planMatrix(reader({})), cell, { posargs: ["polls.tests.T.test_one", "-v", "2"] });
+    const stored = JSON.parse(JSON.stringify(storeJobPlan(spec))) as Record<string, unknown>;
+    expect(jobSpecOf(record(stored)).posargs).toEqual(["polls.tests.T.test_one", "-v", "2"]);
+    expect(jobSpecOf(record(stored))).toEqual(JSON.parse(JSON.stringify(spec)));
+  });
+
   it.each([
     { name: "install and extra deps", external: { testCommand: "pytest", install: ["x"], extraDeps: ["y"], env: { A: "1" }, timeoutSec: 5 }, requirements: ["x", "y"], legacy: false },
     { name: "install with an include", external: { install: ["-r req.txt", "x"] }, requirements: ["x"], legacy: true },

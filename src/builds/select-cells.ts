@@ -1,6 +1,6 @@
 import type { Cell } from "../domain/cell.js";
-import { selectRunnableCells, type SelectRunnableCellsOptions } from "../builds/matrix/select-runnable-cells.js";
-import { RepoConfigError } from "../builds/config/repo-config-error.js";
+import { selectRunnableCells, type SelectRunnableCellsOptions } from "./matrix/select-runnable-cells.js";
+import { RepoConfigError } from "./config/repo-config-error.js";
 
 export interface CellChoice {
   /** Where the cells came from: the plan's source, or "flags". */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { selectCells } from "../../src/cli/select-cells.js";
+import { selectCells } from "../../src/builds/select-cells.js";
 
 describe("selectCells (ponyci run's --python/--django)", () => {
   const onPostgres = { source: "default", cells: [{ python: "3.11", django: "4.2", database: "postgres" as const }, { python: "3.13", django: "5.2", database: "postgres" as const }] };
