@@ -24,9 +24,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { execa } from "execa";
 import { planFromRepoFiles, planningFileLimit } from "../src/builds/plan-from-repo-files.js";
-import { planJobSpec } from "../src/builds/plan-job-spec.js";
-import { planMatrix } from "../src/builds/plan-matrix.js";
-import { selectCells } from "../src/cli/select-cells.js";
+import { planCells } from "../src/builds/plan-cells.js";
 import type { RunnerEvent, TestResult } from "../src/domain/events.js";
 import type { JobSpec } from "../src/domain/job-spec.js";
 import { orderTestClasses, testClassOf } from "../src/history/order-test-classes.js";
@@ -94,13 +92,9 @@ export async function runDrfSplitBench(options: { context?: BenchContext; runs?:
     const cell = { ...BENCH_LIMITS, nanoCpus: 2e9, timeoutSec: CELL_BUDGET_MS / 1000 };
     const runners = { 1: createLocalRunner({ dataDir: context.dataDir, baseImage: "auto", cell }), 2: createLocalRunner({ dataDir: context.dataDir, baseImage: "auto", cell: { ...cell, testWorkers: 2 } }) };
     const source = { url: checkout.dir, sha: checkout.sha };
-    // Planned as `ponyci run --python 3.12 --django 5.2` plans it (src/cli/run-command.ts).
+    // Planned as `ponyci run --python 3.12 --django 5.2` plans it (planCells, src/builds/plan-cells.ts).
     const planOptions = { maxCells: 64 };
-    const { specs } = await planFromRepoFiles((paths) => runners[1].checkout.readFiles(source, paths, { maxBytes: planningFileLimit }), (read) => {
-      const plan = planMatrix(read, planOptions);
-      const selection = selectCells(plan, { python: ["3.12"], django: ["5.2"] });
-      return { specs: selection.cells.map((c) => planJobSpec(plan, c, {})) };
-    });
+    const { specs } = await planFromRepoFiles((paths) => runners[1].checkout.readFiles(source, paths, { maxBytes: planningFileLimit }), (read, files) => planCells(read, files, { narrow: { python: ["3.12"], django: ["5.2"] } }, planOptions));
     const spec: JobSpec | undefined = specs[0];
     if (!spec) throw new Error("drf-split: planning gave no Python 3.12 × Django 5.2 cell");
     console.log(`drf-split: ${checkout.dir} at ${checkout.sha.slice(0, 12)}, cell ${JSON.stringify(spec.cell)}`);
