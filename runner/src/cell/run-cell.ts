@@ -28,6 +28,7 @@ import { resolveServiceImage } from "../services/resolve-service-image.js";
 import { ciEnvironment, containerFixedEnvironment } from "../../../src/domain/ci-environment.js";
 import { defaultServiceLimits } from "../../../src/domain/service-limits.js";
 import { createOutputTail } from "./create-output-tail.js";
+import { applyShardEnv } from "./apply-shard-env.js";
 import { databaseLogins } from "../../../src/domain/database-logins.js";
 import { startService, type RunningService, type ServiceLimits } from "../services/start-service.js";
 import { createDbTemplateStore } from "../db-template/create-db-template-store.js";
@@ -437,6 +438,7 @@ function containerEnv(spec: CellSpec, pythonPath: string[], workers: number): Re
   if (spec.commands) env.PONYCI_COMMANDS = JSON.stringify(spec.commands);
   else if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
+  applyShardEnv(env, spec.shard);
   delete env.PONYCI_POSARGS;
   if (spec.posargs && spec.posargs.length > 0 && !spec.commands && !spec.command) env.PONYCI_POSARGS = JSON.stringify(spec.posargs);
   delete env.PONYCI_FIRST;
