@@ -43,6 +43,8 @@ export function createShardingCellRunner(options: ShardingCellRunnerOptions): Ce
 
   const plan = async (spec: CellSpec): Promise<ShardPlan | undefined> => {
     if (spec.shard || !spec.testTimings || spec.onlyTests?.length) return undefined;
+    // Most cells are small: no need to ask Redis about runners for them.
+    if (Object.values(spec.testTimings).reduce((sum, ms) => sum + (ms > 0 ? ms : 0), 0) < options.minDurationMs) return undefined;
     const runners = await options.runnersFor(spec).catch((error: unknown) => {
       log.debug({ err: error }, "shard: cannot count runners; the cell stays whole");
       return 1;
