@@ -5,7 +5,8 @@ finder waits for `django.test.runner` to be imported, then patches
 `DiscoverRunner` so every runner built on it (manage.py test, django-admin
 test, python -m django test, runtests.py scripts using get_runner(settings) or
 DiscoverRunner directly, subclasses that call super()) reports:
-- run_suite: filters the suite by PONYCI_ONLY_TESTS, moves the PONYCI_FIRST
+- run_suite: filters the suite by PONYCI_ONLY_TESTS, PONYCI_SHARD_TESTS and
+  PONYCI_EXCLUDE_TESTS, moves the PONYCI_FIRST
   tests to the front of their group (never across Django's TestCase /
   TransactionTestCase / unittest boundaries), then wraps it so the result
   object unittest hands it (whatever its class) is instrumented;
@@ -29,7 +30,7 @@ import ponyci_parallel
 from ponyci_events import emit, emit_error_once
 from ponyci_first_tests import first_tests_from_env, order_first_within_runs
 from ponyci_locate import error_fields, locate_text_traceback
-from ponyci_only_tests import FAILED_IMPORT_PREFIX, django_labels, django_test_selected, only_tests_from_env
+from ponyci_only_tests import FAILED_IMPORT_PREFIX, django_labels, django_test_selected, exclude_tests_from_env, only_tests_from_env, shard_tests_from_env
 from ponyci_unittest_hook import mark_run
 
 TARGET_MODULE = "django.test.runner"
@@ -100,6 +101,12 @@ def patch_discover_runner(module):
         labels = django_labels(only_tests_from_env())
         if labels:
             filter_suite(suite, labels)
+        shard = django_labels(shard_tests_from_env())
+        if shard:
+            filter_suite(suite, shard)
+        excluded = django_labels(exclude_tests_from_env())
+        if excluded:
+            filter_suite(suite, excluded, keep=False)
         order = ponyci_parallel.order_from_env()
         if order and isinstance(getattr(suite, "subsuites", None), list):
             ponyci_parallel.order_subsuites(suite.subsuites, order, _group_of_item_for(tuple(getattr(self, "reorder_by", ()) or ())))
@@ -149,12 +156,12 @@ def _remember_failed_imports():
     loader._make_failed_import_test = _make_failed_import_test
 
 
-def filter_suite(suite, labels):
-    """Drop, in place, every test of `suite` that PONYCI_ONLY_TESTS `labels` do not select."""
+def filter_suite(suite, labels, keep=True):
+    """Drop, in place, every test of `suite` that `labels` do not select (keep=False: every test they select)."""
     subsuites = getattr(suite, "subsuites", None)  # django ParallelTestSuite
     if isinstance(subsuites, list):
         for subsuite in subsuites:
-            filter_suite(subsuite, labels)
+            filter_suite(subsuite, labels, keep)
         subsuites[:] = [s for s in subsuites if s.countTestCases()]
         return
     tests = getattr(suite, "_tests", None)
@@ -163,10 +170,10 @@ def filter_suite(suite, labels):
     kept = []
     for test in tests:
         if isinstance(test, unittest.TestSuite):
-            filter_suite(test, labels)
+            filter_suite(test, labels, keep)
             if test.countTestCases():
                 kept.append(test)
-        elif django_test_selected(test.id(), labels):
+        elif django_test_selected(test.id(), labels) == keep:
             kept.append(test)
     tests[:] = kept
 

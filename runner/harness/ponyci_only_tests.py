@@ -4,6 +4,14 @@ The variable holds a JSON array of test ids exactly as `test` events
 reported them: Django ids ("polls.tests.QuestionTests.test_x"), pytest node
 ids ("tests/test_a.py::test_x[1]"), subtest ids ("<id> [<params>]"), and the
 ids Django gives unimportable modules ("unittest.loader._FailedTest.polls.tests").
+
+Shards of a cell split across runners (issue 28) filter the suite without
+adding labels to the command (a class renamed since its timing was recorded
+selects nothing rather than failing the import):
+- PONYCI_SHARD_TESTS, in the same form: the tests (classes, files) this
+  shard runs;
+- PONYCI_EXCLUDE_TESTS: the tests other shards run, for the shard that runs
+  "everything not listed elsewhere", so a test never recorded still runs once.
 """
 
 import json
@@ -31,6 +39,24 @@ def parse_only_tests(raw):
 def only_tests_from_env(environ=None):
     """parse_only_tests(PONYCI_ONLY_TESTS)."""
     return parse_only_tests((environ if environ is not None else os.environ).get("PONYCI_ONLY_TESTS"))
+
+
+def _parse_named(name, environ):
+    raw = (environ if environ is not None else os.environ).get(name)
+    try:
+        return parse_only_tests(raw)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("PONYCI_ONLY_TESTS", name))
+
+
+def shard_tests_from_env(environ=None):
+    """PONYCI_SHARD_TESTS parsed as parse_only_tests parses PONYCI_ONLY_TESTS."""
+    return _parse_named("PONYCI_SHARD_TESTS", environ)
+
+
+def exclude_tests_from_env(environ=None):
+    """PONYCI_EXCLUDE_TESTS parsed as parse_only_tests parses PONYCI_ONLY_TESTS."""
+    return _parse_named("PONYCI_EXCLUDE_TESTS", environ)
 
 
 def strip_subtest(test_id):

@@ -95,6 +95,19 @@ def pytest_collection_modifyitems(session, config, items):
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = selected
+    # A shard of the cell (issue 28): PONYCI_SHARD_TESTS are its tests, PONYCI_EXCLUDE_TESTS other shards'.
+    shard = only.pytest_node_ids(only.shard_tests_from_env())
+    if shard:
+        dropped = [item for item in items if not only.pytest_item_selected(item.nodeid, shard)]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item in items if only.pytest_item_selected(item.nodeid, shard)]
+    excluded = only.pytest_node_ids(only.exclude_tests_from_env())
+    if excluded:
+        dropped = [item for item in items if only.pytest_item_selected(item.nodeid, excluded)]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item in items if not only.pytest_item_selected(item.nodeid, excluded)]
     # PONYCI_FIRST: the tests that failed last time run first; the same items run.
     ahead = only.pytest_node_ids(first.first_tests_from_env())
     if ahead:

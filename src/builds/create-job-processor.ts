@@ -95,6 +95,7 @@ export function createJobProcessor(options: JobProcessorOptions): CellJobHandler
       ...jobSpecOf(job),
       firstTests: options.analyst?.firstTestsFor(build, job),
       testOrder: options.analyst?.testOrderFor(build, job),
+      testTimings: options.analyst?.testTimingsFor(build, job),
       upstream: request.upstream ? [{ name: request.upstream.repo, url: request.upstream.cloneUrl, sha: request.upstream.sha }] : undefined,
     };
 

@@ -39,6 +39,28 @@ export interface CellSpec extends JobSpec {
    * run's timings: dispatched in this order to the cell's workers.
    */
   testOrder?: string[];
+  /**
+   * Recorded test time per test class (testClassOf ids), in ms, from the
+   * same run as `testOrder`: what a cell is split across runners by.
+   */
+  testTimings?: Record<string, number>;
+  /** Set on one shard of a cell split across runners (src/shard): which part of the suite it runs. */
+  shard?: CellShard;
+}
+
+/**
+ * One shard of a cell (issue 28): the harness filters the suite (no labels
+ * are added to the command) to `tests`, or to everything but `excludeTests`
+ * (the shard that also runs the tests never recorded).
+ */
+export interface CellShard {
+  /** The job id of the cell this shard is part of (the shard runs under its own). */
+  cellJobId: string;
+  /** 1-based. */
+  index: number;
+  of: number;
+  tests?: string[];
+  excludeTests?: string[];
 }
 
 /** The checkout port (runner/src/checkout). */

@@ -8,6 +8,7 @@ import type { Store } from "../store/store.js";
 import { systemClock, type Clock } from "../domain/clock.js";
 import { classifyFailures, type FailureBase, type FailureReport, type PastRun } from "./classify-failures.js";
 import { matchQuarantine } from "./match-quarantine.js";
+import { sumClassDurations } from "./sum-class-durations.js";
 import { orderTestClasses } from "./order-test-classes.js";
 
 export interface FailureAnalystOptions {
@@ -29,6 +30,8 @@ export interface FailureAnalyst {
    * base); undefined without one, or for a re-run of chosen tests.
    */
   testOrderFor(build: BuildRecord, job: JobRecord): string[] | undefined;
+  /** The same run's test time per class, ms (what a big cell is split across runners by); undefined as for testOrderFor. */
+  testTimingsFor(build: BuildRecord, job: JobRecord): Record<string, number> | undefined;
   /**
    * Confirm before blaming: the failures to re-run once, when every failure
    * of this attempt (its results recorded, its verdict `finished`;
@@ -84,6 +87,14 @@ export function createFailureAnalyst(options: FailureAnalystOptions): FailureAna
       if (!last) return undefined;
       const order = orderTestClasses(store.listTestResults(last));
       return order.length > 0 ? order : undefined;
+    },
+
+    testTimingsFor(build, job) {
+      const plan = jobTestPlanOf(job);
+      if (plan.onlyTests || plan.confirms) return undefined;
+      const last = lastAttemptOf(build, job);
+      const timings = last ? sumClassDurations(store.listTestResults(last)) : {};
+      return Object.keys(timings).length > 0 ? timings : undefined;
     },
 
     firstTestsFor(build, job) {

@@ -28,6 +28,8 @@ import { createFailureAnalyst } from "../history/create-failure-analyst.js";
 import { createBullmqQueue } from "../queue/create-bullmq-queue.js";
 import { createRemoteCellRunner, type RemoteCellRunner, type ScaleOutMetrics } from "../remote/create-remote-cell-runner.js";
 import { createRunnerWorker, type RunnerWorker } from "../../runner/src/remote/create-runner-worker.js";
+import { createShardingCellRunner } from "../shard/create-sharding-cell-runner.js";
+import { countRunnersFor } from "../shard/count-runners-for.js";
 import { listInstallationPythons } from "../../runner/src/images/list-obtainable-pythons.js";
 import { listPlanningPythons } from "./list-planning-pythons.js";
 import { djangoSupportFromSettings } from "./django-support-from-settings.js";
@@ -172,7 +174,7 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
         lockMs: options.runnerLockMs,
         metrics: options.metrics,
         routeOf: (spec) => {
-          const job = store.getJob(spec.jobId);
+          const job = store.getJob(spec.shard?.cellJobId ?? spec.jobId);
           const request = job ? store.getBuild(job.buildId)?.trigger.request : undefined;
           return { repo: request?.repo.name ?? "?", pullRequest: request?.prNumber !== undefined, labels: [] };
         },
@@ -180,7 +182,16 @@ export function createPonyCi(options: PonyCiOptions): PonyCi {
     : undefined;
   late.remote = remote;
   let localWorker: RunnerWorker | undefined;
-  const cellRunner = remote ?? runner.cells;
+  // With runners, a big cell is split across them by its recorded timings (src/shard).
+  const cellRunner = remote
+    ? createShardingCellRunner({
+        inner: remote,
+        runnersFor: async (spec) => countRunnersFor((await remote.metrics()).runners, spec.cell),
+        minDurationMs: settings.shard.minSec * 1000,
+        maxShards: settings.shard.max,
+        log,
+      })
+    : runner.cells;
   const cells = options.metrics ? meterCellRunner(cellRunner, options.metrics) : cellRunner;
   const jobs = createJobProcessor({ store, runner: cells, listeners, tokenFor: options.tokenFor, log, progressIntervalMs: options.progressIntervalMs, clock: options.clock, analyst });
   const notify = fanOut(listeners, (error, hook) => log.error({ err: error, hook }, "a build listener failed"));

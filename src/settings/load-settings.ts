@@ -67,6 +67,8 @@ export interface Settings {
   redisSigningKey?: string;
   /** `serve` runs cells on this host too (PONYCI_LOCAL_RUNNER, default on; only meaningful with Redis). */
   localRunner: boolean;
+  /** With Redis, a cell is split across runners when its recorded tests took `minSec` (PONYCI_SHARD_MIN_SEC, default 120), into `max` shards at most (PONYCI_SHARD_MAX, default 4; 1: never). */
+  shard: { minSec: number; max: number };
   /** What a `ponyci runner` (or the server's own runner) advertises. */
   runner: {
     /** PONYCI_RUNNER_ID; default host name. Shown in check runs ("retried after runner X was lost"). */
@@ -174,6 +176,7 @@ export function loadSettings(env: Env = process.env, mode: SettingsMode = "run")
     queue: redisUrl ? { kind: "redis", url: redisUrl, prefix: name(env, "PONYCI_REDIS_PREFIX") ?? "ponyci" } : { kind: "embedded" },
     redisSigningKey: redisUrl ? redisSigningKey(env) : undefined,
     localRunner: flag(env, "PONYCI_LOCAL_RUNNER", true),
+    shard: { minSec: integer(env, "PONYCI_SHARD_MIN_SEC", 120, 1, 86400), max: integer(env, "PONYCI_SHARD_MAX", 4, 1, 64) },
     runner: {
       id: name(env, "PONYCI_RUNNER_ID") ?? hostname(),
       labels: list(env, "PONYCI_RUNNER_LABELS", /^[A-Za-z0-9._-]{1,64}$/, "gpu,big"),

@@ -200,6 +200,21 @@ describe.each(DJANGO_VERSIONS)("harness with $label", ({ venv, requirement, majo
     expect(testEvents(run)).toHaveLength(1);
   });
 
+  it("runs one shard's classes (PONYCI_SHARD_TESTS) or everything but other shards' (PONYCI_EXCLUDE_TESTS), issue 28", async () => {
+    const plain = await runHarness({ project: "django-pass", venvBin });
+    const run = await runHarness({ project: "django-pass", venvBin, env: { PONYCI_EXCLUDE_TESTS: JSON.stringify(["polls.tests.QuestionModelTests"]) } });
+
+    const expected = Object.fromEntries(Object.entries(outcomesById(plain)).filter(([id]) => !id.startsWith("polls.tests.QuestionModelTests.")));
+    expect(Object.keys(expected)).toEqual(["polls.tests.ArithmeticTests.test_addition", "polls.tests.ArithmeticTests.test_later"]);
+    expect(outcomesById(run)).toEqual(expected);
+    expect(run.exitCode).toBe(0);
+    // The other shard: its classes only, by filtering (a class gone since its timing was recorded selects nothing, and fails nothing).
+    const shard = await runHarness({ project: "django-pass", venvBin, env: { PONYCI_SHARD_TESTS: JSON.stringify(["polls.tests.QuestionModelTests", "polls.tests.RenamedSince"]) } });
+    expect(shard.events[0]?.command).toEqual([expect.any(String), "manage.py", "test"]);
+    expect(Object.keys(outcomesById(shard))).toEqual(["polls.tests.QuestionModelTests.test_saves_and_reads_back", "polls.tests.QuestionModelTests.test_shout"]);
+    expect(shard.exitCode).toBe(0);
+  });
+
   it("runs the PONYCI_FIRST tests first, within Django's TestCase / SimpleTestCase groups, with the same verdict", async () => {
     const plain = await runHarness({ project: "django-pass", venvBin });
     const run = await runHarness({

@@ -123,6 +123,22 @@ describe("harness with pytest", () => {
     expect(outcomesById(run)).toEqual({ "tests/test_outcomes.py::test_param[2]": "failed" });
   });
 
+  it("keeps one shard's node ids (PONYCI_SHARD_TESTS) or deselects other shards' (PONYCI_EXCLUDE_TESTS), issue 28", async () => {
+    const file = "tests/test_outcomes.py";
+    const plain = await runHarness({ project: "pytest-outcomes", venvBin });
+    const run = await runHarness({ project: "pytest-outcomes", venvBin, env: { PONYCI_EXCLUDE_TESTS: JSON.stringify([`${file}::test_param[2]`, `${file}::test_xfail`]) } });
+    const expected = { ...outcomesById(plain) };
+    delete expected[`${file}::test_param[2]`];
+    delete expected[`${file}::test_xfail`];
+    expect(Object.keys(expected).length).toBeGreaterThan(0);
+    expect(outcomesById(run)).toEqual(expected);
+    const none = await runHarness({ project: "pytest-outcomes", venvBin, env: { PONYCI_EXCLUDE_TESTS: JSON.stringify([file]) } });
+    expect(outcomesById(none)).toEqual({});
+    const shard = await runHarness({ project: "pytest-outcomes", venvBin, env: { PONYCI_SHARD_TESTS: JSON.stringify([`${file}::test_xfail`, "tests/test_gone.py"]) } });
+    expect(shard.events[0]?.command).toEqual([expect.any(String), "-m", "pytest"]);
+    expect(outcomesById(shard)).toEqual({ [`${file}::test_xfail`]: "xfail" });
+  });
+
   it("runs the PONYCI_FIRST node ids first, then the rest in their order, with the same outcomes", async () => {
     const file = "tests/test_outcomes.py";
     const plain = await runHarness({ project: "pytest-outcomes", venvBin });

@@ -78,6 +78,10 @@ describe("createFailureAnalyst", () => {
       expect(analyst.testOrderFor(rerun.build, rerun.job)).toBeUndefined();
       const first = build("n1", {}, { branch: "new", running: true });
       expect(analyst.testOrderFor(first.build, first.job)).toBeUndefined();
+      // The same run's time per class: what a big cell is split across runners by.
+      expect(analyst.testTimingsFor(next.build, next.job)).toEqual({ "app.tests.Slow": 300, "app.tests.Mid": 80, "app.tests.Quick": 5 });
+      expect(analyst.testTimingsFor(rerun.build, rerun.job)).toBeUndefined();
+      expect(analyst.testTimingsFor(first.build, first.job)).toBeUndefined();
     });
   });
 

@@ -1,6 +1,7 @@
 import type { CellSpec } from "../../../src/domain/cell-runner.js";
 import { ciEnvironment, containerFixedEnvironment } from "../../../src/domain/ci-environment.js";
 import { databaseEnv } from "../../../src/domain/database.js";
+import { applyShardEnv } from "./apply-shard-env.js";
 
 /** The workspace's path inside the test container. */
 export const CONTAINER_WORKSPACE = "/workspace";
@@ -27,6 +28,7 @@ export function cellContainerEnv(spec: CellSpec, pythonPath: string[], workers: 
   if (spec.commands) env.PONYCI_COMMANDS = JSON.stringify(spec.commands);
   else if (spec.command) env.PONYCI_TEST_COMMAND = spec.command;
   if (spec.onlyTests && spec.onlyTests.length > 0) env.PONYCI_ONLY_TESTS = JSON.stringify(spec.onlyTests);
+  applyShardEnv(env, spec.shard);
   delete env.PONYCI_POSARGS;
   if (spec.posargs && spec.posargs.length > 0 && !spec.commands && !spec.command) env.PONYCI_POSARGS = JSON.stringify(spec.posargs);
   delete env.PONYCI_FIRST;
