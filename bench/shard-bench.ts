@@ -23,9 +23,7 @@ import type { CellRunner, CellSpec } from "../src/domain/cell-runner.js";
 import type { FinishedEvent, RunnerEvent, TestResult } from "../src/domain/events.js";
 import { createJobSpec, type JobSpec } from "../src/domain/job-spec.js";
 import { planFromRepoFiles, planningFileLimit } from "../src/builds/plan-from-repo-files.js";
-import { planJobSpec } from "../src/builds/plan-job-spec.js";
-import { planMatrix } from "../src/builds/plan-matrix.js";
-import { selectCells } from "../src/cli/select-cells.js";
+import { planCells } from "../src/builds/plan-cells.js";
 import { createRedisSeal } from "../src/domain/redis-seal.js";
 import { sumClassDurations } from "../src/history/sum-class-durations.js";
 import { createRemoteCellRunner } from "../src/remote/create-remote-cell-runner.js";
@@ -226,10 +224,7 @@ export async function runDrfShardBench(options: { context?: BenchContext } = {})
   return withBenchContext(options.context, async (context) => {
     const source = { url: found.dir, sha: found.sha };
     const local = createLocalRunner({ dataDir: context.dataDir, baseImage: "auto", cell: BENCH_LIMITS });
-    const { specs } = await planFromRepoFiles((paths) => local.checkout.readFiles(source, paths, { maxBytes: planningFileLimit }), (read) => {
-      const plan = planMatrix(read, { maxCells: 64 });
-      return { specs: selectCells(plan, { python: ["3.12"], django: ["5.2"] }).cells.map((c) => planJobSpec(plan, c, {})) };
-    });
+    const { specs } = await planFromRepoFiles((paths) => local.checkout.readFiles(source, paths, { maxBytes: planningFileLimit }), (read, files) => planCells(read, files, { narrow: { python: ["3.12"], django: ["5.2"] } }, { maxCells: 64 }));
     const spec = specs[0];
     if (!spec) throw new Error("DRF: planning gave no Python 3.12 × Django 5.2 cell");
     const warmTest = "tests/test_fields.py";
