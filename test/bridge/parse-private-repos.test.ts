@@ -63,6 +63,8 @@ describe("parsePrivateRepos", () => {
     ["a mapping instead of a list", "repositories:\n  name: x\n", 2, /`repositories:` must be a list/],
     ["a missing name", "repositories:\n  - url: /srv/x.git\n    secret: " + SECRET + "\n", 2, /`name:` is missing/],
     ["a name with a space", entry([`    secret: ${SECRET}`]).replace("name: project", "name: my project"), 2, /name "my project" may hold only letters, digits/],
+    // The schema's pattern holds for strings only: a name YAML reads as a number is checked by the reader.
+    ["a name YAML reads as a number", entry([`    secret: ${SECRET}`]).replace("name: project", "name: -1"), 2, /name "-1" may hold only letters, digits/],
     ["a missing url", "repositories:\n  - name: project\n    secret: " + SECRET + "\n", 2, /`url:` is missing: each repository must be a mapping with `name:`, `url:` and `secret:` or `secret_file:`/],
     ["a relative path url", "repositories:\n  - name: project\n    url: srv/project.git\n    secret: " + SECRET + "\n", 3, /relative paths are not accepted/],
     ["a known mistake of key", entry([`    secret: ${SECRET}`, "    branch: main"]), 5, /unknown key `branch`: use `branches:` \(a list\)/],
