@@ -111,7 +111,7 @@ class _migrate_only_if_needed:
 
         def call_command(command_name, *args, **options):
             if command_name == "migrate" and options.get("database", "default") == connection.alias:
-                pending = _try_value(_pending_migrations, connection)
+                pending = _try(_pending_migrations, connection, "migrating as usual", None)
                 if pending == 0:
                     _say("migrate skipped: every migration on disk is applied in the template")
                     guard.skipped = True
@@ -126,14 +126,6 @@ class _migrate_only_if_needed:
 
         management.call_command = self.saved
         return False
-
-
-def _try_value(action, connection):
-    try:
-        return action(connection)
-    except Exception as exc:
-        sys.stderr.write("ponyci: migrating as usual: %r\n" % (exc,))
-        return None
 
 
 def _pending_migrations(connection):
@@ -173,12 +165,13 @@ def _say(line):
     sys.stderr.flush()
 
 
-def _try(action, creation):
+def _try(action, argument, fallback_says="database template not used", fallback=False):
+    """action(argument), or `fallback` with a line naming what happens instead: a template never fails a run."""
     try:
-        return action(creation)
+        return action(argument)
     except Exception as exc:
-        sys.stderr.write("ponyci: database template not used: %r\n" % (exc,))
-        return False
+        sys.stderr.write("ponyci: %s: %r\n" % (fallback_says, exc))
+        return fallback
 
 
 def _restore(creation):
