@@ -8,6 +8,7 @@ import { createRunnerSources, runnerLayout } from "../../runner/src/gc/create-ru
 import { createStoreSources } from "../../src/gc/create-store-sources.js";
 import { silentLogger } from "../../src/domain/logger.js";
 import { openStore } from "../../src/store/open-store.js";
+import { cliDataDir } from "../../src/cli/run-on-engine.js";
 import { NoStoreError } from "../../src/store/open-existing-store.js";
 
 describe("ponyci gc", () => {
@@ -35,7 +36,7 @@ describe("ponyci gc", () => {
       settings: { dataDir, diskBudgetBytes: budget },
       out: { write: (t) => void (text += t) },
       log: silentLogger,
-      sources: (store) => [...createRunnerSources({ docker: createDocker(), dataDir }), ...createStoreSources(store)],
+      sources: (stores) => [...createRunnerSources({ docker: createDocker(), dataDir }), ...stores.flatMap((store) => createStoreSources(store))],
     });
     return { code, text };
   };
@@ -77,6 +78,35 @@ describe("ponyci gc", () => {
       expect(existsSync(stray)).toBe(true);
     } finally {
       rmSync(wrong, { recursive: true, force: true });
+    }
+  });
+
+  it("collects the job logs of `ponyci run`'s own store, and works on a data directory that has only that one", async () => {
+    const cliOnly = mkdtempSync(join(tmpdir(), "ponyci-gc-cli-only-"));
+    try {
+      const store = openStore({ dataDir: cliDataDir(cliOnly) });
+      const { jobs } = store.createBuild({ repo: "/src/app", source: "cli", visibility: "private", sha: "a", event: "manual", jobs: [{ cell: { python: "3.12", django: "5.2" } }] });
+      const jobId = jobs[0]!.id;
+      store.recordJobStarted(jobId, Date.now() - 3 * 86_400_000);
+      // Random text: gzip cannot shrink it, so the log is worth collecting.
+      store.appendLog(jobId, Array.from({ length: 200 }, () => Math.random().toString(36).repeat(10)));
+      store.recordJobFinished({ jobId, conclusion: "success", at: Date.now() - 3 * 86_400_000 });
+      store.close();
+      let text = "";
+      const code = await gcCommand([], { settings: { dataDir: cliOnly, diskBudgetBytes: 0 }, out: { write: (t) => void (text += t) }, log: silentLogger, sources: (stores) => stores.flatMap((s) => createStoreSources(s)) });
+      expect(code).toBe(0);
+      expect(text).toMatch(/logs?\s+1 .*freed 1/);
+      // The server's store was not created on the way; the run's log is gone, its results kept.
+      expect(existsSync(join(cliOnly, "ponyci.sqlite"))).toBe(false);
+      const after = openStore({ dataDir: cliDataDir(cliOnly) });
+      try {
+        expect(after.readLog(jobId).lines).toEqual([]);
+        expect(after.getJob(jobId)).toMatchObject({ state: "finished", conclusion: "success" });
+      } finally {
+        after.close();
+      }
+    } finally {
+      rmSync(cliOnly, { recursive: true, force: true });
     }
   });
 });
