@@ -4,6 +4,7 @@
 # bookworm's PostgreSQL 15 and bakes an initialised, empty cluster into
 # /opt/ponyci/template (superuser "ponyci", password "ponyci", database
 # "ponyci"). The entry point copies it onto a tmpfs at every start.
+# PONYCI_PG_EXTRA_PACKAGES: more packages installed with the server (install-postgis.sh's PostGIS).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 # No "main" cluster under /var/lib/postgresql: the template is ours.
@@ -11,7 +12,8 @@ mkdir -p /etc/postgresql-common
 echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf
 printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold postgresql-15
+# shellcheck disable=SC2086 # a list of package names
+apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold postgresql-15 ${PONYCI_PG_EXTRA_PACKAGES:-}
 rm -f /usr/sbin/policy-rc.d
 
 groupadd -g 10002 ponyci-db
