@@ -58,7 +58,21 @@ async function ip(...args: string[]): Promise<void> {
   await execa("ip", args);
 }
 
+/**
+ * Namespaces an earlier run of this test left when it was killed (its afterAll never ran) keep
+ * their veths and these same addresses, so the runners' Redis traffic would go to a dead end:
+ * remove this test's own leftovers, the `ponyci-sx-` namespaces no process runs in.
+ */
+async function removeLeftoverSpaces(): Promise<void> {
+  const { stdout } = await execa("ip", ["netns", "list"]);
+  for (const name of stdout.split("\n").map((line) => line.split(" ")[0] ?? "").filter((name) => name.startsWith("ponyci-sx-"))) {
+    const { stdout: pids } = await execa("ip", ["netns", "pids", name]);
+    if (pids.trim() === "") await ip("netns", "delete", name).catch(() => undefined);
+  }
+}
+
 beforeAll(async () => {
+  await removeLeftoverSpaces();
   for (const s of spaces) {
     await ip("netns", "add", s.netns);
     await ip("link", "add", s.hostIf, "type", "veth", "peer", "name", s.peerIf);
