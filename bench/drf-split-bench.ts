@@ -13,9 +13,8 @@
  * balance of a perfect longest-first split of the recorded durations (the
  * floor the order allows).
  *
- * The checkout: PONYCI_DRF_REPO, else the one-commit snapshot
- * /work/wt/h22r-projects/django-rest-framework, else the mirror
- * /work/.mirror/encode+django-rest-framework; none: a clear skip message.
+ * The checkout: PONYCI_DRF_REPO (a django-rest-framework clone or bare
+ * mirror, e.g. at a8a69658); unset: a clear skip message.
  * Run after `npm run build`: `node dist/bench/drf-split-bench.js [runs]` (default 1);
  * PONYCI_DRF_BUDGET_MIN: the cell's time limit in minutes (default 45).
  * Not in `npm run bench` (minutes per cell).
@@ -40,7 +39,7 @@ export const SPEEDUP_TARGET = 1.8;
 // A quiet 2-core host runs the suite in well under a minute; the loaded one of the first attempt needed
 // more than 20 minutes for 1 worker (809 of the ~1,600 tests when the budget cut it): room for both.
 const CELL_BUDGET_MS = Number(process.env.PONYCI_DRF_BUDGET_MIN ?? 45) * 60_000;
-const CANDIDATES = [process.env.PONYCI_DRF_REPO, "/work/wt/h22r-projects/django-rest-framework", "/work/.mirror/encode+django-rest-framework"];
+const CANDIDATES = [process.env.PONYCI_DRF_REPO];
 
 /** max ÷ mean of `loads` (1.0: perfect). */
 export function balanceOf(loads: number[]): number {
@@ -83,7 +82,7 @@ async function findCheckout(): Promise<{ dir: string; sha: string } | undefined>
 export async function runDrfSplitBench(options: { context?: BenchContext; runs?: number } = {}): Promise<BenchRow[]> {
   const checkout = await findCheckout();
   if (!checkout) {
-    const message = `no django-rest-framework checkout (PONYCI_DRF_REPO, ${CANDIDATES.slice(1).join(", ")}): skipped`;
+    const message = "no django-rest-framework checkout (set PONYCI_DRF_REPO): skipped";
     console.log(`drf-split: ${message}`);
     return [{ bench: "drf-split", metric: "skipped", value: message }];
   }

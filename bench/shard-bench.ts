@@ -204,7 +204,7 @@ export async function runShardBench(options: { context?: BenchContext } = {}): P
   });
 }
 
-const DRF_CANDIDATES = [process.env.PONYCI_DRF_REPO, "/work/wt/h22r-projects/django-rest-framework", "/work/.mirror/encode+django-rest-framework/repo"];
+const DRF_CANDIDATES = [process.env.PONYCI_DRF_REPO];
 
 /**
  * The same on django-rest-framework (pytest through its runtests.py), planned
