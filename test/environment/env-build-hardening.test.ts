@@ -187,6 +187,39 @@ describe("an environment build", () => {
       expect(await docker.listContainers({ all: true, filters: { label: [`${LABEL_ENV_KEY}=${earlyKey}`] } })).toEqual([]);
     }, 300_000);
 
+    it("Django first (issue 28): while it waits, one wheel is unpacked without its dependencies; the install keeps it; a broken early install only costs time", async () => {
+      const firstWheel = (await makeDistribution("wheel", wheelsDir, "firstpkg", "2.0", { "firstpkg/__init__.py": "FIRST = 1\n" })).filename;
+      const site = (build: string) => join(store.envs, build, "venv", "lib", "python3.11", "site-packages");
+      const scratchDir = await mkdtemp(join(root, "early-"));
+      const early = await startEnvironmentInstall(docker, { baseImage: BASE, key: `${key}-first`, python: "3.11", django: "0", wheelsDir, store, buildName: ".build-uv-first", limits: LIMITS, uv, scratchDir });
+      await early.preinstall([firstWheel]);
+      expect(early.preinstalled()).toMatchObject({ outcome: "ok", waited: false });
+      expect(existsSync(join(site(".build-uv-first"), "firstpkg", "__init__.py"))).toBe(true);
+      expect(existsSync(join(site(".build-uv-first"), "evilpth.pth"))).toBe(false);
+      const inode = (await stat(join(site(".build-uv-first"), "firstpkg", "__init__.py"))).ino;
+      // Once only: a second early install is not run.
+      await early.preinstall([wheel]);
+      expect(existsSync(join(site(".build-uv-first"), "evilpth.pth"))).toBe(false);
+      expect(await early.finish([firstWheel, wheel])).toEqual(["evilpth==1.0", "firstpkg==2.0"]);
+      expect((await stat(join(site(".build-uv-first"), "firstpkg", "__init__.py"))).ino).toBe(inode);
+      expect(existsSync(join(site(".build-uv-first"), "evilpth.pth"))).toBe(true);
+      expect(existsSync(join(store.envs, ".build-uv-first", "venv", "pth-ran"))).toBe(false);
+
+      // A file that is not a wheel: the early install fails, the install does the work.
+      await writeFile(join(wheelsDir, "broken-1.0-py3-none-any.whl"), "not a zip");
+      const broken = await startEnvironmentInstall(docker, { baseImage: BASE, key: `${key}-broken`, python: "3.11", django: "0", wheelsDir, store, buildName: ".build-uv-broken", limits: LIMITS, uv, scratchDir: await mkdtemp(join(root, "early-")) });
+      await broken.preinstall(["broken-1.0-py3-none-any.whl"]);
+      expect(broken.preinstalled()).toMatchObject({ outcome: "failed" });
+      expect(await broken.finish([firstWheel])).toEqual(["firstpkg==2.0"]);
+
+      // finish() first: the early install is never run (and does not wait for the container's end to say so).
+      const late = await startEnvironmentInstall(docker, { baseImage: BASE, key: `${key}-late`, python: "3.11", django: "0", wheelsDir, store, buildName: ".build-uv-late", limits: LIMITS, uv, scratchDir: await mkdtemp(join(root, "early-")) });
+      expect(await late.finish([firstWheel])).toEqual(["firstpkg==2.0"]);
+      await late.preinstall([wheel]);
+      expect(late.preinstalled()).toBeUndefined();
+      expect(existsSync(join(site(".build-uv-late"), "evilpth.pth"))).toBe(false);
+    }, 300_000);
+
     it("an early install that is not needed (the build failed, or pip took over) is killed and removed at once, not left waiting for its deadline", async () => {
       const earlyKey = `${key}-cancelled`;
       const scratchDir = await mkdtemp(join(root, "early-"));

@@ -60,6 +60,9 @@ describe("environment builds with uv", () => {
     for (const phase of phases) expect(lines.some((l) => new RegExp(`^ponyci: ${phase} \\d+\\.\\d s`).test(l))).toBe(true);
     // One line sums the build up, step by step, in order (issue 28: every second of a cold cell attributed).
     expect(lines).toContainEqual(expect.stringMatching(/^ponyci: environment: probe \d+\.\d s, resolve \d+\.\d s, download \d+\.\d s, install \d+\.\d s, record \d+\.\d s; \d+\.\d s in all$/));
+    // Django first: its wheel was fetched before resolve, and the install line says whether its unpacking got ahead.
+    expect(lines).toContainEqual(expect.stringMatching(/^ponyci: install .*; Django (unpacked early \(\d+\.\d s, (while uv resolved|the install waited for its end)\)|not unpacked early)/));
+    expect(existsSync(join(cacheDir, "wheels", `django-${env.django}-py3-none-any.whl`))).toBe(true);
     expect(created).toHaveLength(1);
     // The install's container, started before resolve: it makes the venv, then runs the command Pony CI writes when the wheels are there.
     expect(created[0]).toMatch(/ venv --quiet --relocatable .*\/ponyci-control\/go/s);

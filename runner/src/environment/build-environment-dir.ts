@@ -27,6 +27,9 @@ export const ENV_BUILD_UID = 10002;
 const FREEZE_MARK = "::ponyci-freeze::";
 /** An early-started install's venv is made (startEnvironmentInstall): how much of the container's start left the critical path. */
 const VENV_READY_MARK = "::ponyci-venv-ready::";
+/** An early-started install's early install (EnvironmentInstall.preinstall) started, and ended (" ok" or " failed"). */
+const PRE_START_MARK = "::ponyci-pre-start::";
+const PRE_DONE_MARK = "::ponyci-pre-done::";
 /** Where the host's uv binary is mounted (read-only) in build containers. */
 const UV_IN_CONTAINER = "/opt/ponyci-uv/uv";
 /** Where the environment store is mounted in uv build containers (see environmentStore). */
@@ -174,6 +177,18 @@ export interface EnvironmentInstall {
   cancel(): Promise<void>;
   /** How long the container took from its start to a made venv (ms), once it waits for its command; undefined before. */
   venvMs(): number | undefined;
+  /**
+   * Install `files` (in the wheels directory) without their dependencies
+   * while the container still waits for finish(): Django, whose unpacking
+   * is most of an environment's, while uv resolves the rest. Only before
+   * finish() and only once; the container runs it if finish() has not come
+   * first. Resolves once it ran, or once the container will not run it
+   * (finish() came first, the container ended); its failure is no error
+   * (the full install follows), so it never rejects.
+   */
+  preinstall(files: string[]): Promise<void>;
+  /** The early install's outcome once the container ran it: "ok" or "failed", with how long it took (ms) and whether finish() had to wait for it. */
+  preinstalled(): { outcome: "ok" | "failed"; ms: number; waited: boolean } | undefined;
 }
 
 /**
@@ -182,7 +197,9 @@ export interface EnvironmentInstall {
  * Python, leave the cold cell's critical path): the container creates the
  * venv, then waits until finish() writes the install command into
  * `<scratchDir>/ctl/go` (Pony CI's own file, mounted read-only; renamed
- * into place, so the script never reads half of it) and runs it. The
+ * into place, so the script never reads half of it) and runs it; a
+ * `ctl/pre` that comes first (preinstall: Django while uv resolves) runs
+ * while it waits. The
  * container's deadline, limits and user are buildEnvironmentDir's.
  */
 export async function startEnvironmentInstall(docker: Docker, options: Omit<BuildEnvironmentDirOptions, "files"> & { uv: string; scratchDir: string }): Promise<EnvironmentInstall> {
@@ -197,15 +214,48 @@ export async function startEnvironmentInstall(docker: Docker, options: Omit<Buil
   const binds = [`${options.wheelsDir}:/wheels:ro`, `${options.store.root}:${STORE_IN_CONTAINER}`, `${options.uv}:${UV_IN_CONTAINER}:ro`, `${control}:${CONTROL_IN_CONTAINER}:ro`];
   const startedAt = Date.now();
   let venvMs: number | undefined;
-  const onLine = (line: string) => (line === VENV_READY_MARK ? void (venvMs = Date.now() - startedAt) : options.onLine?.(line));
+  let preStartedAt: number | undefined;
+  let preinstalled: { outcome: "ok" | "failed"; ms: number; waited: boolean } | undefined;
+  let finishAt: number | undefined;
+  let preDone: () => void = () => undefined;
+  const preRan = new Promise<void>((resolve) => (preDone = resolve));
+  const onLine = (line: string) => {
+    if (line === VENV_READY_MARK) venvMs = Date.now() - startedAt;
+    else if (line === PRE_START_MARK) preStartedAt = Date.now();
+    else if (line.startsWith(PRE_DONE_MARK)) {
+      const end = Date.now();
+      preinstalled = { outcome: line.endsWith(" ok") ? "ok" : "failed", ms: end - (preStartedAt ?? end), waited: finishAt !== undefined && finishAt < end };
+      preDone();
+    } else options.onLine?.(line);
+  };
   const running = runInstallContainer(docker, { ...options, onLine }, uvScript(venv), binds, signal);
-  running.catch(() => undefined); // awaited by finish(); a cancel() before it is no error
+  running.catch(() => undefined).finally(preDone); // awaited by finish(); a cancel() before it is no error
+  /** A command for the waiting container, renamed into place so the script never reads half of it. */
+  const order = async (name: "pre" | "go", command: string) => {
+    const part = join(control, `.${name}-${randomBytes(6).toString("hex")}`);
+    await writeFile(part, `${command}\n`, { mode: 0o644 });
+    await rename(part, join(control, name));
+  };
+  let preOrdered = false;
   return {
+    async preinstall(files) {
+      if (preOrdered || finishAt !== undefined || files.length === 0) return;
+      preOrdered = true;
+      try {
+        await letBuildUserRead(options.wheelsDir, files);
+        if (finishAt !== undefined) return;
+        await order("pre", uvInstallCommand(quoteWheels(files), venv, { noDeps: true }));
+      } catch {
+        return; // only time lost: the install does it
+      }
+      // The container sees "go" first when finish() comes now: then it never runs this.
+      await Promise.race([preRan, running.then(() => undefined, () => undefined)]);
+    },
+    preinstalled: () => preinstalled,
     async finish(files) {
+      finishAt = Date.now();
       await letBuildUserRead(options.wheelsDir, files);
-      const part = join(control, `.go-${randomBytes(6).toString("hex")}`);
-      await writeFile(part, `${uvInstallCommand(quoteWheels(files), venv)}\n`, { mode: 0o644 });
-      await rename(part, join(control, "go"));
+      await order("go", uvInstallCommand(quoteWheels(files), venv));
       await running;
       // The environment's own directory (env.json goes there) is the host's again; the venv stays the build uid's, for its compile.
       await chown(prepared.buildDir, 0, 0);
@@ -345,14 +395,25 @@ function uvScript(venv: string, install?: string): string {
   return [
     "set -e",
     `${UV_ENV} UV_NO_CACHE=1 ${UV_IN_CONTAINER} venv --quiet --relocatable --python "$(command -v python3)" ${venv}`,
-    ...(install ? [install] : [`echo '${VENV_READY_MARK}'`, `while [ ! -e ${CONTROL_IN_CONTAINER}/go ]; do sleep 0.05; done`, `. ${CONTROL_IN_CONTAINER}/go`]),
+    ...(install
+      ? [install]
+      : [
+          `echo '${VENV_READY_MARK}'`,
+          // An early install ("pre", at most once) runs while the container waits; "go" is the install.
+          "pre=",
+          `while [ ! -e ${CONTROL_IN_CONTAINER}/go ]; do`,
+          `  if [ -z "$pre" ] && [ -e ${CONTROL_IN_CONTAINER}/pre ]; then pre=1; echo '${PRE_START_MARK}'; if ( . ${CONTROL_IN_CONTAINER}/pre ); then echo '${PRE_DONE_MARK} ok'; else echo '${PRE_DONE_MARK} failed'; fi; continue; fi`,
+          "  sleep 0.05",
+          "done",
+          `. ${CONTROL_IN_CONTAINER}/go`,
+        ]),
     `echo '${FREEZE_MARK}'`,
   ].join("\n");
 }
 
 /** The control file's one command: the offline install of exactly these wheels. */
-function uvInstallCommand(quoted: string, venv: string): string {
-  return `${UV_ENV} UV_CACHE_DIR=${STORE_IN_CONTAINER}/unpacked UV_LINK_MODE=hardlink ${UV_IN_CONTAINER} pip install --quiet --python ${venv}/bin/python --no-index --no-build --find-links /wheels ${quoted}`;
+function uvInstallCommand(quoted: string, venv: string, options: { noDeps?: boolean } = {}): string {
+  return `${UV_ENV} UV_CACHE_DIR=${STORE_IN_CONTAINER}/unpacked UV_LINK_MODE=hardlink ${UV_IN_CONTAINER} pip install --quiet --python ${venv}/bin/python --no-index --no-build${options.noDeps ? " --no-deps" : ""} --find-links /wheels ${quoted}`;
 }
 
 /** "name==version" lines, like `pip freeze`: the installer's own packages left out. */

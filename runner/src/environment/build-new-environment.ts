@@ -12,6 +12,7 @@ import { publish, type EnvironmentRecord } from "./environment-record.js";
 import { fetchEnvironmentWheels, type WheelSources } from "./fetch-environment-wheels.js";
 import type { GatheredRequirements } from "./gather-requirements.js";
 import { installEnvironment } from "./install-environment.js";
+import type { UnpackClaims } from "./create-unpack-claims.js";
 import type { InterpreterProbe } from "./pip-target-args.js";
 
 /** What every build of one builder shares. */
@@ -20,6 +21,8 @@ export interface BuildContext extends WheelSources {
   store: ReturnType<typeof environmentStore>;
   metrics?: EnvironmentMetrics;
   log?: Logger;
+  /** Which build unpacks which wheel into the store early (djangoFirst). */
+  unpackClaims: UnpackClaims;
 }
 
 /** One environment to build: what the builder decided before it (the key, Django, the image and its interpreter). */
@@ -73,6 +76,7 @@ export async function buildNewEnvironment(context: BuildContext, target: NewEnvi
         baseImage: target.baseImage, key, python: target.python, django: target.django, wheelsDir: context.uvInstaller.wheelsDir, store: context.store, buildName,
         limits: context.buildLimits, signal, onLine, uv: binary, scratchDir: scratch,
       });
+      void djangoFirst(context, early, target.django, signal);
     }
     const wheels = await fetchEnvironmentWheels(context, {
       python: target.python, django: target.django, baseImage: target.baseImage, interpreter, requirements: target.gathered.requirements, constraints,
@@ -111,4 +115,21 @@ export async function buildNewEnvironment(context: BuildContext, target: NewEnvi
 /** A directory name for a cache scope: a hash, so no repository-chosen text becomes a path. */
 function scopeKey(scope: string | undefined): string {
   return createHash("sha256").update(scope ?? "").digest("hex").slice(0, 32);
+}
+
+/**
+ * Django first (issue 28): Django's wheel (from the index page,
+ * sha256-checked) is unpacked into the store while uv resolves the rest;
+ * its ~3,700 files are most of an environment's unpacking. Through the
+ * builder's unpack claims: a concurrent build of the same Django (the
+ * Pythons of one Django series in a matrix) waits for the one unpacking it
+ * and then only links it. Only ever saves time: nothing here fails the build.
+ */
+async function djangoFirst(context: BuildContext, install: EnvironmentInstall, django: string, signal?: AbortSignal): Promise<void> {
+  try {
+    const file = await context.uvInstaller.fetchDjangoWheel(django, { signal });
+    if (file) await context.unpackClaims.run([file], () => install.preinstall([file]), { signal });
+  } catch {
+    // only time lost: the install after resolve does it
+  }
 }

@@ -17,6 +17,8 @@ import { defaultHostPython, type HostPython } from "../../../src/domain/host-pyt
 import { DEFAULT_BUILD_LIMITS, type BuildContainerLimits } from "./run-build-container.js";
 import { report, type EnvironmentMetrics, type Resolver } from "../../../src/domain/environment-metrics.js";
 import { createUvInstaller } from "./uv/create-uv-installer.js";
+import { createProjectPageMemo } from "./create-project-page-memo.js";
+import { createUnpackClaims } from "./create-unpack-claims.js";
 import { createToolchainImages, type ToolchainImages } from "./toolchain/create-toolchain-images.js";
 import { readEnvironment, type EnvironmentRecord } from "./environment-record.js";
 import { ensureBaseImage } from "./ensure-base-image.js";
@@ -124,13 +126,16 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
     now: options.now ?? Date.now,
   });
   const building = new Map<string, Promise<Environment>>();
+  const unpackClaims = createUnpackClaims();
   const resolving = new Map<string, Promise<string>>();
   const probes = new Map<string, Promise<InterpreterProbe>>();
   const resolver = options.resolver ?? "pip";
-  const listDjangoVersions = options.listDjangoVersions ?? createIndexDjangoVersions({ host, tmpDir: join(cacheDir, "tmp") });
+  // Django's index page, once for the version pick and the Django-first fetch of a matrix's builds.
+  const pages = createProjectPageMemo({ host, tmpDir: join(cacheDir, "tmp") });
+  const listDjangoVersions = options.listDjangoVersions ?? createIndexDjangoVersions({ host, tmpDir: join(cacheDir, "tmp"), pages });
   const compiles = createCompileScheduler({ docker, limits: buildLimits, building: () => building.size > 0, metrics: options.metrics, log });
   let storeReady: ReturnType<typeof ensureEnvironmentStore> | undefined;
-  const uvInstaller = createUvInstaller({ host, runPip, toolsDir: options.toolsDir ?? join(cacheDir, "tools"), uvCacheDir: join(cacheDir, "uv-cache"), wheelsDir: join(cacheDir, "wheels") });
+  const uvInstaller = createUvInstaller({ host, runPip, toolsDir: options.toolsDir ?? join(cacheDir, "tools"), uvCacheDir: join(cacheDir, "uv-cache"), wheelsDir: join(cacheDir, "wheels"), pages });
   const wheelSources = {
     docker, host, runPip, buildLimits, toolchain, uvInstaller, resolver, sharedWheelsDir: join(cacheDir, SHARED_WHEELS_DIR),
     onWheels: (counts: { downloaded: number; cached: number }) => report(options.metrics, "wheels", counts),
@@ -198,7 +203,7 @@ export function createEnvironmentBuilder(options: EnvironmentBuilderOptions): En
           return await ready(existing, false);
         }
         const published = await buildNewEnvironment(
-          { ...wheelSources, cacheDir, store, metrics: options.metrics, log },
+          { ...wheelSources, cacheDir, store, metrics: options.metrics, log, unpackClaims },
           { key, python: request.python, django, gathered, baseImage, interpreter: () => probeFor(base, baseImage, ensure.signal), cacheScope: request.cacheScope, signal: ensure.signal, onLine: ensure.onLog },
         );
         if (!published.compiled) compiles.later({ key, envDir, baseImage, record: published });

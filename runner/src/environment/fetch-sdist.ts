@@ -42,7 +42,7 @@ export interface FetchSdistOptions {
 }
 
 /** One file of a PEP 691 project page, as far as it is used here. */
-interface IndexFile {
+export interface IndexFile {
   filename: string;
   url: string;
   hashes?: Record<string, string>;

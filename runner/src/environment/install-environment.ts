@@ -42,7 +42,7 @@ export async function installEnvironment(docker: Docker, request: InstallRequest
     // Its container has been started and its venv made while resolve and download ran: only the install itself is timed.
     const venvMs = early.venvMs();
     const head = venvMs === undefined ? "its venv still being made when the wheels were there" : `its start and venv (${(venvMs / 1000).toFixed(1)} s) off the critical path`;
-    return request.clock.time("install", () => early.finish(wheels.files), () => `uv, offline, hard links into the store; container started early, ${head}`);
+    return request.clock.time("install", () => early.finish(wheels.files), () => `uv, offline, hard links into the store; container started early, ${head}${describeDjangoFirst(early.preinstalled())}`);
   }
   await early?.cancel();
   return installWithMarkerDeps({
@@ -67,4 +67,11 @@ export async function installEnvironment(docker: Docker, request: InstallRequest
     files: wheels.files,
     onLine: request.onLine,
   });
+}
+
+/** How the early install of Django went (EnvironmentInstall.preinstall), for the install's log line. */
+function describeDjangoFirst(pre: ReturnType<EnvironmentInstall["preinstalled"]>): string {
+  if (!pre) return "; Django not unpacked early (its wheel came after the rest)";
+  if (pre.outcome === "failed") return "; Django's early unpack failed, the install did it";
+  return `; Django unpacked early (${(pre.ms / 1000).toFixed(1)} s${pre.waited ? ", the install waited for its end" : ", while uv resolved"})`;
 }

@@ -5,21 +5,21 @@ import { parseDjangoSpec, pickDjangoVersion } from "./pick-django-version.js";
 import type { PipRunner } from "./run-pip.js";
 import type { Logger } from "../../../src/domain/logger.js";
 import { pythonLanguageVersion } from "../../../src/domain/python-name.js";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
-import { listWheelVersions } from "./fetch-sdist.js";
+import { listWheelReleases } from "../../../src/domain/pick-django-release.js";
+import { createProjectPageMemo, type ProjectPage } from "./create-project-page-memo.js";
 import type { HostPython } from "../../../src/domain/host-python.js";
 
-/** Django's versions with a wheel for a Python, from the operator's index in PEP 691 JSON (scratch space under `tmpDir`). */
-export function createIndexDjangoVersions(options: { host: HostPython; tmpDir: string }): (python: string) => Promise<string[] | undefined> {
+/**
+ * Django's versions with a wheel for a Python, from the operator's index in
+ * PEP 691 JSON (scratch space under `tmpDir`), or from `pages` (a
+ * createProjectPageMemo the builder shares with its Django-first fetch).
+ */
+export function createIndexDjangoVersions(options: { host: HostPython; tmpDir: string; pages?: (project: string) => Promise<ProjectPage | undefined> }): (python: string) => Promise<string[] | undefined> {
+  const pages = options.pages ?? createProjectPageMemo({ host: options.host, tmpDir: options.tmpDir, ttlMs: 0 });
   return async (python) => {
-    await mkdir(options.tmpDir, { recursive: true });
-    const scratchDir = await mkdtemp(join(options.tmpDir, "django-index-"));
-    try {
-      return await listWheelVersions("django", python, { host: options.host, scratchDir });
-    } finally {
-      await rm(scratchDir, { recursive: true, force: true });
-    }
+    const page = await pages("django");
+    // The choice is the app's too (its Django support table): one copy, in the domain.
+    return page ? listWheelReleases(page.files, python) : undefined;
   };
 }
 

@@ -1,11 +1,15 @@
 import { createHash } from "node:crypto";
+import { access } from "node:fs/promises";
+import { join } from "node:path";
 import { CancelledError } from "../../../../src/domain/errors.js";
 import { EnvironmentError } from "../../../../src/domain/environment-error.js";
 import type { HostPython } from "../../../../src/domain/host-python.js";
 import type { InterpreterProbe } from "../pip-target-args.js";
 import type { PipRunner } from "../run-pip.js";
 import { createWheelFetcher } from "./create-wheel-fetcher.js";
+import type { ProjectPage } from "../create-project-page-memo.js";
 import { ensureUv } from "./ensure-uv.js";
+import { pickDjangoWheel } from "./pick-django-wheel.js";
 import { resolveWithUv, uvPlatform, UvResolutionError, type LockedWheel } from "./resolve-with-uv.js";
 
 export interface UvPrepareRequest {
@@ -46,6 +50,16 @@ export interface UvInstaller {
   binaryFor(probe: InterpreterProbe, signal?: AbortSignal): Promise<string | undefined>;
   /** The shared wheel cache prepare() downloads into (mounted by the install). */
   readonly wheelsDir: string;
+  /**
+   * Django's wheel of `version` in the shared wheel cache, before resolve is
+   * done (the builder's Django first: its ~3,700 files are most of an
+   * environment's unpacking, which can then run while uv resolves the rest).
+   * From the index's PEP 691 page, checked against its sha256 like every
+   * download; a download resolve asks for too is shared. Resolves the file
+   * name, or undefined when the index has no such wheel or anything fails:
+   * this only saves time, the full install after resolve decides.
+   */
+  fetchDjangoWheel(version: string, options?: { signal?: AbortSignal }): Promise<string | undefined>;
   /** Start fetching uv when it is not there yet (the first build on a new data directory), so it overlaps the other preparations; never throws. */
   warmUp(): void;
 }
@@ -59,12 +73,16 @@ export interface UvInstallerOptions {
   uvCacheDir: string;
   /** The shared wheel cache (the pip path's too). */
   wheelsDir: string;
+  /** Project pages of the operator's index (createProjectPageMemo, shared with the Django version pick). */
+  pages: (project: string) => Promise<ProjectPage | undefined>;
 }
 
 export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
   let uvBinary: Promise<string> | undefined;
   const resolutions = new Map<string, Promise<LockedWheel[]>>();
   const fetcher = createWheelFetcher({ host: options.host, wheelsDir: options.wheelsDir });
+  /** Wheels fetchDjangoWheel downloaded that no prepare() has counted yet (the build's wheel metrics). */
+  const fetchedEarly = new Set<string>();
   const uv = (signal?: AbortSignal) => {
     uvBinary ??= ensureUv({ toolsDir: options.toolsDir, runPip: options.runPip, host: options.host, signal }).catch((error) => {
       uvBinary = undefined;
@@ -82,6 +100,23 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
       } catch {
         if (signal?.aborted) throw new CancelledError();
         return undefined; // prepare() says why, and pip takes over
+      }
+    },
+    async fetchDjangoWheel(version, { signal } = {}) {
+      // A version is a file name's part below: nothing but what PEP 440 versions are made of.
+      if (!/^[0-9][0-9A-Za-z.!+_]*$/.test(version)) return undefined;
+      try {
+        // Already in the cache (a new environment of a known Django): no index request.
+        for (const file of [`django-${version}-py3-none-any.whl`, `Django-${version}-py3-none-any.whl`]) {
+          if (await access(join(options.wheelsDir, file)).then(() => true, () => false)) return file;
+        }
+        const page = await options.pages("django");
+        const wheel = page && pickDjangoWheel(page.files, page.url, version);
+        if (!wheel) return undefined;
+        if ((await fetcher.ensure([wheel], { signal })) > 0) fetchedEarly.add(wheel.file);
+        return wheel.file;
+      } catch {
+        return undefined;
       }
     },
     warmUp() {
@@ -130,7 +165,13 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
       }
       request.onPhase?.("resolve", Date.now() - t0, `uv${shared ? ", shared with another cell" : ""}, ${new Set(wheels.map((w) => w.name)).size} packages`);
       const t1 = Date.now();
-      const downloaded = await fetcher.ensure(wheels, { signal: request.signal });
+      // A wheel fetched early for this build (Django first) and already there counts as this build's download, once.
+      let early = 0;
+      for (const file of new Set(wheels.map((w) => w.file))) {
+        if (!fetchedEarly.delete(file)) continue;
+        if (await access(join(options.wheelsDir, file)).then(() => true, () => false)) early++; // else in flight: ensure() counts it
+      }
+      const downloaded = early + (await fetcher.ensure(wheels, { signal: request.signal }));
       const distinct = new Set(wheels.map((w) => w.file)).size;
       request.onPhase?.("download", Date.now() - t1, `${downloaded} of ${distinct} wheels downloaded, the rest cached`);
       request.onWheels?.({ downloaded, cached: distinct - downloaded });
