@@ -4,6 +4,7 @@ import { PassThrough } from "node:stream";
 import { InfrastructureError, describeError } from "../../../src/domain/errors.js";
 import { createHardenedContainer } from "./create-hardened-container.js";
 import { wasStoppedFromOutside } from "./was-stopped-from-outside.js";
+import { removeContainer } from "../docker/remove-container.js";
 
 export interface ContainerLimits {
   memoryBytes: number;
@@ -124,6 +125,6 @@ export async function runTestContainer(docker: Docker, spec: TestContainerSpec, 
   } finally {
     if (timer) clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
-    await container.remove({ force: true, v: true }).catch(() => undefined);
+    await removeContainer(container);
   }
 }

@@ -5,6 +5,7 @@ import { createLineSplitter } from "../container/create-line-splitter.js";
 import { createHardenedContainer } from "../container/create-hardened-container.js";
 import { CancelledError, describeError } from "../../../src/domain/errors.js";
 import { EnvironmentError } from "../../../src/domain/environment-error.js";
+import { removeContainer } from "../docker/remove-container.js";
 
 /** Marks build containers (not test containers) so a restart can reap leftovers. */
 export const LABEL_ENV_BUILD = "org.ponyci.env-build";
@@ -131,6 +132,6 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
   } finally {
     if (deadline) clearTimeout(deadline);
     options.signal?.removeEventListener("abort", kill);
-    await container?.remove({ force: true }).catch(() => undefined);
+    if (container) await removeContainer(container, { volumes: false });
   }
 }

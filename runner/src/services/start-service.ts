@@ -10,6 +10,7 @@ import { loginCommands } from "./login-commands.js";
 import { serviceProfile } from "./service-profile.js";
 import { isClassified, serviceError } from "./service-error.js";
 import type { ServiceLimits } from "../../../src/domain/service-limits.js";
+import { removeContainer } from "../docker/remove-container.js";
 
 export type { ServiceLimits };
 
@@ -89,7 +90,7 @@ export async function startService(docker: Docker, options: StartServiceOptions)
     throw serviceError("infrastructure", `Could not create the ${service.name} service from ${image}: ${describeError(error)}`, { cause: error });
   }
   const stop = async () => {
-    await container.remove({ force: true, v: true }).catch(() => undefined);
+    await removeContainer(container);
   };
   // The server's output, watched for its "ready" line (a log line is no proof: the readiness command is).
   let cued = false;
