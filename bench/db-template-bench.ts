@@ -6,9 +6,10 @@
  * cost is printed apart); the second starts from the kept template. Database
  * set-up = the harness's own timing of Django's create_test_db (create +
  * migrate, or the restored template renamed + keepdb, its no-op migrate
- * skipped), plus, on the second run, the runner's pg_restore of the template
- * into the fresh server (a fixed cost: the plain schema's migrate is cheap,
- * so its ratio is bounded by pg_restore).
+ * skipped, after waiting for the runner's pg_restore of the template into
+ * the fresh server, which runs while the test container starts: only what
+ * the start does not cover is on the cell's path). The restore's own time
+ * is printed apart.
  * Target: second ≤ 0.1 × first. `rounds` pairs, each on a new repository.
  *
  * Two schemas: independent tables, and related ones (foreign keys: what makes
@@ -159,15 +160,17 @@ async function benchSchema(context: BenchContext, schema: "plain" | "relations",
       const migrated = harnessMs(first, /^ponyci: test database set up in ([\d.]+) s \(migrated\)/);
       const copied = harnessMs(first, /^ponyci: test database copied for the template in ([\d.]+) s/);
       const fromTemplate = harnessMs(second, /^ponyci: test database set up in ([\d.]+) s \(from the template\)/);
-      const restoreMatch = second.logs.map((l) => /^Test database from template \w+ \(\d+ migration files; loaded in (\d+) ms\)/.exec(l)).find(Boolean);
+      const restoreMatch = second.logs.map((l) => /^Test database from template \w+ \(\d+ migration files; loaded in (\d+) ms, while the test container started\)/.exec(l)).find(Boolean);
       if (migrated === undefined || fromTemplate === undefined || !restoreMatch) throw new Error(`round ${round}: the runs did not report their database set-up (first: ${migrated}, second: ${fromTemplate}, restore: ${restoreMatch?.[1]})`);
       const restored = Number(restoreMatch[1]);
-      const secondSetup = fromTemplate + restored;
+      // On the cell's path: the harness's set-up, which includes waiting for whatever of the restore the container's start did not cover.
+      const secondSetup = fromTemplate;
       const ratio = secondSetup / migrated;
-      console.log(`${schema}, round ${round + 1}: first set-up ${formatMs(migrated)} (+ copy ${formatMs(copied ?? 0)}), second ${formatMs(secondSetup)} (restore ${formatMs(restored)} + rename/keepdb ${formatMs(fromTemplate)}), ratio ${ratio.toFixed(3)}; cell wall ${formatMs(first.wallMs)} → ${formatMs(second.wallMs)}`);
+      console.log(`${schema}, round ${round + 1}: first set-up ${formatMs(migrated)} (+ copy ${formatMs(copied ?? 0)}), second ${formatMs(secondSetup)} (rename/keepdb, with any wait for the restore; the restore itself ${formatMs(restored)}, while the test container started), ratio ${ratio.toFixed(3)}; cell wall ${formatMs(first.wallMs)} → ${formatMs(second.wallMs)}`);
       rows.push(
         { bench: "db-template", metric: `${count} migrations (${schema === "relations" ? "related tables" : "independent tables"}), PostgreSQL: first run's database set-up (migrate)`, value: `${formatMs(migrated)} (+ ${formatMs(copied ?? 0)} to copy it for the template)` },
-        { bench: "db-template", metric: "second run's database set-up (pg_restore + rename + keepdb, migrate skipped)", value: `${formatMs(secondSetup)} (${formatMs(restored)} + ${formatMs(fromTemplate)})` },
+        { bench: "db-template", metric: "second run's database set-up on the cell's path (rename + keepdb, migrate skipped, any wait for the restore)", value: formatMs(secondSetup) },
+        { bench: "db-template", metric: "second run's pg_restore (while the test container started)", value: formatMs(restored) },
         { bench: "db-template", metric: "second ÷ first database set-up", value: `${ratio.toFixed(3)}×`, target: `≤ ${SETUP_RATIO_TARGET}×`, met: ratio <= SETUP_RATIO_TARGET },
         { bench: "db-template", metric: "cell wall time, first → second", value: `${formatMs(first.wallMs)} → ${formatMs(second.wallMs)}` },
       );

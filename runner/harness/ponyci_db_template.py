@@ -7,7 +7,9 @@ The runner sets, for the cell's `default` database only:
   loaded from the kept dump; for SQLite as PONYCI_DB_TEMPLATE_DIR/template.sqlite3);
 - PONYCI_DB_TEMPLATE_ENGINE: the vendor the template is for ("postgresql",
   "mysql", "sqlite"); another vendor in the project's settings is left alone;
-- PONYCI_DB_TEMPLATE_DIR: read-only directory; the runner writes `ack` into it
+- PONYCI_DB_TEMPLATE_DIR: read-only directory; the runner writes `restored`
+  (or `unrestored`) into it once a server's template is loaded (it loads while
+  this container starts: the test database waits for it), and `ack`
   once it has kept a capture (or given up);
 - PONYCI_DB_TEMPLATE_OUT: writable directory for the SQLite capture.
 
@@ -177,6 +179,8 @@ def _try(action, argument, fallback_says="database template not used", fallback=
 def _restore(creation):
     """Create the test database from the template; True when it was."""
     name = creation._get_test_db_name()
+    if creation.connection.vendor in ("mysql", "postgresql") and not _wait_for_restore():
+        return False
     if creation.connection.vendor == "mysql":
         # The runner loaded the dump (with its CREATE DATABASE) before the tests started: keepdb uses it when
         # it is there under this name (another TEST NAME since the capture: made as usual).
@@ -258,13 +262,30 @@ def _file_copy(connection):
     return " STRATEGY = FILE_COPY" if isinstance(version, int) and version >= 150000 else ""
 
 
+def _wait_for_restore():
+    """True once the runner loaded the template into the server (it does while this container starts)."""
+    marks = os.environ.get("PONYCI_DB_TEMPLATE_DIR", "")
+    deadline = time.monotonic() + _wait_limit()
+    while not os.path.exists(os.path.join(marks, "restored")):
+        if os.path.exists(os.path.join(marks, "unrestored")):
+            return False
+        if time.monotonic() > deadline:
+            sys.stderr.write("ponyci: the runner did not load the database template in time: migrating as usual\n")
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _wait_limit():
+    try:
+        return float(os.environ.get("PONYCI_DB_TEMPLATE_WAIT", "120"))
+    except ValueError:
+        return 120.0
+
+
 def _wait_for_ack():
     ack = os.path.join(os.environ.get("PONYCI_DB_TEMPLATE_DIR", ""), "ack")
-    try:
-        limit = float(os.environ.get("PONYCI_DB_TEMPLATE_WAIT", "120"))
-    except ValueError:
-        limit = 120.0
-    deadline = time.monotonic() + limit
+    deadline = time.monotonic() + _wait_limit()
     while not os.path.exists(ack):
         if time.monotonic() > deadline:
             sys.stderr.write("ponyci: the runner did not keep the database template in time\n")

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@jest/globals";
 import { createJobSpec } from "../../src/domain/job-spec.js";
 import type { CellSpec } from "../../src/domain/cell-runner.js";
+import { execa } from "execa";
+import { writeFile } from "node:fs/promises";
 import { createFixtureRepo, type FixtureRepo } from "../support/fixture-repo.js";
-import { containersOf, createTestRunner, jobId, runSpec, type CollectedRun } from "../support/test-runner.js";
+import { containersOf, createTestRunner, jobId, runSpec, TEST_DATA_DIR, type CollectedRun } from "../support/test-runner.js";
 
 /**
  * Migrate once per environment (issue 28), with real containers: the first
@@ -42,7 +44,9 @@ describe.each(["postgres", "mariadb", "sqlite"] as const)("test database templat
     const second = await runSpec(runner, specFor(repo, repo.sha, database));
     // test_no_poison passes: the first run's TransactionTestCase left a table in its test database after the copy.
     expect(outcome(second)).toEqual(green);
-    expect(second.logs.some((l) => /^Test database from template [0-9a-f]{12} \(4 migration files; loaded in \d+ ms\)$/.test(l))).toBe(true);
+    // A server's template loads while the test container starts; the harness waits for it.
+    const loaded = database === "sqlite" ? /^Test database from template [0-9a-f]{12} \(4 migration files; loaded in \d+ ms\)$/ : /^Test database from template [0-9a-f]{12} \(4 migration files; loaded in \d+ ms, while the test container started\)$/;
+    expect(second.logs.some((l) => loaded.test(l))).toBe(true);
     expect(second.logs).toContain("Test database template: Django's migrate skipped (every migration on disk is applied in it)");
     expect(marker(second)).toBe(kept);
 
@@ -65,5 +69,31 @@ describe.each(["postgres", "mariadb", "sqlite"] as const)("test database templat
       const started = run.events.find((e) => e.type === "started");
       expect(started?.type === "started" && (await containersOf(started.jobId))).toEqual([]);
     }
+  });
+});
+
+describe("a server's template that cannot be loaded", () => {
+  it("is said in the log, and the harness, which waits for the load, migrates as usual: the run is green and its data fresh", async () => {
+    const repo = await createFixtureRepo("django-migrations");
+    const first = await runSpec(runner, specFor(repo, repo.sha, "postgres"));
+    expect(outcome(first)).toEqual(green);
+    const short = /^Kept the migrated test database as template ([0-9a-f]{12}) /.exec(first.logs.find((l) => l.startsWith("Kept the migrated")) ?? "")?.[1];
+    expect(short).toBeDefined();
+    // The kept dump is damaged on disk: pg_restore refuses it.
+    const { stdout } = await execa("find", [TEST_DATA_DIR, "-name", `${short}*.pgdump`, "-type", "f"]);
+    const files = stdout.split("\n").filter(Boolean);
+    expect(files).toHaveLength(1);
+    await writeFile(files[0]!, "not a dump");
+
+    const second = await runSpec(runner, specFor(repo, repo.sha, "postgres"));
+    expect(outcome(second)).toEqual(green);
+    expect(second.logs.some((l) => new RegExp(`^Test database template ${short} not loaded \\(.*\\): migrating as usual; the next run keeps a new one$`).test(l))).toBe(true);
+    expect(second.logs).not.toContain("Test database template: Django's migrate skipped (every migration on disk is applied in it)");
+    expect(marker(second)).toBeDefined();
+    expect(marker(second)).not.toBe(marker(first));
+    // The damaged template was dropped: the next run keeps a new one, and the one after starts from it.
+    const third = await runSpec(runner, specFor(repo, repo.sha, "postgres"));
+    expect(outcome(third)).toEqual(green);
+    expect(third.logs.some((l) => l.startsWith(`Kept the migrated test database as template ${short} `))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { execa } from "execa";
-import { chmod, copyFile, mkdir, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { DatabaseName, ServiceSpec } from "../../../src/domain/database.js";
 import { describeError } from "../../../src/domain/errors.js";
@@ -20,6 +20,9 @@ const SQLITE_FILE = "template.sqlite3";
 const ENGINES: Readonly<Record<DatabaseName, TemplateEngine>> = { sqlite: "sqlite", postgres: "postgresql", postgis: "postgresql", mariadb: "mysql" };
 /** The name a kept dump gets in the service's input directory. */
 const SERVICE_FILES: Readonly<Record<Exclude<TemplateEngine, "sqlite">, string>> = { postgresql: "template.pgdump", mysql: "template.sql" };
+/** In the template directory once a server's template is loaded (the harness waits for it), or could not be. */
+const RESTORED_MARK = "restored";
+const UNRESTORED_MARK = "unrestored";
 /** A kept template's size at most (a migrated, nearly empty database is a few MB). */
 export const DEFAULT_MAX_TEMPLATE_BYTES = 256 * 1024 ** 2;
 
@@ -50,7 +53,7 @@ export interface CellDbTemplate {
   binds: string[];
   /** The harness's `db_template` event (capture: "ready" → keep the copy, then ack; the harness waits). */
   onEvent(event: { state: string; reason?: string; database?: string; migrate?: string }): void;
-  /** Resolves once any capture under way is kept or given up. */
+  /** Resolves once any capture under way is kept or given up, and any restore under way is done. */
   settled(): Promise<void>;
 }
 
@@ -62,7 +65,9 @@ export interface CellDbTemplate {
  * service container as `ponyci_template`; MariaDB/MySQL: the dump loaded with
  * the service's own client, as the test database itself) or handed over
  * read-only (SQLite),
- * and the harness creates the test database from it ("restore"). Otherwise
+ * and the harness creates the test database from it ("restore"; a server's
+ * template loads while the test container starts, and the harness waits for
+ * the runner's `restored` mark, or `unrestored`: then it migrates). Otherwise
  * the harness announces the freshly migrated database before any test runs,
  * the runner keeps a copy and acks ("capture"; MariaDB/MySQL: the runner dumps
  * the test database the harness names, in the service container, while the
@@ -98,22 +103,35 @@ export async function prepareCellDbTemplate(options: PrepareCellDbTemplateOption
   const short = key.slice(0, 12);
 
   const kept = await options.store.find(key, engine);
-  if (kept) {
+  if (kept && engine !== "sqlite") {
+    // A server's template loads while the test container starts (about as long as pg_restore takes): the
+    // harness waits for RESTORED_MARK (or UNRESTORED_MARK: it migrates as usual) before it creates the test database.
+    const service = options.service!;
     const t0 = Date.now();
-    try {
-      if (engine !== "sqlite") {
-        const service = options.service!;
+    const restoring = (async () => {
+      try {
         const file = SERVICE_FILES[engine];
         await copyReadable(kept.path, path.join(service.inputDir, file));
         await (engine === "postgresql" ? restorePostgresTemplate : restoreMysqlTemplate)(options.docker, service.id, file);
-      } else {
-        await copyReadable(kept.path, path.join(dir, SQLITE_FILE));
+        await writeFile(path.join(dir, RESTORED_MARK), "", { mode: 0o644 });
+        options.log(`Test database from template ${short} (${migrations.files} migration files; loaded in ${Date.now() - t0} ms, while the test container started)`);
+      } catch (error) {
+        await writeFile(path.join(dir, UNRESTORED_MARK), "", { mode: 0o644 }).catch(() => undefined);
+        // A template that does not load is dropped: the next run keeps a new one instead of failing on it again.
+        await rm(kept.path, { force: true }).catch(() => undefined);
+        options.log(`Test database template ${short} not loaded (${describeError(error)}): migrating as usual; the next run keeps a new one`);
+      } finally {
+        await kept.release();
       }
+    })();
+    return { mode: "restore", env: { ...env, PONYCI_DB_TEMPLATE: "restore" }, binds, onEvent: onRestoredEvent(options.log), settled: () => restoring };
+  }
+  if (kept) {
+    const t0 = Date.now();
+    try {
+      await copyReadable(kept.path, path.join(dir, SQLITE_FILE));
       options.log(`Test database from template ${short} (${migrations.files} migration files; loaded in ${Date.now() - t0} ms)`);
-      const onEvent = (event: { state: string; migrate?: string }) => {
-        if (event.state === "restored") options.log(event.migrate === "skipped" ? "Test database template: Django's migrate skipped (every migration on disk is applied in it)" : "Test database template: Django's migrate ran on top of it");
-      };
-      return { mode: "restore", env: { ...env, PONYCI_DB_TEMPLATE: "restore" }, binds, onEvent, settled: async () => undefined };
+      return { mode: "restore", env: { ...env, PONYCI_DB_TEMPLATE: "restore" }, binds, onEvent: onRestoredEvent(options.log), settled: async () => undefined };
     } catch (error) {
       options.log(`Test database template ${short} not loaded (${describeError(error)}): migrating as usual`);
     } finally {
@@ -154,6 +172,13 @@ export async function prepareCellDbTemplate(options: PrepareCellDbTemplateOption
     settled: async () => {
       await capture;
     },
+  };
+}
+
+/** The harness's "restored" event, in the cell log. */
+function onRestoredEvent(log: (line: string) => void): CellDbTemplate["onEvent"] {
+  return (event) => {
+    if (event.state === "restored") log(event.migrate === "skipped" ? "Test database template: Django's migrate skipped (every migration on disk is applied in it)" : "Test database template: Django's migrate ran on top of it");
   };
 }
 
