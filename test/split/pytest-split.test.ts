@@ -23,7 +23,7 @@ const pids = (run: CollectedRun) => new Set(run.tests.flatMap((t) => /pid=(\d+)/
 describe("pytest split by timings", () => {
   it.each([
     ["pytest-split", 16],
-    ["pytest-split-django", 6],
+    ["pytest-split-django", 7],
   ])("%s: 2 workers give the results of 1 worker", async (fixture, count) => {
     const repo = await createFixtureRepo(fixture);
     const cell = { python: "3.11", django: "5.2" };
