@@ -242,7 +242,9 @@ describe("an environment build", () => {
         docker,
         env,
         [
-          // The .pth's complaint goes to a file: stderr and stdout share one stream, and a line of one can land inside the other's.
+          // Every complaint (the .pth's, and the shell's about the refused redirect) goes to files: stderr and stdout
+          // reach us as two streams, and a line of one can land inside the other's (CI once read "imported" + sh's error + " 1").
+          "exec 2>/tmp/shell-err",
           "python -c 'import evilpth; print(\"imported\", evilpth.VALUE)' 2>/tmp/err; grep -q 'Read-only file system' /tmp/err && echo pth-refused",
           "echo 'VALUE = 2' > /opt/venv/lib/python3.11/site-packages/evilpth/__init__.py && echo modified || echo read-only",
           "python -c 'import evilpth; print(\"still\", evilpth.VALUE)' 2>/dev/null",

@@ -101,9 +101,15 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
       throw new EnvironmentError("infrastructure", `Docker could not create a build container from ${spec.image}: ${describeError(error)}`, { cause: error });
     }
     options.signal?.addEventListener("abort", kill, { once: true });
-    const splitter = createLineSplitter({ onLine: (line) => options.onLine?.(line), maxLineBytes: 4096, budget: { left: limits.logLimitBytes } });
-    const out = new PassThrough();
-    out.on("data", (chunk: Buffer) => splitter.write(chunk));
+    // One splitter per stream, sharing one budget: a partial stdout line and a stderr chunk
+    // arriving between its pieces must not be joined into one line (they were, once, in CI).
+    const budget = { left: limits.logLimitBytes };
+    const splitters = [0, 1].map(() => createLineSplitter({ onLine: (line) => options.onLine?.(line), maxLineBytes: 4096, budget }));
+    const [out, err] = splitters.map((splitter) => {
+      const stream = new PassThrough();
+      stream.on("data", (chunk: Buffer) => splitter.write(chunk));
+      return stream;
+    });
     let exitCode: number;
     try {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
@@ -112,7 +118,7 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
         stream.on("close", resolve);
         stream.on("error", () => resolve());
       });
-      container.modem.demuxStream(stream, out, out);
+      container.modem.demuxStream(stream, out, err);
       await container.start();
       deadline = setTimeout(() => {
         timedOut = true;
@@ -120,14 +126,15 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
       }, limits.timeoutSec * 1000);
       const waited = (await container.wait()) as { StatusCode: number };
       await Promise.race([ended, delay(2000)]);
-      splitter.end();
+      for (const splitter of splitters) splitter.end();
       exitCode = waited.StatusCode;
     } catch (error) {
       if (options.signal?.aborted) throw new CancelledError();
       throw new EnvironmentError("infrastructure", `Docker failed while running a build container: ${describeError(error)}`, { cause: error });
     }
     if (options.signal?.aborted) throw new CancelledError();
-    if (splitter.dropped > 0) options.onLine?.(`ponyci: ${splitter.dropped} lines of build output were dropped (limit ${limits.logLimitBytes} bytes)`);
+    const dropped = splitters.reduce((sum, splitter) => sum + splitter.dropped, 0);
+    if (dropped > 0) options.onLine?.(`ponyci: ${dropped} lines of build output were dropped (limit ${limits.logLimitBytes} bytes)`);
     return { exitCode, timedOut };
   } finally {
     if (deadline) clearTimeout(deadline);
