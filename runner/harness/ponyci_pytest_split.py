@@ -27,11 +27,15 @@ an `error` event a worker that ended without finishing (a signal, os._exit,
 an internal error: "crashed while running <group>") and groups no worker ran,
 so the cell fails instead of losing tests. With -x/--maxfail a worker that
 stops asks the others to stop before their next group.
+Coverage (pytest-cov, `coverage run`): each worker measures on, into its
+own data file in the queue directory (never the controller's: coverage
+erases a data file a forked process opens under the same name), saves it
+before it leaves, and the controller adds every worker's data to its own
+before the project's report, so the report, a fail-under threshold and
+pytest-cov's combine see every test's lines, as under pytest-xdist. A
+coverage.py whose data cannot be redirected keeps the run in one process.
 Not split: --collect-only, --pdb, pytest-xdist in use (-n / --dist), fewer
-than two groups, no os.fork, coverage measured with a fail-under threshold.
-Known gap: the project's own coverage data (pytest-cov, `coverage run`) is the
-controller's only: the workers leave through os._exit without saving theirs
-(Pony CI's results do not depend on it; a threshold turns the split off). As under pytest-xdist, tests that write one fixed
+than two groups, no os.fork. As under pytest-xdist, tests that write one fixed
 path (a file database without a per-worker name) may collide.
 Stdlib only.
 """
@@ -93,23 +97,87 @@ def _should_split(session):
         return False
     if session.testsfailed and not getattr(option, "continue_on_collection_errors", False):
         return False  # pytest's own loop reports "errors during collection"
-    if _coverage_gate(option):
-        sys.stderr.write("ponyci: not split: coverage has a fail-under threshold and this process's data would miss the workers' lines\n")
+    cov = _measuring_coverage()
+    if cov is not None and not _can_redirect(cov):
+        sys.stderr.write("ponyci: not split: this coverage.py's data cannot be kept per worker, and the report would miss the workers' lines\n")
         return False
     return True
 
 
-def _coverage_gate(option):
-    """True when coverage measures this process with a threshold: its data would lack the workers' lines."""
-    if getattr(option, "cov_fail_under", None):
-        return True
+def _measuring_coverage():
+    """The coverage.Coverage measuring this process (pytest-cov's, `coverage run`'s), or None."""
     coverage = sys.modules.get("coverage")
     current = getattr(getattr(coverage, "Coverage", None), "current", None)
     try:
-        cov = current() if current is not None else None
-        return bool(cov is not None and getattr(cov.config, "fail_under", 0))
+        return current() if current is not None else None
     except Exception:
-        return False
+        return None
+
+
+def _coverage_data(cov):
+    """The CoverageData a Coverage object collects into (None before it started)."""
+    return getattr(cov, "_data", None)
+
+
+def _can_redirect(cov):
+    # Written by hand: coverage.py's own answer (`[run] patch = fork`, 7.10+) must be
+    # switched on by the project and restarts measurement from the configuration file,
+    # losing pytest-cov's --cov/--cov-branch. Here the worker keeps the running tracer and
+    # only points its data at another file, through two attributes coverage.py has had
+    # since its SQLite data (5.0); a coverage.py without them is not split (above).
+    data = _coverage_data(cov)
+    return data is not None and hasattr(data, "_basename") and hasattr(data, "_suffix") and hasattr(data, "_pid")
+
+
+def _redirect_coverage(queue, workerid):
+    """In a worker: collect into <queue>/coverage.<workerid>, never the controller's data file."""
+    cov = _measuring_coverage()
+    if cov is None:
+        return None
+    data = _coverage_data(cov)
+    # CoverageData notices the fork at its next write (pid changed), closes the
+    # controller's database and opens (erasing) the file these name.
+    data._basename = os.path.join(queue, "coverage")
+    data._suffix = workerid
+    cov._auto_save = False  # os._exit skips atexit anyway; saved below, once
+    return cov
+
+
+def _save_coverage(cov):
+    if cov is None:
+        return
+    try:
+        cov.stop()
+        cov.save()
+    except Exception:
+        sys.stderr.write("ponyci: a pytest worker could not save its coverage data:\n")
+        traceback.print_exc()
+
+
+def _merge_coverage(queue, exits):
+    """Add each worker's coverage data to the controller's, before the project's report reads it."""
+    cov = _measuring_coverage()
+    if cov is None:
+        return
+    try:
+        from coverage import CoverageData
+    except ImportError:
+        return
+    merged = 0
+    names = os.listdir(queue)
+    for index in sorted(exits):
+        # coverage.py may add a random part of its own to the suffix (pytest-cov asks it to): coverage.gw0[.xyz]
+        prefix = "coverage.gw%d" % index
+        found = [name for name in names if name == prefix or name.startswith(prefix + ".")]
+        try:
+            for name in found:
+                worker = CoverageData(basename=os.path.join(queue, name))
+                worker.read()
+                cov.get_data().update(worker)
+            merged += 1 if found else 0
+        except Exception as error:
+            sys.stderr.write("ponyci: coverage data of pytest worker gw%d could not be added: %s\n" % (index, error))
+    sys.stderr.write("ponyci: coverage data of %d of %d pytest workers added to this process's\n" % (merged, len(exits)))
 
 
 def runtestloop(session):
@@ -137,6 +205,7 @@ def runtestloop(session):
             pid, status = os.waitpid(-1, 0)
             if pid in children:
                 exits[children.pop(pid)] = status
+        _merge_coverage(queue, exits)
         _settle(session, groups, queue, exits)
     finally:
         shutil.rmtree(queue, ignore_errors=True)
@@ -159,13 +228,16 @@ def _close_django_connections():
 
 def _worker_main(session, groups, queue, index, workers):
     code = 3
+    cov = None
     try:
+        cov = _redirect_coverage(queue, "gw%d" % index)
         _become_worker(session, index, workers)
         code = _run_groups(session, groups, queue, "gw%d" % index)
     except BaseException:
         traceback.print_exc()
     finally:
         try:
+            _save_coverage(cov)
             sys.stdout.flush()
             sys.stderr.flush()
         finally:

@@ -93,6 +93,8 @@ export interface RunHarnessOptions {
   env?: Record<string, string>;
   /** Changes to the fixture copy before the run: path -> content (null deletes). */
   files?: Record<string, string | null>;
+  /** Runs in the fixture copy after the harness, before the copy is removed (e.g. to read a report it left). */
+  afterRun?: (root: string) => Promise<void>;
 }
 
 /** Copies the fixture to a temp dir and runs the harness there; the copy is removed afterwards. */
@@ -125,6 +127,7 @@ export async function runHarness(options: RunHarnessOptions): Promise<HarnessRun
       .split("\n")
       .filter((line) => line.length > 0)
       .map((line) => JSON.parse(line) as HarnessEvent);
+    await options.afterRun?.(root);
     return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), events, root };
   } finally {
     await rm(work, { recursive: true, force: true });

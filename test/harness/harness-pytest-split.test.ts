@@ -1,4 +1,7 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
+import { execa } from "execa";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { ensureVenv, outcomesById, runHarness, testEvents, totals, type HarnessRun } from "./harness-fixture.js";
 
 /**
@@ -96,17 +99,49 @@ describe("harness: pytest split over workers", () => {
     expect(testEvents(run).filter((event) => event.outcome === "failed")).toHaveLength(1);
   }, 120_000);
 
-  it("coverage with a fail-under threshold keeps the run in one process (the workers' lines would be missing); without one it splits", async () => {
-    const coverageBin = await ensureVenv({ name: "pytest-coverage", requirements: ["pytest", "coverage"] });
-    const env = { PONYCI_WORKERS: "2", PONYCI_TEST_COMMAND: "python -m coverage run -m pytest" };
-    const gated = await runHarness({ project: "pytest-split", venvBin: coverageBin, env, files: { ".coveragerc": "[report]\nfail_under = 10\n" } });
-    const free = await runHarness({ project: "pytest-split", venvBin: coverageBin, env });
+  /** The lines coverage saw run in each of the fixture's test files, from `coverage json`, and its total. */
+  async function coverageReport(venvBin: string, root: string, into: { lines?: Record<string, number[]>; percent?: number }) {
+    await execa(join(venvBin, "python"), ["-m", "coverage", "json", "-o", "cov.json"], { cwd: root, env: { PATH: `${venvBin}:/usr/bin:/bin` }, extendEnv: false });
+    const report = JSON.parse(await readFile(join(root, "cov.json"), "utf8")) as { files: Record<string, { executed_lines: number[] }>; totals: { percent_covered: number } };
+    into.lines = Object.fromEntries(Object.entries(report.files).filter(([file]) => file.startsWith("tests/")).map(([file, data]) => [file, data.executed_lines]));
+    into.percent = report.totals.percent_covered;
+  }
 
-    expect(gated.stderr).toContain("ponyci: not split: coverage has a fail-under threshold");
-    expect(new Set([...whereById(gated).values()].map((w) => w.pid)).size).toBe(1);
-    expect(outcomesById(gated)).toEqual(PLAIN);
-    expect(free.stderr).toContain("pulled by 2 pytest workers");
-    expect(outcomesById(free)).toEqual(PLAIN);
+  it("`coverage run`: the workers' lines reach the project's data, so 2 workers report the coverage of 1, threshold or not", async () => {
+    const coverageBin = await ensureVenv({ name: "pytest-coverage", requirements: ["pytest", "coverage"] });
+    const env = { PONYCI_TEST_COMMAND: "python -m coverage run -m pytest" };
+    const files = { ".coveragerc": "[run]\nsource = tests\n[report]\nfail_under = 10\n" };
+    const one: { lines?: Record<string, number[]> } = {};
+    const two: { lines?: Record<string, number[]> } = {};
+    await runHarness({ project: "pytest-split", venvBin: coverageBin, env, files, afterRun: (root) => coverageReport(coverageBin, root, one) });
+    const split = await runHarness({ project: "pytest-split", venvBin: coverageBin, env: { ...env, PONYCI_WORKERS: "2" }, files, afterRun: (root) => coverageReport(coverageBin, root, two) });
+
+    expect(split.stderr).toContain("pulled by 2 pytest workers");
+    expect(split.stderr).toContain("coverage data of 2 of 2 pytest workers added");
+    expect(new Set([...whereById(split).values()].map((w) => w.pid)).size).toBe(2);
+    expect(outcomesById(split)).toEqual(PLAIN);
+    // A test body's lines run only in a worker: before, the split's data lacked them.
+    expect(Object.keys(one.lines!).sort()).toEqual(["tests/test_classes.py", "tests/test_funcs.py", "tests/test_more.py"]);
+    expect(two.lines).toEqual(one.lines);
+  }, 600_000);
+
+  it("pytest-cov: its report and --cov-fail-under see every worker's lines", async () => {
+    const covBin = await ensureVenv({ name: "pytest-cov", requirements: ["pytest", "pytest-cov"] });
+    const env = { PONYCI_TEST_COMMAND: "pytest --cov=tests --cov-fail-under=95" };
+    const one: { lines?: Record<string, number[]>; percent?: number } = {};
+    const two: { lines?: Record<string, number[]>; percent?: number } = {};
+    const whole = await runHarness({ project: "pytest-split", venvBin: covBin, env, afterRun: (root) => coverageReport(covBin, root, one) });
+    const split = await runHarness({ project: "pytest-split", venvBin: covBin, env: { ...env, PONYCI_WORKERS: "2" }, afterRun: (root) => coverageReport(covBin, root, two) });
+
+    expect(split.stderr).toContain("pulled by 2 pytest workers");
+    expect(outcomesById(split)).toEqual(PLAIN);
+    expect(two.lines).toEqual(one.lines);
+    expect(two.percent).toBe(one.percent);
+    expect(one.percent).toBeGreaterThanOrEqual(95);
+    // pytest-cov's verdict on the threshold is the same; with only the controller's lines it was far below.
+    const verdict = (run: HarnessRun) => /Required test coverage of 95% (reached|not reached)/.exec(run.stdout)?.[1];
+    expect(verdict(whole)).toBe("reached");
+    expect(verdict(split)).toBe("reached");
   }, 600_000);
 
   it("pytest-django: each worker has its own test database (xdist's worker id), the outcomes of 1 worker", async () => {
