@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDjangoVersionCache } from "../../runner/src/environment/django-version-cache.js";
-import { listWheelVersions } from "../../runner/src/environment/fetch-sdist.js";
 import { defaultHostPython, type HostPython } from "../../src/domain/host-python.js";
 import { createIndexDjangoVersions, resolveDjangoVersion } from "../../runner/src/environment/resolve-django-version.js";
 import type { PipRunner } from "../../runner/src/environment/run-pip.js";
@@ -40,10 +39,16 @@ describe("Django's versions from the index's JSON", () => {
   });
 
   it("lists versions with a wheel for the Python, newest first: no sdist-only, yanked or Requires-Python-excluded one", async () => {
-    expect(await listWheelVersions("django", "3.9", { host, scratchDir: root })).toEqual(["4.2.2", "4.2.1"]);
-    expect(await listWheelVersions("django", "3.11", { host, scratchDir: root })).toEqual(["5.2.1", "4.2.2", "4.2.1"]);
-    expect(await listWheelVersions("django", "3.13", { host, scratchDir: root })).toEqual(["6.0a1", "5.2.1", "4.2.2", "4.2.1"]);
-    expect(await listWheelVersions("no-such-project", "3.11", { host, scratchDir: root })).toBeUndefined();
+    const listVersions = createIndexDjangoVersions({ host, tmpDir: join(root, "tmp-list") });
+    expect(await listVersions("3.9")).toEqual(["4.2.2", "4.2.1"]);
+    expect(await listVersions("3.11")).toEqual(["5.2.1", "4.2.2", "4.2.1"]);
+    expect(await listVersions("3.13")).toEqual(["6.0a1", "5.2.1", "4.2.2", "4.2.1"]);
+    const missing = await startPackageIndex([{ project: "flask", filename: "Flask-3.0.0-py3-none-any.whl", body: Buffer.from("x") }]);
+    try {
+      expect(await createIndexDjangoVersions({ host: defaultHostPython({ indexUrl: missing.url, certFile: undefined }), tmpDir: join(root, "tmp-missing") })("3.11")).toBeUndefined();
+    } finally {
+      await missing.close();
+    }
   });
 
   it("resolves a series through it without pip, and remembers the answer", async () => {

@@ -66,7 +66,7 @@ export interface EnvironmentBuilderOptions {
   toolsDir?: string;
   /** The images source distributions are built in and their wheels run on (default: createToolchainImages, built lazily). */
   toolchain?: ToolchainImages;
-  /** Django's versions with a wheel for a Python, newest first (default: the index's PEP 691 JSON, see listWheelVersions; pip when it fails). */
+  /** Django's versions with a wheel for a Python, newest first (default: the index's PEP 691 JSON, see createIndexDjangoVersions; pip when it fails). */
   listDjangoVersions?: (python: string) => Promise<string[] | undefined>;
 }
 

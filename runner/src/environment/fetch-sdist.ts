@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CancelledError } from "../../../src/domain/errors.js";
-import { admitsPython, listWheelReleases } from "../../../src/domain/pick-django-release.js";
+import { admitsPython } from "../../../src/domain/pick-django-release.js";
 import { hostPythonEnv, type HostPython } from "../../../src/domain/host-python.js";
 import { normalizeName, type Requirement } from "../../../src/domain/parse-requirement.js";
 
@@ -113,19 +113,6 @@ export async function fetchProjectPage(project: string, options: { host: HostPyt
   } finally {
     await rm(pageFile, { force: true });
   }
-}
-
-/**
- * The versions of `project` that have a wheel for Python `python` (not
- * yanked, Requires-Python admitting it), newest first, from its PEP 691
- * page: what `pip index versions --pre --python-version X.Y
- * --only-binary=:all:` answers, without starting pip (a second on a busy
- * host, on every cold environment).
- */
-export async function listWheelVersions(project: string, python: string, options: { host: HostPython; scratchDir: string; signal?: AbortSignal }): Promise<string[] | undefined> {
-  const page = await fetchProjectPage(project, options);
-  // The choice is the app's too (its Django support table): one copy, in the domain.
-  return page ? listWheelReleases(page.files, python) : undefined;
 }
 
 /** The newest non-yanked sdist of `requirement.name` its specifiers and Requires-Python admit. */

@@ -27,7 +27,7 @@ export interface ResolveDjangoVersionOptions {
   runPip: PipRunner;
   /**
    * Django's versions with a wheel for a Python, newest first (undefined:
-   * the index has no Django), read from the index's JSON (listWheelVersions)
+   * the index has no Django), read from the index's JSON (createIndexDjangoVersions)
    * without starting pip. When it throws, `pip index versions` answers
    * instead, which also decides whether the index is unreachable.
    */
