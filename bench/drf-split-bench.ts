@@ -126,6 +126,10 @@ export async function runDrfSplitBench(options: { context?: BenchContext; runs?:
       // Amdahl: what the 2-worker run did outside its workers (start, collection, the project's coverage report) is serial.
       if (two.busy.length > 0) samples.serial.push({ serialMs: two.testMs - Math.max(...two.busy) * 1000, workMs: two.busy.reduce((a, b) => a + b, 0) * 1000 });
       same.push(JSON.stringify(one.counts) === JSON.stringify(two.counts));
+      // Which tests ended otherwise with 2 workers (an order dependence of the project, or the split's fault): named.
+      const outcomes = new Map(one.tests.map((t) => [t.id, t.outcome]));
+      const differing = two.tests.filter((t) => outcomes.get(t.id) !== t.outcome).map((t) => `${t.id}: ${outcomes.get(t.id) ?? "absent"} → ${t.outcome}`);
+      if (differing.length > 0) console.log(`  differing with 2 workers: ${differing.join("; ")}`);
     }
     const median = (xs: number[]) => summariseSamples(xs).median;
     const speedup = median(samples.one) / median(samples.two);
