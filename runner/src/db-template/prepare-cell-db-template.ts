@@ -117,14 +117,9 @@ export async function prepareCellDbTemplate(options: PrepareCellDbTemplateOption
         options.log(`Test database from template ${short} (${migrations.files} migration files; loaded in ${Date.now() - t0} ms, while the test container started)`);
       } catch (error) {
         await writeFile(path.join(dir, UNRESTORED_MARK), "", { mode: 0o644 }).catch(() => undefined);
-        // A template the cell's running server refuses is dropped: the next run keeps a new one instead of
-        // failing on it again. A server that is gone (the cell cancelled, Docker restarted) says nothing of it.
-        if (await isRunning(options.docker, service.id)) {
-          await rm(kept.path, { force: true }).catch(() => undefined);
-          options.log(`Test database template ${short} not loaded (${describeError(error)}): migrating as usual; the next run keeps a new one`);
-        } else {
-          options.log(`Test database template ${short} not loaded (${describeError(error)}): the database server is gone; the template is kept`);
-        }
+        // A template that does not load is dropped: the next run keeps a new one instead of failing on it again.
+        await rm(kept.path, { force: true }).catch(() => undefined);
+        options.log(`Test database template ${short} not loaded (${describeError(error)}): migrating as usual; the next run keeps a new one`);
       } finally {
         await kept.release();
       }
@@ -191,13 +186,4 @@ function onRestoredEvent(log: (line: string) => void): CellDbTemplate["onEvent"]
 async function copyReadable(from: string, to: string): Promise<void> {
   await copyFile(from, to);
   await chmod(to, 0o644);
-}
-
-/** Whether the container still runs (false when Docker cannot say). */
-async function isRunning(docker: Docker, id: string): Promise<boolean> {
-  try {
-    return (await docker.getContainer(id).inspect()).State.Running === true;
-  } catch {
-    return false;
-  }
 }
