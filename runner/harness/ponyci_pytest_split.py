@@ -135,10 +135,14 @@ def _redirect_coverage(queue, workerid):
     if cov is None:
         return None
     data = _coverage_data(cov)
-    # CoverageData notices the fork at its next write (pid changed), closes the
-    # controller's database and opens (erasing) the file these name.
+    # At its next write CoverageData sees a pid that is not its own, closes what
+    # it had open and opens (erasing) the file these name. The pid is cleared
+    # rather than left to differ: with `[run] patch = fork` coverage.py has
+    # already started a new Coverage in this process, whose data names the
+    # controller's file under this very pid.
     data._basename = os.path.join(queue, "coverage")
     data._suffix = workerid
+    data._pid = None
     cov._auto_save = False  # os._exit skips atexit anyway; saved below, once
     return cov
 
@@ -147,7 +151,12 @@ def _save_coverage(cov):
     if cov is None:
         return
     try:
+        # Stopping may fail where a plugin replaced the measurement in this process
+        # (pytest-cov before 7 starts its own per test in a forked process): save anyway.
         cov.stop()
+    except Exception:
+        pass
+    try:
         cov.save()
     except Exception:
         sys.stderr.write("ponyci: a pytest worker could not save its coverage data:\n")
