@@ -264,32 +264,28 @@ def _file_copy(connection):
 
 def _wait_for_restore():
     """True once the runner loaded the template into the server (it does while this container starts)."""
-    marks = os.environ.get("PONYCI_DB_TEMPLATE_DIR", "")
-    deadline = time.monotonic() + _wait_limit()
-    while not os.path.exists(os.path.join(marks, "restored")):
-        if os.path.exists(os.path.join(marks, "unrestored")):
-            return False
-        if time.monotonic() > deadline:
-            sys.stderr.write("ponyci: the runner did not load the database template in time: migrating as usual\n")
-            return False
-        time.sleep(0.02)
-    return True
-
-
-def _wait_limit():
-    try:
-        return float(os.environ.get("PONYCI_DB_TEMPLATE_WAIT", "120"))
-    except ValueError:
-        return 120.0
+    return _wait_for_mark(("restored", "unrestored"), "did not load the database template in time: migrating as usual") == "restored"
 
 
 def _wait_for_ack():
-    ack = os.path.join(os.environ.get("PONYCI_DB_TEMPLATE_DIR", ""), "ack")
-    deadline = time.monotonic() + _wait_limit()
-    while not os.path.exists(ack):
+    _wait_for_mark(("ack",), "did not keep the database template in time")
+
+
+def _wait_for_mark(names, late):
+    """The first of `names` the runner writes into PONYCI_DB_TEMPLATE_DIR, or None after PONYCI_DB_TEMPLATE_WAIT seconds (saying `late`)."""
+    marks = os.environ.get("PONYCI_DB_TEMPLATE_DIR", "")
+    try:
+        limit = float(os.environ.get("PONYCI_DB_TEMPLATE_WAIT", "120"))
+    except ValueError:
+        limit = 120.0
+    deadline = time.monotonic() + limit
+    while True:
+        for name in names:
+            if os.path.exists(os.path.join(marks, name)):
+                return name
         if time.monotonic() > deadline:
-            sys.stderr.write("ponyci: the runner did not keep the database template in time\n")
-            return
+            sys.stderr.write("ponyci: the runner %s\n" % late)
+            return None
         time.sleep(0.02)
 
 

@@ -81,8 +81,12 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
   let uvBinary: Promise<string> | undefined;
   const resolutions = new Map<string, Promise<LockedWheel[]>>();
   const fetcher = createWheelFetcher({ host: options.host, wheelsDir: options.wheelsDir });
-  /** Wheels fetchDjangoWheel downloaded that no prepare() has counted yet (the build's wheel metrics). */
-  const fetchedEarly = new Set<string>();
+  /**
+   * Django wheels fetchDjangoWheel is fetching or fetched that no prepare() has counted yet, with whether
+   * that fetch downloaded it (the build's wheel metrics). Registered when the fetch starts, so a prepare()
+   * that comes while it is in flight waits for it and counts it once (ensure() then finds the file).
+   */
+  const fetchedEarly = new Map<string, Promise<boolean>>();
   const uv = (signal?: AbortSignal) => {
     uvBinary ??= ensureUv({ toolsDir: options.toolsDir, runPip: options.runPip, host: options.host, signal }).catch((error) => {
       uvBinary = undefined;
@@ -113,7 +117,9 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
         const page = await options.pages("django");
         const wheel = page && pickDjangoWheel(page.files, page.url, version);
         if (!wheel) return undefined;
-        if ((await fetcher.ensure([wheel], { signal })) > 0) fetchedEarly.add(wheel.file);
+        const downloaded = fetcher.ensure([wheel], { signal }).then((count) => count > 0);
+        if (!fetchedEarly.has(wheel.file)) fetchedEarly.set(wheel.file, downloaded.catch(() => false));
+        await downloaded;
         return wheel.file;
       } catch {
         return undefined;
@@ -165,11 +171,13 @@ export function createUvInstaller(options: UvInstallerOptions): UvInstaller {
       }
       request.onPhase?.("resolve", Date.now() - t0, `uv${shared ? ", shared with another cell" : ""}, ${new Set(wheels.map((w) => w.name)).size} packages`);
       const t1 = Date.now();
-      // A wheel fetched early for this build (Django first) and already there counts as this build's download, once.
+      // A wheel fetched early for this build (Django first) counts as this build's download, once.
       let early = 0;
       for (const file of new Set(wheels.map((w) => w.file))) {
-        if (!fetchedEarly.delete(file)) continue;
-        if (await access(join(options.wheelsDir, file)).then(() => true, () => false)) early++; // else in flight: ensure() counts it
+        const fetching = fetchedEarly.get(file);
+        if (!fetching) continue;
+        fetchedEarly.delete(file);
+        if (await fetching) early++;
       }
       const downloaded = early + (await fetcher.ensure(wheels, { signal: request.signal }));
       const distinct = new Set(wheels.map((w) => w.file)).size;
